@@ -1,0 +1,28 @@
+import type { HookRecord } from "@wfkit/world";
+import { getDefaultRuntime } from "../host/default.js";
+import type { Run } from "../host/run.js";
+import type { StartOptions, WorkflowRef } from "../host/runtime.js";
+
+export type { Run } from "../host/run.js";
+export type { StartOptions } from "../host/runtime.js";
+
+/** Starts a workflow run; resolves once the run is durably enqueued. */
+export async function start<T = unknown>(workflow: WorkflowRef, args: unknown[] = [], options?: StartOptions): Promise<Run<T>> {
+  return (await getDefaultRuntime()).start<T>(workflow, args, options);
+}
+
+/** A handle on an existing run. */
+export async function getRun<T = unknown>(runId: string): Promise<Run<T>> {
+  return (await getDefaultRuntime()).getRun<T>(runId);
+}
+
+/** Sends a payload to the hook with this token. Throws HookNotFoundError for an unknown token. */
+export async function resumeHook(token: string, payload: unknown): Promise<{ runId: string; token: string }> {
+  const { runId } = await (await getDefaultRuntime()).resumeHook(token, payload);
+  return { runId, token };
+}
+
+/** The live hook with this token (its run id and metadata). Throws HookNotFoundError. */
+export async function getHookByToken(token: string): Promise<HookRecord> {
+  return (await getDefaultRuntime()).getHookByToken(token);
+}

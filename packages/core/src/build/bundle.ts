@@ -1,0 +1,181 @@
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { builtinModules } from "node:module";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Diagnostic, Manifest } from "@wfkit/compiler";
+import * as esbuild from "esbuild";
+import { WorkflowError } from "../runtime/errors.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const ext = path.extname(fileURLToPath(import.meta.url)); // ".ts" under tests, ".js" when built
+const coreDir = path.join(here, "..") + path.sep;
+const coreFile = (rel: string) => path.join(here, "..", `${rel}${ext}`);
+
+/** Our own packages, bundled from this installation so every realm gets the same code. */
+function ownAliases(mode: "workflow" | "step"): Record<string, string> {
+  const runtime = coreFile("runtime/index");
+  return {
+    workflow: runtime,
+    "workflow/internal": runtime,
+    "@wfkit/core/runtime": runtime,
+    "workflow/api": mode === "workflow" ? coreFile("build/api-in-workflow") : coreFile("api/index"),
+  };
+}
+
+const BUILTINS = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
+const SOURCE = /\.(?:[cm]?[jt]sx?)$/;
+
+export interface BuildOptions {
+  /** Project root: ids and the manifest use paths relative to it. */
+  root: string;
+  /** Files with workflows or steps (absolute, or relative to root). */
+  files: string[];
+}
+
+export interface WorkflowBundle {
+  /** A script for a VM context: the sandbox bootstrap plus every workflow, in workflow mode. */
+  code: string;
+  manifest: Manifest;
+  /** Content hash, for caching compiled scripts. */
+  hash: string;
+}
+
+function compilerPlugin(
+  mode: "workflow" | "step",
+  root: string,
+  manifests: Manifest[],
+  diagnostics: Diagnostic[],
+): esbuild.Plugin {
+  const aliases = ownAliases(mode);
+  return {
+    name: `wfkit-${mode}`,
+    setup(build) {
+      build.onResolve({ filter: /^(workflow|@wfkit\/core\/runtime)(\/.*)?$/ }, (args) =>
+        aliases[args.path] ? { path: aliases[args.path] } : undefined,
+      );
+      if (mode === "workflow") {
+        build.onResolve({ filter: /.*/ }, (args) =>
+          BUILTINS.has(args.path) ? { path: args.path, namespace: "wfkit-node-builtin" } : undefined,
+        );
+        build.onLoad({ filter: /.*/, namespace: "wfkit-node-builtin" }, (args) => ({
+          contents: `module.exports = new Proxy({}, { get(_, key) { if (key === "__esModule") return false; throw new Error(${JSON.stringify(
+            `The Node module "${args.path}" is not available in workflow code (see docs/errors/WF_C005_NODE_MODULE_IN_WORKFLOW.md). Use it inside a step.`,
+          )}); } });`,
+          loader: "js",
+        }));
+      }
+      build.onLoad({ filter: SOURCE }, async (args) => {
+        if (args.path.includes(`${path.sep}node_modules${path.sep}`) || args.path.startsWith(coreDir)) return undefined;
+        const code = readFileSync(args.path, "utf8");
+        const loader = (/\.[cm]?tsx?$/.test(args.path) ? (args.path.endsWith("x") ? "tsx" : "ts") : "js") as esbuild.Loader;
+        if (!code.includes("use workflow") && !code.includes("use step")) return { contents: code, loader };
+        // Loaded on demand: builds of files without directives never need the compiler.
+        const { transform } = await import("@wfkit/compiler");
+        const result = transform(code, { filename: args.path, mode, root, runtimeModule: "@wfkit/core/runtime" });
+        manifests.push(result.manifest);
+        diagnostics.push(...result.diagnostics);
+        const errors = result.diagnostics.filter((d) => d.severity === "error");
+        return {
+          contents: result.code,
+          loader,
+          errors: errors.map((d) => ({
+            text: `${d.code}: ${d.message}${d.hint ? `\n${d.hint}` : ""}`,
+            location: { file: args.path, line: d.loc.line, column: d.loc.column },
+          })),
+        };
+      });
+    },
+  };
+}
+
+function mergeManifests(manifests: Manifest[]): Manifest {
+  const byId = <T extends { id: string }>(list: T[]) => [...new Map(list.map((x) => [x.id, x])).values()];
+  return {
+    workflows: byId(manifests.flatMap((m) => m.workflows)),
+    steps: byId(manifests.flatMap((m) => m.steps)),
+  };
+}
+
+function failure(error: unknown, what: string): never {
+  const messages = (error as esbuild.BuildFailure).errors?.map(
+    (e) => `${e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : ""}${e.text}`,
+  );
+  throw new WorkflowError(
+    "WF_BUILD_FAILED",
+    `Building the ${what} failed:\n${messages?.join("\n") ?? String(error)}`,
+    "Fix the errors above; each code has a page under docs/errors/.",
+  );
+}
+
+/** Bundles the sandbox bootstrap and every workflow file (workflow mode) into one VM script. */
+export async function buildWorkflowBundle(options: BuildOptions): Promise<WorkflowBundle> {
+  const root = path.resolve(options.root);
+  const files = options.files.map((f) => path.resolve(root, f));
+  const manifests: Manifest[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const entry = [`import ${JSON.stringify(coreFile("sandbox/index"))};`, ...files.map((f) => `import ${JSON.stringify(f)};`)].join(
+    "\n",
+  );
+  let result: esbuild.BuildResult;
+  try {
+    result = await esbuild.build({
+      stdin: { contents: entry, resolveDir: root, sourcefile: "wfkit-workflows.js", loader: "js" },
+      bundle: true,
+      write: false,
+      format: "iife",
+      platform: "neutral",
+      target: "es2022",
+      mainFields: ["module", "main"],
+      conditions: ["workflow", "import", "default"],
+      define: { "process.env.NODE_ENV": '"production"' },
+      sourcemap: "inline",
+      logLevel: "silent",
+      plugins: [compilerPlugin("workflow", root, manifests, diagnostics)],
+    });
+  } catch (error) {
+    failure(error, "workflow bundle");
+  }
+  const code = result.outputFiles![0]!.text;
+  return { code, manifest: mergeManifests(manifests), hash: createHash("sha256").update(code).digest("hex").slice(0, 16) };
+}
+
+export interface StepBundle {
+  /** Path of the built ES module; importing it registers every step. */
+  file: string;
+  manifest: Manifest;
+}
+
+/** Bundles step code (step mode) into an ES module that runs as plain Node code. */
+export async function buildStepBundle(options: BuildOptions & { outDir?: string }): Promise<StepBundle> {
+  const root = path.resolve(options.root);
+  const files = options.files.map((f) => path.resolve(root, f));
+  const outDir =
+    options.outDir ??
+    (existsSync(path.join(root, "node_modules")) ? path.join(root, "node_modules", ".cache", "wfkit") : path.join(root, ".wfkit"));
+  mkdirSync(outDir, { recursive: true });
+  const manifests: Manifest[] = [];
+  const diagnostics: Diagnostic[] = [];
+  const entry = files.map((f) => `import ${JSON.stringify(f)};`).join("\n");
+  let result: esbuild.BuildResult;
+  try {
+    result = await esbuild.build({
+      stdin: { contents: entry, resolveDir: root, sourcefile: "wfkit-steps.js", loader: "js" },
+      bundle: true,
+      write: false,
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      packages: "external",
+      sourcemap: "inline",
+      logLevel: "silent",
+      plugins: [compilerPlugin("step", root, manifests, diagnostics)],
+    });
+  } catch (error) {
+    failure(error, "step bundle");
+  }
+  const code = result.outputFiles![0]!.text;
+  const file = path.join(outDir, `steps-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
+  if (!existsSync(file)) writeFileSync(file, code);
+  return { file, manifest: mergeManifests(manifests) };
+}

@@ -1,0 +1,69 @@
+import type { RunRecord, RunStatus } from "@wfkit/world";
+import { WorkflowError } from "../runtime/errors.js";
+import { deserialize } from "../serialization/index.js";
+import type { Runtime } from "./runtime.js";
+
+/** A handle on one run. Reading a property asks the World; nothing is cached. */
+export class Run<T = unknown> {
+  constructor(
+    private readonly runtime: Runtime,
+    readonly runId: string,
+  ) {}
+
+  private async record(): Promise<RunRecord> {
+    const run = await this.runtime.world.getRun(this.runId);
+    if (!run) {
+      const error = new WorkflowError("WF_RUN_NOT_FOUND", `There is no run with id ${this.runId}.`, "Check the id; runs are kept in the World the runtime was started with.");
+      error.name = "WorkflowRunNotFoundError";
+      throw error;
+    }
+    return run;
+  }
+
+  /** `pending`, `running`, `completed`, `failed` or `cancelled`. */
+  get status(): Promise<RunStatus> {
+    return this.record().then((r) => r.status);
+  }
+  get workflowName(): Promise<string> {
+    return this.record().then((r) => r.workflowId);
+  }
+  get createdAt(): Promise<Date> {
+    return this.record().then((r) => new Date(r.createdAt));
+  }
+  get startedAt(): Promise<Date | undefined> {
+    return this.record().then((r) => (r.startedAt === undefined ? undefined : new Date(r.startedAt)));
+  }
+  get completedAt(): Promise<Date | undefined> {
+    return this.record().then((r) => (r.completedAt === undefined ? undefined : new Date(r.completedAt)));
+  }
+
+  /**
+   * The workflow's return value, once the run ends. Rejects with
+   * `WorkflowRunFailedError` (the workflow's error as `cause`) or
+   * `WorkflowRunCancelledError`.
+   */
+  get returnValue(): Promise<T> {
+    return this.runtime.waitForEnd(this.runId).then((run) => {
+      if (run.status === "completed") return deserialize<T>(run.output!);
+      if (run.status === "cancelled") {
+        const error = new WorkflowError("WF_RUN_CANCELLED", `The run ${this.runId} was cancelled.`, "A cancelled run has no return value.");
+        error.name = "WorkflowRunCancelledError";
+        throw error;
+      }
+      const cause = deserialize<Error>(run.error!);
+      const error = new WorkflowError(
+        "WF_RUN_FAILED",
+        `The run ${this.runId} failed: ${cause?.name ?? "Error"}: ${cause?.message ?? cause}`,
+        "See error.cause for the workflow's error and its stack.",
+        { cause },
+      );
+      error.name = "WorkflowRunFailedError";
+      throw error;
+    });
+  }
+
+  /** Ends the run as cancelled; steps not yet started never start. */
+  cancel(): Promise<void> {
+    return this.runtime.cancel(this.runId);
+  }
+}

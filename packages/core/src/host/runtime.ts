@@ -1,0 +1,278 @@
+import type { HookRecord, QueueMessage, RunRecord, World } from "@wfkit/world";
+import { isTerminal } from "@wfkit/world";
+import { FETCH_STEP_ID } from "../runtime/api.js";
+import { WorkflowError } from "../runtime/errors.js";
+import { registerStep } from "../runtime/registry.js";
+import { serialize, serializeAsync } from "../serialization/index.js";
+import { RunActor, type RunInput } from "./actor.js";
+import { newRunId } from "./ids.js";
+import { Run } from "./run.js";
+import { type SandboxOptions, SandboxScript } from "./sandbox-vm.js";
+import { Scheduler } from "./scheduler.js";
+import { type RetryPolicy, StepExecutor } from "./steps.js";
+import type { RuntimeCore } from "./types.js";
+
+export interface RuntimeOptions {
+  world: World;
+  /** The workflow bundle from `buildWorkflowBundle` (the sandbox plus every workflow). */
+  workflows: { code: string; hash: string };
+  /** Step retries and timeouts. */
+  retry?: Partial<RetryPolicy>;
+  /** Most step attempts running at once in this process. Default 256. */
+  stepConcurrency?: number;
+  /** Most workflow instances kept warm in memory. Default 1000. */
+  maxWarmRuns?: number;
+  /** Base URL of webhook URLs (`<base>/.well-known/workflow/v1/webhook/<token>`). */
+  webhookBaseUrl?: string;
+  /** Longest synchronous slice of workflow code, in ms, before the run fails. Default: none. */
+  activationTimeoutMs?: number;
+  log?: (level: string, args: unknown[]) => void;
+}
+
+export interface StartOptions {
+  /** Starting twice with the same key returns the first run instead of a new one. */
+  idempotencyKey?: string;
+}
+
+/** Something `start()` accepts: a workflow function (compiled, so it carries its id) or the id itself. */
+export type WorkflowRef = string | ({ workflowId?: string } & ((...args: never[]) => unknown));
+
+/** Registered in the host realm so `fetch` from "workflow" works in workflow code. */
+registerStep(async (input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, init), FETCH_STEP_ID);
+
+/**
+ * The durable workflow runtime of one process: starts runs, runs steps,
+ * fires timers and delivers hook payloads, all on one World.
+ */
+export class Runtime implements RuntimeCore {
+  readonly world: World;
+  readonly sandboxOptions: SandboxOptions;
+  private sandboxScript: SandboxScript;
+  private readonly actors = new Map<string, RunActor>();
+  private readonly ended = new Set<string>();
+  private readonly endWaiters = new Map<string, Array<() => void>>();
+  private readonly steps: StepExecutor;
+  private readonly scheduler: Scheduler;
+  private readonly maxWarm: number;
+  private webhookBase: string;
+  private closed = false;
+  readonly log: (level: string, args: unknown[]) => void;
+
+  constructor(options: RuntimeOptions) {
+    this.world = options.world;
+    this.log = options.log ?? ((level, args) => (console as unknown as Record<string, Function>)[level]?.(...args));
+    this.sandboxScript = new SandboxScript(options.workflows.code, options.workflows.hash);
+    this.webhookBase = options.webhookBaseUrl ?? process.env.WORKFLOW_PUBLIC_URL ?? "http://localhost:3000";
+    this.sandboxOptions = {
+      webhookBase: () => this.webhookBase,
+      log: (level, args) => this.log(level, args),
+      activationTimeoutMs: options.activationTimeoutMs,
+    };
+    this.maxWarm = options.maxWarmRuns ?? 1000;
+    const policy: RetryPolicy = { maxRetries: 3, initialDelayMs: 1000, maxDelayMs: 60_000, ...options.retry };
+    this.steps = new StepExecutor(
+      policy,
+      options.stepConcurrency ?? 256,
+      (runId, input) => this.post(runId, input),
+      (runId) => this.ended.has(runId),
+    );
+    this.scheduler = new Scheduler(this.world, (message) => this.handle(message), 5 * 60_000);
+  }
+
+  /** Resumes everything the World holds: unfinished turns, steps, due timers. Call once after creating. */
+  async recover(): Promise<void> {
+    await this.scheduler.poll();
+  }
+
+  /** Swaps in a rebuilt workflow bundle; warm instances of the old code are dropped. */
+  reload(workflows: { code: string; hash: string }): void {
+    if (workflows.hash === this.sandboxScript.hash) return;
+    this.sandboxScript = new SandboxScript(workflows.code, workflows.hash);
+    for (const actor of this.actors.values()) actor.evict();
+  }
+
+  /** Sets the base of webhook URLs, e.g. from the first request a server receives. */
+  setWebhookBase(base: string): void {
+    this.webhookBase = base.replace(/\/+$/, "");
+  }
+
+  get webhookBaseUrl(): string {
+    return this.webhookBase;
+  }
+
+  script(): SandboxScript {
+    return this.sandboxScript;
+  }
+
+  async start<T = unknown>(workflow: WorkflowRef, args: unknown[] = [], options: StartOptions = {}): Promise<Run<T>> {
+    this.assertOpen();
+    const workflowId = typeof workflow === "string" ? workflow : workflow?.workflowId;
+    if (!workflowId) {
+      throw new WorkflowError(
+        "WF_NOT_A_WORKFLOW",
+        `start() was given ${typeof workflow === "function" ? `the function ${workflow.name || "(anonymous)"}` : String(workflow)}, which is not a workflow.`,
+        'Pass a function marked "use workflow" from a file the workflow compiler transformed (withWorkflow in next.config, the Vite plugin, or `wf run`).',
+      );
+    }
+    if (!Array.isArray(args)) {
+      throw new WorkflowError("WF_START_ARGS", "start(workflow, args) takes the arguments as an array.", "Write start(fn, [a, b]) rather than start(fn, a, b).");
+    }
+    const input = serialize(args, "args");
+    const at = Date.now();
+    const runId = newRunId(at);
+    const result = await this.world.createRun({
+      runId,
+      workflowId,
+      input,
+      at,
+      idempotencyKey: options.idempotencyKey,
+      enqueue: [{ runId, kind: "turn", dedupeKey: "turn", leased: true }],
+    });
+    if (result.created) this.post(result.run.runId, { ack: result.messages.map((m) => m.id) });
+    return new Run<T>(this, result.run.runId);
+  }
+
+  getRun<T = unknown>(runId: string): Run<T> {
+    return new Run<T>(this, runId);
+  }
+
+  async cancel(runId: string): Promise<void> {
+    const run = await this.world.getRun(runId);
+    if (!run) throw runNotFound(runId);
+    if (isTerminal(run.status)) return;
+    await new Promise<boolean>((resolve) => this.post(runId, { event: { v: 1, type: "run_cancelled" }, done: resolve }));
+  }
+
+  /** Resolves with the run record once the run has ended. */
+  async waitForEnd(runId: string): Promise<RunRecord> {
+    for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
+      const run = await this.world.getRun(runId);
+      if (!run) throw runNotFound(runId);
+      if (isTerminal(run.status)) return run;
+      // Runs of this process wake us at once; the timeout only covers runs driven by another process.
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, delay);
+        const list = this.endWaiters.get(runId) ?? [];
+        list.push(done);
+        this.endWaiters.set(runId, list);
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    }
+  }
+
+  async getHookByToken(token: string): Promise<HookRecord> {
+    const hook = await this.world.getHook(token);
+    if (!hook) throw hookNotFound(token);
+    return hook;
+  }
+
+  /** Delivers a payload to the hook with this token; resolves once it is durably recorded. */
+  async resumeHook(token: string, payload: unknown): Promise<{ runId: string; hook: HookRecord }> {
+    const hook = await this.getHookByToken(token);
+    const serialized = await serializeAsync(payload, "payload");
+    await this.deliver(hook, serialized);
+    return { runId: hook.runId, hook };
+  }
+
+  /** Appends a payload for a live hook through its run's actor. */
+  async deliver(hook: HookRecord, payload: string, requestId?: string): Promise<void> {
+    const committed = await new Promise<boolean>((resolve) =>
+      this.post(hook.runId, {
+        event: { v: 1, type: "hook_received", opId: hook.opId as never, payload, ...(requestId && { requestId }) },
+        done: resolve,
+      }),
+    );
+    if (!committed) throw hookNotFound(hook.token);
+  }
+
+  // ——— RuntimeCore: used by actors, step workers and the scheduler ———
+
+  post(runId: string, input: RunInput): void {
+    let actor = this.actors.get(runId);
+    if (!actor) {
+      actor = new RunActor(this, runId);
+      this.actors.set(runId, actor);
+    }
+    actor.post(input);
+  }
+
+  dispatch(messages: QueueMessage[]): void {
+    for (const message of messages) this.scheduler.schedule(message);
+  }
+
+  private handle(message: QueueMessage): void {
+    if (this.closed) return;
+    switch (message.kind) {
+      case "step":
+        this.steps.run(message);
+        return;
+      case "timer":
+        this.post(message.runId, {
+          event: { v: 1, type: "sleep_fired", opId: message.opId as never },
+          ack: [message.id],
+          dedupeKey: `sleep:${message.opId}`,
+        });
+        return;
+      case "turn":
+        this.post(message.runId, { ack: [message.id] });
+        return;
+    }
+  }
+
+  touch(actor: RunActor): void {
+    // Map order is insertion order: re-inserting marks the actor most recently used.
+    this.actors.delete(actor.runId);
+    this.actors.set(actor.runId, actor);
+    if (this.actors.size <= this.maxWarm) return;
+    for (const [runId, candidate] of this.actors) {
+      if (this.actors.size <= this.maxWarm) break;
+      if (!candidate.busy) this.actors.delete(runId);
+    }
+  }
+
+  forget(runId: string): void {
+    this.actors.delete(runId);
+  }
+
+  runEnded(runId: string): void {
+    this.ended.add(runId);
+    if (this.ended.size > 100_000) this.ended.delete(this.ended.values().next().value!);
+    const waiters = this.endWaiters.get(runId);
+    this.endWaiters.delete(runId);
+    for (const wake of waiters ?? []) wake();
+  }
+
+  isEnded(runId: string): boolean {
+    return this.ended.has(runId);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new WorkflowError("WF_RUNTIME_CLOSED", "The workflow runtime was closed.", "Create a new runtime.");
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.scheduler.close();
+    for (const waiters of this.endWaiters.values()) for (const wake of waiters) wake();
+    await this.world.close();
+  }
+}
+
+function runNotFound(runId: string): WorkflowError {
+  const error = new WorkflowError("WF_RUN_NOT_FOUND", `There is no run with id ${runId}.`, "Check the id; runs are kept in the World the runtime was started with.");
+  error.name = "WorkflowRunNotFoundError";
+  return error;
+}
+
+function hookNotFound(token: string): WorkflowError {
+  const error = new WorkflowError(
+    "WF_HOOK_NOT_FOUND",
+    `No live hook has the token ${token}.`,
+    "The run may not have created the hook yet, may have disposed it, or may have ended. Check the token, or wait until the run reaches createHook().",
+  );
+  error.name = "HookNotFoundError";
+  return error;
+}

@@ -1,0 +1,89 @@
+import type { QueueMessage, World } from "@wfkit/world";
+
+const MAX_TIMEOUT = 2_147_483_647;
+
+/**
+ * Holds queue messages until they are due and hands them to `run`.
+ * Messages this process committed are timed in memory; after a restart, or
+ * when another process adds work, it claims due messages from the World.
+ */
+export class Scheduler {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private pollTimer: NodeJS.Timeout | undefined;
+  private pollAt = Number.POSITIVE_INFINITY;
+  private polling = false;
+  private pollAgain = false;
+  private closed = false;
+  private readonly unsubscribe: () => void;
+
+  constructor(
+    private readonly world: World,
+    private readonly run: (message: QueueMessage) => void,
+    private readonly leaseMs: number,
+  ) {
+    this.unsubscribe = world.onWork(() => void this.poll());
+  }
+
+  /** Runs the message now if due, or when it is. */
+  schedule(message: QueueMessage): void {
+    const delay = message.availableAt - Date.now();
+    if (delay <= 0) {
+      this.run(message);
+      return;
+    }
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(message.id);
+        this.schedule(message);
+      },
+      Math.min(delay, MAX_TIMEOUT),
+    );
+    this.timers.set(message.id, timer);
+  }
+
+  /** Claims every due message from the World, then waits for the next one. */
+  async poll(): Promise<void> {
+    if (this.closed) return;
+    if (this.polling) {
+      this.pollAgain = true;
+      return;
+    }
+    this.polling = true;
+    try {
+      do {
+        this.pollAgain = false;
+        for (;;) {
+          const messages = await this.world.claim({ limit: 500, now: Date.now(), leaseMs: this.leaseMs });
+          for (const message of messages) this.run(message);
+          if (messages.length < 500) break;
+        }
+      } while (this.pollAgain && !this.closed);
+      const next = await this.world.nextAvailableAt();
+      if (next !== null && !this.closed) this.wakeAt(next);
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  private wakeAt(at: number): void {
+    if (at >= this.pollAt && this.pollTimer) return;
+    clearTimeout(this.pollTimer);
+    this.pollAt = at;
+    this.pollTimer = setTimeout(
+      () => {
+        this.pollTimer = undefined;
+        this.pollAt = Number.POSITIVE_INFINITY;
+        void this.poll();
+      },
+      Math.min(Math.max(0, at - Date.now()), MAX_TIMEOUT),
+    );
+  }
+
+  close(): void {
+    this.closed = true;
+    this.unsubscribe();
+    clearTimeout(this.pollTimer);
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+}

@@ -1,0 +1,154 @@
+import { AsyncLocalStorage } from "node:async_hooks";
+import type { QueueMessage } from "@wfkit/world";
+import type { StepMetadata } from "../runtime/api.js";
+import { parseDuration } from "../runtime/duration.js";
+import { FatalError, WorkflowError, isFatalError, isRetryableError } from "../runtime/errors.js";
+import { installHost, registry } from "../runtime/host.js";
+import { deserialize, serialize, serializeAsync } from "../serialization/index.js";
+import type { RunInput } from "./actor.js";
+
+export interface RetryPolicy {
+  /** Retries after the first attempt, unless the step sets `fn.maxRetries`. Default 3. */
+  maxRetries: number;
+  /** First backoff delay in ms; doubles each attempt, with ±20% jitter. Default 1000. */
+  initialDelayMs: number;
+  /** Backoff cap in ms. Default 60000. */
+  maxDelayMs: number;
+  /** Default per-step timeout in ms (none when undefined); a step may set `fn.timeout`. */
+  timeoutMs?: number;
+}
+
+interface StepContext extends StepMetadata {
+  closure: Record<string, unknown>;
+}
+
+const storage = new AsyncLocalStorage<StepContext>();
+
+// Step code runs in this realm: getStepMetadata() and stepClosure() read the
+// current step's context; workflow-only calls say where they belong.
+installHost({
+  realm: "step",
+  stepMetadata: () => {
+    const ctx = storage.getStore();
+    return ctx && { stepId: ctx.stepId, attempt: ctx.attempt, stepStartedAt: ctx.stepStartedAt, workflowRunId: ctx.workflowRunId };
+  },
+  stepClosure: () => storage.getStore()?.closure ?? {},
+});
+
+/** Runs step attempts with bounded concurrency and turns their outcome into a run input. */
+export class StepExecutor {
+  private running = 0;
+  private readonly waiting: QueueMessage[] = [];
+
+  constructor(
+    private readonly policy: RetryPolicy,
+    private readonly concurrency: number,
+    private readonly deliver: (runId: string, input: RunInput) => void,
+    private readonly isEnded: (runId: string) => boolean,
+  ) {}
+
+  run(message: QueueMessage): void {
+    if (this.running >= this.concurrency) {
+      this.waiting.push(message);
+      return;
+    }
+    this.running++;
+    void this.attempt(message).finally(() => {
+      this.running--;
+      const next = this.waiting.shift();
+      if (next) this.run(next);
+    });
+  }
+
+  private async attempt(message: QueueMessage): Promise<void> {
+    if (this.isEnded(message.runId)) return;
+    const { stepId, name, input } = JSON.parse(message.payload!) as { stepId: string; name: string; input: string };
+    const opId = message.opId!;
+    const attempt = message.attempt ?? 1;
+    const fn = registry().steps.get(stepId) as (((...args: unknown[]) => unknown) & { maxRetries?: number; timeout?: number | string }) | undefined;
+    let output: string;
+    try {
+      if (!fn) {
+        throw new FatalError(
+          `No step with id ${stepId} is loaded in this process (see docs/errors/WF_STEP_NOT_FOUND.md). Check that the file defining it is among the step files the runtime was built with.`,
+        );
+      }
+      const [args, closure] = deserialize<[unknown[], Record<string, unknown>?]>(input);
+      const ctx: StepContext = { stepId, attempt, stepStartedAt: new Date(), workflowRunId: message.runId, closure: closure ?? {} };
+      const timeout = fn.timeout !== undefined ? parseDuration(fn.timeout, `${name}.timeout`) : this.policy.timeoutMs;
+      const result = await storage.run(ctx, () => withTimeout(Promise.resolve().then(() => fn(...args)), timeout, name));
+      try {
+        output = await serializeAsync(result, `${name}() return value`);
+      } catch (error) {
+        throw new FatalError((error as Error).message, { cause: error });
+      }
+    } catch (error) {
+      const maxRetries = fn?.maxRetries ?? this.policy.maxRetries;
+      const serialized = serializeError(error);
+      if (isFatalError(error) || attempt > maxRetries) {
+        this.deliver(message.runId, {
+          event: { v: 1, type: "step_failed", opId: opId as never, error: serialized, attempt },
+          ack: [message.id],
+          dedupeKey: `step:${opId}`,
+        });
+        return;
+      }
+      const retryAt = Date.now() + this.retryDelay(error, attempt);
+      this.deliver(message.runId, {
+        event: { v: 1, type: "step_retrying", opId: opId as never, attempt, error: serialized, retryAt },
+        ack: [message.id],
+        enqueue: [
+          { runId: message.runId, kind: "step", opId, attempt: attempt + 1, payload: message.payload, availableAt: retryAt, leased: true },
+        ],
+      });
+      return;
+    }
+    this.deliver(message.runId, {
+      event: { v: 1, type: "step_completed", opId: opId as never, output, attempt },
+      ack: [message.id],
+      dedupeKey: `step:${opId}`,
+    });
+  }
+
+  private retryDelay(error: unknown, attempt: number): number {
+    if (isRetryableError(error)) {
+      const after = (error as { retryAfter?: number | string | Date }).retryAfter;
+      if (after instanceof Date) return Math.max(0, after.getTime() - Date.now());
+      if (after !== undefined) return parseDuration(after, "retryAfter");
+    }
+    const base = Math.min(this.policy.maxDelayMs, this.policy.initialDelayMs * 2 ** (attempt - 1));
+    return Math.round(base * (0.8 + Math.random() * 0.4));
+  }
+}
+
+function serializeError(error: unknown): string {
+  const value = error instanceof Error || Object.prototype.toString.call(error) === "[object Error]" ? error : new Error(String(error));
+  try {
+    return serialize(value, "error");
+  } catch {
+    // An error with unserializable fields still reaches the workflow with its name, message and stack.
+    const plain = new Error((value as Error).message);
+    plain.name = (value as Error).name;
+    plain.stack = (value as Error).stack;
+    return serialize(plain, "error");
+  }
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number | undefined, name: string): Promise<T> {
+  if (ms === undefined) return promise;
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new WorkflowError(
+            "WF_STEP_TIMEOUT",
+            `The step ${name} did not finish within ${ms} ms.`,
+            "Raise the step's timeout (fn.timeout = \"5m\"), or split the work into smaller steps.",
+          ),
+        ),
+      ms,
+    );
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,57 @@
+import type { Duration } from "./duration.js";
+import { currentHost, requireWorkflowHost } from "./host.js";
+import { stepProxy } from "./registry.js";
+
+/** What `getWorkflowMetadata()` returns inside a workflow. */
+export interface WorkflowMetadata {
+  /** The workflow's id, e.g. `workflow//workflows/order//processOrder`. */
+  workflowName: string;
+  workflowRunId: string;
+  workflowStartedAt: Date;
+}
+
+/** What `getStepMetadata()` returns inside a step. */
+export interface StepMetadata {
+  stepId: string;
+  /** 1 on the first attempt. */
+  attempt: number;
+  stepStartedAt: Date;
+  workflowRunId: string;
+}
+
+/**
+ * Pauses the workflow durably: no process is held while it sleeps, and it
+ * wakes after restarts. Takes milliseconds, a duration string ("30s", "1d") or a Date.
+ */
+export function sleep(duration: Duration | Date): Promise<void> {
+  return requireWorkflowHost("sleep()").sleep!(duration);
+}
+
+/** The run this workflow code belongs to. */
+export function getWorkflowMetadata(): WorkflowMetadata {
+  return requireWorkflowHost("getWorkflowMetadata()").workflowMetadata!() as WorkflowMetadata;
+}
+
+/** The step attempt this code runs in. Only inside a step. */
+export function getStepMetadata(): StepMetadata {
+  const host = currentHost();
+  const meta = host?.stepMetadata?.();
+  if (meta) return meta as StepMetadata;
+  throw new (class extends Error {})(
+    'getStepMetadata() can only be called inside a step (a function marked "use step") while the workflow runtime runs it.',
+  );
+}
+
+/** The id under which the runtime registers its built-in fetch step. */
+export const FETCH_STEP_ID = "step//wfkit//fetch";
+const fetchStep = stepProxy(FETCH_STEP_ID, "fetch");
+
+/**
+ * `fetch` that is safe in workflow code: the request runs as a step (retried,
+ * recorded once). Outside a workflow it is the global fetch.
+ */
+export function fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+  const host = currentHost();
+  if (host?.realm === "workflow") return fetchStep(input, init) as Promise<Response>;
+  return globalThis.fetch(input, init);
+}

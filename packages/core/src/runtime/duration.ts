@@ -1,0 +1,45 @@
+import { WorkflowError } from "./errors.js";
+
+const UNITS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  sec: 1000,
+  second: 1000,
+  seconds: 1000,
+  m: 60_000,
+  min: 60_000,
+  minute: 60_000,
+  minutes: 60_000,
+  h: 3_600_000,
+  hr: 3_600_000,
+  hour: 3_600_000,
+  hours: 3_600_000,
+  d: 86_400_000,
+  day: 86_400_000,
+  days: 86_400_000,
+  w: 604_800_000,
+  week: 604_800_000,
+  weeks: 604_800_000,
+};
+
+/** A duration: milliseconds, or a string such as "30s", "5m", "1.5h", "1d", "2 weeks". */
+export type Duration = number | string;
+
+/** Milliseconds in a duration; throws WF_INVALID_DURATION with the accepted forms. */
+export function parseDuration(value: Duration, what = "duration"): number {
+  if (typeof value === "number") {
+    if (Number.isFinite(value) && value >= 0) return value;
+  } else if (typeof value === "string") {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*([a-z]*)\s*$/i.exec(value);
+    if (match) {
+      const unit = match[2]!.toLowerCase() || "ms";
+      const factor = UNITS[unit];
+      if (factor !== undefined) return Math.round(Number(match[1]) * factor);
+    }
+  }
+  throw new WorkflowError(
+    "WF_INVALID_DURATION",
+    `${what} ${JSON.stringify(value)} is not a duration.`,
+    'Pass milliseconds (a non-negative number) or a string such as "500ms", "30s", "5m", "2h", "1d".',
+  );
+}

@@ -1,0 +1,67 @@
+/**
+ * Errors users throw from steps to steer retries. They are recognised by a
+ * registered symbol, not by class identity, so `instanceof` works across the
+ * workflow sandbox boundary and across duplicate copies of this module.
+ */
+const FATAL = Symbol.for("wfkit.error.fatal");
+const RETRYABLE = Symbol.for("wfkit.error.retryable");
+
+function hasBrand(value: unknown, brand: symbol): boolean {
+  return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+}
+
+/** Thrown from a step: the step fails at once and is never retried. */
+export class FatalError extends Error {
+  declare readonly fatal: true;
+  constructor(message?: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "FatalError";
+    Object.defineProperty(this, FATAL, { value: true });
+    Object.defineProperty(this, "fatal", { value: true, enumerable: false });
+  }
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, FATAL);
+  }
+}
+
+export interface RetryableErrorOptions {
+  /** When to try again: milliseconds from now, a duration string ("5s", "1m") or a Date. */
+  retryAfter?: number | string | Date;
+  cause?: unknown;
+}
+
+/** Thrown from a step: retry it, optionally after a given delay instead of the default backoff. */
+export class RetryableError extends Error {
+  readonly retryAfter?: number | string | Date;
+  constructor(message?: string, options: RetryableErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = "RetryableError";
+    if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
+    Object.defineProperty(this, RETRYABLE, { value: true });
+  }
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, RETRYABLE);
+  }
+}
+
+export function isFatalError(value: unknown): boolean {
+  return hasBrand(value, FATAL);
+}
+export function isRetryableError(value: unknown): boolean {
+  return hasBrand(value, RETRYABLE);
+}
+
+/**
+ * An error with a stable code, a statement of what happened and the fix.
+ * Every code has a page under docs/errors/<code>.md.
+ */
+export class WorkflowError extends Error {
+  readonly code: string;
+  readonly hint?: string;
+  constructor(code: string, message: string, hint?: string, options?: { cause?: unknown }) {
+    super(`${message}${hint ? `\n  Fix: ${hint}` : ""}\n  See: docs/errors/${code}.md`, options);
+    this.name = "WorkflowError";
+    this.code = code;
+    if (hint !== undefined) this.hint = hint;
+  }
+}

@@ -1,0 +1,61 @@
+import { WorkflowError } from "./errors.js";
+
+/** What a realm (the workflow sandbox, or a Node process running steps) provides to user-facing calls. */
+export interface RuntimeHost {
+  readonly realm: "workflow" | "step";
+  callStep?(stepId: string, name: string, args: unknown[], closure: Record<string, unknown> | undefined): Promise<unknown>;
+  sleep?(until: number | string | Date): Promise<void>;
+  createHook?(options: unknown, kind: "hook" | "webhook"): unknown;
+  waitWithTimeout?(source: unknown, timeout: number | string): Promise<unknown>;
+  workflowMetadata?(): unknown;
+  stepMetadata?(): unknown;
+  stepClosure?(): Record<string, unknown>;
+}
+
+const HOST = Symbol.for("wfkit.host");
+const REGISTRY = Symbol.for("wfkit.registry");
+
+/** Workflow and step functions by id, per realm (each sandbox has its own `globalThis`). */
+export interface Registry {
+  workflows: Map<string, Function>;
+  steps: Map<string, Function>;
+}
+
+export function registry(): Registry {
+  const g = globalThis as Record<symbol, unknown>;
+  let r = g[REGISTRY] as Registry | undefined;
+  if (!r) {
+    r = { workflows: new Map(), steps: new Map() };
+    Object.defineProperty(g, REGISTRY, { value: r, configurable: true });
+  }
+  return r;
+}
+
+export function currentHost(): RuntimeHost | undefined {
+  return (globalThis as Record<symbol, unknown>)[HOST] as RuntimeHost | undefined;
+}
+
+/** Installs the host of this realm; returns a function that restores the previous one. */
+export function installHost(host: RuntimeHost | undefined): () => void {
+  const g = globalThis as Record<symbol, unknown>;
+  const previous = g[HOST];
+  Object.defineProperty(g, HOST, { value: host, configurable: true, writable: true });
+  return () => {
+    g[HOST] = previous;
+  };
+}
+
+/** The host, or an error that says where `what` may be called. */
+export function requireWorkflowHost(what: string): RuntimeHost {
+  const host = currentHost();
+  if (host?.realm === "workflow") return host;
+  throw new WorkflowError(
+    "WF_WORKFLOW_ONLY",
+    `${what} can only be called from workflow code (a function marked "use workflow"), but it was called ${
+      host?.realm === "step" ? "inside a step" : "outside any workflow"
+    }.`,
+    host?.realm === "step"
+      ? `Call ${what} in the workflow function and pass what it returns to the step as an argument.`
+      : `Call ${what} from a "use workflow" function, and start that workflow with start() from "workflow/api".`,
+  );
+}

@@ -1,0 +1,65 @@
+import { WorkflowError } from "./errors.js";
+import { currentHost, registry } from "./host.js";
+
+// Functions the compiler's output calls. See docs/internals/compiled-output.md.
+
+function tag(fn: Function, key: "workflowId" | "stepId", id: string): void {
+  Object.defineProperty(fn, key, { value: id, enumerable: false, configurable: true });
+}
+
+/** Marks a client/step-mode workflow stub with its id so `start(fn)` can find the workflow. */
+export function markWorkflow<F extends Function>(fn: F, id: string): F {
+  tag(fn, "workflowId", id);
+  return fn;
+}
+
+/** The error a workflow stub throws when called like a plain function. */
+export function workflowCalledDirectly(id: string): Error {
+  const name = id.split("//").pop();
+  return new WorkflowError(
+    "WF_WORKFLOW_CALLED_DIRECTLY",
+    `The workflow ${name} (${id}) was called directly. Workflow functions do not run in the caller; they run durably in the workflow runtime.`,
+    `Start it with \`await start(${name}, [args])\` from "workflow/api", then await \`run.returnValue\` for its result.`,
+  );
+}
+
+/** Workflow mode: registers the real workflow body. */
+export function registerWorkflow<F extends Function>(fn: F, id: string): F {
+  tag(fn, "workflowId", id);
+  registry().workflows.set(id, fn);
+  return fn;
+}
+
+/** Step and client mode: registers a step body so a worker can run it by id. */
+export function registerStep<F extends Function>(fn: F, id: string): F {
+  tag(fn, "stepId", id);
+  registry().steps.set(id, fn);
+  return fn;
+}
+
+/** Workflow mode: the stand-in for a step function; calling it schedules the step durably. */
+export function stepProxy(
+  id: string,
+  name: string,
+  closure?: () => Record<string, unknown>,
+): (...args: unknown[]) => Promise<unknown> {
+  const proxy = async (...args: unknown[]) => {
+    const host = currentHost();
+    if (host?.callStep) return host.callStep(id, name, args, closure?.());
+    const body = registry().steps.get(id);
+    if (body) return body(...args);
+    throw new WorkflowError(
+      "WF_STEP_OUTSIDE_RUNTIME",
+      `The step ${name} (${id}) was called from workflow-mode code outside the workflow runtime.`,
+      "Start the workflow with start() from \"workflow/api\" instead of importing its compiled file directly.",
+    );
+  };
+  Object.defineProperty(proxy, "name", { value: name });
+  tag(proxy, "stepId", id);
+  return proxy;
+}
+
+/** Step mode, nested steps: the variables the step captured from its workflow, by value. */
+export function stepClosure(): Record<string, unknown> {
+  return currentHost()?.stepClosure?.() ?? {};
+}

@@ -1,0 +1,268 @@
+import type { StoredEvent } from "@wfkit/world";
+import { parseDuration } from "../runtime/duration.js";
+import { WorkflowError } from "../runtime/errors.js";
+import { registry } from "../runtime/host.js";
+import { deserialize, serialize } from "../serialization/index.js";
+import type { Command, EngineInit, EngineState, RecordedOp } from "./protocol.js";
+
+interface PendingOp {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** What a hook needs from the engine; implemented in hooks.ts. */
+export interface HookSink {
+  deliver(payload: unknown, requestId: string | undefined): void;
+  conflict(error: Error): void;
+}
+
+/**
+ * The replay engine of one run. Pure: it sees events, runs workflow code and
+ * emits commands; it does no I/O. The host applies events one at a time and
+ * drains microtasks between them, so resolution order is the log's order.
+ */
+export class Engine {
+  readonly commands: Command[] = [];
+  private nextOpId = 1;
+  private readonly pending = new Map<number, PendingOp>();
+  readonly hooks = new Map<number, HookSink>();
+  /** Ops the log already records, by op id, with the position that records them. */
+  private readonly recorded = new Map<number, RecordedOp>();
+  private readonly disposedRecorded = new Set<number>();
+  private readonly respondedRecorded = new Set<string>();
+  private state: EngineState = { status: "running" };
+  /** Time of the event being applied; `Date.now()` in workflow code. */
+  now = 0;
+  /** True while applying events the log already has (console output is muted then). */
+  replaying = false;
+  init!: EngineInit;
+
+  /** Feeds an event that records an op (scheduled step, sleep, hook, disposal) from the log. */
+  noteRecorded(event: StoredEvent): void {
+    switch (event.type) {
+      case "step_scheduled":
+      case "sleep_scheduled":
+      case "hook_created":
+      case "hook_conflict":
+        this.recorded.set(event.opId, { event, seq: event.seq });
+        return;
+      case "hook_disposed":
+        this.disposedRecorded.add(event.opId);
+        return;
+      case "webhook_responded":
+        this.respondedRecorded.add(event.requestId);
+        return;
+      default:
+        return;
+    }
+  }
+
+  start(init: EngineInit): void {
+    this.init = init;
+    this.now = init.startedAt;
+    const fn = registry().workflows.get(init.workflowId);
+    if (!fn) {
+      this.fail(
+        new WorkflowError(
+          "WF_WORKFLOW_NOT_FOUND",
+          `No workflow with id ${init.workflowId} is in this build.`,
+          "Check that the file that defines it is among the workflow files the runtime was built with, and that the function still has its \"use workflow\" directive.",
+        ),
+      );
+      return;
+    }
+    let args: unknown[];
+    try {
+      args = deserialize<unknown[]>(init.input);
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    Promise.resolve()
+      .then(() => fn(...args))
+      .then(
+        (value) => {
+          if (this.state.status !== "running") return;
+          try {
+            this.state = { status: "completed", output: serialize(value, "returnValue") };
+          } catch (error) {
+            this.fail(error);
+          }
+        },
+        (error) => this.fail(error),
+      );
+  }
+
+  getState(): EngineState {
+    return this.state;
+  }
+
+  fail(error: unknown): void {
+    if (this.state.status !== "running") return;
+    this.state = { status: "failed", error: serialize(error instanceof Error ? error : new Error(String(error))) };
+  }
+
+  /** Applies one resolution event from the log (or a new one about to be appended). */
+  apply(event: StoredEvent | (Omit<StoredEvent, "seq"> & { seq?: number })): void {
+    this.now = event.at;
+    const e = event as StoredEvent;
+    switch (e.type) {
+      case "step_completed":
+        return this.settle(e, (op) => op.resolve(deserialize(e.output)));
+      case "step_failed":
+        return this.settle(e, (op) => op.reject(deserialize(e.error)));
+      case "sleep_fired":
+        return this.settle(e, (op) => op.resolve(undefined));
+      case "hook_received": {
+        const hook = this.hooks.get(e.opId);
+        if (!hook) return this.diverged(e, `a payload for hook op ${e.opId}, which the code never created`);
+        hook.deliver(deserialize(e.payload), e.requestId);
+        return;
+      }
+      case "run_created":
+      case "step_scheduled":
+      case "step_retrying":
+      case "sleep_scheduled":
+      case "hook_created":
+      case "hook_conflict":
+      case "hook_disposed":
+      case "webhook_responded":
+      case "run_completed":
+      case "run_failed":
+      case "run_cancelled":
+        return;
+      default: {
+        const never: never = e;
+        return never;
+      }
+    }
+  }
+
+  private settle(event: StoredEvent & { opId: number }, how: (op: PendingOp) => void): void {
+    const op = this.pending.get(event.opId);
+    if (!op) {
+      // A sleep that lost a race may fire after the code stopped caring: fine.
+      if (event.opId < this.nextOpId) return;
+      return this.diverged(event, `a result for op ${event.opId}, which the code never issued`);
+    }
+    this.pending.delete(event.opId);
+    how(op);
+  }
+
+  /** After a full replay: every op the log records must have been issued by the code. */
+  checkAllRecordedIssued(): void {
+    for (const [opId, { event, seq }] of this.recorded) {
+      if (opId >= this.nextOpId) {
+        this.diverged({ ...event, seq } as StoredEvent, "an operation the code never issued");
+        return;
+      }
+    }
+  }
+
+  private diverged(event: StoredEvent, found: string, issued?: string): void {
+    this.fail(
+      new WorkflowError(
+        "WF_REPLAY_DIVERGED",
+        `Workflow code diverged from its event log at position ${event.seq} (${event.type}): the log records ${found}${
+          issued ? `, but the code now ${issued}` : ""
+        }.`,
+        "Workflow code must do the same thing on every replay: no branching on wall-clock time, randomness or I/O outside steps. If you changed the workflow while runs were in flight, let those runs finish on the old code or start new runs.",
+      ),
+    );
+  }
+
+  private describeRecorded(r: RecordedOp): string {
+    const e = r.event;
+    switch (e.type) {
+      case "step_scheduled":
+        return `a call to step ${e.stepId}`;
+      case "sleep_scheduled":
+        return "a sleep";
+      case "hook_created":
+      case "hook_conflict":
+        return `a ${e.type === "hook_created" ? e.kind : "hook"} with token ${e.token}`;
+      default:
+        return e.type;
+    }
+  }
+
+  /**
+   * Issues an operation. Returns the op id and the recorded event when the
+   * log already has it (replay), or queues `command` when it is new.
+   */
+  issue<T>(
+    describe: string,
+    matches: (recorded: RecordedOp["event"]) => boolean,
+    command: (opId: number) => Command,
+  ): { opId: number; promise: Promise<T>; recorded?: RecordedOp["event"] } {
+    if (this.state.status !== "running") {
+      return { opId: -1, promise: new Promise<T>(() => {}) };
+    }
+    const opId = this.nextOpId++;
+    const promise = new Promise<T>((resolve, reject) => {
+      this.pending.set(opId, { resolve: resolve as (v: unknown) => void, reject });
+    });
+    const rec = this.recorded.get(opId);
+    if (rec) {
+      if (!matches(rec.event)) {
+        this.diverged({ ...rec.event, seq: rec.seq } as StoredEvent, this.describeRecorded(rec), describe);
+        return { opId, promise: new Promise<T>(() => {}) };
+      }
+      return { opId, promise, recorded: rec.event };
+    }
+    this.commands.push(command(opId));
+    return { opId, promise };
+  }
+
+  /** Forgets a pending op whose result nobody waits for any more (a lost race). */
+  drop(opId: number): void {
+    this.pending.delete(opId);
+  }
+
+  callStep(stepId: string, name: string, args: unknown[], closure: Record<string, unknown> | undefined): Promise<unknown> {
+    let input: string;
+    try {
+      input = serialize(closure === undefined ? [args] : [args, closure], `${name}()`);
+    } catch (error) {
+      return Promise.reject(relabel(error, name));
+    }
+    return this.issue(
+      `calls step ${stepId}`,
+      (r) => r.type === "step_scheduled" && r.stepId === stepId,
+      (opId) => ({ type: "step", opId, stepId, name, input }),
+    ).promise;
+  }
+
+  sleep(until: number | string | Date): Promise<void> {
+    const wakeAt =
+      until instanceof Date || Object.prototype.toString.call(until) === "[object Date]"
+        ? (until as Date).getTime()
+        : this.now + parseDuration(until as number | string, "sleep()");
+    return this.issue<void>(
+      "sleeps",
+      (r) => r.type === "sleep_scheduled",
+      (opId) => ({ type: "sleep", opId, wakeAt }),
+    ).promise;
+  }
+
+  /** A manual webhook response given in workflow code (recorded once, replayed silently). */
+  respond(requestId: string, response: string): void {
+    if (this.respondedRecorded.has(requestId)) return;
+    this.respondedRecorded.add(requestId);
+    this.commands.push({ type: "respond", requestId, response });
+  }
+
+  isDisposeRecorded(opId: number): boolean {
+    return this.disposedRecorded.has(opId);
+  }
+}
+
+/** `[0][1].conn` → `fn() args[1].conn`; `[1].db` → `fn() closure.db`. */
+function relabel(error: unknown, name: string): unknown {
+  if (error instanceof WorkflowError && error.code === "WF_SERIALIZE_UNSUPPORTED") {
+    error.message = error.message
+      .replace(`${name}()[0]`, `${name}() args`)
+      .replace(`${name}()[1]`, `${name}() closure`);
+  }
+  return error;
+}

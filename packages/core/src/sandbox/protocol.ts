@@ -1,0 +1,54 @@
+import type { HookCreated, HookConflict, SleepScheduled, StepScheduled } from "@wfkit/world";
+
+// The data that crosses the sandbox boundary: plain objects and strings only.
+
+/** What the engine asks the host to do, in the order the workflow asked. */
+export type Command =
+  | { type: "step"; opId: number; stepId: string; name: string; input: string }
+  | { type: "sleep"; opId: number; wakeAt: number }
+  | {
+      type: "hook";
+      opId: number;
+      token: string;
+      kind: "hook" | "webhook";
+      metadata?: string;
+      respondWith?: "default" | "manual" | { static: string };
+    }
+  | { type: "dispose_hook"; opId: number; token: string }
+  | { type: "respond"; requestId: string; response: string };
+
+export interface EngineInit {
+  runId: string;
+  workflowId: string;
+  input: string;
+  startedAt: number;
+}
+
+export type EngineState =
+  | { status: "running" }
+  | { status: "completed"; output: string }
+  | { status: "failed"; error: string };
+
+export interface RecordedOp {
+  event: StepScheduled | SleepScheduled | HookCreated | HookConflict;
+  seq: number;
+}
+
+/** What the host gives the sandbox at creation (on its global `__wfkitHost`). */
+export interface SandboxHostBridge {
+  /** A fresh unguessable token from the host's CSPRNG (never derived from the run id). */
+  randomToken(): string;
+  /** Base URL for webhook URLs. */
+  webhookBase(): string;
+  log(level: string, args: unknown[]): void;
+}
+
+/** What the sandbox exposes to the host (on its global `__wfkit`). */
+export interface SandboxApi {
+  start(init: EngineInit, replaying: boolean): void;
+  noteRecorded(event: unknown): void;
+  apply(event: unknown, replaying: boolean): void;
+  finishReplay(): void;
+  takeCommands(): Command[];
+  state(): EngineState;
+}

@@ -1,0 +1,154 @@
+import { WorkflowError } from "../runtime/errors.js";
+import { BODY_BYTES, serialize } from "../serialization/index.js";
+import type { Engine } from "./engine.js";
+
+/** How the host hands a received HTTP request to the sandbox (inside a `hook_received` payload). */
+export interface WebhookRequestRecord {
+  method: string;
+  url: string;
+  headers: [string, string][];
+  body: Uint8Array | null;
+}
+
+const decoder = new TextDecoder();
+
+/**
+ * A received request in workflow code. Its body is already in memory, so
+ * `json()`, `text()` and friends resolve without I/O and replay the same way.
+ */
+export class WorkflowRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: Headers;
+  private readonly bytes: Uint8Array | null;
+  bodyUsed = false;
+
+  constructor(
+    record: WebhookRequestRecord,
+    private readonly engine: Engine,
+    readonly requestId: string | undefined,
+  ) {
+    this.method = record.method;
+    this.url = record.url;
+    this.headers = new Headers(record.headers);
+    this.bytes = record.body;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return "Request";
+  }
+
+  [BODY_BYTES](): Uint8Array | null {
+    return this.bytes;
+  }
+
+  get body(): null {
+    return null;
+  }
+
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const b = this.bytes ?? new Uint8Array(0);
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  }
+  async bytes_(): Promise<Uint8Array> {
+    return new Uint8Array(this.bytes ?? new Uint8Array(0));
+  }
+  async text(): Promise<string> {
+    return this.bytes ? decoder.decode(this.bytes) : "";
+  }
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+  async formData(): Promise<Map<string, string>> {
+    const type = this.headers.get("content-type") ?? "";
+    if (!type.includes("application/x-www-form-urlencoded")) {
+      throw new WorkflowError(
+        "WF_FORMDATA_UNSUPPORTED",
+        `formData() in workflow code reads application/x-www-form-urlencoded bodies; this one is ${type || "untyped"}.`,
+        "Pass the request to a step and call formData() there, or read text()/arrayBuffer().",
+      );
+    }
+    return new Map(new URLSearchParams(await this.text()));
+  }
+
+  clone(): WorkflowRequest {
+    return this;
+  }
+
+  /** Answers the caller of a `respondWith: "manual"` webhook. */
+  async respondWith(response: Response): Promise<void> {
+    if (!this.requestId) {
+      throw new WorkflowError(
+        "WF_RESPOND_NOT_MANUAL",
+        "respondWith() was called on a request to a webhook that does not use manual responses.",
+        'Create the webhook with createWebhook({ respondWith: "manual" }).',
+      );
+    }
+    this.engine.respond(this.requestId, serialize(response, "response"));
+  }
+}
+
+export function toWebhookRequest(
+  engine: Engine,
+  record: WebhookRequestRecord,
+  requestId: string | undefined,
+): WorkflowRequest {
+  return new WorkflowRequest(record, engine, requestId);
+}
+
+type BodyLike = string | Uint8Array | ArrayBuffer | URLSearchParams | null | undefined;
+
+function toBytes(body: BodyLike): Uint8Array | null {
+  if (body == null) return null;
+  if (typeof body === "string") return new TextEncoder().encode(body);
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  return new TextEncoder().encode(String(body));
+}
+
+/** `Response` in workflow code: built from in-memory bodies, so it serializes without I/O. */
+export class WorkflowResponse {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: Headers;
+  private readonly bytes: Uint8Array | null;
+
+  constructor(body?: BodyLike, init: { status?: number; statusText?: string; headers?: HeadersInit } = {}) {
+    this.status = init.status ?? 200;
+    this.statusText = init.statusText ?? "";
+    this.headers = new Headers(init.headers);
+    this.bytes = toBytes(body);
+    if (typeof body === "string" && !this.headers.has("content-type")) {
+      this.headers.set("content-type", "text/plain;charset=UTF-8");
+    }
+  }
+
+  static json(data: unknown, init: { status?: number; statusText?: string; headers?: HeadersInit } = {}) {
+    const response = new WorkflowResponse(JSON.stringify(data), init);
+    response.headers.set("content-type", "application/json");
+    return response;
+  }
+
+  get ok(): boolean {
+    return this.status >= 200 && this.status < 300;
+  }
+  get body(): null {
+    return null;
+  }
+  get [Symbol.toStringTag](): string {
+    return "Response";
+  }
+  [BODY_BYTES](): Uint8Array | null {
+    return this.bytes;
+  }
+  async text(): Promise<string> {
+    return this.bytes ? decoder.decode(this.bytes) : "";
+  }
+  async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    const b = this.bytes ?? new Uint8Array(0);
+    return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
+  }
+}

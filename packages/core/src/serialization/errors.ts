@@ -1,0 +1,55 @@
+import { FatalError, RetryableError, WorkflowError, isFatalError, isRetryableError } from "../runtime/errors.js";
+
+const BUILTIN = ["Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "EvalError", "URIError"] as const;
+const RESERVED = new Set(["name", "message", "stack", "cause"]);
+
+/** The wire form of an error: enough to rebuild it with name, message, stack, cause and own fields. */
+export type ErrorRecord = [
+  kind: string,
+  name: string,
+  message: string,
+  stack: string | undefined,
+  cause: unknown,
+  fields: Record<string, unknown>,
+];
+
+export function isErrorLike(value: unknown): value is Error {
+  return Object.prototype.toString.call(value) === "[object Error]";
+}
+
+export function reduceError(error: Error): ErrorRecord {
+  const kind = isFatalError(error)
+    ? "FatalError"
+    : isRetryableError(error)
+      ? "RetryableError"
+      : error instanceof WorkflowError || (error as { code?: unknown }).code !== undefined
+        ? "WorkflowError"
+        : (BUILTIN as readonly string[]).includes(error.constructor?.name)
+          ? error.constructor.name
+          : "Error";
+  const fields: Record<string, unknown> = {};
+  for (const key of Object.keys(error)) {
+    if (!RESERVED.has(key)) fields[key] = (error as unknown as Record<string, unknown>)[key];
+  }
+  return [kind, error.name, error.message, error.stack, (error as { cause?: unknown }).cause, fields];
+}
+
+/** Rebuilds an error in the current realm, so `instanceof` works where it is read. */
+export function reviveError([kind, name, message, stack, cause, fields]: ErrorRecord): Error {
+  let error: Error;
+  const options = cause === undefined ? undefined : { cause };
+  if (kind === "FatalError") error = new FatalError(message, options);
+  else if (kind === "RetryableError") error = new RetryableError(message, { cause });
+  else {
+    const Ctor = (globalThis as unknown as Record<string, ErrorConstructor>)[kind] ?? Error;
+    error = new Ctor(message, options);
+  }
+  if (kind === "WorkflowError") Object.setPrototypeOf(error, WorkflowError.prototype);
+  Object.defineProperty(error, "name", { value: name, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(error, "message", { value: message, writable: true, configurable: true, enumerable: false });
+  if (stack !== undefined) {
+    Object.defineProperty(error, "stack", { value: stack, writable: true, configurable: true, enumerable: false });
+  }
+  Object.assign(error, fields);
+  return error;
+}

@@ -1,0 +1,110 @@
+import { DevalueError, parse, stringify } from "devalue";
+import { WorkflowError } from "../runtime/errors.js";
+import { type ErrorRecord, isErrorLike, reduceError, reviveError } from "./errors.js";
+
+export { isErrorLike, reduceError, reviveError, type ErrorRecord } from "./errors.js";
+
+/**
+ * Objects that carry a body (Request, Response) expose their bytes
+ * synchronously under this symbol; host code fills it with `prepareBodies`.
+ */
+export const BODY_BYTES = Symbol.for("wfkit.bodyBytes");
+const buffered = new WeakMap<object, Uint8Array | null>();
+
+function tagOf(value: unknown): string | undefined {
+  return typeof value === "object" && value !== null
+    ? ((value as { [Symbol.toStringTag]?: string })[Symbol.toStringTag] ?? undefined)
+    : undefined;
+}
+
+function bodyOf(value: object): Uint8Array | null {
+  const own = (value as Record<symbol, unknown>)[BODY_BYTES];
+  if (typeof own === "function") return own.call(value) as Uint8Array | null;
+  if (buffered.has(value)) return buffered.get(value)!;
+  if ((value as { body?: unknown }).body == null) return null;
+  throw new WorkflowError(
+    "WF_SERIALIZE_UNREAD_BODY",
+    `A ${tagOf(value)} with an unread body cannot be serialized synchronously.`,
+    "Read the body first (await res.text()) and pass the text, or return the Response from a step, where the runtime reads it for you.",
+  );
+}
+
+type HeaderPairs = [string, string][];
+
+const reducers = {
+  Error: (value: unknown) => isErrorLike(value) && reduceError(value),
+  Headers: (value: unknown) => tagOf(value) === "Headers" && [...(value as Headers)],
+  Request: (value: unknown) => {
+    if (tagOf(value) !== "Request") return false;
+    const r = value as Request;
+    return [r.method, r.url, [...r.headers], bodyOf(r)];
+  },
+  Response: (value: unknown) => {
+    if (tagOf(value) !== "Response") return false;
+    const r = value as Response;
+    return [r.status, r.statusText, [...r.headers], bodyOf(r)];
+  },
+};
+
+const revivers = {
+  Error: (record: ErrorRecord) => reviveError(record),
+  Headers: (pairs: HeaderPairs) => new Headers(pairs),
+  Request: ([method, url, headers, body]: [string, string, HeaderPairs, Uint8Array | null]) =>
+    new Request(url, { method, headers, body: body as BodyInit | null }),
+  Response: ([status, statusText, headers, body]: [number, string, HeaderPairs, Uint8Array | null]) =>
+    new Response(body as BodyInit | null, { status, statusText, headers }),
+};
+
+function describe(value: unknown): string {
+  if (typeof value === "function") return "a function";
+  if (typeof value === "symbol") return "a symbol";
+  const name = (value as { constructor?: { name?: string } } | null)?.constructor?.name;
+  return name ? `${name}` : "this value";
+}
+
+/**
+ * Serializes a value for the event log. `label` names the root in errors:
+ * `args[0].conn: Socket is not serializable`.
+ */
+export function serialize(value: unknown, label = "value"): string {
+  try {
+    return stringify(value, reducers);
+  } catch (error) {
+    if (error instanceof DevalueError) {
+      throw new WorkflowError(
+        "WF_SERIALIZE_UNSUPPORTED",
+        `${label}${error.path}: ${describe(error.value)} is not serializable.`,
+        "Pass plain data (objects, arrays, strings, numbers, Date, Map, Set, BigInt, URL, typed arrays, Error, Request/Response). Keep connections and class instances inside a step and pass ids instead.",
+      );
+    }
+    throw error;
+  }
+}
+
+export function deserialize<T = unknown>(text: string): T {
+  return parse(text, revivers) as T;
+}
+
+/** Reads the bodies of every Request/Response inside `value`, so `serialize` can include them. */
+export async function prepareBodies(value: unknown, seen = new Set<unknown>()): Promise<void> {
+  if (typeof value !== "object" || value === null || seen.has(value)) return;
+  seen.add(value);
+  const tag = tagOf(value);
+  if ((tag === "Request" || tag === "Response") && !buffered.has(value)) {
+    const r = value as Request | Response;
+    buffered.set(value, r.body == null ? null : new Uint8Array(await r.clone().arrayBuffer()));
+    return;
+  }
+  if (Array.isArray(value)) for (const item of value) await prepareBodies(item, seen);
+  else if (value instanceof Map) for (const [k, v] of value) await Promise.all([prepareBodies(k, seen), prepareBodies(v, seen)]);
+  else if (value instanceof Set) for (const item of value) await prepareBodies(item, seen);
+  else if (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null) {
+    for (const item of Object.values(value)) await prepareBodies(item, seen);
+  }
+}
+
+/** `serialize` after reading bodies: for host code (step results, webhook requests). */
+export async function serializeAsync(value: unknown, label = "value"): Promise<string> {
+  await prepareBodies(value);
+  return serialize(value, label);
+}

@@ -1,0 +1,125 @@
+/**
+ * The event log of a run: one closed, versioned discriminated union.
+ *
+ * Payloads (`input`, `output`, `payload`, `error`) are opaque strings produced by
+ * the runtime's serializer; a World stores them as they are and never parses them.
+ */
+
+/** A run id: `wrun_` followed by a sortable, random suffix. */
+export type RunId = string & { readonly __brand: "RunId" };
+/** The position of an operation (step call, sleep, hook) in the order the workflow issued it. */
+export type OpId = number & { readonly __brand: "OpId" };
+
+export const EVENT_VERSION = 1 as const;
+
+interface Base<T extends string> {
+  readonly v: typeof EVENT_VERSION;
+  readonly type: T;
+}
+
+/** The run exists; `input` is the serialized argument array. */
+export interface RunCreated extends Base<"run_created"> {
+  workflowId: string;
+  input: string;
+}
+export interface StepScheduled extends Base<"step_scheduled"> {
+  opId: OpId;
+  stepId: string;
+  /** Serialized `[args, closure]`. */
+  input: string;
+}
+/** An attempt failed and another is due at `retryAt`; the workflow does not see it. */
+export interface StepRetrying extends Base<"step_retrying"> {
+  opId: OpId;
+  attempt: number;
+  error: string;
+  retryAt: number;
+}
+export interface StepCompleted extends Base<"step_completed"> {
+  opId: OpId;
+  output: string;
+  attempt: number;
+}
+export interface StepFailed extends Base<"step_failed"> {
+  opId: OpId;
+  error: string;
+  attempt: number;
+}
+export interface SleepScheduled extends Base<"sleep_scheduled"> {
+  opId: OpId;
+  wakeAt: number;
+}
+export interface SleepFired extends Base<"sleep_fired"> {
+  opId: OpId;
+}
+export type HookKind = "hook" | "webhook";
+export interface HookCreated extends Base<"hook_created"> {
+  opId: OpId;
+  token: string;
+  kind: HookKind;
+  /** Serialized metadata given to `createHook`, if any. */
+  metadata?: string;
+  /** Webhooks: "default" (202), "static" (a serialized Response) or "manual". */
+  respondWith?: "default" | "manual" | { static: string };
+}
+/** Creating the hook failed because another live run owns the token. */
+export interface HookConflict extends Base<"hook_conflict"> {
+  opId: OpId;
+  token: string;
+  ownerRunId: string;
+}
+export interface HookReceived extends Base<"hook_received"> {
+  opId: OpId;
+  payload: string;
+  /** Webhooks with a manual response: the id the response is handed back under. */
+  requestId?: string;
+}
+export interface HookDisposed extends Base<"hook_disposed"> {
+  opId: OpId;
+}
+/** The workflow answered a manual webhook request directly from workflow code. */
+export interface WebhookResponded extends Base<"webhook_responded"> {
+  requestId: string;
+  response: string;
+}
+export interface RunCompleted extends Base<"run_completed"> {
+  output: string;
+}
+export interface RunFailed extends Base<"run_failed"> {
+  error: string;
+}
+export interface RunCancelled extends Base<"run_cancelled"> {
+  reason?: string;
+}
+
+export type WorkflowEvent =
+  | RunCreated
+  | StepScheduled
+  | StepRetrying
+  | StepCompleted
+  | StepFailed
+  | SleepScheduled
+  | SleepFired
+  | HookCreated
+  | HookConflict
+  | HookReceived
+  | HookDisposed
+  | WebhookResponded
+  | RunCompleted
+  | RunFailed
+  | RunCancelled;
+
+export type EventType = WorkflowEvent["type"];
+
+/** An event as stored: its position in the run's log and the time it was appended. */
+export type StoredEvent = WorkflowEvent & {
+  /** 1-based position in the run's log. */
+  readonly seq: number;
+  /** Epoch milliseconds, the World's clock at append. */
+  readonly at: number;
+};
+
+/** Checks at compile time that a switch over event types handled every case. */
+export function assertNever(value: never, what = "value"): never {
+  throw new Error(`Unhandled ${what}: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,248 @@
+import type { HookKind, StoredEvent, WorkflowEvent } from "./events.js";
+
+export type RunStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
+
+export const TERMINAL_STATUSES: readonly RunStatus[] = ["completed", "failed", "cancelled"];
+
+export function isTerminal(status: RunStatus): boolean {
+  return status === "completed" || status === "failed" || status === "cancelled";
+}
+
+/**
+ * A run as the World keeps it. Payload fields are serialized strings, stored
+ * and returned byte-exact. Optional fields are absent until an append sets them.
+ */
+export interface RunRecord {
+  runId: string;
+  workflowId: string;
+  status: RunStatus;
+  input: string;
+  output?: string;
+  error?: string;
+  idempotencyKey?: string;
+  /** The `at` given to `createRun`. */
+  createdAt: number;
+  startedAt?: number;
+  completedAt?: number;
+  /** Position of the last event in the run's log. */
+  lastSeq: number;
+}
+
+/**
+ * A live hook: a token some outside party may resume. A token is held by at
+ * most one live hook across all runs; it is freed by `hooks.release` or when
+ * its run ends, and may then be created again.
+ */
+export interface HookRecord {
+  token: string;
+  runId: string;
+  opId: number;
+  kind: HookKind;
+  /** The World's clock (epoch ms) when the append that created the hook was committed. */
+  createdAt: number;
+  metadata?: string;
+  respondWith?: "default" | "manual" | { static: string };
+}
+
+export type MessageKind = "turn" | "step" | "timer";
+
+/** Work to do: a workflow turn, a step attempt, or a timer due at `availableAt`. */
+export interface QueueMessage {
+  /** Assigned by the World; never reused for another message of the same data. */
+  id: string;
+  runId: string;
+  kind: MessageKind;
+  opId?: number;
+  attempt?: number;
+  /** Opaque data for the consumer (a step's serialized input, say). */
+  payload?: string;
+  availableAt: number;
+  dedupeKey?: string;
+}
+
+export interface MessageInput {
+  runId: string;
+  kind: MessageKind;
+  opId?: number;
+  attempt?: number;
+  payload?: string;
+  /** Not before this time; default now. Timers and retries use it. */
+  availableAt?: number;
+  /**
+   * At most one pending message per key and run: a second insert is ignored.
+   * "Pending" means still in the queue, leased or not; once the message is acked
+   * (or its run ends) the key may be used again. An ignored insert is not part of
+   * the `messages` the request returns.
+   */
+  dedupeKey?: string;
+  /**
+   * Inserted already leased by this World instance, for in-process dispatch:
+   * `claim` does not return it until it is released, or until the World is
+   * closed and opened again (the lease dies with the instance that held it).
+   */
+  leased?: boolean;
+}
+
+/**
+ * A new run. Its log starts with `run_created` (seq 1, `at`, `v: 1`, `workflowId`,
+ * `input`); the run starts as `"pending"` with `lastSeq` 1 and `createdAt` = `at`.
+ */
+export interface CreateRunInput {
+  /** Must be new: a `runId` that already exists (without a matching idempotency key) is rejected. */
+  runId: string;
+  workflowId: string;
+  input: string;
+  /**
+   * If any run (of any status) already has this key, nothing is written and that
+   * run is returned with `created: false`. Concurrent calls with the same key
+   * create exactly one run.
+   */
+  idempotencyKey?: string;
+  at: number;
+  /** Messages committed with the run (its first turn), in the same transaction. */
+  enqueue?: MessageInput[];
+}
+
+export type CreateRunResult =
+  | { created: true; run: RunRecord; messages: QueueMessage[] }
+  | { created: false; run: RunRecord; messages: [] };
+
+/**
+ * An event to append, stamped by the caller's clock (the replay engine saw this time).
+ * The World stores `at` as given; it does not restamp it.
+ */
+export type EventInput = WorkflowEvent & { at: number };
+
+/**
+ * One atomic change to a run: events, run fields, queue work (the outbox),
+ * hooks. Either all of it is committed or none.
+ *
+ * Checks, in this order (the first that fails is the result, nothing is written):
+ * 1. the run exists (`run_not_found`);
+ * 2. the run is not terminal (`run_ended` with its status): a run ends exactly
+ *    once, and nothing (not even an empty request) is appended after;
+ * 3. `expectedSeq`, if given, equals `lastSeq` (`conflict` with the current `lastSeq`);
+ * 4. no key in `dedupeKeys` was recorded by an earlier successful append of this run (`duplicate`);
+ * 5. no token in `hooks.create` is held by a hook live before this request, of any
+ *    run including this one, nor given twice in the request (`hook_conflict`).
+ *
+ * Then, in one transaction: events get seq `lastSeq+1`, ... in the order given;
+ * the run fields given are set (others are left alone); hooks are created;
+ * `hooks.release` frees tokens of this run; `ack` deletes messages (unknown ids
+ * are ignored) before `enqueue` inserts, so a request can consume a message and
+ * enqueue its successor under the same `dedupeKey`; the `dedupeKeys` are recorded.
+ * When the new status is terminal, every hook of the run is released and every
+ * queue message of the run is deleted, including those enqueued by this request.
+ */
+export interface AppendRequest {
+  runId: string;
+  /** Optimistic concurrency: the run's `lastSeq` must equal this, or the append is a `conflict`. */
+  expectedSeq?: number;
+  events: EventInput[];
+  /** Run fields to set. The World learns that a run ended only from `status` here, never from events. */
+  run?: {
+    status?: RunStatus;
+    output?: string;
+    error?: string;
+    startedAt?: number;
+    completedAt?: number;
+  };
+  enqueue?: MessageInput[];
+  /** Messages consumed by this change; deleted with it. */
+  ack?: string[];
+  hooks?: {
+    create?: Array<Omit<HookRecord, "runId" | "createdAt">>;
+    /** Tokens to free. Tokens that are unknown or held by another run are left alone. */
+    release?: string[];
+  };
+  /** If any key was already used by an earlier append of this run, nothing is written (`duplicate`). */
+  dedupeKeys?: string[];
+}
+
+export type AppendFailure =
+  | { ok: false; reason: "run_not_found" }
+  | { ok: false; reason: "run_ended"; status: RunStatus }
+  | { ok: false; reason: "conflict"; lastSeq: number }
+  | { ok: false; reason: "duplicate"; key: string }
+  | { ok: false; reason: "hook_conflict"; token: string; ownerRunId: string };
+
+/**
+ * On success: the seqs of the first and last appended event (both the run's
+ * current `lastSeq` when `events` is empty) and the messages actually inserted.
+ */
+export type AppendResult =
+  | { ok: true; firstSeq: number; lastSeq: number; messages: QueueMessage[] }
+  | AppendFailure;
+
+/**
+ * `claim` returns messages with `availableAt <= now` that are not leased or whose
+ * lease ended (`leasedUntil <= now`), oldest `availableAt` first, and leases them
+ * until `now + leaseMs`. Concurrent claims never return the same message.
+ */
+export interface ClaimOptions {
+  /** Most messages to return. */
+  limit: number;
+  /** Messages due at or before this time. */
+  now: number;
+  /** The lease: a claimed message is not handed out again for this long. */
+  leaseMs: number;
+  kinds?: MessageKind[];
+}
+
+/**
+ * The storage and queue a runtime runs on. Every method may be called
+ * concurrently; each `append` is atomic. Implementations import nothing but
+ * this package, and pass `@wfkit/world/conformance`.
+ */
+export interface World {
+  /** A short name for logs and `/info` (`"sqlite"`, `"postgres"`). */
+  readonly name: string;
+  /** Where data lives, if on disk (for tooling). */
+  readonly dataDir?: string;
+
+  /** Creates a run with its `run_created` event (seq 1); with an idempotency key already used, returns the existing run. */
+  createRun(input: CreateRunInput): Promise<CreateRunResult>;
+  getRun(runId: string): Promise<RunRecord | null>;
+  /** Runs newest first (by `createdAt`), optionally only those with one of `status`; all of them without `limit`. */
+  listRuns(filter?: { status?: RunStatus[]; limit?: number }): Promise<RunRecord[]>;
+
+  /** Rejects only on a storage error; contract failures are results (`ok: false`). */
+  append(request: AppendRequest): Promise<AppendResult>;
+  /**
+   * Events after `afterSeq` (default 0: all), in order, each the appended event
+   * with its `seq` and caller-given `at`. An unknown run has no events (`[]`).
+   */
+  readEvents(runId: string, afterSeq?: number): Promise<StoredEvent[]>;
+
+  /** Leases due messages. Leases of a crashed holder expire after `leaseMs`. */
+  claim(options: ClaimOptions): Promise<QueueMessage[]>;
+  /** Deletes messages that need no further work. Unknown ids are ignored. */
+  ack(ids: string[]): Promise<void>;
+  /** Gives leased messages back (for a clean shutdown): claimable again at once. */
+  release(ids: string[]): Promise<void>;
+  /** The earliest `availableAt` among messages not leased, or null. */
+  nextAvailableAt(): Promise<number | null>;
+  /**
+   * Called when new work may be available (another process committed, or a timer was added).
+   * At least after every commit that inserted claimable (not `leased`) messages;
+   * asynchronously, never inside the call that committed, and possibly coalesced.
+   * Returns an unsubscribe function.
+   */
+  onWork(listener: () => void): () => void;
+
+  /** A live hook by token, or null. */
+  getHook(token: string): Promise<HookRecord | null>;
+  /** The live hooks of a run, in creation order. */
+  listHooks(filter: { runId: string }): Promise<HookRecord[]>;
+
+  /**
+   * Hands a webhook response from whichever process produced it to the one
+   * holding the caller's connection. `awaitResponse` resolves null on timeout.
+   * A response put before or after the wait starts is delivered, to one waiter, once.
+   */
+  putResponse(requestId: string, response: string): Promise<void>;
+  awaitResponse(requestId: string, timeoutMs: number): Promise<string | null>;
+
+  /** Waits for pending writes, then releases the storage. Other calls must not follow. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from "vitest/config";
+
+// Tests run against TypeScript sources through the "source" export condition,
+// so unit tests never need a build; end-to-end tests spawn the built `dist/`.
+export default defineConfig({
+  resolve: { conditions: ["source", "module", "node", "default"] },
+  ssr: { resolve: { conditions: ["source", "module", "node", "default"], externalConditions: ["source"] } },
+  test: {
+    include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+  },
+});
