@@ -3,7 +3,8 @@ import { isTerminal } from "@wfkit/world";
 import { FETCH_STEP_ID } from "../runtime/api.js";
 import { WorkflowError } from "../runtime/errors.js";
 import { registerStep } from "../runtime/registry.js";
-import { serialize, serializeAsync } from "../serialization/index.js";
+import type { StandardSchemaLike } from "../runtime/hooks.js";
+import { serializeAsync } from "../serialization/index.js";
 import { RunActor, type RunInput } from "./actor.js";
 import { newRunId } from "./ids.js";
 import { Run } from "./run.js";
@@ -11,6 +12,7 @@ import { type SandboxOptions, SandboxScript } from "./sandbox-vm.js";
 import { Scheduler } from "./scheduler.js";
 import { type RetryPolicy, StepExecutor } from "./steps.js";
 import type { RuntimeCore } from "./types.js";
+import { type WebhookHandlerOptions, createWebhookHandler, resumeWebhookWith } from "./webhook.js";
 
 export interface RuntimeOptions {
   world: World;
@@ -27,6 +29,8 @@ export interface RuntimeOptions {
   /** Longest synchronous slice of workflow code, in ms, before the run fails. Default: none. */
   activationTimeoutMs?: number;
   log?: (level: string, args: unknown[]) => void;
+  /** Body limit and manual-response timeout of the webhook route. */
+  webhook?: WebhookHandlerOptions;
 }
 
 export interface StartOptions {
@@ -36,6 +40,26 @@ export interface StartOptions {
 
 /** Something `start()` accepts: a workflow function (compiled, so it carries its id) or the id itself. */
 export type WorkflowRef = string | ({ workflowId?: string } & ((...args: never[]) => unknown));
+
+const RESPOND = Symbol.for("wfkit.respond");
+const RESUME_TYPED = Symbol.for("wfkit.resumeTypedHook");
+
+/** Checks a payload against a Standard Schema; a failure records nothing and lists the issues. */
+async function validate(schema: StandardSchemaLike<unknown>, payload: unknown): Promise<unknown> {
+  const result = (await schema["~standard"].validate(payload)) as {
+    value?: unknown;
+    issues?: ReadonlyArray<{ message: string; path?: ReadonlyArray<unknown> }>;
+  };
+  if (!result.issues) return result.value;
+  const list = result.issues.map((i) => `${i.path?.length ? `${i.path.map((p) => (typeof p === "object" && p && "key" in p ? (p as { key: unknown }).key : p)).join(".")}: ` : ""}${i.message}`);
+  const error = new WorkflowError(
+    "WF_HOOK_PAYLOAD_INVALID",
+    `The payload does not match the hook's schema, so nothing was recorded:\n  - ${list.join("\n  - ")}`,
+    "Send a payload that satisfies the schema given to defineHook({ schema }).",
+  );
+  Object.assign(error, { issues: result.issues });
+  throw error;
+}
 
 /** Registered in the host realm so `fetch` from "workflow" works in workflow code. */
 registerStep(async (input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, init), FETCH_STEP_ID);
@@ -57,6 +81,10 @@ export class Runtime implements RuntimeCore {
   private webhookBase: string;
   private closed = false;
   readonly log: (level: string, args: unknown[]) => void;
+  /** The webhook route: `(Request) => Promise<Response>`, mounted at `/.well-known/workflow/v1/webhook/:token`. */
+  readonly handleWebhook: (request: Request) => Promise<Response>;
+  /** Delivers a request to a webhook as if it had come over HTTP; returns the webhook's response. */
+  readonly resumeWebhook: (token: string, request: Request) => Promise<Response>;
 
   constructor(options: RuntimeOptions) {
     this.world = options.world;
@@ -77,6 +105,16 @@ export class Runtime implements RuntimeCore {
       (runId) => this.ended.has(runId),
     );
     this.scheduler = new Scheduler(this.world, (message) => this.handle(message), 5 * 60_000);
+    this.handleWebhook = createWebhookHandler(this, options.webhook);
+    this.resumeWebhook = resumeWebhookWith(this, this.handleWebhook);
+    // Steps answer manual webhooks through this process's runtime.
+    (globalThis as Record<symbol, unknown>)[RESPOND] = async (requestId: string, response: Response) =>
+      this.world.putResponse(requestId, await serializeAsync(response, "response"));
+    (globalThis as Record<symbol, unknown>)[RESUME_TYPED] = async (token: string, payload: unknown, schema?: StandardSchemaLike<unknown>) => {
+      const value = schema ? await validate(schema, payload) : payload;
+      const { runId } = await this.resumeHook(token, value);
+      return { runId, token };
+    };
   }
 
   /** Resumes everything the World holds: unfinished turns, steps, due timers. Call once after creating. */
@@ -117,7 +155,7 @@ export class Runtime implements RuntimeCore {
     if (!Array.isArray(args)) {
       throw new WorkflowError("WF_START_ARGS", "start(workflow, args) takes the arguments as an array.", "Write start(fn, [a, b]) rather than start(fn, a, b).");
     }
-    const input = serialize(args, "args");
+    const input = await serializeAsync(args, "args");
     const at = Date.now();
     const runId = newRunId(at);
     const result = await this.world.createRun({
@@ -172,6 +210,13 @@ export class Runtime implements RuntimeCore {
   /** Delivers a payload to the hook with this token; resolves once it is durably recorded. */
   async resumeHook(token: string, payload: unknown): Promise<{ runId: string; hook: HookRecord }> {
     const hook = await this.getHookByToken(token);
+    if (hook.kind === "webhook") {
+      throw new WorkflowError(
+        "WF_HOOK_IS_WEBHOOK",
+        `The token ${token} belongs to a webhook, which receives HTTP requests, not payloads.`,
+        "Call the webhook's URL, or resumeWebhook(token, new Request(...)) from \"workflow/api\".",
+      );
+    }
     const serialized = await serializeAsync(payload, "payload");
     await this.deliver(hook, serialized);
     return { runId: hook.runId, hook };

@@ -69,13 +69,22 @@ export class StepExecutor {
     let output: string;
     try {
       if (!fn) {
-        throw new FatalError(
-          `No step with id ${stepId} is loaded in this process (see docs/errors/WF_STEP_NOT_FOUND.md). Check that the file defining it is among the step files the runtime was built with.`,
+        throw Object.assign(
+          new FatalError(
+            `No step with id ${stepId} is loaded in this process (see docs/errors/WF_STEP_NOT_FOUND.md). Check that the file defining it is among the step files the runtime was built with.`,
+          ),
+          { code: "WF_STEP_NOT_FOUND" },
         );
+      }
+      let timeout: number | undefined;
+      try {
+        timeout = fn.timeout !== undefined ? parseDuration(fn.timeout, `${name}.timeout`) : this.policy.timeoutMs;
+      } catch (error) {
+        // A malformed timeout fails the same way on every attempt: no point retrying.
+        throw new FatalError((error as Error).message, { cause: error });
       }
       const [args, closure] = deserialize<[unknown[], Record<string, unknown>?]>(input);
       const ctx: StepContext = { stepId, attempt, stepStartedAt: new Date(), workflowRunId: message.runId, closure: closure ?? {} };
-      const timeout = fn.timeout !== undefined ? parseDuration(fn.timeout, `${name}.timeout`) : this.policy.timeoutMs;
       const result = await storage.run(ctx, () => withTimeout(Promise.resolve().then(() => fn(...args)), timeout, name));
       try {
         output = await serializeAsync(result, `${name}() return value`);
@@ -84,6 +93,12 @@ export class StepExecutor {
       }
     } catch (error) {
       const maxRetries = fn?.maxRetries ?? this.policy.maxRetries;
+      let delay = 0;
+      try {
+        delay = this.retryDelay(error, attempt);
+      } catch (invalid) {
+        error = new FatalError((invalid as Error).message, { cause: error });
+      }
       const serialized = serializeError(error);
       if (isFatalError(error) || attempt > maxRetries) {
         this.deliver(message.runId, {
@@ -93,7 +108,7 @@ export class StepExecutor {
         });
         return;
       }
-      const retryAt = Date.now() + this.retryDelay(error, attempt);
+      const retryAt = Date.now() + delay;
       this.deliver(message.runId, {
         event: { v: 1, type: "step_retrying", opId: opId as never, attempt, error: serialized, retryAt },
         ack: [message.id],

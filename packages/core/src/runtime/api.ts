@@ -1,4 +1,5 @@
 import type { Duration } from "./duration.js";
+import { WorkflowError } from "./errors.js";
 import { currentHost, requireWorkflowHost } from "./host.js";
 import { stepProxy } from "./registry.js";
 
@@ -37,8 +38,10 @@ export function getStepMetadata(): StepMetadata {
   const host = currentHost();
   const meta = host?.stepMetadata?.();
   if (meta) return meta as StepMetadata;
-  throw new (class extends Error {})(
-    'getStepMetadata() can only be called inside a step (a function marked "use step") while the workflow runtime runs it.',
+  throw new WorkflowError(
+    "WF_STEP_ONLY",
+    "getStepMetadata() was called outside a step; it describes the step attempt that is running.",
+    'Call it inside a function marked "use step". In workflow code, use getWorkflowMetadata().',
   );
 }
 

@@ -1,4 +1,5 @@
 import type { Duration } from "./duration.js";
+import { WorkflowError } from "./errors.js";
 import { requireWorkflowHost } from "./host.js";
 
 /** A durable wait for payloads sent to `token` with `resumeHook(token, payload)`. */
@@ -94,8 +95,10 @@ export function defineHook<T = unknown>(options: { schema?: StandardSchemaLike<T
         | undefined;
       if (!resume) {
         return Promise.reject(
-          new Error(
-            'hook.resume() belongs in server code (an API route or script) with the workflow runtime loaded; import "workflow/api" there.',
+          new WorkflowError(
+            "WF_SERVER_ONLY",
+            "hook.resume() was called where no workflow runtime is loaded; it belongs in server code.",
+            'Call it from an API route, server action or script of an app that runs the workflow runtime (withWorkflow, the Vite plugin, wf dev), or from a step.',
           ),
         );
       }

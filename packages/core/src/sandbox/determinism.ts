@@ -83,7 +83,8 @@ export function installDeterministicGlobals(clock: () => number, random: () => n
   g.fetch = () => {
     throw forbidden("The global fetch()", 'Import `fetch` from "workflow" (it runs the request as a step), or call fetch inside a step.');
   };
-  for (const name of ["process", "require", "Buffer"]) {
+  // Buffer is left undefined rather than throwing: libraries probe for it.
+  for (const name of ["process", "require"]) {
     Object.defineProperty(g, name, {
       configurable: true,
       get() {

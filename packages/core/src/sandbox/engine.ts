@@ -182,7 +182,7 @@ export class Engine {
       case "hook_conflict":
         return `a ${e.type === "hook_created" ? e.kind : "hook"} with token ${e.token}`;
       default:
-        return e.type;
+        return (e as { type: string }).type;
     }
   }
 

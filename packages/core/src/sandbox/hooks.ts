@@ -1,3 +1,4 @@
+import type { HookConflict, HookCreated } from "@wfkit/world";
 import type { HookOptions, WebhookOptions } from "../runtime/hooks.js";
 import { WorkflowError } from "../runtime/errors.js";
 import { parseDuration } from "../runtime/duration.js";
@@ -147,10 +148,11 @@ export function createSandboxHook(
   );
   // Hook ops never resolve through `pending`: payloads go through the hook.
   engine.drop(issued.opId);
-  if (issued.recorded) token = issued.recorded.token;
+  const recorded = issued.recorded as HookCreated | HookConflict | undefined;
+  if (recorded) token = recorded.token;
   const hook = new SandboxHook(engine, issued.opId, token, kind);
   if (kind === "webhook") hook.url = `${bridge.webhookBase()}/.well-known/workflow/v1/webhook/${encodeURIComponent(token)}`;
-  if (issued.recorded?.type === "hook_conflict") hook.conflict(conflictError(token, issued.recorded.ownerRunId));
+  if (recorded?.type === "hook_conflict") hook.conflict(conflictError(token, recorded.ownerRunId));
   engine.hooks.set(issued.opId, hook);
   return hook;
 }

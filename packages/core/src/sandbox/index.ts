@@ -6,7 +6,7 @@ import { seededRandom, installDeterministicGlobals } from "./determinism.js";
 import { Engine } from "./engine.js";
 import { createSandboxHook, isSandboxHook, type HookWait, waitWithTimeout } from "./hooks.js";
 import type { EngineInit, SandboxApi, SandboxHostBridge } from "./protocol.js";
-import { WorkflowResponse } from "./web.js";
+import { WorkflowRequest, WorkflowResponse, bindEngine } from "./web.js";
 
 const g = globalThis as Record<string, unknown>;
 const bridge = g.__wfkitHost as SandboxHostBridge;
@@ -17,6 +17,8 @@ installDeterministicGlobals(
   () => random(),
 );
 g.Response = WorkflowResponse;
+g.Request = WorkflowRequest;
+bindEngine(engine);
 
 const console_ = {} as Record<string, (...args: unknown[]) => void>;
 for (const level of ["log", "info", "warn", "error", "debug"]) {

@@ -11,27 +11,38 @@ export interface WebhookRequestRecord {
 }
 
 const decoder = new TextDecoder();
+let currentEngine: Engine | undefined;
+
+/** The sandbox has one engine; requests created in it answer through it. */
+export function bindEngine(engine: Engine): void {
+  currentEngine = engine;
+}
+
+interface RequestInitLike {
+  method?: string;
+  headers?: HeadersInit;
+  body?: BodyLike;
+}
 
 /**
- * A received request in workflow code. Its body is already in memory, so
- * `json()`, `text()` and friends resolve without I/O and replay the same way.
+ * `Request` in workflow code. Its body is in memory, so `json()`, `text()`
+ * and friends resolve without I/O and replay the same way. A request
+ * received by a manual webhook carries `requestId` and can `respondWith()`.
  */
 export class WorkflowRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: Headers;
   private readonly bytes: Uint8Array | null;
-  bodyUsed = false;
+  readonly requestId: string | undefined;
 
-  constructor(
-    record: WebhookRequestRecord,
-    private readonly engine: Engine,
-    readonly requestId: string | undefined,
-  ) {
-    this.method = record.method;
-    this.url = record.url;
-    this.headers = new Headers(record.headers);
-    this.bytes = record.body;
+  constructor(input: string | URL | WorkflowRequest, init: RequestInitLike = {}, requestId?: string) {
+    const base = input instanceof WorkflowRequest ? input : undefined;
+    this.url = base ? base.url : String(input);
+    this.method = (init.method ?? base?.method ?? "GET").toUpperCase();
+    this.headers = new Headers(init.headers ?? base?.headers);
+    this.bytes = init.body !== undefined ? toBytes(init.body) : (base?.bytes ?? null);
+    this.requestId = requestId ?? base?.requestId;
   }
 
   get [Symbol.toStringTag](): string {
@@ -72,28 +83,28 @@ export class WorkflowRequest {
   }
 
   clone(): WorkflowRequest {
-    return this;
+    return new WorkflowRequest(this);
   }
 
   /** Answers the caller of a `respondWith: "manual"` webhook. */
   async respondWith(response: Response): Promise<void> {
-    if (!this.requestId) {
+    if (!this.requestId || !currentEngine) {
       throw new WorkflowError(
         "WF_RESPOND_NOT_MANUAL",
         "respondWith() was called on a request to a webhook that does not use manual responses.",
         'Create the webhook with createWebhook({ respondWith: "manual" }).',
       );
     }
-    this.engine.respond(this.requestId, serialize(response, "response"));
+    currentEngine.respond(this.requestId, serialize(response, "response"));
   }
 }
 
 export function toWebhookRequest(
-  engine: Engine,
+  _engine: Engine,
   record: WebhookRequestRecord,
   requestId: string | undefined,
 ): WorkflowRequest {
-  return new WorkflowRequest(record, engine, requestId);
+  return new WorkflowRequest(record.url, { method: record.method, headers: record.headers, body: record.body }, requestId);
 }
 
 type BodyLike = string | Uint8Array | ArrayBuffer | URLSearchParams | null | undefined;

@@ -31,7 +31,15 @@ function bodyOf(value: object): Uint8Array | null {
 
 type HeaderPairs = [string, string][];
 
+const RESPOND = Symbol.for("wfkit.respond");
+
 const reducers = {
+  // A request a manual webhook received: keeps its id so a step can answer it.
+  WebhookRequest: (value: unknown) => {
+    if (tagOf(value) !== "Request" || typeof (value as { requestId?: unknown }).requestId !== "string") return false;
+    const r = value as Request & { requestId: string };
+    return [r.method, r.url, [...r.headers], bodyOf(r), r.requestId];
+  },
   Error: (value: unknown) => isErrorLike(value) && reduceError(value),
   Headers: (value: unknown) => tagOf(value) === "Headers" && [...(value as Headers)],
   Request: (value: unknown) => {
@@ -47,6 +55,25 @@ const reducers = {
 };
 
 const revivers = {
+  WebhookRequest: ([method, url, headers, body, requestId]: [string, string, HeaderPairs, Uint8Array | null, string]) => {
+    const RequestCtor = Request as unknown as new (url: string, init: object, requestId?: string) => Request;
+    const request = new RequestCtor(url, { method, headers, body: body as BodyInit | null }, requestId) as Request & {
+      requestId?: string;
+      respondWith?: (response: Response) => Promise<void>;
+    };
+    if (request.requestId === undefined) {
+      // Host realm: answer through the runtime that runs this step.
+      Object.defineProperty(request, "requestId", { value: requestId });
+      request.respondWith = async (response: Response) => {
+        const respond = (globalThis as Record<symbol, unknown>)[RESPOND] as
+          | ((id: string, response: Response) => Promise<void>)
+          | undefined;
+        if (!respond) throw new Error("respondWith() needs the workflow runtime in this process (see docs/errors/WF_RESPOND_NOT_MANUAL.md).");
+        await respond(requestId, response);
+      };
+    }
+    return request;
+  },
   Error: (record: ErrorRecord) => reviveError(record),
   Headers: (pairs: HeaderPairs) => new Headers(pairs),
   Request: ([method, url, headers, body]: [string, string, HeaderPairs, Uint8Array | null]) =>

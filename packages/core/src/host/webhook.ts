@@ -1,0 +1,156 @@
+import type { HookRecord } from "@wfkit/world";
+import { deserialize, serialize } from "../serialization/index.js";
+import type { WebhookRequestRecord } from "../sandbox/web.js";
+import { newRequestId } from "./ids.js";
+import type { Runtime } from "./runtime.js";
+
+/** The path every framework mounts the webhook handler under. */
+export const WEBHOOK_PATH = "/.well-known/workflow/v1/webhook/";
+
+export interface WebhookHandlerOptions {
+  /** Largest body accepted, in bytes; a larger one gets 413 and nothing is recorded. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** How long a `respondWith: "manual"` caller is held before a 504. Default 30 s. */
+  manualResponseTimeoutMs?: number;
+}
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+export const DEFAULT_MANUAL_TIMEOUT_MS = 30_000;
+
+/** A JSON error answer: a stable code, what happened, how to fix it, where to read more. */
+export function errorResponse(status: number, code: string, message: string, hint: string, headers?: HeadersInit): Response {
+  return Response.json({ error: { code, message, hint, docs: `docs/errors/${code}.md` } }, { status, headers });
+}
+
+function tokenOf(url: URL): string | undefined {
+  const at = url.pathname.indexOf(WEBHOOK_PATH);
+  const rest = at >= 0 ? url.pathname.slice(at + WEBHOOK_PATH.length) : url.pathname.split("/").pop();
+  if (!rest || rest.includes("/")) return undefined;
+  try {
+    return decodeURIComponent(rest);
+  } catch {
+    return undefined;
+  }
+}
+
+const notFound = (token: string | undefined) =>
+  errorResponse(
+    404,
+    "WF_WEBHOOK_NOT_FOUND",
+    `No live webhook has the token ${token ?? "(missing)"}.`,
+    "The run may have ended, disposed the webhook, or not created it yet; webhook URLs come from createWebhook() in a running workflow.",
+  );
+
+/** Reads a body up to `limit` bytes; returns null when it is larger. */
+async function readLimited(request: Request, limit: number): Promise<Uint8Array | null | "too-large"> {
+  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > limit) return "too-large";
+  if (!request.body) return null;
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      return "too-large";
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0]!;
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+/**
+ * The webhook route as a Web-standard handler. Mount it at
+ * `/.well-known/workflow/v1/webhook/:token` in any framework.
+ */
+export function createWebhookHandler(runtime: Runtime, options: WebhookHandlerOptions = {}) {
+  const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const manualTimeout = options.manualResponseTimeoutMs ?? DEFAULT_MANUAL_TIMEOUT_MS;
+
+  return async function handleWebhook(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const token = tokenOf(url);
+    if (request.method === "OPTIONS") {
+      return new Response(null, { status: 204, headers: { allow: "OPTIONS, HEAD, GET, POST, PUT, PATCH, DELETE" } });
+    }
+    const hook = token ? await runtime.world.getHook(token) : null;
+    // A token made by createHook() is for resumeHook() only: the public URL never reaches it.
+    if (!hook || hook.kind !== "webhook") return notFound(token);
+    if (request.method === "HEAD") return new Response(null, { status: 200 });
+
+    const body = await readLimited(request, maxBody);
+    if (body === "too-large") {
+      return errorResponse(
+        413,
+        "WF_WEBHOOK_BODY_TOO_LARGE",
+        `The request body is larger than ${maxBody} bytes, so it was not recorded.`,
+        "Send a smaller body (put large payloads in storage and send a reference), or raise maxBodyBytes in the webhook options.",
+      );
+    }
+    const record: WebhookRequestRecord = { method: request.method, url: request.url, headers: [...request.headers], body };
+    const manual = hook.respondWith === "manual";
+    const requestId = manual ? newRequestId() : undefined;
+    try {
+      await runtime.deliver(hook, serialize(record), requestId);
+    } catch {
+      return notFound(token);
+    }
+    if (manual) return awaitManual(runtime, hook, requestId!, manualTimeout);
+    if (hook.respondWith && typeof hook.respondWith === "object") return deserialize<Response>(hook.respondWith.static);
+    return new Response(null, { status: 202 });
+  };
+}
+
+async function awaitManual(runtime: Runtime, hook: HookRecord, requestId: string, timeoutMs: number): Promise<Response> {
+  let ended = false;
+  const end = runtime.waitForEnd(hook.runId).then(
+    () => {
+      ended = true;
+    },
+    () => {
+      ended = true;
+    },
+  );
+  const response = await Promise.race([runtime.world.awaitResponse(requestId, timeoutMs), end.then(() => null)]);
+  const answer = response ?? (ended ? await runtime.world.awaitResponse(requestId, 0) : null);
+  if (answer) return deserialize<Response>(answer);
+  if (ended) {
+    return errorResponse(
+      500,
+      "WF_WEBHOOK_NO_RESPONSE",
+      `The run ${hook.runId} ended without calling request.respondWith() for this request.`,
+      "Call request.respondWith(response) (in workflow code or a step) before the workflow returns.",
+    );
+  }
+  return errorResponse(
+    504,
+    "WF_WEBHOOK_RESPONSE_TIMEOUT",
+    `The workflow did not call request.respondWith() within ${timeoutMs} ms. The request was recorded and the run goes on.`,
+    "Respond sooner (respondWith() before slow steps), or raise manualResponseTimeoutMs in the webhook options.",
+  );
+}
+
+/** `resumeWebhook(token, request)`: delivers a request as if it came over HTTP and returns the response. */
+export function resumeWebhookWith(runtime: Runtime, handler: (r: Request) => Promise<Response>) {
+  return async (token: string, request: Request): Promise<Response> => {
+    const original = new URL(request.url, runtime.webhookBaseUrl);
+    const url = new URL(`${WEBHOOK_PATH}${encodeURIComponent(token)}${original.search}`, runtime.webhookBaseUrl);
+    const init: RequestInit & { duplex?: string } = { method: request.method, headers: request.headers };
+    if (request.body) {
+      init.body = request.body;
+      init.duplex = "half";
+    }
+    return handler(new Request(url, init));
+  };
+}
+

@@ -1,0 +1,29 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { sqliteWorld } from "@wfkit/world-sqlite";
+import { buildStepBundle, buildWorkflowBundle } from "../src/build/bundle.js";
+import { Runtime, type RuntimeOptions } from "../src/host/runtime.js";
+
+const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), "fixtures");
+
+/** A real runtime on a fresh SQLite file, with the given fixture files compiled in both modes. */
+export async function testRuntime(files: string[], options: Partial<RuntimeOptions> = {}) {
+  const [workflows, steps] = await Promise.all([
+    buildWorkflowBundle({ root: fixtures, files }),
+    buildStepBundle({ root: fixtures, files, outDir: mkdtempSync(path.join(tmpdir(), "wfkit-steps-")) }),
+  ]);
+  await import(pathToFileURL(steps.file).href);
+  const dataDir = mkdtempSync(path.join(tmpdir(), "wfkit-data-"));
+  const runtime = new Runtime({
+    world: sqliteWorld({ dataDir }),
+    workflows,
+    retry: { initialDelayMs: 2, maxDelayMs: 20 },
+    log: () => {},
+    ...options,
+  });
+  await runtime.recover();
+  const id = (file: string, name: string) => `workflow//${file.replace(/\.ts$/, "")}//${name}`;
+  return { runtime, dataDir, manifest: workflows.manifest, id };
+}
