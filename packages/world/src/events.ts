@@ -115,7 +115,7 @@ export type EventType = WorkflowEvent["type"];
 export type StoredEvent = WorkflowEvent & {
   /** 1-based position in the run's log. */
   readonly seq: number;
-  /** Epoch milliseconds, the World's clock at append. */
+  /** Epoch milliseconds: the time the runtime gave the event (the replay engine saw this time). */
   readonly at: number;
 };
 

@@ -101,10 +101,23 @@ export interface CreateRunInput {
   at: number;
   /** Messages committed with the run (its first turn), in the same transaction. */
   enqueue?: MessageInput[];
+  /**
+   * The run's first turn, applied in the same transaction as an `append` with
+   * `expectedSeq: 1` right after `run_created`. It must not create hooks or use
+   * dedupe keys (it cannot fail); skipped when the idempotency key is taken.
+   */
+  firstTurn?: Omit<AppendRequest, "runId" | "expectedSeq">;
 }
 
 export type CreateRunResult =
-  | { created: true; run: RunRecord; messages: QueueMessage[] }
+  | {
+      created: true;
+      /** The run after the whole transaction (with `firstTurn` applied). */
+      run: RunRecord;
+      messages: QueueMessage[];
+      /** The result of `firstTurn`, when one was given. */
+      turn?: Extract<AppendResult, { ok: true }>;
+    }
   | { created: false; run: RunRecord; messages: [] };
 
 /**
@@ -168,7 +181,9 @@ export type AppendFailure =
 
 /**
  * On success: the seqs of the first and last appended event (both the run's
- * current `lastSeq` when `events` is empty) and the messages actually inserted.
+ * current `lastSeq` when `events` is empty) and the messages actually inserted: not
+ * those skipped for their dedupe key, nor those of the run when this request ended it
+ * (they were deleted with it).
  */
 export type AppendResult =
   | { ok: true; firstSeq: number; lastSeq: number; messages: QueueMessage[] }

@@ -1,6 +1,17 @@
-import type { AppendRequest, EventInput, HookConflict, MessageInput, QueueMessage, StoredEvent } from "@wfkit/world";
+import type {
+  AppendFailure,
+  AppendRequest,
+  AppendResult,
+  CreateRunInput,
+  CreateRunResult,
+  EventInput,
+  HookConflict,
+  MessageInput,
+  QueueMessage,
+  StoredEvent,
+} from "@wfkit/world";
 import type { Command } from "../sandbox/protocol.js";
-import { SandboxInstance } from "./sandbox-vm.js";
+import type { SandboxInstance } from "./sandbox-vm.js";
 import type { RuntimeCore } from "./types.js";
 
 /** Something that happened to a run and must be appended to its log (a step result, a timer, a payload). */
@@ -13,6 +24,16 @@ export interface RunInput {
   dedupeKey?: string;
   /** Told once the input is committed (true) or refused (false). */
   done?: (committed: boolean) => void;
+  /** The result of a step started before its scheduling was committed: ack its message once known. */
+  eagerOpId?: number;
+}
+
+interface Turn {
+  request: AppendRequest;
+  responses: Array<[string, string]>;
+  /** Steps of this turn that started before the commit. */
+  eagerOps: Set<number>;
+  commands: Command[];
 }
 
 /**
@@ -29,6 +50,10 @@ export class RunActor {
   private ended = false;
   /** Hook conflicts learned from a refused append, recorded with the next one. */
   private conflicts: HookConflict[] = [];
+  /** Queue message ids of steps that started eagerly, by op id, for their results to ack. */
+  private readonly eagerAcks = new Map<number, string>();
+  /** Commands of an activation that ran before the actor pumped (a run created with hooks). */
+  private recoveredCommands: Command[] = [];
 
   constructor(
     private readonly core: RuntimeCore,
@@ -56,7 +81,8 @@ export class RunActor {
   private async pump(): Promise<void> {
     this.pumping = true;
     try {
-      let recovered: Command[] = [];
+      let recovered: Command[] = this.recoveredCommands;
+      this.recoveredCommands = [];
       while (!this.ended) {
         if (!this.instance) {
           const loaded = await this.load();
@@ -89,7 +115,7 @@ export class RunActor {
     const events = await this.core.world.readEvents(this.runId);
     const created = events[0];
     if (!created || created.type !== "run_created") throw new Error(`run ${this.runId} has no run_created event`);
-    const instance = new SandboxInstance(this.core.script(), this.core.sandboxOptions);
+    const instance = this.core.newSandbox();
     for (const event of events) instance.noteRecorded(event);
     for (const conflict of this.conflicts) instance.noteRecorded({ ...conflict, seq: this.seq + 1, at: Date.now() });
     instance.start(
@@ -104,7 +130,44 @@ export class RunActor {
     return instance.takeCommands();
   }
 
+  /** Creates the run with its first turn in one commit; `instance` has already run the first activation. */
+  async create(input: CreateRunInput, instance: SandboxInstance): Promise<CreateRunResult> {
+    this.instance = instance;
+    this.seq = 1;
+    const turn = this.build([], instance.takeCommands());
+    const { request } = turn;
+    // A turn that creates hooks goes through append (a token clash is resolved there); and steps must
+    // not start before we know this is a new run.
+    const merge = request.hooks!.create!.length === 0;
+    const { runId: _r, expectedSeq: _e, ...firstTurn } = request;
+    const result = await this.core.world.createRun(merge ? { ...input, firstTurn } : input);
+    if (!result.created) {
+      this.finish(false);
+      return result;
+    }
+    if (merge) {
+      this.afterCommit(turn, [], result.turn!);
+    } else {
+      this.inbox.unshift({ ack: result.messages.map((m) => m.id) });
+      this.recoveredCommands = turn.commands;
+      if (!this.pumping) void this.pump();
+    }
+    return result;
+  }
+
   private async turn(batch: RunInput[], recovered: Command[]): Promise<void> {
+    const turn = this.build(batch, recovered);
+    this.startEagerSteps(turn);
+    const result = await this.core.world.append(turn.request);
+    if (result.ok) {
+      this.afterCommit(turn, batch, result);
+      return;
+    }
+    this.refused(result, turn.request, batch);
+  }
+
+  /** Applies a batch of inputs to the instance and gathers everything it caused into one append. */
+  private build(batch: RunInput[], recovered: Command[]): Turn {
     const instance = this.instance!;
     const request: Required<Pick<AppendRequest, "events" | "enqueue" | "ack" | "dedupeKeys">> & AppendRequest = {
       runId: this.runId,
@@ -119,6 +182,11 @@ export class RunActor {
     let cancelled = false;
     this.addCommands(request, recovered, responses, Date.now());
     for (const input of batch) {
+      if (input.eagerOpId !== undefined) {
+        const id = this.eagerAcks.get(input.eagerOpId);
+        this.eagerAcks.delete(input.eagerOpId);
+        input.ack = [...(input.ack ?? []).filter(Boolean), ...(id ? [id] : [])];
+      }
       if (input.ack) request.ack.push(...input.ack);
       if (input.enqueue) request.enqueue.push(...input.enqueue);
       if (input.dedupeKey) request.dedupeKeys.push(input.dedupeKey);
@@ -147,22 +215,44 @@ export class RunActor {
       request.run = { status: "failed", error: state.error, completedAt: now };
     }
     if (!this.started) request.run = { startedAt: now, status: "running", ...request.run };
+    return { request, responses, eagerOps: new Set(), commands: recovered };
+  }
 
-    const result = await this.core.world.append(request);
-    if (result.ok) {
-      this.seq = result.lastSeq;
-      this.started = true;
-      this.conflicts = [];
-      for (const input of batch) input.done?.(true);
-      for (const [requestId, response] of responses) void this.core.world.putResponse(requestId, response);
-      if (request.run?.status && request.run.status !== "running") {
-        this.finish(true);
-        this.core.runEnded(this.runId);
-      } else {
-        this.core.dispatch(result.messages);
-      }
+  /**
+   * Steps may start before their scheduling commits (at least once allows it), except when the
+   * turn creates a hook: a token handed to a step must be live before the step runs.
+   */
+  private startEagerSteps(turn: Turn): void {
+    const { request } = turn;
+    if (request.hooks!.create!.length > 0 || request.run?.completedAt) return;
+    for (const m of request.enqueue!) {
+      if (m.kind !== "step" || m.attempt !== 1 || m.availableAt !== undefined) continue;
+      turn.eagerOps.add(m.opId!);
+      this.core.runStepEagerly(this.runId, m.opId!, m.payload!, (input) => this.post({ ...input, eagerOpId: m.opId }));
+    }
+  }
+
+  private afterCommit(turn: Turn, batch: RunInput[], result: Extract<AppendResult, { ok: true }>): void {
+    const { request } = turn;
+    this.seq = result.lastSeq;
+    this.started = true;
+    this.conflicts = [];
+    for (const input of batch) input.done?.(true);
+    for (const [requestId, response] of turn.responses) void this.core.world.putResponse(requestId, response);
+    if (request.run?.status && request.run.status !== "running") {
+      this.finish(true);
+      this.core.runEnded(this.runId);
       return;
     }
+    const rest: QueueMessage[] = [];
+    for (const m of result.messages) {
+      if (m.kind === "step" && turn.eagerOps.has(m.opId!)) this.eagerAcks.set(m.opId!, m.id);
+      else rest.push(m);
+    }
+    this.core.dispatch(rest);
+  }
+
+  private refused(result: AppendFailure, request: AppendRequest, batch: RunInput[]): void {
     // Refused: nothing of this batch is in the log. Replay and try again.
     this.instance = undefined;
     switch (result.reason) {
@@ -171,7 +261,12 @@ export class RunActor {
         return;
       case "duplicate": {
         const keep = batch.filter((input) => input.dedupeKey !== result.key);
-        for (const input of batch) if (input.dedupeKey === result.key) input.done?.(false);
+        for (const input of batch) {
+          if (input.dedupeKey !== result.key) continue;
+          // The duplicate's queue message is consumed all the same.
+          if (input.ack?.length) void this.core.world.ack(input.ack.filter(Boolean));
+          input.done?.(false);
+        }
         this.inbox.unshift(...keep);
         return;
       }

@@ -8,7 +8,8 @@ import { serializeAsync } from "../serialization/index.js";
 import { RunActor, type RunInput } from "./actor.js";
 import { newRunId } from "./ids.js";
 import { Run } from "./run.js";
-import { type SandboxOptions, SandboxScript } from "./sandbox-vm.js";
+import { SandboxPool } from "./sandbox-pool.js";
+import { type SandboxInstance, type SandboxOptions, SandboxScript } from "./sandbox-vm.js";
 import { Scheduler } from "./scheduler.js";
 import { type RetryPolicy, StepExecutor } from "./steps.js";
 import type { RuntimeCore } from "./types.js";
@@ -26,6 +27,8 @@ export interface RuntimeOptions {
   maxWarmRuns?: number;
   /** Base URL of webhook URLs (`<base>/.well-known/workflow/v1/webhook/<token>`). */
   webhookBaseUrl?: string;
+  /** Workflow contexts kept ready for new runs. Default 4. */
+  sandboxPoolSize?: number;
   /** Longest synchronous slice of workflow code, in ms, before the run fails. Default: none. */
   activationTimeoutMs?: number;
   log?: (level: string, args: unknown[]) => void;
@@ -70,8 +73,9 @@ registerStep(async (input: string | URL | Request, init?: RequestInit) => global
  */
 export class Runtime implements RuntimeCore {
   readonly world: World;
-  readonly sandboxOptions: SandboxOptions;
+  private readonly sandboxOptions: SandboxOptions;
   private sandboxScript: SandboxScript;
+  private readonly pool: SandboxPool;
   private readonly actors = new Map<string, RunActor>();
   private readonly ended = new Set<string>();
   private readonly endWaiters = new Map<string, Array<() => void>>();
@@ -96,6 +100,7 @@ export class Runtime implements RuntimeCore {
       log: (level, args) => this.log(level, args),
       activationTimeoutMs: options.activationTimeoutMs,
     };
+    this.pool = new SandboxPool(this.sandboxScript, this.sandboxOptions, options.sandboxPoolSize ?? 4);
     this.maxWarm = options.maxWarmRuns ?? 1000;
     const policy: RetryPolicy = { maxRetries: 3, initialDelayMs: 1000, maxDelayMs: 60_000, ...options.retry };
     this.steps = new StepExecutor(
@@ -126,6 +131,7 @@ export class Runtime implements RuntimeCore {
   reload(workflows: { code: string; hash: string }): void {
     if (workflows.hash === this.sandboxScript.hash) return;
     this.sandboxScript = new SandboxScript(workflows.code, workflows.hash);
+    this.pool.setScript(this.sandboxScript);
     for (const actor of this.actors.values()) actor.evict();
   }
 
@@ -138,8 +144,12 @@ export class Runtime implements RuntimeCore {
     return this.webhookBase;
   }
 
-  script(): SandboxScript {
-    return this.sandboxScript;
+  newSandbox(): SandboxInstance {
+    return this.pool.take();
+  }
+
+  runStepEagerly(runId: string, opId: number, payload: string, deliver: (input: RunInput) => void): void {
+    this.steps.runWith({ id: "", runId, kind: "step", opId, attempt: 1, payload, availableAt: 0 }, deliver);
   }
 
   async start<T = unknown>(workflow: WorkflowRef, args: unknown[] = [], options: StartOptions = {}): Promise<Run<T>> {
@@ -158,15 +168,15 @@ export class Runtime implements RuntimeCore {
     const input = await serializeAsync(args, "args");
     const at = Date.now();
     const runId = newRunId(at);
-    const result = await this.world.createRun({
-      runId,
-      workflowId,
-      input,
-      at,
-      idempotencyKey: options.idempotencyKey,
-      enqueue: [{ runId, kind: "turn", dedupeKey: "turn", leased: true }],
-    });
-    if (result.created) this.post(result.run.runId, { ack: result.messages.map((m) => m.id) });
+    // The first activation runs now, so the run and its first turn commit together.
+    const instance = this.pool.take();
+    instance.start({ runId, workflowId, input, startedAt: at }, false);
+    const actor = new RunActor(this, runId);
+    const result = await actor.create({ runId, workflowId, input, at, idempotencyKey: options.idempotencyKey }, instance);
+    if (result.created) {
+      this.actors.set(runId, actor);
+      this.touch(actor);
+    }
     return new Run<T>(this, result.run.runId);
   }
 

@@ -38,7 +38,7 @@ installHost({
 /** Runs step attempts with bounded concurrency and turns their outcome into a run input. */
 export class StepExecutor {
   private running = 0;
-  private readonly waiting: QueueMessage[] = [];
+  private readonly waiting: Array<{ message: QueueMessage; deliver: (input: RunInput) => void }> = [];
 
   constructor(
     private readonly policy: RetryPolicy,
@@ -48,19 +48,25 @@ export class StepExecutor {
   ) {}
 
   run(message: QueueMessage): void {
+    this.runWith(message, (input) => this.deliver(message.runId, input));
+  }
+
+  /** Runs an attempt and hands its outcome to `deliver` (the run's actor, or an eager caller). */
+  runWith(message: QueueMessage, deliver: (input: RunInput) => void): void {
     if (this.running >= this.concurrency) {
-      this.waiting.push(message);
+      this.waiting.push({ message, deliver });
       return;
     }
     this.running++;
-    void this.attempt(message).finally(() => {
+    void this.attempt(message, deliver).finally(() => {
       this.running--;
       const next = this.waiting.shift();
-      if (next) this.run(next);
+      if (next) this.runWith(next.message, next.deliver);
     });
   }
 
-  private async attempt(message: QueueMessage): Promise<void> {
+  private async attempt(message: QueueMessage, deliverTo: (input: RunInput) => void): Promise<void> {
+    const deliver = (_runId: string, input: RunInput) => deliverTo(input);
     if (this.isEnded(message.runId)) return;
     const { stepId, name, input } = JSON.parse(message.payload!) as { stepId: string; name: string; input: string };
     const opId = message.opId!;
@@ -101,7 +107,7 @@ export class StepExecutor {
       }
       const serialized = serializeError(error);
       if (isFatalError(error) || attempt > maxRetries) {
-        this.deliver(message.runId, {
+        deliver(message.runId, {
           event: { v: 1, type: "step_failed", opId: opId as never, error: serialized, attempt },
           ack: [message.id],
           dedupeKey: `step:${opId}`,
@@ -109,7 +115,7 @@ export class StepExecutor {
         return;
       }
       const retryAt = Date.now() + delay;
-      this.deliver(message.runId, {
+      deliver(message.runId, {
         event: { v: 1, type: "step_retrying", opId: opId as never, attempt, error: serialized, retryAt },
         ack: [message.id],
         enqueue: [
@@ -118,7 +124,7 @@ export class StepExecutor {
       });
       return;
     }
-    this.deliver(message.runId, {
+    deliver(message.runId, {
       event: { v: 1, type: "step_completed", opId: opId as never, output, attempt },
       ack: [message.id],
       dedupeKey: `step:${opId}`,

@@ -1,12 +1,13 @@
 import type { QueueMessage, World } from "@wfkit/world";
 import type { RunActor } from "./actor.js";
-import type { SandboxOptions, SandboxScript } from "./sandbox-vm.js";
+import type { SandboxInstance } from "./sandbox-vm.js";
+import type { RunInput } from "./actor.js";
 
 /** What the parts of the host runtime (actors, step workers, timers) share. */
 export interface RuntimeCore {
   readonly world: World;
-  readonly sandboxOptions: SandboxOptions;
-  script(): SandboxScript;
+  /** A fresh workflow context for a run (from the warm pool when one is ready). */
+  newSandbox(): SandboxInstance;
   log(level: string, args: unknown[]): void;
   /** Hands committed queue messages to their workers (steps now, timers when due). */
   dispatch(messages: QueueMessage[]): void;
@@ -15,4 +16,6 @@ export interface RuntimeCore {
   forget(runId: string): void;
   runEnded(runId: string): void;
   isEnded(runId: string): boolean;
+  /** Starts a step attempt before its scheduling is committed (at-least-once allows it). */
+  runStepEagerly(runId: string, opId: number, payload: string, deliver: (input: RunInput) => void): void;
 }

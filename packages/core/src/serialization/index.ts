@@ -89,11 +89,47 @@ function describe(value: unknown): string {
   return name ? `${name}` : "this value";
 }
 
+// Most step arguments and results are plain JSON. They skip devalue (whose
+// reducers visit every object) and are stored as "j" + JSON.
+const JSON_PREFIX = "j";
+
+function isPlainJson(value: unknown, depth: number): boolean {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return true;
+    case "number":
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case "object": {
+      if (value === null) return true;
+      if (depth > 32) return false;
+      if (Array.isArray(value)) {
+        for (let i = 0; i < value.length; i++) {
+          if (!(i in value) || !isPlainJson(value[i], depth + 1)) return false;
+        }
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) {
+        // Objects of another realm (the workflow sandbox) have their own Object.prototype.
+        if (proto === null || Object.getPrototypeOf(proto) !== null || proto.constructor?.name !== "Object") return false;
+      }
+      for (const key in value) {
+        if (key === "__proto__" || !isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 /**
  * Serializes a value for the event log. `label` names the root in errors:
  * `args[0].conn: Socket is not serializable`.
  */
 export function serialize(value: unknown, label = "value"): string {
+  if (isPlainJson(value, 0)) return JSON_PREFIX + JSON.stringify(value);
   try {
     return stringify(value, reducers);
   } catch (error) {
@@ -109,6 +145,7 @@ export function serialize(value: unknown, label = "value"): string {
 }
 
 export function deserialize<T = unknown>(text: string): T {
+  if (text.charCodeAt(0) === 106 /* "j" */) return JSON.parse(text.slice(1)) as T;
   return parse(text, revivers) as T;
 }
 

@@ -1,0 +1,14 @@
+export { type WfkitBabelPluginOptions, wfkitBabelPlugin } from "./babelPlugin.js";
+export { type DiagnosticCode, DiagnosticCodes } from "./diagnostics/codes.js";
+export { type Pass, PIPELINE } from "./pipeline.js";
+export { DEFAULT_RUNTIME_MODULE, transform } from "./transform.js";
+export type {
+  Diagnostic,
+  DiagnosticSeverity,
+  Manifest,
+  ManifestEntry,
+  SourceMap,
+  TransformMode,
+  TransformOptions,
+  TransformResult,
+} from "./types.js";

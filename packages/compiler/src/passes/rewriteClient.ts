@@ -1,0 +1,25 @@
+import type { CompilerContext } from "../context.js";
+import { isInside, register, removeDirective, removeModuleDirective, stubBody } from "../rewrite/shared.js";
+
+/**
+ * Pass 7 (client mode): workflows become stubs that throw when called and
+ * carry `workflowId` for `start()`; steps stay callable and carry `stepId`.
+ */
+export function rewriteClientPass(ctx: CompilerContext): void {
+  removeModuleDirective(ctx);
+  for (const d of ctx.directiveFns) {
+    // Everything inside a workflow body disappears with the body.
+    if (isInside(d, "workflow")) continue;
+    if (d.inert) {
+      removeDirective(ctx, d);
+      continue;
+    }
+    if (d.kind === "workflow") {
+      stubBody(ctx, d);
+      register(ctx, d, "markWorkflow");
+    } else {
+      removeDirective(ctx, d);
+      register(ctx, d, "registerStep");
+    }
+  }
+}

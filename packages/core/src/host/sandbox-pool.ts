@@ -1,0 +1,44 @@
+import { SandboxInstance, type SandboxOptions, type SandboxScript } from "./sandbox-vm.js";
+
+/**
+ * Keeps a few workflow contexts ready (bundle evaluated, no run started), so
+ * a new or evicted run does not wait ~1 ms for `vm.createContext` and the
+ * bundle's evaluation. Refilled when the event loop is free.
+ */
+export class SandboxPool {
+  private ready: SandboxInstance[] = [];
+  private refilling = false;
+
+  constructor(
+    private script: SandboxScript,
+    private readonly options: SandboxOptions,
+    private readonly size: number,
+  ) {
+    this.refill();
+  }
+
+  take(): SandboxInstance {
+    const instance = this.ready.pop() ?? new SandboxInstance(this.script, this.options);
+    this.refill();
+    return instance;
+  }
+
+  /** New code: contexts made from the old bundle are dropped. */
+  setScript(script: SandboxScript): void {
+    this.script = script;
+    this.ready = [];
+    this.refill();
+  }
+
+  private refill(): void {
+    if (this.refilling || this.ready.length >= this.size) return;
+    this.refilling = true;
+    setImmediate(() => {
+      this.refilling = false;
+      if (this.ready.length < this.size) {
+        this.ready.push(new SandboxInstance(this.script, this.options));
+        this.refill();
+      }
+    }).unref();
+  }
+}

@@ -1,0 +1,159 @@
+import {
+  type AppendRequest,
+  type AppendResult,
+  type CreateRunInput,
+  type CreateRunResult,
+  isTerminal,
+  type MessageInput,
+  type QueueMessage,
+  type RunRecord,
+} from "@wfkit/world";
+import type { BatchContext } from "./group-commit.js";
+import { ackMessages } from "./queue.js";
+import { encodeEvent, toMessage, toRun } from "./rows.js";
+import type { Statements } from "./statements.js";
+
+/**
+ * `leased_until` of a message inserted with `leased: true`: held by this
+ * instance until it acks or releases it. Later than any `now` a claim can pass;
+ * cleared when the data dir is opened again (see `SqliteWorld`).
+ */
+export const HELD_BY_INSTANCE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * The body of `createRun`, run inside the group commit's transaction.
+ * Throws (rolling back its savepoint) when the run id is taken.
+ */
+export function applyCreateRun(s: Statements, input: CreateRunInput, batch: BatchContext): CreateRunResult {
+  if (input.idempotencyKey !== undefined) {
+    const existing = s.getRunByKey.get(input.idempotencyKey);
+    if (existing) return { created: false, run: toRun(existing), messages: [] };
+  }
+  if (s.getRun.get(input.runId)) throw new Error(`A run with id "${input.runId}" already exists`);
+  s.insertRun.run({
+    runId: input.runId,
+    workflowId: input.workflowId,
+    input: input.input,
+    idempotencyKey: input.idempotencyKey ?? null,
+    createdAt: input.at,
+  });
+  s.insertEvent.run(
+    input.runId,
+    1,
+    input.at,
+    encodeEvent({
+      v: 1,
+      type: "run_created",
+      workflowId: input.workflowId,
+      input: input.input,
+      at: input.at,
+    }),
+  );
+  const run: RunRecord = {
+    runId: input.runId,
+    workflowId: input.workflowId,
+    status: "pending",
+    input: input.input,
+    createdAt: input.at,
+    lastSeq: 1,
+  };
+  if (input.idempotencyKey !== undefined) run.idempotencyKey = input.idempotencyKey;
+  const messages = insertMessages(s, input.enqueue ?? [], batch);
+  if (!input.firstTurn) return { created: true, run, messages };
+  const turn = applyAppend(s, { ...input.firstTurn, runId: input.runId, expectedSeq: 1 }, batch);
+  // The first turn of a new run has nothing to conflict with; a failure here is a caller bug.
+  if (!turn.ok) throw new Error(`createRun: the first turn was refused (${turn.reason})`);
+  return { created: true, run: toRun(s.getRun.get(input.runId)!), messages, turn };
+}
+
+/**
+ * The body of `append`, run inside the group commit's transaction: every check
+ * first (a failed check writes nothing), then every effect.
+ */
+export function applyAppend(s: Statements, request: AppendRequest, batch: BatchContext): AppendResult {
+  const { runId } = request;
+  const run = s.getRun.get(runId);
+  if (!run) return { ok: false, reason: "run_not_found" };
+  if (isTerminal(run.status)) return { ok: false, reason: "run_ended", status: run.status };
+  if (request.expectedSeq !== undefined && request.expectedSeq !== run.last_seq) {
+    return { ok: false, reason: "conflict", lastSeq: run.last_seq };
+  }
+  for (const key of request.dedupeKeys ?? []) {
+    if (s.hasDedupeKey.get(runId, key)) return { ok: false, reason: "duplicate", key };
+  }
+  const creating = new Set<string>();
+  for (const { token } of request.hooks?.create ?? []) {
+    // A token given twice in one request would be held twice: this run is the owner of the first.
+    if (creating.has(token)) return { ok: false, reason: "hook_conflict", token, ownerRunId: runId };
+    creating.add(token);
+    const owner = s.getHook.get(token);
+    if (owner) return { ok: false, reason: "hook_conflict", token, ownerRunId: owner.run_id };
+  }
+
+  let seq = run.last_seq;
+  for (const event of request.events) {
+    seq += 1;
+    s.insertEvent.run(runId, seq, event.at, encodeEvent(event));
+  }
+  const fields = request.run ?? {};
+  s.updateRun.run({
+    runId,
+    lastSeq: seq,
+    status: fields.status ?? null,
+    output: fields.output ?? null,
+    error: fields.error ?? null,
+    startedAt: fields.startedAt ?? null,
+    completedAt: fields.completedAt ?? null,
+  });
+
+  const now = Date.now();
+  for (const hook of request.hooks?.create ?? []) {
+    s.insertHook.run({
+      token: hook.token,
+      runId,
+      opId: hook.opId,
+      kind: hook.kind,
+      createdAt: now,
+      metadata: hook.metadata ?? null,
+      respondWith: hook.respondWith === undefined ? null : JSON.stringify(hook.respondWith),
+    });
+  }
+  for (const token of request.hooks?.release ?? []) s.releaseHook.run(token, runId);
+  // Ack before enqueue: a request that consumes a message and enqueues its
+  // successor under the same dedupe key must not find the old one still pending.
+  ackMessages(s, request.ack ?? []);
+  let messages = insertMessages(s, request.enqueue ?? [], batch);
+  for (const key of request.dedupeKeys ?? []) s.insertDedupeKey.run(runId, key);
+
+  if (fields.status !== undefined && isTerminal(fields.status)) {
+    // The run is over: nothing may resume it and none of its work may start,
+    // including what this very request enqueued.
+    s.releaseRunHooks.run(runId);
+    s.deleteRunMessages.run(runId);
+    messages = messages.filter((m) => m.runId !== runId);
+  }
+  const firstSeq = request.events.length > 0 ? run.last_seq + 1 : run.last_seq;
+  return { ok: true, firstSeq, lastSeq: seq, messages };
+}
+
+/** Inserts outbox messages, skipping those whose dedupe key is still pending; returns the inserted ones. */
+export function insertMessages(s: Statements, inputs: MessageInput[], batch: BatchContext): QueueMessage[] {
+  const inserted: QueueMessage[] = [];
+  const now = Date.now();
+  for (const m of inputs) {
+    const row = s.insertMessage.get({
+      runId: m.runId,
+      kind: m.kind,
+      opId: m.opId ?? null,
+      attempt: m.attempt ?? null,
+      payload: m.payload ?? null,
+      availableAt: m.availableAt ?? now,
+      dedupeKey: m.dedupeKey ?? null,
+      leasedUntil: m.leased ? HELD_BY_INSTANCE : null,
+    });
+    if (!row) continue;
+    inserted.push(toMessage(row));
+    if (!m.leased) batch.workAdded();
+  }
+  return inserted;
+}

@@ -1,0 +1,98 @@
+import type { Database } from "better-sqlite3";
+
+/** When a batch of writes is flushed: at the end of the current microtask queue, or on the next `setImmediate`. */
+export type FlushOn = "microtask" | "immediate";
+
+/** Lets a write tell the committer what it did, for after the commit. */
+export interface BatchContext {
+  /** The write inserted (or freed) claimable messages: `onWork` listeners are told after the commit. */
+  workAdded(): void;
+}
+
+interface Job {
+  work: (batch: BatchContext) => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+/**
+ * Group commit. Writes submitted in the same tick (and, because better-sqlite3
+ * blocks the thread while it commits, any submitted during a commit) are
+ * evaluated in one transaction and made durable by one fsync, which is what
+ * bounds throughput under `synchronous=FULL`.
+ *
+ * Each write runs in its own SAVEPOINT: if it throws, only its own changes are
+ * rolled back and only its caller sees the error. Writes that fail by contract
+ * (`conflict`, `duplicate`, ...) return a result without writing anything. No
+ * caller hears back before the COMMIT has returned, so an acknowledged write is
+ * on disk; if the COMMIT itself fails, every write of the batch is rejected.
+ */
+export class GroupCommitter {
+  private queue: Job[] = [];
+  private scheduled = false;
+  private readonly runBatch: (jobs: Job[]) => { outcomes: Outcome[]; workAdded: boolean };
+  private readonly runJob: (job: Job, batch: BatchContext) => unknown;
+
+  constructor(
+    db: Database,
+    private readonly flushOn: FlushOn,
+    private readonly committed: (info: { workAdded: boolean }) => void,
+  ) {
+    // Nested better-sqlite3 transactions are savepoints; a throw rolls back to it and rethrows.
+    this.runJob = db.transaction((job: Job, batch: BatchContext) => job.work(batch));
+    const batchTx = db.transaction((jobs: Job[]) => {
+      let workAdded = false;
+      const outcomes = jobs.map((job): Outcome => {
+        let added = false;
+        try {
+          const value = this.runJob(job, { workAdded: () => (added = true) });
+          workAdded ||= added;
+          return { ok: true, value };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      });
+      return { outcomes, workAdded };
+    });
+    // IMMEDIATE takes the write lock up front, so the batch cannot fail half-way on a busy database.
+    this.runBatch = (jobs) => batchTx.immediate(jobs);
+  }
+
+  /** Runs `work` inside the next batch's transaction; resolves with its result once committed. */
+  submit<T>(work: (batch: BatchContext) => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  /** Commits whatever is queued, now. Used by `close` so no accepted write is dropped. */
+  flush(): void {
+    this.scheduled = false;
+    const jobs = this.queue;
+    if (jobs.length === 0) return;
+    this.queue = [];
+    let result: { outcomes: Outcome[]; workAdded: boolean };
+    try {
+      result = this.runBatch(jobs);
+    } catch (error) {
+      // BEGIN or COMMIT failed (disk full, I/O error): nothing of the batch is durable.
+      for (const job of jobs) job.reject(error);
+      return;
+    }
+    result.outcomes.forEach((outcome, i) => {
+      if (outcome.ok) jobs[i].resolve(outcome.value);
+      else jobs[i].reject(outcome.error);
+    });
+    this.committed({ workAdded: result.workAdded });
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    if (this.flushOn === "microtask") queueMicrotask(() => this.flush());
+    else setImmediate(() => this.flush());
+  }
+}

@@ -1,0 +1,108 @@
+import type { Database } from "better-sqlite3";
+
+/**
+ * Schema migrations, applied in order. Entry `i` moves the schema from version
+ * `i` to `i + 1`; released entries are never edited, only appended to, so a
+ * data dir written by any earlier version can be brought up to date.
+ */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE runs (
+    run_id          TEXT PRIMARY KEY,
+    workflow_id     TEXT NOT NULL,
+    status          TEXT NOT NULL,
+    input           TEXT NOT NULL,
+    output          TEXT,
+    error           TEXT,
+    idempotency_key TEXT,
+    created_at      INTEGER NOT NULL,
+    started_at      INTEGER,
+    completed_at    INTEGER,
+    last_seq        INTEGER NOT NULL
+  );
+  -- Unique: the storage itself enforces "one run per idempotency key".
+  CREATE UNIQUE INDEX runs_by_idempotency_key ON runs (idempotency_key) WHERE idempotency_key IS NOT NULL;
+  CREATE INDEX runs_by_status ON runs (status, created_at);
+  CREATE INDEX runs_by_created_at ON runs (created_at);
+
+  -- The log. Keyed by (run_id, seq): replay reads one run's events in order.
+  CREATE TABLE events (
+    run_id TEXT NOT NULL,
+    seq    INTEGER NOT NULL,
+    at     INTEGER NOT NULL,
+    body   TEXT NOT NULL,
+    PRIMARY KEY (run_id, seq)
+  ) WITHOUT ROWID;
+
+  -- The outbox. AUTOINCREMENT so a message id is never reused: an ack that
+  -- arrives late must not delete a newer message.
+  CREATE TABLE messages (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id       TEXT NOT NULL,
+    kind         TEXT NOT NULL,
+    op_id        INTEGER,
+    attempt      INTEGER,
+    payload      TEXT,
+    available_at INTEGER NOT NULL,
+    dedupe_key   TEXT,
+    leased_until INTEGER
+  );
+  CREATE INDEX messages_due ON messages (available_at) WHERE leased_until IS NULL;
+  CREATE INDEX messages_leased ON messages (leased_until) WHERE leased_until IS NOT NULL;
+  CREATE INDEX messages_by_run ON messages (run_id);
+  CREATE UNIQUE INDEX messages_by_dedupe_key ON messages (run_id, dedupe_key) WHERE dedupe_key IS NOT NULL;
+
+  -- Live hooks only: releasing a hook deletes its row, so the unique token
+  -- index is exactly "held by a live hook".
+  CREATE TABLE hooks (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    token        TEXT NOT NULL,
+    run_id       TEXT NOT NULL,
+    op_id        INTEGER NOT NULL,
+    kind         TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    metadata     TEXT,
+    respond_with TEXT
+  );
+  CREATE UNIQUE INDEX hooks_by_token ON hooks (token);
+  CREATE INDEX hooks_by_run ON hooks (run_id, id);
+
+  CREATE TABLE dedupe_keys (
+    run_id TEXT NOT NULL,
+    key    TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+  ) WITHOUT ROWID;
+
+  -- Webhook responses not yet picked up by the process holding the connection.
+  CREATE TABLE responses (
+    request_id TEXT PRIMARY KEY,
+    response   TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  `,
+];
+
+/** The schema version this build writes. */
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the database to {@link SCHEMA_VERSION}; refuses a database from a newer build. */
+export function migrate(db: Database): void {
+  db.exec("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)");
+  const row = db.prepare("SELECT max(version) AS version FROM schema_version").get() as {
+    version: number | null;
+  };
+  const current = row.version ?? 0;
+  if (current > SCHEMA_VERSION) {
+    throw new Error(
+      `This database has schema version ${current}, but this @wfkit/world-sqlite only knows up to ` +
+        `${SCHEMA_VERSION}. Upgrade @wfkit/world-sqlite, or use another data directory.`,
+    );
+  }
+  for (let version = current; version < SCHEMA_VERSION; version++) {
+    // One transaction per step: a crash mid-migration leaves the previous version intact.
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version]);
+      db.prepare("INSERT INTO schema_version (version) VALUES (?)").run(version + 1);
+    }).immediate();
+  }
+}

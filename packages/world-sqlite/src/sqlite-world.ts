@@ -1,0 +1,218 @@
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import type {
+  AppendRequest,
+  AppendResult,
+  ClaimOptions,
+  CreateRunInput,
+  CreateRunResult,
+  HookRecord,
+  QueueMessage,
+  RunRecord,
+  RunStatus,
+  StoredEvent,
+  World,
+} from "@wfkit/world";
+import Database from "better-sqlite3";
+import { applyAppend, applyCreateRun } from "./append.js";
+import { type BatchContext, type FlushOn, GroupCommitter } from "./group-commit.js";
+import { acquireLock } from "./lock.js";
+import { ackMessages, claimMessages, releaseMessages } from "./queue.js";
+import { RESPONSE_TTL_MS, ResponseHandoff } from "./responses.js";
+import { decodeEvent, toHook, toRun } from "./rows.js";
+import { migrate } from "./schema.js";
+import { prepareStatements, type Statements } from "./statements.js";
+
+/** Options of {@link sqliteWorld}. */
+export interface SqliteWorldOptions {
+  /** Directory of the database and its LOCK file, resolved from the cwd. Default `.workflow-data`. */
+  dataDir?: string;
+  /** Database file, relative to `dataDir` (or absolute). Default `world.sqlite`. */
+  filename?: string;
+  /**
+   * When a group of concurrent writes is committed. `"immediate"` (default)
+   * waits for the current event-loop turn to end, so writes issued from
+   * separate callbacks and promise chains share one fsync; `"microtask"`
+   * commits as soon as the current microtask queue drains (see bench/).
+   */
+  flushOn?: FlushOn;
+  /** How long to wait for SQLite's own file locks before failing. Default 5000 ms. */
+  busyTimeoutMs?: number;
+}
+
+/**
+ * The embedded World: one SQLite file in WAL mode with `synchronous=FULL`, so
+ * an acknowledged write survives a crash or power loss. Writes from concurrent
+ * callers are group-committed (see {@link GroupCommitter}).
+ *
+ * One process per data directory: the World takes `<dataDir>/LOCK` and
+ * refuses to open (`WF_W001_DATA_DIR_LOCKED`) while another live process holds
+ * it. Because no other process can be using the file, every lease found on open
+ * belonged to a process that is gone, and is cleared.
+ */
+export class SqliteWorld implements World {
+  readonly name = "sqlite";
+  readonly dataDir: string;
+  /** Absolute path of the database file. */
+  readonly filename: string;
+
+  private readonly db: Database.Database;
+  private readonly s: Statements;
+  private readonly committer: GroupCommitter;
+  private readonly responses: ResponseHandoff;
+  private readonly listeners = new Set<() => void>();
+  private readonly unlock: () => void;
+  private notifyScheduled = false;
+  private closed = false;
+
+  constructor(options: SqliteWorldOptions = {}) {
+    this.dataDir = resolve(options.dataDir ?? ".workflow-data");
+    this.filename = resolve(this.dataDir, options.filename ?? "world.sqlite");
+    mkdirSync(this.dataDir, { recursive: true });
+    this.unlock = acquireLock(this.dataDir);
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(this.filename);
+      // This process is the only writer, but a tool inspecting the file can hold SQLite's
+      // locks for a moment: wait for it rather than fail.
+      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5_000))}`);
+      db.pragma("journal_mode = WAL");
+      // FULL: the WAL is fsynced at every commit, so a commit that returned is durable.
+      db.pragma("synchronous = FULL");
+      migrate(db);
+      this.s = prepareStatements(db);
+      // Leases belong to World instances, and no earlier one can still be running.
+      this.s.clearLeases.run();
+      this.s.purgeResponses.run(Date.now() - RESPONSE_TTL_MS);
+      this.committer = new GroupCommitter(db, options.flushOn ?? "immediate", ({ workAdded }) => {
+        if (workAdded) this.notifyWork();
+      });
+      this.responses = new ResponseHandoff(this.s, this.committer);
+      this.db = db;
+    } catch (error) {
+      db?.close();
+      this.unlock();
+      throw error;
+    }
+  }
+
+  async createRun(input: CreateRunInput): Promise<CreateRunResult> {
+    return this.write((batch) => applyCreateRun(this.s, input, batch));
+  }
+
+  async getRun(runId: string): Promise<RunRecord | null> {
+    this.assertOpen();
+    const row = this.s.getRun.get(runId);
+    return row ? toRun(row) : null;
+  }
+
+  async listRuns(filter: { status?: RunStatus[]; limit?: number } = {}): Promise<RunRecord[]> {
+    this.assertOpen();
+    // SQLite reads a negative LIMIT as "no limit".
+    const limit = filter.limit ?? -1;
+    const rows = filter.status
+      ? this.s.listRunsByStatus.all({ statuses: JSON.stringify(filter.status), limit })
+      : this.s.listRuns.all({ limit });
+    return rows.map(toRun);
+  }
+
+  async append(request: AppendRequest): Promise<AppendResult> {
+    return this.write((batch) => applyAppend(this.s, request, batch));
+  }
+
+  async readEvents(runId: string, afterSeq = 0): Promise<StoredEvent[]> {
+    this.assertOpen();
+    return this.s.readEvents.all(runId, afterSeq).map(decodeEvent);
+  }
+
+  async claim(options: ClaimOptions): Promise<QueueMessage[]> {
+    return this.write(() => claimMessages(this.s, options));
+  }
+
+  async ack(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    return this.write(() => ackMessages(this.s, ids));
+  }
+
+  async release(ids: string[]): Promise<void> {
+    if (ids.length === 0) return;
+    return this.write((batch) => releaseMessages(this.s, ids, batch));
+  }
+
+  async nextAvailableAt(): Promise<number | null> {
+    this.assertOpen();
+    return this.s.nextAvailableAt.get()?.next ?? null;
+  }
+
+  onWork(listener: () => void): () => void {
+    // Wrapped so the same function can be subscribed twice and unsubscribed once.
+    const entry = () => listener();
+    this.listeners.add(entry);
+    return () => {
+      this.listeners.delete(entry);
+    };
+  }
+
+  async getHook(token: string): Promise<HookRecord | null> {
+    this.assertOpen();
+    const row = this.s.getHook.get(token);
+    return row ? toHook(row) : null;
+  }
+
+  async listHooks(filter: { runId: string }): Promise<HookRecord[]> {
+    this.assertOpen();
+    return this.s.listHooks.all(filter.runId).map(toHook);
+  }
+
+  async putResponse(requestId: string, response: string): Promise<void> {
+    this.assertOpen();
+    return this.responses.put(requestId, response);
+  }
+
+  async awaitResponse(requestId: string, timeoutMs: number): Promise<string | null> {
+    this.assertOpen();
+    return this.responses.await(requestId, timeoutMs);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    // Writes already accepted are committed, not dropped.
+    this.committer.flush();
+    this.closed = true;
+    this.responses.close();
+    this.listeners.clear();
+    this.db.close();
+    this.unlock();
+  }
+
+  private write<T>(work: (batch: BatchContext) => T): Promise<T> {
+    this.assertOpen();
+    return this.committer.submit(work);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error(`This SQLite World (${this.filename}) is closed`);
+  }
+
+  /** Tells listeners once per burst of commits, after the committing call has returned. */
+  private notifyWork(): void {
+    if (this.notifyScheduled) return;
+    this.notifyScheduled = true;
+    queueMicrotask(() => {
+      this.notifyScheduled = false;
+      for (const listener of [...this.listeners]) {
+        try {
+          listener();
+        } catch (error) {
+          // A broken listener must not break the commit path or the other listeners.
+          process.emitWarning(`onWork listener threw: ${String(error)}`);
+        }
+      }
+    });
+  }
+}
+
+/** Opens the embedded SQLite World on `options.dataDir` (default `.workflow-data` in the cwd). */
+export function sqliteWorld(options?: SqliteWorldOptions): SqliteWorld {
+  return new SqliteWorld(options);
+}

@@ -1,0 +1,163 @@
+import type { Database, Statement } from "better-sqlite3";
+import type { HookRow, MessageRow, RunRow } from "./rows.js";
+
+/**
+ * Every statement the World runs, prepared once when it opens: preparing parses
+ * and plans the SQL, which would otherwise cost more than many of the writes.
+ */
+export interface Statements {
+  getRun: Statement<[string], RunRow>;
+  getRunByKey: Statement<[string], RunRow>;
+  insertRun: Statement<[RunInsert]>;
+  updateRun: Statement<[RunUpdate]>;
+  listRuns: Statement<[{ limit: number }], RunRow>;
+  listRunsByStatus: Statement<[{ statuses: string; limit: number }], RunRow>;
+
+  insertEvent: Statement<[string, number, number, string]>;
+  readEvents: Statement<[string, number], { seq: number; at: number; body: string }>;
+
+  hasDedupeKey: Statement<[string, string], { found: number }>;
+  insertDedupeKey: Statement<[string, string]>;
+
+  getHook: Statement<[string], HookRow>;
+  listHooks: Statement<[string], HookRow>;
+  insertHook: Statement<[HookInsert]>;
+  releaseHook: Statement<[string, string]>;
+  releaseRunHooks: Statement<[string]>;
+
+  insertMessage: Statement<[MessageInsert], MessageRow>;
+  deleteMessage: Statement<[number]>;
+  deleteRunMessages: Statement<[string]>;
+  claimMessages: Statement<[{ now: number; until: number; limit: number; kinds: string | null }], MessageRow>;
+  releaseMessage: Statement<[number]>;
+  nextAvailableAt: Statement<[], { next: number | null }>;
+  clearLeases: Statement<[]>;
+
+  putResponse: Statement<[string, string, number]>;
+  takeResponse: Statement<[string], { response: string }>;
+  purgeResponses: Statement<[number]>;
+}
+
+export interface RunInsert {
+  runId: string;
+  workflowId: string;
+  input: string;
+  idempotencyKey: string | null;
+  createdAt: number;
+}
+
+/** Null leaves a column as it is: an append sets only the fields it gives. */
+export interface RunUpdate {
+  runId: string;
+  lastSeq: number;
+  status: string | null;
+  output: string | null;
+  error: string | null;
+  startedAt: number | null;
+  completedAt: number | null;
+}
+
+export interface HookInsert {
+  token: string;
+  runId: string;
+  opId: number;
+  kind: string;
+  createdAt: number;
+  metadata: string | null;
+  respondWith: string | null;
+}
+
+export interface MessageInsert {
+  runId: string;
+  kind: string;
+  opId: number | null;
+  attempt: number | null;
+  payload: string | null;
+  availableAt: number;
+  dedupeKey: string | null;
+  leasedUntil: number | null;
+}
+
+const MESSAGE_COLUMNS = "id, run_id, kind, op_id, attempt, payload, available_at, dedupe_key";
+
+// Due messages, free ones and ones whose lease ended, oldest first. Each branch
+// is limited on its own so a deep backlog is never sorted in full; the partial
+// indexes on available_at / leased_until serve the two branches.
+const CLAIM = `
+  WITH free AS (
+    SELECT id, available_at FROM messages
+    WHERE leased_until IS NULL AND available_at <= @now
+      AND (@kinds IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))
+    ORDER BY available_at, id LIMIT @limit
+  ), expired AS (
+    SELECT id, available_at FROM messages
+    WHERE leased_until IS NOT NULL AND leased_until <= @now AND available_at <= @now
+      AND (@kinds IS NULL OR kind IN (SELECT value FROM json_each(@kinds)))
+    ORDER BY available_at, id LIMIT @limit
+  ), picked AS (
+    SELECT id FROM (SELECT * FROM free UNION ALL SELECT * FROM expired)
+    ORDER BY available_at, id LIMIT @limit
+  )
+  UPDATE messages SET leased_until = @until WHERE id IN (SELECT id FROM picked)
+  RETURNING ${MESSAGE_COLUMNS}`;
+
+/** Prepares {@link Statements} on an open, migrated database. */
+export function prepareStatements(db: Database): Statements {
+  const p = <T>(sql: string) => db.prepare(sql) as T;
+  return {
+    getRun: p("SELECT * FROM runs WHERE run_id = ?"),
+    getRunByKey: p("SELECT * FROM runs WHERE idempotency_key = ?"),
+    insertRun: p(
+      `INSERT INTO runs (run_id, workflow_id, status, input, idempotency_key, created_at, last_seq)
+       VALUES (@runId, @workflowId, 'pending', @input, @idempotencyKey, @createdAt, 1)`,
+    ),
+    updateRun: p(
+      `UPDATE runs SET last_seq = @lastSeq,
+         status = coalesce(@status, status),
+         output = coalesce(@output, output),
+         error = coalesce(@error, error),
+         started_at = coalesce(@startedAt, started_at),
+         completed_at = coalesce(@completedAt, completed_at)
+       WHERE run_id = @runId`,
+    ),
+    // rowid breaks ties between runs created in the same millisecond: later first.
+    listRuns: p("SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT @limit"),
+    listRunsByStatus: p(
+      `SELECT * FROM runs WHERE status IN (SELECT value FROM json_each(@statuses))
+       ORDER BY created_at DESC, rowid DESC LIMIT @limit`,
+    ),
+
+    insertEvent: p("INSERT INTO events (run_id, seq, at, body) VALUES (?, ?, ?, ?)"),
+    readEvents: p("SELECT seq, at, body FROM events WHERE run_id = ? AND seq > ? ORDER BY seq"),
+
+    hasDedupeKey: p("SELECT 1 AS found FROM dedupe_keys WHERE run_id = ? AND key = ?"),
+    insertDedupeKey: p("INSERT OR IGNORE INTO dedupe_keys (run_id, key) VALUES (?, ?)"),
+
+    getHook: p("SELECT * FROM hooks WHERE token = ?"),
+    listHooks: p("SELECT * FROM hooks WHERE run_id = ? ORDER BY id"),
+    insertHook: p(
+      `INSERT INTO hooks (token, run_id, op_id, kind, created_at, metadata, respond_with)
+       VALUES (@token, @runId, @opId, @kind, @createdAt, @metadata, @respondWith)`,
+    ),
+    releaseHook: p("DELETE FROM hooks WHERE token = ? AND run_id = ?"),
+    releaseRunHooks: p("DELETE FROM hooks WHERE run_id = ?"),
+
+    // A pending message with the same run and dedupe key wins: no row is returned.
+    insertMessage: p(
+      `INSERT INTO messages (run_id, kind, op_id, attempt, payload, available_at, dedupe_key, leased_until)
+       VALUES (@runId, @kind, @opId, @attempt, @payload, @availableAt, @dedupeKey, @leasedUntil)
+       ON CONFLICT (run_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+       RETURNING ${MESSAGE_COLUMNS}`,
+    ),
+    deleteMessage: p("DELETE FROM messages WHERE id = ?"),
+    deleteRunMessages: p("DELETE FROM messages WHERE run_id = ?"),
+    claimMessages: p(CLAIM),
+    releaseMessage: p("UPDATE messages SET leased_until = NULL WHERE id = ?"),
+    nextAvailableAt: p("SELECT min(available_at) AS next FROM messages WHERE leased_until IS NULL"),
+    clearLeases: p("UPDATE messages SET leased_until = NULL WHERE leased_until IS NOT NULL"),
+
+    putResponse: p("INSERT OR REPLACE INTO responses (request_id, response, created_at) VALUES (?, ?, ?)"),
+    takeResponse: p("DELETE FROM responses WHERE request_id = ? RETURNING response"),
+    purgeResponses: p("DELETE FROM responses WHERE created_at < ?"),
+  };
+}

@@ -1,0 +1,139 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { defineWorldConformance } from "@wfkit/world/conformance";
+import Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { GroupCommitter } from "../src/group-commit.js";
+import { sqliteWorld } from "../src/index.js";
+
+// The whole contract once more with the other flush mode, so both stay correct.
+defineWorldConformance("sqlite (flushOn: microtask)", async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "wfkit-world-sqlite-micro-"));
+  return {
+    world: sqliteWorld({ dataDir, flushOn: "microtask" }),
+    reopen: async () => sqliteWorld({ dataDir, flushOn: "microtask" }),
+    cleanup: () => rm(dataDir, { recursive: true, force: true }),
+  };
+});
+
+describe("SqliteWorld on disk", () => {
+  let dataDir: string;
+
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "wfkit-sqlite-"));
+  });
+
+  afterEach(async () => {
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("resolves dataDir from the cwd and writes a WAL database with synchronous=FULL", async () => {
+    const world = sqliteWorld({ dataDir: relative(process.cwd(), dataDir), filename: "custom.db" });
+    expect(world.dataDir).toBe(dataDir);
+    expect(world.filename).toBe(join(dataDir, "custom.db"));
+    expect(world.name).toBe("sqlite");
+    await world.close();
+
+    const db = new Database(join(dataDir, "custom.db"), { readonly: true });
+    expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(db.prepare("SELECT max(version) AS v FROM schema_version").get()).toEqual({ v: 1 });
+    const indexes = db
+      .prepare(
+        "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+      )
+      .all();
+    expect(indexes.map((r) => (r as { name: string }).name)).toEqual([
+      "hooks_by_run",
+      "hooks_by_token",
+      "messages_by_dedupe_key",
+      "messages_by_run",
+      "messages_due",
+      "messages_leased",
+      "runs_by_created_at",
+      "runs_by_idempotency_key",
+      "runs_by_status",
+    ]);
+    db.close();
+  });
+
+  it("sets synchronous=FULL on its connection", async () => {
+    const world = sqliteWorld({ dataDir });
+    const db = (world as unknown as { db: Database.Database }).db;
+    expect(db.pragma("synchronous", { simple: true })).toBe(2);
+    await world.close();
+  });
+
+  it("rejects calls after close", async () => {
+    const world = sqliteWorld({ dataDir });
+    await world.close();
+    await world.close();
+    await expect(world.getRun("x")).rejects.toThrow(/closed/);
+    await expect(world.append({ runId: "x", events: [] })).rejects.toThrow(/closed/);
+  });
+});
+
+describe("GroupCommitter", () => {
+  let db: Database.Database;
+
+  beforeEach(() => {
+    db = new Database(":memory:");
+    db.exec("CREATE TABLE t (v TEXT NOT NULL)");
+  });
+
+  afterEach(() => db.close());
+
+  for (const flushOn of ["immediate", "microtask"] as const) {
+    it(`commits writes made in one tick as one transaction (${flushOn}), isolating failures`, async () => {
+      const commits: boolean[] = [];
+      const committer = new GroupCommitter(db, flushOn, ({ workAdded }) => commits.push(workAdded));
+      const insert = db.prepare("INSERT INTO t (v) VALUES (?)");
+      const results = await Promise.allSettled(
+        Array.from({ length: 100 }, (_, i) =>
+          committer.submit((batch) => {
+            insert.run(String(i));
+            if (i === 7) batch.workAdded();
+            if (i % 10 === 3) throw new Error(`job ${i} fails after writing`);
+            // Every job runs inside the batch's transaction.
+            return db.inTransaction;
+          }),
+        ),
+      );
+      expect(commits).toEqual([true]);
+      expect(results.filter((r) => r.status === "rejected")).toHaveLength(10);
+      expect(results.filter((r) => r.status === "fulfilled").every((r) => r.value === true)).toBe(true);
+      // The failed jobs' own writes were rolled back to their savepoints; the others are committed.
+      const rows = db.prepare("SELECT v FROM t").all() as Array<{ v: string }>;
+      expect(rows).toHaveLength(90);
+      expect(rows.some((r) => r.v === "3")).toBe(false);
+    });
+  }
+
+  it("batches writes issued while earlier writes resolve into the next commit", async () => {
+    let commits = 0;
+    const committer = new GroupCommitter(db, "immediate", () => {
+      commits += 1;
+    });
+    const insert = db.prepare("INSERT INTO t (v) VALUES (?)");
+    // 50 writers, 10 writes each, every write waiting for the previous one: 10 rounds, one commit each.
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, w) => {
+        for (let i = 0; i < 10; i++) await committer.submit(() => insert.run(`${w}:${i}`));
+      }),
+    );
+    expect(commits).toBe(10);
+  });
+
+  it("rejects the whole batch when the commit itself fails", async () => {
+    const committer = new GroupCommitter(db, "immediate", () => {});
+    db.exec("CREATE TABLE parent (id INTEGER PRIMARY KEY); PRAGMA foreign_keys = ON;");
+    db.exec("CREATE TABLE child (p INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)");
+    const ok = committer.submit(() => db.prepare("INSERT INTO t (v) VALUES ('x')").run());
+    // A deferred foreign key fails at COMMIT, after every job succeeded.
+    const bad = committer.submit(() => db.prepare("INSERT INTO child (p) VALUES (42)").run());
+    await expect(ok).rejects.toThrow(/FOREIGN KEY/);
+    await expect(bad).rejects.toThrow(/FOREIGN KEY/);
+    expect(db.prepare("SELECT count(*) AS n FROM t").get()).toEqual({ n: 0 });
+    expect(db.inTransaction).toBe(false);
+  });
+});

@@ -1,0 +1,238 @@
+import type { StoredEvent } from "../../events.js";
+import {
+  type AppendRequest,
+  type AppendResult,
+  type ClaimOptions,
+  type CreateRunInput,
+  type CreateRunResult,
+  type HookRecord,
+  isTerminal,
+  type MessageInput,
+  type QueueMessage,
+  type RunRecord,
+  type RunStatus,
+  type World,
+} from "../../world.js";
+
+interface StoredMessage extends QueueMessage {
+  leasedUntil: number | null;
+}
+
+/**
+ * A deliberately plain in-memory World, used only to check that the
+ * conformance suite holds for an implementation other than SQLite (and that
+ * it runs without `reopen`). Every method does its work synchronously, which
+ * makes each call atomic; results are handed back asynchronously, like a real
+ * World's.
+ */
+export class MemoryWorld implements World {
+  readonly name = "memory";
+  private readonly runs = new Map<string, { record: RunRecord; order: number }>();
+  private readonly events = new Map<string, StoredEvent[]>();
+  private readonly dedupe = new Set<string>();
+  private readonly hooks = new Map<string, HookRecord & { order: number }>();
+  private readonly messages = new Map<string, StoredMessage>();
+  private readonly responses = new Map<string, string>();
+  private readonly waiters = new Map<string, Array<(value: string | null) => void>>();
+  private readonly listeners = new Set<() => void>();
+  private counter = 0;
+
+  async createRun(input: CreateRunInput): Promise<CreateRunResult> {
+    const existing = [...this.runs.values()].find(
+      (r) => input.idempotencyKey !== undefined && r.record.idempotencyKey === input.idempotencyKey,
+    );
+    if (existing) return { created: false, run: { ...existing.record }, messages: [] };
+    if (this.runs.has(input.runId)) throw new Error(`run ${input.runId} exists`);
+    const record: RunRecord = {
+      runId: input.runId,
+      workflowId: input.workflowId,
+      status: "pending",
+      input: input.input,
+      createdAt: input.at,
+      lastSeq: 1,
+      ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
+    };
+    this.runs.set(input.runId, { record, order: this.counter++ });
+    this.events.set(input.runId, [
+      { v: 1, type: "run_created", workflowId: input.workflowId, input: input.input, seq: 1, at: input.at },
+    ]);
+    const messages = this.insert(input.enqueue ?? []);
+    if (!input.firstTurn) return { created: true, run: { ...record }, messages };
+    const turn = await this.append({ ...input.firstTurn, runId: input.runId, expectedSeq: 1 });
+    if (!turn.ok) throw new Error(`first turn refused: ${turn.reason}`);
+    return { created: true, run: { ...this.runs.get(input.runId)!.record }, messages, turn };
+  }
+
+  async getRun(runId: string): Promise<RunRecord | null> {
+    const run = this.runs.get(runId);
+    return run ? { ...run.record } : null;
+  }
+
+  async listRuns(filter: { status?: RunStatus[]; limit?: number } = {}): Promise<RunRecord[]> {
+    return [...this.runs.values()]
+      .filter((r) => !filter.status || filter.status.includes(r.record.status))
+      .sort((a, b) => b.record.createdAt - a.record.createdAt || b.order - a.order)
+      .slice(0, filter.limit ?? Number.POSITIVE_INFINITY)
+      .map((r) => ({ ...r.record }));
+  }
+
+  async append(request: AppendRequest): Promise<AppendResult> {
+    const run = this.runs.get(request.runId)?.record;
+    if (!run) return { ok: false, reason: "run_not_found" };
+    if (isTerminal(run.status)) return { ok: false, reason: "run_ended", status: run.status };
+    if (request.expectedSeq !== undefined && request.expectedSeq !== run.lastSeq) {
+      return { ok: false, reason: "conflict", lastSeq: run.lastSeq };
+    }
+    const key = (k: string) => `${run.runId}\u0000${k}`;
+    const duplicate = request.dedupeKeys?.find((k) => this.dedupe.has(key(k)));
+    if (duplicate !== undefined) return { ok: false, reason: "duplicate", key: duplicate };
+    const seen = new Set<string>();
+    for (const { token } of request.hooks?.create ?? []) {
+      const owner = seen.has(token) ? run.runId : this.hooks.get(token)?.runId;
+      if (owner !== undefined) return { ok: false, reason: "hook_conflict", token, ownerRunId: owner };
+      seen.add(token);
+    }
+
+    const firstSeq = request.events.length > 0 ? run.lastSeq + 1 : run.lastSeq;
+    const log = this.events.get(run.runId)!;
+    for (const event of request.events) {
+      run.lastSeq += 1;
+      log.push({ ...structuredClone(event), seq: run.lastSeq } as StoredEvent);
+    }
+    for (const [field, value] of Object.entries(request.run ?? {})) {
+      if (value !== undefined) (run as unknown as Record<string, unknown>)[field] = value;
+    }
+    for (const hook of request.hooks?.create ?? []) {
+      this.hooks.set(hook.token, {
+        ...structuredClone(hook),
+        runId: run.runId,
+        createdAt: Date.now(),
+        order: this.counter++,
+      });
+    }
+    for (const token of request.hooks?.release ?? []) {
+      if (this.hooks.get(token)?.runId === run.runId) this.hooks.delete(token);
+    }
+    for (const id of request.ack ?? []) this.messages.delete(id);
+    let messages = this.insert(request.enqueue ?? []);
+    for (const k of request.dedupeKeys ?? []) this.dedupe.add(key(k));
+    if (isTerminal(run.status)) {
+      for (const [token, hook] of this.hooks) if (hook.runId === run.runId) this.hooks.delete(token);
+      for (const [id, m] of this.messages) if (m.runId === run.runId) this.messages.delete(id);
+      messages = messages.filter((m) => m.runId !== run.runId);
+    }
+    return { ok: true, firstSeq, lastSeq: run.lastSeq, messages };
+  }
+
+  async readEvents(runId: string, afterSeq = 0): Promise<StoredEvent[]> {
+    return (this.events.get(runId) ?? []).filter((e) => e.seq > afterSeq).map((e) => structuredClone(e));
+  }
+
+  async claim(options: ClaimOptions): Promise<QueueMessage[]> {
+    const due = [...this.messages.values()]
+      .filter((m) => m.availableAt <= options.now && (m.leasedUntil === null || m.leasedUntil <= options.now))
+      .filter((m) => !options.kinds || options.kinds.includes(m.kind))
+      .sort((a, b) => a.availableAt - b.availableAt || Number(a.id) - Number(b.id))
+      .slice(0, options.limit);
+    for (const m of due) m.leasedUntil = options.now + options.leaseMs;
+    return due.map(publicMessage);
+  }
+
+  async ack(ids: string[]): Promise<void> {
+    for (const id of ids) this.messages.delete(id);
+  }
+
+  async release(ids: string[]): Promise<void> {
+    for (const id of ids) {
+      const m = this.messages.get(id);
+      if (m) m.leasedUntil = null;
+    }
+    this.notify();
+  }
+
+  async nextAvailableAt(): Promise<number | null> {
+    const free = [...this.messages.values()].filter((m) => m.leasedUntil === null).map((m) => m.availableAt);
+    return free.length > 0 ? Math.min(...free) : null;
+  }
+
+  onWork(listener: () => void): () => void {
+    const entry = () => listener();
+    this.listeners.add(entry);
+    return () => this.listeners.delete(entry);
+  }
+
+  async getHook(token: string): Promise<HookRecord | null> {
+    const hook = this.hooks.get(token);
+    return hook ? publicHook(hook) : null;
+  }
+
+  async listHooks(filter: { runId: string }): Promise<HookRecord[]> {
+    return [...this.hooks.values()]
+      .filter((h) => h.runId === filter.runId)
+      .sort((a, b) => a.order - b.order)
+      .map(publicHook);
+  }
+
+  async putResponse(requestId: string, response: string): Promise<void> {
+    const waiter = this.waiters.get(requestId)?.shift();
+    if (waiter) waiter(response);
+    else this.responses.set(requestId, response);
+  }
+
+  async awaitResponse(requestId: string, timeoutMs: number): Promise<string | null> {
+    const ready = this.responses.get(requestId);
+    if (ready !== undefined) {
+      this.responses.delete(requestId);
+      return ready;
+    }
+    return new Promise((resolve) => {
+      const list = this.waiters.get(requestId) ?? [];
+      this.waiters.set(requestId, list);
+      const done = (value: string | null) => {
+        clearTimeout(timer);
+        list.splice(list.indexOf(done) >>> 0, 1);
+        resolve(value);
+      };
+      const timer = setTimeout(() => done(null), timeoutMs);
+      list.push(done);
+    });
+  }
+
+  async close(): Promise<void> {}
+
+  private insert(inputs: MessageInput[]): QueueMessage[] {
+    const inserted: QueueMessage[] = [];
+    for (const input of inputs) {
+      const { leased, ...fields } = input;
+      const pending = [...this.messages.values()].some(
+        (m) => input.dedupeKey !== undefined && m.runId === input.runId && m.dedupeKey === input.dedupeKey,
+      );
+      if (pending) continue;
+      const id = String(++this.counter);
+      const message = {
+        ...fields,
+        id,
+        availableAt: input.availableAt ?? Date.now(),
+        leasedUntil: leased ? Infinity : null,
+      };
+      this.messages.set(id, message);
+      inserted.push(publicMessage(message));
+      if (!leased) this.notify();
+    }
+    return inserted;
+  }
+
+  private notify(): void {
+    setImmediate(() => {
+      for (const listener of this.listeners) listener();
+    });
+  }
+}
+
+function publicMessage({ leasedUntil: _, ...message }: StoredMessage): QueueMessage {
+  return { ...message };
+}
+
+function publicHook({ order: _, ...hook }: HookRecord & { order: number }): HookRecord {
+  return structuredClone(hook);
+}

@@ -1,0 +1,9 @@
+import { MemoryWorld } from "./__fixtures__/memory-world.js";
+import { defineWorldConformance } from "./index.js";
+
+// The suite against a second, unrelated implementation, without `reopen`:
+// checks the suite encodes the contract rather than SQLite's behaviour.
+defineWorldConformance("memory (reference)", async () => ({
+  world: new MemoryWorld(),
+  cleanup: async () => {},
+}));
