@@ -1,30 +1,55 @@
-import { parseArgs } from "./args.js";
+import { parseArgs, UsageError } from "./args.js";
+import { devCommand } from "./commands/dev.js";
 import { runCommand } from "./commands/run.js";
 
 const USAGE = `wf — the wfkit command line
 
 Usage:
-  wf run <file> <exportName> [--args '<json array>'] [--data-dir DIR]
+  wf run <file> <exportName> [--args '<json array>'] [--data-dir DIR] [--root DIR]
       Compiles <file>, runs the workflow <exportName> on the embedded SQLite
       world until it ends, prints its return value as JSON. Exit 0 when it
-      completed, 1 when it failed.
+      completed, 1 when it failed, 2 on a usage error.
+
+  wf dev [dir] [--port N] [--data-dir DIR]
+      Compiles the "use workflow"/"use step" files under [dir] (default
+      workflows/), recompiles on edits, and serves on http://127.0.0.1:N
+      (default 3000; 0 picks a free port) until Ctrl-C:
+        POST /api/runs               {"workflow": "<file>#<export>", "args": [...]}
+        GET  /api/runs/<runId>       status, output or error
+        GET  /api/runs/<runId>/hooks live hooks and webhook URLs
+        POST /api/hooks/<token>      resume a hook with a JSON payload
+        GET  /api/workflows          the workflows found
+        *    /.well-known/workflow/v1/webhook/<token>
+      Webhook URLs use http://127.0.0.1:N unless WORKFLOW_PUBLIC_URL is set.
+      See docs/cli.md.
+
   wf help
 `;
 
-/** Runs the CLI; returns the exit code. */
+/** Runs the CLI; returns the exit code (2 for usage errors). */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  switch (command) {
-    case "run":
-      return runCommand(parseArgs(rest, { args: "string", "data-dir": "string", root: "string" }));
-    case undefined:
-    case "help":
-    case "--help":
-    case "-h":
-      process.stdout.write(USAGE);
-      return 0;
-    default:
-      process.stderr.write(`wf: unknown command "${command}" (see docs/errors/WF_CLI_USAGE.md)\n\n${USAGE}`);
-      return 2;
+  try {
+    switch (command) {
+      case "run":
+        return await runCommand(parseArgs(rest, { args: "string", "data-dir": "string", root: "string" }));
+      case "dev":
+        return await devCommand(parseArgs(rest, { port: "string", "data-dir": "string" }));
+      case undefined:
+      case "help":
+      case "--help":
+      case "-h":
+        process.stdout.write(USAGE);
+        return 0;
+      default:
+        process.stderr.write(
+          `wf: unknown command "${command}" (see docs/errors/WF_CLI_USAGE.md)\n\n${USAGE}`,
+        );
+        return 2;
+    }
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    return 2;
   }
 }

@@ -43,7 +43,8 @@ describe("hooks", () => {
     await hookOf(run.runId);
     const found = await rt.getHookByToken("order:1");
     expect(found.runId).toBe(run.runId);
-    expect(found.metadata).toBeDefined();
+    expect(found.metadata).toEqual({ purpose: "test" });
+    expect(found.kind).toBe("hook");
     const resumed = await rt.resumeHook("order:1", { value: 42 });
     expect(resumed.runId).toBe(run.runId);
     expect(await run.returnValue).toEqual({ value: 42 });
@@ -106,6 +107,15 @@ describe("hooks", () => {
     await rt.resumeHook("disp:1", "one");
     await until("the dispose", async () => (await eventTypes(run.runId)).includes("hook_disposed"));
     await expect(rt.resumeHook("disp:1", "two")).rejects.toMatchObject({ name: "HookNotFoundError" });
+    await run.cancel();
+  });
+
+  it("disposes a hook declared with `using` at the end of its block", async () => {
+    const run = await rt.start(wf("usingHook"), ["using:1"]);
+    await hookOf(run.runId);
+    await rt.resumeHook("using:1", "one");
+    await until("the dispose", async () => (await eventTypes(run.runId)).includes("hook_disposed"));
+    await expect(rt.resumeHook("using:1", "two")).rejects.toMatchObject({ name: "HookNotFoundError" });
     await run.cancel();
   });
 

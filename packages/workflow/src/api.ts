@@ -1,2 +1,2 @@
 // `workflow/api`: server code that starts and steers runs.
-export { getHookByToken, getRun, resumeHook, start, type Run, type StartOptions } from "@wfkit/core";
+export { getHookByToken, getRun, resumeHook, resumeWebhook, start, type HookInfo, type Run, type StartOptions } from "@wfkit/core";

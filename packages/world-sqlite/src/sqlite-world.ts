@@ -52,6 +52,8 @@ export interface SqliteWorldOptions {
  */
 export class SqliteWorld implements World {
   readonly name = "sqlite";
+  /** The data dir is locked to this process, and the group committer applies appends in call order. */
+  readonly singleProcess = true;
   readonly dataDir: string;
   /** Absolute path of the database file. */
   readonly filename: string;

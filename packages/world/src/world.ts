@@ -214,6 +214,13 @@ export interface World {
   readonly name: string;
   /** Where data lives, if on disk (for tooling). */
   readonly dataDir?: string;
+  /**
+   * True when this instance is the only writer of its data (the embedded SQLite
+   * world holds a lock on its directory). The runtime may then pipeline a run's
+   * appends: submit the next before the previous one committed, relying on
+   * appends being applied in the order they were made.
+   */
+  readonly singleProcess?: boolean;
 
   /** Creates a run with its `run_created` event (seq 1); with an idempotency key already used, returns the existing run. */
   createRun(input: CreateRunInput): Promise<CreateRunResult>;

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { Runtime, buildStepBundle, buildWorkflowBundle, setDefaultRuntime } from "@wfkit/core";
+import { buildStepBundle, buildWorkflowBundle, Runtime, setDefaultRuntime } from "@wfkit/core";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 import { type ParsedArgs, UsageError } from "../args.js";
 import { toJson } from "../json.js";
@@ -9,7 +9,10 @@ import { toJson } from "../json.js";
 /** `wf run <file> <exportName>`: runs one workflow to its end in this process. */
 export async function runCommand({ positional, flags }: ParsedArgs): Promise<number> {
   const [file, exportName] = positional;
-  if (!file || !exportName) throw new UsageError("run takes a file and the name of a workflow it exports: wf run <file> <exportName>");
+  if (!file || !exportName)
+    throw new UsageError(
+      "run takes a file and the name of a workflow it exports: wf run <file> <exportName>",
+    );
   const root = path.resolve((flags.root as string | undefined) ?? process.cwd());
   const absolute = path.resolve(file);
   if (!existsSync(absolute)) throw new UsageError(`no file at ${file}`);
@@ -20,7 +23,8 @@ export async function runCommand({ positional, flags }: ParsedArgs): Promise<num
     } catch (error) {
       throw new UsageError(`--args is not valid JSON: ${(error as Error).message}`);
     }
-    if (!Array.isArray(args)) throw new UsageError(`--args must be a JSON array of arguments, like '["a", 1]'`);
+    if (!Array.isArray(args))
+      throw new UsageError(`--args must be a JSON array of arguments, like '["a", 1]'`);
   }
 
   const [workflows, steps] = await Promise.all([

@@ -1,10 +1,9 @@
-import type { HookRecord } from "@wfkit/world";
 import { getDefaultRuntime } from "../host/default.js";
 import type { Run } from "../host/run.js";
-import type { StartOptions, WorkflowRef } from "../host/runtime.js";
+import type { HookInfo, StartOptions, WorkflowRef } from "../host/runtime.js";
 
 export type { Run } from "../host/run.js";
-export type { StartOptions } from "../host/runtime.js";
+export type { HookInfo, StartOptions } from "../host/runtime.js";
 
 /** Starts a workflow run; resolves once the run is durably enqueued. */
 export async function start<T = unknown>(workflow: WorkflowRef, args: unknown[] = [], options?: StartOptions): Promise<Run<T>> {
@@ -23,6 +22,11 @@ export async function resumeHook(token: string, payload: unknown): Promise<{ run
 }
 
 /** The live hook with this token (its run id and metadata). Throws HookNotFoundError. */
-export async function getHookByToken(token: string): Promise<HookRecord> {
+export async function getHookByToken(token: string): Promise<HookInfo> {
   return (await getDefaultRuntime()).getHookByToken(token);
+}
+
+/** Delivers `request` to the webhook with this token as if it had come over HTTP; returns the webhook's response. */
+export async function resumeWebhook(token: string, request: Request): Promise<Response> {
+  return (await getDefaultRuntime()).resumeWebhook(token, request);
 }

@@ -28,6 +28,16 @@ export interface RunInput {
   eagerOpId?: number;
 }
 
+/** Most appends of one run in flight at once. */
+const MAX_INFLIGHT = 16;
+
+interface InFlight {
+  turn: Turn;
+  batch: RunInput[];
+  result: Promise<AppendResult>;
+  settled: boolean;
+}
+
 interface Turn {
   request: AppendRequest;
   responses: Array<[string, string]>;
@@ -52,6 +62,12 @@ export class RunActor {
   private conflicts: HookConflict[] = [];
   /** Queue message ids of steps that started eagerly, by op id, for their results to ack. */
   private readonly eagerAcks = new Map<number, string>();
+  /** Eager steps whose result was applied before their scheduling committed. */
+  private readonly eagerDone = new Set<number>();
+  /** Message ids to ack with the next append. */
+  private lateAcks: string[] = [];
+  private inflight: InFlight[] = [];
+  private wakeUp: (() => void) | undefined;
   /** Commands of an activation that ran before the actor pumped (a run created with hooks). */
   private recoveredCommands: Command[] = [];
 
@@ -76,6 +92,7 @@ export class RunActor {
     }
     this.inbox.push(input);
     if (!this.pumping) void this.pump();
+    else this.wakeUp?.();
   }
 
   private async pump(): Promise<void> {
@@ -85,15 +102,34 @@ export class RunActor {
       this.recoveredCommands = [];
       while (!this.ended) {
         if (!this.instance) {
-          const loaded = await this.load();
-          if (!loaded) break;
-          recovered = loaded;
+          // Nothing built on the old instance may still be in flight when it is replaced.
+          await this.settleAll();
+          if (this.ended) break;
+          if (!this.instance) {
+            const loaded = await this.load();
+            if (!loaded) break;
+            recovered = loaded;
+          }
         }
         const batch = this.inbox.splice(0);
-        if (batch.length === 0 && recovered.length === 0 && this.conflicts.length === 0) break;
-        await this.turn(batch, recovered);
+        if (batch.length === 0 && recovered.length === 0 && this.conflicts.length === 0) {
+          if (this.inflight.length === 0) break;
+          // Whichever comes first: the oldest commit, or a new input (an eager step's result) to pipeline.
+          await Promise.race([this.inflight[0]!.result, new Promise<void>((resolve) => (this.wakeUp = resolve))]);
+          this.wakeUp = undefined;
+          while (this.inflight[0]?.settled) await this.settleOldest();
+          continue;
+        }
+        if (this.inflight.length > 0 && !this.mayPipeline()) {
+          this.inbox.unshift(...batch);
+          await this.settleOldest();
+          continue;
+        }
+        this.submit(batch, recovered);
         recovered = [];
       }
+      await this.settleAll();
+      if (this.lateAcks.length > 0 && !this.ended) await this.core.world.ack(this.lateAcks.splice(0));
     } catch (error) {
       this.core.log("error", [`wfkit: run ${this.runId} stopped on an internal error`, error]);
       for (const input of this.inbox.splice(0)) input.done?.(false);
@@ -101,8 +137,50 @@ export class RunActor {
     } finally {
       this.pumping = false;
       if (this.ended) this.core.forget(this.runId);
+      else if (this.inbox.length > 0) void this.pump(); // posted during the last await above
       else this.core.touch(this);
     }
+  }
+
+  /**
+   * Pipelining: on a World that is the only writer of its data, the next turn may be
+   * appended before the previous one committed (group commit orders them), so a run
+   * advances at memory speed with commits trailing behind. Never past a turn that
+   * creates hooks: a step must not start before the hook it may hand out is live.
+   */
+  private mayPipeline(): boolean {
+    return (
+      this.core.world.singleProcess === true &&
+      this.inflight.length < MAX_INFLIGHT &&
+      !this.inflight.some((f) => f.turn.request.hooks!.create!.length > 0)
+    );
+  }
+
+  private submit(batch: RunInput[], recovered: Command[]): void {
+    const turn = this.build(batch, recovered);
+    this.seq += turn.request.events.length;
+    this.started = true;
+    this.startEagerSteps(turn);
+    const entry: InFlight = { turn, batch, result: this.core.world.append(turn.request), settled: false };
+    entry.result.then(() => (entry.settled = true), () => (entry.settled = true));
+    this.inflight.push(entry);
+  }
+
+  private async settleOldest(): Promise<void> {
+    const { turn, batch, result } = this.inflight.shift()!;
+    const outcome = await result;
+    if (outcome.ok) {
+      this.afterCommit(turn, batch, outcome);
+      return;
+    }
+    // Every later turn in flight was built on this one: none of them can have committed.
+    const later = this.inflight.splice(0);
+    await Promise.all(later.map((l) => l.result));
+    this.refused(outcome, turn.request, [batch, ...later.map((l) => l.batch)].flat());
+  }
+
+  private async settleAll(): Promise<void> {
+    while (this.inflight.length > 0) await this.settleOldest();
   }
 
   /** Cold start: replays the whole log. Returns commands the log lacks (a crash cut the last turn short). */
@@ -146,6 +224,8 @@ export class RunActor {
       return result;
     }
     if (merge) {
+      this.seq = result.turn!.lastSeq;
+      this.started = true;
       this.afterCommit(turn, [], result.turn!);
     } else {
       this.inbox.unshift({ ack: result.messages.map((m) => m.id) });
@@ -153,17 +233,6 @@ export class RunActor {
       if (!this.pumping) void this.pump();
     }
     return result;
-  }
-
-  private async turn(batch: RunInput[], recovered: Command[]): Promise<void> {
-    const turn = this.build(batch, recovered);
-    this.startEagerSteps(turn);
-    const result = await this.core.world.append(turn.request);
-    if (result.ok) {
-      this.afterCommit(turn, batch, result);
-      return;
-    }
-    this.refused(result, turn.request, batch);
   }
 
   /** Applies a batch of inputs to the instance and gathers everything it caused into one append. */
@@ -180,11 +249,14 @@ export class RunActor {
     };
     const responses: Array<[string, string]> = [];
     let cancelled = false;
+    request.ack.push(...this.lateAcks.splice(0));
     this.addCommands(request, recovered, responses, Date.now());
     for (const input of batch) {
       if (input.eagerOpId !== undefined) {
         const id = this.eagerAcks.get(input.eagerOpId);
         this.eagerAcks.delete(input.eagerOpId);
+        // The step's scheduling may still be in flight: its message is acked once its id is known.
+        if (id === undefined) this.eagerDone.add(input.eagerOpId);
         input.ack = [...(input.ack ?? []).filter(Boolean), ...(id ? [id] : [])];
       }
       if (input.ack) request.ack.push(...input.ack);
@@ -234,8 +306,6 @@ export class RunActor {
 
   private afterCommit(turn: Turn, batch: RunInput[], result: Extract<AppendResult, { ok: true }>): void {
     const { request } = turn;
-    this.seq = result.lastSeq;
-    this.started = true;
     this.conflicts = [];
     for (const input of batch) input.done?.(true);
     for (const [requestId, response] of turn.responses) void this.core.world.putResponse(requestId, response);
@@ -246,8 +316,10 @@ export class RunActor {
     }
     const rest: QueueMessage[] = [];
     for (const m of result.messages) {
-      if (m.kind === "step" && turn.eagerOps.has(m.opId!)) this.eagerAcks.set(m.opId!, m.id);
-      else rest.push(m);
+      if (m.kind === "step" && turn.eagerOps.has(m.opId!)) {
+        if (this.eagerDone.delete(m.opId!)) this.lateAcks.push(m.id);
+        else this.eagerAcks.set(m.opId!, m.id);
+      } else rest.push(m);
     }
     this.core.dispatch(rest);
   }

@@ -4,7 +4,7 @@ import { FETCH_STEP_ID } from "../runtime/api.js";
 import { WorkflowError } from "../runtime/errors.js";
 import { registerStep } from "../runtime/registry.js";
 import type { StandardSchemaLike } from "../runtime/hooks.js";
-import { serializeAsync } from "../serialization/index.js";
+import { deserialize, serializeAsync } from "../serialization/index.js";
 import { RunActor, type RunInput } from "./actor.js";
 import { newRunId } from "./ids.js";
 import { Run } from "./run.js";
@@ -34,6 +34,15 @@ export interface RuntimeOptions {
   log?: (level: string, args: unknown[]) => void;
   /** Body limit and manual-response timeout of the webhook route. */
   webhook?: WebhookHandlerOptions;
+}
+
+/** A live hook as `getHookByToken` returns it. */
+export interface HookInfo {
+  token: string;
+  runId: string;
+  kind: "hook" | "webhook";
+  createdAt: Date;
+  metadata: unknown;
 }
 
 export interface StartOptions {
@@ -109,7 +118,7 @@ export class Runtime implements RuntimeCore {
       (runId, input) => this.post(runId, input),
       (runId) => this.ended.has(runId),
     );
-    this.scheduler = new Scheduler(this.world, (message) => this.handle(message), 5 * 60_000);
+    this.scheduler = new Scheduler(this.world, (message, claimed) => this.handle(message, claimed), 5 * 60_000);
     this.handleWebhook = createWebhookHandler(this, options.webhook);
     this.resumeWebhook = resumeWebhookWith(this, this.handleWebhook);
     // Steps answer manual webhooks through this process's runtime.
@@ -211,15 +220,23 @@ export class Runtime implements RuntimeCore {
     }
   }
 
-  async getHookByToken(token: string): Promise<HookRecord> {
+  /** The live hook with this token, its metadata deserialized. Throws HookNotFoundError. */
+  async getHookByToken(token: string): Promise<HookInfo> {
     const hook = await this.world.getHook(token);
     if (!hook) throw hookNotFound(token);
-    return hook;
+    return {
+      token: hook.token,
+      runId: hook.runId,
+      kind: hook.kind,
+      createdAt: new Date(hook.createdAt),
+      metadata: hook.metadata === undefined ? undefined : deserialize(hook.metadata),
+    };
   }
 
   /** Delivers a payload to the hook with this token; resolves once it is durably recorded. */
   async resumeHook(token: string, payload: unknown): Promise<{ runId: string; hook: HookRecord }> {
-    const hook = await this.getHookByToken(token);
+    const hook = await this.world.getHook(token);
+    if (!hook) throw hookNotFound(token);
     if (hook.kind === "webhook") {
       throw new WorkflowError(
         "WF_HOOK_IS_WEBHOOK",
@@ -258,11 +275,12 @@ export class Runtime implements RuntimeCore {
     for (const message of messages) this.scheduler.schedule(message);
   }
 
-  private handle(message: QueueMessage): void {
+  private handle(message: QueueMessage, claimed: boolean): void {
     if (this.closed) return;
     switch (message.kind) {
       case "step":
-        this.steps.run(message);
+        if (claimed) void this.runClaimedStep(message);
+        else this.steps.run(message);
         return;
       case "timer":
         this.post(message.runId, {
@@ -275,6 +293,20 @@ export class Runtime implements RuntimeCore {
         this.post(message.runId, { ack: [message.id] });
         return;
     }
+  }
+
+  /**
+   * A step message claimed from the World (after a restart): its result may be
+   * committed already, with the message's ack lost to the crash. Such a step
+   * never runs again.
+   */
+  private async runClaimedStep(message: QueueMessage): Promise<void> {
+    const events = await this.world.readEvents(message.runId);
+    const done = events.some(
+      (e) => (e.type === "step_completed" || e.type === "step_failed") && e.opId === message.opId,
+    );
+    if (done) await this.world.ack([message.id]);
+    else this.steps.run(message);
   }
 
   touch(actor: RunActor): void {

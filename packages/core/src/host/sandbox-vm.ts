@@ -3,6 +3,21 @@ import vm from "node:vm";
 import type { StoredEvent } from "@wfkit/world";
 import type { Command, EngineInit, EngineState, SandboxApi, SandboxHostBridge } from "../sandbox/protocol.js";
 
+const contextOptions: vm.CreateContextOptions = {
+  microtaskMode: "afterEvaluate",
+  codeGeneration: { strings: false, wasm: false },
+};
+// DONT_CONTEXTIFY (Node >= 20.18 / 22.8) gives the context an ordinary global object:
+// global lookups skip the interceptors of a contextified one.
+const DONT_CONTEXTIFY = (vm.constants as unknown as { DONT_CONTEXTIFY?: symbol } | undefined)?.DONT_CONTEXTIFY;
+
+function createSandboxContext(globals: Record<string, unknown>): vm.Context {
+  if (!DONT_CONTEXTIFY) return vm.createContext(globals, contextOptions);
+  const context = vm.createContext(DONT_CONTEXTIFY as unknown as vm.Context, contextOptions);
+  Object.assign(context, globals);
+  return context;
+}
+
 /** The compiled workflow bundle, shared by every run's context. */
 export class SandboxScript {
   readonly script: vm.Script;
@@ -43,19 +58,16 @@ export class SandboxInstance {
       webhookBase: options.webhookBase,
       log: options.log ?? ((level, args) => (console as unknown as Record<string, Function>)[level]?.(...args)),
     };
-    this.context = vm.createContext(
-      {
-        __wfkitHost: bridge,
-        URL,
-        URLSearchParams,
-        TextEncoder,
-        TextDecoder,
-        Headers,
-        atob,
-        btoa,
-      },
-      { microtaskMode: "afterEvaluate", codeGeneration: { strings: false, wasm: false } },
-    );
+    this.context = createSandboxContext({
+      __wfkitHost: bridge,
+      URL,
+      URLSearchParams,
+      TextEncoder,
+      TextDecoder,
+      Headers,
+      atob,
+      btoa,
+    });
     this.runOptions = options.activationTimeoutMs ? { timeout: options.activationTimeoutMs } : {};
     script.script.runInContext(this.context, this.runOptions);
     this.api = this.context.__wfkit as SandboxApi;

@@ -18,7 +18,7 @@ export class Scheduler {
 
   constructor(
     private readonly world: World,
-    private readonly run: (message: QueueMessage) => void,
+    private readonly run: (message: QueueMessage, claimed: boolean) => void,
     private readonly leaseMs: number,
   ) {
     this.unsubscribe = world.onWork(() => void this.poll());
@@ -28,7 +28,7 @@ export class Scheduler {
   schedule(message: QueueMessage): void {
     const delay = message.availableAt - Date.now();
     if (delay <= 0) {
-      this.run(message);
+      this.run(message, false);
       return;
     }
     const timer = setTimeout(
@@ -54,7 +54,7 @@ export class Scheduler {
         this.pollAgain = false;
         for (;;) {
           const messages = await this.world.claim({ limit: 500, now: Date.now(), leaseMs: this.leaseMs });
-          for (const message of messages) this.run(message);
+          for (const message of messages) this.run(message, true);
           if (messages.length < 500) break;
         }
       } while (this.pollAgain && !this.closed);

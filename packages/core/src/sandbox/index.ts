@@ -1,5 +1,6 @@
 // The bootstrap of a workflow sandbox: bundled first, before user workflow
 // code, into the script every run's VM context evaluates.
+import "./polyfills.js";
 import { installHost } from "../runtime/host.js";
 import type { StoredEvent } from "@wfkit/world";
 import { seededRandom, installDeterministicGlobals } from "./determinism.js";

@@ -1,0 +1,340 @@
+import path from "node:path";
+import { deserialize } from "@wfkit/core";
+import { type AppRuntime, ROUTE_PREFIX } from "@wfkit/core/app";
+import { toJsonValue } from "../json.js";
+
+/** Largest JSON body the API reads. */
+export const MAX_API_BODY_BYTES = 1024 * 1024;
+
+export interface DevHandlerOptions {
+  app: AppRuntime;
+  /** The project root (absolute): manifest files are relative to it. */
+  root: string;
+  /** The workflows folder (absolute): `file#export` names are relative to it. */
+  dir: string;
+  /** Where unexpected errors (with their stacks) are reported; the client only gets code and message. */
+  log?: (message: string, error: unknown) => void;
+}
+
+/** A JSON error answer: `{ error: { code, message, hint, docs } }`. */
+export function apiError(
+  status: number,
+  code: string,
+  message: string,
+  hint: string,
+  headers?: HeadersInit,
+): Response {
+  return Response.json(
+    { error: { code, message, hint, docs: `docs/errors/${code}.md` } },
+    { status, headers },
+  );
+}
+
+class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly hint: string,
+    readonly headers?: HeadersInit,
+  ) {
+    super(message);
+  }
+}
+
+/** HTTP status for errors the runtime throws with a code. */
+const STATUS_OF_CODE: Record<string, number> = {
+  WF_RUN_NOT_FOUND: 404,
+  WF_HOOK_NOT_FOUND: 404,
+  WF_HOOK_IS_WEBHOOK: 409,
+  WF_HOOK_PAYLOAD_INVALID: 400,
+  WF_SERIALIZE_UNSUPPORTED: 400,
+  WF_RUNTIME_CLOSED: 503,
+};
+
+const ROUTES = [
+  "GET /api/workflows",
+  "POST /api/runs",
+  "GET /api/runs/<runId>",
+  "GET /api/runs/<runId>/hooks",
+  "POST /api/hooks/<token>",
+  `* ${ROUTE_PREFIX}webhook/<token>`,
+];
+
+/** `file#export` (file relative to the workflows folder) → the manifest entry. */
+export function workflowNames(
+  app: AppRuntime,
+  root: string,
+  dir: string,
+): Map<string, { id: string; file: string; exportName: string }> {
+  const names = new Map<string, { id: string; file: string; exportName: string }>();
+  for (const w of app.manifest().workflows) {
+    if (!w.exportName) continue;
+    const file = path.relative(dir, path.resolve(root, w.file)).split(path.sep).join("/");
+    names.set(`${file}#${w.exportName}`, { id: w.id, file, exportName: w.exportName });
+  }
+  return names;
+}
+
+/** The first part of a WorkflowError message, without the "Fix:" and "See:" lines it appends. */
+function plainMessage(error: Error): string {
+  return error.message.split(/\n {2}(?:Fix|See): /)[0]!;
+}
+
+async function readJson(request: Request): Promise<unknown> {
+  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
+  const tooLarge = () =>
+    new ApiError(
+      413,
+      "WF_DEV_BAD_REQUEST",
+      `The request body is larger than ${MAX_API_BODY_BYTES} bytes.`,
+      "Send a smaller JSON body; put large data in storage and send a reference.",
+    );
+  if (Number.isFinite(declared) && declared > MAX_API_BODY_BYTES) throw tooLarge();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (request.body) {
+    const reader = request.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > MAX_API_BODY_BYTES) {
+        await reader.cancel().catch(() => {});
+        throw tooLarge();
+      }
+      chunks.push(value);
+    }
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  if (!text.trim()) {
+    throw new ApiError(
+      400,
+      "WF_DEV_BAD_REQUEST",
+      "The request body is empty; this route takes a JSON body.",
+      "Send JSON, e.g. with curl -d '{...}'.",
+    );
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ApiError(
+      400,
+      "WF_DEV_BAD_REQUEST",
+      `The request body is not valid JSON: ${(error as Error).message}`,
+      `Send a JSON document; with curl, quote the whole body: -d '{"a": 1}'.`,
+    );
+  }
+}
+
+function segment(part: string): string {
+  try {
+    return decodeURIComponent(part);
+  } catch {
+    throw new ApiError(
+      400,
+      "WF_DEV_BAD_REQUEST",
+      `The path segment ${part} is not valid percent-encoding.`,
+      "Encode ids and tokens with encodeURIComponent().",
+    );
+  }
+}
+
+/**
+ * The `wf dev` server as a Web handler: the runtime's routes under
+ * `/.well-known/workflow/v1/`, plus the JSON API under `/api/`. Every error
+ * answer is JSON `{ error: { code, message, hint, docs } }`.
+ */
+export function createDevHandler(options: DevHandlerOptions): (request: Request) => Promise<Response> {
+  const { app, root, dir } = options;
+  const log = options.log ?? ((message, error) => console.error(message, error));
+  const runtime = app.runtime;
+
+  const notFound = (method: string, pathname: string) =>
+    new ApiError(
+      404,
+      "WF_DEV_ROUTE_NOT_FOUND",
+      `No route for ${method} ${pathname}.`,
+      `wf dev serves: ${ROUTES.join(", ")}.`,
+    );
+  const wrongMethod = (method: string, pathname: string, allow: string) =>
+    new ApiError(
+      405,
+      "WF_DEV_ROUTE_NOT_FOUND",
+      `${pathname} does not take ${method}; it takes ${allow}.`,
+      `Send ${allow} ${pathname}.`,
+      {
+        allow,
+      },
+    );
+
+  const routes = {
+    listWorkflows() {
+      const names = workflowNames(app, root, dir);
+      return Response.json([...names.keys()].map((workflow) => ({ workflow, id: names.get(workflow)!.id })));
+    },
+
+    async startRun(request: Request) {
+      const body = await readJson(request);
+      const shape = `Send {"workflow": "<file>#<export>", "args": [...]}, e.g. {"workflow": "orders.ts#processOrder", "args": ["order-1"]}.`;
+      if (typeof body !== "object" || body === null || Array.isArray(body)) {
+        throw new ApiError(400, "WF_DEV_BAD_REQUEST", "The body must be a JSON object.", shape);
+      }
+      const { workflow, args = [], ...rest } = body as { workflow?: unknown; args?: unknown };
+      const unknown = Object.keys(rest);
+      if (unknown.length) {
+        throw new ApiError(
+          400,
+          "WF_DEV_BAD_REQUEST",
+          `Unknown field${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} in the body.`,
+          shape,
+        );
+      }
+      if (typeof workflow !== "string" || !workflow.includes("#")) {
+        throw new ApiError(
+          400,
+          "WF_DEV_BAD_REQUEST",
+          '"workflow" must be a string "<file>#<export>".',
+          shape,
+        );
+      }
+      if (!Array.isArray(args)) {
+        throw new ApiError(
+          400,
+          "WF_DEV_BAD_REQUEST",
+          '"args" must be a JSON array of the workflow\'s arguments.',
+          shape,
+        );
+      }
+      const names = workflowNames(app, root, dir);
+      const entry = names.get(workflow);
+      if (!entry) {
+        const available = [...names.keys()];
+        throw new ApiError(
+          404,
+          "WF_DEV_WORKFLOW_NOT_FOUND",
+          `There is no workflow ${workflow}.`,
+          available.length
+            ? `Workflows: ${available.join(", ")}. The file part is relative to the workflows folder.`
+            : 'No workflows were found: export an async function whose body starts with "use workflow".',
+        );
+      }
+      const run = await runtime.start(entry.id, args);
+      return Response.json(
+        { runId: run.runId },
+        { status: 201, headers: { location: `/api/runs/${encodeURIComponent(run.runId)}` } },
+      );
+    },
+
+    async getRun(runId: string) {
+      const record = await runtime.world.getRun(runId);
+      if (!record) throw runNotFound(runId);
+      const answer: {
+        runId: string;
+        status: string;
+        output?: unknown;
+        error?: { name: string; message: string };
+      } = {
+        runId: record.runId,
+        status: record.status,
+      };
+      if (record.status === "completed")
+        answer.output = toJsonValue(record.output === undefined ? undefined : deserialize(record.output));
+      if (record.status === "failed") {
+        const cause = record.error === undefined ? undefined : deserialize<unknown>(record.error);
+        answer.error =
+          typeof cause === "object" && cause !== null && "message" in cause
+            ? { name: String((cause as Error).name ?? "Error"), message: String((cause as Error).message) }
+            : { name: "Error", message: String(cause) };
+      }
+      return Response.json(answer);
+    },
+
+    async listHooks(runId: string) {
+      if (!(await runtime.world.getRun(runId))) throw runNotFound(runId);
+      const hooks = await runtime.world.listHooks({ runId });
+      const base = runtime.webhookBaseUrl;
+      return Response.json(
+        hooks.map((h) =>
+          h.kind === "webhook"
+            ? {
+                token: h.token,
+                kind: h.kind,
+                url: `${base}${ROUTE_PREFIX}webhook/${encodeURIComponent(h.token)}`,
+              }
+            : { token: h.token, kind: h.kind },
+        ),
+      );
+    },
+
+    async resumeHook(token: string, request: Request) {
+      const payload = await readJson(request);
+      const { runId } = await runtime.resumeHook(token, payload);
+      return Response.json({ runId });
+    },
+  };
+
+  async function api(request: Request, url: URL): Promise<Response> {
+    const method = request.method;
+    const pathname = url.pathname.length > 1 ? url.pathname.replace(/\/$/, "") : url.pathname;
+    const parts = pathname.split("/").slice(1); // ["api", ...]
+    const only = (allow: string, handle: () => Promise<Response> | Response) =>
+      method === allow ? handle() : Promise.reject(wrongMethod(method, pathname, allow));
+
+    if (parts[0] !== "api") throw notFound(method, url.pathname);
+    const [, collection, id, sub, ...extra] = parts;
+    if (extra.length) throw notFound(method, url.pathname);
+    if (collection === "workflows" && id === undefined) return only("GET", routes.listWorkflows);
+    if (collection === "runs" && id === undefined) return only("POST", () => routes.startRun(request));
+    if (collection === "runs" && id && sub === undefined)
+      return only("GET", () => routes.getRun(segment(id)));
+    if (collection === "runs" && id && sub === "hooks")
+      return only("GET", () => routes.listHooks(segment(id)));
+    if (collection === "hooks" && id && sub === undefined)
+      return only("POST", () => routes.resumeHook(segment(id), request));
+    throw notFound(method, url.pathname);
+  }
+
+  return async function handle(request: Request): Promise<Response> {
+    let url: URL;
+    try {
+      url = new URL(request.url);
+    } catch {
+      return apiError(
+        400,
+        "WF_DEV_BAD_REQUEST",
+        "The request URL is not valid.",
+        "Send a request to a route of wf dev.",
+      );
+    }
+    try {
+      if (url.pathname.startsWith(ROUTE_PREFIX)) return await app.handler(request);
+      return await api(request, url);
+    } catch (error) {
+      if (error instanceof ApiError)
+        return apiError(error.status, error.code, error.message, error.hint, error.headers);
+      const code = (error as { code?: unknown })?.code;
+      if (typeof code === "string" && code.startsWith("WF_") && error instanceof Error) {
+        const status = STATUS_OF_CODE[code] ?? 500;
+        if (status >= 500) log(`wf dev: ${request.method} ${url.pathname} failed:`, error);
+        return apiError(status, code, plainMessage(error), (error as { hint?: string }).hint ?? "");
+      }
+      log(`wf dev: ${request.method} ${url.pathname} failed:`, error);
+      return apiError(
+        500,
+        "WF_DEV_INTERNAL_ERROR",
+        `wf dev could not answer ${request.method} ${url.pathname}: ${error instanceof Error ? error.message : String(error)}`,
+        "The error and its stack are printed by the wf dev process. If it looks like a wfkit bug, report it with that output.",
+      );
+    }
+  };
+}
+
+function runNotFound(runId: string): ApiError {
+  return new ApiError(
+    404,
+    "WF_RUN_NOT_FOUND",
+    `There is no run with id ${runId}.`,
+    "Check the id; wf dev only knows runs stored in its --data-dir.",
+  );
+}

@@ -1,0 +1,344 @@
+// `wf dev` end to end: the built CLI as a child process on a free port, driven
+// through its JSON API, with fixture workflows in a temp folder.
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertBuilt, type DevServer, startDev, waitFor, wf } from "./helpers.js";
+
+const STEPS = `
+async function add(a: number, b: number) {
+  "use step";
+  return a + b;
+}
+
+async function double(n: number) {
+  "use step";
+  return n * 2;
+}
+
+export async function addThenDouble(a: number, b: number) {
+  "use workflow";
+  const sum = await add(a, b);
+  return { sum, doubled: await double(sum), tags: new Set(["x"]), big: 10n };
+}
+
+export async function fails(message: string) {
+  "use workflow";
+  await add(1, 1);
+  throw new TypeError(message);
+}
+`;
+
+const HOOKS = `
+import { createHook } from "workflow";
+
+export async function approval(token: string) {
+  "use workflow";
+  const hook = createHook<{ approved: boolean; by: string }>({ token });
+  const decision = await hook;
+  return { decision };
+}
+`;
+
+const WEBHOOKS = `
+import { createWebhook } from "workflow";
+
+export async function callback() {
+  "use workflow";
+  const webhook = createWebhook();
+  const request = await webhook;
+  return { method: request.method, body: await request.json() };
+}
+`;
+
+const format = (greeting: string) => `
+export async function format(name: string) {
+  "use step";
+  return "${greeting}, " + name;
+}
+`;
+
+const GREET = `
+import { format } from "./lib/format";
+
+export async function greet(name: string) {
+  "use workflow";
+  return await format(name);
+}
+`;
+
+let tmp: string;
+let dev: DevServer;
+
+interface RunAnswer {
+  runId: string;
+  status: string;
+  output?: unknown;
+  error?: { name: string; message: string };
+}
+
+async function api(
+  method: string,
+  route: string,
+  body?: unknown,
+): Promise<{ status: number; json: any; headers: Headers }> {
+  const response = await fetch(`${dev.url}${route}`, {
+    method,
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, json: text ? JSON.parse(text) : undefined, headers: response.headers };
+}
+
+async function startRun(workflow: string, args: unknown[] = []): Promise<string> {
+  const { status, json } = await api("POST", "/api/runs", { workflow, args });
+  expect(status, JSON.stringify(json)).toBe(201);
+  expect(json.runId).toMatch(/^wrun_/);
+  return json.runId;
+}
+
+async function ended(runId: string): Promise<RunAnswer> {
+  return waitFor(`run ${runId} to end`, async () => {
+    const { status, json } = await api("GET", `/api/runs/${runId}`);
+    expect(status).toBe(200);
+    return ["completed", "failed", "cancelled"].includes(json.status) ? (json as RunAnswer) : undefined;
+  });
+}
+
+async function liveHooks(runId: string): Promise<Array<{ token: string; kind: string; url?: string }>> {
+  return waitFor(`run ${runId} to create its hook`, async () => {
+    const { status, json } = await api("GET", `/api/runs/${runId}/hooks`);
+    expect(status).toBe(200);
+    return json.length ? json : undefined;
+  });
+}
+
+/** Every error answer: JSON with code, message and hint, and no stack trace. */
+function expectError(answer: { status: number; json: any }, status: number, code: string): void {
+  expect(answer.status, JSON.stringify(answer.json)).toBe(status);
+  expect(answer.json.error).toMatchObject({ code, message: expect.any(String), hint: expect.any(String) });
+  expect(answer.json.error.hint.length).toBeGreaterThan(0);
+  expect(JSON.stringify(answer.json)).not.toMatch(/\n\s+at /);
+  expect(
+    existsSync(fileURLToPath(new URL(`../../../docs/errors/${code}.md`, import.meta.url))),
+    `docs/errors/${code}.md`,
+  ).toBe(true);
+}
+
+beforeAll(async () => {
+  assertBuilt();
+  tmp = mkdtempSync(path.join(tmpdir(), "wf-dev-test-"));
+  mkdirSync(path.join(tmp, "flows", "lib"), { recursive: true });
+  writeFileSync(path.join(tmp, "flows", "steps.ts"), STEPS);
+  writeFileSync(path.join(tmp, "flows", "hooks.ts"), HOOKS);
+  writeFileSync(path.join(tmp, "flows", "webhooks.ts"), WEBHOOKS);
+  writeFileSync(path.join(tmp, "flows", "greet.ts"), GREET);
+  writeFileSync(path.join(tmp, "flows", "lib", "format.ts"), format("hello"));
+  dev = await startDev(["flows", "--port", "0", "--data-dir", "data"], tmp);
+});
+
+afterAll(async () => {
+  if (dev && dev.child.exitCode === null && dev.child.signalCode === null) {
+    dev.child.kill("SIGKILL");
+    await dev.exited;
+  }
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("wf dev", () => {
+  it("prints the URL and the workflows it found as file#export", () => {
+    const out = dev.stdout();
+    expect(out.split("\n")[0]).toMatch(/^wf dev listening on http:\/\/127\.0\.0\.1:\d+$/);
+    for (const name of [
+      "steps.ts#addThenDouble",
+      "steps.ts#fails",
+      "hooks.ts#approval",
+      "webhooks.ts#callback",
+      "greet.ts#greet",
+    ]) {
+      expect(out).toContain(`    ${name}\n`);
+    }
+  });
+
+  it("lists the workflows at GET /api/workflows", async () => {
+    const { status, json } = await api("GET", "/api/workflows");
+    expect(status).toBe(200);
+    expect(json.map((w: { workflow: string }) => w.workflow).sort()).toEqual(
+      [
+        "greet.ts#greet",
+        "hooks.ts#approval",
+        "steps.ts#addThenDouble",
+        "steps.ts#fails",
+        "webhooks.ts#callback",
+      ].sort(),
+    );
+  });
+
+  it("starts a run and reports its output once it completes", async () => {
+    const runId = await startRun("steps.ts#addThenDouble", [2, 3]);
+    const run = await ended(runId);
+    expect(run).toEqual({
+      runId,
+      status: "completed",
+      output: { sum: 5, doubled: 10, tags: ["x"], big: "10" },
+    });
+  });
+
+  it("reports a failed run's error as {name, message}", async () => {
+    const runId = await startRun("steps.ts#fails", ["no luck"]);
+    const run = await ended(runId);
+    expect(run).toEqual({ runId, status: "failed", error: { name: "TypeError", message: "no luck" } });
+  });
+
+  it("lists a run's hooks and resumes one", async () => {
+    const token = `approve-${Date.now()}`;
+    const runId = await startRun("hooks.ts#approval", [token]);
+    expect(await liveHooks(runId)).toEqual([{ token, kind: "hook" }]);
+    expect((await api("GET", `/api/runs/${runId}`)).json.status).not.toBe("completed");
+
+    const resumed = await api("POST", `/api/hooks/${encodeURIComponent(token)}`, {
+      approved: true,
+      by: "ana",
+    });
+    expect(resumed).toMatchObject({ status: 200, json: { runId } });
+    expect(await ended(runId)).toEqual({
+      runId,
+      status: "completed",
+      output: { decision: { approved: true, by: "ana" } },
+    });
+    expect((await api("GET", `/api/runs/${runId}/hooks`)).json).toEqual([]);
+  });
+
+  it("gives webhook URLs on its own origin; a POST there completes the run", async () => {
+    const runId = await startRun("webhooks.ts#callback");
+    const [hook] = await liveHooks(runId);
+    expect(hook!.kind).toBe("webhook");
+    expect(hook!.url).toBe(`${dev.url}/.well-known/workflow/v1/webhook/${encodeURIComponent(hook!.token)}`);
+
+    // Resuming a webhook through the hook route is refused: it takes HTTP requests.
+    expectError(
+      await api("POST", `/api/hooks/${encodeURIComponent(hook!.token)}`, { x: 1 }),
+      409,
+      "WF_HOOK_IS_WEBHOOK",
+    );
+
+    const response = await fetch(hook!.url!, {
+      method: "POST",
+      body: JSON.stringify({ images: 4 }),
+      headers: { "content-type": "application/json" },
+    });
+    expect(response.status).toBe(202);
+    expect(await ended(runId)).toEqual({
+      runId,
+      status: "completed",
+      output: { method: "POST", body: { images: 4 } },
+    });
+  });
+
+  it("answers every error with JSON {error: {code, message, hint}}", async () => {
+    const unknown = await api("POST", "/api/runs", { workflow: "steps.ts#nope", args: [] });
+    expectError(unknown, 404, "WF_DEV_WORKFLOW_NOT_FOUND");
+    expect(unknown.json.error.hint).toContain("steps.ts#addThenDouble");
+    expect(unknown.json.error.hint).toContain("webhooks.ts#callback");
+
+    expectError(await api("POST", "/api/runs", "{not json"), 400, "WF_DEV_BAD_REQUEST");
+    expectError(await api("POST", "/api/runs", ""), 400, "WF_DEV_BAD_REQUEST");
+    expectError(await api("POST", "/api/runs", ["steps.ts#addThenDouble"]), 400, "WF_DEV_BAD_REQUEST");
+    expectError(
+      await api("POST", "/api/runs", { workflow: "steps.ts#addThenDouble", args: 1 }),
+      400,
+      "WF_DEV_BAD_REQUEST",
+    );
+    expectError(await api("POST", "/api/runs", { workflow: 7 }), 400, "WF_DEV_BAD_REQUEST");
+    expectError(
+      await api("POST", "/api/runs", { workflow: "steps.ts#addThenDouble", arg: [] }),
+      400,
+      "WF_DEV_BAD_REQUEST",
+    );
+    expectError(await api("POST", "/api/hooks/some-token", "{"), 400, "WF_DEV_BAD_REQUEST");
+
+    expectError(await api("GET", "/api/runs/wrun_doesnotexist"), 404, "WF_RUN_NOT_FOUND");
+    expectError(await api("GET", "/api/runs/wrun_doesnotexist/hooks"), 404, "WF_RUN_NOT_FOUND");
+    expectError(await api("POST", "/api/hooks/no-such-token", { approved: true }), 404, "WF_HOOK_NOT_FOUND");
+
+    expectError(await api("GET", "/"), 404, "WF_DEV_ROUTE_NOT_FOUND");
+    expectError(await api("GET", "/api/nothing/here"), 404, "WF_DEV_ROUTE_NOT_FOUND");
+    expectError(await api("GET", "/api/runs/a/b/c"), 404, "WF_DEV_ROUTE_NOT_FOUND");
+    const wrongMethod = await api("GET", "/api/runs");
+    expectError(wrongMethod, 405, "WF_DEV_ROUTE_NOT_FOUND");
+    expect(wrongMethod.headers.get("allow")).toBe("POST");
+    expectError(await api("GET", "/.well-known/workflow/v1/nothing"), 404, "WF_ROUTE_NOT_FOUND");
+    expectError(
+      await api("POST", "/.well-known/workflow/v1/webhook/no-such-token", "x"),
+      404,
+      "WF_WEBHOOK_NOT_FOUND",
+    );
+  });
+
+  it("picks up an edited step file for new runs", async () => {
+    const before = await ended(await startRun("greet.ts#greet", ["ana"]));
+    expect(before.output).toBe("hello, ana");
+
+    writeFileSync(path.join(tmp, "flows", "lib", "format.ts"), format("HOWDY"));
+    const after = await waitFor("the edited step to be used by a new run", async () => {
+      const run = await ended(await startRun("greet.ts#greet", ["ana"]));
+      return run.output === "hello, ana" ? undefined : run;
+    });
+    expect(after).toMatchObject({ status: "completed", output: "HOWDY, ana" });
+    // The run that completed before the edit keeps its output.
+    expect((await api("GET", `/api/runs/${before.runId}`)).json.output).toBe("hello, ana");
+  });
+
+  it("refuses a second server on the same data dir with the lock error, and a busy port", async () => {
+    const locked = await wf(["dev", "flows", "--port", "0", "--data-dir", "data"], tmp);
+    expect(locked.code).toBe(1);
+    expect(locked.stderr).toContain("WF_W001_DATA_DIR_LOCKED");
+    const port = new URL(dev.url).port;
+    const busy = await wf(["dev", "flows", "--port", port, "--data-dir", "other-data"], tmp);
+    expect(busy.code).toBe(1);
+    expect(busy.stderr).toContain(`port ${port}`);
+    expect(busy.stderr).toContain("--port 0");
+  });
+
+  it("closes cleanly on SIGTERM: exit code 0 and the data dir unlocked", async () => {
+    dev.child.kill("SIGTERM");
+    expect(await dev.exited).toBe(0);
+    expect(existsSync(path.join(tmp, "data", "LOCK"))).toBe(false);
+  });
+});
+
+describe("wf dev with WORKFLOW_PUBLIC_URL", () => {
+  let server: DevServer;
+
+  afterAll(async () => {
+    if (server && server.child.exitCode === null && server.child.signalCode === null) {
+      server.child.kill("SIGKILL");
+      await server.exited;
+    }
+  });
+
+  it("gives webhook URLs on the public origin", async () => {
+    server = await startDev(["flows", "--port", "0", "--data-dir", "data-public"], tmp, {
+      WORKFLOW_PUBLIC_URL: "https://tunnel.example.test/",
+    });
+    const started = await fetch(`${server.url}/api/runs`, {
+      method: "POST",
+      body: JSON.stringify({ workflow: "webhooks.ts#callback" }),
+    });
+    const { runId } = (await started.json()) as { runId: string };
+    const hooks = await waitFor("the webhook", async () => {
+      const list = (await (await fetch(`${server.url}/api/runs/${runId}/hooks`)).json()) as Array<{
+        token: string;
+        url: string;
+      }>;
+      return list.length ? list : undefined;
+    });
+    expect(hooks[0]!.url).toBe(
+      `https://tunnel.example.test/.well-known/workflow/v1/webhook/${encodeURIComponent(hooks[0]!.token)}`,
+    );
+    server.child.kill("SIGINT");
+    expect(await server.exited).toBe(0);
+  });
+});
