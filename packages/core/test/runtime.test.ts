@@ -1,4 +1,5 @@
-import { Socket } from "node:net";
+import { createServer } from "node:http";
+import { type AddressInfo, Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/host/runtime.js";
 import { testRuntime } from "./runtime-helpers.js";
@@ -149,6 +150,52 @@ describe("host runtime on the SQLite world", () => {
   it("fails a run whose workflow failed, with the error as cause", async () => {
     const run = await rt.start("workflow//basic//doesNotExist");
     await expect(run.returnValue).rejects.toMatchObject({ name: "WorkflowRunFailedError", cause: { code: "WF_WORKFLOW_NOT_FOUND" } });
+  });
+});
+
+describe("steps and calls that belong elsewhere", () => {
+  it("fails a step attempt that runs past fn.timeout with WF_STEP_TIMEOUT, after its retries", async () => {
+    const run = await rt.start(wf("timesOut"));
+    const value = (await run.returnValue) as { code: string; message: string };
+    expect(value.code).toBe("WF_STEP_TIMEOUT");
+    expect(value.message).toContain("30 ms");
+    const events = await rt.world.readEvents(run.runId);
+    expect(events.filter((e) => e.type === "step_retrying")).toHaveLength(1);
+  });
+
+  it("runs fetch from \"workflow\" as a step and hands the Response to workflow code", async () => {
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        res.writeHead(201, { "content-type": "text/plain" });
+        res.end(`${req.method} ${req.headers["x-test"]} ${body}`);
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const run = await rt.start(wf("fetches"), [`http://127.0.0.1:${port}/x`]);
+      expect(await run.returnValue).toEqual({ status: 201, body: "POST 1 ping", type: "text/plain" });
+      const events = await rt.world.readEvents(run.runId);
+      expect(events.some((e) => e.type === "step_scheduled" && e.stepId === "step//wfkit//fetch")).toBe(true);
+    } finally {
+      server.close();
+    }
+  });
+
+  it("refuses workflow/api calls from workflow code, saying where they belong", async () => {
+    const run = await rt.start(wf("callsStart"));
+    const value = (await run.returnValue) as { code: string; message: string };
+    expect(value.code).toBe("WF_API_IN_WORKFLOW");
+    expect(value.message).toContain("belongs in server code");
+  });
+
+  it("refuses workflow-only and step-only calls outside their place", async () => {
+    const { sleep, createHook, getStepMetadata } = await import("../src/runtime/index.js");
+    expect(() => sleep("1s")).toThrow(expect.objectContaining({ code: "WF_WORKFLOW_ONLY", message: expect.stringContaining("outside any workflow") }));
+    expect(() => createHook()).toThrow(expect.objectContaining({ code: "WF_WORKFLOW_ONLY" }));
+    expect(() => getStepMetadata()).toThrow(expect.objectContaining({ code: "WF_STEP_ONLY" }));
   });
 });
 

@@ -41,6 +41,9 @@ export interface WorkflowBundle {
   hash: string;
 }
 
+type TransformResult = ReturnType<typeof import("@wfkit/compiler").transform>;
+const transformCache = new Map<string, { code: string; result: TransformResult }>();
+
 function compilerPlugin(
   mode: "workflow" | "step",
   root: string,
@@ -70,9 +73,15 @@ function compilerPlugin(
         const code = readFileSync(args.path, "utf8");
         const loader = (/\.[cm]?tsx?$/.test(args.path) ? (args.path.endsWith("x") ? "tsx" : "ts") : "js") as esbuild.Loader;
         if (!code.includes("use workflow") && !code.includes("use step")) return { contents: code, loader };
-        // Loaded on demand: builds of files without directives never need the compiler.
-        const { transform } = await import("@wfkit/compiler");
-        const result = transform(code, { filename: args.path, mode, root, runtimeModule: "@wfkit/core/runtime" });
+        // Rebuilds recompile only files whose text changed.
+        const key = `${mode}\0${root}\0${args.path}`;
+        let result = transformCache.get(key)?.code === code ? transformCache.get(key)!.result : undefined;
+        if (!result) {
+          // Loaded on demand: builds of files without directives never need the compiler.
+          const { transform } = await import("@wfkit/compiler");
+          result = transform(code, { filename: args.path, mode, root, runtimeModule: "@wfkit/core/runtime" });
+          transformCache.set(key, { code, result });
+        }
         manifests.push(result.manifest);
         diagnostics.push(...result.diagnostics);
         const errors = result.diagnostics.filter((d) => d.severity === "error");

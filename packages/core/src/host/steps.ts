@@ -27,7 +27,9 @@ const storage = new AsyncLocalStorage<StepContext>();
 // Step code runs in this realm: getStepMetadata() and stepClosure() read the
 // current step's context; workflow-only calls say where they belong.
 installHost({
-  realm: "step",
+  get realm() {
+    return storage.getStore() ? ("step" as const) : ("server" as const);
+  },
   stepMetadata: () => {
     const ctx = storage.getStore();
     return ctx && { stepId: ctx.stepId, attempt: ctx.attempt, stepStartedAt: ctx.stepStartedAt, workflowRunId: ctx.workflowRunId };

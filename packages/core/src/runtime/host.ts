@@ -2,7 +2,8 @@ import { WorkflowError } from "./errors.js";
 
 /** What a realm (the workflow sandbox, or a Node process running steps) provides to user-facing calls. */
 export interface RuntimeHost {
-  readonly realm: "workflow" | "step";
+  /** Where the current code runs: the workflow sandbox, a step attempt, or other server code. */
+  readonly realm: "workflow" | "step" | "server";
   callStep?(stepId: string, name: string, args: unknown[], closure: Record<string, unknown> | undefined): Promise<unknown>;
   sleep?(until: number | string | Date): Promise<void>;
   createHook?(options: unknown, kind: "hook" | "webhook"): unknown;
