@@ -6,7 +6,12 @@ export default defineConfig({
   resolve: { conditions: ["source", "module", "node", "default"] },
   ssr: { resolve: { conditions: ["source", "module", "node", "default"], externalConditions: ["source"] } },
   test: {
-    include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "test/**/*.test.ts"],
+    include: [
+      "packages/*/src/**/*.test.ts",
+      "packages/*/test/**/*.test.ts",
+      "playground/*/test/**/*.test.ts",
+      "test/**/*.test.ts",
+    ],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: "forks",

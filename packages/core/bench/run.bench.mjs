@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { Runtime, buildStepBundle, buildWorkflowBundle } from "@wfkit/core";
+import { buildStepBundle, buildWorkflowBundle, Runtime } from "@wfkit/core";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -12,7 +12,11 @@ const only = process.argv.slice(2);
 const want = (name) => only.length === 0 || only.includes(name);
 
 const workflows = await buildWorkflowBundle({ root: here, files: ["workflows.ts"] });
-const steps = await buildStepBundle({ root: here, files: ["workflows.ts"], outDir: mkdtempSync(path.join(tmpdir(), "wfkit-bench-steps-")) });
+const steps = await buildStepBundle({
+  root: here,
+  files: ["workflows.ts"],
+  outDir: mkdtempSync(path.join(tmpdir(), "wfkit-bench-steps-")),
+});
 await import(pathToFileURL(steps.file).href);
 const id = (name) => `workflow//workflows//${name}`;
 
@@ -37,7 +41,9 @@ const f = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2
 const results = {};
 function report(name, st, unit = "ms", extra = "") {
   results[name] = st;
-  console.log(`${name.padEnd(28)} median ${f(st.median).padStart(8)} ${unit}  p95 ${f(st.p95).padStart(8)} ${unit}  (n=${st.n})${extra}`);
+  console.log(
+    `${name.padEnd(28)} median ${f(st.median).padStart(8)} ${unit}  p95 ${f(st.p95).padStart(8)} ${unit}  (n=${st.n})${extra}`,
+  );
 }
 
 async function latency(name, workflow, args, reps, warmup = 5) {
@@ -53,7 +59,9 @@ async function latency(name, workflow, args, reps, warmup = 5) {
   });
 }
 
-console.log(`wfkit runtime bench — node ${process.version}, ${path.basename(process.execPath)}, SQLite synchronous=FULL`);
+console.log(
+  `wfkit runtime bench — node ${process.version}, ${path.basename(process.execPath)}, SQLite synchronous=FULL`,
+);
 if (want("noop")) await latency("noop start→done", "noop", [], 50);
 if (want("seq10")) await latency("seq10 start→done", "seq10", [0], 50);
 if (want("par50")) await latency("par50 start→done", "par50", [0], 20, 3);
@@ -134,7 +142,10 @@ if (want("hooks")) {
       hook = await hookReady(rt, run.runId);
       t0 = performance.now();
       const answer = await rt.handleWebhook(
-        new Request(`${rt.webhookBaseUrl}/.well-known/workflow/v1/webhook/${hook.token}`, { method: "POST", body: "hi" }),
+        new Request(`${rt.webhookBaseUrl}/.well-known/workflow/v1/webhook/${hook.token}`, {
+          method: "POST",
+          body: "hi",
+        }),
       );
       const tManual = performance.now() - t0;
       const echoed = await answer.json();
@@ -167,7 +178,12 @@ if (want("throughput")) {
       clearInterval(sampler);
       const cpu = process.cpuUsage(cpu0);
       if (b === 0) continue; // warm-up batch
-      batches.push({ ms, stepsPerSec: (n * 10) / (ms / 1000), cpuMsPerRun: (cpu.user + cpu.system) / 1000 / n, peakRssMB: peak / 2 ** 20 });
+      batches.push({
+        ms,
+        stepsPerSec: (n * 10) / (ms / 1000),
+        cpuMsPerRun: (cpu.user + cpu.system) / 1000 / n,
+        peakRssMB: peak / 2 ** 20,
+      });
     }
     report("throughput 200×seq10 steps/s", stats(batches.map((b) => b.stepsPerSec)), "st/s");
     report("throughput batch time", stats(batches.map((b) => b.ms)));
@@ -177,5 +193,7 @@ if (want("throughput")) {
 }
 
 console.log("(hook figures call the Web-standard webhook handler in process, without an HTTP server)");
-console.log("\ntargets: seq10 <= 8 ms, par50 <= 40 ms, step-1000 <= 1.2x step-10, sleep overshoot <= 3 ms, >= 4000 steps/s; resumeHook→done <= 2 ms, POST→202 <= 1.5 ms, POST→done <= 4 ms, manual <= 4 ms");
+console.log(
+  "\ntargets: seq10 <= 8 ms, par50 <= 40 ms, step-1000 <= 1.2x step-10, sleep overshoot <= 3 ms, >= 4000 steps/s; resumeHook→done <= 2 ms, POST→202 <= 1.5 ms, POST→done <= 4 ms, manual <= 4 ms",
+);
 if (process.env.BENCH_JSON) console.log(JSON.stringify(results));

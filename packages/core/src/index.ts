@@ -1,8 +1,14 @@
 export * from "./api/index.js";
-export { buildStepBundle, buildWorkflowBundle, type BuildOptions, type StepBundle, type WorkflowBundle } from "./build/bundle.js";
+export {
+  type BuildOptions,
+  buildStepBundle,
+  buildWorkflowBundle,
+  type StepBundle,
+  type WorkflowBundle,
+} from "./build/bundle.js";
 export { getDefaultRuntime, setDefaultRuntime, setDefaultRuntimeFactory } from "./host/default.js";
 export { Run } from "./host/run.js";
 export { Runtime, type RuntimeOptions, type WorkflowRef } from "./host/runtime.js";
 export type { RetryPolicy } from "./host/steps.js";
-export { deserialize, serialize, serializeAsync } from "./serialization/index.js";
 export { FatalError, RetryableError, WorkflowError } from "./runtime/errors.js";
+export { deserialize, serialize, serializeAsync } from "./serialization/index.js";

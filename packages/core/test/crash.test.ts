@@ -53,8 +53,11 @@ async function committed(dataDir: string) {
     const [run] = await world.listRuns();
     const events = run ? await world.readEvents(run.runId) : [];
     const stepOf = new Map<number, number>();
-    for (const e of events) if (e.type === "step_scheduled") stepOf.set(e.opId, deserialize<[[number]]>(e.input)[0][0]);
-    const done = events.filter((e) => e.type === "step_completed").map((e) => stepOf.get((e as { opId: number }).opId)!);
+    for (const e of events)
+      if (e.type === "step_scheduled") stepOf.set(e.opId, deserialize<[[number]]>(e.input)[0][0]);
+    const done = events
+      .filter((e) => e.type === "step_completed")
+      .map((e) => stepOf.get((e as { opId: number }).opId)!);
     const sleep = events.find((e) => e.type === "sleep_scheduled") as { wakeAt: number } | undefined;
     const fired = events.some((e) => e.type === "sleep_fired");
     return { done, wakeAt: sleep && !fired ? sleep.wakeAt : undefined };
@@ -86,7 +89,8 @@ describe("crash safety", () => {
     const state = await committed(dataDir);
     committedBy.push({ pidsBefore: new Set(pids), done: state.done });
     // Stay down until the timer is due, so it must fire from the World after restart.
-    if (state.wakeAt !== undefined) await until("the timer to fall due", () => Date.now() > state.wakeAt! + 5);
+    if (state.wakeAt !== undefined)
+      await until("the timer to fall due", () => Date.now() > state.wakeAt! + 5);
 
     // Third life: runs to the end.
     c = startChild(dataDir, log);
@@ -97,7 +101,10 @@ describe("crash safety", () => {
 
     const ran = lines(log);
     for (const step of [...Array.from({ length: 12 }, (_, i) => i), 100, 101, 102]) {
-      expect(ran.some((l) => l.step === step), `step ${step} ran`).toBe(true);
+      expect(
+        ran.some((l) => l.step === step),
+        `step ${step} ran`,
+      ).toBe(true);
     }
     for (const { pidsBefore, done } of committedBy) {
       for (const step of done) {

@@ -27,11 +27,17 @@ export class LogDriver {
     readonly workflowId: string,
     readonly input: string,
   ) {
-    this.instance = new SandboxInstance(script, { webhookBase: () => "http://test", log: (_l, args) => this.logs.push(args) });
+    this.instance = new SandboxInstance(script, {
+      webhookBase: () => "http://test",
+      log: (_l, args) => this.logs.push(args),
+    });
   }
 
   start(): Command[] {
-    this.instance.start({ runId: "wrun_test", workflowId: this.workflowId, input: this.input, startedAt: T0 }, false);
+    this.instance.start(
+      { runId: "wrun_test", workflowId: this.workflowId, input: this.input, startedAt: T0 },
+      false,
+    );
     return this.instance.takeCommands();
   }
 
@@ -46,9 +52,19 @@ export class LogDriver {
 }
 
 /** Replays a complete log into a fresh instance and returns its commands and state. */
-export function replay(script: SandboxScript, workflowId: string, input: string, log: Array<Record<string, unknown>>) {
+export function replay(
+  script: SandboxScript,
+  workflowId: string,
+  input: string,
+  log: Array<Record<string, unknown>>,
+) {
   const instance = new SandboxInstance(script, { webhookBase: () => "http://test", log: () => {} });
-  const events = log.map((e, i) => ({ v: 1, seq: i + 2, at: (e.at as number) ?? T0 + i + 1, ...e })) as StoredEvent[];
+  const events = log.map((e, i) => ({
+    v: 1,
+    seq: i + 2,
+    at: (e.at as number) ?? T0 + i + 1,
+    ...e,
+  })) as StoredEvent[];
   for (const e of events) instance.noteRecorded(e);
   instance.start({ runId: "wrun_test", workflowId, input, startedAt: T0 }, true);
   for (const e of events) instance.apply(e, true);

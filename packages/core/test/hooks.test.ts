@@ -8,12 +8,17 @@ let wf: (name: string) => string;
 const BASE = "http://app.test";
 
 beforeAll(async () => {
-  const t = await testRuntime(["hooks.ts"], { webhookBaseUrl: BASE, webhook: { maxBodyBytes: 64 * 1024, manualResponseTimeoutMs: 200 } });
+  const t = await testRuntime(["hooks.ts"], {
+    webhookBaseUrl: BASE,
+    webhook: { maxBodyBytes: 64 * 1024, manualResponseTimeoutMs: 200 },
+  });
   rt = t.runtime;
   wf = (name) => t.id("hooks.ts", name);
   // The "third party" of the tests calls webhook URLs through the handler, as HTTP would.
-  (globalThis as Record<string, unknown>).__thirdParty = (url: string, init: RequestInit) => rt.handleWebhook(new Request(url, init));
-  (globalThis as Record<string, unknown>).__resumeHook = (token: string, payload: unknown) => rt.resumeHook(token, payload);
+  (globalThis as Record<string, unknown>).__thirdParty = (url: string, init: RequestInit) =>
+    rt.handleWebhook(new Request(url, init));
+  (globalThis as Record<string, unknown>).__resumeHook = (token: string, payload: unknown) =>
+    rt.resumeHook(token, payload);
 });
 afterAll(() => rt?.close());
 
@@ -28,7 +33,9 @@ async function until<T>(what: string, check: () => Promise<T | undefined | false
 }
 
 async function hookOf(runId: string, kind?: "hook" | "webhook") {
-  return until(`a hook of ${runId}`, async () => (await rt.world.listHooks({ runId })).find((h) => !kind || h.kind === kind));
+  return until(`a hook of ${runId}`, async () =>
+    (await rt.world.listHooks({ runId })).find((h) => !kind || h.kind === kind),
+  );
 }
 const urlOf = (token: string) => `${BASE}${WEBHOOK_PATH}${token}`;
 const post = (token: string, body?: BodyInit, headers?: HeadersInit) =>
@@ -59,12 +66,17 @@ describe("hooks", () => {
     const got = (await run.returnValue) as number[];
     expect(got.slice(3)).toEqual([4, 5]);
     expect([...got].sort()).toEqual([1, 2, 3, 4, 5]);
-    const order = (await rt.world.readEvents(run.runId)).filter((e) => e.type === "hook_received").map((e) => e.seq);
+    const order = (await rt.world.readEvents(run.runId))
+      .filter((e) => e.type === "hook_received")
+      .map((e) => e.seq);
     expect(order).toEqual([...order].sort((a, b) => a - b));
   });
 
   it("throws HookNotFoundError for an unknown token", async () => {
-    await expect(rt.resumeHook("nobody:here", 1)).rejects.toMatchObject({ name: "HookNotFoundError", code: "WF_HOOK_NOT_FOUND" });
+    await expect(rt.resumeHook("nobody:here", 1)).rejects.toMatchObject({
+      name: "HookNotFoundError",
+      code: "WF_HOOK_NOT_FOUND",
+    });
   });
 
   it("commits a hook before a step of the same turn runs: the step can resume it", async () => {
@@ -147,7 +159,10 @@ describe("webhooks", () => {
     const { token } = await hookOf(run.runId, "webhook");
     for (const pct of [10, 50]) expect((await post(token, JSON.stringify({ pct }))).status).toBe(202);
     expect((await post(token, JSON.stringify({ pct: 100 }), { "x-task-finished": "true" })).status).toBe(202);
-    expect(await run.returnValue).toEqual({ updates: [{ pct: 10 }, { pct: 50 }, { pct: 100 }], timedOut: false });
+    expect(await run.returnValue).toEqual({
+      updates: [{ pct: 10 }, { pct: 50 }, { pct: 100 }],
+      timedOut: false,
+    });
   });
 
   it("answers a Slack-style for await loop from a step, and stops on break", async () => {
@@ -204,7 +219,13 @@ describe("webhooks", () => {
     const { token } = await hookOf(run.runId, "webhook");
     const bytes = new Uint8Array(256 * 4).map((_, i) => i % 256);
     expect((await post(token, bytes, { "content-type": "application/octet-stream" })).status).toBe(202);
-    expect(await run.returnValue).toEqual({ length: 1024, sum: 4 * 255 * 128, first: 0, last: 255, type: "application/octet-stream" });
+    expect(await run.returnValue).toEqual({
+      length: 1024,
+      sum: 4 * 255 * 128,
+      first: 0,
+      last: 255,
+      type: "application/octet-stream",
+    });
   });
 
   it("webhook URLs carry an unguessable token under the configured base", async () => {
@@ -219,14 +240,19 @@ describe("webhooks", () => {
   it("resumeWebhook delivers a request as if it came over HTTP and returns the response", async () => {
     const run = await rt.start(wf("manualInWorkflow"));
     const { token } = await hookOf(run.runId, "webhook");
-    const response = await rt.resumeWebhook(token, new Request("http://elsewhere/x", { method: "POST", body: JSON.stringify({ n: 5 }) }));
+    const response = await rt.resumeWebhook(
+      token,
+      new Request("http://elsewhere/x", { method: "POST", body: JSON.stringify({ n: 5 }) }),
+    );
     expect(await response.json()).toEqual({ doubled: 10 });
   });
 
   it("records 1,000 concurrent calls to waiting webhooks: none lost, none answered 2xx unrecorded", async () => {
     const runs = await Promise.all(Array.from({ length: 20 }, () => rt.start(wf("collect"), [50])));
     const tokens = await Promise.all(runs.map(async (r) => (await hookOf(r.runId, "webhook")).token));
-    const calls = tokens.flatMap((token, r) => Array.from({ length: 50 }, (_, i) => ({ token, body: `r${r}-${i}` })));
+    const calls = tokens.flatMap((token, r) =>
+      Array.from({ length: 50 }, (_, i) => ({ token, body: `r${r}-${i}` })),
+    );
     const responses = await Promise.all(calls.map((c) => post(c.token, c.body)));
     expect(responses.every((r) => r.status === 202)).toBe(true);
     for (const [r, run] of runs.entries()) {
@@ -240,7 +266,10 @@ describe("the webhook route's error answers", () => {
   it("404 with a code for an unknown token, and for a createHook token (hooks are not public)", async () => {
     const unknown = await post("no-such-token", "x");
     expect(unknown.status).toBe(404);
-    expect((await unknown.json()).error).toMatchObject({ code: "WF_WEBHOOK_NOT_FOUND", hint: expect.any(String) });
+    expect((await unknown.json()).error).toMatchObject({
+      code: "WF_WEBHOOK_NOT_FOUND",
+      hint: expect.any(String),
+    });
     const run = await rt.start(wf("hookWait"), ["private:1"]);
     await hookOf(run.runId);
     expect((await post("private:1", "x")).status).toBe(404);
@@ -271,7 +300,9 @@ describe("the webhook route's error answers", () => {
         c.close();
       },
     });
-    const streamed = await rt.handleWebhook(new Request(urlOf(token), { method: "POST", body: stream, duplex: "half" } as RequestInit));
+    const streamed = await rt.handleWebhook(
+      new Request(urlOf(token), { method: "POST", body: stream, duplex: "half" } as RequestInit),
+    );
     expect(streamed.status).toBe(413);
     expect(await eventTypes(run.runId)).toEqual(before);
     await post(token, "small");

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { deserialize, serialize } from "../src/serialization/index.js";
 import type { SandboxScript } from "../src/host/sandbox-vm.js";
-import { LogDriver, T0, replay, sandboxScript } from "./helpers.js";
+import { deserialize, serialize } from "../src/serialization/index.js";
+import { LogDriver, replay, sandboxScript, T0 } from "./helpers.js";
 
 // Hand-written workflow-mode code: what the compiler emits, written out.
 const SOURCE = `
@@ -70,7 +70,9 @@ const out = (value: unknown) => serialize(value);
 describe("replay engine", () => {
   it("runs sequential steps one command at a time", () => {
     const d = new LogDriver(script, "workflow//t//seq", args(1));
-    expect(d.start()).toMatchObject([{ type: "step", opId: 1, stepId: "step//t//a", input: serialize([[1]]) }]);
+    expect(d.start()).toMatchObject([
+      { type: "step", opId: 1, stepId: "step//t//a", input: serialize([[1]]) },
+    ]);
     expect(d.apply({ type: "step_completed", opId: 1, output: out(2), attempt: 1 })).toMatchObject([
       { type: "step", opId: 2, stepId: "step//t//b", input: serialize([[2]]) },
     ]);

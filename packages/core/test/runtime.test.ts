@@ -30,14 +30,16 @@ describe("host runtime on the SQLite world", () => {
 
   it("runs 50 parallel steps", async () => {
     const run = await rt.start(wf("par"), [50]);
-    expect(await run.returnValue).toBe(50 * 51 / 2);
+    expect(await run.returnValue).toBe((50 * 51) / 2);
   });
 
   it("retries a failing step with backoff and reports the attempt", async () => {
     const run = await rt.start(wf("retrying"), ["r1", 2]);
     expect(await run.returnValue).toEqual({ attempt: 3, stepId: "step//basic//flaky" });
     const events = await rt.world.readEvents(run.runId);
-    expect(events.filter((e) => e.type === "step_retrying").map((e) => (e as { attempt: number }).attempt)).toEqual([1, 2]);
+    expect(
+      events.filter((e) => e.type === "step_retrying").map((e) => (e as { attempt: number }).attempt),
+    ).toEqual([1, 2]);
   });
 
   it("stops after fn.maxRetries and hands the last error to the workflow", async () => {
@@ -49,7 +51,14 @@ describe("host runtime on the SQLite world", () => {
     const run = await rt.start(wf("errors"), ["f1"]);
     const value = (await run.returnValue) as { seen: unknown[]; attempts: number };
     expect(value.seen).toEqual([
-      { isFatal: true, name: "FatalError", message: "card declined", causeMessage: "issuer said no", causeCode: "card_declined", hasStack: true },
+      {
+        isFatal: true,
+        name: "FatalError",
+        message: "card declined",
+        causeMessage: "issuer said no",
+        causeCode: "card_declined",
+        hasStack: true,
+      },
       { isFatal: false, message: "declined", code: "card_declined", declineCode: 51 },
     ]);
     expect(value.attempts).toBe(1);
@@ -59,7 +68,10 @@ describe("host runtime on the SQLite world", () => {
     const error = new TypeError("bad", { cause: new Error("root") });
     const value = {
       date: new Date(1_700_000_000_123),
-      map: new Map<unknown, unknown>([["a", 1], [2, new Set([3])]]),
+      map: new Map<unknown, unknown>([
+        ["a", 1],
+        [2, new Set([3])],
+      ]),
       set: new Set(["x", "y"]),
       big: 12345678901234567890n,
       re: /a+b/gi,
@@ -96,8 +108,14 @@ describe("host runtime on the SQLite world", () => {
   });
 
   it("round-trips Request and Response bodies through a step", async () => {
-    const request = new Request("https://example.com/hook", { method: "POST", body: "hello", headers: { "x-a": "b" } });
-    const run = await rt.start(wf("echo"), [{ response: new Response(new Uint8Array([1, 2, 3]), { status: 201 }), request }]);
+    const request = new Request("https://example.com/hook", {
+      method: "POST",
+      body: "hello",
+      headers: { "x-a": "b" },
+    });
+    const run = await rt.start(wf("echo"), [
+      { response: new Response(new Uint8Array([1, 2, 3]), { status: 201 }), request },
+    ]);
     const { back } = (await run.returnValue) as { back: { response: Response; request: Request } };
     expect(back.response.status).toBe(201);
     expect([...new Uint8Array(await back.response.arrayBuffer())]).toEqual([1, 2, 3]);
@@ -149,7 +167,10 @@ describe("host runtime on the SQLite world", () => {
 
   it("fails a run whose workflow failed, with the error as cause", async () => {
     const run = await rt.start("workflow//basic//doesNotExist");
-    await expect(run.returnValue).rejects.toMatchObject({ name: "WorkflowRunFailedError", cause: { code: "WF_WORKFLOW_NOT_FOUND" } });
+    await expect(run.returnValue).rejects.toMatchObject({
+      name: "WorkflowRunFailedError",
+      cause: { code: "WF_WORKFLOW_NOT_FOUND" },
+    });
   });
 });
 
@@ -163,7 +184,7 @@ describe("steps and calls that belong elsewhere", () => {
     expect(events.filter((e) => e.type === "step_retrying")).toHaveLength(1);
   });
 
-  it("runs fetch from \"workflow\" as a step and hands the Response to workflow code", async () => {
+  it('runs fetch from "workflow" as a step and hands the Response to workflow code', async () => {
     const server = createServer((req, res) => {
       let body = "";
       req.on("data", (c) => (body += c));
@@ -193,7 +214,12 @@ describe("steps and calls that belong elsewhere", () => {
 
   it("refuses workflow-only and step-only calls outside their place", async () => {
     const { sleep, createHook, getStepMetadata } = await import("../src/runtime/index.js");
-    expect(() => sleep("1s")).toThrow(expect.objectContaining({ code: "WF_WORKFLOW_ONLY", message: expect.stringContaining("outside any workflow") }));
+    expect(() => sleep("1s")).toThrow(
+      expect.objectContaining({
+        code: "WF_WORKFLOW_ONLY",
+        message: expect.stringContaining("outside any workflow"),
+      }),
+    );
     expect(() => createHook()).toThrow(expect.objectContaining({ code: "WF_WORKFLOW_ONLY" }));
     expect(() => getStepMetadata()).toThrow(expect.objectContaining({ code: "WF_STEP_ONLY" }));
   });

@@ -1,2 +1,11 @@
 // `workflow/api`: server code that starts and steers runs.
-export { getHookByToken, getRun, resumeHook, resumeWebhook, start, type HookInfo, type Run, type StartOptions } from "@wfkit/core";
+export {
+  getHookByToken,
+  getRun,
+  type HookInfo,
+  type Run,
+  resumeHook,
+  resumeWebhook,
+  type StartOptions,
+  start,
+} from "@wfkit/core";

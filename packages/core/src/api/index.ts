@@ -6,7 +6,11 @@ export type { Run } from "../host/run.js";
 export type { HookInfo, StartOptions } from "../host/runtime.js";
 
 /** Starts a workflow run; resolves once the run is durably enqueued. */
-export async function start<T = unknown>(workflow: WorkflowRef, args: unknown[] = [], options?: StartOptions): Promise<Run<T>> {
+export async function start<T = unknown>(
+  workflow: WorkflowRef,
+  args: unknown[] = [],
+  options?: StartOptions,
+): Promise<Run<T>> {
   return (await getDefaultRuntime()).start<T>(workflow, args, options);
 }
 

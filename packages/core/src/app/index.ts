@@ -1,8 +1,8 @@
-import { type FSWatcher, readFileSync, readdirSync, statSync, watch } from "node:fs";
+import { type FSWatcher, readdirSync, readFileSync, statSync, watch } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { World } from "@wfkit/world";
-import { type WorkflowBundle, buildStepBundle, buildWorkflowBundle } from "../build/bundle.js";
+import { buildStepBundle, buildWorkflowBundle, type WorkflowBundle } from "../build/bundle.js";
 import { setDefaultRuntime } from "../host/default.js";
 import { Runtime, type RuntimeOptions } from "../host/runtime.js";
 import { errorResponse, WEBHOOK_PATH } from "../host/webhook.js";
@@ -10,7 +10,18 @@ import { errorResponse, WEBHOOK_PATH } from "../host/webhook.js";
 /** Everything the runtime serves lives under this prefix. */
 export const ROUTE_PREFIX = "/.well-known/workflow/v1/";
 
-const SKIP = new Set(["node_modules", ".next", ".git", "dist", "build", ".workflow-data", ".wfkit", ".turbo", "coverage", ".vite"]);
+const SKIP = new Set([
+  "node_modules",
+  ".next",
+  ".git",
+  "dist",
+  "build",
+  ".workflow-data",
+  ".wfkit",
+  ".turbo",
+  "coverage",
+  ".vite",
+]);
 const SOURCE = /\.(?:[cm]?[jt]sx?)$/;
 const DIRECTIVE = /(["'])use (?:workflow|step)\1/;
 
@@ -30,7 +41,8 @@ export function findWorkflowFiles(root: string, dirs: string[]): string[] {
       const stat = statSync(full, { throwIfNoEntry: false });
       if (!stat) continue;
       if (stat.isDirectory()) walk(full);
-      else if (SOURCE.test(name) && !name.endsWith(".d.ts") && DIRECTIVE.test(readFileSync(full, "utf8"))) found.push(full);
+      else if (SOURCE.test(name) && !name.endsWith(".d.ts") && DIRECTIVE.test(readFileSync(full, "utf8")))
+        found.push(full);
     }
   };
   for (const dir of dirs) walk(path.resolve(root, dir));
@@ -67,7 +79,8 @@ export interface AppRuntime {
 }
 
 async function build(options: AppRuntimeOptions) {
-  const files = options.files?.map((f) => path.resolve(options.root, f)) ??
+  const files =
+    options.files?.map((f) => path.resolve(options.root, f)) ??
     findWorkflowFiles(options.root, options.dirs ?? ["workflows", "app", "src", "lib"]);
   const [workflows, steps] = await Promise.all([
     buildWorkflowBundle({ root: options.root, files }),
@@ -133,7 +146,11 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
     }
     if (url.pathname.startsWith(WEBHOOK_PATH)) return runtime.handleWebhook(request);
     if (url.pathname === `${ROUTE_PREFIX}health`) {
-      return Response.json({ ok: true, world: runtime.world.name, workflows: current.workflows.manifest.workflows.length });
+      return Response.json({
+        ok: true,
+        world: runtime.world.name,
+        workflows: current.workflows.manifest.workflows.length,
+      });
     }
     return errorResponse(
       404,

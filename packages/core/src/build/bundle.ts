@@ -69,9 +69,12 @@ function compilerPlugin(
         }));
       }
       build.onLoad({ filter: SOURCE }, async (args) => {
-        if (args.path.includes(`${path.sep}node_modules${path.sep}`) || args.path.startsWith(coreDir)) return undefined;
+        if (args.path.includes(`${path.sep}node_modules${path.sep}`) || args.path.startsWith(coreDir))
+          return undefined;
         const code = readFileSync(args.path, "utf8");
-        const loader = (/\.[cm]?tsx?$/.test(args.path) ? (args.path.endsWith("x") ? "tsx" : "ts") : "js") as esbuild.Loader;
+        const loader = (
+          /\.[cm]?tsx?$/.test(args.path) ? (args.path.endsWith("x") ? "tsx" : "ts") : "js"
+        ) as esbuild.Loader;
         if (!code.includes("use workflow") && !code.includes("use step")) return { contents: code, loader };
         // Rebuilds recompile only files whose text changed.
         const key = `${mode}\0${root}\0${args.path}`;
@@ -123,9 +126,10 @@ export async function buildWorkflowBundle(options: BuildOptions): Promise<Workfl
   const files = options.files.map((f) => path.resolve(root, f));
   const manifests: Manifest[] = [];
   const diagnostics: Diagnostic[] = [];
-  const entry = [`import ${JSON.stringify(coreFile("sandbox/index"))};`, ...files.map((f) => `import ${JSON.stringify(f)};`)].join(
-    "\n",
-  );
+  const entry = [
+    `import ${JSON.stringify(coreFile("sandbox/index"))};`,
+    ...files.map((f) => `import ${JSON.stringify(f)};`),
+  ].join("\n");
   let result: esbuild.BuildResult;
   try {
     result = await esbuild.build({
@@ -146,7 +150,11 @@ export async function buildWorkflowBundle(options: BuildOptions): Promise<Workfl
     failure(error, "workflow bundle");
   }
   const code = result.outputFiles![0]!.text;
-  return { code, manifest: mergeManifests(manifests), hash: createHash("sha256").update(code).digest("hex").slice(0, 16) };
+  return {
+    code,
+    manifest: mergeManifests(manifests),
+    hash: createHash("sha256").update(code).digest("hex").slice(0, 16),
+  };
 }
 
 export interface StepBundle {
@@ -161,7 +169,9 @@ export async function buildStepBundle(options: BuildOptions & { outDir?: string 
   const files = options.files.map((f) => path.resolve(root, f));
   const outDir =
     options.outDir ??
-    (existsSync(path.join(root, "node_modules")) ? path.join(root, "node_modules", ".cache", "wfkit") : path.join(root, ".wfkit"));
+    (existsSync(path.join(root, "node_modules"))
+      ? path.join(root, "node_modules", ".cache", "wfkit")
+      : path.join(root, ".wfkit"));
   mkdirSync(outDir, { recursive: true });
   const manifests: Manifest[] = [];
   const diagnostics: Diagnostic[] = [];

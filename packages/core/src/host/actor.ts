@@ -115,7 +115,10 @@ export class RunActor {
         if (batch.length === 0 && recovered.length === 0 && this.conflicts.length === 0) {
           if (this.inflight.length === 0) break;
           // Whichever comes first: the oldest commit, or a new input (an eager step's result) to pipeline.
-          await Promise.race([this.inflight[0]!.result, new Promise<void>((resolve) => (this.wakeUp = resolve))]);
+          await Promise.race([
+            this.inflight[0]!.result,
+            new Promise<void>((resolve) => (this.wakeUp = resolve)),
+          ]);
           this.wakeUp = undefined;
           while (this.inflight[0]?.settled) await this.settleOldest();
           continue;
@@ -137,7 +140,8 @@ export class RunActor {
     } finally {
       this.pumping = false;
       if (this.ended) this.core.forget(this.runId);
-      else if (this.inbox.length > 0) void this.pump(); // posted during the last await above
+      else if (this.inbox.length > 0)
+        void this.pump(); // posted during the last await above
       else this.core.touch(this);
     }
   }
@@ -162,7 +166,10 @@ export class RunActor {
     this.started = true;
     this.startEagerSteps(turn);
     const entry: InFlight = { turn, batch, result: this.core.world.append(turn.request), settled: false };
-    entry.result.then(() => (entry.settled = true), () => (entry.settled = true));
+    entry.result.then(
+      () => (entry.settled = true),
+      () => (entry.settled = true),
+    );
     this.inflight.push(entry);
   }
 
@@ -192,10 +199,11 @@ export class RunActor {
     }
     const events = await this.core.world.readEvents(this.runId);
     const created = events[0];
-    if (!created || created.type !== "run_created") throw new Error(`run ${this.runId} has no run_created event`);
+    if (created?.type !== "run_created") throw new Error(`run ${this.runId} has no run_created event`);
     const instance = this.core.newSandbox();
     for (const event of events) instance.noteRecorded(event);
-    for (const conflict of this.conflicts) instance.noteRecorded({ ...conflict, seq: this.seq + 1, at: Date.now() });
+    for (const conflict of this.conflicts)
+      instance.noteRecorded({ ...conflict, seq: this.seq + 1, at: Date.now() });
     instance.start(
       { runId: run.runId, workflowId: run.workflowId, input: run.input, startedAt: run.createdAt },
       events.length > 1,
@@ -238,7 +246,8 @@ export class RunActor {
   /** Applies a batch of inputs to the instance and gathers everything it caused into one append. */
   private build(batch: RunInput[], recovered: Command[]): Turn {
     const instance = this.instance!;
-    const request: Required<Pick<AppendRequest, "events" | "enqueue" | "ack" | "dedupeKeys">> & AppendRequest = {
+    const request: Required<Pick<AppendRequest, "events" | "enqueue" | "ack" | "dedupeKeys">> &
+      AppendRequest = {
       runId: this.runId,
       expectedSeq: this.seq,
       events: [...this.conflicts.map((c) => ({ ...c, at: Date.now() }))],
@@ -300,7 +309,9 @@ export class RunActor {
     for (const m of request.enqueue!) {
       if (m.kind !== "step" || m.attempt !== 1 || m.availableAt !== undefined) continue;
       turn.eagerOps.add(m.opId!);
-      this.core.runStepEagerly(this.runId, m.opId!, m.payload!, (input) => this.post({ ...input, eagerOpId: m.opId }));
+      this.core.runStepEagerly(this.runId, m.opId!, m.payload!, (input) =>
+        this.post({ ...input, eagerOpId: m.opId }),
+      );
     }
   }
 
@@ -344,7 +355,13 @@ export class RunActor {
       }
       case "hook_conflict": {
         const create = request.hooks!.create!.find((h) => h.token === result.token)!;
-        this.conflicts.push({ v: 1, type: "hook_conflict", opId: create.opId as never, token: result.token, ownerRunId: result.ownerRunId });
+        this.conflicts.push({
+          v: 1,
+          type: "hook_conflict",
+          opId: create.opId as never,
+          token: result.token,
+          ownerRunId: result.ownerRunId,
+        });
         this.inbox.unshift(...batch);
         return;
       }
@@ -356,11 +373,23 @@ export class RunActor {
     }
   }
 
-  private addCommands(request: AppendRequest, commands: Command[], responses: Array<[string, string]>, at: number): void {
+  private addCommands(
+    request: AppendRequest,
+    commands: Command[],
+    responses: Array<[string, string]>,
+    at: number,
+  ): void {
     for (const command of commands) {
       switch (command.type) {
         case "step":
-          request.events.push({ v: 1, type: "step_scheduled", opId: command.opId as never, stepId: command.stepId, input: command.input, at });
+          request.events.push({
+            v: 1,
+            type: "step_scheduled",
+            opId: command.opId as never,
+            stepId: command.stepId,
+            input: command.input,
+            at,
+          });
           request.enqueue!.push({
             runId: this.runId,
             kind: "step",
@@ -371,8 +400,20 @@ export class RunActor {
           });
           break;
         case "sleep":
-          request.events.push({ v: 1, type: "sleep_scheduled", opId: command.opId as never, wakeAt: command.wakeAt, at });
-          request.enqueue!.push({ runId: this.runId, kind: "timer", opId: command.opId, availableAt: command.wakeAt, leased: true });
+          request.events.push({
+            v: 1,
+            type: "sleep_scheduled",
+            opId: command.opId as never,
+            wakeAt: command.wakeAt,
+            at,
+          });
+          request.enqueue!.push({
+            runId: this.runId,
+            kind: "timer",
+            opId: command.opId,
+            availableAt: command.wakeAt,
+            leased: true,
+          });
           break;
         case "hook":
           request.events.push({
@@ -398,7 +439,13 @@ export class RunActor {
           request.hooks!.release!.push(command.token);
           break;
         case "respond":
-          request.events.push({ v: 1, type: "webhook_responded", requestId: command.requestId, response: command.response, at });
+          request.events.push({
+            v: 1,
+            type: "webhook_responded",
+            requestId: command.requestId,
+            response: command.response,
+            at,
+          });
           responses.push([command.requestId, command.response]);
           break;
         default: {

@@ -13,7 +13,11 @@ export class Run<T = unknown> {
   private async record(): Promise<RunRecord> {
     const run = await this.runtime.world.getRun(this.runId);
     if (!run) {
-      const error = new WorkflowError("WF_RUN_NOT_FOUND", `There is no run with id ${this.runId}.`, "Check the id; runs are kept in the World the runtime was started with.");
+      const error = new WorkflowError(
+        "WF_RUN_NOT_FOUND",
+        `There is no run with id ${this.runId}.`,
+        "Check the id; runs are kept in the World the runtime was started with.",
+      );
       error.name = "WorkflowRunNotFoundError";
       throw error;
     }
@@ -46,7 +50,11 @@ export class Run<T = unknown> {
     return this.runtime.waitForEnd(this.runId).then((run) => {
       if (run.status === "completed") return deserialize<T>(run.output!);
       if (run.status === "cancelled") {
-        const error = new WorkflowError("WF_RUN_CANCELLED", `The run ${this.runId} was cancelled.`, "A cancelled run has no return value.");
+        const error = new WorkflowError(
+          "WF_RUN_CANCELLED",
+          `The run ${this.runId} was cancelled.`,
+          "A cancelled run has no return value.",
+        );
         error.name = "WorkflowRunCancelledError";
         throw error;
       }

@@ -2,8 +2,8 @@ import type { HookRecord, QueueMessage, RunRecord, World } from "@wfkit/world";
 import { isTerminal } from "@wfkit/world";
 import { FETCH_STEP_ID } from "../runtime/api.js";
 import { WorkflowError } from "../runtime/errors.js";
-import { registerStep } from "../runtime/registry.js";
 import type { StandardSchemaLike } from "../runtime/hooks.js";
+import { registerStep } from "../runtime/registry.js";
 import { deserialize, serializeAsync } from "../serialization/index.js";
 import { RunActor, type RunInput } from "./actor.js";
 import { newRunId } from "./ids.js";
@@ -13,7 +13,7 @@ import { type SandboxInstance, type SandboxOptions, SandboxScript } from "./sand
 import { Scheduler } from "./scheduler.js";
 import { type RetryPolicy, StepExecutor } from "./steps.js";
 import type { RuntimeCore } from "./types.js";
-import { type WebhookHandlerOptions, createWebhookHandler, resumeWebhookWith } from "./webhook.js";
+import { createWebhookHandler, resumeWebhookWith, type WebhookHandlerOptions } from "./webhook.js";
 
 export interface RuntimeOptions {
   world: World;
@@ -63,7 +63,10 @@ async function validate(schema: StandardSchemaLike<unknown>, payload: unknown): 
     issues?: ReadonlyArray<{ message: string; path?: ReadonlyArray<unknown> }>;
   };
   if (!result.issues) return result.value;
-  const list = result.issues.map((i) => `${i.path?.length ? `${i.path.map((p) => (typeof p === "object" && p && "key" in p ? (p as { key: unknown }).key : p)).join(".")}: ` : ""}${i.message}`);
+  const list = result.issues.map(
+    (i) =>
+      `${i.path?.length ? `${i.path.map((p) => (typeof p === "object" && p && "key" in p ? (p as { key: unknown }).key : p)).join(".")}: ` : ""}${i.message}`,
+  );
   const error = new WorkflowError(
     "WF_HOOK_PAYLOAD_INVALID",
     `The payload does not match the hook's schema, so nothing was recorded:\n  - ${list.join("\n  - ")}`,
@@ -74,7 +77,10 @@ async function validate(schema: StandardSchemaLike<unknown>, payload: unknown): 
 }
 
 /** Registered in the host realm so `fetch` from "workflow" works in workflow code. */
-registerStep(async (input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, init), FETCH_STEP_ID);
+registerStep(
+  async (input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, init),
+  FETCH_STEP_ID,
+);
 
 /**
  * The durable workflow runtime of one process: starts runs, runs steps,
@@ -101,7 +107,8 @@ export class Runtime implements RuntimeCore {
 
   constructor(options: RuntimeOptions) {
     this.world = options.world;
-    this.log = options.log ?? ((level, args) => (console as unknown as Record<string, Function>)[level]?.(...args));
+    this.log =
+      options.log ?? ((level, args) => (console as unknown as Record<string, Function>)[level]?.(...args));
     this.sandboxScript = new SandboxScript(options.workflows.code, options.workflows.hash);
     this.webhookBase = options.webhookBaseUrl ?? process.env.WORKFLOW_PUBLIC_URL ?? "http://localhost:3000";
     this.sandboxOptions = {
@@ -118,13 +125,21 @@ export class Runtime implements RuntimeCore {
       (runId, input) => this.post(runId, input),
       (runId) => this.ended.has(runId),
     );
-    this.scheduler = new Scheduler(this.world, (message, claimed) => this.handle(message, claimed), 5 * 60_000);
+    this.scheduler = new Scheduler(
+      this.world,
+      (message, claimed) => this.handle(message, claimed),
+      5 * 60_000,
+    );
     this.handleWebhook = createWebhookHandler(this, options.webhook);
     this.resumeWebhook = resumeWebhookWith(this, this.handleWebhook);
     // Steps answer manual webhooks through this process's runtime.
     (globalThis as Record<symbol, unknown>)[RESPOND] = async (requestId: string, response: Response) =>
       this.world.putResponse(requestId, await serializeAsync(response, "response"));
-    (globalThis as Record<symbol, unknown>)[RESUME_TYPED] = async (token: string, payload: unknown, schema?: StandardSchemaLike<unknown>) => {
+    (globalThis as Record<symbol, unknown>)[RESUME_TYPED] = async (
+      token: string,
+      payload: unknown,
+      schema?: StandardSchemaLike<unknown>,
+    ) => {
       const value = schema ? await validate(schema, payload) : payload;
       const { runId } = await this.resumeHook(token, value);
       return { runId, token };
@@ -161,7 +176,11 @@ export class Runtime implements RuntimeCore {
     this.steps.runWith({ id: "", runId, kind: "step", opId, attempt: 1, payload, availableAt: 0 }, deliver);
   }
 
-  async start<T = unknown>(workflow: WorkflowRef, args: unknown[] = [], options: StartOptions = {}): Promise<Run<T>> {
+  async start<T = unknown>(
+    workflow: WorkflowRef,
+    args: unknown[] = [],
+    options: StartOptions = {},
+  ): Promise<Run<T>> {
     this.assertOpen();
     const workflowId = typeof workflow === "string" ? workflow : workflow?.workflowId;
     if (!workflowId) {
@@ -172,7 +191,11 @@ export class Runtime implements RuntimeCore {
       );
     }
     if (!Array.isArray(args)) {
-      throw new WorkflowError("WF_START_ARGS", "start(workflow, args) takes the arguments as an array.", "Write start(fn, [a, b]) rather than start(fn, a, b).");
+      throw new WorkflowError(
+        "WF_START_ARGS",
+        "start(workflow, args) takes the arguments as an array.",
+        "Write start(fn, [a, b]) rather than start(fn, a, b).",
+      );
     }
     const input = await serializeAsync(args, "args");
     const at = Date.now();
@@ -181,7 +204,10 @@ export class Runtime implements RuntimeCore {
     const instance = this.pool.take();
     instance.start({ runId, workflowId, input, startedAt: at }, false);
     const actor = new RunActor(this, runId);
-    const result = await actor.create({ runId, workflowId, input, at, idempotencyKey: options.idempotencyKey }, instance);
+    const result = await actor.create(
+      { runId, workflowId, input, at, idempotencyKey: options.idempotencyKey },
+      instance,
+    );
     if (result.created) {
       this.actors.set(runId, actor);
       this.touch(actor);
@@ -197,7 +223,9 @@ export class Runtime implements RuntimeCore {
     const run = await this.world.getRun(runId);
     if (!run) throw runNotFound(runId);
     if (isTerminal(run.status)) return;
-    await new Promise<boolean>((resolve) => this.post(runId, { event: { v: 1, type: "run_cancelled" }, done: resolve }));
+    await new Promise<boolean>((resolve) =>
+      this.post(runId, { event: { v: 1, type: "run_cancelled" }, done: resolve }),
+    );
   }
 
   /** Resolves with the run record once the run has ended. */
@@ -241,7 +269,7 @@ export class Runtime implements RuntimeCore {
       throw new WorkflowError(
         "WF_HOOK_IS_WEBHOOK",
         `The token ${token} belongs to a webhook, which receives HTTP requests, not payloads.`,
-        "Call the webhook's URL, or resumeWebhook(token, new Request(...)) from \"workflow/api\".",
+        'Call the webhook\'s URL, or resumeWebhook(token, new Request(...)) from "workflow/api".',
       );
     }
     const serialized = await serializeAsync(payload, "payload");
@@ -253,7 +281,13 @@ export class Runtime implements RuntimeCore {
   async deliver(hook: HookRecord, payload: string, requestId?: string): Promise<void> {
     const committed = await new Promise<boolean>((resolve) =>
       this.post(hook.runId, {
-        event: { v: 1, type: "hook_received", opId: hook.opId as never, payload, ...(requestId && { requestId }) },
+        event: {
+          v: 1,
+          type: "hook_received",
+          opId: hook.opId as never,
+          payload,
+          ...(requestId && { requestId }),
+        },
         done: resolve,
       }),
     );
@@ -337,7 +371,12 @@ export class Runtime implements RuntimeCore {
   }
 
   private assertOpen(): void {
-    if (this.closed) throw new WorkflowError("WF_RUNTIME_CLOSED", "The workflow runtime was closed.", "Create a new runtime.");
+    if (this.closed)
+      throw new WorkflowError(
+        "WF_RUNTIME_CLOSED",
+        "The workflow runtime was closed.",
+        "Create a new runtime.",
+      );
   }
 
   async close(): Promise<void> {
@@ -349,7 +388,11 @@ export class Runtime implements RuntimeCore {
 }
 
 function runNotFound(runId: string): WorkflowError {
-  const error = new WorkflowError("WF_RUN_NOT_FOUND", `There is no run with id ${runId}.`, "Check the id; runs are kept in the World the runtime was started with.");
+  const error = new WorkflowError(
+    "WF_RUN_NOT_FOUND",
+    `There is no run with id ${runId}.`,
+    "Check the id; runs are kept in the World the runtime was started with.",
+  );
   error.name = "WorkflowRunNotFoundError";
   return error;
 }

@@ -9,7 +9,8 @@ const contextOptions: vm.CreateContextOptions = {
 };
 // DONT_CONTEXTIFY (Node >= 20.18 / 22.8) gives the context an ordinary global object:
 // global lookups skip the interceptors of a contextified one.
-const DONT_CONTEXTIFY = (vm.constants as unknown as { DONT_CONTEXTIFY?: symbol } | undefined)?.DONT_CONTEXTIFY;
+const DONT_CONTEXTIFY = (vm.constants as unknown as { DONT_CONTEXTIFY?: symbol } | undefined)
+  ?.DONT_CONTEXTIFY;
 
 function createSandboxContext(globals: Record<string, unknown>): vm.Context {
   if (!DONT_CONTEXTIFY) return vm.createContext(globals, contextOptions);
@@ -56,7 +57,8 @@ export class SandboxInstance {
     const bridge: SandboxHostBridge = {
       randomToken: () => randomBytes(24).toString("base64url"),
       webhookBase: options.webhookBase,
-      log: options.log ?? ((level, args) => (console as unknown as Record<string, Function>)[level]?.(...args)),
+      log:
+        options.log ?? ((level, args) => (console as unknown as Record<string, Function>)[level]?.(...args)),
     };
     this.context = createSandboxContext({
       __wfkitHost: bridge,

@@ -2,7 +2,7 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { QueueMessage } from "@wfkit/world";
 import type { StepMetadata } from "../runtime/api.js";
 import { parseDuration } from "../runtime/duration.js";
-import { FatalError, WorkflowError, isFatalError, isRetryableError } from "../runtime/errors.js";
+import { FatalError, isFatalError, isRetryableError, WorkflowError } from "../runtime/errors.js";
 import { installHost, registry } from "../runtime/host.js";
 import { deserialize, serialize, serializeAsync } from "../serialization/index.js";
 import type { RunInput } from "./actor.js";
@@ -32,7 +32,14 @@ installHost({
   },
   stepMetadata: () => {
     const ctx = storage.getStore();
-    return ctx && { stepId: ctx.stepId, attempt: ctx.attempt, stepStartedAt: ctx.stepStartedAt, workflowRunId: ctx.workflowRunId };
+    return (
+      ctx && {
+        stepId: ctx.stepId,
+        attempt: ctx.attempt,
+        stepStartedAt: ctx.stepStartedAt,
+        workflowRunId: ctx.workflowRunId,
+      }
+    );
   },
   stepClosure: () => storage.getStore()?.closure ?? {},
 });
@@ -70,10 +77,16 @@ export class StepExecutor {
   private async attempt(message: QueueMessage, deliverTo: (input: RunInput) => void): Promise<void> {
     const deliver = (_runId: string, input: RunInput) => deliverTo(input);
     if (this.isEnded(message.runId)) return;
-    const { stepId, name, input } = JSON.parse(message.payload!) as { stepId: string; name: string; input: string };
+    const { stepId, name, input } = JSON.parse(message.payload!) as {
+      stepId: string;
+      name: string;
+      input: string;
+    };
     const opId = message.opId!;
     const attempt = message.attempt ?? 1;
-    const fn = registry().steps.get(stepId) as (((...args: unknown[]) => unknown) & { maxRetries?: number; timeout?: number | string }) | undefined;
+    const fn = registry().steps.get(stepId) as
+      | (((...args: unknown[]) => unknown) & { maxRetries?: number; timeout?: number | string })
+      | undefined;
     let output: string;
     try {
       if (!fn) {
@@ -86,26 +99,40 @@ export class StepExecutor {
       }
       let timeout: number | undefined;
       try {
-        timeout = fn.timeout !== undefined ? parseDuration(fn.timeout, `${name}.timeout`) : this.policy.timeoutMs;
+        timeout =
+          fn.timeout !== undefined ? parseDuration(fn.timeout, `${name}.timeout`) : this.policy.timeoutMs;
       } catch (error) {
         // A malformed timeout fails the same way on every attempt: no point retrying.
         throw new FatalError((error as Error).message, { cause: error });
       }
       const [args, closure] = deserialize<[unknown[], Record<string, unknown>?]>(input);
-      const ctx: StepContext = { stepId, attempt, stepStartedAt: new Date(), workflowRunId: message.runId, closure: closure ?? {} };
-      const result = await storage.run(ctx, () => withTimeout(Promise.resolve().then(() => fn(...args)), timeout, name));
+      const ctx: StepContext = {
+        stepId,
+        attempt,
+        stepStartedAt: new Date(),
+        workflowRunId: message.runId,
+        closure: closure ?? {},
+      };
+      const result = await storage.run(ctx, () =>
+        withTimeout(
+          Promise.resolve().then(() => fn(...args)),
+          timeout,
+          name,
+        ),
+      );
       try {
         output = await serializeAsync(result, `${name}() return value`);
       } catch (error) {
         throw new FatalError((error as Error).message, { cause: error });
       }
-    } catch (error) {
+    } catch (thrown) {
+      let error = thrown;
       const maxRetries = fn?.maxRetries ?? this.policy.maxRetries;
       let delay = 0;
       try {
         delay = this.retryDelay(error, attempt);
       } catch (invalid) {
-        error = new FatalError((invalid as Error).message, { cause: error });
+        error = new FatalError((invalid as Error).message, { cause: thrown });
       }
       const serialized = serializeError(error);
       if (isFatalError(error) || attempt > maxRetries) {
@@ -121,7 +148,15 @@ export class StepExecutor {
         event: { v: 1, type: "step_retrying", opId: opId as never, attempt, error: serialized, retryAt },
         ack: [message.id],
         enqueue: [
-          { runId: message.runId, kind: "step", opId, attempt: attempt + 1, payload: message.payload, availableAt: retryAt, leased: true },
+          {
+            runId: message.runId,
+            kind: "step",
+            opId,
+            attempt: attempt + 1,
+            payload: message.payload,
+            availableAt: retryAt,
+            leased: true,
+          },
         ],
       });
       return;
@@ -145,7 +180,10 @@ export class StepExecutor {
 }
 
 function serializeError(error: unknown): string {
-  const value = error instanceof Error || Object.prototype.toString.call(error) === "[object Error]" ? error : new Error(String(error));
+  const value =
+    error instanceof Error || Object.prototype.toString.call(error) === "[object Error]"
+      ? error
+      : new Error(String(error));
   try {
     return serialize(value, "error");
   } catch {
@@ -167,7 +205,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number | undefined, name: strin
           new WorkflowError(
             "WF_STEP_TIMEOUT",
             `The step ${name} did not finish within ${ms} ms.`,
-            "Raise the step's timeout (fn.timeout = \"5m\"), or split the work into smaller steps.",
+            'Raise the step\'s timeout (fn.timeout = "5m"), or split the work into smaller steps.',
           ),
         ),
       ms,

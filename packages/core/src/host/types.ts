@@ -1,7 +1,6 @@
 import type { QueueMessage, World } from "@wfkit/world";
-import type { RunActor } from "./actor.js";
+import type { RunActor, RunInput } from "./actor.js";
 import type { SandboxInstance } from "./sandbox-vm.js";
-import type { RunInput } from "./actor.js";
 
 /** What the parts of the host runtime (actors, step workers, timers) share. */
 export interface RuntimeCore {

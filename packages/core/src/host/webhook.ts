@@ -1,6 +1,6 @@
 import type { HookRecord } from "@wfkit/world";
-import { deserialize, serialize } from "../serialization/index.js";
 import type { WebhookRequestRecord } from "../sandbox/web.js";
+import { deserialize, serialize } from "../serialization/index.js";
 import { newRequestId } from "./ids.js";
 import type { Runtime } from "./runtime.js";
 
@@ -18,8 +18,17 @@ export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_MANUAL_TIMEOUT_MS = 30_000;
 
 /** A JSON error answer: a stable code, what happened, how to fix it, where to read more. */
-export function errorResponse(status: number, code: string, message: string, hint: string, headers?: HeadersInit): Response {
-  return Response.json({ error: { code, message, hint, docs: `docs/errors/${code}.md` } }, { status, headers });
+export function errorResponse(
+  status: number,
+  code: string,
+  message: string,
+  hint: string,
+  headers?: HeadersInit,
+): Response {
+  return Response.json(
+    { error: { code, message, hint, docs: `docs/errors/${code}.md` } },
+    { status, headers },
+  );
 }
 
 function tokenOf(url: URL): string | undefined {
@@ -83,11 +92,14 @@ export function createWebhookHandler(runtime: Runtime, options: WebhookHandlerOp
     const url = new URL(request.url);
     const token = tokenOf(url);
     if (request.method === "OPTIONS") {
-      return new Response(null, { status: 204, headers: { allow: "OPTIONS, HEAD, GET, POST, PUT, PATCH, DELETE" } });
+      return new Response(null, {
+        status: 204,
+        headers: { allow: "OPTIONS, HEAD, GET, POST, PUT, PATCH, DELETE" },
+      });
     }
     const hook = token ? await runtime.world.getHook(token) : null;
     // A token made by createHook() is for resumeHook() only: the public URL never reaches it.
-    if (!hook || hook.kind !== "webhook") return notFound(token);
+    if (hook?.kind !== "webhook") return notFound(token);
     if (request.method === "HEAD") return new Response(null, { status: 200 });
 
     const body = await readLimited(request, maxBody);
@@ -99,7 +111,12 @@ export function createWebhookHandler(runtime: Runtime, options: WebhookHandlerOp
         "Send a smaller body (put large payloads in storage and send a reference), or raise maxBodyBytes in the webhook options.",
       );
     }
-    const record: WebhookRequestRecord = { method: request.method, url: request.url, headers: [...request.headers], body };
+    const record: WebhookRequestRecord = {
+      method: request.method,
+      url: request.url,
+      headers: [...request.headers],
+      body,
+    };
     const manual = hook.respondWith === "manual";
     const requestId = manual ? newRequestId() : undefined;
     // Wait for the response before delivering: a fast step may answer before the delivery returns.
@@ -110,12 +127,18 @@ export function createWebhookHandler(runtime: Runtime, options: WebhookHandlerOp
       return notFound(token);
     }
     if (answer) return answer;
-    if (hook.respondWith && typeof hook.respondWith === "object") return deserialize<Response>(hook.respondWith.static);
+    if (hook.respondWith && typeof hook.respondWith === "object")
+      return deserialize<Response>(hook.respondWith.static);
     return new Response(null, { status: 202 });
   };
 }
 
-async function awaitManual(runtime: Runtime, hook: HookRecord, requestId: string, timeoutMs: number): Promise<Response> {
+async function awaitManual(
+  runtime: Runtime,
+  hook: HookRecord,
+  requestId: string,
+  timeoutMs: number,
+): Promise<Response> {
   let ended = false;
   const end = runtime.waitForEnd(hook.runId).then(
     () => {
@@ -125,7 +148,10 @@ async function awaitManual(runtime: Runtime, hook: HookRecord, requestId: string
       ended = true;
     },
   );
-  const response = await Promise.race([runtime.world.awaitResponse(requestId, timeoutMs), end.then(() => null)]);
+  const response = await Promise.race([
+    runtime.world.awaitResponse(requestId, timeoutMs),
+    end.then(() => null),
+  ]);
   const answer = response ?? (ended ? await runtime.world.awaitResponse(requestId, 0) : null);
   if (answer) return deserialize<Response>(answer);
   if (ended) {
@@ -148,7 +174,10 @@ async function awaitManual(runtime: Runtime, hook: HookRecord, requestId: string
 export function resumeWebhookWith(runtime: Runtime, handler: (r: Request) => Promise<Response>) {
   return async (token: string, request: Request): Promise<Response> => {
     const original = new URL(request.url, runtime.webhookBaseUrl);
-    const url = new URL(`${WEBHOOK_PATH}${encodeURIComponent(token)}${original.search}`, runtime.webhookBaseUrl);
+    const url = new URL(
+      `${WEBHOOK_PATH}${encodeURIComponent(token)}${original.search}`,
+      runtime.webhookBaseUrl,
+    );
     const init: RequestInit & { duplex?: string } = { method: request.method, headers: request.headers };
     if (request.body) {
       init.body = request.body;
@@ -157,4 +186,3 @@ export function resumeWebhookWith(runtime: Runtime, handler: (r: Request) => Pro
     return handler(new Request(url, init));
   };
 }
-

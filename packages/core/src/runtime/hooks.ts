@@ -58,7 +58,10 @@ export async function waitForWebhook<R extends Request>(
   webhook: Webhook<R>,
   timeout: Duration,
 ): Promise<WebhookWaitResult<R>> {
-  const result = (await requireWorkflowHost("waitForWebhook()").waitWithTimeout!(webhook, timeout)) as WaitResult<R>;
+  const result = (await requireWorkflowHost("waitForWebhook()").waitWithTimeout!(
+    webhook,
+    timeout,
+  )) as WaitResult<R>;
   return result.timeout ? { timeout: true } : { timeout: false, request: result.payload };
 }
 
@@ -98,7 +101,7 @@ export function defineHook<T = unknown>(options: { schema?: StandardSchemaLike<T
           new WorkflowError(
             "WF_SERVER_ONLY",
             "hook.resume() was called where no workflow runtime is loaded; it belongs in server code.",
-            'Call it from an API route, server action or script of an app that runs the workflow runtime (withWorkflow, the Vite plugin, wf dev), or from a step.',
+            "Call it from an API route, server action or script of an app that runs the workflow runtime (withWorkflow, the Vite plugin, wf dev), or from a step.",
           ),
         );
       }

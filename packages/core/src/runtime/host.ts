@@ -4,7 +4,12 @@ import { WorkflowError } from "./errors.js";
 export interface RuntimeHost {
   /** Where the current code runs: the workflow sandbox, a step attempt, or other server code. */
   readonly realm: "workflow" | "step" | "server";
-  callStep?(stepId: string, name: string, args: unknown[], closure: Record<string, unknown> | undefined): Promise<unknown>;
+  callStep?(
+    stepId: string,
+    name: string,
+    args: unknown[],
+    closure: Record<string, unknown> | undefined,
+  ): Promise<unknown>;
   sleep?(until: number | string | Date): Promise<void>;
   createHook?(options: unknown, kind: "hook" | "webhook"): unknown;
   waitWithTimeout?(source: unknown, timeout: number | string): Promise<unknown>;

@@ -51,7 +51,7 @@ export function stepProxy(
     throw new WorkflowError(
       "WF_STEP_OUTSIDE_RUNTIME",
       `The step ${name} (${id}) was called from workflow-mode code outside the workflow runtime.`,
-      "Start the workflow with start() from \"workflow/api\" instead of importing its compiled file directly.",
+      'Start the workflow with start() from "workflow/api" instead of importing its compiled file directly.',
     );
   };
   Object.defineProperty(proxy, "name", { value: name });

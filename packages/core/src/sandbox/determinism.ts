@@ -81,7 +81,10 @@ export function installDeterministicGlobals(clock: () => number, random: () => n
     };
   }
   g.fetch = () => {
-    throw forbidden("The global fetch()", 'Import `fetch` from "workflow" (it runs the request as a step), or call fetch inside a step.');
+    throw forbidden(
+      "The global fetch()",
+      'Import `fetch` from "workflow" (it runs the request as a step), or call fetch inside a step.',
+    );
   };
   // Buffer is left undefined rather than throwing: libraries probe for it.
   for (const name of ["process", "require"]) {

@@ -66,7 +66,7 @@ export class Engine {
         new WorkflowError(
           "WF_WORKFLOW_NOT_FOUND",
           `No workflow with id ${init.workflowId} is in this build.`,
-          "Check that the file that defines it is among the workflow files the runtime was built with, and that the function still has its \"use workflow\" directive.",
+          'Check that the file that defines it is among the workflow files the runtime was built with, and that the function still has its "use workflow" directive.',
         ),
       );
       return;
@@ -99,7 +99,10 @@ export class Engine {
 
   fail(error: unknown): void {
     if (this.state.status !== "running") return;
-    this.state = { status: "failed", error: serialize(error instanceof Error ? error : new Error(String(error))) };
+    this.state = {
+      status: "failed",
+      error: serialize(error instanceof Error ? error : new Error(String(error))),
+    };
   }
 
   /** Applies one resolution event from the log (or a new one about to be appended). */
@@ -108,15 +111,18 @@ export class Engine {
     const e = event as StoredEvent;
     switch (e.type) {
       case "step_completed":
-        return this.settle(e, (op) => op.resolve(deserialize(e.output)));
+        this.settle(e, (op) => op.resolve(deserialize(e.output)));
+        return;
       case "step_failed":
-        return this.settle(e, (op) => op.reject(deserialize(e.error)));
+        this.settle(e, (op) => op.reject(deserialize(e.error)));
+        return;
       case "sleep_fired":
-        return this.settle(e, (op) => op.resolve(undefined));
+        this.settle(e, (op) => op.resolve(undefined));
+        return;
       case "hook_received": {
         const hook = this.hooks.get(e.opId);
-        if (!hook) return this.diverged(e, `a payload for hook op ${e.opId}, which the code never created`);
-        hook.deliver(deserialize(e.payload), e.requestId);
+        if (hook) hook.deliver(deserialize(e.payload), e.requestId);
+        else this.diverged(e, `a payload for hook op ${e.opId}, which the code never created`);
         return;
       }
       case "run_created":
@@ -133,7 +139,7 @@ export class Engine {
         return;
       default: {
         const never: never = e;
-        return never;
+        throw new Error(`unknown event ${JSON.stringify(never)}`);
       }
     }
   }
@@ -142,8 +148,9 @@ export class Engine {
     const op = this.pending.get(event.opId);
     if (!op) {
       // A sleep that lost a race may fire after the code stopped caring: fine.
-      if (event.opId < this.nextOpId) return;
-      return this.diverged(event, `a result for op ${event.opId}, which the code never issued`);
+      if (event.opId >= this.nextOpId)
+        this.diverged(event, `a result for op ${event.opId}, which the code never issued`);
+      return;
     }
     this.pending.delete(event.opId);
     how(op);
@@ -219,7 +226,12 @@ export class Engine {
     this.pending.delete(opId);
   }
 
-  callStep(stepId: string, name: string, args: unknown[], closure: Record<string, unknown> | undefined): Promise<unknown> {
+  callStep(
+    stepId: string,
+    name: string,
+    args: unknown[],
+    closure: Record<string, unknown> | undefined,
+  ): Promise<unknown> {
     let input: string;
     try {
       input = serialize(closure === undefined ? [args] : [args, closure], `${name}()`);

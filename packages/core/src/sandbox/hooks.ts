@@ -1,7 +1,7 @@
 import type { HookConflict, HookCreated } from "@wfkit/world";
-import type { HookOptions, WebhookOptions } from "../runtime/hooks.js";
-import { WorkflowError } from "../runtime/errors.js";
 import { parseDuration } from "../runtime/duration.js";
+import { WorkflowError } from "../runtime/errors.js";
+import type { HookOptions, WebhookOptions } from "../runtime/hooks.js";
 import { serialize } from "../serialization/index.js";
 import type { Engine, HookSink } from "./engine.js";
 import type { SandboxHostBridge } from "./protocol.js";
@@ -46,7 +46,9 @@ export class SandboxHook implements HookSink {
 
   deliver(payload: unknown, requestId: string | undefined): void {
     const value =
-      this.kind === "webhook" ? toWebhookRequest(this.engine, payload as WebhookRequestRecord, requestId) : payload;
+      this.kind === "webhook"
+        ? toWebhookRequest(this.engine, payload as WebhookRequestRecord, requestId)
+        : payload;
     const waiter = this.waiters.shift();
     if (waiter) waiter.resolve(value);
     else this.buffer.push(value);
@@ -135,12 +137,15 @@ export function createSandboxHook(
   const custom = kind === "hook" ? options.token : undefined;
   let respondWith: "default" | "manual" | { static: string } = "default";
   if (options.respondWith === "manual") respondWith = "manual";
-  else if (options.respondWith !== undefined) respondWith = { static: serialize(options.respondWith, "respondWith") };
+  else if (options.respondWith !== undefined)
+    respondWith = { static: serialize(options.respondWith, "respondWith") };
   const metadata = options.metadata === undefined ? undefined : serialize(options.metadata, "metadata");
   let token = custom ?? "";
   const issued = engine.issue(
     `creates a ${kind}${custom ? ` with token ${custom}` : ""}`,
-    (r) => (r.type === "hook_created" || r.type === "hook_conflict") && (custom === undefined || r.token === custom),
+    (r) =>
+      (r.type === "hook_created" || r.type === "hook_conflict") &&
+      (custom === undefined || r.token === custom),
     (opId) => {
       token = custom ?? bridge.randomToken();
       return { type: "hook", opId, token, kind, metadata, respondWith };
@@ -151,7 +156,8 @@ export function createSandboxHook(
   const recorded = issued.recorded as HookCreated | HookConflict | undefined;
   if (recorded) token = recorded.token;
   const hook = new SandboxHook(engine, issued.opId, token, kind);
-  if (kind === "webhook") hook.url = `${bridge.webhookBase()}/.well-known/workflow/v1/webhook/${encodeURIComponent(token)}`;
+  if (kind === "webhook")
+    hook.url = `${bridge.webhookBase()}/.well-known/workflow/v1/webhook/${encodeURIComponent(token)}`;
   if (recorded?.type === "hook_conflict") hook.conflict(conflictError(token, recorded.ownerRunId));
   engine.hooks.set(issued.opId, hook);
   return hook;

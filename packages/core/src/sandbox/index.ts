@@ -1,13 +1,13 @@
 // The bootstrap of a workflow sandbox: bundled first, before user workflow
 // code, into the script every run's VM context evaluates.
 import "./polyfills.js";
-import { installHost } from "../runtime/host.js";
 import type { StoredEvent } from "@wfkit/world";
-import { seededRandom, installDeterministicGlobals } from "./determinism.js";
+import { installHost } from "../runtime/host.js";
+import { installDeterministicGlobals, seededRandom } from "./determinism.js";
 import { Engine } from "./engine.js";
-import { createSandboxHook, isSandboxHook, type HookWait, waitWithTimeout } from "./hooks.js";
+import { createSandboxHook, type HookWait, isSandboxHook, waitWithTimeout } from "./hooks.js";
 import type { EngineInit, SandboxApi, SandboxHostBridge } from "./protocol.js";
-import { WorkflowRequest, WorkflowResponse, bindEngine } from "./web.js";
+import { bindEngine, WorkflowRequest, WorkflowResponse } from "./web.js";
 
 const g = globalThis as Record<string, unknown>;
 const bridge = g.__wfkitHost as SandboxHostBridge;

@@ -2,5 +2,7 @@
 // the bundler) looks for Symbol.dispose, and hooks define it. Imported first.
 const S = Symbol as unknown as Record<string, symbol>;
 if (!S.dispose) Object.defineProperty(Symbol, "dispose", { value: Symbol.for("Symbol.dispose") });
-if (!S.asyncDispose) Object.defineProperty(Symbol, "asyncDispose", { value: Symbol.for("Symbol.asyncDispose") });
+if (!S.asyncDispose)
+  Object.defineProperty(Symbol, "asyncDispose", { value: Symbol.for("Symbol.asyncDispose") });
+
 export {};

@@ -1,4 +1,4 @@
-import type { HookCreated, HookConflict, SleepScheduled, StepScheduled } from "@wfkit/world";
+import type { HookConflict, HookCreated, SleepScheduled, StepScheduled } from "@wfkit/world";
 
 // The data that crosses the sandbox boundary: plain objects and strings only.
 

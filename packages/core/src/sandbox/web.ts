@@ -104,7 +104,11 @@ export function toWebhookRequest(
   record: WebhookRequestRecord,
   requestId: string | undefined,
 ): WorkflowRequest {
-  return new WorkflowRequest(record.url, { method: record.method, headers: record.headers, body: record.body }, requestId);
+  return new WorkflowRequest(
+    record.url,
+    { method: record.method, headers: record.headers, body: record.body },
+    requestId,
+  );
 }
 
 type BodyLike = string | Uint8Array | ArrayBuffer | URLSearchParams | null | undefined;

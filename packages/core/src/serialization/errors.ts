@@ -1,6 +1,20 @@
-import { FatalError, RetryableError, WorkflowError, isFatalError, isRetryableError } from "../runtime/errors.js";
+import {
+  FatalError,
+  isFatalError,
+  isRetryableError,
+  RetryableError,
+  WorkflowError,
+} from "../runtime/errors.js";
 
-const BUILTIN = ["Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "EvalError", "URIError"] as const;
+const BUILTIN = [
+  "Error",
+  "TypeError",
+  "RangeError",
+  "SyntaxError",
+  "ReferenceError",
+  "EvalError",
+  "URIError",
+] as const;
 const RESERVED = new Set(["name", "message", "stack", "cause"]);
 
 /** The wire form of an error: enough to rebuild it with name, message, stack, cause and own fields. */
@@ -45,10 +59,25 @@ export function reviveError([kind, name, message, stack, cause, fields]: ErrorRe
     error = new Ctor(message, options);
   }
   if (kind === "WorkflowError") Object.setPrototypeOf(error, WorkflowError.prototype);
-  Object.defineProperty(error, "name", { value: name, writable: true, configurable: true, enumerable: false });
-  Object.defineProperty(error, "message", { value: message, writable: true, configurable: true, enumerable: false });
+  Object.defineProperty(error, "name", {
+    value: name,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+  Object.defineProperty(error, "message", {
+    value: message,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
   if (stack !== undefined) {
-    Object.defineProperty(error, "stack", { value: stack, writable: true, configurable: true, enumerable: false });
+    Object.defineProperty(error, "stack", {
+      value: stack,
+      writable: true,
+      configurable: true,
+      enumerable: false,
+    });
   }
   Object.assign(error, fields);
   return error;

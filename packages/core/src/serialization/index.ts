@@ -2,7 +2,7 @@ import { DevalueError, parse, stringify } from "devalue";
 import { WorkflowError } from "../runtime/errors.js";
 import { type ErrorRecord, isErrorLike, reduceError, reviveError } from "./errors.js";
 
-export { isErrorLike, reduceError, reviveError, type ErrorRecord } from "./errors.js";
+export { type ErrorRecord, isErrorLike, reduceError, reviveError } from "./errors.js";
 
 /**
  * Objects that carry a body (Request, Response) expose their bytes
@@ -36,7 +36,8 @@ const RESPOND = Symbol.for("wfkit.respond");
 const reducers = {
   // A request a manual webhook received: keeps its id so a step can answer it.
   WebhookRequest: (value: unknown) => {
-    if (tagOf(value) !== "Request" || typeof (value as { requestId?: unknown }).requestId !== "string") return false;
+    if (tagOf(value) !== "Request" || typeof (value as { requestId?: unknown }).requestId !== "string")
+      return false;
     const r = value as Request & { requestId: string };
     return [r.method, r.url, [...r.headers], bodyOf(r), r.requestId];
   },
@@ -55,9 +56,19 @@ const reducers = {
 };
 
 const revivers = {
-  WebhookRequest: ([method, url, headers, body, requestId]: [string, string, HeaderPairs, Uint8Array | null, string]) => {
+  WebhookRequest: ([method, url, headers, body, requestId]: [
+    string,
+    string,
+    HeaderPairs,
+    Uint8Array | null,
+    string,
+  ]) => {
     const RequestCtor = Request as unknown as new (url: string, init: object, requestId?: string) => Request;
-    const request = new RequestCtor(url, { method, headers, body: body as BodyInit | null }, requestId) as Request & {
+    const request = new RequestCtor(
+      url,
+      { method, headers, body: body as BodyInit | null },
+      requestId,
+    ) as Request & {
       requestId?: string;
       respondWith?: (response: Response) => Promise<void>;
     };
@@ -68,7 +79,10 @@ const revivers = {
         const respond = (globalThis as Record<symbol, unknown>)[RESPOND] as
           | ((id: string, response: Response) => Promise<void>)
           | undefined;
-        if (!respond) throw new Error("respondWith() needs the workflow runtime in this process (see docs/errors/WF_RESPOND_NOT_MANUAL.md).");
+        if (!respond)
+          throw new Error(
+            "respondWith() needs the workflow runtime in this process (see docs/errors/WF_RESPOND_NOT_MANUAL.md).",
+          );
         await respond(requestId, response);
       };
     }
@@ -112,10 +126,12 @@ function isPlainJson(value: unknown, depth: number): boolean {
       const proto = Object.getPrototypeOf(value);
       if (proto !== Object.prototype && proto !== null) {
         // Objects of another realm (the workflow sandbox) have their own Object.prototype.
-        if (proto === null || Object.getPrototypeOf(proto) !== null || proto.constructor?.name !== "Object") return false;
+        if (proto === null || Object.getPrototypeOf(proto) !== null || proto.constructor?.name !== "Object")
+          return false;
       }
       for (const key in value) {
-        if (key === "__proto__" || !isPlainJson((value as Record<string, unknown>)[key], depth + 1)) return false;
+        if (key === "__proto__" || !isPlainJson((value as Record<string, unknown>)[key], depth + 1))
+          return false;
       }
       return true;
     }
@@ -160,7 +176,8 @@ export async function prepareBodies(value: unknown, seen = new Set<unknown>()): 
     return;
   }
   if (Array.isArray(value)) for (const item of value) await prepareBodies(item, seen);
-  else if (value instanceof Map) for (const [k, v] of value) await Promise.all([prepareBodies(k, seen), prepareBodies(v, seen)]);
+  else if (value instanceof Map)
+    for (const [k, v] of value) await Promise.all([prepareBodies(k, seen), prepareBodies(v, seen)]);
   else if (value instanceof Set) for (const item of value) await prepareBodies(item, seen);
   else if (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null) {
     for (const item of Object.values(value)) await prepareBodies(item, seen);

@@ -63,7 +63,9 @@ export function describeRuns(ctx: ConformanceContext): void {
         input: "[]",
         at: 10,
         firstTurn: {
-          events: [{ v: 1, type: "step_scheduled", opId: 1 as never, stepId: "step//a//b", input: "j[]", at: 11 }],
+          events: [
+            { v: 1, type: "step_scheduled", opId: 1 as never, stepId: "step//a//b", input: "j[]", at: 11 },
+          ],
           run: { status: "running", startedAt: 11 },
           enqueue: [{ runId, kind: "step", opId: 1, attempt: 1, payload: "p", leased: true }],
         },
@@ -71,13 +73,24 @@ export function describeRuns(ctx: ConformanceContext): void {
       expect(result.created).toBe(true);
       if (!result.created) return;
       expect(result.run).toMatchObject({ status: "running", startedAt: 11, lastSeq: 2 });
-      expect(result.turn).toMatchObject({ ok: true, firstSeq: 2, lastSeq: 2, messages: [{ kind: "step", opId: 1 }] });
+      expect(result.turn).toMatchObject({
+        ok: true,
+        firstSeq: 2,
+        lastSeq: 2,
+        messages: [{ kind: "step", opId: 1 }],
+      });
       expect((await ctx.world.readEvents(runId)).map((e) => [e.seq, e.type])).toEqual([
         [1, "run_created"],
         [2, "step_scheduled"],
       ]);
       // The idempotency path writes neither the run nor its first turn.
-      const again = await ctx.world.createRun({ runId: newRunId(), workflowId: "wf", input: "[]", at: 12, idempotencyKey: `k-${runId}` });
+      const again = await ctx.world.createRun({
+        runId: newRunId(),
+        workflowId: "wf",
+        input: "[]",
+        at: 12,
+        idempotencyKey: `k-${runId}`,
+      });
       const dup = await ctx.world.createRun({
         runId: newRunId(),
         workflowId: "wf",
