@@ -1,0 +1,106 @@
+// The peer-benchmark route contract (../../../shared/peer-bench/README.md) over
+// wfkit: one Node process, the embedded SQLite world, no HTTP loopback.
+//   PORT=3100 WORKFLOW_DATA_DIR=/tmp/wf node bench/peer/server.mjs
+import { createServer } from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { deserialize } from "@wfkit/core";
+import { createAppRuntime } from "@wfkit/core/app";
+import { sqliteWorld } from "@wfkit/world-sqlite";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const port = Number(process.env.PORT ?? 3100);
+const host = process.env.HOST ?? "127.0.0.1";
+const dataDir = path.resolve(process.env.WORKFLOW_DATA_DIR ?? path.join(here, ".workflow-data"));
+const app = await createAppRuntime({
+  root: here,
+  files: ["workflows.ts"],
+  world: sqliteWorld({ dataDir }),
+  runtime: { webhookBaseUrl: `http://${host}:${port}`, log: () => {} },
+});
+const { runtime } = app;
+const ids = new Map(app.manifest().workflows.map((w) => [w.exportName, w.id]));
+
+const json = (res, status, body) => {
+  res.writeHead(status, { "content-type": "application/json" });
+  res.end(JSON.stringify(body));
+};
+const readBody = (req) =>
+  new Promise((resolve, reject) => {
+    const chunks = [];
+    req.on("data", (c) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks)));
+    req.on("error", reject);
+  });
+const runView = (r, withOutput) => ({
+  runId: r.runId,
+  status: r.status,
+  createdAt: r.createdAt,
+  startedAt: r.startedAt,
+  completedAt: r.completedAt,
+  ...(withOutput && r.output !== undefined && { output: deserialize(r.output) }),
+  ...(r.error !== undefined && { error: String(deserialize(r.error)?.message) }),
+});
+
+const server = createServer(async (req, res) => {
+  try {
+    const url = new URL(req.url, `http://${host}:${port}`);
+    // The driver calls /bench/*; its README says /peer-bench/*: serve both.
+    const p = url.pathname.replace(/^\/bench\//, "/peer-bench/");
+    if (p.startsWith("/.well-known/workflow/v1/")) {
+      const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req);
+      const response = await app.handler(
+        new Request(url, { method: req.method, headers: req.headers, body }),
+      );
+      res.writeHead(response.status, Object.fromEntries(response.headers));
+      res.end(Buffer.from(await response.arrayBuffer()));
+      return;
+    }
+    if (p === "/peer-bench/info") {
+      return json(res, 200, {
+        impl: "wfkit",
+        pid: process.pid,
+        dataDir,
+        versions: { node: process.version, wfkit: "0.1.0" },
+      });
+    }
+    if (p === "/peer-bench/start" && req.method === "POST") {
+      const { workflow, args } = JSON.parse(await readBody(req));
+      const run = await runtime.start(ids.get(workflow), args ?? []);
+      return json(res, 200, { runId: run.runId });
+    }
+    if (p === "/peer-bench/run") {
+      const r = await runtime.world.getRun(url.searchParams.get("runId"));
+      return r
+        ? json(res, 200, runView(r, url.searchParams.get("output") !== "0"))
+        : json(res, 404, { error: "no run" });
+    }
+    if (p === "/peer-bench/runs" && req.method === "POST") {
+      const { runIds } = JSON.parse(await readBody(req));
+      const runs = await Promise.all(runIds.map((id) => runtime.world.getRun(id)));
+      return json(res, 200, { runs: runs.filter(Boolean).map((r) => runView(r, false)) });
+    }
+    if (p === "/peer-bench/hooks") {
+      const hooks = await runtime.world.listHooks({ runId: url.searchParams.get("runId") });
+      const base = runtime.webhookBaseUrl;
+      return json(res, 200, {
+        hooks: hooks.map((h) => ({
+          token: h.token,
+          url: `${base}/.well-known/workflow/v1/webhook/${h.token}`,
+        })),
+      });
+    }
+    if (p === "/peer-bench/resume" && req.method === "POST") {
+      const { token, payload } = JSON.parse(await readBody(req));
+      const { runId } = await runtime.resumeHook(token, payload);
+      return json(res, 200, { runId });
+    }
+    json(res, 404, { error: "not found" });
+  } catch (error) {
+    json(res, 500, { error: String(error?.message ?? error) });
+  }
+});
+server.listen(port, host, () => console.log(`wfkit peer-bench server on http://${host}:${port}`));
+const stop = () => server.close(() => app.close().then(() => process.exit(0)));
+process.on("SIGTERM", stop);
+process.on("SIGINT", stop);
