@@ -28,6 +28,32 @@ export interface RunInput {
   eagerOpId?: number;
 }
 
+/** Appends `turn` to a pending one: both commit together, in order. */
+function mergeInto(pending: { turn: Turn; batch: RunInput[] }, turn: Turn, batch: RunInput[]): void {
+  const a = pending.turn.request;
+  const b = turn.request;
+  a.events.push(...b.events);
+  a.enqueue!.push(...b.enqueue!);
+  a.ack!.push(...b.ack!);
+  a.dedupeKeys!.push(...b.dedupeKeys!);
+  a.hooks!.create!.push(...b.hooks!.create!);
+  a.hooks!.release!.push(...b.hooks!.release!);
+  if (b.run) a.run = { ...a.run, ...b.run };
+  pending.turn.responses.push(...turn.responses);
+  for (const op of turn.eagerOps) pending.turn.eagerOps.add(op);
+  pending.batch.push(...batch);
+}
+
+/** Removes the first-attempt message of an eager step from a turn not yet appended. */
+function dropStepMessage(turn: Turn, opId: number): boolean {
+  if (!turn.eagerOps.has(opId)) return false;
+  const at = turn.request.enqueue!.findIndex((m) => m.kind === "step" && m.opId === opId && m.attempt === 1);
+  if (at < 0) return false;
+  turn.request.enqueue!.splice(at, 1);
+  turn.eagerOps.delete(opId);
+  return true;
+}
+
 /** Most appends of one run in flight at once. */
 const MAX_INFLIGHT = 16;
 
@@ -67,6 +93,9 @@ export class RunActor {
   /** Message ids to ack with the next append. */
   private lateAcks: string[] = [];
   private inflight: InFlight[] = [];
+  /** The next append, still gathering turns. */
+  private pending: { turn: Turn; batch: RunInput[] } | undefined;
+  private flushScheduled = false;
   private wakeUp: (() => void) | undefined;
   /** Commands of an activation that ran before the actor pumped (a run created with hooks). */
   private recoveredCommands: Command[] = [];
@@ -113,18 +142,17 @@ export class RunActor {
         }
         const batch = this.inbox.splice(0);
         if (batch.length === 0 && recovered.length === 0 && this.conflicts.length === 0) {
-          if (this.inflight.length === 0) break;
-          // Whichever comes first: the oldest commit, or a new input (an eager step's result) to pipeline.
-          await Promise.race([
-            this.inflight[0]!.result,
-            new Promise<void>((resolve) => (this.wakeUp = resolve)),
-          ]);
+          if (!this.pending && this.inflight.length === 0) break;
+          // Whichever comes first: the oldest commit, the pending turn's flush, or a new input to pipeline.
+          const wake = new Promise<void>((resolve) => (this.wakeUp = resolve));
+          await (this.inflight[0] ? Promise.race([this.inflight[0].result, wake]) : wake);
           this.wakeUp = undefined;
           while (this.inflight[0]?.settled) await this.settleOldest();
           continue;
         }
-        if (this.inflight.length > 0 && !this.mayPipeline()) {
+        if (!this.mayPipeline()) {
           this.inbox.unshift(...batch);
+          this.flush();
           await this.settleOldest();
           continue;
         }
@@ -153,24 +181,48 @@ export class RunActor {
    * creates hooks: a step must not start before the hook it may hand out is live.
    */
   private mayPipeline(): boolean {
+    if (!this.pending && this.inflight.length === 0) return true;
+    const hooks = (t: Turn) => t.request.hooks!.create!.length > 0;
     return (
       this.core.world.singleProcess === true &&
       this.inflight.length < MAX_INFLIGHT &&
-      !this.inflight.some((f) => f.turn.request.hooks!.create!.length > 0)
+      !(this.pending && hooks(this.pending.turn)) &&
+      !this.inflight.some((f) => hooks(f.turn))
     );
   }
 
+  /**
+   * Builds a turn and merges it into the pending append, which is flushed once the
+   * current tick's microtasks (eager steps finishing) have run: a run whose steps
+   * finish at once commits many turns in one append.
+   */
   private submit(batch: RunInput[], recovered: Command[]): void {
     const turn = this.build(batch, recovered);
     this.seq += turn.request.events.length;
     this.started = true;
     this.startEagerSteps(turn);
+    if (this.pending) mergeInto(this.pending, turn, batch);
+    else this.pending = { turn, batch };
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  private flush(): void {
+    if (!this.pending) return;
+    const { turn, batch } = this.pending;
+    this.pending = undefined;
     const entry: InFlight = { turn, batch, result: this.core.world.append(turn.request), settled: false };
     entry.result.then(
       () => (entry.settled = true),
       () => (entry.settled = true),
     );
     this.inflight.push(entry);
+    this.wakeUp?.();
   }
 
   private async settleOldest(): Promise<void> {
@@ -187,6 +239,7 @@ export class RunActor {
   }
 
   private async settleAll(): Promise<void> {
+    this.flush();
     while (this.inflight.length > 0) await this.settleOldest();
   }
 
@@ -250,7 +303,8 @@ export class RunActor {
       AppendRequest = {
       runId: this.runId,
       expectedSeq: this.seq,
-      events: [...this.conflicts.map((c) => ({ ...c, at: Date.now() }))],
+      // Hook conflicts learned from a refusal are recorded once, with the first turn after the reload.
+      events: this.conflicts.splice(0).map((c) => ({ ...c, at: Date.now() })),
       enqueue: [],
       ack: [],
       dedupeKeys: [],
@@ -264,8 +318,12 @@ export class RunActor {
       if (input.eagerOpId !== undefined) {
         const id = this.eagerAcks.get(input.eagerOpId);
         this.eagerAcks.delete(input.eagerOpId);
-        // The step's scheduling may still be in flight: its message is acked once its id is known.
-        if (id === undefined) this.eagerDone.add(input.eagerOpId);
+        if (id === undefined) {
+          // Scheduled in the append still being gathered: the message need never be written.
+          // Otherwise its scheduling is in flight: the message is acked once its id is known.
+          if (!(this.pending && dropStepMessage(this.pending.turn, input.eagerOpId)))
+            this.eagerDone.add(input.eagerOpId);
+        }
         input.ack = [...(input.ack ?? []).filter(Boolean), ...(id ? [id] : [])];
       }
       if (input.ack) request.ack.push(...input.ack);
@@ -306,6 +364,7 @@ export class RunActor {
   private startEagerSteps(turn: Turn): void {
     const { request } = turn;
     if (request.hooks!.create!.length > 0 || request.run?.completedAt) return;
+    if (this.pending && this.pending.turn.request.hooks!.create!.length > 0) return;
     for (const m of request.enqueue!) {
       if (m.kind !== "step" || m.attempt !== 1 || m.availableAt !== undefined) continue;
       turn.eagerOps.add(m.opId!);
@@ -317,7 +376,7 @@ export class RunActor {
 
   private afterCommit(turn: Turn, batch: RunInput[], result: Extract<AppendResult, { ok: true }>): void {
     const { request } = turn;
-    this.conflicts = [];
+
     for (const input of batch) input.done?.(true);
     for (const [requestId, response] of turn.responses) void this.core.world.putResponse(requestId, response);
     if (request.run?.status && request.run.status !== "running") {
