@@ -73,6 +73,7 @@ export function markWorkflow(fn, id) { tag(fn, "workflowId", id); calls.push(["m
 export function workflowCalledDirectly(id) { return new Error("workflow called directly: " + id); }
 export function registerWorkflow(fn, id) { tag(fn, "workflowId", id); workflows.set(id, fn); return fn; }
 export function registerStep(fn, id) { tag(fn, "stepId", id); steps.set(id, fn); return fn; }
+export function markStep(fn, id) { tag(fn, "stepId", id); calls.push(["markStep", id]); return fn; }
 export function stepProxy(id, name, getClosure) {
   const proxy = async (...args) => {
     const captured = getClosure ? getClosure() : undefined;

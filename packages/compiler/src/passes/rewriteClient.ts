@@ -19,7 +19,8 @@ export function rewriteClientPass(ctx: CompilerContext): void {
       register(ctx, d, "markWorkflow");
     } else {
       removeDirective(ctx, d);
-      register(ctx, d, "registerStep");
+      // Only tagged: app code must not replace the bodies the step bundle registered.
+      register(ctx, d, "markStep");
     }
   }
 }

@@ -28,7 +28,14 @@ export async function getDefaultRuntime(): Promise<Runtime> {
   const s = slot();
   if (s.runtime) return s.runtime;
   if (s.factory) {
-    s.pending ??= s.factory().then((runtime) => (s.runtime = runtime));
+    s.pending ??= s.factory().then(
+      (runtime) => (s.runtime = runtime),
+      (error) => {
+        // A failed start is not cached: the next call tries again.
+        s.pending = undefined;
+        throw error;
+      },
+    );
     return s.pending;
   }
   throw new WorkflowError(

@@ -23,6 +23,12 @@ export function workflowCalledDirectly(id: string): Error {
   );
 }
 
+/** Client mode: tags a step function with its id (app code calls it directly; nothing is registered). */
+export function markStep<F extends Function>(fn: F, id: string): F {
+  tag(fn, "stepId", id);
+  return fn;
+}
+
 /** Workflow mode: registers the real workflow body. */
 export function registerWorkflow<F extends Function>(fn: F, id: string): F {
   tag(fn, "workflowId", id);
