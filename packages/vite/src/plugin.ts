@@ -1,0 +1,423 @@
+import { existsSync } from "node:fs";
+import type { IncomingMessage } from "node:http";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Diagnostic } from "@wfkit/compiler";
+import { buildWorkflowBundle } from "@wfkit/core";
+import { findWorkflowFiles } from "@wfkit/core/app";
+import type { World } from "@wfkit/world";
+import type { Logger, Plugin, PreviewServer, ResolvedConfig, UserConfig, ViteDevServer } from "vite";
+import { codeOf, ErrorCodes, viteError } from "./errors.js";
+import { type NodeHandler, toNodeHandler } from "./node.js";
+import {
+  createWorkflowServer,
+  isWorkflowPath,
+  type WorkflowLogger,
+  type WorkflowServer,
+  type WorkflowServerOptions,
+} from "./server.js";
+
+/** Opens the World; called each time the runtime (re)starts. `root` is the app root. */
+export type WorldFactory = (context: { root: string }) => World | Promise<World>;
+
+export interface WorkflowPluginOptions
+  extends Omit<WorkflowServerOptions, "root" | "world" | "logger" | "autoStart" | "buildDir"> {
+  /**
+   * The World runs are stored in, or (better, so dev-server restarts can
+   * reopen it) a function that opens it.
+   */
+  world: World | WorldFactory;
+  /** Root of workflow ids and of the search for workflow files, relative to Vite's root. Default: Vite's root. */
+  root?: string;
+  /**
+   * The app's own server routes: a module (path relative to the root) whose
+   * default export is `(request: Request) => Response | undefined` (or a
+   * Promise of one). Returning `undefined` passes the request on.
+   *
+   * - dev: loaded through Vite's SSR pipeline, so it can import workflows
+   *   (`start(myWorkflow)`) and edits apply without a restart; mounted before
+   *   Vite's own middlewares.
+   * - build: built as an SSR entry to `dist/server/api.js`, next to the
+   *   client in `dist/client` (unless you set the out dirs yourself).
+   * - preview: the built module is mounted.
+   */
+  api?: string;
+  /** Extra paths or globs the dev server's file watcher ignores (e.g. a data directory inside the root). */
+  ignore?: string[];
+}
+
+const SOURCE = /\.(?:[cm]?[jt]sx?)$/;
+const SKIP_DIRS = new Set([
+  "node_modules",
+  ".git",
+  "dist",
+  "build",
+  ".workflow-data",
+  ".wfkit",
+  ".vite",
+  ".turbo",
+  "coverage",
+]);
+const DEFAULT_DIRS = ["workflows", "app", "src", "lib"];
+/** Requests the dev server answers itself; the app's api module never sees them. */
+const VITE_INTERNAL = /^\/(?:@|__|node_modules\/)/;
+
+function cleanId(id: string): string {
+  const query = id.search(/[?#]/);
+  return query < 0 ? id : id.slice(0, query);
+}
+
+function isInside(file: string, dir: string): boolean {
+  const rel = path.relative(dir, file);
+  return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
+}
+
+function formatDiagnostic(d: Diagnostic): string {
+  return `${d.code}: ${d.message}\n  Fix: ${d.hint}\n  See: docs/errors/${d.code}.md`;
+}
+
+function viteLogger(logger: Logger): WorkflowLogger {
+  return {
+    info: (message) => logger.info(message, { timestamp: true }),
+    warn: (message) => logger.warn(message, { timestamp: true }),
+    error: (message, error) =>
+      logger.error(
+        error === undefined
+          ? message
+          : `${message} ${error instanceof Error ? (codeOf(error) ? error.message : (error.stack ?? error.message)) : String(error)}`,
+        { timestamp: true, error: error instanceof Error ? error : undefined },
+      ),
+  };
+}
+
+/** `http://host:port` of a listening dev or preview server. */
+function listenOrigin(
+  server: ViteDevServer | PreviewServer,
+  configured: string | boolean | undefined,
+  https: boolean,
+): string | undefined {
+  const address = server.httpServer?.address();
+  if (!address || typeof address === "string") return undefined;
+  const host =
+    typeof configured === "string" && configured !== "0.0.0.0" && configured !== "::" && configured !== ""
+      ? configured
+      : "localhost";
+  return `${https ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
+}
+
+/**
+ * The Vite plugin of wfkit.
+ *
+ * - Compiles files with `"use workflow"` / `"use step"` in client mode for the
+ *   browser and SSR: workflow functions become stubs that `start()` accepts.
+ * - Dev and preview: runs the workflow runtime in the server process and
+ *   mounts `/.well-known/workflow/v1/*` (webhooks, health). In dev, saving a
+ *   file recompiles the workflows without a restart.
+ * - Build: checks that the workflow bundle compiles, and builds the `api`
+ *   module for production servers.
+ *
+ * `workflow/vite` exports this as `workflow()` with the SQLite World bound.
+ */
+export function workflowPlugin(options: WorkflowPluginOptions): Plugin {
+  let config: ResolvedConfig;
+  let root: string;
+  const closers = new Set<() => Promise<void>>();
+
+  const worldFactory: WorkflowServerOptions["world"] =
+    typeof options.world === "function"
+      ? () => (options.world as WorldFactory)({ root })
+      : (options.world as World);
+
+  const serverOptions = (
+    logger: WorkflowLogger,
+    extra: Partial<WorkflowServerOptions>,
+  ): WorkflowServerOptions => ({
+    dirs: options.dirs,
+    files: options.files,
+    publicUrl: options.publicUrl,
+    trustProxy: options.trustProxy,
+    runtime: options.runtime,
+    ...extra,
+    root,
+    world: worldFactory,
+    logger,
+  });
+
+  /** Files the runtime compiles: `files`, or directive files under `dirs`. */
+  const runtimeFiles = () =>
+    options.files?.map((f) => path.resolve(root, f)) ?? findWorkflowFiles(root, options.dirs ?? DEFAULT_DIRS);
+
+  const isRuntimeFile = (file: string) =>
+    options.files
+      ? options.files.some((f) => path.resolve(root, f) === file)
+      : (options.dirs ?? DEFAULT_DIRS).some((dir) => isInside(file, path.resolve(root, dir)));
+
+  const apiFile = () => (options.api ? path.resolve(root, options.api) : undefined);
+
+  const callApi = async (mod: Record<string, unknown>, request: Request): Promise<Response | undefined> => {
+    const shown = path.relative(config.root, apiFile()!) || options.api!;
+    const fn = mod.default;
+    if (typeof fn !== "function") {
+      throw viteError(
+        ErrorCodes.API_ENTRY_INVALID,
+        `The api module ${shown} has no default export function (found ${fn === undefined ? "no default export" : typeof fn}).`,
+        "Write `export default async function api(request: Request) { … }` returning a Response, or undefined to pass the request on.",
+      );
+    }
+    const response = await (fn as (r: Request) => unknown)(request);
+    if (response === undefined || response === null) return undefined;
+    if (!(response instanceof Response)) {
+      throw viteError(
+        ErrorCodes.API_ENTRY_INVALID,
+        `The default export of ${shown} returned ${typeof response === "object" ? "an object that is not a Response" : typeof response}.`,
+        "Return a Response (e.g. Response.json(data)), or undefined to let the request go on to the next handler.",
+      );
+    }
+    return response;
+  };
+
+  /** The api module mounted as a middleware that skips Vite's own requests and the workflow routes. */
+  const apiMiddleware = (
+    load: () => Promise<Record<string, unknown>>,
+    logger: WorkflowLogger,
+  ): NodeHandler => {
+    const node = toNodeHandler(async (request) => callApi(await load(), request), {
+      trustProxy: options.trustProxy,
+      onError: (error) => logger.error(`wfkit: the api module ${options.api} failed:`, error),
+    });
+    return (req, res, next) => {
+      const url = (req as IncomingMessage & { originalUrl?: string }).originalUrl ?? req.url ?? "/";
+      if (VITE_INTERNAL.test(url) || isWorkflowPath(url.split("?")[0]!)) {
+        next?.();
+        return;
+      }
+      node(req, res, next);
+    };
+  };
+
+  const closeAll = async () => {
+    const all = [...closers];
+    closers.clear();
+    await Promise.all(all.map((close) => close()));
+  };
+
+  const track = (server: WorkflowServer) => {
+    const close = () => server.close();
+    closers.add(close);
+    return close;
+  };
+
+  return {
+    name: "wfkit",
+    enforce: "pre",
+
+    config(user, env): UserConfig {
+      const base = path.resolve(user.root ?? process.cwd(), options.root ?? ".");
+      const extra = [
+        ...(options.ignore ?? []),
+        ...(process.env.WORKFLOW_DATA_DIR ? [process.env.WORKFLOW_DATA_DIR] : []),
+      ];
+      // Plain paths are relative to the root; globs are kept as they are.
+      const ignored = [
+        "**/.workflow-data/**",
+        "**/.wfkit/**",
+        ...extra.map((p) => (/[*?{[]/.test(p) ? p : `${path.resolve(base, p)}/**`)),
+      ];
+      const out: UserConfig = { server: { watch: { ignored } } };
+      // One copy of the runtime in the server process: Node loads `workflow` itself (also when linked in a monorepo).
+      if (user.ssr?.noExternal !== true && user.ssr?.external !== true) out.ssr = { external: ["workflow"] };
+      if (options.api && (env.command === "build" || env.isPreview)) {
+        const userOut = user.build?.outDir;
+        out.environments = {
+          client: { build: { outDir: user.environments?.client?.build?.outDir ?? userOut ?? "dist/client" } },
+          ssr: {
+            build: {
+              outDir:
+                user.environments?.ssr?.build?.outDir ?? (userOut ? `${userOut}-server` : "dist/server"),
+              rollupOptions: { input: { api: path.resolve(base, options.api) } },
+            },
+          },
+        };
+        // `vite build` then builds every environment: the client and the api module.
+        if (env.command === "build" && !user.builder) out.builder = {};
+      }
+      return out;
+    },
+
+    configResolved(resolved) {
+      config = resolved;
+      root = path.resolve(resolved.root, options.root ?? ".");
+    },
+
+    transform: {
+      filter: { id: { include: SOURCE, exclude: /[\\/]node_modules[\\/]|^\0/ } },
+      async handler(code, id) {
+        const file = cleanId(id);
+        if (!SOURCE.test(file) || !isInside(file, root) || file.split(/[\\/]/).includes("node_modules"))
+          return null;
+        const { transform } = await import("@wfkit/compiler");
+        const result = transform(code, { filename: file, mode: "client", root });
+        if (result.map === null && result.diagnostics.length === 0) return null;
+        const errors = result.diagnostics.filter((d) => d.severity === "error");
+        for (const d of result.diagnostics) {
+          if (d.severity !== "error")
+            this.warn({ message: formatDiagnostic(d), id: file, loc: { file, ...d.loc } });
+        }
+        if (errors.length > 0) {
+          const first = errors[0]!;
+          this.error({
+            message: errors.map(formatDiagnostic).join("\n"),
+            id: file,
+            loc: { file, line: first.loc.line, column: first.loc.column },
+            frame: first.codeFrame,
+          });
+        }
+        if (result.manifest.workflows.length + result.manifest.steps.length > 0 && !isRuntimeFile(file)) {
+          this.warn(
+            `${path.relative(root, file)} has workflows or steps but is not one of the files the workflow runtime compiles (${
+              options.files ? "`files`" : `folders: ${(options.dirs ?? DEFAULT_DIRS).join(", ")}`
+            }), so starting its workflows fails with WF_WORKFLOW_NOT_FOUND. Move it, or add its folder to the \`dirs\` option.`,
+          );
+        }
+        const map = result.map && {
+          ...result.map,
+          sources: result.map.sources.map((s) => path.resolve(root, s)),
+        };
+        return { code: result.code, map };
+      },
+    },
+
+    async buildStart() {
+      // Fail the build (not the first production start) on code the runtime cannot compile.
+      if (config.command !== "build" || (this.environment && this.environment.name !== "client")) return;
+      const files = runtimeFiles();
+      try {
+        const bundle = await buildWorkflowBundle({ root, files });
+        config.logger.info(
+          `wfkit: ${bundle.manifest.workflows.length} workflow(s) and ${bundle.manifest.steps.length} step(s) compile; the server compiles them again from ${path.relative(process.cwd(), root) || "."} when it starts.`,
+        );
+      } catch (error) {
+        this.error(error instanceof Error ? error.message : String(error));
+      }
+    },
+
+    configureServer(server) {
+      const logger = viteLogger(server.config.logger);
+      const workflow = createWorkflowServer(
+        serverOptions(logger, { buildDir: path.join(config.cacheDir, "wfkit"), autoStart: false }),
+      );
+      const close = track(workflow);
+      const start = () => void workflow.ready().catch(() => {});
+      // Start once the port is known, so runs recovered at startup get the right webhook URLs.
+      const http = server.httpServer;
+      if (http && !http.listening) {
+        http.once("listening", () => {
+          const origin = listenOrigin(server, server.config.server.host, Boolean(server.config.server.https));
+          if (origin) workflow.setOrigin(origin, { ifUnset: true });
+          start();
+        });
+        http.once("close", () => void close());
+      } else start();
+
+      server.middlewares.use(workflow.nodeHandler);
+      const api = apiFile();
+      if (api) {
+        const load = async (): Promise<Record<string, unknown>> => {
+          const ssr = server.environments?.ssr as {
+            runner?: { import(url: string): Promise<Record<string, unknown>> };
+          };
+          return ssr?.runner ? ssr.runner.import(api) : server.ssrLoadModule(api);
+        };
+        server.middlewares.use(apiMiddleware(load, logger));
+      }
+
+      /** Files that hold workflows or steps (in the runtime's manifest), relative to the root. */
+      const manifestFiles = async () => {
+        const app = await workflow.ready().catch(() => undefined);
+        const manifest = app?.manifest();
+        return new Set(
+          manifest ? [...manifest.workflows, ...manifest.steps].map((e) => path.resolve(root, e.file)) : [],
+        );
+      };
+      const recompile = async (files: string[], started: number) => {
+        try {
+          const before = await manifestFiles();
+          await workflow.rebuild();
+          const after = await manifestFiles();
+          const touched = files.filter((f) => before.has(f) || after.has(f));
+          if (touched.length > 0) {
+            const names = touched.map((f) => path.relative(root, f)).join(", ");
+            logger.info(
+              `wfkit: recompiled workflows (${names}) in ${Math.round(performance.now() - started)} ms`,
+            );
+          }
+        } catch (error) {
+          logger.error("wfkit: recompiling the workflows failed; runs keep the previous code:", error);
+          server.ws.send({
+            type: "error",
+            err: { message: (error as Error)?.message ?? String(error), stack: "" },
+          });
+        }
+      };
+
+      // Recompile the workflows when a source file under the root changes (steps may import any of them).
+      let timer: NodeJS.Timeout | undefined;
+      const changed = new Set<string>();
+      server.watcher.on("all", (event, file) => {
+        if (event !== "add" && event !== "change" && event !== "unlink") return;
+        const full = path.resolve(file);
+        if (!SOURCE.test(full) || !isInside(full, root)) return;
+        if (
+          path
+            .relative(root, full)
+            .split(path.sep)
+            .some((part) => SKIP_DIRS.has(part))
+        )
+          return;
+        changed.add(full);
+        clearTimeout(timer);
+        timer = setTimeout(() => {
+          const files = [...changed];
+          changed.clear();
+          const started = performance.now();
+          void recompile(files, started);
+        }, 50);
+      });
+    },
+
+    configurePreviewServer(server) {
+      const logger = viteLogger(server.config.logger);
+      const workflow = createWorkflowServer(serverOptions(logger, {}));
+      const close = track(workflow);
+      server.httpServer.once("listening", () => {
+        const origin = listenOrigin(server, server.config.preview.host, Boolean(server.config.preview.https));
+        if (origin) workflow.setOrigin(origin, { ifUnset: true });
+      });
+      server.httpServer.once("close", () => void close());
+      server.middlewares.use(workflow.nodeHandler);
+      if (options.api) {
+        const outDir = path.resolve(config.root, config.environments.ssr?.build.outDir ?? "dist/server");
+        const file = ["api.js", "api.mjs"].map((name) => path.join(outDir, name)).find((f) => existsSync(f));
+        if (file) {
+          const load = () => import(pathToFileURL(file).href) as Promise<Record<string, unknown>>;
+          server.middlewares.use(apiMiddleware(load, logger));
+        } else {
+          // Without it the page and the workflow routes still work; the api routes do not.
+          logger.error(
+            `wfkit: ${ErrorCodes.API_ENTRY_INVALID}: the built api module is missing (no api.js in ${
+              path.relative(config.root, outDir) || "."
+            }), so ${options.api} is not served.\n  Fix: run \`vite build\` before \`vite preview\`; it builds the api module with the client.\n  See: docs/errors/${ErrorCodes.API_ENTRY_INVALID}.md`,
+          );
+        }
+      }
+    },
+
+    async closeServer() {
+      await closeAll();
+    },
+
+    async closePreviewServer() {
+      await closeAll();
+    },
+  };
+}

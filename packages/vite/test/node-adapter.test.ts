@@ -1,0 +1,329 @@
+// The Node adapter against real node:http servers on free ports.
+import { createHash } from "node:crypto";
+import {
+  Agent,
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type RequestOptions,
+  type Server,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import { type NodeAdapterOptions, type NodeHandler, toNodeHandler, type WebHandler } from "../src/node.js";
+
+const servers: Server[] = [];
+
+afterEach(async () => {
+  await Promise.all(
+    servers.splice(0).map(
+      (server) =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    ),
+  );
+});
+
+/** A node:http server on a free port whose listener is `listener`. */
+async function serve(listener: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
+  const server = createServer(listener);
+  servers.push(server);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+const serveHandler = (
+  handler: WebHandler,
+  options?: NodeAdapterOptions,
+  next?: Parameters<NodeHandler>[2],
+) => {
+  const node = toNodeHandler(handler, options);
+  return serve((req, res) => node(req, res, next && (() => next())));
+};
+
+interface Answer {
+  status: number;
+  statusMessage: string;
+  headers: IncomingMessage["headers"];
+  body: Buffer;
+  reusedSocket: boolean;
+}
+
+/** A plain node:http client request, so that what goes over the wire is under control. */
+function send(url: string, options: RequestOptions & { body?: Buffer | Buffer[] } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, options, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode!,
+          statusMessage: res.statusMessage!,
+          headers: res.headers,
+          body: Buffer.concat(chunks),
+          reusedSocket: req.reusedSocket,
+        }),
+      );
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    const parts =
+      options.body === undefined ? [] : Array.isArray(options.body) ? options.body : [options.body];
+    for (const part of parts) req.write(part);
+    req.end();
+  });
+}
+
+describe("toNodeHandler", () => {
+  it("gives the handler the method, full URL, every header and the streamed body", async () => {
+    let seen: Record<string, unknown> = {};
+    const url = await serveHandler(async (request) => {
+      const body = new Uint8Array(await request.arrayBuffer());
+      seen = {
+        method: request.method,
+        url: request.url,
+        multi: request.headers.get("x-multi"),
+        type: request.headers.get("content-type"),
+        length: body.length,
+        sha: createHash("sha256").update(body).digest("hex"),
+      };
+      return new Response("ok");
+    });
+    // 3 MiB in 48 chunks, chunked transfer encoding (no content-length).
+    const parts = Array.from({ length: 48 }, (_, i) => Buffer.alloc(64 * 1024, i));
+    const answer = await send(`${url}/hooks/in?x=1&y=%20`, {
+      method: "POST",
+      headers: { "x-multi": ["a", "b"], "content-type": "application/octet-stream" },
+      body: parts,
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.body.toString()).toBe("ok");
+    expect(seen).toEqual({
+      method: "POST",
+      url: `${url}/hooks/in?x=1&y=%20`,
+      multi: "a, b",
+      type: "application/octet-stream",
+      length: 3 * 1024 * 1024,
+      sha: createHash("sha256").update(Buffer.concat(parts)).digest("hex"),
+    });
+  });
+
+  it("writes the status, status text and headers, keeping several Set-Cookie headers apart", async () => {
+    const url = await serveHandler(
+      () =>
+        new Response("short and stout", {
+          status: 418,
+          statusText: "I'm a teapot",
+          headers: [
+            ["set-cookie", "a=1; Path=/"],
+            ["set-cookie", "b=2; HttpOnly"],
+            ["x-one", "1"],
+            ["content-type", "text/plain"],
+          ],
+        }),
+    );
+    const answer = await send(url);
+    expect(answer.status).toBe(418);
+    expect(answer.statusMessage).toBe("I'm a teapot");
+    expect(answer.headers["set-cookie"]).toEqual(["a=1; Path=/", "b=2; HttpOnly"]);
+    expect(answer.headers["x-one"]).toBe("1");
+    expect(answer.headers["content-type"]).toBe("text/plain");
+    expect(answer.body.toString()).toBe("short and stout");
+  });
+
+  it("streams the response body: the first chunk arrives before the stream ends", async () => {
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const url = await serveHandler(
+      () =>
+        new Response(
+          new ReadableStream<Uint8Array>({
+            async start(controller) {
+              controller.enqueue(new TextEncoder().encode("first;"));
+              await released; // only once the client has the first chunk
+              controller.enqueue(new TextEncoder().encode("second"));
+              controller.close();
+            },
+          }),
+          { headers: { "content-type": "text/event-stream" } },
+        ),
+    );
+    const body = await new Promise<string>((resolve, reject) => {
+      httpRequest(url, (res) => {
+        let text = "";
+        res.on("data", (chunk: Buffer) => {
+          text += chunk.toString();
+          if (text === "first;") release();
+        });
+        res.on("end", () => resolve(text));
+      })
+        .on("error", reject)
+        .end();
+    });
+    expect(body).toBe("first;second");
+  });
+
+  it("answers HEAD with the headers and no body, and sends no body for 204", async () => {
+    const methods: string[] = [];
+    const url = await serveHandler((request) => {
+      methods.push(request.method);
+      if (new URL(request.url).pathname === "/empty") return new Response(null, { status: 204 });
+      return new Response("1234", { headers: { "content-length": "4", "x-kind": "head-test" } });
+    });
+    const head = await send(url, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(head.headers["content-length"]).toBe("4");
+    expect(head.headers["x-kind"]).toBe("head-test");
+    expect(head.body.length).toBe(0);
+    const empty = await send(`${url}/empty`);
+    expect(empty.status).toBe(204);
+    expect(empty.body.length).toBe(0);
+    expect(methods).toEqual(["HEAD", "GET"]);
+  });
+
+  it("does not read a body the handler ignores, and the connection stays usable", async () => {
+    const url = await serveHandler(() => new Response("ignored your body"));
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      const first = await send(url, { method: "POST", agent, body: Buffer.alloc(256 * 1024, 1) });
+      expect(first.body.toString()).toBe("ignored your body");
+      const second = await send(url, { method: "POST", agent, body: Buffer.from("again") });
+      expect(second.status).toBe(200);
+      expect(second.reusedSocket).toBe(true);
+    } finally {
+      agent.destroy();
+    }
+  });
+
+  it("lets the handler stop reading a large body and still answer (e.g. 413)", async () => {
+    let read = 0;
+    const url = await serveHandler(async (request) => {
+      const reader = request.body!.getReader();
+      while (read < 100_000) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        read += value.byteLength;
+      }
+      await reader.cancel();
+      return Response.json({ error: "too large" }, { status: 413 });
+    });
+    const chunk = new Uint8Array(64 * 1024).fill(7);
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ >= 64) controller.close();
+        else controller.enqueue(chunk);
+      },
+    });
+    const response = await fetch(url, { method: "POST", body, duplex: "half" } as RequestInit);
+    expect(response.status).toBe(413);
+    expect(await response.json()).toEqual({ error: "too large" });
+    expect(read).toBeGreaterThanOrEqual(100_000);
+    expect(read).toBeLessThan(4 * 1024 * 1024);
+  });
+
+  it("calls next() when the handler returns undefined, and answers 404 without next", async () => {
+    let nextCalls = 0;
+    const node = toNodeHandler(() => undefined);
+    const withNext = await serve((req, res) =>
+      node(req, res, () => {
+        nextCalls++;
+        res.end("from next");
+      }),
+    );
+    expect((await send(withNext)).body.toString()).toBe("from next");
+    expect(nextCalls).toBe(1);
+    const withoutNext = await serve((req, res) => node(req, res));
+    expect((await send(withoutNext)).status).toBe(404);
+  });
+
+  it("answers a throwing handler with a JSON 500 that has a code, and reports the error", async () => {
+    const errors: unknown[] = [];
+    const url = await serveHandler(
+      (request) => {
+        if (request.url.endsWith("/coded")) {
+          throw Object.assign(new Error("The thing is closed."), {
+            code: "WF_RUNTIME_CLOSED",
+            hint: "Open it.",
+          });
+        }
+        throw new Error("boom");
+      },
+      { onError: (error) => errors.push(error) },
+    );
+    const plain = await send(url);
+    expect(plain.status).toBe(500);
+    expect(JSON.parse(plain.body.toString())).toEqual({
+      error: {
+        code: "WF_VITE_HANDLER_FAILED",
+        message: "boom",
+        hint: expect.any(String),
+        docs: "docs/errors/WF_VITE_HANDLER_FAILED.md",
+      },
+    });
+    const coded = await send(`${url}/coded`);
+    expect(JSON.parse(coded.body.toString()).error).toMatchObject({
+      code: "WF_RUNTIME_CLOSED",
+      hint: "Open it.",
+    });
+    expect(errors).toHaveLength(2);
+  });
+
+  it("aborts request.signal when the client goes away", async () => {
+    let aborted = false;
+    let gotRequest!: () => void;
+    const arrived = new Promise<void>((resolve) => (gotRequest = resolve));
+    const url = await serveHandler(
+      (request) =>
+        new Promise<Response>((resolve) => {
+          gotRequest();
+          request.signal.addEventListener("abort", () => {
+            aborted = true;
+            resolve(new Response("too late"));
+          });
+        }),
+    );
+    const req = httpRequest(url);
+    req.on("error", () => {});
+    req.end();
+    await arrived;
+    req.destroy();
+    await expect.poll(() => aborted, { timeout: 5_000 }).toBe(true);
+  });
+
+  it("keeps the path an Express-style mount strips (originalUrl), and reads a body a parser already read", async () => {
+    const node = toNodeHandler(async (request) =>
+      Response.json({ url: request.url, body: await request.text() }),
+    );
+    const url = await serve((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        // What express.raw() and a mount at "/mounted" leave behind.
+        Object.assign(req, { originalUrl: req.url, body: Buffer.concat(chunks) });
+        req.url = "/";
+        node(req, res);
+      });
+    });
+    const answer = await send(`${url}/mounted/path?q=1`, {
+      method: "POST",
+      body: Buffer.from("parsed already"),
+    });
+    expect(JSON.parse(answer.body.toString())).toEqual({
+      url: `${url}/mounted/path?q=1`,
+      body: "parsed already",
+    });
+  });
+
+  it("takes the origin from X-Forwarded-* only with trustProxy", async () => {
+    const echo: WebHandler = (request) => new Response(request.url);
+    const headers = { "x-forwarded-proto": "https", "x-forwarded-host": "app.example.com" };
+    const trusting = await serveHandler(echo, { trustProxy: true });
+    expect((await send(`${trusting}/a`, { headers })).body.toString()).toBe("https://app.example.com/a");
+    const plain = await serveHandler(echo);
+    expect((await send(`${plain}/a`, { headers })).body.toString()).toBe(`${plain}/a`);
+  });
+});

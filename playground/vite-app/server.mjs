@@ -1,0 +1,96 @@
+// The production server: `npm run build`, then `node server.mjs`.
+// Serves the built page (dist/client), the app's API (dist/server/api.js, built
+// from src/api.ts) and the workflow routes (/.well-known/workflow/v1/*).
+//
+// Environment: PORT (default 3000, 0 = any free port), HOST (default: all
+// interfaces), WORKFLOW_DATA_DIR (default ./.workflow-data), WORKFLOW_PUBLIC_URL
+// (base of webhook URLs; default: the origin of the first request).
+import { createReadStream, statSync } from "node:fs";
+import { createServer } from "node:http";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createWorkflowServer, toNodeHandler } from "workflow/vite/server";
+import api from "./dist/server/api.js";
+
+const root = path.dirname(fileURLToPath(import.meta.url));
+const clientDir = path.join(root, "dist", "client");
+
+// Compiles workflows/*.ts, opens the SQLite World and resumes unfinished runs.
+const workflow = createWorkflowServer({ root });
+const apiRoutes = toNodeHandler(api);
+
+const TYPES = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".svg": "image/svg+xml",
+  ".json": "application/json",
+  ".ico": "image/x-icon",
+  ".png": "image/png",
+};
+
+function serveStatic(req, res) {
+  if (req.method !== "GET" && req.method !== "HEAD") {
+    res.writeHead(405, { allow: "GET, HEAD" }).end();
+    return;
+  }
+  let pathname;
+  try {
+    pathname = decodeURIComponent(new URL(req.url ?? "/", "http://x").pathname);
+  } catch {
+    res.writeHead(400).end();
+    return;
+  }
+  let file = path.join(clientDir, pathname);
+  if (!file.startsWith(clientDir + path.sep) && file !== clientDir) {
+    res.writeHead(404).end();
+    return;
+  }
+  let stat = statSync(file, { throwIfNoEntry: false });
+  if (stat?.isDirectory()) {
+    file = path.join(file, "index.html");
+    stat = statSync(file, { throwIfNoEntry: false });
+  }
+  if (!stat?.isFile()) {
+    // A single-page app: unknown paths get the page.
+    file = path.join(clientDir, "index.html");
+    stat = statSync(file, { throwIfNoEntry: false });
+    if (!stat) {
+      res.writeHead(404, { "content-type": "text/plain" }).end("Not found. Run `npm run build` first.");
+      return;
+    }
+  }
+  res.writeHead(200, {
+    "content-type": TYPES[path.extname(file)] ?? "application/octet-stream",
+    "content-length": stat.size,
+    "cache-control": file.includes(`${path.sep}assets${path.sep}`)
+      ? "public, max-age=31536000, immutable"
+      : "no-cache",
+  });
+  if (req.method === "HEAD") res.end();
+  else createReadStream(file).pipe(res);
+}
+
+const server = createServer((req, res) => {
+  // Workflow routes first (this also tells the runtime the public origin),
+  // then the app's API, then the page and its assets.
+  workflow.nodeHandler(req, res, () => apiRoutes(req, res, () => serveStatic(req, res)));
+});
+
+server.listen(Number(process.env.PORT ?? 3000), process.env.HOST, () => {
+  const { port } = server.address();
+  console.log(`vite-app listening on http://${process.env.HOST ?? "localhost"}:${port}`);
+});
+
+let stopping = false;
+async function stop(signal) {
+  if (stopping) return;
+  stopping = true;
+  console.log(`vite-app: ${signal}, stopping`);
+  server.close();
+  server.closeAllConnections();
+  await workflow.close();
+  process.exit(0);
+}
+process.on("SIGINT", stop);
+process.on("SIGTERM", stop);

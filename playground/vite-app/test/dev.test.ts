@@ -1,0 +1,105 @@
+// The playground under the Vite dev server: a child process that starts it
+// with createServer on a free port, with its own data folder.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { appDir, type Child, copyApp, paymentFlow, startChild, waitFor } from "./helpers.js";
+
+describe("vite-app under the dev server", { timeout: 60_000 }, () => {
+  let app: ReturnType<typeof copyApp>;
+  let server: Child;
+  let base: string;
+
+  beforeAll(async () => {
+    app = copyApp();
+    server = startChild([path.join(appDir, "test", "dev-server.mjs")], {
+      cwd: app.dir,
+      env: { WORKFLOW_DATA_DIR: app.dataDir, WORKFLOW_PUBLIC_URL: undefined },
+    });
+    const [, url] = await server.waitForOutput(/dev server ready at (http:\/\/\S+?)\/?\n/);
+    base = url!;
+    await server.waitForOutput(/wfkit: runtime ready/);
+  }, 60_000);
+
+  afterAll(async () => {
+    await server?.stop();
+    app?.cleanup();
+  });
+
+  it("serves the page through Vite and the runtime's health route", async () => {
+    const page = await fetch(`${base}/`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<script type="module" src="/src/main.ts">');
+    const health = await fetch(`${base}/.well-known/workflow/v1/health`);
+    expect(await health.json()).toEqual({ ok: true, world: "sqlite", workflows: 1 });
+  });
+
+  it("starts a run, takes the webhook call (202) and completes with the step's output", async () => {
+    const { runId, answer, answerBody, run } = await paymentFlow(base, "order-dev-1", 42);
+    expect(answer.status).toBe(202);
+    expect(JSON.parse(answerBody)).toEqual({ received: true });
+    expect(run).toMatchObject({
+      runId,
+      status: "completed",
+      output: {
+        orderId: "order-dev-1",
+        status: "paid",
+        event: "payment.succeeded",
+        amount: 42,
+        recordedBy: "recordPayment v1",
+      },
+    });
+  });
+
+  it("answers an unknown webhook token with 404 and a JSON error code", async () => {
+    const response = await fetch(`${base}/.well-known/workflow/v1/webhook/no-such-token`, {
+      method: "POST",
+      body: "{}",
+    });
+    expect(response.status).toBe(404);
+    expect(response.headers.get("content-type")).toContain("application/json");
+    const { error } = (await response.json()) as { error: Record<string, string> };
+    expect(error).toMatchObject({
+      code: "WF_WEBHOOK_NOT_FOUND",
+      docs: "docs/errors/WF_WEBHOOK_NOT_FOUND.md",
+    });
+    expect(error.hint).toBeTruthy();
+
+    const other = await fetch(`${base}/.well-known/workflow/v1/webhooks/typo`);
+    expect(other.status).toBe(404);
+    expect(((await other.json()) as { error: { code: string } }).error.code).toBe("WF_ROUTE_NOT_FOUND");
+  });
+
+  it("compiles workflow files for the browser in client mode", async () => {
+    const response = await fetch(`${base}/workflows/payment.ts`);
+    expect(response.status).toBe(200);
+    const code = await response.text();
+    expect(code).toContain('__wf.markWorkflow(awaitPayment, "workflow//workflows/payment//awaitPayment")');
+    expect(code).toContain("workflowCalledDirectly");
+    // The workflow body is gone from the browser build.
+    expect(code).not.toContain("waitForWebhook(");
+  });
+
+  it("applies a saved edit to a step without a restart", async () => {
+    const file = path.join(app.dir, "workflows", "payment.ts");
+    const source = readFileSync(file, "utf8");
+    expect(source).toContain('"recordPayment v1"');
+    const before = server.output().length;
+    writeFileSync(file, source.replace('"recordPayment v1"', '"recordPayment v2"'));
+    await waitFor(
+      "the workflows to be recompiled",
+      () => server.output().slice(before).includes("wfkit: recompiled workflows (workflows/payment.ts)"),
+      20_000,
+    );
+    const { answer, run } = await paymentFlow(base, "order-dev-2", 7);
+    expect(answer.status).toBe(202);
+    expect(run.output).toMatchObject({ orderId: "order-dev-2", amount: 7, recordedBy: "recordPayment v2" });
+  });
+
+  it("closes the runtime with the server on SIGTERM, freeing the data folder", async () => {
+    expect(existsSync(path.join(app.dataDir, "LOCK"))).toBe(true);
+    // Vite closes the server (and our runtime), then exits with 128 + 15.
+    expect(await server.stop()).toBe(143);
+    expect(existsSync(path.join(app.dataDir, "LOCK"))).toBe(false);
+  });
+});
