@@ -12,8 +12,9 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const port = Number(process.env.PORT ?? 3100);
 const host = process.env.HOST ?? "127.0.0.1";
 const dataDir = path.resolve(process.env.WORKFLOW_DATA_DIR ?? path.join(here, ".workflow-data"));
+// The same workflows as the in-process bench (packages/core/bench/workflows.ts).
 const app = await createAppRuntime({
-  root: here,
+  root: path.join(here, "../../packages/core/bench"),
   files: ["workflows.ts"],
   world: sqliteWorld({ dataDir }),
   runtime: { webhookBaseUrl: `http://${host}:${port}`, log: () => {} },

@@ -12,3 +12,4 @@ export { Runtime, type RuntimeOptions, type WorkflowRef } from "./host/runtime.j
 export type { RetryPolicy } from "./host/steps.js";
 export { FatalError, RetryableError, WorkflowError } from "./runtime/errors.js";
 export { deserialize, serialize, serializeAsync } from "./serialization/index.js";
+export { codeOf, errorResponse, errorResponseFor, messageOf } from "./host/responses.js";

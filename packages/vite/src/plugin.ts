@@ -8,7 +8,7 @@ import { findWorkflowFiles } from "@wfkit/core/app";
 import type { World } from "@wfkit/world";
 import type { Logger, Plugin, PreviewServer, ResolvedConfig, UserConfig, ViteDevServer } from "vite";
 import { codeOf, ErrorCodes, viteError } from "./errors.js";
-import { type NodeHandler, toNodeHandler } from "./node.js";
+import { type NodeHandler, toNodeHandler } from "@wfkit/core/node";
 import {
   createWorkflowServer,
   isWorkflowPath,

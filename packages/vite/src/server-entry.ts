@@ -8,7 +8,7 @@ export {
   toNodeHandler,
   toWebRequest,
   type WebHandler,
-} from "./node.js";
+} from "@wfkit/core/node";
 export {
   createWorkflowServer,
   isWorkflowPath,

@@ -3,7 +3,7 @@ import { setDefaultRuntime, setDefaultRuntimeFactory } from "@wfkit/core";
 import { type AppRuntime, type AppRuntimeOptions, createAppRuntime, ROUTE_PREFIX } from "@wfkit/core/app";
 import type { World } from "@wfkit/world";
 import { codeOf, ErrorCodes, errorResponseFor, viteError } from "./errors.js";
-import { type NodeHandler, requestOrigin, toNodeHandler } from "./node.js";
+import { type NodeHandler, requestOrigin, toNodeHandler } from "@wfkit/core/node";
 
 export { ROUTE_PREFIX };
 

@@ -6,7 +6,7 @@ import { type AppRuntime, createAppRuntime } from "@wfkit/core/app";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 import { type ParsedArgs, UsageError } from "../args.js";
 import { apiError, createDevHandler, workflowNames } from "../dev/api.js";
-import { sendWebResponse, toWebRequest } from "../dev/http.js";
+import { sendWebResponse, toWebRequest } from "@wfkit/core/node";
 
 const HOST = "127.0.0.1";
 
@@ -67,9 +67,9 @@ export async function devCommand({ positional, flags }: ParsedArgs): Promise<num
   const server = createServer((req, res) => {
     const answer = async () => {
       const response = handle
-        ? await handle(toWebRequest(req, res, origin))
+        ? await handle(toWebRequest(req, res))
         : apiError(503, "WF_RUNTIME_CLOSED", "wf dev is starting or stopping.", "Retry in a moment.");
-      await sendWebResponse(res, response, req.method);
+      await sendWebResponse(res, response, req);
     };
     answer().catch((error) => {
       log("wf dev: answering a request failed:", error);

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { deserialize } from "@wfkit/core";
+import { deserialize, errorResponse } from "@wfkit/core";
 import { type AppRuntime, ROUTE_PREFIX } from "@wfkit/core/app";
 import { toJsonValue } from "../json.js";
 
@@ -17,18 +17,7 @@ export interface DevHandlerOptions {
 }
 
 /** A JSON error answer: `{ error: { code, message, hint, docs } }`. */
-export function apiError(
-  status: number,
-  code: string,
-  message: string,
-  hint: string,
-  headers?: HeadersInit,
-): Response {
-  return Response.json(
-    { error: { code, message, hint, docs: `docs/errors/${code}.md` } },
-    { status, headers },
-  );
-}
+export const apiError = errorResponse;
 
 class ApiError extends Error {
   constructor(

@@ -5,7 +5,8 @@ import type { World } from "@wfkit/world";
 import { buildStepBundle, buildWorkflowBundle, type WorkflowBundle } from "../build/bundle.js";
 import { setDefaultRuntime } from "../host/default.js";
 import { Runtime, type RuntimeOptions } from "../host/runtime.js";
-import { errorResponse, WEBHOOK_PATH } from "../host/webhook.js";
+import { errorResponse } from "../host/responses.js";
+import { WEBHOOK_PATH } from "../host/webhook.js";
 
 /** Everything the runtime serves lives under this prefix. */
 export const ROUTE_PREFIX = "/.well-known/workflow/v1/";

@@ -2,6 +2,7 @@ import type { HookRecord } from "@wfkit/world";
 import type { WebhookRequestRecord } from "../sandbox/web.js";
 import { deserialize, serialize } from "../serialization/index.js";
 import { newRequestId } from "./ids.js";
+import { errorResponse } from "./responses.js";
 import type { Runtime } from "./runtime.js";
 
 /** The path every framework mounts the webhook handler under. */
@@ -17,19 +18,6 @@ export interface WebhookHandlerOptions {
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_MANUAL_TIMEOUT_MS = 30_000;
 
-/** A JSON error answer: a stable code, what happened, how to fix it, where to read more. */
-export function errorResponse(
-  status: number,
-  code: string,
-  message: string,
-  hint: string,
-  headers?: HeadersInit,
-): Response {
-  return Response.json(
-    { error: { code, message, hint, docs: `docs/errors/${code}.md` } },
-    { status, headers },
-  );
-}
 
 function tokenOf(url: URL): string | undefined {
   const at = url.pathname.indexOf(WEBHOOK_PATH);

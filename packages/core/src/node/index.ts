@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { ErrorCodes, errorResponseFor } from "./errors.js";
+import { errorResponseFor } from "../host/responses.js";
 
 /** Connect/Express-style `next`: called when a handler does not answer a request. */
 export type NodeNext = (error?: unknown) => void;
@@ -278,7 +278,7 @@ function sendFailure(res: ServerResponse, req: IncomingMessage, error: unknown):
   const response = errorResponseFor(
     500,
     error,
-    ErrorCodes.HANDLER_FAILED,
+    "WF_HANDLER_FAILED",
     "The error is logged by the server process; fix its cause (see the stack there).",
   );
   sendWebResponse(res, response, req).catch(() => res.destroy());
@@ -289,7 +289,7 @@ function sendFailure(res: ServerResponse, req: IncomingMessage, error: unknown):
  * for `http.createServer` and a middleware for Connect, Express or Vite.
  * When the handler returns `undefined` the request goes to `next()` (or gets a
  * plain 404 without `next`); when it throws, the client gets a JSON 500 with
- * a code (`WF_VITE_HANDLER_FAILED` unless the error has its own) and
+ * a code (`WF_HANDLER_FAILED` unless the error has its own) and
  * `onError` is told.
  */
 export function toNodeHandler(handler: WebHandler, options: NodeAdapterOptions = {}): NodeHandler {

@@ -11,7 +11,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { type NodeAdapterOptions, type NodeHandler, toNodeHandler, type WebHandler } from "../src/node.js";
+import { type NodeAdapterOptions, type NodeHandler, toNodeHandler, type WebHandler } from "../src/node/index.js";
 
 const servers: Server[] = [];
 
@@ -258,10 +258,10 @@ describe("toNodeHandler", () => {
     expect(plain.status).toBe(500);
     expect(JSON.parse(plain.body.toString())).toEqual({
       error: {
-        code: "WF_VITE_HANDLER_FAILED",
+        code: "WF_HANDLER_FAILED",
         message: "boom",
         hint: expect.any(String),
-        docs: "docs/errors/WF_VITE_HANDLER_FAILED.md",
+        docs: "docs/errors/WF_HANDLER_FAILED.md",
       },
     });
     const coded = await send(`${url}/coded`);
