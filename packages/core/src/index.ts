@@ -7,9 +7,9 @@ export {
   type WorkflowBundle,
 } from "./build/bundle.js";
 export { getDefaultRuntime, setDefaultRuntime, setDefaultRuntimeFactory } from "./host/default.js";
+export { codeOf, errorResponse, errorResponseFor, messageOf } from "./host/responses.js";
 export { Run } from "./host/run.js";
 export { Runtime, type RuntimeOptions, type WorkflowRef } from "./host/runtime.js";
 export type { RetryPolicy } from "./host/steps.js";
 export { FatalError, RetryableError, WorkflowError } from "./runtime/errors.js";
 export { deserialize, serialize, serializeAsync } from "./serialization/index.js";
-export { codeOf, errorResponse, errorResponseFor, messageOf } from "./host/responses.js";

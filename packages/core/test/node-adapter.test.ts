@@ -11,7 +11,12 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { type NodeAdapterOptions, type NodeHandler, toNodeHandler, type WebHandler } from "../src/node/index.js";
+import {
+  type NodeAdapterOptions,
+  type NodeHandler,
+  toNodeHandler,
+  type WebHandler,
+} from "../src/node/index.js";
 
 const servers: Server[] = [];
 

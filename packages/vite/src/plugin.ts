@@ -5,10 +5,10 @@ import { pathToFileURL } from "node:url";
 import type { Diagnostic } from "@wfkit/compiler";
 import { buildWorkflowBundle } from "@wfkit/core";
 import { findWorkflowFiles } from "@wfkit/core/app";
+import { type NodeHandler, toNodeHandler } from "@wfkit/core/node";
 import type { World } from "@wfkit/world";
 import type { Logger, Plugin, PreviewServer, ResolvedConfig, UserConfig, ViteDevServer } from "vite";
 import { codeOf, ErrorCodes, viteError } from "./errors.js";
-import { type NodeHandler, toNodeHandler } from "@wfkit/core/node";
 import {
   createWorkflowServer,
   isWorkflowPath,

@@ -1,9 +1,9 @@
 import path from "node:path";
 import { setDefaultRuntime, setDefaultRuntimeFactory } from "@wfkit/core";
 import { type AppRuntime, type AppRuntimeOptions, createAppRuntime, ROUTE_PREFIX } from "@wfkit/core/app";
+import { type NodeHandler, requestOrigin, toNodeHandler } from "@wfkit/core/node";
 import type { World } from "@wfkit/world";
 import { codeOf, ErrorCodes, errorResponseFor, viteError } from "./errors.js";
-import { type NodeHandler, requestOrigin, toNodeHandler } from "@wfkit/core/node";
 
 export { ROUTE_PREFIX };
 

@@ -3,10 +3,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { type AppRuntime, createAppRuntime } from "@wfkit/core/app";
+import { sendWebResponse, toWebRequest } from "@wfkit/core/node";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 import { type ParsedArgs, UsageError } from "../args.js";
 import { apiError, createDevHandler, workflowNames } from "../dev/api.js";
-import { sendWebResponse, toWebRequest } from "@wfkit/core/node";
 
 const HOST = "127.0.0.1";
 

@@ -4,8 +4,8 @@ import { pathToFileURL } from "node:url";
 import type { World } from "@wfkit/world";
 import { buildStepBundle, buildWorkflowBundle, type WorkflowBundle } from "../build/bundle.js";
 import { setDefaultRuntime } from "../host/default.js";
-import { Runtime, type RuntimeOptions } from "../host/runtime.js";
 import { errorResponse } from "../host/responses.js";
+import { Runtime, type RuntimeOptions } from "../host/runtime.js";
 import { WEBHOOK_PATH } from "../host/webhook.js";
 
 /** Everything the runtime serves lives under this prefix. */

@@ -1,6 +1,15 @@
 /** The JSON error answer every wfkit route gives: `{ error: { code, message, hint, docs } }`. */
-export function errorResponse(status: number, code: string, message: string, hint: string, headers?: HeadersInit): Response {
-  return Response.json({ error: { code, message, hint, docs: `docs/errors/${code}.md` } }, { status, headers });
+export function errorResponse(
+  status: number,
+  code: string,
+  message: string,
+  hint: string,
+  headers?: HeadersInit,
+): Response {
+  return Response.json(
+    { error: { code, message, hint, docs: `docs/errors/${code}.md` } },
+    { status, headers },
+  );
 }
 
 /** The code of an error that carries one (`WF_…`), else undefined. */
@@ -16,8 +25,18 @@ export function messageOf(error: unknown): string {
 }
 
 /** An error answer for `error`, keeping its own code and hint when it has them. */
-export function errorResponseFor(status: number, error: unknown, fallbackCode: string, fallbackHint: string): Response {
+export function errorResponseFor(
+  status: number,
+  error: unknown,
+  fallbackCode: string,
+  fallbackHint: string,
+): Response {
   const code = codeOf(error);
   const hint = (error as { hint?: unknown } | null)?.hint;
-  return errorResponse(status, code ?? fallbackCode, messageOf(error), code && typeof hint === "string" ? hint : fallbackHint);
+  return errorResponse(
+    status,
+    code ?? fallbackCode,
+    messageOf(error),
+    code && typeof hint === "string" ? hint : fallbackHint,
+  );
 }

@@ -18,7 +18,6 @@ export interface WebhookHandlerOptions {
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_MANUAL_TIMEOUT_MS = 30_000;
 
-
 function tokenOf(url: URL): string | undefined {
   const at = url.pathname.indexOf(WEBHOOK_PATH);
   const rest = at >= 0 ? url.pathname.slice(at + WEBHOOK_PATH.length) : url.pathname.split("/").pop();
