@@ -12,47 +12,8 @@ import type {
 } from "@wfkit/world";
 import type { Command } from "../sandbox/protocol.js";
 import type { SandboxInstance } from "./sandbox-vm.js";
+import { addCommands, dropStepMessage, mergeInto, type RunInput, type Turn } from "./turn.js";
 import type { RuntimeCore } from "./types.js";
-
-/** Something that happened to a run and must be appended to its log (a step result, a timer, a payload). */
-export interface RunInput {
-  event?: EventInput | Omit<EventInput, "at">;
-  /** Queue messages this input consumes. */
-  ack?: string[];
-  enqueue?: MessageInput[];
-  /** Refuses the input when an earlier append of the run used this key (a step that ran twice). */
-  dedupeKey?: string;
-  /** Told once the input is committed (true) or refused (false). */
-  done?: (committed: boolean) => void;
-  /** The result of a step started before its scheduling was committed: ack its message once known. */
-  eagerOpId?: number;
-}
-
-/** Appends `turn` to a pending one: both commit together, in order. */
-function mergeInto(pending: { turn: Turn; batch: RunInput[] }, turn: Turn, batch: RunInput[]): void {
-  const a = pending.turn.request;
-  const b = turn.request;
-  a.events.push(...b.events);
-  a.enqueue!.push(...b.enqueue!);
-  a.ack!.push(...b.ack!);
-  a.dedupeKeys!.push(...b.dedupeKeys!);
-  a.hooks!.create!.push(...b.hooks!.create!);
-  a.hooks!.release!.push(...b.hooks!.release!);
-  if (b.run) a.run = { ...a.run, ...b.run };
-  pending.turn.responses.push(...turn.responses);
-  for (const op of turn.eagerOps) pending.turn.eagerOps.add(op);
-  pending.batch.push(...batch);
-}
-
-/** Removes the first-attempt message of an eager step from a turn not yet appended. */
-function dropStepMessage(turn: Turn, opId: number): boolean {
-  if (!turn.eagerOps.has(opId)) return false;
-  const at = turn.request.enqueue!.findIndex((m) => m.kind === "step" && m.opId === opId && m.attempt === 1);
-  if (at < 0) return false;
-  turn.request.enqueue!.splice(at, 1);
-  turn.eagerOps.delete(opId);
-  return true;
-}
 
 /** Most appends of one run in flight at once. */
 const MAX_INFLIGHT = 16;
@@ -62,14 +23,6 @@ interface InFlight {
   batch: RunInput[];
   result: Promise<AppendResult>;
   settled: boolean;
-}
-
-interface Turn {
-  request: AppendRequest;
-  responses: Array<[string, string]>;
-  /** Steps of this turn that started before the commit. */
-  eagerOps: Set<number>;
-  commands: Command[];
 }
 
 /**
@@ -313,7 +266,7 @@ export class RunActor {
     const responses: Array<[string, string]> = [];
     let cancelled = false;
     request.ack.push(...this.lateAcks.splice(0));
-    this.addCommands(request, recovered, responses, Date.now());
+    addCommands(this.runId, request, recovered, responses, Date.now());
     for (const input of batch) {
       if (input.eagerOpId !== undefined) {
         const id = this.eagerAcks.get(input.eagerOpId);
@@ -340,7 +293,7 @@ export class RunActor {
       if (instance.state().status !== "running") continue;
       request.events.push(event);
       instance.apply(event, false);
-      this.addCommands(request, instance.takeCommands(), responses, at);
+      addCommands(this.runId, request, instance.takeCommands(), responses, at);
     }
     const state = instance.state();
     const now = Date.now();
@@ -432,89 +385,6 @@ export class RunActor {
     }
   }
 
-  private addCommands(
-    request: AppendRequest,
-    commands: Command[],
-    responses: Array<[string, string]>,
-    at: number,
-  ): void {
-    for (const command of commands) {
-      switch (command.type) {
-        case "step":
-          request.events.push({
-            v: 1,
-            type: "step_scheduled",
-            opId: command.opId as never,
-            stepId: command.stepId,
-            input: command.input,
-            at,
-          });
-          request.enqueue!.push({
-            runId: this.runId,
-            kind: "step",
-            opId: command.opId,
-            attempt: 1,
-            payload: JSON.stringify({ stepId: command.stepId, name: command.name, input: command.input }),
-            leased: true,
-          });
-          break;
-        case "sleep":
-          request.events.push({
-            v: 1,
-            type: "sleep_scheduled",
-            opId: command.opId as never,
-            wakeAt: command.wakeAt,
-            at,
-          });
-          request.enqueue!.push({
-            runId: this.runId,
-            kind: "timer",
-            opId: command.opId,
-            availableAt: command.wakeAt,
-            leased: true,
-          });
-          break;
-        case "hook":
-          request.events.push({
-            v: 1,
-            type: "hook_created",
-            opId: command.opId as never,
-            token: command.token,
-            kind: command.kind,
-            ...(command.metadata !== undefined && { metadata: command.metadata }),
-            ...(command.respondWith !== undefined && { respondWith: command.respondWith }),
-            at,
-          });
-          request.hooks!.create!.push({
-            token: command.token,
-            opId: command.opId,
-            kind: command.kind,
-            metadata: command.metadata,
-            respondWith: command.respondWith,
-          });
-          break;
-        case "dispose_hook":
-          request.events.push({ v: 1, type: "hook_disposed", opId: command.opId as never, at });
-          request.hooks!.release!.push(command.token);
-          break;
-        case "respond":
-          request.events.push({
-            v: 1,
-            type: "webhook_responded",
-            requestId: command.requestId,
-            response: command.response,
-            at,
-          });
-          responses.push([command.requestId, command.response]);
-          break;
-        default: {
-          const never: never = command;
-          throw new Error(`unknown command ${JSON.stringify(never)}`);
-        }
-      }
-    }
-  }
-
   private finish(_committed: boolean): void {
     this.ended = true;
     this.instance = undefined;
@@ -522,4 +392,4 @@ export class RunActor {
   }
 }
 
-export type { QueueMessage };
+export type { QueueMessage, RunInput };

@@ -1,6 +1,7 @@
 import type { RunRecord, RunStatus } from "@wfkit/world";
 import { WorkflowError } from "../runtime/errors.js";
 import { deserialize } from "../serialization/index.js";
+import { runNotFound } from "./errors.js";
 import type { Runtime } from "./runtime.js";
 
 /** A handle on one run. Reading a property asks the World; nothing is cached. */
@@ -12,15 +13,7 @@ export class Run<T = unknown> {
 
   private async record(): Promise<RunRecord> {
     const run = await this.runtime.world.getRun(this.runId);
-    if (!run) {
-      const error = new WorkflowError(
-        "WF_RUN_NOT_FOUND",
-        `There is no run with id ${this.runId}.`,
-        "Check the id; runs are kept in the World the runtime was started with.",
-      );
-      error.name = "WorkflowRunNotFoundError";
-      throw error;
-    }
+    if (!run) throw runNotFound(this.runId);
     return run;
   }
 

@@ -6,6 +6,7 @@ import type { StandardSchemaLike } from "../runtime/hooks.js";
 import { registerStep } from "../runtime/registry.js";
 import { deserialize, serializeAsync } from "../serialization/index.js";
 import { RunActor, type RunInput } from "./actor.js";
+import { hookNotFound, runNotFound, validate } from "./errors.js";
 import { newRunId } from "./ids.js";
 import { Run } from "./run.js";
 import { SandboxPool } from "./sandbox-pool.js";
@@ -55,26 +56,6 @@ export type WorkflowRef = string | ({ workflowId?: string } & ((...args: never[]
 
 const RESPOND = Symbol.for("wfkit.respond");
 const RESUME_TYPED = Symbol.for("wfkit.resumeTypedHook");
-
-/** Checks a payload against a Standard Schema; a failure records nothing and lists the issues. */
-async function validate(schema: StandardSchemaLike<unknown>, payload: unknown): Promise<unknown> {
-  const result = (await schema["~standard"].validate(payload)) as {
-    value?: unknown;
-    issues?: ReadonlyArray<{ message: string; path?: ReadonlyArray<unknown> }>;
-  };
-  if (!result.issues) return result.value;
-  const list = result.issues.map(
-    (i) =>
-      `${i.path?.length ? `${i.path.map((p) => (typeof p === "object" && p && "key" in p ? (p as { key: unknown }).key : p)).join(".")}: ` : ""}${i.message}`,
-  );
-  const error = new WorkflowError(
-    "WF_HOOK_PAYLOAD_INVALID",
-    `The payload does not match the hook's schema, so nothing was recorded:\n  - ${list.join("\n  - ")}`,
-    "Send a payload that satisfies the schema given to defineHook({ schema }).",
-  );
-  Object.assign(error, { issues: result.issues });
-  throw error;
-}
 
 /** Registered in the host realm so `fetch` from "workflow" works in workflow code. */
 registerStep(
@@ -385,24 +366,4 @@ export class Runtime implements RuntimeCore {
     for (const waiters of this.endWaiters.values()) for (const wake of waiters) wake();
     await this.world.close();
   }
-}
-
-function runNotFound(runId: string): WorkflowError {
-  const error = new WorkflowError(
-    "WF_RUN_NOT_FOUND",
-    `There is no run with id ${runId}.`,
-    "Check the id; runs are kept in the World the runtime was started with.",
-  );
-  error.name = "WorkflowRunNotFoundError";
-  return error;
-}
-
-function hookNotFound(token: string): WorkflowError {
-  const error = new WorkflowError(
-    "WF_HOOK_NOT_FOUND",
-    `No live hook has the token ${token}.`,
-    "The run may not have created the hook yet, may have disposed it, or may have ended. Check the token, or wait until the run reaches createHook().",
-  );
-  error.name = "HookNotFoundError";
-  return error;
 }
