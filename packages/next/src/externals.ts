@@ -1,0 +1,25 @@
+/** The package name of a module specifier (`"@scope/pkg/sub"` → `"@scope/pkg"`). */
+function packageOf(specifier: string): string {
+  const parts = specifier.split("/");
+  return specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!;
+}
+
+/**
+ * Packages Next must load with Node instead of bundling: the runtime compiles
+ * with esbuild and opens native databases, and every import of it in a server
+ * process must reach the same instance.
+ */
+export function externalPackages(...modules: string[]): string[] {
+  return [
+    ...new Set([
+      "workflow",
+      "@wfkit/core",
+      "@wfkit/next",
+      "@wfkit/world",
+      "@wfkit/world-sqlite",
+      "@wfkit/compiler",
+      "esbuild",
+      ...modules.map(packageOf),
+    ]),
+  ];
+}
