@@ -1,4 +1,5 @@
-// `workflow/api`: server code that starts and steers runs.
+// `workflow/api`: server code that starts and steers runs. A light entry:
+// no compiler or bundler, so app routes that import it stay small.
 export {
   getHookByToken,
   getRun,
@@ -8,4 +9,4 @@ export {
   resumeWebhook,
   type StartOptions,
   start,
-} from "@wfkit/core";
+} from "@wfkit/core/api";

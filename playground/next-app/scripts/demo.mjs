@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `npm run demo`: builds the playground when its sources are newer than the
 // last build, starts `next start`, and prints what to open and what to curl.
+// With --check (or CI=true) it then drives each scenario once over HTTP,
+// prints what came back, stops the server and exits 0 (1 if anything failed).
 import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -9,6 +11,7 @@ import { fileURLToPath } from "node:url";
 
 const app = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const next = createRequire(path.join(app, "package.json")).resolve("next/dist/bin/next");
+const check = process.argv.includes("--check") || process.env.CI === "true";
 const port = Number(process.env.PORT) || 3000;
 const base = `http://localhost:${port}`;
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: process.env.NEXT_TELEMETRY_DISABLED ?? "1" };
@@ -66,3 +69,84 @@ console.log(`
 
   Runs are kept in ${process.env.WORKFLOW_DATA_DIR || path.join(app, ".workflow-data")}. Ctrl+C stops the server.
 `);
+
+if (check) {
+  const failures = await selfCheck().catch((error) => [String(error?.stack ?? error)]);
+  console.log(
+    failures.length ? `\n  Self-check FAILED:\n  - ${failures.join("\n  - ")}` : "\n  Self-check passed.",
+  );
+  server.removeAllListeners("exit");
+  server.once("exit", () => process.exit(failures.length ? 1 : 0));
+  server.kill("SIGTERM");
+}
+
+/** Each seed scenario once, over HTTP, as the curl lines above would. */
+async function selfCheck() {
+  const failures = [];
+  const postJson = async (url, body) => {
+    const response = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: await response.json().catch(() => null) };
+  };
+  const run = async (runId) => (await fetch(`${base}/api/runs/${runId}`)).json();
+  const until = async (what, probe, ms = 60_000) => {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const value = await probe();
+      if (value) return value;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  };
+  const ended = (runId) =>
+    until(`run ${runId} to end`, async () => {
+      const r = await run(runId);
+      return ["completed", "failed", "cancelled"].includes(r.status) && r;
+    });
+  const expect = (what, ok, got) => {
+    console.log(`  ${ok ? "ok  " : "FAIL"} ${what}: ${JSON.stringify(got)}`);
+    if (!ok) failures.push(what);
+  };
+
+  const render = await postJson(`${base}/api/runs`, {
+    scenario: "render",
+    render: { updates: 3, intervalMs: 100, timeout: "5m" },
+  });
+  const rendered = await ended(render.body.runId);
+  expect(
+    "webhook with progress callbacks until x-task-finished",
+    rendered.status === "completed",
+    rendered.output,
+  );
+
+  const id = `check-${Date.now()}`;
+  const approval = await postJson(`${base}/api/runs`, {
+    scenario: "approval",
+    expense: { id, amount: 12, description: "Demo" },
+  });
+  await until("the approval hook", async () => (await run(approval.body.runId)).hooks.some((h) => h.live));
+  const resumed = await postJson(`${base}/api/approvals/${id}`, { approved: true, by: "demo" });
+  const approved = await ended(approval.body.runId);
+  expect(
+    "approval hook resumed from a route handler",
+    resumed.status === 200 && approved.status === "completed",
+    approved.output,
+  );
+
+  const quote = await postJson(`${base}/api/runs`, { scenario: "quote", quotes: 1 });
+  const url = await until(
+    "the quote webhook",
+    async () => (await run(quote.body.runId)).hooks.find((h) => h.kind === "webhook" && h.live)?.url,
+  );
+  const answer = await postJson(url, { item: "gear", qty: 3 });
+  const quoted = await ended(quote.body.runId);
+  expect(
+    "manual-response webhook answered by a step",
+    answer.status === 200 && quoted.status === "completed",
+    answer.body,
+  );
+  return failures;
+}
