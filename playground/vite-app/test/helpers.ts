@@ -134,13 +134,20 @@ export function startChild(
   args: string[],
   options: { cwd: string; env?: Record<string, string | undefined> },
 ): Child {
-  const env = { ...process.env, ...options.env };
+  // CI=true makes Vite's colour library colour its output; the patterns match plain text.
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NO_COLOR: "1",
+    FORCE_COLOR: undefined,
+    ...options.env,
+  };
   for (const [key, value] of Object.entries(env)) if (value === undefined) delete env[key];
   const child = spawn(process.execPath, args, { cwd: options.cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   const listeners = new Set<() => void>();
   const onData = (chunk: Buffer) => {
-    output += chunk.toString();
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: strips ANSI colour codes.
+    output += chunk.toString().replace(/\x1b\[[0-9;]*m/g, "");
     for (const listener of listeners) listener();
   };
   child.stdout!.on("data", onData);
