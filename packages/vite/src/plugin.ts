@@ -10,6 +10,17 @@ import type { World } from "@wfkit/world";
 import type { Logger, Plugin, PreviewServer, ResolvedConfig, UserConfig, ViteDevServer } from "vite";
 import { codeOf, ErrorCodes, viteError } from "./errors.js";
 import {
+  cleanId,
+  DEFAULT_DIRS,
+  formatDiagnostic,
+  isInside,
+  listenOrigin,
+  SKIP_DIRS,
+  SOURCE,
+  VITE_INTERNAL,
+  viteLogger,
+} from "./plugin-helpers.js";
+import {
   createWorkflowServer,
   isWorkflowPath,
   type WorkflowLogger,
@@ -44,65 +55,6 @@ export interface WorkflowPluginOptions
   api?: string;
   /** Extra paths or globs the dev server's file watcher ignores (e.g. a data directory inside the root). */
   ignore?: string[];
-}
-
-const SOURCE = /\.(?:[cm]?[jt]sx?)$/;
-const SKIP_DIRS = new Set([
-  "node_modules",
-  ".git",
-  "dist",
-  "build",
-  ".workflow-data",
-  ".wfkit",
-  ".vite",
-  ".turbo",
-  "coverage",
-]);
-const DEFAULT_DIRS = ["workflows", "app", "src", "lib"];
-/** Requests the dev server answers itself; the app's api module never sees them. */
-const VITE_INTERNAL = /^\/(?:@|__|node_modules\/)/;
-
-function cleanId(id: string): string {
-  const query = id.search(/[?#]/);
-  return query < 0 ? id : id.slice(0, query);
-}
-
-function isInside(file: string, dir: string): boolean {
-  const rel = path.relative(dir, file);
-  return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
-}
-
-function formatDiagnostic(d: Diagnostic): string {
-  return `${d.code}: ${d.message}\n  Fix: ${d.hint}\n  See: docs/errors/${d.code}.md`;
-}
-
-function viteLogger(logger: Logger): WorkflowLogger {
-  return {
-    info: (message) => logger.info(message, { timestamp: true }),
-    warn: (message) => logger.warn(message, { timestamp: true }),
-    error: (message, error) =>
-      logger.error(
-        error === undefined
-          ? message
-          : `${message} ${error instanceof Error ? (codeOf(error) ? error.message : (error.stack ?? error.message)) : String(error)}`,
-        { timestamp: true, error: error instanceof Error ? error : undefined },
-      ),
-  };
-}
-
-/** `http://host:port` of a listening dev or preview server. */
-function listenOrigin(
-  server: ViteDevServer | PreviewServer,
-  configured: string | boolean | undefined,
-  https: boolean,
-): string | undefined {
-  const address = server.httpServer?.address();
-  if (!address || typeof address === "string") return undefined;
-  const host =
-    typeof configured === "string" && configured !== "0.0.0.0" && configured !== "::" && configured !== ""
-      ? configured
-      : "localhost";
-  return `${https ? "https" : "http"}://${host.includes(":") ? `[${host}]` : host}:${address.port}`;
 }
 
 /**

@@ -11,7 +11,8 @@ import { WEBHOOK_PATH } from "../host/webhook.js";
 /** Everything the runtime serves lives under this prefix. */
 export const ROUTE_PREFIX = "/.well-known/workflow/v1/";
 
-const SKIP = new Set([
+/** Folders never searched or watched for workflow files. */
+export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
   "node_modules",
   ".next",
   ".git",
@@ -23,11 +24,14 @@ const SKIP = new Set([
   "coverage",
   ".vite",
 ]);
+/** Folders searched for workflow files by default. */
+export const DEFAULT_WORKFLOW_DIRS: readonly string[] = ["workflows", "app", "src", "lib"];
+const SKIP = SKIPPED_DIRS;
 const SOURCE = /\.(?:[cm]?[jt]sx?)$/;
 const DIRECTIVE = /(["'])use (?:workflow|step)\1/;
 
 /** Files under `dirs` (relative to root) whose text has a "use workflow" / "use step" directive. */
-export function findWorkflowFiles(root: string, dirs: string[]): string[] {
+export function findWorkflowFiles(root: string, dirs: readonly string[]): string[] {
   const found: string[] = [];
   const walk = (dir: string) => {
     let entries: string[];
@@ -54,7 +58,7 @@ export interface AppRuntimeOptions {
   /** The app's root: workflow ids use paths relative to it. */
   root: string;
   /** Folders (relative to root) searched for directive files. Default: workflows, app, src, lib. */
-  dirs?: string[];
+  dirs?: readonly string[];
   /** Exact files instead of searching `dirs`. */
   files?: string[];
   world: World;
@@ -82,7 +86,7 @@ export interface AppRuntime {
 async function build(options: AppRuntimeOptions) {
   const files =
     options.files?.map((f) => path.resolve(options.root, f)) ??
-    findWorkflowFiles(options.root, options.dirs ?? ["workflows", "app", "src", "lib"]);
+    findWorkflowFiles(options.root, options.dirs ?? DEFAULT_WORKFLOW_DIRS);
   const [workflows, steps] = await Promise.all([
     buildWorkflowBundle({ root: options.root, files }),
     buildStepBundle({ root: options.root, files, outDir: options.buildDir }),
@@ -128,7 +132,7 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
         rebuild().catch((error) => runtime.log("error", ["wfkit: rebuilding workflows failed", error]));
       }, 50);
     };
-    watcher = (options.dirs ?? ["workflows", "app", "src", "lib"]).flatMap((dir) => {
+    watcher = (options.dirs ?? DEFAULT_WORKFLOW_DIRS).flatMap((dir) => {
       try {
         return [watch(path.resolve(root, dir), { recursive: true }, onChange)];
       } catch {
