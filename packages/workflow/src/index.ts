@@ -10,6 +10,7 @@ export {
   getWorkflowMetadata,
   type Hook,
   type HookOptions,
+  type RequestWithResponse,
   RetryableError,
   type StepMetadata,
   sleep,

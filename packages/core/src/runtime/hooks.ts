@@ -30,6 +30,9 @@ export interface WebhookRequest extends Request {
   respondWith(response: Response): Promise<void>;
 }
 
+/** The name the `workflow` package uses for a received request that can answer its caller. */
+export type RequestWithResponse = WebhookRequest;
+
 /** A hook whose payloads are HTTP requests to `url`. */
 export interface Webhook<R extends Request = WebhookRequest> extends Hook<R> {
   readonly url: string;
