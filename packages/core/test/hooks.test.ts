@@ -321,3 +321,39 @@ describe("the webhook route's error answers", () => {
     expect(await run.returnValue).toEqual(["real"]);
   });
 });
+
+describe("durability before answers", () => {
+  it("a step answers a manual webhook only after the request it answers is committed", async () => {
+    const order: string[] = [];
+    const t = await testRuntime(["hooks.ts"], { webhookBaseUrl: BASE }, (world) => {
+      const append = world.append.bind(world);
+      const put = world.putResponse.bind(world);
+      world.append = async (request) => {
+        const result = await append(request);
+        if (request.events.some((e) => e.type === "hook_received")) order.push("request committed");
+        return result;
+      };
+      world.putResponse = async (id, response) => {
+        order.push("response given");
+        return put(id, response);
+      };
+      return world;
+    });
+    try {
+      const run = await t.runtime.start(t.id("hooks.ts", "slack"));
+      const hook = await until(
+        "the webhook",
+        async () => (await t.runtime.world.listHooks({ runId: run.runId }))[0],
+      );
+      const form = new URLSearchParams({ command: "/deploy", text: "stop" });
+      const response = await t.runtime.handleWebhook(
+        new Request(urlOf(hook.token), { method: "POST", body: form }),
+      );
+      expect(response.status).toBe(200);
+      await run.returnValue;
+      expect(order.slice(0, 2)).toEqual(["request committed", "response given"]);
+    } finally {
+      await t.runtime.close();
+    }
+  });
+});

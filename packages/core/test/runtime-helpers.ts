@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import type { World } from "@wfkit/world";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 import { buildStepBundle, buildWorkflowBundle } from "../src/build/bundle.js";
 import { Runtime, type RuntimeOptions } from "../src/host/runtime.js";
@@ -9,7 +10,11 @@ import { Runtime, type RuntimeOptions } from "../src/host/runtime.js";
 const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), "fixtures");
 
 /** A real runtime on a fresh SQLite file, with the given fixture files compiled in both modes. */
-export async function testRuntime(files: string[], options: Partial<RuntimeOptions> = {}) {
+export async function testRuntime(
+  files: string[],
+  options: Partial<RuntimeOptions> = {},
+  wrapWorld: (world: World) => World = (w) => w,
+) {
   const [workflows, steps] = await Promise.all([
     buildWorkflowBundle({ root: fixtures, files }),
     buildStepBundle({ root: fixtures, files, outDir: mkdtempSync(path.join(tmpdir(), "wfkit-steps-")) }),
@@ -17,7 +22,7 @@ export async function testRuntime(files: string[], options: Partial<RuntimeOptio
   await import(pathToFileURL(steps.file).href);
   const dataDir = mkdtempSync(path.join(tmpdir(), "wfkit-data-"));
   const runtime = new Runtime({
-    world: sqliteWorld({ dataDir }),
+    world: wrapWorld(sqliteWorld({ dataDir })),
     workflows,
     retry: { initialDelayMs: 2, maxDelayMs: 20 },
     log: () => {},

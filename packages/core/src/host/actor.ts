@@ -15,6 +15,15 @@ import type { SandboxInstance } from "./sandbox-vm.js";
 import { addCommands, dropStepMessage, mergeInto, type RunInput, type Turn } from "./turn.js";
 import type { RuntimeCore } from "./types.js";
 
+/**
+ * Steps must not start before these are durable: a hook the step may hand out
+ * (it must be live), and a payload from outside (a step may answer its sender,
+ * who must never hear back about a request that a crash could still lose).
+ */
+function needsCommitFirst(request: AppendRequest): boolean {
+  return request.hooks!.create!.length > 0 || request.events.some((e) => e.type === "hook_received");
+}
+
 /** Most appends of one run in flight at once. */
 const MAX_INFLIGHT = 16;
 
@@ -316,8 +325,9 @@ export class RunActor {
    */
   private startEagerSteps(turn: Turn): void {
     const { request } = turn;
-    if (request.hooks!.create!.length > 0 || request.run?.completedAt) return;
-    if (this.pending && this.pending.turn.request.hooks!.create!.length > 0) return;
+    if (request.run?.completedAt) return;
+    const uncommitted = [turn, this.pending?.turn, ...this.inflight.map((f) => f.turn)];
+    if (uncommitted.some((t) => t && needsCommitFirst(t.request))) return;
     for (const m of request.enqueue!) {
       if (m.kind !== "step" || m.attempt !== 1 || m.availableAt !== undefined) continue;
       turn.eagerOps.add(m.opId!);
