@@ -164,7 +164,7 @@ if (want("throughput")) {
   await withRuntime(async (rt) => {
     const N = 200;
     const batches = [];
-    for (let b = 0; b < 4; b++) {
+    for (let b = 0; b < 6; b++) {
       const n = b === 0 ? 20 : N;
       const cpu0 = process.cpuUsage();
       let peak = process.memoryUsage().rss;

@@ -15,15 +15,6 @@ import type { SandboxInstance } from "./sandbox-vm.js";
 import { addCommands, dropStepMessage, mergeInto, type RunInput, type Turn } from "./turn.js";
 import type { RuntimeCore } from "./types.js";
 
-/**
- * Steps must not start before these are durable: a hook the step may hand out
- * (it must be live), and a payload from outside (a step may answer its sender,
- * who must never hear back about a request that a crash could still lose).
- */
-function needsCommitFirst(request: AppendRequest): boolean {
-  return request.hooks!.create!.length > 0 || request.events.some((e) => e.type === "hook_received");
-}
-
 /** Most appends of one run in flight at once. */
 const MAX_INFLIGHT = 16;
 
@@ -316,7 +307,9 @@ export class RunActor {
       request.run = { status: "failed", error: state.error, completedAt: now };
     }
     if (!this.started) request.run = { startedAt: now, status: "running", ...request.run };
-    return { request, responses, eagerOps: new Set(), commands: recovered };
+    const needsCommitFirst =
+      request.hooks!.create!.length > 0 || request.events.some((e) => e.type === "hook_received");
+    return { request, responses, eagerOps: new Set(), commands: recovered, needsCommitFirst };
   }
 
   /**
@@ -327,7 +320,7 @@ export class RunActor {
     const { request } = turn;
     if (request.run?.completedAt) return;
     const uncommitted = [turn, this.pending?.turn, ...this.inflight.map((f) => f.turn)];
-    if (uncommitted.some((t) => t && needsCommitFirst(t.request))) return;
+    if (uncommitted.some((t) => t?.needsCommitFirst)) return;
     for (const m of request.enqueue!) {
       if (m.kind !== "step" || m.attempt !== 1 || m.availableAt !== undefined) continue;
       turn.eagerOps.add(m.opId!);

@@ -24,6 +24,11 @@ export interface Turn {
   /** Steps of this turn that started before the commit. */
   eagerOps: Set<number>;
   commands: Command[];
+  /**
+   * Steps must not start before this turn is durable: it creates a hook (a step may
+   * hand its token out) or records a payload from outside (a step may answer the sender).
+   */
+  needsCommitFirst: boolean;
 }
 
 /** Appends `turn` to a pending one: both commit together, in order. */
@@ -39,6 +44,7 @@ export function mergeInto(pending: { turn: Turn; batch: RunInput[] }, turn: Turn
   if (b.run) a.run = { ...a.run, ...b.run };
   pending.turn.responses.push(...turn.responses);
   for (const op of turn.eagerOps) pending.turn.eagerOps.add(op);
+  pending.turn.needsCommitFirst ||= turn.needsCommitFirst;
   pending.batch.push(...batch);
 }
 
