@@ -11,5 +11,6 @@ export { codeOf, errorResponse, errorResponseFor, messageOf } from "./host/respo
 export { Run } from "./host/run.js";
 export { Runtime, type RuntimeOptions, type WorkflowRef } from "./host/runtime.js";
 export type { RetryPolicy } from "./host/steps.js";
+export { type HmacVerifierOptions, hmacVerifier, type WebhookVerifier } from "./host/verify.js";
 export { FatalError, RetryableError, WorkflowError } from "./runtime/errors.js";
 export { deserialize, serialize, serializeAsync } from "./serialization/index.js";

@@ -1,5 +1,7 @@
+import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/host/runtime.js";
+import { hmacVerifier } from "../src/host/verify.js";
 import { WEBHOOK_PATH } from "../src/host/webhook.js";
 import { testRuntime } from "./runtime-helpers.js";
 
@@ -10,7 +12,13 @@ const BASE = "http://app.test";
 beforeAll(async () => {
   const t = await testRuntime(["hooks.ts"], {
     webhookBaseUrl: BASE,
-    webhook: { maxBodyBytes: 64 * 1024, manualResponseTimeoutMs: 200 },
+    webhook: {
+      maxBodyBytes: 64 * 1024,
+      manualResponseTimeoutMs: 200,
+      verifiers: {
+        github: hmacVerifier({ secret: "s3cret", header: "x-hub-signature-256", prefix: "sha256=" }),
+      },
+    },
   });
   rt = t.runtime;
   wf = (name) => t.id("hooks.ts", name);
@@ -259,6 +267,37 @@ describe("webhooks", () => {
       const bodies = (await run.returnValue) as string[];
       expect([...bodies].sort()).toEqual(Array.from({ length: 50 }, (_, i) => `r${r}-${i}`).sort());
     }
+  });
+});
+
+describe("verified webhooks", () => {
+  const sign = (body: string, secret = "s3cret") =>
+    `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+
+  it("records only requests whose signature verifies; others get 401 and nothing is recorded", async () => {
+    const run = await rt.start(wf("verified"), ["github"]);
+    const { token } = await hookOf(run.runId, "webhook");
+    const body = JSON.stringify({ action: "opened" });
+    const unsigned = await post(token, body);
+    expect(unsigned.status, await unsigned.clone().text()).toBe(401);
+    expect((await unsigned.json()).error.code).toBe("WF_WEBHOOK_SIGNATURE_INVALID");
+    const forged = await post(token, body, { "x-hub-signature-256": sign(body, "wrong") });
+    expect(forged.status).toBe(401);
+    const tampered = await post(token, `${body} `, { "x-hub-signature-256": sign(body) });
+    expect(tampered.status).toBe(401);
+    expect(await eventTypes(run.runId)).not.toContain("hook_received");
+    expect((await post(token, body, { "x-hub-signature-256": sign(body) })).status).toBe(202);
+    expect(await run.returnValue).toEqual({ action: "opened" });
+  });
+
+  it("refuses with 500 and a code when the named verifier is not configured, recording nothing", async () => {
+    const run = await rt.start(wf("verified"), ["nobody"]);
+    const { token } = await hookOf(run.runId, "webhook");
+    const response = await post(token, "{}");
+    expect(response.status).toBe(500);
+    expect((await response.json()).error.code).toBe("WF_WEBHOOK_VERIFIER_MISSING");
+    expect(await eventTypes(run.runId)).not.toContain("hook_received");
+    await run.cancel();
   });
 });
 

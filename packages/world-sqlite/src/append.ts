@@ -116,6 +116,7 @@ export function applyAppend(s: Statements, request: AppendRequest, batch: BatchC
       createdAt: now,
       metadata: hook.metadata ?? null,
       respondWith: hook.respondWith === undefined ? null : JSON.stringify(hook.respondWith),
+      verify: hook.verify ?? null,
     });
   }
   for (const token of request.hooks?.release ?? []) s.releaseHook.run(token, runId);

@@ -30,6 +30,7 @@ export interface HookRow {
   created_at: number;
   metadata: string | null;
   respond_with: string | null;
+  verify: string | null;
 }
 
 export interface MessageRow {
@@ -75,6 +76,7 @@ export function toHook(row: HookRow): HookRecord {
   };
   setIf(hook, "metadata", row.metadata);
   if (row.respond_with !== null) hook.respondWith = JSON.parse(row.respond_with);
+  setIf(hook, "verify", row.verify);
   return hook;
 }
 

@@ -80,6 +80,8 @@ const MIGRATIONS: readonly string[] = [
     created_at INTEGER NOT NULL
   );
   `,
+  // 2: webhooks may name the verifier that checks their requests' signatures.
+  `ALTER TABLE hooks ADD COLUMN verify TEXT;`,
 ];
 
 /** The schema version this build writes. */

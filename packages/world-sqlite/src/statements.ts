@@ -65,6 +65,7 @@ export interface HookInsert {
   createdAt: number;
   metadata: string | null;
   respondWith: string | null;
+  verify: string | null;
 }
 
 export interface MessageInsert {
@@ -136,8 +137,8 @@ export function prepareStatements(db: Database): Statements {
     getHook: p("SELECT * FROM hooks WHERE token = ?"),
     listHooks: p("SELECT * FROM hooks WHERE run_id = ? ORDER BY id"),
     insertHook: p(
-      `INSERT INTO hooks (token, run_id, op_id, kind, created_at, metadata, respond_with)
-       VALUES (@token, @runId, @opId, @kind, @createdAt, @metadata, @respondWith)`,
+      `INSERT INTO hooks (token, run_id, op_id, kind, created_at, metadata, respond_with, verify)
+       VALUES (@token, @runId, @opId, @kind, @createdAt, @metadata, @respondWith, @verify)`,
     ),
     releaseHook: p("DELETE FROM hooks WHERE token = ? AND run_id = ?"),
     releaseRunHooks: p("DELETE FROM hooks WHERE run_id = ?"),

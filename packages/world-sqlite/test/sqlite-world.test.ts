@@ -6,6 +6,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GroupCommitter } from "../src/group-commit.js";
 import { sqliteWorld } from "../src/index.js";
+import { SCHEMA_VERSION } from "../src/schema.js";
 
 // The whole contract once more with the other flush mode, so both stay correct.
 defineWorldConformance("sqlite (flushOn: microtask)", async () => {
@@ -28,6 +29,32 @@ describe("SqliteWorld on disk", () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
+  it("brings a version-1 data dir up to date and keeps its hooks", async () => {
+    const world = sqliteWorld({ dataDir });
+    const runId = "wrun_migrate";
+    await world.createRun({ runId, workflowId: "wf", input: "[]", at: 1 });
+    await world.append({
+      runId,
+      events: [],
+      hooks: { create: [{ token: "old", opId: 1 as never, kind: "hook" }] },
+    });
+    await world.close();
+    // Turn the file back into what version 1 wrote.
+    const raw = new Database(join(dataDir, "world.sqlite"));
+    raw.exec("ALTER TABLE hooks DROP COLUMN verify; DELETE FROM schema_version WHERE version = 2;");
+    raw.close();
+    const reopened = sqliteWorld({ dataDir });
+    expect(await reopened.getHook("old")).toMatchObject({ runId, kind: "hook" });
+    expect(await reopened.getHook("old")).not.toHaveProperty("verify");
+    await reopened.append({
+      runId,
+      events: [],
+      hooks: { create: [{ token: "new", opId: 2 as never, kind: "webhook", verify: "v" }] },
+    });
+    expect(await reopened.getHook("new")).toMatchObject({ verify: "v" });
+    await reopened.close();
+  });
+
   it("resolves dataDir from the cwd and writes a WAL database with synchronous=FULL", async () => {
     const world = sqliteWorld({ dataDir: relative(process.cwd(), dataDir), filename: "custom.db" });
     expect(world.dataDir).toBe(dataDir);
@@ -37,7 +64,8 @@ describe("SqliteWorld on disk", () => {
 
     const db = new Database(join(dataDir, "custom.db"), { readonly: true });
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
-    expect(db.prepare("SELECT max(version) AS v FROM schema_version").get()).toEqual({ v: 1 });
+    expect(db.prepare("SELECT max(version) AS v FROM schema_version").get()).toEqual({ v: SCHEMA_VERSION });
+    expect(SCHEMA_VERSION).toBe(2);
     const indexes = db
       .prepare(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",

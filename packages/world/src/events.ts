@@ -61,6 +61,8 @@ export interface HookCreated extends Base<"hook_created"> {
   metadata?: string;
   /** Webhooks: "default" (202), "static" (a serialized Response) or "manual". */
   respondWith?: "default" | "manual" | { static: string };
+  /** Webhooks: the verifier that checks each request before it is recorded. */
+  verify?: string;
 }
 /** Creating the hook failed because another live run owns the token. */
 export interface HookConflict extends Base<"hook_conflict"> {

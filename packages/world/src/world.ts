@@ -42,6 +42,8 @@ export interface HookRecord {
   createdAt: number;
   metadata?: string;
   respondWith?: "default" | "manual" | { static: string };
+  /** Webhooks: the name of the verifier (configured on the runtime) that checks each request's signature. */
+  verify?: string;
 }
 
 export type MessageKind = "turn" | "step" | "timer";

@@ -111,6 +111,7 @@ export function addCommands(
           kind: command.kind,
           ...(command.metadata !== undefined && { metadata: command.metadata }),
           ...(command.respondWith !== undefined && { respondWith: command.respondWith }),
+          ...(command.verify !== undefined && { verify: command.verify }),
           at,
         });
         request.hooks!.create!.push({
@@ -119,6 +120,7 @@ export function addCommands(
           kind: command.kind,
           metadata: command.metadata,
           respondWith: command.respondWith,
+          ...(command.verify !== undefined && { verify: command.verify }),
         });
         break;
       case "dispose_hook":

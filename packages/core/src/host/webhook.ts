@@ -4,6 +4,7 @@ import { deserialize, serialize } from "../serialization/index.js";
 import { newRequestId } from "./ids.js";
 import { errorResponse } from "./responses.js";
 import type { Runtime } from "./runtime.js";
+import type { WebhookVerifier } from "./verify.js";
 
 /** The path every framework mounts the webhook handler under. */
 export const WEBHOOK_PATH = "/.well-known/workflow/v1/webhook/";
@@ -13,6 +14,8 @@ export interface WebhookHandlerOptions {
   maxBodyBytes?: number;
   /** How long a `respondWith: "manual"` caller is held before a 504. Default 30 s. */
   manualResponseTimeoutMs?: number;
+  /** Verifiers by name, for webhooks created with `createWebhook({ verify: name })`. */
+  verifiers?: Record<string, WebhookVerifier>;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -98,6 +101,15 @@ export function createWebhookHandler(runtime: Runtime, options: WebhookHandlerOp
         "Send a smaller body (put large payloads in storage and send a reference), or raise maxBodyBytes in the webhook options.",
       );
     }
+    if (hook.verify !== undefined) {
+      const refused = await verify(
+        options.verifiers?.[hook.verify],
+        hook.verify,
+        request,
+        body ?? new Uint8Array(0),
+      );
+      if (refused) return refused;
+    }
     const record: WebhookRequestRecord = {
       method: request.method,
       url: request.url,
@@ -118,6 +130,36 @@ export function createWebhookHandler(runtime: Runtime, options: WebhookHandlerOp
       return deserialize<Response>(hook.respondWith.static);
     return new Response(null, { status: 202 });
   };
+}
+
+/** Runs the webhook's verifier; an answer when the request must not be recorded. */
+async function verify(
+  verifier: WebhookVerifier | undefined,
+  name: string,
+  request: Request,
+  body: Uint8Array,
+): Promise<Response | undefined> {
+  if (!verifier) {
+    return errorResponse(
+      500,
+      "WF_WEBHOOK_VERIFIER_MISSING",
+      `The webhook asks for the verifier "${name}", which this server does not configure, so the request was not recorded.`,
+      `Add "${name}" to the runtime's webhook.verifiers option (for example hmacVerifier({ secret, header })).`,
+    );
+  }
+  let ok = false;
+  try {
+    ok = await verifier(request, body);
+  } catch {
+    ok = false;
+  }
+  if (ok) return undefined;
+  return errorResponse(
+    401,
+    "WF_WEBHOOK_SIGNATURE_INVALID",
+    `The request's signature did not pass the verifier "${name}", so it was not recorded.`,
+    "Sign the exact body bytes with the shared secret, in the header the verifier reads.",
+  );
 }
 
 async function awaitManual(

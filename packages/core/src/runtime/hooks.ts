@@ -23,6 +23,12 @@ export type WebhookRespondWith = Response | "manual";
 export interface WebhookOptions {
   /** A fixed Response for every call, or "manual" to answer with `request.respondWith()`. Default: 202. */
   respondWith?: WebhookRespondWith;
+  /**
+   * The name of a verifier configured on the runtime (`webhook.verifiers`). Each
+   * request must pass it before it is recorded; one that fails gets 401.
+   * Secrets stay in server configuration, never in workflow code or the log.
+   */
+  verify?: string;
 }
 
 /** A request received by a webhook; with `respondWith: "manual"` it can answer the caller. */

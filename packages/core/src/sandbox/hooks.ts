@@ -148,7 +148,15 @@ export function createSandboxHook(
       (custom === undefined || r.token === custom),
     (opId) => {
       token = custom ?? bridge.randomToken();
-      return { type: "hook", opId, token, kind, metadata, respondWith };
+      return {
+        type: "hook",
+        opId,
+        token,
+        kind,
+        metadata,
+        respondWith,
+        ...(kind === "webhook" && options.verify !== undefined && { verify: String(options.verify) }),
+      };
     },
   );
   // Hook ops never resolve through `pending`: payloads go through the hook.

@@ -13,6 +13,7 @@ export type Command =
       kind: "hook" | "webhook";
       metadata?: string;
       respondWith?: "default" | "manual" | { static: string };
+      verify?: string;
     }
   | { type: "dispose_hook"; opId: number; token: string }
   | { type: "respond"; requestId: string; response: string };

@@ -17,6 +17,7 @@ export function describeHooks(ctx: ConformanceContext): void {
               { token: "plain", opId: op(1), kind: "hook" },
               { token: "hooked", opId: op(2), kind: "webhook", metadata: '{"m":1}', respondWith: "manual" },
               { token: "static", opId: op(3), kind: "webhook", respondWith: { static: '{"status":204}' } },
+              { token: "signed", opId: op(4), kind: "webhook", verify: "github" },
             ],
           },
         }),
@@ -34,6 +35,7 @@ export function describeHooks(ctx: ConformanceContext): void {
       expect(plain?.createdAt).toBeLessThanOrEqual(after);
       expect(await ctx.world.getHook("hooked")).toMatchObject({ metadata: '{"m":1}', respondWith: "manual" });
       expect(await ctx.world.getHook("static")).toMatchObject({ respondWith: { static: '{"status":204}' } });
+      expect(await ctx.world.getHook("signed")).toMatchObject({ kind: "webhook", verify: "github" });
     });
 
     it("getHook of an unknown token is null and listHooks of an unknown run is empty", async () => {
