@@ -28,6 +28,12 @@ describe("host runtime on the SQLite world", () => {
     expect(events.at(-1)?.type).toBe("run_completed");
   });
 
+  it("wakes every waiter of a run when it ends", async () => {
+    const run = await rt.start(wf("sleeper"), [20]);
+    const values = await Promise.all([run.returnValue, run.returnValue, rt.getRun(run.runId).returnValue]);
+    expect(values.every((v) => typeof v === "number" && v >= 20)).toBe(true);
+  });
+
   it("runs 50 parallel steps", async () => {
     const run = await rt.start(wf("par"), [50]);
     expect(await run.returnValue).toBe((50 * 51) / 2);

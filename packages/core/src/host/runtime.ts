@@ -215,16 +215,21 @@ export class Runtime implements RuntimeCore {
       const run = await this.world.getRun(runId);
       if (!run) throw runNotFound(runId);
       if (isTerminal(run.status)) return run;
+      // Ended here between the read and now: read again at once.
+      if (this.ended.has(runId)) continue;
       // Runs of this process wake us at once; the timeout only covers runs driven by another process.
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, delay);
         const list = this.endWaiters.get(runId) ?? [];
+        const done = () => {
+          clearTimeout(timer);
+          const at = list.indexOf(done);
+          if (at >= 0) list.splice(at, 1);
+          if (list.length === 0 && this.endWaiters.get(runId) === list) this.endWaiters.delete(runId);
+          resolve();
+        };
+        const timer = setTimeout(done, delay);
         list.push(done);
         this.endWaiters.set(runId, list);
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
       });
     }
   }
@@ -344,7 +349,7 @@ export class Runtime implements RuntimeCore {
     if (this.ended.size > 100_000) this.ended.delete(this.ended.values().next().value!);
     const waiters = this.endWaiters.get(runId);
     this.endWaiters.delete(runId);
-    for (const wake of waiters ?? []) wake();
+    for (const wake of [...(waiters ?? [])]) wake();
   }
 
   isEnded(runId: string): boolean {
@@ -363,7 +368,7 @@ export class Runtime implements RuntimeCore {
   async close(): Promise<void> {
     this.closed = true;
     this.scheduler.close();
-    for (const waiters of this.endWaiters.values()) for (const wake of waiters) wake();
+    for (const waiters of [...this.endWaiters.values()]) for (const wake of [...waiters]) wake();
     await this.world.close();
   }
 }
