@@ -211,6 +211,30 @@ describe("wf dev", () => {
     expect((await api("GET", `/api/runs/${runId}/hooks`)).json).toEqual([]);
   });
 
+  it("returns the first run for an idempotency key, and cancels a waiting run", async () => {
+    const token = `idem-${Date.now()}`;
+    const first = await api("POST", "/api/runs", {
+      workflow: "hooks.ts#approval",
+      args: [token],
+      idempotencyKey: token,
+    });
+    const again = await api("POST", "/api/runs", {
+      workflow: "hooks.ts#approval",
+      args: [token],
+      idempotencyKey: token,
+    });
+    expect(first.status).toBe(201);
+    expect(again.json.runId).toBe(first.json.runId);
+    expect((await liveHooks(first.json.runId)).map((h) => h.token)).toEqual([token]);
+    const cancelled = await api("POST", `/api/runs/${first.json.runId}/cancel`);
+    expect(cancelled).toMatchObject({ status: 200, json: { runId: first.json.runId, status: "cancelled" } });
+    expect(await ended(first.json.runId)).toEqual({ runId: first.json.runId, status: "cancelled" });
+    expect((await api("POST", "/api/runs/wrun_nope/cancel")).json.error.code).toBe("WF_RUN_NOT_FOUND");
+    expect(
+      (await api("POST", "/api/runs", { workflow: "hooks.ts#approval", idempotencyKey: 5 })).status,
+    ).toBe(400);
+  });
+
   it("gives webhook URLs on its own origin; a POST there completes the run", async () => {
     const runId = await startRun("webhooks.ts#callback");
     const [hook] = await liveHooks(runId);
@@ -287,6 +311,7 @@ describe("wf dev", () => {
       return run.output === "hello, ana" ? undefined : run;
     });
     expect(after).toMatchObject({ status: "completed", output: "HOWDY, ana" });
+    expect(dev.stdout()).toMatch(/wf dev: rebuilt \(\d+ workflows, \d+ steps\)/);
     // The run that completed before the edit keeps its output.
     expect((await api("GET", `/api/runs/${before.runId}`)).json.output).toBe("hello, ana");
   });

@@ -110,6 +110,14 @@ export async function devCommand({ positional, flags }: ParsedArgs): Promise<num
         dirs: [path.relative(root, dir) || "."],
         world,
         watch: true,
+        onRebuild: (outcome) =>
+          outcome.ok
+            ? process.stdout.write(
+                `wf dev: rebuilt (${outcome.workflows} workflows, ${outcome.steps} steps)\n`,
+              )
+            : process.stderr.write(
+                `wf dev: the rebuild failed, the previous build keeps running:\n${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}\n`,
+              ),
         runtime: { webhookBaseUrl: webhookBase, log: runtimeLog },
       });
     } catch (error) {

@@ -46,6 +46,7 @@ const ROUTES = [
   "POST /api/runs",
   "GET /api/runs/<runId>",
   "GET /api/runs/<runId>/hooks",
+  "POST /api/runs/<runId>/cancel",
   "POST /api/hooks/<token>",
   `* ${ROUTE_PREFIX}webhook/<token>`,
 ];
@@ -169,7 +170,12 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
       if (typeof body !== "object" || body === null || Array.isArray(body)) {
         throw new ApiError(400, "WF_DEV_BAD_REQUEST", "The body must be a JSON object.", shape);
       }
-      const { workflow, args = [], ...rest } = body as { workflow?: unknown; args?: unknown };
+      const {
+        workflow,
+        args = [],
+        idempotencyKey,
+        ...rest
+      } = body as { workflow?: unknown; args?: unknown; idempotencyKey?: unknown };
       const unknown = Object.keys(rest);
       if (unknown.length) {
         throw new ApiError(
@@ -185,6 +191,14 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
           "WF_DEV_BAD_REQUEST",
           '"workflow" must be a string "<file>#<export>".',
           shape,
+        );
+      }
+      if (idempotencyKey !== undefined && (typeof idempotencyKey !== "string" || idempotencyKey === "")) {
+        throw new ApiError(
+          400,
+          "WF_DEV_BAD_REQUEST",
+          '"idempotencyKey" must be a non-empty string.',
+          "Starting twice with the same key returns the first run instead of a new one.",
         );
       }
       if (!Array.isArray(args)) {
@@ -208,7 +222,7 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
             : 'No workflows were found: export an async function whose body starts with "use workflow".',
         );
       }
-      const run = await runtime.start(entry.id, args);
+      const run = await runtime.start(entry.id, args, idempotencyKey === undefined ? {} : { idempotencyKey });
       return Response.json(
         { runId: run.runId },
         { status: 201, headers: { location: `/api/runs/${encodeURIComponent(run.runId)}` } },
@@ -256,6 +270,13 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
       );
     },
 
+    async cancelRun(runId: string) {
+      if (!(await runtime.world.getRun(runId))) throw runNotFound(runId);
+      await runtime.cancel(runId);
+      const record = await runtime.world.getRun(runId);
+      return Response.json({ runId, status: record?.status });
+    },
+
     async resumeHook(token: string, request: Request) {
       const payload = await readJson(request);
       const { runId } = await runtime.resumeHook(token, payload);
@@ -279,6 +300,8 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
       return only("GET", () => routes.getRun(segment(id)));
     if (collection === "runs" && id && sub === "hooks")
       return only("GET", () => routes.listHooks(segment(id)));
+    if (collection === "runs" && id && sub === "cancel")
+      return only("POST", () => routes.cancelRun(segment(id)));
     if (collection === "hooks" && id && sub === undefined)
       return only("POST", () => routes.resumeHook(segment(id), request));
     throw notFound(method, url.pathname);

@@ -66,6 +66,10 @@ export interface AppRuntimeOptions {
   buildDir?: string;
   /** Rebuild when a file under `dirs` changes (development). */
   watch?: boolean;
+  /** Told after each rebuild the watcher starts: the workflows now running, or why the old build stays. */
+  onRebuild?: (
+    outcome: { ok: true; workflows: number; steps: number } | { ok: false; error: unknown },
+  ) => void;
   /** Make this runtime the one `workflow/api` uses. Default true. */
   setDefault?: boolean;
   runtime?: Omit<Partial<RuntimeOptions>, "world" | "workflows">;
@@ -129,7 +133,16 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
       if (file && (!SOURCE.test(file) || file.split(/[\\/]/).some((part) => SKIP.has(part)))) return;
       clearTimeout(timer);
       timer = setTimeout(() => {
-        rebuild().catch((error) => runtime.log("error", ["wfkit: rebuilding workflows failed", error]));
+        rebuild().then(
+          () => {
+            const { workflows, steps } = current.workflows.manifest;
+            options.onRebuild?.({ ok: true, workflows: workflows.length, steps: steps.length });
+          },
+          (error) => {
+            if (options.onRebuild) options.onRebuild({ ok: false, error });
+            else runtime.log("error", ["wfkit: rebuilding workflows failed", error]);
+          },
+        );
       }, 50);
     };
     watcher = (options.dirs ?? DEFAULT_WORKFLOW_DIRS).flatMap((dir) => {
