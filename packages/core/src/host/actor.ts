@@ -67,6 +67,11 @@ export class RunActor {
     this.instance = undefined;
   }
 
+  /** Hands the append still gathering turns to the World now (the runtime is closing). */
+  flushNow(): void {
+    this.flush();
+  }
+
   post(input: RunInput): void {
     if (this.ended) {
       input.done?.(false);

@@ -368,6 +368,8 @@ export class Runtime implements RuntimeCore {
   async close(): Promise<void> {
     this.closed = true;
     this.scheduler.close();
+    // Turns already made are committed, not dropped: the World's close commits what it was given.
+    for (const actor of this.actors.values()) actor.flushNow();
     for (const waiters of [...this.endWaiters.values()]) for (const wake of [...waiters]) wake();
     await this.world.close();
   }
