@@ -33,7 +33,7 @@ export class WorkflowRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: Headers;
-  private readonly bytes: Uint8Array | null;
+  private readonly data: Uint8Array | null;
   readonly requestId: string | undefined;
 
   constructor(input: string | URL | WorkflowRequest, init: RequestInitLike = {}, requestId?: string) {
@@ -41,7 +41,7 @@ export class WorkflowRequest {
     this.url = base ? base.url : String(input);
     this.method = (init.method ?? base?.method ?? "GET").toUpperCase();
     this.headers = new Headers(init.headers ?? base?.headers);
-    this.bytes = init.body !== undefined ? toBytes(init.body) : (base?.bytes ?? null);
+    this.data = init.body !== undefined ? toBytes(init.body) : (base?.data ?? null);
     this.requestId = requestId ?? base?.requestId;
   }
 
@@ -50,7 +50,7 @@ export class WorkflowRequest {
   }
 
   [BODY_BYTES](): Uint8Array | null {
-    return this.bytes;
+    return this.data;
   }
 
   get body(): null {
@@ -58,14 +58,14 @@ export class WorkflowRequest {
   }
 
   async arrayBuffer(): Promise<ArrayBuffer> {
-    const b = this.bytes ?? new Uint8Array(0);
+    const b = this.data ?? new Uint8Array(0);
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
   }
-  async bytes_(): Promise<Uint8Array> {
-    return new Uint8Array(this.bytes ?? new Uint8Array(0));
+  async bytes(): Promise<Uint8Array> {
+    return new Uint8Array(this.data ?? new Uint8Array(0));
   }
   async text(): Promise<string> {
-    return this.bytes ? decoder.decode(this.bytes) : "";
+    return this.data ? decoder.decode(this.data) : "";
   }
   async json(): Promise<unknown> {
     return JSON.parse(await this.text());
@@ -126,13 +126,13 @@ export class WorkflowResponse {
   readonly status: number;
   readonly statusText: string;
   readonly headers: Headers;
-  private readonly bytes: Uint8Array | null;
+  private readonly data: Uint8Array | null;
 
   constructor(body?: BodyLike, init: { status?: number; statusText?: string; headers?: HeadersInit } = {}) {
     this.status = init.status ?? 200;
     this.statusText = init.statusText ?? "";
     this.headers = new Headers(init.headers);
-    this.bytes = toBytes(body);
+    this.data = toBytes(body);
     if (typeof body === "string" && !this.headers.has("content-type")) {
       this.headers.set("content-type", "text/plain;charset=UTF-8");
     }
@@ -154,16 +154,19 @@ export class WorkflowResponse {
     return "Response";
   }
   [BODY_BYTES](): Uint8Array | null {
-    return this.bytes;
+    return this.data;
   }
   async text(): Promise<string> {
-    return this.bytes ? decoder.decode(this.bytes) : "";
+    return this.data ? decoder.decode(this.data) : "";
   }
   async json(): Promise<unknown> {
     return JSON.parse(await this.text());
   }
+  async bytes(): Promise<Uint8Array> {
+    return new Uint8Array(this.data ?? new Uint8Array(0));
+  }
   async arrayBuffer(): Promise<ArrayBuffer> {
-    const b = this.bytes ?? new Uint8Array(0);
+    const b = this.data ?? new Uint8Array(0);
     return b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer;
   }
 }
