@@ -2,13 +2,12 @@ import { existsSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import type { Diagnostic } from "@wfkit/compiler";
 import { buildWorkflowBundle } from "@wfkit/core";
 import { findWorkflowFiles } from "@wfkit/core/app";
 import { type NodeHandler, toNodeHandler } from "@wfkit/core/node";
 import type { World } from "@wfkit/world";
-import type { Logger, Plugin, PreviewServer, ResolvedConfig, UserConfig, ViteDevServer } from "vite";
-import { codeOf, ErrorCodes, viteError } from "./errors.js";
+import type { Plugin, ResolvedConfig, UserConfig } from "vite";
+import { ErrorCodes, viteError } from "./errors.js";
 import {
   cleanId,
   DEFAULT_DIRS,

@@ -6,7 +6,6 @@ import type {
   CreateRunResult,
   EventInput,
   HookConflict,
-  MessageInput,
   QueueMessage,
   StoredEvent,
 } from "@wfkit/world";
