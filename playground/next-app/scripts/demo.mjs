@@ -6,13 +6,15 @@
 import { spawn, spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
+import { createServer } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const app = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const next = createRequire(path.join(app, "package.json")).resolve("next/dist/bin/next");
 const check = process.argv.includes("--check") || process.env.CI === "true";
-const port = Number(process.env.PORT) || 3000;
+// The self-check takes any free port unless PORT is set, so a busy 3000 cannot fail CI.
+const port = Number(process.env.PORT) || (check ? await freePort() : 3000);
 const base = `http://localhost:${port}`;
 const env = { ...process.env, NEXT_TELEMETRY_DISABLED: process.env.NEXT_TELEMETRY_DISABLED ?? "1" };
 
@@ -149,4 +151,15 @@ async function selfCheck() {
     answer.body,
   );
   return failures;
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
 }
