@@ -13,8 +13,3 @@ export class WorkflowNextError extends Error {
     this.hint = hint;
   }
 }
-
-/** A JSON error answer in the same shape as the runtime's own (`{ error: { code, message, hint, docs } }`). */
-export function errorResponse(status: number, code: string, message: string, hint: string): Response {
-  return Response.json({ error: { code, message, hint, docs: `docs/errors/${code}.md` } }, { status });
-}

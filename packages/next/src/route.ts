@@ -1,6 +1,6 @@
 // `@wfkit/next/route`: the handlers of the generated catch-all route
 // `app/.well-known/workflow/v1/[...path]/route.js`.
-import { errorResponse } from "./errors.js";
+import { errorResponse } from "@wfkit/core/api";
 import { asAddressed } from "./request-url.js";
 import { currentWorkflowServer } from "./slot.js";
 

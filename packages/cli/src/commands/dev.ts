@@ -2,11 +2,12 @@ import { statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { errorResponse } from "@wfkit/core";
 import { type AppRuntime, createAppRuntime } from "@wfkit/core/app";
 import { sendWebResponse, toWebRequest } from "@wfkit/core/node";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 import { type ParsedArgs, UsageError } from "../args.js";
-import { apiError, createDevHandler, workflowNames } from "../dev/api.js";
+import { createDevHandler, workflowNames } from "../dev/api.js";
 
 const HOST = "127.0.0.1";
 
@@ -68,7 +69,7 @@ export async function devCommand({ positional, flags }: ParsedArgs): Promise<num
     const answer = async () => {
       const response = handle
         ? await handle(toWebRequest(req, res))
-        : apiError(503, "WF_RUNTIME_CLOSED", "wf dev is starting or stopping.", "Retry in a moment.");
+        : errorResponse(503, "WF_RUNTIME_CLOSED", "wf dev is starting or stopping.", "Retry in a moment.");
       await sendWebResponse(res, response, req);
     };
     answer().catch((error) => {

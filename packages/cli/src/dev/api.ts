@@ -16,9 +16,6 @@ export interface DevHandlerOptions {
   log?: (message: string, error: unknown) => void;
 }
 
-/** A JSON error answer: `{ error: { code, message, hint, docs } }`. */
-export const apiError = errorResponse;
-
 class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -312,7 +309,7 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
     try {
       url = new URL(request.url);
     } catch {
-      return apiError(
+      return errorResponse(
         400,
         "WF_DEV_BAD_REQUEST",
         "The request URL is not valid.",
@@ -324,15 +321,15 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
       return await api(request, url);
     } catch (error) {
       if (error instanceof ApiError)
-        return apiError(error.status, error.code, error.message, error.hint, error.headers);
+        return errorResponse(error.status, error.code, error.message, error.hint, error.headers);
       const code = (error as { code?: unknown })?.code;
       if (typeof code === "string" && code.startsWith("WF_") && error instanceof Error) {
         const status = STATUS_OF_CODE[code] ?? 500;
         if (status >= 500) log(`wf dev: ${request.method} ${url.pathname} failed:`, error);
-        return apiError(status, code, plainMessage(error), (error as { hint?: string }).hint ?? "");
+        return errorResponse(status, code, plainMessage(error), (error as { hint?: string }).hint ?? "");
       }
       log(`wf dev: ${request.method} ${url.pathname} failed:`, error);
-      return apiError(
+      return errorResponse(
         500,
         "WF_DEV_INTERNAL_ERROR",
         `wf dev could not answer ${request.method} ${url.pathname}: ${error instanceof Error ? error.message : String(error)}`,

@@ -2,6 +2,7 @@ import { getDefaultRuntime } from "../host/default.js";
 import type { Run } from "../host/run.js";
 import type { HookInfo, StartOptions, WorkflowRef } from "../host/runtime.js";
 
+export { errorResponse } from "../host/responses.js";
 export type { Run } from "../host/run.js";
 export type { HookInfo, StartOptions } from "../host/runtime.js";
 

@@ -26,7 +26,6 @@ export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
 ]);
 /** Folders searched for workflow files by default. */
 export const DEFAULT_WORKFLOW_DIRS: readonly string[] = ["workflows", "app", "src", "lib"];
-const SKIP = SKIPPED_DIRS;
 const SOURCE = /\.(?:[cm]?[jt]sx?)$/;
 const DIRECTIVE = /(["'])use (?:workflow|step)\1/;
 
@@ -41,7 +40,7 @@ export function findWorkflowFiles(root: string, dirs: readonly string[]): string
       return;
     }
     for (const name of entries) {
-      if (SKIP.has(name) || name.startsWith(".")) continue;
+      if (SKIPPED_DIRS.has(name) || name.startsWith(".")) continue;
       const full = path.join(dir, name);
       const stat = statSync(full, { throwIfNoEntry: false });
       if (!stat) continue;
@@ -130,7 +129,7 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
   if (options.watch) {
     let timer: NodeJS.Timeout | undefined;
     const onChange = (_: string, file: string | null) => {
-      if (file && (!SOURCE.test(file) || file.split(/[\\/]/).some((part) => SKIP.has(part)))) return;
+      if (file && (!SOURCE.test(file) || file.split(/[\\/]/).some((part) => SKIPPED_DIRS.has(part)))) return;
       clearTimeout(timer);
       timer = setTimeout(() => {
         rebuild().then(
