@@ -1,11 +1,14 @@
+import { WorkflowError } from "@wfkit/core/api";
+
 export interface ParsedArgs {
   positional: string[];
   flags: Record<string, string | boolean>;
 }
 
-export class UsageError extends Error {
+/** The command line was used wrongly: `WF_CLI_USAGE: <what>`, the fix and the page; `wf` exits 2. */
+export class UsageError extends WorkflowError {
   constructor(message: string) {
-    super(`wf: ${message}\n  Fix: run \`wf help\` for the usage.\n  See: docs/errors/WF_CLI_USAGE.md`);
+    super("WF_CLI_USAGE", message, "run `wf help` for the usage.");
     this.name = "UsageError";
   }
 }

@@ -42,14 +42,12 @@ export async function main(argv: string[]): Promise<number> {
         process.stdout.write(USAGE);
         return 0;
       default:
-        process.stderr.write(
-          `wf: unknown command "${command}" (see docs/errors/WF_CLI_USAGE.md)\n\n${USAGE}`,
-        );
+        process.stderr.write(`wf: ${new UsageError(`unknown command "${command}"`).message}\n\n${USAGE}`);
         return 2;
     }
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${error.message}\n`);
+    process.stderr.write(`wf: ${error.message}\n`);
     return 2;
   }
 }

@@ -1,5 +1,12 @@
 export { type WfkitBabelPluginOptions, wfkitBabelPlugin } from "./babelPlugin.js";
-export { type DiagnosticCode, DiagnosticCodes } from "./diagnostics/codes.js";
+export {
+  DIAGNOSTIC_CODE_INFO,
+  type DiagnosticCode,
+  type DiagnosticCodeInfo,
+  DiagnosticCodes,
+  diagnosticDocsRef,
+  diagnosticDocsUrl,
+} from "./diagnostics/codes.js";
 export { type Pass, PIPELINE } from "./pipeline.js";
 export { DEFAULT_RUNTIME_MODULE, transform } from "./transform.js";
 export type {

@@ -6,11 +6,11 @@ export {
   type StepBundle,
   type WorkflowBundle,
 } from "./build/bundle.js";
+export * from "./errors/index.js";
+export { readLimited } from "./host/body.js";
 export { getDefaultRuntime, setDefaultRuntime, setDefaultRuntimeFactory } from "./host/default.js";
-export { codeOf, errorResponse, errorResponseFor, messageOf } from "./host/responses.js";
 export { Run } from "./host/run.js";
 export { Runtime, type RuntimeOptions, type WorkflowRef } from "./host/runtime.js";
 export type { RetryPolicy } from "./host/steps.js";
 export { type HmacVerifierOptions, hmacVerifier, type WebhookVerifier } from "./host/verify.js";
-export { FatalError, RetryableError, WorkflowError } from "./runtime/errors.js";
 export { deserialize, serialize, serializeAsync } from "./serialization/index.js";

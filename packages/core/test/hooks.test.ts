@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { HookConflictError, HookNotFoundError, WorkflowError } from "../src/errors/index.js";
 import type { Runtime } from "../src/host/runtime.js";
 import { hmacVerifier } from "../src/host/verify.js";
 import { WEBHOOK_PATH } from "../src/host/webhook.js";
@@ -81,10 +82,15 @@ describe("hooks", () => {
   });
 
   it("throws HookNotFoundError for an unknown token", async () => {
-    await expect(rt.resumeHook("nobody:here", 1)).rejects.toMatchObject({
+    const error = await rt.resumeHook("nobody:here", 1).catch((e: unknown) => e);
+    expect(error).toMatchObject({
       name: "HookNotFoundError",
       code: "WF_HOOK_NOT_FOUND",
+      token: "nobody:here",
     });
+    expect(error).toBeInstanceOf(HookNotFoundError);
+    expect(error).toBeInstanceOf(WorkflowError);
+    expect(error).not.toBeInstanceOf(HookConflictError);
   });
 
   it("commits a hook before a step of the same turn runs: the step can resume it", async () => {
@@ -110,9 +116,18 @@ describe("hooks", () => {
     const owner = await rt.start(wf("conflicting"), ["shared:1"]);
     await hookOf(owner.runId);
     const second = await rt.start(wf("conflicting"), ["shared:1"]);
-    const result = (await second.returnValue) as { name: string; message: string };
+    const result = (await second.returnValue) as {
+      name: string;
+      message: string;
+      isConflict: boolean;
+      error: unknown;
+    };
     expect(result.name).toBe("HookConflictError");
     expect(result.message).toContain(owner.runId);
+    expect(result.isConflict).toBe(true); // instanceof in the sandbox realm
+    expect(result.error).toBeInstanceOf(HookConflictError); // made in the sandbox, rebuilt on the host
+    expect(result.error).not.toBeInstanceOf(HookNotFoundError);
+    expect(result.error).toMatchObject({ token: "shared:1", ownerRunId: owner.runId });
     await rt.resumeHook("shared:1", "first");
     expect(await owner.returnValue).toEqual({ ok: "first" });
     const third = await rt.start(wf("conflicting"), ["shared:1"]);

@@ -11,6 +11,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { WorkflowRunNotFoundError } from "../src/errors/index.js";
 import {
   type NodeAdapterOptions,
   type NodeHandler,
@@ -242,18 +243,17 @@ describe("toNodeHandler", () => {
     expect((await send(withNext)).body.toString()).toBe("from next");
     expect(nextCalls).toBe(1);
     const withoutNext = await serve((req, res) => node(req, res));
-    expect((await send(withoutNext)).status).toBe(404);
+    const missed = await send(withoutNext);
+    expect(missed.status).toBe(404);
+    expect(JSON.parse(missed.body.toString()).error.code).toBe("WF_ROUTE_NOT_FOUND");
   });
 
-  it("answers a throwing handler with a JSON 500 that has a code, and reports the error", async () => {
+  it("answers a throwing handler with a JSON 500 that has a code (an error's own code keeps its registered status), and reports the error", async () => {
     const errors: unknown[] = [];
     const url = await serveHandler(
       (request) => {
         if (request.url.endsWith("/coded")) {
-          throw Object.assign(new Error("The thing is closed."), {
-            code: "WF_RUNTIME_CLOSED",
-            hint: "Open it.",
-          });
+          throw new WorkflowRunNotFoundError("r-404");
         }
         throw new Error("boom");
       },
@@ -266,13 +266,16 @@ describe("toNodeHandler", () => {
         code: "WF_HANDLER_FAILED",
         message: "boom",
         hint: expect.any(String),
-        docs: "docs/errors/WF_HANDLER_FAILED.md",
+        docs: "@wfkit/core/docs/errors/WF_HANDLER_FAILED.md",
       },
     });
     const coded = await send(`${url}/coded`);
-    expect(JSON.parse(coded.body.toString()).error).toMatchObject({
-      code: "WF_RUNTIME_CLOSED",
-      hint: "Open it.",
+    expect(coded.status).toBe(404);
+    expect(JSON.parse(coded.body.toString()).error).toEqual({
+      code: "WF_RUN_NOT_FOUND",
+      message: "There is no run with id r-404.",
+      hint: new WorkflowRunNotFoundError("x").hint,
+      docs: "@wfkit/core/docs/errors/WF_RUN_NOT_FOUND.md",
     });
     expect(errors).toHaveLength(2);
   });

@@ -1,6 +1,7 @@
 import { createServer } from "node:http";
 import { type AddressInfo, Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { WorkflowError, WorkflowRunCancelledError, WorkflowRunFailedError } from "../src/errors/index.js";
 import type { Runtime } from "../src/host/runtime.js";
 import { testRuntime } from "./runtime-helpers.js";
 
@@ -162,6 +163,7 @@ describe("host runtime on the SQLite world", () => {
     await run.cancel();
     expect(await run.status).toBe("cancelled");
     await expect(run.returnValue).rejects.toMatchObject({ name: "WorkflowRunCancelledError" });
+    await expect(run.returnValue).rejects.toBeInstanceOf(WorkflowRunCancelledError);
     const events = await rt.world.readEvents(run.runId);
     expect(events.at(-1)?.type).toBe("run_cancelled");
     expect(events.filter((e) => e.type === "step_scheduled")).toHaveLength(1);
@@ -173,10 +175,10 @@ describe("host runtime on the SQLite world", () => {
 
   it("fails a run whose workflow failed, with the error as cause", async () => {
     const run = await rt.start("workflow//basic//doesNotExist");
-    await expect(run.returnValue).rejects.toMatchObject({
-      name: "WorkflowRunFailedError",
-      cause: { code: "WF_WORKFLOW_NOT_FOUND" },
-    });
+    const error = await run.returnValue.catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: "WorkflowRunFailedError", cause: { code: "WF_WORKFLOW_NOT_FOUND" } });
+    expect(error).toBeInstanceOf(WorkflowRunFailedError);
+    expect((error as Error).cause).toBeInstanceOf(WorkflowError); // thrown in the sandbox, read from the log
   });
 });
 

@@ -1,15 +1,15 @@
-/** Error codes of @wfkit/next; each has a page at docs/errors/<CODE>.md. */
+import { WorkflowError } from "@wfkit/core/api";
+
+/** Error codes of @wfkit/next; each is registered in @wfkit/core and has a page there. */
 export type NextErrorCode = "WF_NEXT_NO_WORLD" | "WF_NEXT_NO_APP_DIR" | "WF_NEXT_RUNTIME_NOT_STARTED";
 
-/** An error of the Next.js integration: a stable `code`, what happened, and how to fix it. */
-export class WorkflowNextError extends Error {
-  readonly code: NextErrorCode;
-  readonly hint: string;
+/** An error of the Next.js integration: a WorkflowError (stable `code`, what happened, the fix, its page). */
+export class WorkflowNextError extends WorkflowError {
+  declare readonly code: NextErrorCode;
+  declare readonly hint: string;
 
   constructor(code: NextErrorCode, message: string, hint: string) {
-    super(`${code}: ${message}\n${hint}\nSee docs/errors/${code}.md.`);
+    super(code, message, hint);
     this.name = "WorkflowNextError";
-    this.code = code;
-    this.hint = hint;
   }
 }

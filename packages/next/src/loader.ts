@@ -30,7 +30,7 @@ export default function workflowLoader(this: LoaderContext, source: string, map?
   }
   const { root, runtimeModule } = this.getOptions();
   import("@wfkit/compiler").then(
-    ({ transform }) => {
+    ({ diagnosticDocsUrl, transform }) => {
       const result = transform(source, { filename: this.resourcePath, mode: "client", root, runtimeModule });
       const errors = result.diagnostics.filter((d) => d.severity === "error");
       for (const d of result.diagnostics) {
@@ -42,13 +42,9 @@ export default function workflowLoader(this: LoaderContext, source: string, map?
       if (errors.length > 0) {
         const text = errors.map(
           (d) =>
-            `${this.resourcePath}:${d.loc.line}:${d.loc.column}: ${d.code}: ${d.message}${d.hint ? `\n  ${d.hint}` : ""}`,
+            `${this.resourcePath}:${d.loc.line}:${d.loc.column}: ${d.code}: ${d.message}${d.hint ? `\n  Fix: ${d.hint}` : ""}\n  See: ${diagnosticDocsUrl(d.code)}`,
         );
-        callback(
-          new Error(
-            `The workflow compiler rejected this file (see docs/errors/<code>.md):\n${text.join("\n")}`,
-          ),
-        );
+        callback(new Error(`The workflow compiler rejected this file:\n${text.join("\n")}`));
         return;
       }
       callback(null, result.code, result.map ?? map);

@@ -14,4 +14,4 @@ export function viteError(code: string, message: string, hint: string, cause?: u
   return new WorkflowError(code, message, hint, cause === undefined ? undefined : { cause });
 }
 
-export { codeOf, errorResponse, errorResponseFor, messageOf } from "@wfkit/core";
+export { codeOf, errorResponse, errorResponseFor, formatErrorMessage, messageOf } from "@wfkit/core";

@@ -1,9 +1,9 @@
 // Small helpers of the Vite plugin: file filters, logging, addresses.
 import path from "node:path";
-import type { Diagnostic } from "@wfkit/compiler";
+import { type Diagnostic, diagnosticDocsUrl } from "@wfkit/compiler";
 import { DEFAULT_WORKFLOW_DIRS, SKIPPED_DIRS } from "@wfkit/core/app";
 import type { Logger, PreviewServer, ViteDevServer } from "vite";
-import { codeOf } from "./errors.js";
+import { codeOf, formatErrorMessage } from "./errors.js";
 import type { WorkflowLogger } from "./server.js";
 
 export const SOURCE = /\.(?:[cm]?[jt]sx?)$/;
@@ -23,7 +23,7 @@ export function isInside(file: string, dir: string): boolean {
 }
 
 export function formatDiagnostic(d: Diagnostic): string {
-  return `${d.code}: ${d.message}\n  Fix: ${d.hint}\n  See: docs/errors/${d.code}.md`;
+  return formatErrorMessage(d.code, d.message, d.hint, diagnosticDocsUrl(d.code));
 }
 
 export function viteLogger(logger: Logger): WorkflowLogger {

@@ -3,10 +3,18 @@
 export {
   getHookByToken,
   getRun,
+  HookConflictError,
   type HookInfo,
+  HookNotFoundError,
+  HookPayloadInvalidError,
+  isWorkflowError,
   type Run,
   resumeHook,
   resumeWebhook,
   type StartOptions,
   start,
+  WorkflowError,
+  WorkflowRunCancelledError,
+  WorkflowRunFailedError,
+  WorkflowRunNotFoundError,
 } from "@wfkit/core/api";

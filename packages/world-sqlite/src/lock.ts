@@ -1,12 +1,15 @@
 import { linkSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { formatWorldError, type WorldErrorCode, worldDocsRef } from "@wfkit/world";
 
-/** The error code of {@link DataDirLockedError}; documented in docs/errors/WF_W001_DATA_DIR_LOCKED.md. */
-export const DATA_DIR_LOCKED = "WF_W001_DATA_DIR_LOCKED";
+/** The error code of {@link DataDirLockedError}, registered in @wfkit/world. */
+export const DATA_DIR_LOCKED = "WF_W001_DATA_DIR_LOCKED" satisfies WorldErrorCode;
 
 /** Another live process has the data directory open. */
 export class DataDirLockedError extends Error {
   readonly code = DATA_DIR_LOCKED;
+  /** How to fix it (an error answer over HTTP shows it). */
+  readonly hint: string;
 
   constructor(
     /** The data directory that is in use. */
@@ -16,14 +19,23 @@ export class DataDirLockedError extends Error {
   ) {
     const who =
       pid === process.pid ? `this process (pid ${pid}) already has it open` : `process ${pid} has it open`;
+    const hint =
+      `Stop process ${pid} (or close the other World), or give this one its own dataDir. ` +
+      `If process ${pid} is not a wfkit process, delete ${join(dataDir, "LOCK")} and retry.`;
     super(
-      `${DATA_DIR_LOCKED}: the workflow data directory ${dataDir} is in use: ${who}. ` +
-        "The embedded SQLite World allows one process per data directory. " +
-        `Stop process ${pid} (or close the other World), or give this one its own dataDir. ` +
-        `If process ${pid} is not a wfkit process, delete ${join(dataDir, "LOCK")} and retry. ` +
-        `See docs/errors/${DATA_DIR_LOCKED}.md.`,
+      formatWorldError(
+        DATA_DIR_LOCKED,
+        `The workflow data directory ${dataDir} is in use: ${who}. The embedded SQLite World allows one process per data directory.`,
+        hint,
+      ),
     );
     this.name = "DataDirLockedError";
+    this.hint = hint;
+  }
+
+  /** The stable reference to this code's page. */
+  get docs(): string {
+    return worldDocsRef(DATA_DIR_LOCKED);
   }
 }
 

@@ -1,5 +1,16 @@
 import path from "node:path";
-import { deserialize, errorResponse } from "@wfkit/core";
+import {
+  codeOf,
+  deserialize,
+  type ErrorResponseInit,
+  errorResponse,
+  errorResponseFor,
+  messageOf,
+  readLimited,
+  statusOf,
+  WorkflowError,
+  WorkflowRunNotFoundError,
+} from "@wfkit/core";
 import { type AppRuntime, ROUTE_PREFIX } from "@wfkit/core/app";
 import { toJsonValue } from "../json.js";
 
@@ -16,27 +27,17 @@ export interface DevHandlerOptions {
   log?: (message: string, error: unknown) => void;
 }
 
-class ApiError extends Error {
+/** An error of the API itself; its status is the code's registered one unless `init` says otherwise. */
+class ApiError extends WorkflowError {
   constructor(
-    readonly status: number,
-    readonly code: string,
+    code: string,
     message: string,
-    readonly hint: string,
-    readonly headers?: HeadersInit,
+    hint: string,
+    readonly init: ErrorResponseInit = {},
   ) {
-    super(message);
+    super(code, message, hint);
   }
 }
-
-/** HTTP status for errors the runtime throws with a code. */
-const STATUS_OF_CODE: Record<string, number> = {
-  WF_RUN_NOT_FOUND: 404,
-  WF_HOOK_NOT_FOUND: 404,
-  WF_HOOK_IS_WEBHOOK: 409,
-  WF_HOOK_PAYLOAD_INVALID: 400,
-  WF_SERIALIZE_UNSUPPORTED: 400,
-  WF_RUNTIME_CLOSED: 503,
-};
 
 const ROUTES = [
   "GET /api/workflows",
@@ -63,40 +64,19 @@ export function workflowNames(
   return names;
 }
 
-/** The first part of a WorkflowError message, without the "Fix:" and "See:" lines it appends. */
-function plainMessage(error: Error): string {
-  return error.message.split(/\n {2}(?:Fix|See): /)[0]!;
-}
-
 async function readJson(request: Request): Promise<unknown> {
-  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
-  const tooLarge = () =>
-    new ApiError(
-      413,
+  const body = await readLimited(request, MAX_API_BODY_BYTES);
+  if (body === "too-large") {
+    throw new ApiError(
       "WF_DEV_BAD_REQUEST",
       `The request body is larger than ${MAX_API_BODY_BYTES} bytes.`,
       "Send a smaller JSON body; put large data in storage and send a reference.",
+      { status: 413 },
     );
-  if (Number.isFinite(declared) && declared > MAX_API_BODY_BYTES) throw tooLarge();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (request.body) {
-    const reader = request.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_API_BODY_BYTES) {
-        await reader.cancel().catch(() => {});
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
   }
-  const text = Buffer.concat(chunks).toString("utf8");
+  const text = body ? new TextDecoder().decode(body) : "";
   if (!text.trim()) {
     throw new ApiError(
-      400,
       "WF_DEV_BAD_REQUEST",
       "The request body is empty; this route takes a JSON body.",
       "Send JSON, e.g. with curl -d '{...}'.",
@@ -106,7 +86,6 @@ async function readJson(request: Request): Promise<unknown> {
     return JSON.parse(text);
   } catch (error) {
     throw new ApiError(
-      400,
       "WF_DEV_BAD_REQUEST",
       `The request body is not valid JSON: ${(error as Error).message}`,
       `Send a JSON document; with curl, quote the whole body: -d '{"a": 1}'.`,
@@ -119,7 +98,6 @@ function segment(part: string): string {
     return decodeURIComponent(part);
   } catch {
     throw new ApiError(
-      400,
       "WF_DEV_BAD_REQUEST",
       `The path segment ${part} is not valid percent-encoding.`,
       "Encode ids and tokens with encodeURIComponent().",
@@ -139,20 +117,16 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
 
   const notFound = (method: string, pathname: string) =>
     new ApiError(
-      404,
       "WF_DEV_ROUTE_NOT_FOUND",
       `No route for ${method} ${pathname}.`,
       `wf dev serves: ${ROUTES.join(", ")}.`,
     );
   const wrongMethod = (method: string, pathname: string, allow: string) =>
     new ApiError(
-      405,
       "WF_DEV_ROUTE_NOT_FOUND",
       `${pathname} does not take ${method}; it takes ${allow}.`,
       `Send ${allow} ${pathname}.`,
-      {
-        allow,
-      },
+      { status: 405, headers: { allow } },
     );
 
   const routes = {
@@ -165,7 +139,7 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
       const body = await readJson(request);
       const shape = `Send {"workflow": "<file>#<export>", "args": [...]}, e.g. {"workflow": "orders.ts#processOrder", "args": ["order-1"]}.`;
       if (typeof body !== "object" || body === null || Array.isArray(body)) {
-        throw new ApiError(400, "WF_DEV_BAD_REQUEST", "The body must be a JSON object.", shape);
+        throw new ApiError("WF_DEV_BAD_REQUEST", "The body must be a JSON object.", shape);
       }
       const {
         workflow,
@@ -176,23 +150,16 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
       const unknown = Object.keys(rest);
       if (unknown.length) {
         throw new ApiError(
-          400,
           "WF_DEV_BAD_REQUEST",
           `Unknown field${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")} in the body.`,
           shape,
         );
       }
       if (typeof workflow !== "string" || !workflow.includes("#")) {
-        throw new ApiError(
-          400,
-          "WF_DEV_BAD_REQUEST",
-          '"workflow" must be a string "<file>#<export>".',
-          shape,
-        );
+        throw new ApiError("WF_DEV_BAD_REQUEST", '"workflow" must be a string "<file>#<export>".', shape);
       }
       if (idempotencyKey !== undefined && (typeof idempotencyKey !== "string" || idempotencyKey === "")) {
         throw new ApiError(
-          400,
           "WF_DEV_BAD_REQUEST",
           '"idempotencyKey" must be a non-empty string.',
           "Starting twice with the same key returns the first run instead of a new one.",
@@ -200,7 +167,6 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
       }
       if (!Array.isArray(args)) {
         throw new ApiError(
-          400,
           "WF_DEV_BAD_REQUEST",
           '"args" must be a JSON array of the workflow\'s arguments.',
           shape,
@@ -211,7 +177,6 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
       if (!entry) {
         const available = [...names.keys()];
         throw new ApiError(
-          404,
           "WF_DEV_WORKFLOW_NOT_FOUND",
           `There is no workflow ${workflow}.`,
           available.length
@@ -228,7 +193,7 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
 
     async getRun(runId: string) {
       const record = await runtime.world.getRun(runId);
-      if (!record) throw runNotFound(runId);
+      if (!record) throw new WorkflowRunNotFoundError(runId);
       const answer: {
         runId: string;
         status: string;
@@ -251,7 +216,7 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
     },
 
     async listHooks(runId: string) {
-      if (!(await runtime.world.getRun(runId))) throw runNotFound(runId);
+      if (!(await runtime.world.getRun(runId))) throw new WorkflowRunNotFoundError(runId);
       const hooks = await runtime.world.listHooks({ runId });
       const base = runtime.webhookBaseUrl;
       return Response.json(
@@ -268,7 +233,7 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
     },
 
     async cancelRun(runId: string) {
-      if (!(await runtime.world.getRun(runId))) throw runNotFound(runId);
+      if (!(await runtime.world.getRun(runId))) throw new WorkflowRunNotFoundError(runId);
       await runtime.cancel(runId);
       const record = await runtime.world.getRun(runId);
       return Response.json({ runId, status: record?.status });
@@ -310,7 +275,6 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
       url = new URL(request.url);
     } catch {
       return errorResponse(
-        400,
         "WF_DEV_BAD_REQUEST",
         "The request URL is not valid.",
         "Send a request to a route of wf dev.",
@@ -321,12 +285,12 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
       return await api(request, url);
     } catch (error) {
       if (error instanceof ApiError)
-        return errorResponse(error.status, error.code, error.message, error.hint, error.headers);
-      const code = (error as { code?: unknown })?.code;
-      if (typeof code === "string" && code.startsWith("WF_") && error instanceof Error) {
-        const status = STATUS_OF_CODE[code] ?? 500;
-        if (status >= 500) log(`wf dev: ${request.method} ${url.pathname} failed:`, error);
-        return errorResponse(status, code, plainMessage(error), (error as { hint?: string }).hint ?? "");
+        return errorResponse(error.code, messageOf(error), error.hint!, error.init);
+      // The runtime's own errors (WF_RUN_NOT_FOUND, WF_HOOK_PAYLOAD_INVALID, ...): status from the registry.
+      const code = codeOf(error);
+      if (code) {
+        if (statusOf(code) >= 500) log(`wf dev: ${request.method} ${url.pathname} failed:`, error);
+        return errorResponseFor(error, code, "");
       }
       log(`wf dev: ${request.method} ${url.pathname} failed:`, error);
       return errorResponse(
@@ -337,13 +301,4 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
       );
     }
   };
-}
-
-function runNotFound(runId: string): ApiError {
-  return new ApiError(
-    404,
-    "WF_RUN_NOT_FOUND",
-    `There is no run with id ${runId}.`,
-    "Check the id; wf dev only knows runs stored in its --data-dir.",
-  );
 }

@@ -2,7 +2,20 @@ import { getDefaultRuntime } from "../host/default.js";
 import type { Run } from "../host/run.js";
 import type { HookInfo, StartOptions, WorkflowRef } from "../host/runtime.js";
 
-export { errorResponse } from "../host/responses.js";
+export {
+  FatalError,
+  HookConflictError,
+  HookNotFoundError,
+  HookPayloadInvalidError,
+  isWorkflowError,
+  RetryableError,
+  WorkflowError,
+  WorkflowRunCancelledError,
+  WorkflowRunFailedError,
+  WorkflowRunNotFoundError,
+} from "../errors/index.js";
+// From the errors barrel, which loads links.ts: thrown messages then link to the pages in this package.
+export { errorResponse } from "../errors/response.js";
 export type { Run } from "../host/run.js";
 export type { HookInfo, StartOptions } from "../host/runtime.js";
 

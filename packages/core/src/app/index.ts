@@ -3,8 +3,8 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { World } from "@wfkit/world";
 import { buildStepBundle, buildWorkflowBundle, type WorkflowBundle } from "../build/bundle.js";
+import { errorResponse } from "../errors/response.js";
 import { setDefaultRuntime } from "../host/default.js";
-import { errorResponse } from "../host/responses.js";
 import { Runtime, type RuntimeOptions } from "../host/runtime.js";
 import { WEBHOOK_PATH } from "../host/webhook.js";
 

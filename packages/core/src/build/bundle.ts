@@ -5,7 +5,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Diagnostic, Manifest } from "@wfkit/compiler";
 import * as esbuild from "esbuild";
-import { WorkflowError } from "../runtime/errors.js";
+import { WorkflowError } from "../errors/workflow-error.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const ext = path.extname(fileURLToPath(import.meta.url)); // ".ts" under tests, ".js" when built

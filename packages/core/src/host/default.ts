@@ -1,4 +1,4 @@
-import { WorkflowError } from "../runtime/errors.js";
+import { WorkflowError } from "../errors/workflow-error.js";
 import type { Runtime } from "./runtime.js";
 
 // One default runtime per process, on a registered symbol so that every

@@ -1,7 +1,10 @@
 import type { RunRecord, RunStatus } from "@wfkit/world";
-import { WorkflowError } from "../runtime/errors.js";
+import {
+  WorkflowRunCancelledError,
+  WorkflowRunFailedError,
+  WorkflowRunNotFoundError,
+} from "../errors/subclasses.js";
 import { deserialize } from "../serialization/index.js";
-import { runNotFound } from "./errors.js";
 import type { Runtime } from "./runtime.js";
 
 /** A handle on one run. Reading a property asks the World; nothing is cached. */
@@ -13,7 +16,7 @@ export class Run<T = unknown> {
 
   private async record(): Promise<RunRecord> {
     const run = await this.runtime.world.getRun(this.runId);
-    if (!run) throw runNotFound(this.runId);
+    if (!run) throw new WorkflowRunNotFoundError(this.runId);
     return run;
   }
 
@@ -42,24 +45,8 @@ export class Run<T = unknown> {
   get returnValue(): Promise<T> {
     return this.runtime.waitForEnd(this.runId).then((run) => {
       if (run.status === "completed") return deserialize<T>(run.output!);
-      if (run.status === "cancelled") {
-        const error = new WorkflowError(
-          "WF_RUN_CANCELLED",
-          `The run ${this.runId} was cancelled.`,
-          "A cancelled run has no return value.",
-        );
-        error.name = "WorkflowRunCancelledError";
-        throw error;
-      }
-      const cause = deserialize<Error>(run.error!);
-      const error = new WorkflowError(
-        "WF_RUN_FAILED",
-        `The run ${this.runId} failed: ${cause?.name ?? "Error"}: ${cause?.message ?? cause}`,
-        "See error.cause for the workflow's error and its stack.",
-        { cause },
-      );
-      error.name = "WorkflowRunFailedError";
-      throw error;
+      if (run.status === "cancelled") throw new WorkflowRunCancelledError(this.runId);
+      throw new WorkflowRunFailedError(this.runId, deserialize<Error>(run.error!));
     });
   }
 

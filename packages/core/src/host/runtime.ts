@@ -1,12 +1,13 @@
 import type { HookRecord, QueueMessage, RunRecord, World } from "@wfkit/world";
 import { isTerminal } from "@wfkit/world";
+import { HookNotFoundError, WorkflowRunNotFoundError } from "../errors/subclasses.js";
+import { WorkflowError } from "../errors/workflow-error.js";
 import { FETCH_STEP_ID } from "../runtime/api.js";
-import { WorkflowError } from "../runtime/errors.js";
 import type { StandardSchemaLike } from "../runtime/hooks.js";
 import { registerStep } from "../runtime/registry.js";
 import { deserialize, serializeAsync } from "../serialization/index.js";
 import { RunActor, type RunInput } from "./actor.js";
-import { hookNotFound, runNotFound, validate } from "./errors.js";
+import { validate } from "./errors.js";
 import { newRunId } from "./ids.js";
 import { Run } from "./run.js";
 import { SandboxPool } from "./sandbox-pool.js";
@@ -202,7 +203,7 @@ export class Runtime implements RuntimeCore {
 
   async cancel(runId: string): Promise<void> {
     const run = await this.world.getRun(runId);
-    if (!run) throw runNotFound(runId);
+    if (!run) throw new WorkflowRunNotFoundError(runId);
     if (isTerminal(run.status)) return;
     await new Promise<boolean>((resolve) =>
       this.post(runId, { event: { v: 1, type: "run_cancelled" }, done: resolve }),
@@ -213,7 +214,7 @@ export class Runtime implements RuntimeCore {
   async waitForEnd(runId: string): Promise<RunRecord> {
     for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
       const run = await this.world.getRun(runId);
-      if (!run) throw runNotFound(runId);
+      if (!run) throw new WorkflowRunNotFoundError(runId);
       if (isTerminal(run.status)) return run;
       // Ended here between the read and now: read again at once.
       if (this.ended.has(runId)) continue;
@@ -237,7 +238,7 @@ export class Runtime implements RuntimeCore {
   /** The live hook with this token, its metadata deserialized. Throws HookNotFoundError. */
   async getHookByToken(token: string): Promise<HookInfo> {
     const hook = await this.world.getHook(token);
-    if (!hook) throw hookNotFound(token);
+    if (!hook) throw new HookNotFoundError(token);
     return {
       token: hook.token,
       runId: hook.runId,
@@ -250,7 +251,7 @@ export class Runtime implements RuntimeCore {
   /** Delivers a payload to the hook with this token; resolves once it is durably recorded. */
   async resumeHook(token: string, payload: unknown): Promise<{ runId: string; hook: HookRecord }> {
     const hook = await this.world.getHook(token);
-    if (!hook) throw hookNotFound(token);
+    if (!hook) throw new HookNotFoundError(token);
     if (hook.kind === "webhook") {
       throw new WorkflowError(
         "WF_HOOK_IS_WEBHOOK",
@@ -277,7 +278,7 @@ export class Runtime implements RuntimeCore {
         done: resolve,
       }),
     );
-    if (!committed) throw hookNotFound(hook.token);
+    if (!committed) throw new HookNotFoundError(hook.token);
   }
 
   // ——— RuntimeCore: used by actors, step workers and the scheduler ———

@@ -1,8 +1,9 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { QueueMessage } from "@wfkit/world";
+import { FatalError, isFatalError, isRetryableError } from "../errors/step-errors.js";
+import { WorkflowError } from "../errors/workflow-error.js";
 import type { StepMetadata } from "../runtime/api.js";
 import { parseDuration } from "../runtime/duration.js";
-import { FatalError, isFatalError, isRetryableError, WorkflowError } from "../runtime/errors.js";
 import { installHost, registry } from "../runtime/host.js";
 import { deserialize, serialize, serializeAsync } from "../serialization/index.js";
 import type { RunInput } from "./actor.js";

@@ -1,8 +1,9 @@
 import type { HookRecord } from "@wfkit/world";
+import { errorResponse } from "../errors/response.js";
 import type { WebhookRequestRecord } from "../sandbox/web.js";
 import { deserialize, serialize } from "../serialization/index.js";
+import { readLimited } from "./body.js";
 import { newRequestId } from "./ids.js";
-import { errorResponse } from "./responses.js";
 import type { Runtime } from "./runtime.js";
 import type { WebhookVerifier } from "./verify.js";
 
@@ -39,36 +40,6 @@ const notFound = (token: string | undefined) =>
     `No live webhook has the token ${token ?? "(missing)"}.`,
     "The run may have ended, disposed the webhook, or not created it yet; webhook URLs come from createWebhook() in a running workflow.",
   );
-
-/** Reads a body up to `limit` bytes; returns null when it is larger. */
-async function readLimited(request: Request, limit: number): Promise<Uint8Array | null | "too-large"> {
-  const declared = Number(request.headers.get("content-length") ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > limit) return "too-large";
-  if (!request.body) return null;
-  // A declared length within the limit: read it whole (fewer hops than a reader loop).
-  if (Number.isFinite(declared)) return new Uint8Array(await request.arrayBuffer());
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return "too-large";
-    }
-    chunks.push(value);
-  }
-  if (chunks.length === 1) return chunks[0]!;
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
-}
 
 /**
  * The webhook route as a Web-standard handler. Mount it at

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { errorResponseFor } from "../host/responses.js";
+import { errorResponse, errorResponseFor } from "../errors/response.js";
 
 /** Connect/Express-style `next`: called when a handler does not answer a request. */
 export type NodeNext = (error?: unknown) => void;
@@ -275,8 +275,8 @@ function sendFailure(res: ServerResponse, req: IncomingMessage, error: unknown):
     res.destroy();
     return;
   }
+  // The status is the registered one of the error's own code (WF_RUN_NOT_FOUND: 404), else 500.
   const response = errorResponseFor(
-    500,
     error,
     "WF_HANDLER_FAILED",
     "The error is logged by the server process; fix its cause (see the stack there).",
@@ -288,9 +288,9 @@ function sendFailure(res: ServerResponse, req: IncomingMessage, error: unknown):
  * Mounts a Web handler in Node: `toNodeHandler(handler)` is a request listener
  * for `http.createServer` and a middleware for Connect, Express or Vite.
  * When the handler returns `undefined` the request goes to `next()` (or gets a
- * plain 404 without `next`); when it throws, the client gets a JSON 500 with
- * a code (`WF_HANDLER_FAILED` unless the error has its own) and
- * `onError` is told.
+ * JSON 404, `WF_ROUTE_NOT_FOUND`, without `next`); when it throws, the client
+ * gets a JSON error answer (the error's own code with its registered status,
+ * else 500 `WF_HANDLER_FAILED`) and `onError` is told.
  */
 export function toNodeHandler(handler: WebHandler, options: NodeAdapterOptions = {}): NodeHandler {
   const onError =
@@ -309,11 +309,16 @@ export function toNodeHandler(handler: WebHandler, options: NodeAdapterOptions =
         async (response) => {
           if (response === undefined || response === null) {
             if (next) next();
-            else {
-              res.statusCode = 404;
-              res.setHeader("content-type", "text/plain; charset=utf-8");
-              res.end("Not Found");
-            }
+            else
+              await sendWebResponse(
+                res,
+                errorResponse(
+                  "WF_ROUTE_NOT_FOUND",
+                  `Nothing answers ${request.method} ${new URL(request.url).pathname} here.`,
+                  "The handler returned nothing for this request; send it to a path the handler serves.",
+                ),
+                req,
+              );
             return;
           }
           await sendWebResponse(res, response, req);

@@ -1,5 +1,5 @@
+import { WorkflowError } from "../errors/workflow-error.js";
 import type { Duration } from "./duration.js";
-import { WorkflowError } from "./errors.js";
 import { currentHost, requireWorkflowHost } from "./host.js";
 import { stepProxy } from "./registry.js";
 

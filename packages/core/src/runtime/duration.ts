@@ -1,4 +1,4 @@
-import { WorkflowError } from "./errors.js";
+import { WorkflowError } from "../errors/workflow-error.js";
 
 const UNITS: Record<string, number> = {
   ms: 1,

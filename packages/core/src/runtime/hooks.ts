@@ -1,5 +1,5 @@
+import { WorkflowError } from "../errors/workflow-error.js";
 import type { Duration } from "./duration.js";
-import { WorkflowError } from "./errors.js";
 import { requireWorkflowHost } from "./host.js";
 
 /** A durable wait for payloads sent to `token` with `resumeHook(token, payload)`. */

@@ -1,4 +1,4 @@
-import { WorkflowError } from "./errors.js";
+import { WorkflowError } from "../errors/workflow-error.js";
 
 /** What a realm (the workflow sandbox, or a Node process running steps) provides to user-facing calls. */
 export interface RuntimeHost {

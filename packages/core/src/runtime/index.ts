@@ -1,6 +1,9 @@
+// Sandbox-safe error classes only (no links.ts, no Response): this module is bundled into the sandbox.
+export * from "../errors/step-errors.js";
+export * from "../errors/subclasses.js";
+export { isWorkflowError, WorkflowError } from "../errors/workflow-error.js";
 export * from "./api.js";
 export * from "./duration.js";
-export * from "./errors.js";
 export * from "./hooks.js";
 export {
   currentHost,

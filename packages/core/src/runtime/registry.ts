@@ -1,4 +1,4 @@
-import { WorkflowError } from "./errors.js";
+import { WorkflowError } from "../errors/workflow-error.js";
 import { currentHost, registry } from "./host.js";
 
 // Functions the compiler's output calls. See docs/internals/compiled-output.md.

@@ -1,4 +1,4 @@
-import { WorkflowError } from "../runtime/errors.js";
+import { WorkflowError } from "../errors/workflow-error.js";
 
 /** A small, fast seeded PRNG (sfc32); the seed is the run id, so replays draw the same numbers. */
 export function seededRandom(seed: string): () => number {

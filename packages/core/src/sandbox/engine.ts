@@ -1,6 +1,6 @@
 import type { StoredEvent } from "@wfkit/world";
+import { WorkflowError } from "../errors/workflow-error.js";
 import { parseDuration } from "../runtime/duration.js";
-import { WorkflowError } from "../runtime/errors.js";
 import { registry } from "../runtime/host.js";
 import { deserialize, serialize } from "../serialization/index.js";
 import type { Command, EngineInit, EngineState, RecordedOp } from "./protocol.js";

@@ -1,6 +1,7 @@
 import type { HookConflict, HookCreated } from "@wfkit/world";
+import { HookConflictError } from "../errors/subclasses.js";
+import { WorkflowError } from "../errors/workflow-error.js";
 import { parseDuration } from "../runtime/duration.js";
-import { WorkflowError } from "../runtime/errors.js";
 import type { HookOptions, WebhookOptions } from "../runtime/hooks.js";
 import { serialize } from "../serialization/index.js";
 import type { Engine, HookSink } from "./engine.js";
@@ -172,13 +173,7 @@ export function createSandboxHook(
 }
 
 export function conflictError(token: string, ownerRunId: string): Error {
-  const error = new WorkflowError(
-    "WF_HOOK_CONFLICT",
-    `Another run (${ownerRunId}) already has a live hook with the token ${token}.`,
-    "Tokens must be unique among live hooks. Include something run-specific in the token, or let the other run finish or dispose its hook first.",
-  );
-  error.name = "HookConflictError";
-  return error;
+  return new HookConflictError(token, ownerRunId);
 }
 
 /** `waitForHook(hook, timeout)`: the next payload, or `{ timeout: true }`; a late payload stays queued. */

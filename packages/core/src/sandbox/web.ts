@@ -1,4 +1,4 @@
-import { WorkflowError } from "../runtime/errors.js";
+import { WorkflowError } from "../errors/workflow-error.js";
 import { BODY_BYTES, serialize } from "../serialization/index.js";
 import type { Engine } from "./engine.js";
 

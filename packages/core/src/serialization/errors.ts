@@ -1,10 +1,5 @@
-import {
-  FatalError,
-  isFatalError,
-  isRetryableError,
-  RetryableError,
-  WorkflowError,
-} from "../runtime/errors.js";
+import { FatalError, isFatalError, isRetryableError, RetryableError } from "../errors/step-errors.js";
+import { brandWorkflowError, isWorkflowError, WorkflowError } from "../errors/workflow-error.js";
 
 const BUILTIN = [
   "Error",
@@ -27,6 +22,11 @@ export type ErrorRecord = [
   fields: Record<string, unknown>,
 ];
 
+/** A wfkit code (`WF_…`); other coded errors (Node's `ENOENT`, say) stay plain errors with a `code` field. */
+function isWfCode(code: unknown): boolean {
+  return typeof code === "string" && code.startsWith("WF_");
+}
+
 export function isErrorLike(value: unknown): value is Error {
   return Object.prototype.toString.call(value) === "[object Error]";
 }
@@ -36,7 +36,7 @@ export function reduceError(error: Error): ErrorRecord {
     ? "FatalError"
     : isRetryableError(error)
       ? "RetryableError"
-      : error instanceof WorkflowError || (error as { code?: unknown }).code !== undefined
+      : isWorkflowError(error) || isWfCode((error as { code?: unknown }).code)
         ? "WorkflowError"
         : (BUILTIN as readonly string[]).includes(error.constructor?.name)
           ? error.constructor.name
@@ -58,7 +58,11 @@ export function reviveError([kind, name, message, stack, cause, fields]: ErrorRe
     const Ctor = (globalThis as unknown as Record<string, ErrorConstructor>)[kind] ?? Error;
     error = new Ctor(message, options);
   }
-  if (kind === "WorkflowError") Object.setPrototypeOf(error, WorkflowError.prototype);
+  if (kind === "WorkflowError") {
+    // Rebuilt with the brand, so `instanceof WorkflowError` and its coded subclasses hold here too.
+    Object.setPrototypeOf(error, WorkflowError.prototype);
+    brandWorkflowError(error);
+  }
   Object.defineProperty(error, "name", {
     value: name,
     writable: true,

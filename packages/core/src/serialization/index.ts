@@ -1,5 +1,5 @@
 import { DevalueError, parse, stringify } from "devalue";
-import { WorkflowError } from "../runtime/errors.js";
+import { WorkflowError } from "../errors/workflow-error.js";
 import { type ErrorRecord, isErrorLike, reduceError, reviveError } from "./errors.js";
 
 export { type ErrorRecord, isErrorLike, reduceError, reviveError } from "./errors.js";

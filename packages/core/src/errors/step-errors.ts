@@ -50,18 +50,3 @@ export function isFatalError(value: unknown): boolean {
 export function isRetryableError(value: unknown): boolean {
   return hasBrand(value, RETRYABLE);
 }
-
-/**
- * An error with a stable code, a statement of what happened and the fix.
- * Every code has a page under docs/errors/<code>.md.
- */
-export class WorkflowError extends Error {
-  readonly code: string;
-  readonly hint?: string;
-  constructor(code: string, message: string, hint?: string, options?: { cause?: unknown }) {
-    super(`${message}${hint ? `\n  Fix: ${hint}` : ""}\n  See: docs/errors/${code}.md`, options);
-    this.name = "WorkflowError";
-    this.code = code;
-    if (hint !== undefined) this.hint = hint;
-  }
-}
