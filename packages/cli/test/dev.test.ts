@@ -121,9 +121,11 @@ function expectError(answer: { status: number; json: any }, status: number, code
   expect(answer.json.error).toMatchObject({ code, message: expect.any(String), hint: expect.any(String) });
   expect(answer.json.error.hint.length).toBeGreaterThan(0);
   expect(JSON.stringify(answer.json)).not.toMatch(/\n\s+at /);
+  // A path-free reference to the page shipped in the package, never a path of the server's disk.
+  expect(answer.json.error.docs).toBe(`@wfkit/core/docs/errors/${code}.md`);
   expect(
-    existsSync(fileURLToPath(new URL(`../../../docs/errors/${code}.md`, import.meta.url))),
-    `docs/errors/${code}.md`,
+    existsSync(fileURLToPath(new URL(`../../core/docs/errors/${code}.md`, import.meta.url))),
+    `packages/core/docs/errors/${code}.md (copied by npm run build)`,
   ).toBe(true);
 }
 

@@ -148,7 +148,7 @@ describe("createWorkflowServer", { timeout: 30_000 }, () => {
     const { error } = (await response.json()) as { error: Record<string, string> };
     expect(error).toMatchObject({
       code: "WF_VITE_RUNTIME_UNAVAILABLE",
-      docs: "docs/errors/WF_VITE_RUNTIME_UNAVAILABLE.md",
+      docs: "@wfkit/core/docs/errors/WF_VITE_RUNTIME_UNAVAILABLE.md",
     });
     expect(error.message).toContain("the database is on holiday");
     await expect(start(ECHO_ID)).rejects.toMatchObject({ code: "WF_VITE_RUNTIME_UNAVAILABLE" });

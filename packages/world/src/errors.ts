@@ -21,8 +21,10 @@ export const WORLD_ERROR_CODES = {
 /** A registered World code. */
 export type WorldErrorCode = keyof typeof WORLD_ERROR_CODES;
 
-/** The folder the build copies the pages into: <package>/docs/errors/ (from src/ or dist/). */
-const PAGES = new URL("../docs/errors/", import.meta.url);
+// The build copies the pages to <package>/docs/errors/, `../docs/errors/` from src/ or dist/.
+// Not `new URL("…", import.meta.url)` inline: bundlers (Turbopack, webpack) read that form as an
+// asset to resolve at build time. Computed when asked for instead.
+const HERE = import.meta.url;
 
 /** The stable, path-free reference to a World code's page (what JSON answers carry). */
 export function worldDocsRef(code: WorldErrorCode): string {
@@ -31,7 +33,7 @@ export function worldDocsRef(code: WorldErrorCode): string {
 
 /** A `file:` URL of the page inside the installed @wfkit/world, for thrown and logged messages. */
 export function worldDocsUrl(code: WorldErrorCode): string {
-  return new URL(`${code}.md`, PAGES).href;
+  return new URL(`../docs/errors/${code}.md`, HERE).href;
 }
 
 /**

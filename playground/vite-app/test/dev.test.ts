@@ -61,7 +61,7 @@ describe("vite-app under the dev server", { timeout: 60_000 }, () => {
     const { error } = (await response.json()) as { error: Record<string, string> };
     expect(error).toMatchObject({
       code: "WF_WEBHOOK_NOT_FOUND",
-      docs: "docs/errors/WF_WEBHOOK_NOT_FOUND.md",
+      docs: "@wfkit/core/docs/errors/WF_WEBHOOK_NOT_FOUND.md",
     });
     expect(error.hint).toBeTruthy();
 

@@ -55,8 +55,10 @@ export const DIAGNOSTIC_CODE_INFO: Record<DiagnosticCode, DiagnosticCodeInfo> = 
   WF_C007_STEP_IN_STEP: { status: 500, title: "a step is declared inside another step (warning)" },
 };
 
-/** The folder the build copies the pages into: <package>/docs/errors/ (from src/diagnostics/ or dist/diagnostics/). */
-const PAGES = new URL("../../docs/errors/", import.meta.url);
+// The build copies the pages to <package>/docs/errors/, `../../docs/errors/` from src/diagnostics/ or dist/diagnostics/.
+// Not `new URL("…", import.meta.url)` inline: bundlers (Turbopack, webpack) read that form as an
+// asset to resolve at build time. Computed when asked for instead.
+const HERE = import.meta.url;
 
 /** The stable, path-free reference to a code's page, e.g. `@wfkit/compiler/docs/errors/WF_C001_DIRECTIVE_NOT_ASYNC.md`. */
 export function diagnosticDocsRef(code: string): string {
@@ -65,5 +67,5 @@ export function diagnosticDocsRef(code: string): string {
 
 /** A `file:` URL of the code's page inside the installed @wfkit/compiler, for printed diagnostics. */
 export function diagnosticDocsUrl(code: string): string {
-  return new URL(`${code}.md`, PAGES).href;
+  return new URL(`../../docs/errors/${code}.md`, HERE).href;
 }

@@ -7,8 +7,10 @@
 import { isErrorCode } from "./codes.js";
 import { docsRef, setDocsLinkResolver } from "./docs.js";
 
-/** The folder the build copies the pages into: <package>/docs/errors/ (from src/errors/ or dist/errors/). */
-const PAGES = new URL("../../docs/errors/", import.meta.url);
+// The build copies the pages to <package>/docs/errors/, `../../docs/errors/` from src/errors/ or dist/errors/.
+// Not `new URL("…", import.meta.url)` inline: bundlers (Turbopack, webpack) read that form as an
+// asset to resolve at build time. Computed when asked for instead.
+const HERE = import.meta.url;
 
 /**
  * A `file:` URL of the page for a registered runtime code, inside the
@@ -16,7 +18,7 @@ const PAGES = new URL("../../docs/errors/", import.meta.url);
  * For logs and thrown messages only: never send it to a remote caller.
  */
 export function docsUrl(code: string): string {
-  return isErrorCode(code) ? new URL(`${code}.md`, PAGES).href : docsRef(code);
+  return isErrorCode(code) ? new URL(`../../docs/errors/${code}.md`, HERE).href : docsRef(code);
 }
 
 setDocsLinkResolver(docsUrl);

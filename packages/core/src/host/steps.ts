@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { QueueMessage } from "@wfkit/world";
+import { formatErrorMessage } from "../errors/format.js";
 import { FatalError, isFatalError, isRetryableError } from "../errors/step-errors.js";
 import { WorkflowError } from "../errors/workflow-error.js";
 import type { StepMetadata } from "../runtime/api.js";
@@ -93,7 +94,11 @@ export class StepExecutor {
       if (!fn) {
         throw Object.assign(
           new FatalError(
-            `No step with id ${stepId} is loaded in this process (see docs/errors/WF_STEP_NOT_FOUND.md). Check that the file defining it is among the step files the runtime was built with.`,
+            formatErrorMessage(
+              "WF_STEP_NOT_FOUND",
+              `No step with id ${stepId} is loaded in this process.`,
+              "Check that the file defining it is among the step files the runtime was built with.",
+            ),
           ),
           { code: "WF_STEP_NOT_FOUND" },
         );

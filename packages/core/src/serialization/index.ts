@@ -80,8 +80,10 @@ const revivers = {
           | ((id: string, response: Response) => Promise<void>)
           | undefined;
         if (!respond)
-          throw new Error(
-            "respondWith() needs the workflow runtime in this process (see docs/errors/WF_RESPOND_NOT_MANUAL.md).",
+          throw new WorkflowError(
+            "WF_RESPOND_NOT_MANUAL",
+            "respondWith() needs the workflow runtime in this process.",
+            "Call request.respondWith() from a step, in the process that runs the workflow runtime.",
           );
         await respond(requestId, response);
       };
