@@ -9,8 +9,11 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const dist = async <T>(file: string): Promise<T> =>
-  (await import(pathToFileURL(path.join(root, "packages", file)).href)) as T;
+const dist = async <T>(file: string): Promise<T> => {
+  const full = path.join(root, "packages", file);
+  if (!existsSync(full)) throw new Error(`${full} is missing: run \`npm run build\` first.`);
+  return (await import(pathToFileURL(full).href)) as T;
+};
 
 const core = await dist<{
   ERROR_CODES: Record<string, unknown>;

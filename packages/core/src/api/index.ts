@@ -1,3 +1,5 @@
+// Host side: thrown messages link to the pages inside this installed package.
+import "../errors/links.js";
 import { getDefaultRuntime } from "../host/default.js";
 import type { Run } from "../host/run.js";
 import type { HookInfo, StartOptions, WorkflowRef } from "../host/runtime.js";
@@ -14,7 +16,6 @@ export {
   WorkflowRunFailedError,
   WorkflowRunNotFoundError,
 } from "../errors/index.js";
-// From the errors barrel, which loads links.ts: thrown messages then link to the pages in this package.
 export { errorResponse } from "../errors/response.js";
 export type { Run } from "../host/run.js";
 export type { HookInfo, StartOptions } from "../host/runtime.js";
