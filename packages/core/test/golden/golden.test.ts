@@ -8,11 +8,10 @@ import { buildWorkflowBundle } from "../../src/build/bundle.js";
 import { SandboxScript } from "../../src/host/sandbox-vm.js";
 import type { EngineState } from "../../src/sandbox/protocol.js";
 import { declaredEventTypes, readGoldenLogs, WORKFLOWS_FILE } from "./log.js";
-import { recordGoldenLogs } from "./record.js";
 import { coldLoad, comparable, comparableEvents, cutsOf, derivedEvents, errorCode } from "./replay.js";
 
 // `UPDATE_GOLDEN=1 npx vitest run packages/core/test/golden` records the current version's logs first.
-if (process.env.UPDATE_GOLDEN) await recordGoldenLogs();
+if (process.env.UPDATE_GOLDEN) await (await import("./record.js")).recordGoldenLogs();
 
 const logs = readGoldenLogs();
 let script: SandboxScript;
