@@ -151,7 +151,6 @@ export function startChild(args: string[], options: ChildOptions = {}): Child {
       return url;
     },
     async stop(signal = "SIGTERM", graceMs = 5_000) {
-      if (ended || child.exitCode !== null || child.signalCode !== null) return exited;
       const kill = (s: NodeJS.Signals) => {
         try {
           if (options.group) process.kill(-child.pid!, s);
@@ -160,6 +159,11 @@ export function startChild(args: string[], options: ChildOptions = {}): Child {
           // Gone already.
         }
       };
+      // A group is signalled even when its leader has exited: what it started may still run.
+      if (ended || child.exitCode !== null || child.signalCode !== null) {
+        if (options.group && child.pid !== undefined) kill(signal);
+        return exited;
+      }
       kill(signal);
       const timer = setTimeout(() => kill("SIGKILL"), graceMs);
       const code = await exited;
