@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { buildWorkflowBundle } from "../../src/build/bundle.js";
 import { SandboxScript } from "../../src/host/sandbox-vm.js";
 import type { EngineState } from "../../src/sandbox/protocol.js";
-import { declaredEventTypes, readGoldenLogs, WORKFLOWS_FILE } from "./log.js";
+import { declaredEventTypes, EVENT_ROLES, readGoldenLogs, WORKFLOWS_FILE } from "./log.js";
 import { coldLoad, comparable, comparableEvents, cutsOf, derivedEvents, errorCode } from "./replay.js";
 
 // `UPDATE_GOLDEN=1 npx vitest run packages/core/test/golden` records the current version's logs first.
@@ -35,6 +35,17 @@ describe("golden event logs", () => {
   it("cover every event type of the closed union in world/src/events.ts", () => {
     const seen = new Set(logs.flatMap((log) => log.events.map((e) => e.type)));
     expect([...seen].sort()).toEqual(declaredEventTypes());
+  });
+
+  it("know what every declared event type is to the replay", () => {
+    expect(Object.keys(EVENT_ROLES).sort()).toEqual(declaredEventTypes());
+  });
+
+  it("keep each version's events in its own folder", () => {
+    for (const log of logs) {
+      const version = Number(log.id.slice(1, log.id.indexOf("/")));
+      expect(new Set(log.events.map((e) => e.v)), log.id).toEqual(new Set([version]));
+    }
   });
 
   it(`include logs of the current event version (v${EVENT_VERSION})`, () => {
