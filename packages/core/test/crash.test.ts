@@ -1,8 +1,8 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { type NotYet, startChild, waitFor } from "@wfkit/testing-kit";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 import { describe, expect, it } from "vitest";
 import { deserialize } from "../src/serialization/index.js";
@@ -10,23 +10,9 @@ import { deserialize } from "../src/serialization/index.js";
 // Needs the built packages (npm test builds first): the child runs plain node on dist/.
 const child = path.join(path.dirname(fileURLToPath(import.meta.url)), "crash-child.mjs");
 
-async function until<T>(what: string, check: () => T | undefined | false, limitMs = 60_000): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const value = check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
-function startChild(dataDir: string, log: string): { proc: ChildProcess; out: () => string } {
-  let out = "";
-  const proc = spawn(process.execPath, [child, dataDir, log], { stdio: ["ignore", "pipe", "pipe"] });
-  proc.stdout!.on("data", (d) => (out += d));
-  proc.stderr!.on("data", (d) => (out += d));
-  return { proc, out: () => out };
-}
+// Checks every 5 ms: the child is killed soon after a condition holds, mid-run.
+const until = <T>(what: string, check: () => T | NotYet) =>
+  waitFor(what, check, { timeoutMs: 60_000, maxIntervalMs: 5 });
 
 function lines(log: string): Array<{ step: number; pid: number }> {
   if (!existsSync(log)) return [];
@@ -38,12 +24,6 @@ function lines(log: string): Array<{ step: number; pid: number }> {
       const [step, pid] = l.split(" ").map(Number);
       return { step: step!, pid: pid! };
     });
-}
-
-async function kill(proc: ChildProcess): Promise<void> {
-  const exited = new Promise((r) => proc.once("exit", r));
-  proc.kill("SIGKILL");
-  await exited;
 }
 
 /** What the log had committed when the process died: completed step indices and the pending timer. */
@@ -75,17 +55,17 @@ describe("crash safety", () => {
     const pids = new Set<number>();
 
     // First life: killed after a few steps ran.
-    let c = startChild(dataDir, log);
-    pids.add(c.proc.pid!);
+    let c = startChild([child, dataDir, log]);
+    pids.add(c.process.pid!);
     await until("three steps", () => lines(log).length >= 3);
-    await kill(c.proc);
+    await c.stop("SIGKILL");
     committedBy.push({ pidsBefore: new Set(pids), done: (await committed(dataDir)).done });
 
     // Second life: killed once step 5 ran, around the sleep.
-    c = startChild(dataDir, log);
-    pids.add(c.proc.pid!);
+    c = startChild([child, dataDir, log]);
+    pids.add(c.process.pid!);
     await until("step 5", () => lines(log).some((l) => l.step === 5));
-    await kill(c.proc);
+    await c.stop("SIGKILL");
     const state = await committed(dataDir);
     committedBy.push({ pidsBefore: new Set(pids), done: state.done });
     // Stay down until the timer is due, so it must fire from the World after restart.
@@ -93,9 +73,9 @@ describe("crash safety", () => {
       await until("the timer to fall due", () => Date.now() > state.wakeAt! + 5);
 
     // Third life: runs to the end.
-    c = startChild(dataDir, log);
-    const result = await until("the result", () => /RESULT (.*)/.exec(c.out())?.[1]);
-    await new Promise((r) => c.proc.once("exit", r));
+    c = startChild([child, dataDir, log]);
+    const result = await until("the result", () => /RESULT (.*)/.exec(c.output())?.[1]);
+    await c.exited;
     const expected = Array.from({ length: 12 }, (_, i) => i * 2).reduce((a, b) => a + b, 0) + 200 + 202 + 204;
     expect(JSON.parse(result)).toBe(expected);
 

@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import { waitFor as until } from "@wfkit/testing-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HookConflictError, HookNotFoundError, WorkflowError } from "../src/errors/index.js";
 import type { Runtime } from "../src/host/runtime.js";
@@ -30,16 +31,6 @@ beforeAll(async () => {
     rt.resumeHook(token, payload);
 });
 afterAll(() => rt?.close());
-
-async function until<T>(what: string, check: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
 
 async function hookOf(runId: string, kind?: "hook" | "webhook") {
   return until(`a hook of ${runId}`, async () =>
