@@ -1,2 +1,3 @@
 export * from "./events.js";
+export * from "./ids.js";
 export * from "./world.js";
