@@ -73,7 +73,7 @@ export function describeRuns(ctx: ConformanceContext): void {
         at: 10,
         firstTurn: {
           events: [
-            { v: 1, type: "step_scheduled", opId: 1 as never, stepId: "step//a//b", input: "j[]", at: 11 },
+            { v: 1, type: "step_scheduled", opId: opId(1), stepId: "step//a//b", input: "j[]", at: 11 },
           ],
           run: { status: "running", startedAt: 11 },
           enqueue: [{ runId, kind: "step", opId: opId(1), attempt: 1, payload: "p", leased: true }],
@@ -106,7 +106,7 @@ export function describeRuns(ctx: ConformanceContext): void {
         input: "[]",
         at: 13,
         idempotencyKey: `k-${runId}`,
-        firstTurn: { events: [{ v: 1, type: "sleep_scheduled", opId: 1 as never, wakeAt: 99, at: 13 }] },
+        firstTurn: { events: [{ v: 1, type: "sleep_scheduled", opId: opId(1), wakeAt: 99, at: 13 }] },
       });
       expect(dup.created).toBe(false);
       expect((await ctx.world.readEvents(again.run.runId)).map((e) => e.type)).toEqual(["run_created"]);
