@@ -81,11 +81,12 @@ export class Runtime implements RuntimeCore {
   private readonly ended = new Set<string>();
   private readonly endWaiters = new Map<string, Array<() => void>>();
   private readonly steps: StepExecutor;
+  /** What `Run` handles read and do. */
+  private readonly runSource: RunSource;
   private readonly scheduler: Scheduler;
   private readonly maxWarm: number;
   private webhookBase: string;
   private closed = false;
-  private readonly runSource: RunSource;
   readonly log: (level: string, args: unknown[]) => void;
   /** The webhook route: `(Request) => Promise<Response>`, mounted at `/.well-known/workflow/v1/webhook/:token`. */
   readonly handleWebhook: (request: Request) => Promise<Response>;
