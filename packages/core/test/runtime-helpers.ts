@@ -3,13 +3,16 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { World } from "@wfkit/world";
-import { sqliteWorld } from "@wfkit/world-sqlite";
+import { memoryWorld } from "@wfkit/world/memory";
 import { buildStepBundle, buildWorkflowBundle } from "../src/build/bundle.js";
 import { Runtime, type RuntimeOptions } from "../src/host/runtime.js";
 
 const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), "fixtures");
 
-/** A real runtime on a fresh SQLite file, with the given fixture files compiled in both modes. */
+/**
+ * A real runtime on a fresh in-memory World, with the given fixture files compiled in
+ * both modes. Tests of durability across a crash or a reopen use SQLite instead (crash.test.ts).
+ */
 export async function testRuntime(
   files: string[],
   options: Partial<RuntimeOptions> = {},
@@ -20,9 +23,8 @@ export async function testRuntime(
     buildStepBundle({ root: fixtures, files, outDir: mkdtempSync(path.join(tmpdir(), "wfkit-steps-")) }),
   ]);
   await import(pathToFileURL(steps.file).href);
-  const dataDir = mkdtempSync(path.join(tmpdir(), "wfkit-data-"));
   const runtime = new Runtime({
-    world: wrapWorld(sqliteWorld({ dataDir })),
+    world: wrapWorld(memoryWorld()),
     workflows,
     retry: { initialDelayMs: 2, maxDelayMs: 20 },
     log: () => {},
@@ -30,5 +32,5 @@ export async function testRuntime(
   });
   await runtime.recover();
   const id = (file: string, name: string) => `workflow//${file.replace(/\.ts$/, "")}//${name}`;
-  return { runtime, dataDir, manifest: workflows.manifest, id };
+  return { runtime, manifest: workflows.manifest, id };
 }

@@ -14,7 +14,7 @@ afterAll(() => rt?.close());
 
 const wf = (name: string) => id("basic.ts", name);
 
-describe("host runtime on the SQLite world", () => {
+describe("host runtime on the in-memory world", () => {
   it("runs sequential steps to completion and records the run's timeline", async () => {
     const run = await rt.start(wf("seq"), [10]);
     expect(await run.returnValue).toBe(10);

@@ -7,6 +7,7 @@ import {
   type MessageInput,
   type QueueMessage,
   type RunRecord,
+  runId as toRunId,
 } from "@wfkit/world";
 import type { BatchContext } from "./group-commit.js";
 import { ackMessages } from "./queue.js";
@@ -87,7 +88,7 @@ export function applyAppend(s: Statements, request: AppendRequest, batch: BatchC
     if (creating.has(token)) return { ok: false, reason: "hook_conflict", token, ownerRunId: runId };
     creating.add(token);
     const owner = s.getHook.get(token);
-    if (owner) return { ok: false, reason: "hook_conflict", token, ownerRunId: owner.run_id };
+    if (owner) return { ok: false, reason: "hook_conflict", token, ownerRunId: toRunId(owner.run_id) };
   }
 
   let seq = run.last_seq;
@@ -145,9 +146,9 @@ export function insertMessages(s: Statements, inputs: MessageInput[], batch: Bat
     const row = s.insertMessage.get({
       runId: m.runId,
       kind: m.kind,
-      opId: m.opId ?? null,
-      attempt: m.attempt ?? null,
-      payload: m.payload ?? null,
+      opId: m.opId,
+      attempt: m.kind === "step" ? m.attempt : null,
+      payload: m.kind === "step" ? m.payload : null,
       availableAt: m.availableAt ?? now,
       dedupeKey: m.dedupeKey ?? null,
       leasedUntil: m.leased ? HELD_BY_INSTANCE : null,

@@ -1,11 +1,13 @@
-import type {
-  EventInput,
-  HookRecord,
-  MessageKind,
-  QueueMessage,
-  RunRecord,
-  RunStatus,
-  StoredEvent,
+import {
+  type EventInput,
+  type HookRecord,
+  messageId,
+  opId,
+  type QueueMessage,
+  type RunRecord,
+  type RunStatus,
+  runId,
+  type StoredEvent,
 } from "@wfkit/world";
 
 export interface RunRow {
@@ -36,7 +38,8 @@ export interface HookRow {
 export interface MessageRow {
   id: number;
   run_id: string;
-  kind: MessageKind;
+  /** A `MessageKind`; read as any string, since storage is not the type system. */
+  kind: string;
   op_id: number | null;
   attempt: number | null;
   payload: string | null;
@@ -51,7 +54,7 @@ function setIf<T extends object, K extends keyof T>(target: T, key: K, value: T[
 
 export function toRun(row: RunRow): RunRecord {
   const run: RunRecord = {
-    runId: row.run_id,
+    runId: runId(row.run_id),
     workflowId: row.workflow_id,
     status: row.status,
     input: row.input,
@@ -69,8 +72,8 @@ export function toRun(row: RunRow): RunRecord {
 export function toHook(row: HookRow): HookRecord {
   const hook: HookRecord = {
     token: row.token,
-    runId: row.run_id,
-    opId: row.op_id,
+    runId: runId(row.run_id),
+    opId: opId(row.op_id),
     kind: row.kind,
     createdAt: row.created_at,
   };
@@ -80,17 +83,21 @@ export function toHook(row: HookRow): HookRecord {
   return hook;
 }
 
-/** Message ids are the row's integer key, as a string (the contract's id type). */
+/**
+ * Message ids are the row's integer key, as a string (the contract's id type).
+ * The table has nullable columns for every kind; each kind reads back exactly
+ * the fields it was written with (a row missing one is corrupt, not a message).
+ */
 export function toMessage(row: MessageRow): QueueMessage {
-  const message: QueueMessage = {
-    id: String(row.id),
-    runId: row.run_id,
-    kind: row.kind,
-    availableAt: row.available_at,
-  };
-  setIf(message, "opId", row.op_id);
-  setIf(message, "attempt", row.attempt);
-  setIf(message, "payload", row.payload);
+  const fields = { id: messageId(String(row.id)), runId: runId(row.run_id), availableAt: row.available_at };
+  let message: QueueMessage;
+  if (row.kind === "step" && row.op_id !== null && row.attempt !== null && row.payload !== null) {
+    message = { ...fields, kind: "step", opId: opId(row.op_id), attempt: row.attempt, payload: row.payload };
+  } else if (row.kind === "timer" && row.op_id !== null) {
+    message = { ...fields, kind: "timer", opId: opId(row.op_id) };
+  } else {
+    throw new Error(`wfkit: the queue row ${row.id} (kind "${row.kind}") lacks the fields its kind needs`);
+  }
   setIf(message, "dedupeKey", row.dedupe_key);
   return message;
 }

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
+import { opId, runId } from "@wfkit/world";
 import { defineWorldConformance } from "@wfkit/world/conformance";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -31,12 +32,12 @@ describe("SqliteWorld on disk", () => {
 
   it("brings a version-1 data dir up to date and keeps its hooks", async () => {
     const world = sqliteWorld({ dataDir });
-    const runId = "wrun_migrate";
-    await world.createRun({ runId, workflowId: "wf", input: "[]", at: 1 });
+    const id = runId("wrun_migrate");
+    await world.createRun({ runId: id, workflowId: "wf", input: "[]", at: 1 });
     await world.append({
-      runId,
+      runId: id,
       events: [],
-      hooks: { create: [{ token: "old", opId: 1 as never, kind: "hook" }] },
+      hooks: { create: [{ token: "old", opId: opId(1), kind: "hook" }] },
     });
     await world.close();
     // Turn the file back into what version 1 wrote.
@@ -44,12 +45,12 @@ describe("SqliteWorld on disk", () => {
     raw.exec("ALTER TABLE hooks DROP COLUMN verify; DELETE FROM schema_version WHERE version = 2;");
     raw.close();
     const reopened = sqliteWorld({ dataDir });
-    expect(await reopened.getHook("old")).toMatchObject({ runId, kind: "hook" });
+    expect(await reopened.getHook("old")).toMatchObject({ runId: id, kind: "hook" });
     expect(await reopened.getHook("old")).not.toHaveProperty("verify");
     await reopened.append({
-      runId,
+      runId: id,
       events: [],
-      hooks: { create: [{ token: "new", opId: 2 as never, kind: "webhook", verify: "v" }] },
+      hooks: { create: [{ token: "new", opId: opId(2), kind: "webhook", verify: "v" }] },
     });
     expect(await reopened.getHook("new")).toMatchObject({ verify: "v" });
     await reopened.close();
@@ -97,7 +98,7 @@ describe("SqliteWorld on disk", () => {
     await world.close();
     await world.close();
     await expect(world.getRun("x")).rejects.toThrow(/closed/);
-    await expect(world.append({ runId: "x", events: [] })).rejects.toThrow(/closed/);
+    await expect(world.append({ runId: runId("x"), events: [] })).rejects.toThrow(/closed/);
   });
 });
 

@@ -5,10 +5,7 @@
  * the runtime's serializer; a World stores them as they are and never parses them.
  */
 
-/** A run id: `wrun_` followed by a sortable, random suffix. */
-export type RunId = string & { readonly __brand: "RunId" };
-/** The position of an operation (step call, sleep, hook) in the order the workflow issued it. */
-export type OpId = number & { readonly __brand: "OpId" };
+import type { OpId, RunId } from "./ids.js";
 
 export const EVENT_VERSION = 1 as const;
 
@@ -68,7 +65,7 @@ export interface HookCreated extends Base<"hook_created"> {
 export interface HookConflict extends Base<"hook_conflict"> {
   opId: OpId;
   token: string;
-  ownerRunId: string;
+  ownerRunId: RunId;
 }
 export interface HookReceived extends Base<"hook_received"> {
   opId: OpId;

@@ -1,4 +1,5 @@
 import type { HookKind, StoredEvent, WorkflowEvent } from "./events.js";
+import type { MessageId, OpId, RunId } from "./ids.js";
 
 export type RunStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
 
@@ -13,7 +14,7 @@ export function isTerminal(status: RunStatus): boolean {
  * and returned byte-exact. Optional fields are absent until an append sets them.
  */
 export interface RunRecord {
-  runId: string;
+  runId: RunId;
   workflowId: string;
   status: RunStatus;
   input: string;
@@ -35,8 +36,8 @@ export interface RunRecord {
  */
 export interface HookRecord {
   token: string;
-  runId: string;
-  opId: number;
+  runId: RunId;
+  opId: OpId;
   kind: HookKind;
   /** The World's clock (epoch ms) when the append that created the hook was committed. */
   createdAt: number;
@@ -46,28 +47,48 @@ export interface HookRecord {
   verify?: string;
 }
 
-export type MessageKind = "turn" | "step" | "timer";
+/**
+ * What a queue message asks for, by kind, with exactly the fields that kind needs.
+ * A step attempt to run: `payload` is opaque data for the consumer (a step's serialized input, say).
+ */
+export interface StepWork {
+  kind: "step";
+  opId: OpId;
+  /** 1 for the first attempt; a retry enqueues the next attempt. */
+  attempt: number;
+  payload: string;
+}
 
-/** Work to do: a workflow turn, a step attempt, or a timer due at `availableAt`. */
-export interface QueueMessage {
+/** A sleep that is due at the message's `availableAt`. */
+export interface TimerWork {
+  kind: "timer";
+  opId: OpId;
+}
+
+/**
+ * The kinds of queue work. There is no "turn" kind: a run's turns are driven by
+ * the process that appends them, so the queue only carries steps and timers.
+ */
+export type MessageKind = QueueMessage["kind"];
+
+/** The fields a World adds to every queued message. */
+export interface QueuedFields {
   /** Assigned by the World; never reused for another message of the same data. */
-  id: string;
-  runId: string;
-  kind: MessageKind;
-  opId?: number;
-  attempt?: number;
-  /** Opaque data for the consumer (a step's serialized input, say). */
-  payload?: string;
+  id: MessageId;
+  runId: RunId;
   availableAt: number;
   dedupeKey?: string;
 }
 
-export interface MessageInput {
-  runId: string;
-  kind: MessageKind;
-  opId?: number;
-  attempt?: number;
-  payload?: string;
+export interface StepMessage extends StepWork, QueuedFields {}
+export interface TimerMessage extends TimerWork, QueuedFields {}
+
+/** Work to do: a step attempt, or a timer due at `availableAt`. Narrow on `kind`. */
+export type QueueMessage = StepMessage | TimerMessage;
+
+/** The options of a message to enqueue, whatever its kind. */
+export interface EnqueueFields {
+  runId: RunId;
   /** Not before this time; default now. Timers and retries use it. */
   availableAt?: number;
   /**
@@ -85,13 +106,19 @@ export interface MessageInput {
   leased?: boolean;
 }
 
+export interface StepMessageInput extends StepWork, EnqueueFields {}
+export interface TimerMessageInput extends TimerWork, EnqueueFields {}
+
+/** A message to enqueue; the World returns it as a `QueueMessage` of the same kind. */
+export type MessageInput = StepMessageInput | TimerMessageInput;
+
 /**
  * A new run. Its log starts with `run_created` (seq 1, `at`, `v: 1`, `workflowId`,
  * `input`); the run starts as `"pending"` with `lastSeq` 1 and `createdAt` = `at`.
  */
 export interface CreateRunInput {
   /** Must be new: a `runId` that already exists (without a matching idempotency key) is rejected. */
-  runId: string;
+  runId: RunId;
   workflowId: string;
   input: string;
   /**
@@ -150,7 +177,7 @@ export type EventInput = WorkflowEvent & { at: number };
  * queue message of the run is deleted, including those enqueued by this request.
  */
 export interface AppendRequest {
-  runId: string;
+  runId: RunId;
   /** Optimistic concurrency: the run's `lastSeq` must equal this, or the append is a `conflict`. */
   expectedSeq?: number;
   events: EventInput[];
@@ -164,7 +191,7 @@ export interface AppendRequest {
   };
   enqueue?: MessageInput[];
   /** Messages consumed by this change; deleted with it. */
-  ack?: string[];
+  ack?: MessageId[];
   hooks?: {
     create?: Array<Omit<HookRecord, "runId" | "createdAt">>;
     /** Tokens to free. Tokens that are unknown or held by another run are left alone. */
@@ -179,7 +206,7 @@ export type AppendFailure =
   | { ok: false; reason: "run_ended"; status: RunStatus }
   | { ok: false; reason: "conflict"; lastSeq: number }
   | { ok: false; reason: "duplicate"; key: string }
-  | { ok: false; reason: "hook_conflict"; token: string; ownerRunId: string };
+  | { ok: false; reason: "hook_conflict"; token: string; ownerRunId: RunId };
 
 /**
  * On success: the seqs of the first and last appended event (both the run's
@@ -210,6 +237,10 @@ export interface ClaimOptions {
  * The storage and queue a runtime runs on. Every method may be called
  * concurrently; each `append` is atomic. Implementations import nothing but
  * this package, and pass `@wfkit/world/conformance`.
+ *
+ * Writes take branded ids (`RunId`, `MessageId`); lookups (`getRun`, `readEvents`,
+ * `listHooks`) take any string, since an id typed by a user or read from a URL
+ * simply finds nothing when it is not one.
  */
 export interface World {
   /** A short name for logs and `/info` (`"sqlite"`, `"postgres"`). */
@@ -241,9 +272,9 @@ export interface World {
   /** Leases due messages. Leases of a crashed holder expire after `leaseMs`. */
   claim(options: ClaimOptions): Promise<QueueMessage[]>;
   /** Deletes messages that need no further work. Unknown ids are ignored. */
-  ack(ids: string[]): Promise<void>;
+  ack(ids: MessageId[]): Promise<void>;
   /** Gives leased messages back (for a clean shutdown): claimable again at once. */
-  release(ids: string[]): Promise<void>;
+  release(ids: MessageId[]): Promise<void>;
   /** The earliest `availableAt` among messages not leased, or null. */
   nextAvailableAt(): Promise<number | null>;
   /**

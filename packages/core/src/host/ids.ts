@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { type RunId, runId } from "@wfkit/world";
 
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 
 /** `wrun_` + 10 chars of time + 16 random chars (Crockford base32): sortable, unguessable. */
-export function newRunId(now = Date.now()): string {
+export function newRunId(now = Date.now()): RunId {
   let time = "";
   let t = now;
   for (let i = 0; i < 10; i++) {
@@ -13,7 +14,7 @@ export function newRunId(now = Date.now()): string {
   const bytes = randomBytes(16);
   let rand = "";
   for (const b of bytes) rand += ALPHABET[b & 31];
-  return `wrun_${time}${rand}`;
+  return runId(`wrun_${time}${rand}`);
 }
 
 export function newRequestId(): string {

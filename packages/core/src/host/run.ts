@@ -5,17 +5,25 @@ import {
   WorkflowRunNotFoundError,
 } from "../errors/subclasses.js";
 import { deserialize } from "../serialization/index.js";
-import type { Runtime } from "./runtime.js";
+
+/** What a `Run` handle reads and does: the runtime, seen through a narrow port. */
+export interface RunSource {
+  /** The run's record as the World holds it, or null. */
+  read(runId: string): Promise<RunRecord | null>;
+  /** Resolves with the record once the run has ended. */
+  waitForEnd(runId: string): Promise<RunRecord>;
+  cancel(runId: string): Promise<void>;
+}
 
 /** A handle on one run. Reading a property asks the World; nothing is cached. */
 export class Run<T = unknown> {
   constructor(
-    private readonly runtime: Runtime,
+    private readonly source: RunSource,
     readonly runId: string,
   ) {}
 
   private async record(): Promise<RunRecord> {
-    const run = await this.runtime.world.getRun(this.runId);
+    const run = await this.source.read(this.runId);
     if (!run) throw new WorkflowRunNotFoundError(this.runId);
     return run;
   }
@@ -43,7 +51,7 @@ export class Run<T = unknown> {
    * `WorkflowRunCancelledError`.
    */
   get returnValue(): Promise<T> {
-    return this.runtime.waitForEnd(this.runId).then((run) => {
+    return this.source.waitForEnd(this.runId).then((run) => {
       if (run.status === "completed") return deserialize<T>(run.output!);
       if (run.status === "cancelled") throw new WorkflowRunCancelledError(this.runId);
       throw new WorkflowRunFailedError(this.runId, deserialize<Error>(run.error!));
@@ -52,6 +60,6 @@ export class Run<T = unknown> {
 
   /** Ends the run as cancelled; steps not yet started never start. */
   cancel(): Promise<void> {
-    return this.runtime.cancel(this.runId);
+    return this.source.cancel(this.runId);
   }
 }

@@ -1,4 +1,4 @@
-import type { HookRecord, QueueMessage, RunRecord, World } from "@wfkit/world";
+import type { HookRecord, OpId, QueueMessage, RunId, RunRecord, StepMessage, World } from "@wfkit/world";
 import { isTerminal } from "@wfkit/world";
 import { HookNotFoundError, WorkflowRunNotFoundError } from "../errors/subclasses.js";
 import { WorkflowError } from "../errors/workflow-error.js";
@@ -6,16 +6,21 @@ import { FETCH_STEP_ID } from "../runtime/api.js";
 import type { StandardSchemaLike } from "../runtime/hooks.js";
 import { registerStep } from "../runtime/registry.js";
 import { deserialize, serializeAsync } from "../serialization/index.js";
-import { RunActor, type RunInput } from "./actor.js";
+import { RunActor, type RunInput } from "./actor/index.js";
 import { validate } from "./errors.js";
 import { newRunId } from "./ids.js";
-import { Run } from "./run.js";
+import { Run, type RunSource } from "./run.js";
 import { SandboxPool } from "./sandbox-pool.js";
 import { type SandboxInstance, type SandboxOptions, SandboxScript } from "./sandbox-vm.js";
 import { Scheduler } from "./scheduler.js";
 import { type RetryPolicy, StepExecutor } from "./steps.js";
-import type { RuntimeCore } from "./types.js";
-import { createWebhookHandler, resumeWebhookWith, type WebhookHandlerOptions } from "./webhook.js";
+import type { ActorHandle, RuntimeCore } from "./types.js";
+import {
+  createWebhookHandler,
+  resumeWebhookWith,
+  type WebhookHandlerOptions,
+  type WebhookPort,
+} from "./webhook.js";
 
 export interface RuntimeOptions {
   world: World;
@@ -73,10 +78,12 @@ export class Runtime implements RuntimeCore {
   private readonly sandboxOptions: SandboxOptions;
   private sandboxScript: SandboxScript;
   private readonly pool: SandboxPool;
-  private readonly actors = new Map<string, RunActor>();
+  private readonly actors = new Map<string, ActorHandle>();
   private readonly ended = new Set<string>();
   private readonly endWaiters = new Map<string, Array<() => void>>();
   private readonly steps: StepExecutor;
+  /** What `Run` handles read and do. */
+  private readonly runSource: RunSource;
   private readonly scheduler: Scheduler;
   private readonly maxWarm: number;
   private webhookBase: string;
@@ -112,8 +119,21 @@ export class Runtime implements RuntimeCore {
       (message, claimed) => this.handle(message, claimed),
       5 * 60_000,
     );
-    this.handleWebhook = createWebhookHandler(this, options.webhook);
-    this.resumeWebhook = resumeWebhookWith(this, this.handleWebhook);
+    // The webhook route and Run handles see the runtime through narrow ports.
+    const webhookPort: WebhookPort = {
+      getHook: (token) => this.world.getHook(token),
+      deliver: (hook, payload, requestId) => this.deliver(hook, payload, requestId),
+      awaitResponse: (requestId, timeoutMs) => this.world.awaitResponse(requestId, timeoutMs),
+      waitForEnd: (runId) => this.waitForEnd(runId),
+      webhookBase: () => this.webhookBaseUrl,
+    };
+    this.runSource = {
+      read: (runId) => this.world.getRun(runId),
+      waitForEnd: (runId) => this.waitForEnd(runId),
+      cancel: (runId) => this.cancel(runId),
+    };
+    this.handleWebhook = createWebhookHandler(webhookPort, options.webhook);
+    this.resumeWebhook = resumeWebhookWith(webhookPort, this.handleWebhook);
     // Steps answer manual webhooks through this process's runtime.
     (globalThis as Record<symbol, unknown>)[RESPOND] = async (requestId: string, response: Response) =>
       this.world.putResponse(requestId, await serializeAsync(response, "response"));
@@ -154,8 +174,8 @@ export class Runtime implements RuntimeCore {
     return this.pool.take();
   }
 
-  runStepEagerly(runId: string, opId: number, payload: string, deliver: (input: RunInput) => void): void {
-    this.steps.runWith({ id: "", runId, kind: "step", opId, attempt: 1, payload, availableAt: 0 }, deliver);
+  runStepEagerly(runId: RunId, opId: OpId, payload: string, deliver: (input: RunInput) => void): void {
+    this.steps.runWith({ runId, kind: "step", opId, attempt: 1, payload }, deliver);
   }
 
   async start<T = unknown>(
@@ -194,11 +214,11 @@ export class Runtime implements RuntimeCore {
       this.actors.set(runId, actor);
       this.touch(actor);
     }
-    return new Run<T>(this, result.run.runId);
+    return new Run<T>(this.runSource, result.run.runId);
   }
 
   getRun<T = unknown>(runId: string): Run<T> {
-    return new Run<T>(this, runId);
+    return new Run<T>(this.runSource, runId);
   }
 
   async cancel(runId: string): Promise<void> {
@@ -206,7 +226,7 @@ export class Runtime implements RuntimeCore {
     if (!run) throw new WorkflowRunNotFoundError(runId);
     if (isTerminal(run.status)) return;
     await new Promise<boolean>((resolve) =>
-      this.post(runId, { event: { v: 1, type: "run_cancelled" }, done: resolve }),
+      this.post(run.runId, { event: { v: 1, type: "run_cancelled" }, done: resolve }),
     );
   }
 
@@ -271,7 +291,7 @@ export class Runtime implements RuntimeCore {
         event: {
           v: 1,
           type: "hook_received",
-          opId: hook.opId as never,
+          opId: hook.opId,
           payload,
           ...(requestId && { requestId }),
         },
@@ -283,7 +303,7 @@ export class Runtime implements RuntimeCore {
 
   // ——— RuntimeCore: used by actors, step workers and the scheduler ———
 
-  post(runId: string, input: RunInput): void {
+  post(runId: RunId, input: RunInput): void {
     let actor = this.actors.get(runId);
     if (!actor) {
       actor = new RunActor(this, runId);
@@ -305,13 +325,10 @@ export class Runtime implements RuntimeCore {
         return;
       case "timer":
         this.post(message.runId, {
-          event: { v: 1, type: "sleep_fired", opId: message.opId as never },
+          event: { v: 1, type: "sleep_fired", opId: message.opId },
           ack: [message.id],
           dedupeKey: `sleep:${message.opId}`,
         });
-        return;
-      case "turn":
-        this.post(message.runId, { ack: [message.id] });
         return;
     }
   }
@@ -321,7 +338,7 @@ export class Runtime implements RuntimeCore {
    * committed already, with the message's ack lost to the crash. Such a step
    * never runs again.
    */
-  private async runClaimedStep(message: QueueMessage): Promise<void> {
+  private async runClaimedStep(message: StepMessage): Promise<void> {
     const events = await this.world.readEvents(message.runId);
     const done = events.some(
       (e) => (e.type === "step_completed" || e.type === "step_failed") && e.opId === message.opId,
@@ -330,7 +347,7 @@ export class Runtime implements RuntimeCore {
     else this.steps.run(message);
   }
 
-  touch(actor: RunActor): void {
+  touch(actor: ActorHandle): void {
     // Map order is insertion order: re-inserting marks the actor most recently used.
     this.actors.delete(actor.runId);
     this.actors.set(actor.runId, actor);
@@ -341,11 +358,11 @@ export class Runtime implements RuntimeCore {
     }
   }
 
-  forget(runId: string): void {
+  forget(runId: RunId): void {
     this.actors.delete(runId);
   }
 
-  runEnded(runId: string): void {
+  runEnded(runId: RunId): void {
     this.ended.add(runId);
     if (this.ended.size > 100_000) this.ended.delete(this.ended.values().next().value!);
     const waiters = this.endWaiters.get(runId);
@@ -370,7 +387,7 @@ export class Runtime implements RuntimeCore {
     this.closed = true;
     this.scheduler.close();
     // Turns already made are committed, not dropped: the World's close commits what it was given.
-    for (const actor of this.actors.values()) actor.flushNow();
+    for (const actor of this.actors.values()) actor.flush();
     for (const waiters of [...this.endWaiters.values()]) for (const wake of [...waiters]) wake();
     await this.world.close();
   }

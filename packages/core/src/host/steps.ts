@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { QueueMessage } from "@wfkit/world";
+import type { MessageId, RunId, StepWork } from "@wfkit/world";
 import { formatErrorMessage } from "../errors/format.js";
 import { FatalError, isFatalError, isRetryableError } from "../errors/step-errors.js";
 import { WorkflowError } from "../errors/workflow-error.js";
@@ -7,7 +7,7 @@ import type { StepMetadata } from "../runtime/api.js";
 import { parseDuration } from "../runtime/duration.js";
 import { installHost, registry } from "../runtime/host.js";
 import { deserialize, serialize, serializeAsync } from "../serialization/index.js";
-import type { RunInput } from "./actor.js";
+import type { RunInput } from "./actor/turn.js";
 
 export interface RetryPolicy {
   /** Retries after the first attempt, unless the step sets `fn.maxRetries`. Default 3. */
@@ -46,24 +46,33 @@ installHost({
   stepClosure: () => storage.getStore()?.closure ?? {},
 });
 
+/**
+ * A step attempt to run: a step message from the queue, or an eager first attempt
+ * whose message id is not known yet (its run's actor acks the message later).
+ */
+export interface StepAttempt extends StepWork {
+  runId: RunId;
+  id?: MessageId;
+}
+
 /** Runs step attempts with bounded concurrency and turns their outcome into a run input. */
 export class StepExecutor {
   private running = 0;
-  private readonly waiting: Array<{ message: QueueMessage; deliver: (input: RunInput) => void }> = [];
+  private readonly waiting: Array<{ message: StepAttempt; deliver: (input: RunInput) => void }> = [];
 
   constructor(
     private readonly policy: RetryPolicy,
     private readonly concurrency: number,
-    private readonly deliver: (runId: string, input: RunInput) => void,
+    private readonly deliver: (runId: RunId, input: RunInput) => void,
     private readonly isEnded: (runId: string) => boolean,
   ) {}
 
-  run(message: QueueMessage): void {
+  run(message: StepAttempt): void {
     this.runWith(message, (input) => this.deliver(message.runId, input));
   }
 
   /** Runs an attempt and hands its outcome to `deliver` (the run's actor, or an eager caller). */
-  runWith(message: QueueMessage, deliver: (input: RunInput) => void): void {
+  runWith(message: StepAttempt, deliver: (input: RunInput) => void): void {
     if (this.running >= this.concurrency) {
       this.waiting.push({ message, deliver });
       return;
@@ -76,16 +85,16 @@ export class StepExecutor {
     });
   }
 
-  private async attempt(message: QueueMessage, deliverTo: (input: RunInput) => void): Promise<void> {
-    const deliver = (_runId: string, input: RunInput) => deliverTo(input);
+  private async attempt(message: StepAttempt, deliver: (input: RunInput) => void): Promise<void> {
     if (this.isEnded(message.runId)) return;
-    const { stepId, name, input } = JSON.parse(message.payload!) as {
+    const { stepId, name, input } = JSON.parse(message.payload) as {
       stepId: string;
       name: string;
       input: string;
     };
-    const opId = message.opId!;
-    const attempt = message.attempt ?? 1;
+    const { opId, attempt } = message;
+    // An eager attempt's message id comes later: its actor acks the message.
+    const ack = message.id === undefined ? [] : [message.id];
     const fn = registry().steps.get(stepId) as
       | (((...args: unknown[]) => unknown) & { maxRetries?: number; timeout?: number | string })
       | undefined;
@@ -142,17 +151,17 @@ export class StepExecutor {
       }
       const serialized = serializeError(error);
       if (isFatalError(error) || attempt > maxRetries) {
-        deliver(message.runId, {
-          event: { v: 1, type: "step_failed", opId: opId as never, error: serialized, attempt },
-          ack: [message.id],
+        deliver({
+          event: { v: 1, type: "step_failed", opId, error: serialized, attempt },
+          ack,
           dedupeKey: `step:${opId}`,
         });
         return;
       }
       const retryAt = Date.now() + delay;
-      deliver(message.runId, {
-        event: { v: 1, type: "step_retrying", opId: opId as never, attempt, error: serialized, retryAt },
-        ack: [message.id],
+      deliver({
+        event: { v: 1, type: "step_retrying", opId, attempt, error: serialized, retryAt },
+        ack,
         enqueue: [
           {
             runId: message.runId,
@@ -167,9 +176,9 @@ export class StepExecutor {
       });
       return;
     }
-    deliver(message.runId, {
-      event: { v: 1, type: "step_completed", opId: opId as never, output, attempt },
-      ack: [message.id],
+    deliver({
+      event: { v: 1, type: "step_completed", opId, output, attempt },
+      ack,
       dedupeKey: `step:${opId}`,
     });
   }

@@ -1,8 +1,20 @@
-import type { QueueMessage, World } from "@wfkit/world";
-import type { RunActor, RunInput } from "./actor.js";
+import type { OpId, QueueMessage, RunId, World } from "@wfkit/world";
+import type { RunInput } from "./actor/turn.js";
 import type { SandboxInstance } from "./sandbox-vm.js";
 
-/** What the parts of the host runtime (actors, step workers, timers) share. */
+/** What the runtime keeps of a run's actor: its warm-run cache and the routing of inputs. */
+export interface ActorHandle {
+  readonly runId: RunId;
+  /** Pumping or holding inputs: not to be evicted. */
+  readonly busy: boolean;
+  post(input: RunInput): void;
+  /** Drops the warm instance; the next input replays the log. */
+  evict(): void;
+  /** Hands the append still gathering turns to the World now (the runtime is closing). */
+  flush(): void;
+}
+
+/** What the parts of the host runtime (actors, step workers, timers) share: the port actors see. */
 export interface RuntimeCore {
   readonly world: World;
   /** A fresh workflow context for a run (from the warm pool when one is ready). */
@@ -11,10 +23,10 @@ export interface RuntimeCore {
   /** Hands committed queue messages to their workers (steps now, timers when due). */
   dispatch(messages: QueueMessage[]): void;
   /** The actor was used: keep its instance warm (least recently used ones are evicted). */
-  touch(actor: RunActor): void;
-  forget(runId: string): void;
-  runEnded(runId: string): void;
+  touch(actor: ActorHandle): void;
+  forget(runId: RunId): void;
+  runEnded(runId: RunId): void;
   isEnded(runId: string): boolean;
   /** Starts a step attempt before its scheduling is committed (at-least-once allows it). */
-  runStepEagerly(runId: string, opId: number, payload: string, deliver: (input: RunInput) => void): void;
+  runStepEagerly(runId: RunId, opId: OpId, payload: string, deliver: (input: RunInput) => void): void;
 }

@@ -4,7 +4,6 @@ import type { WebhookRequestRecord } from "../sandbox/web.js";
 import { deserialize, serialize } from "../serialization/index.js";
 import { readLimited } from "./body.js";
 import { newRequestId } from "./ids.js";
-import type { Runtime } from "./runtime.js";
 import type { WebhookVerifier } from "./verify.js";
 
 /** The path every framework mounts the webhook handler under. */
@@ -17,6 +16,23 @@ export interface WebhookHandlerOptions {
   manualResponseTimeoutMs?: number;
   /** Verifiers by name, for webhooks created with `createWebhook({ verify: name })`. */
   verifiers?: Record<string, WebhookVerifier>;
+}
+
+/**
+ * What the webhook route needs of the runtime: a narrow port, so the handler can be
+ * built (and tested) without a whole `Runtime`.
+ */
+export interface WebhookPort {
+  /** The live hook with this token, or null. */
+  getHook(token: string): Promise<HookRecord | null>;
+  /** Appends a request for a live hook; rejects when the hook is gone. */
+  deliver(hook: HookRecord, payload: string, requestId?: string): Promise<void>;
+  /** The response a workflow gives a manual webhook request, handed over through the World; null on timeout. */
+  awaitResponse(requestId: string, timeoutMs: number): Promise<string | null>;
+  /** Resolves (or rejects) once the run has ended. */
+  waitForEnd(runId: string): Promise<unknown>;
+  /** The base of webhook URLs, for requests delivered without HTTP (`resumeWebhook`). */
+  webhookBase(): string;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -45,7 +61,7 @@ const notFound = (token: string | undefined) =>
  * The webhook route as a Web-standard handler. Mount it at
  * `/.well-known/workflow/v1/webhook/:token` in any framework.
  */
-export function createWebhookHandler(runtime: Runtime, options: WebhookHandlerOptions = {}) {
+export function createWebhookHandler(port: WebhookPort, options: WebhookHandlerOptions = {}) {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const manualTimeout = options.manualResponseTimeoutMs ?? DEFAULT_MANUAL_TIMEOUT_MS;
 
@@ -58,7 +74,7 @@ export function createWebhookHandler(runtime: Runtime, options: WebhookHandlerOp
         headers: { allow: "OPTIONS, HEAD, GET, POST, PUT, PATCH, DELETE" },
       });
     }
-    const hook = token ? await runtime.world.getHook(token) : null;
+    const hook = token ? await port.getHook(token) : null;
     // A token made by createHook() is for resumeHook() only: the public URL never reaches it.
     if (hook?.kind !== "webhook") return notFound(token);
     if (request.method === "HEAD") return new Response(null, { status: 200 });
@@ -90,9 +106,9 @@ export function createWebhookHandler(runtime: Runtime, options: WebhookHandlerOp
     const manual = hook.respondWith === "manual";
     const requestId = manual ? newRequestId() : undefined;
     // Wait for the response before delivering: a fast step may answer before the delivery returns.
-    const answer = manual ? awaitManual(runtime, hook, requestId!, manualTimeout) : undefined;
+    const answer = requestId === undefined ? undefined : awaitManual(port, hook, requestId, manualTimeout);
     try {
-      await runtime.deliver(hook, serialize(record), requestId);
+      await port.deliver(hook, serialize(record), requestId);
     } catch {
       return notFound(token);
     }
@@ -134,13 +150,13 @@ async function verify(
 }
 
 async function awaitManual(
-  runtime: Runtime,
+  port: WebhookPort,
   hook: HookRecord,
   requestId: string,
   timeoutMs: number,
 ): Promise<Response> {
   let ended = false;
-  const end = runtime.waitForEnd(hook.runId).then(
+  const end = port.waitForEnd(hook.runId).then(
     () => {
       ended = true;
     },
@@ -148,11 +164,8 @@ async function awaitManual(
       ended = true;
     },
   );
-  const response = await Promise.race([
-    runtime.world.awaitResponse(requestId, timeoutMs),
-    end.then(() => null),
-  ]);
-  const answer = response ?? (ended ? await runtime.world.awaitResponse(requestId, 0) : null);
+  const response = await Promise.race([port.awaitResponse(requestId, timeoutMs), end.then(() => null)]);
+  const answer = response ?? (ended ? await port.awaitResponse(requestId, 0) : null);
   if (answer) return deserialize<Response>(answer);
   if (ended) {
     return errorResponse(
@@ -171,13 +184,11 @@ async function awaitManual(
 }
 
 /** `resumeWebhook(token, request)`: delivers a request as if it came over HTTP and returns the response. */
-export function resumeWebhookWith(runtime: Runtime, handler: (r: Request) => Promise<Response>) {
+export function resumeWebhookWith(port: WebhookPort, handler: (r: Request) => Promise<Response>) {
   return async (token: string, request: Request): Promise<Response> => {
-    const original = new URL(request.url, runtime.webhookBaseUrl);
-    const url = new URL(
-      `${WEBHOOK_PATH}${encodeURIComponent(token)}${original.search}`,
-      runtime.webhookBaseUrl,
-    );
+    const base = port.webhookBase();
+    const original = new URL(request.url, base);
+    const url = new URL(`${WEBHOOK_PATH}${encodeURIComponent(token)}${original.search}`, base);
     const init: RequestInit & { duplex?: string } = { method: request.method, headers: request.headers };
     if (request.body) {
       init.body = request.body;

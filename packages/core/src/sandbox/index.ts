@@ -7,7 +7,7 @@ import { installDeterministicGlobals, seededRandom } from "./determinism.js";
 import { Engine } from "./engine.js";
 import { createSandboxHook, type HookWait, isSandboxHook, waitWithTimeout } from "./hooks.js";
 import type { EngineInit, SandboxApi, SandboxHostBridge } from "./protocol.js";
-import { bindEngine, WorkflowRequest, WorkflowResponse } from "./web.js";
+import { requestClassFor, WorkflowResponse } from "./web.js";
 
 const g = globalThis as Record<string, unknown>;
 const bridge = g.__wfkitHost as SandboxHostBridge;
@@ -18,8 +18,7 @@ installDeterministicGlobals(
   () => random(),
 );
 g.Response = WorkflowResponse;
-g.Request = WorkflowRequest;
-bindEngine(engine);
+g.Request = requestClassFor(engine);
 
 const console_ = {} as Record<string, (...args: unknown[]) => void>;
 for (const level of ["log", "info", "warn", "error", "debug"]) {

@@ -1,6 +1,5 @@
 import { WorkflowError } from "../errors/workflow-error.js";
 import { BODY_BYTES, serialize } from "../serialization/index.js";
-import type { Engine } from "./engine.js";
 
 /** How the host hands a received HTTP request to the sandbox (inside a `hook_received` payload). */
 export interface WebhookRequestRecord {
@@ -11,11 +10,10 @@ export interface WebhookRequestRecord {
 }
 
 const decoder = new TextDecoder();
-let currentEngine: Engine | undefined;
 
-/** The sandbox has one engine; requests created in it answer through it. */
-export function bindEngine(engine: Engine): void {
-  currentEngine = engine;
+/** Where the answer to a manual webhook request goes: the run's engine, which records it as a command. */
+export interface Responder {
+  respond(requestId: string, response: string): void;
 }
 
 interface RequestInitLike {
@@ -35,14 +33,21 @@ export class WorkflowRequest {
   readonly headers: Headers;
   private readonly data: Uint8Array | null;
   readonly requestId: string | undefined;
+  private readonly responder: Responder | undefined;
 
-  constructor(input: string | URL | WorkflowRequest, init: RequestInitLike = {}, requestId?: string) {
+  constructor(
+    input: string | URL | WorkflowRequest,
+    init: RequestInitLike = {},
+    requestId?: string,
+    responder?: Responder,
+  ) {
     const base = input instanceof WorkflowRequest ? input : undefined;
     this.url = base ? base.url : String(input);
     this.method = (init.method ?? base?.method ?? "GET").toUpperCase();
     this.headers = new Headers(init.headers ?? base?.headers);
     this.data = init.body !== undefined ? toBytes(init.body) : (base?.data ?? null);
     this.requestId = requestId ?? base?.requestId;
+    this.responder = responder ?? base?.responder;
   }
 
   get [Symbol.toStringTag](): string {
@@ -88,19 +93,20 @@ export class WorkflowRequest {
 
   /** Answers the caller of a `respondWith: "manual"` webhook. */
   async respondWith(response: Response): Promise<void> {
-    if (!this.requestId || !currentEngine) {
+    if (!this.requestId || !this.responder) {
       throw new WorkflowError(
         "WF_RESPOND_NOT_MANUAL",
         "respondWith() was called on a request to a webhook that does not use manual responses.",
         'Create the webhook with createWebhook({ respondWith: "manual" }).',
       );
     }
-    currentEngine.respond(this.requestId, serialize(response, "response"));
+    this.responder.respond(this.requestId, serialize(response, "response"));
   }
 }
 
+/** The request a webhook received, as workflow code sees it; a manual webhook's answers go to `responder`. */
 export function toWebhookRequest(
-  _engine: Engine,
+  responder: Responder,
   record: WebhookRequestRecord,
   requestId: string | undefined,
 ): WorkflowRequest {
@@ -108,7 +114,21 @@ export function toWebhookRequest(
     record.url,
     { method: record.method, headers: record.headers, body: record.body },
     requestId,
+    responder,
   );
+}
+
+/**
+ * The sandbox's global `Request`: a `WorkflowRequest` whose manual-webhook answers go
+ * to `responder`. The deserializer builds requests with `new Request(url, init, requestId)`,
+ * so a received request that came back from a step can still `respondWith()`.
+ */
+export function requestClassFor(responder: Responder): typeof WorkflowRequest {
+  return class Request extends WorkflowRequest {
+    constructor(input: string | URL | WorkflowRequest, init?: RequestInitLike, requestId?: string) {
+      super(input, init, requestId, responder);
+    }
+  };
 }
 
 type BodyLike = string | Uint8Array | ArrayBuffer | URLSearchParams | null | undefined;

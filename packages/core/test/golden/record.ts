@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import { waitFor } from "@wfkit/testing-kit";
 import { EVENT_VERSION, type HookRecord, type StoredEvent } from "@wfkit/world";
 // The in-memory World moves to `@wfkit/world/memory`; until then, the conformance fixture.
-import { MemoryWorld } from "../../../world/src/conformance/__fixtures__/memory-world.js";
+import { MemoryWorld } from "@wfkit/world/memory";
 import { buildStepBundle, buildWorkflowBundle } from "../../src/build/bundle.js";
 import { Runtime } from "../../src/host/runtime.js";
 import { WEBHOOK_PATH } from "../../src/host/webhook.js";

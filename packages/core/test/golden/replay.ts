@@ -4,10 +4,11 @@
 // commands the log lacks. The instance is the real one (SandboxInstance: a VM
 // context with the workflow bundle), and commands become events through the
 // runtime's own `addCommands`.
-import type { AppendRequest, EventInput, StoredEvent } from "@wfkit/world";
+import { runId as brandRunId, type EventInput, type StoredEvent } from "@wfkit/world";
 import { parse } from "devalue";
+import { addCommands } from "../../src/host/actor/commands.js";
+import { newTurnRequest } from "../../src/host/actor/request.js";
 import { SandboxInstance, type SandboxScript } from "../../src/host/sandbox-vm.js";
-import { addCommands } from "../../src/host/turn.js";
 import type { Command, EngineState } from "../../src/sandbox/protocol.js";
 import { EVENT_ROLES, type GoldenLog } from "./log.js";
 
@@ -35,8 +36,8 @@ export function coldLoad(script: SandboxScript, log: GoldenLog, count = log.even
 
 /** The events the runtime appends for these commands and this end state, in its order. */
 export function derivedEvents(runId: string, loaded: Loaded): EventInput[] {
-  const request: AppendRequest = { runId, events: [], enqueue: [], hooks: { create: [], release: [] } };
-  addCommands(runId, request, loaded.commands, [], 0);
+  const request = newTurnRequest(brandRunId(runId), 0);
+  addCommands(request.runId, request, loaded.commands, [], 0);
   const { state } = loaded;
   if (state.status === "completed")
     request.events.push({ v: 1, type: "run_completed", output: state.output, at: 0 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { opId, type RunId } from "../ids.js";
 import type { AppendRequest } from "../world.js";
 import type { ConformanceContext } from "./context.js";
-import { createRun, ev, expectOk, nastyStrings, newRunId, op } from "./context.js";
+import { createRun, ev, expectOk, nastyStrings, newRunId } from "./context.js";
 
 /** The event log, `append`'s checks in their order, and all-or-nothing writes. */
 export function describeAppend(ctx: ConformanceContext): void {
@@ -66,7 +67,7 @@ export function describeAppend(ctx: ConformanceContext): void {
               {
                 v: 1,
                 type: "hook_created",
-                opId: op(2),
+                opId: opId(2),
                 token: `tok-${runId}`,
                 kind: "webhook",
                 metadata: s,
@@ -75,12 +76,12 @@ export function describeAppend(ctx: ConformanceContext): void {
               },
             ],
             run: { output: s, error: s },
-            enqueue: [{ runId, kind: "step", payload: s, availableAt: 0 }],
+            enqueue: [{ runId, kind: "step", opId: opId(1), attempt: 1, payload: s, availableAt: 0 }],
             hooks: {
               create: [
                 {
                   token: `tok-${runId}`,
-                  opId: op(2),
+                  opId: opId(2),
                   kind: "webhook",
                   metadata: s,
                   respondWith: { static: s },
@@ -101,9 +102,10 @@ export function describeAppend(ctx: ConformanceContext): void {
         const hook = await ctx.world.getHook(`tok-${runId}`);
         expect(hook?.metadata === s, `hook metadata (${name})`).toBe(true);
         expect(hook?.respondWith).toEqual({ static: s });
-        expect(ok.messages[0].payload === s, `enqueued payload (${name})`).toBe(true);
+        const [enqueued] = ok.messages;
+        expect(enqueued.kind === "step" && enqueued.payload === s, `enqueued payload (${name})`).toBe(true);
         const [claimed] = await ctx.world.claim({ limit: 1, now: 0, leaseMs: 1 });
-        expect(claimed.payload === s, `claimed payload (${name})`).toBe(true);
+        expect(claimed.kind === "step" && claimed.payload === s, `claimed payload (${name})`).toBe(true);
         await ctx.world.ack([claimed.id]);
       }
     });
@@ -114,7 +116,7 @@ export function describeAppend(ctx: ConformanceContext): void {
         await ctx.world.append({
           runId,
           events: [ev.scheduled(1, 1)],
-          enqueue: [{ runId, kind: "turn", availableAt: 0 }],
+          enqueue: [{ runId, kind: "timer", opId: opId(9), availableAt: 0 }],
         }),
       ).toEqual({ ok: false, reason: "run_not_found" });
       expect(await ctx.world.readEvents(runId)).toEqual([]);
@@ -130,15 +132,17 @@ export function describeAppend(ctx: ConformanceContext): void {
         expectedSeq: 1,
         events: [ev.scheduled(2, 2)],
         run: { status: "completed", output: "x" },
-        enqueue: [{ runId: run.runId, kind: "step", availableAt: 0 }],
-        hooks: { create: [{ token: "t-conflict", opId: op(2), kind: "hook" }] },
+        enqueue: [
+          { runId: run.runId, kind: "step", opId: opId(1), attempt: 1, payload: "p", availableAt: 0 },
+        ],
+        hooks: { create: [{ token: "t-conflict", opId: opId(2), kind: "hook" }] },
         dedupeKeys: ["k1"],
       };
       const pending = expectOk(
         await ctx.world.append({
           runId: other.runId,
           events: [],
-          enqueue: [{ runId: other.runId, kind: "turn", availableAt: 0 }],
+          enqueue: [{ runId: other.runId, kind: "timer", opId: opId(9), availableAt: 0 }],
         }),
       );
       request.ack = [pending.messages[0].id];
@@ -170,8 +174,8 @@ export function describeAppend(ctx: ConformanceContext): void {
         await ctx.world.append({
           runId: run.runId,
           events: [ev.completed(1, 2)],
-          enqueue: [{ runId: run.runId, kind: "turn", availableAt: 0 }],
-          hooks: { create: [{ token: "t-dup", opId: op(2), kind: "hook" }] },
+          enqueue: [{ runId: run.runId, kind: "timer", opId: opId(9), availableAt: 0 }],
+          hooks: { create: [{ token: "t-dup", opId: opId(2), kind: "hook" }] },
           dedupeKeys: ["c", "b"],
         }),
       ).toEqual({ ok: false, reason: "duplicate", key: "b" });
@@ -190,17 +194,17 @@ export function describeAppend(ctx: ConformanceContext): void {
         await ctx.world.append({
           runId: owner.runId,
           events: [],
-          hooks: { create: [{ token: "held", opId: op(1), kind: "hook" }] },
+          hooks: { create: [{ token: "held", opId: opId(1), kind: "hook" }] },
         }),
       );
       const run = await createRun(ctx.world);
       expectOk(await ctx.world.append({ runId: run.runId, events: [], dedupeKeys: ["used"] }));
-      const everything = (runId: string): AppendRequest => ({
+      const everything = (runId: RunId): AppendRequest => ({
         runId,
         expectedSeq: 0,
         events: [ev.scheduled(1, 1)],
         dedupeKeys: ["used"],
-        hooks: { create: [{ token: "held", opId: op(1), kind: "hook" }] },
+        hooks: { create: [{ token: "held", opId: opId(1), kind: "hook" }] },
       });
 
       expect(await ctx.world.append(everything(newRunId()))).toEqual({ ok: false, reason: "run_not_found" });

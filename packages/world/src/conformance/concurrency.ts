@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { opId } from "../ids.js";
 import type { AppendResult } from "../world.js";
 import type { ConformanceContext } from "./context.js";
 import { createRun, ev, expectFailure, expectOk, newRunId } from "./context.js";
@@ -60,7 +61,9 @@ export function describeConcurrency(ctx: ConformanceContext): void {
             runId: run.runId,
             expectedSeq: 1,
             events: [ev.scheduled(1, i)],
-            enqueue: [{ runId: run.runId, kind: "step", opId: 1, availableAt: 0 }],
+            enqueue: [
+              { runId: run.runId, kind: "step", opId: opId(1), attempt: 1, payload: "p", availableAt: 0 },
+            ],
             dedupeKeys: ["step:1"],
           }),
         ),
@@ -98,7 +101,7 @@ export function describeConcurrency(ctx: ConformanceContext): void {
             // Every third request expects a seq the run does not have.
             expectedSeq: i % 3 === 0 ? 7 : 1,
             events: [ev.scheduled(1, 1)],
-            enqueue: [{ runId: run.runId, kind: "turn", availableAt: 0 }],
+            enqueue: [{ runId: run.runId, kind: "timer", opId: opId(9), availableAt: 0 }],
           }),
         ),
         ctx.world.append({ runId: newRunId("ghost"), events: [ev.scheduled(1, 1)] }),
@@ -133,7 +136,9 @@ export function describeConcurrency(ctx: ConformanceContext): void {
           enqueue: Array.from({ length: 100 }, (_, i) => ({
             runId: run.runId,
             kind: "step" as const,
-            opId: i,
+            opId: opId(i),
+            attempt: 1,
+            payload: "p",
             availableAt: i,
           })),
         }),

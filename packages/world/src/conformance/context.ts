@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, expect } from "vitest";
-import type { OpId } from "../events.js";
+import { opId, type RunId, runId } from "../ids.js";
 import type { AppendFailure, AppendResult, CreateRunInput, EventInput, RunRecord, World } from "../world.js";
 
 /** What a World implementation hands the conformance suite for each test. */
@@ -74,14 +74,9 @@ export function useHarness(factory: WorldFactory): ConformanceContext {
 let counter = 0;
 
 /** A run id unique within the process, so tests never depend on each other's data. */
-export function newRunId(label = "run"): string {
+export function newRunId(label = "run"): RunId {
   counter += 1;
-  return `wrun_conf_${label}_${process.pid}_${counter}`;
-}
-
-/** An op id; the brand only exists at compile time. */
-export function op(n: number): OpId {
-  return n as OpId;
+  return runId(`wrun_conf_${label}_${process.pid}_${counter}`);
 }
 
 /** Creates a run with sensible defaults and checks it was created. */
@@ -99,14 +94,14 @@ export async function createRun(world: World, input: Partial<CreateRunInput> = {
 
 /** Small event builders; `at` is whatever the test wants to see back. */
 export const ev = {
-  scheduled(opId: number, at: number, input = "[[],[]]"): EventInput {
-    return { v: 1, type: "step_scheduled", opId: op(opId), stepId: `step_${opId}`, input, at };
+  scheduled(op: number, at: number, input = "[[],[]]"): EventInput {
+    return { v: 1, type: "step_scheduled", opId: opId(op), stepId: `step_${op}`, input, at };
   },
-  completed(opId: number, at: number, output = "null"): EventInput {
-    return { v: 1, type: "step_completed", opId: op(opId), output, attempt: 1, at };
+  completed(op: number, at: number, output = "null"): EventInput {
+    return { v: 1, type: "step_completed", opId: opId(op), output, attempt: 1, at };
   },
-  sleep(opId: number, at: number, wakeAt: number): EventInput {
-    return { v: 1, type: "sleep_scheduled", opId: op(opId), wakeAt, at };
+  sleep(op: number, at: number, wakeAt: number): EventInput {
+    return { v: 1, type: "sleep_scheduled", opId: opId(op), wakeAt, at };
   },
   runCompleted(at: number, output = "null"): EventInput {
     return { v: 1, type: "run_completed", output, at };

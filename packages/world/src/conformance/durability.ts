@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { opId, runId } from "../ids.js";
 import type { ConformanceContext } from "./context.js";
-import { createRun, ev, expectOk, op } from "./context.js";
+import { createRun, ev, expectOk } from "./context.js";
 
 /** Close and reopen: everything committed is still there. Skipped without `reopen`. */
 export function describeDurability(ctx: ConformanceContext): void {
@@ -15,7 +16,7 @@ export function describeDurability(ctx: ConformanceContext): void {
           events: [ev.scheduled(1, 10, "a\u0000b"), ev.sleep(2, 11, 500)],
           run: { status: "running", startedAt: 10 },
           hooks: {
-            create: [{ token: "tok", opId: op(3), kind: "webhook", metadata: "m", respondWith: "manual" }],
+            create: [{ token: "tok", opId: opId(3), kind: "webhook", metadata: "m", respondWith: "manual" }],
           },
           dedupeKeys: ["step:1"],
         }),
@@ -46,7 +47,7 @@ export function describeDurability(ctx: ConformanceContext): void {
         key: "step:1",
       });
       const again = await world.createRun({
-        runId: "wrun_other",
+        runId: runId("wrun_other"),
         workflowId: "wf",
         input: "[]",
         at: 1,
@@ -72,10 +73,18 @@ export function describeDurability(ctx: ConformanceContext): void {
           runId: run.runId,
           events: [],
           enqueue: [
-            { runId: run.runId, kind: "turn", availableAt: 0, dedupeKey: "turn" },
-            { runId: run.runId, kind: "step", opId: 1, availableAt: 1, leased: true },
-            { runId: run.runId, kind: "step", opId: 2, availableAt: 2 },
-            { runId: run.runId, kind: "timer", opId: 3, availableAt: 3 },
+            { runId: run.runId, kind: "timer", opId: opId(9), availableAt: 0, dedupeKey: "wake" },
+            {
+              runId: run.runId,
+              kind: "step",
+              opId: opId(1),
+              attempt: 1,
+              payload: "p",
+              availableAt: 1,
+              leased: true,
+            },
+            { runId: run.runId, kind: "step", opId: opId(2), attempt: 1, payload: "p", availableAt: 2 },
+            { runId: run.runId, kind: "timer", opId: opId(3), availableAt: 3 },
           ],
         }),
       );
@@ -97,7 +106,7 @@ export function describeDurability(ctx: ConformanceContext): void {
           await world.append({
             runId: run.runId,
             events: [],
-            enqueue: [{ runId: run.runId, kind: "turn", availableAt: 9, dedupeKey: "turn" }],
+            enqueue: [{ runId: run.runId, kind: "timer", opId: opId(9), availableAt: 9, dedupeKey: "wake" }],
           }),
         ).messages,
       ).toEqual([]);

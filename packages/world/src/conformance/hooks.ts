@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { opId, type RunId } from "../ids.js";
 import type { ConformanceContext } from "./context.js";
-import { createRun, expectOk, op } from "./context.js";
+import { createRun, expectOk } from "./context.js";
 
 /** Live hooks by token: created and released with appends, unique across runs. */
 export function describeHooks(ctx: ConformanceContext): void {
@@ -14,10 +15,10 @@ export function describeHooks(ctx: ConformanceContext): void {
           events: [],
           hooks: {
             create: [
-              { token: "plain", opId: op(1), kind: "hook" },
-              { token: "hooked", opId: op(2), kind: "webhook", metadata: '{"m":1}', respondWith: "manual" },
-              { token: "static", opId: op(3), kind: "webhook", respondWith: { static: '{"status":204}' } },
-              { token: "signed", opId: op(4), kind: "webhook", verify: "github" },
+              { token: "plain", opId: opId(1), kind: "hook" },
+              { token: "hooked", opId: opId(2), kind: "webhook", metadata: '{"m":1}', respondWith: "manual" },
+              { token: "static", opId: opId(3), kind: "webhook", respondWith: { static: '{"status":204}' } },
+              { token: "signed", opId: opId(4), kind: "webhook", verify: "github" },
             ],
           },
         }),
@@ -46,11 +47,11 @@ export function describeHooks(ctx: ConformanceContext): void {
     it("listHooks returns a run's live hooks in creation order", async () => {
       const run = await createRun(ctx.world);
       const other = await createRun(ctx.world);
-      const create = (runId: string, tokens: string[]) =>
+      const create = (runId: RunId, tokens: string[]) =>
         ctx.world.append({
           runId,
           events: [],
-          hooks: { create: tokens.map((token, i) => ({ token, opId: op(i), kind: "hook" as const })) },
+          hooks: { create: tokens.map((token, i) => ({ token, opId: opId(i), kind: "hook" as const })) },
         });
       expectOk(await create(run.runId, ["z", "a"]));
       expectOk(await create(other.runId, ["m"]));
@@ -64,7 +65,7 @@ export function describeHooks(ctx: ConformanceContext): void {
     it("a released token is free for any run to take", async () => {
       const first = await createRun(ctx.world);
       const second = await createRun(ctx.world);
-      const hook = { token: "order-42", opId: op(1), kind: "hook" as const };
+      const hook = { token: "order-42", opId: opId(1), kind: "hook" as const };
       expectOk(await ctx.world.append({ runId: first.runId, events: [], hooks: { create: [hook] } }));
       expectOk(
         await ctx.world.append({
@@ -85,7 +86,7 @@ export function describeHooks(ctx: ConformanceContext): void {
         await ctx.world.append({
           runId: owner.runId,
           events: [],
-          hooks: { create: [{ token: "mine", opId: op(1), kind: "hook" }] },
+          hooks: { create: [{ token: "mine", opId: opId(1), kind: "hook" }] },
         }),
       );
       expectOk(await ctx.world.append({ runId: other.runId, events: [], hooks: { release: ["mine"] } }));
@@ -99,18 +100,18 @@ export function describeHooks(ctx: ConformanceContext): void {
         await ctx.world.append({
           runId: owner.runId,
           events: [],
-          hooks: { create: [{ token: "shared", opId: op(1), kind: "hook" }] },
+          hooks: { create: [{ token: "shared", opId: opId(1), kind: "hook" }] },
         }),
       );
       expect(
         await ctx.world.append({
           runId: run.runId,
-          events: [{ v: 1, type: "hook_created", opId: op(1), token: "shared", kind: "hook", at: 3 }],
-          enqueue: [{ runId: run.runId, kind: "turn", availableAt: 0 }],
+          events: [{ v: 1, type: "hook_created", opId: opId(1), token: "shared", kind: "hook", at: 3 }],
+          enqueue: [{ runId: run.runId, kind: "timer", opId: opId(9), availableAt: 0 }],
           hooks: {
             create: [
-              { token: "fresh", opId: op(2), kind: "hook" },
-              { token: "shared", opId: op(1), kind: "hook" },
+              { token: "fresh", opId: opId(2), kind: "hook" },
+              { token: "shared", opId: opId(1), kind: "hook" },
             ],
           },
           dedupeKeys: ["hook:1"],
@@ -125,13 +126,13 @@ export function describeHooks(ctx: ConformanceContext): void {
 
     it("hook_conflict when the run itself holds the token", async () => {
       const run = await createRun(ctx.world);
-      const hook = { token: "again", opId: op(1), kind: "hook" as const };
+      const hook = { token: "again", opId: opId(1), kind: "hook" as const };
       expectOk(await ctx.world.append({ runId: run.runId, events: [], hooks: { create: [hook] } }));
       expect(
         await ctx.world.append({
           runId: run.runId,
           events: [],
-          hooks: { create: [{ ...hook, opId: op(2) }] },
+          hooks: { create: [{ ...hook, opId: opId(2) }] },
         }),
       ).toEqual({
         ok: false,
@@ -149,8 +150,8 @@ export function describeHooks(ctx: ConformanceContext): void {
           events: [],
           hooks: {
             create: [
-              { token: "twice", opId: op(1), kind: "hook" },
-              { token: "twice", opId: op(2), kind: "hook" },
+              { token: "twice", opId: opId(1), kind: "hook" },
+              { token: "twice", opId: opId(2), kind: "hook" },
             ],
           },
         }),
@@ -165,7 +166,7 @@ export function describeHooks(ctx: ConformanceContext): void {
           ctx.world.append({
             runId: run.runId,
             events: [],
-            hooks: { create: [{ token: "race", opId: op(1), kind: "hook" }] },
+            hooks: { create: [{ token: "race", opId: opId(1), kind: "hook" }] },
           }),
         ),
       );

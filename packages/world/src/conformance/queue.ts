@@ -1,13 +1,17 @@
 import { describe, expect, it } from "vitest";
-import type { MessageInput } from "../world.js";
+import { messageId, opId, type RunId } from "../ids.js";
+import type { StepMessageInput, TimerMessageInput } from "../world.js";
 import type { ConformanceContext } from "./context.js";
-import { createRun, expectOk, waitFor } from "./context.js";
+import { createRun, expectOk, newRunId, waitFor } from "./context.js";
+
+/** A message to enqueue, less the run it goes to. */
+type Unqueued = Omit<StepMessageInput, "runId"> | Omit<TimerMessageInput, "runId">;
 
 /** The outbox: claim, leases, ack, release, dedupe keys, nextAvailableAt, onWork. */
 export function describeQueue(ctx: ConformanceContext): void {
   describe("queue", () => {
     /** A run with the given messages enqueued; returns them as inserted. */
-    async function enqueue(messages: Array<Omit<MessageInput, "runId">>, runId?: string) {
+    async function enqueue(messages: Unqueued[], runId?: RunId) {
       const id = runId ?? (await createRun(ctx.world)).runId;
       const result = expectOk(
         await ctx.world.append({
@@ -21,10 +25,10 @@ export function describeQueue(ctx: ConformanceContext): void {
 
     it("claim returns due messages with their fields, oldest availableAt first, at most limit", async () => {
       const { runId, messages } = await enqueue([
-        { kind: "timer", opId: 3, availableAt: 30 },
-        { kind: "step", opId: 1, attempt: 2, payload: '["a"]', availableAt: 10 },
-        { kind: "turn", availableAt: 20, dedupeKey: "turn" },
-        { kind: "step", opId: 4, availableAt: 40 },
+        { kind: "timer", opId: opId(3), availableAt: 30 },
+        { kind: "step", opId: opId(1), attempt: 2, payload: '["a"]', availableAt: 10 },
+        { kind: "timer", opId: opId(9), availableAt: 20, dedupeKey: "wake" },
+        { kind: "step", opId: opId(4), attempt: 1, payload: "p", availableAt: 40 },
       ]);
       expect(messages[1]).toEqual({
         id: expect.any(String),
@@ -48,7 +52,9 @@ export function describeQueue(ctx: ConformanceContext): void {
     });
 
     it("a claimed message is not handed out again until its lease ends", async () => {
-      const { messages } = await enqueue([{ kind: "step", availableAt: 0 }]);
+      const { messages } = await enqueue([
+        { kind: "step", opId: opId(1), attempt: 1, payload: "p", availableAt: 0 },
+      ]);
       expect(await ctx.world.claim({ limit: 5, now: 1_000, leaseMs: 50 })).toEqual(messages);
       expect(await ctx.world.claim({ limit: 5, now: 1_000, leaseMs: 50 })).toEqual([]);
       expect(await ctx.world.claim({ limit: 5, now: 1_049, leaseMs: 50 })).toEqual([]);
@@ -59,11 +65,11 @@ export function describeQueue(ctx: ConformanceContext): void {
 
     it("claim only returns the kinds asked for", async () => {
       const { messages } = await enqueue([
-        { kind: "turn", availableAt: 0 },
-        { kind: "step", availableAt: 1 },
-        { kind: "timer", availableAt: 2 },
+        { kind: "timer", opId: opId(9), availableAt: 0 },
+        { kind: "step", opId: opId(1), attempt: 1, payload: "p", availableAt: 1 },
+        { kind: "timer", opId: opId(1), availableAt: 2 },
       ]);
-      expect(await ctx.world.claim({ limit: 5, now: 10, leaseMs: 10, kinds: ["timer", "turn"] })).toEqual([
+      expect(await ctx.world.claim({ limit: 5, now: 10, leaseMs: 10, kinds: ["timer"] })).toEqual([
         messages[0],
         messages[2],
       ]);
@@ -74,34 +80,36 @@ export function describeQueue(ctx: ConformanceContext): void {
 
     it("ack deletes messages, and unknown ids are fine", async () => {
       const { runId, messages } = await enqueue([
-        { kind: "step", availableAt: 0 },
-        { kind: "step", availableAt: 1 },
-        { kind: "step", availableAt: 2 },
+        { kind: "step", opId: opId(1), attempt: 1, payload: "p", availableAt: 0 },
+        { kind: "step", opId: opId(1), attempt: 1, payload: "p", availableAt: 1 },
+        { kind: "step", opId: opId(1), attempt: 1, payload: "p", availableAt: 2 },
       ]);
       await ctx.world.claim({ limit: 1, now: 5, leaseMs: 10 });
-      await ctx.world.ack([messages[0].id, "no-such-message", "42424242"]);
-      expectOk(await ctx.world.append({ runId, events: [], ack: [messages[1].id, "no-such-message"] }));
+      await ctx.world.ack([messages[0].id, messageId("no-such-message"), messageId("42424242")]);
+      expectOk(
+        await ctx.world.append({ runId, events: [], ack: [messages[1].id, messageId("no-such-message")] }),
+      );
       expect(await ctx.world.claim({ limit: 5, now: 1_000, leaseMs: 10 })).toEqual([messages[2]]);
       await ctx.world.ack([]);
     });
 
     it("release makes messages claimable again at once", async () => {
       const { messages } = await enqueue([
-        { kind: "step", availableAt: 0 },
-        { kind: "step", availableAt: 1 },
+        { kind: "step", opId: opId(1), attempt: 1, payload: "p", availableAt: 0 },
+        { kind: "step", opId: opId(1), attempt: 1, payload: "p", availableAt: 1 },
       ]);
       const claimed = await ctx.world.claim({ limit: 5, now: 5, leaseMs: 60_000 });
       expect(claimed).toEqual(messages);
-      await ctx.world.release([messages[1].id, "no-such-message"]);
+      await ctx.world.release([messages[1].id, messageId("no-such-message")]);
       expect(await ctx.world.claim({ limit: 5, now: 5, leaseMs: 60_000 })).toEqual([messages[1]]);
     });
 
     it("nextAvailableAt is the earliest availableAt among unleased messages", async () => {
       expect(await ctx.world.nextAvailableAt()).toBeNull();
       const { messages } = await enqueue([
-        { kind: "timer", availableAt: 300 },
-        { kind: "timer", availableAt: 100 },
-        { kind: "timer", availableAt: 200 },
+        { kind: "timer", opId: opId(1), availableAt: 300 },
+        { kind: "timer", opId: opId(1), availableAt: 100 },
+        { kind: "timer", opId: opId(1), availableAt: 200 },
       ]);
       expect(await ctx.world.nextAvailableAt()).toBe(100);
       await ctx.world.claim({ limit: 1, now: 150, leaseMs: 10_000 });
@@ -116,33 +124,44 @@ export function describeQueue(ctx: ConformanceContext): void {
 
     it("a message with a dedupeKey is skipped while one with the same run and key is pending", async () => {
       const first = await enqueue([
-        { kind: "turn", dedupeKey: "turn", availableAt: 0 },
-        { kind: "turn", dedupeKey: "turn", availableAt: 5 },
+        { kind: "timer", opId: opId(9), dedupeKey: "wake", availableAt: 0 },
+        { kind: "timer", opId: opId(9), dedupeKey: "wake", availableAt: 5 },
       ]);
       expect(first.messages).toHaveLength(1);
       const { runId } = first;
       // Still pending while leased.
       await ctx.world.claim({ limit: 5, now: 0, leaseMs: 10_000 });
-      expect((await enqueue([{ kind: "turn", dedupeKey: "turn", availableAt: 1 }], runId)).messages).toEqual(
-        [],
-      );
+      expect(
+        (await enqueue([{ kind: "timer", opId: opId(9), dedupeKey: "wake", availableAt: 1 }], runId))
+          .messages,
+      ).toEqual([]);
       // Another key, no key, or another run: inserted.
       expect(
-        (await enqueue([{ kind: "turn", dedupeKey: "other", availableAt: 1 }], runId)).messages,
+        (await enqueue([{ kind: "timer", opId: opId(9), dedupeKey: "other", availableAt: 1 }], runId))
+          .messages,
       ).toHaveLength(1);
-      expect((await enqueue([{ kind: "turn", availableAt: 1 }], runId)).messages).toHaveLength(1);
-      expect((await enqueue([{ kind: "turn", dedupeKey: "turn", availableAt: 1 }])).messages).toHaveLength(1);
+      expect(
+        (await enqueue([{ kind: "timer", opId: opId(9), availableAt: 1 }], runId)).messages,
+      ).toHaveLength(1);
+      expect(
+        (await enqueue([{ kind: "timer", opId: opId(9), dedupeKey: "wake", availableAt: 1 }])).messages,
+      ).toHaveLength(1);
       // Once acked, the key is free again.
       await ctx.world.ack([first.messages[0].id]);
-      const again = await enqueue([{ kind: "turn", dedupeKey: "turn", availableAt: 2 }], runId);
+      const again = await enqueue(
+        [{ kind: "timer", opId: opId(9), dedupeKey: "wake", availableAt: 2 }],
+        runId,
+      );
       expect(again.messages).toEqual([
-        { id: expect.any(String), runId, kind: "turn", dedupeKey: "turn", availableAt: 2 },
+        { id: expect.any(String), runId, kind: "timer", opId: opId(9), dedupeKey: "wake", availableAt: 2 },
       ]);
       expect(again.messages[0].id).not.toBe(first.messages[0].id);
     });
 
     it("a request acks before it enqueues, so it can replace a message under the same dedupeKey", async () => {
-      const { runId, messages } = await enqueue([{ kind: "turn", dedupeKey: "turn", availableAt: 0 }]);
+      const { runId, messages } = await enqueue([
+        { kind: "timer", opId: opId(9), dedupeKey: "wake", availableAt: 0 },
+      ]);
       const [turn] = await ctx.world.claim({ limit: 1, now: 0, leaseMs: 10_000 });
       expect(turn).toEqual(messages[0]);
       const next = expectOk(
@@ -150,7 +169,7 @@ export function describeQueue(ctx: ConformanceContext): void {
           runId,
           events: [],
           ack: [turn.id],
-          enqueue: [{ runId, kind: "turn", dedupeKey: "turn", availableAt: 1 }],
+          enqueue: [{ runId, kind: "timer", opId: opId(9), dedupeKey: "wake", availableAt: 1 }],
         }),
       );
       expect(next.messages).toHaveLength(1);
@@ -158,8 +177,18 @@ export function describeQueue(ctx: ConformanceContext): void {
     });
 
     it("a message inserted with leased: true is returned but not claimable until released", async () => {
-      const { messages } = await enqueue([{ kind: "step", opId: 1, availableAt: 0, leased: true }]);
-      expect(messages).toEqual([expect.objectContaining({ id: expect.any(String), kind: "step", opId: 1 })]);
+      const { messages } = await enqueue([
+        { kind: "step", opId: opId(1), attempt: 1, payload: "p", availableAt: 0, leased: true },
+      ]);
+      expect(messages).toEqual([
+        expect.objectContaining({
+          id: expect.any(String),
+          kind: "step",
+          opId: opId(1),
+          attempt: 1,
+          payload: "p",
+        }),
+      ]);
       expect(messages[0]).not.toHaveProperty("leased");
       const farFuture = Date.now() + 60 * 60_000;
       expect(await ctx.world.claim({ limit: 5, now: farFuture, leaseMs: 10 })).toEqual([]);
@@ -179,13 +208,13 @@ export function describeQueue(ctx: ConformanceContext): void {
         otherCalls += 1;
       });
 
-      const runId = "wrun_onwork";
+      const runId = newRunId("onwork");
       const created = ctx.world.createRun({
         runId,
         workflowId: "wf",
         input: "[]",
         at: 0,
-        enqueue: [{ runId, kind: "turn" }],
+        enqueue: [{ runId, kind: "timer", opId: opId(9) }],
       });
       // Listeners are called asynchronously, never inside the call that committed.
       expect(calls).toBe(0);
@@ -196,7 +225,7 @@ export function describeQueue(ctx: ConformanceContext): void {
       const appended = ctx.world.append({
         runId,
         events: [],
-        enqueue: [{ runId, kind: "timer", availableAt: 5 }],
+        enqueue: [{ runId, kind: "timer", opId: opId(1), availableAt: 5 }],
       });
       expect(calls).toBe(0);
       await appended;
@@ -205,7 +234,11 @@ export function describeQueue(ctx: ConformanceContext): void {
       unsubscribe();
       calls = 0;
       otherCalls = 0;
-      await ctx.world.append({ runId, events: [], enqueue: [{ runId, kind: "step" }] });
+      await ctx.world.append({
+        runId,
+        events: [],
+        enqueue: [{ runId, kind: "step", opId: opId(1), attempt: 1, payload: "p" }],
+      });
       await waitFor(() => otherCalls > 0, "onWork of the listener still subscribed");
       expect(calls).toBe(0);
       unsubscribeOther();

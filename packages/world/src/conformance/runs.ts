@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { opId } from "../ids.js";
 import type { ConformanceContext } from "./context.js";
 import { createRun, ev, expectOk, newRunId } from "./context.js";
 
@@ -41,14 +42,22 @@ export function describeRuns(ctx: ConformanceContext): void {
         input: "[]",
         at: 10,
         enqueue: [
-          { runId, kind: "turn", availableAt: 10, dedupeKey: "turn" },
-          { runId, kind: "step", opId: 3, attempt: 2, payload: "p", availableAt: 20 },
+          { runId, kind: "timer", opId: opId(9), availableAt: 10, dedupeKey: "wake" },
+          { runId, kind: "step", opId: opId(3), attempt: 2, payload: "p", availableAt: 20 },
         ],
       });
       expect(result.created).toBe(true);
       expect(result.messages).toEqual([
-        { id: expect.any(String), runId, kind: "turn", availableAt: 10, dedupeKey: "turn" },
-        { id: expect.any(String), runId, kind: "step", opId: 3, attempt: 2, payload: "p", availableAt: 20 },
+        { id: expect.any(String), runId, kind: "timer", opId: opId(9), availableAt: 10, dedupeKey: "wake" },
+        {
+          id: expect.any(String),
+          runId,
+          kind: "step",
+          opId: opId(3),
+          attempt: 2,
+          payload: "p",
+          availableAt: 20,
+        },
       ]);
       expect(result.messages[0].id).not.toBe(result.messages[1].id);
       const claimed = await ctx.world.claim({ limit: 10, now: 20, leaseMs: 1_000 });
@@ -64,10 +73,10 @@ export function describeRuns(ctx: ConformanceContext): void {
         at: 10,
         firstTurn: {
           events: [
-            { v: 1, type: "step_scheduled", opId: 1 as never, stepId: "step//a//b", input: "j[]", at: 11 },
+            { v: 1, type: "step_scheduled", opId: opId(1), stepId: "step//a//b", input: "j[]", at: 11 },
           ],
           run: { status: "running", startedAt: 11 },
-          enqueue: [{ runId, kind: "step", opId: 1, attempt: 1, payload: "p", leased: true }],
+          enqueue: [{ runId, kind: "step", opId: opId(1), attempt: 1, payload: "p", leased: true }],
         },
       });
       expect(result.created).toBe(true);
@@ -77,7 +86,7 @@ export function describeRuns(ctx: ConformanceContext): void {
         ok: true,
         firstSeq: 2,
         lastSeq: 2,
-        messages: [{ kind: "step", opId: 1 }],
+        messages: [{ kind: "step", opId: opId(1), attempt: 1, payload: "p" }],
       });
       expect((await ctx.world.readEvents(runId)).map((e) => [e.seq, e.type])).toEqual([
         [1, "run_created"],
@@ -97,7 +106,7 @@ export function describeRuns(ctx: ConformanceContext): void {
         input: "[]",
         at: 13,
         idempotencyKey: `k-${runId}`,
-        firstTurn: { events: [{ v: 1, type: "sleep_scheduled", opId: 1 as never, wakeAt: 99, at: 13 }] },
+        firstTurn: { events: [{ v: 1, type: "sleep_scheduled", opId: opId(1), wakeAt: 99, at: 13 }] },
       });
       expect(dup.created).toBe(false);
       expect((await ctx.world.readEvents(again.run.runId)).map((e) => e.type)).toEqual(["run_created"]);
@@ -111,7 +120,7 @@ export function describeRuns(ctx: ConformanceContext): void {
         workflowId: "wf",
         input: "[]",
         at: 1,
-        enqueue: [{ runId, kind: "turn" }],
+        enqueue: [{ runId, kind: "timer", opId: opId(9) }],
       });
       const after = Date.now();
       const [message] = result.messages;
@@ -131,7 +140,7 @@ export function describeRuns(ctx: ConformanceContext): void {
         input: '["different"]',
         idempotencyKey: "order-42",
         at: 5_000,
-        enqueue: [{ runId: otherId, kind: "turn", availableAt: 0 }],
+        enqueue: [{ runId: otherId, kind: "timer", opId: opId(9), availableAt: 0 }],
       });
       expect(second).toEqual({ created: false, run: { ...first, lastSeq: 2 }, messages: [] });
       expect(await ctx.world.getRun(otherId)).toBeNull();
@@ -164,7 +173,7 @@ export function describeRuns(ctx: ConformanceContext): void {
             input: "[]",
             at: i,
             idempotencyKey: "same",
-            enqueue: [{ runId, kind: "turn", availableAt: 0 }],
+            enqueue: [{ runId, kind: "timer", opId: opId(9), availableAt: 0 }],
           }),
         ),
       );

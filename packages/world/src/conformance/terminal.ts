@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { opId } from "../ids.js";
 import type { RunStatus } from "../world.js";
 import type { ConformanceContext } from "./context.js";
-import { createRun, ev, expectFailure, expectOk, op } from "./context.js";
+import { createRun, ev, expectFailure, expectOk } from "./context.js";
 
 const ENDINGS = ["completed", "failed", "cancelled"] as const satisfies readonly RunStatus[];
 
@@ -30,7 +31,7 @@ export function describeTerminal(ctx: ConformanceContext): void {
           await ctx.world.append({
             runId: run.runId,
             events: [],
-            enqueue: [{ runId: run.runId, kind: "turn", availableAt: 0 }],
+            enqueue: [{ runId: run.runId, kind: "timer", opId: opId(9), availableAt: 0 }],
           }),
         ).toEqual(ended);
         expect(await ctx.world.readEvents(run.runId)).toHaveLength(2);
@@ -47,19 +48,27 @@ export function describeTerminal(ctx: ConformanceContext): void {
           runId: run.runId,
           events: [],
           enqueue: [
-            { runId: run.runId, kind: "step", opId: 1, availableAt: 0 },
-            { runId: run.runId, kind: "timer", opId: 2, availableAt: 500 },
-            { runId: run.runId, kind: "step", opId: 3, availableAt: 0, leased: true },
+            { runId: run.runId, kind: "step", opId: opId(1), attempt: 1, payload: "p", availableAt: 0 },
+            { runId: run.runId, kind: "timer", opId: opId(2), availableAt: 500 },
+            {
+              runId: run.runId,
+              kind: "step",
+              opId: opId(3),
+              attempt: 1,
+              payload: "p",
+              availableAt: 0,
+              leased: true,
+            },
           ],
-          hooks: { create: [{ token: "h1", opId: op(4), kind: "hook" }] },
+          hooks: { create: [{ token: "h1", opId: opId(4), kind: "hook" }] },
         }),
       );
       const kept = expectOk(
         await ctx.world.append({
           runId: bystander.runId,
           events: [],
-          enqueue: [{ runId: bystander.runId, kind: "turn", availableAt: 0 }],
-          hooks: { create: [{ token: "other", opId: op(1), kind: "hook" }] },
+          enqueue: [{ runId: bystander.runId, kind: "timer", opId: opId(9), availableAt: 0 }],
+          hooks: { create: [{ token: "other", opId: opId(1), kind: "hook" }] },
         }),
       );
       // The first step is in flight (leased) when the run is cancelled.
@@ -72,16 +81,16 @@ export function describeTerminal(ctx: ConformanceContext): void {
           events: [{ v: 1, type: "run_cancelled", at: 7 }],
           run: { status: "cancelled" },
           enqueue: [
-            { runId: run.runId, kind: "turn", availableAt: 0 },
+            { runId: run.runId, kind: "timer", opId: opId(9), availableAt: 0 },
             // Work for another run (a parent to wake, say) is not the ended run's.
-            { runId: bystander.runId, kind: "turn", availableAt: 1 },
+            { runId: bystander.runId, kind: "timer", opId: opId(9), availableAt: 1 },
           ],
-          hooks: { create: [{ token: "h2", opId: op(5), kind: "webhook" }] },
+          hooks: { create: [{ token: "h2", opId: opId(5), kind: "webhook" }] },
         }),
       );
       // Only what survived the end is reported as inserted.
       expect(cancel.messages).toEqual([
-        { id: expect.any(String), runId: bystander.runId, kind: "turn", availableAt: 1 },
+        { id: expect.any(String), runId: bystander.runId, kind: "timer", opId: opId(9), availableAt: 1 },
       ]);
       expect(await ctx.world.getHook("h1")).toBeNull();
       expect(await ctx.world.getHook("h2")).toBeNull();
@@ -99,7 +108,7 @@ export function describeTerminal(ctx: ConformanceContext): void {
         await ctx.world.append({
           runId: next.runId,
           events: [],
-          hooks: { create: [{ token: "h1", opId: op(1), kind: "hook" }] },
+          hooks: { create: [{ token: "h1", opId: opId(1), kind: "hook" }] },
         }),
       );
     });
@@ -110,7 +119,9 @@ export function describeTerminal(ctx: ConformanceContext): void {
         await ctx.world.append({
           runId: run.runId,
           events: [ev.scheduled(1, 1)],
-          enqueue: [{ runId: run.runId, kind: "step", opId: 1, availableAt: 100 }],
+          enqueue: [
+            { runId: run.runId, kind: "step", opId: opId(1), attempt: 1, payload: "p", availableAt: 100 },
+          ],
         }),
       );
       expect(await ctx.world.nextAvailableAt()).toBe(100);

@@ -1,4 +1,5 @@
-import type { StoredEvent } from "../../events.js";
+import type { StoredEvent } from "../events.js";
+import { type MessageId, messageId } from "../ids.js";
 import {
   type AppendRequest,
   type AppendResult,
@@ -12,26 +13,34 @@ import {
   type RunRecord,
   type RunStatus,
   type World,
-} from "../../world.js";
+} from "../world.js";
 
-interface StoredMessage extends QueueMessage {
-  leasedUntil: number | null;
-}
+type StoredMessage = QueueMessage & { leasedUntil: number | null };
 
 /**
- * A deliberately plain in-memory World, used only to check that the
- * conformance suite holds for an implementation other than SQLite (and that
- * it runs without `reopen`). Every method does its work synchronously, which
- * makes each call atomic; results are handed back asynchronously, like a real
- * World's.
+ * A plain in-memory World, for tests and examples only: nothing is durable, and
+ * everything is lost when the process ends (or the object is dropped). It passes
+ * `@wfkit/world/conformance` (all but the durability group, which needs a reopen),
+ * so a runtime on it behaves like one on a real World within one process.
+ *
+ * Every method does its work synchronously, which makes each call atomic;
+ * results are handed back asynchronously, like a real World's.
+ *
+ * @example
+ * ```ts
+ * import { memoryWorld } from "@wfkit/world/memory";
+ * const runtime = new Runtime({ world: memoryWorld(), workflows });
+ * ```
  */
 export class MemoryWorld implements World {
   readonly name = "memory";
+  /** The only writer of its data, so a runtime may pipeline appends (as on embedded SQLite). */
+  readonly singleProcess = true;
   private readonly runs = new Map<string, { record: RunRecord; order: number }>();
   private readonly events = new Map<string, StoredEvent[]>();
   private readonly dedupe = new Set<string>();
   private readonly hooks = new Map<string, HookRecord & { order: number }>();
-  private readonly messages = new Map<string, StoredMessage>();
+  private readonly messages = new Map<MessageId, StoredMessage>();
   private readonly responses = new Map<string, string>();
   private readonly waiters = new Map<string, Array<(value: string | null) => void>>();
   private readonly listeners = new Set<() => void>();
@@ -138,11 +147,11 @@ export class MemoryWorld implements World {
     return due.map(publicMessage);
   }
 
-  async ack(ids: string[]): Promise<void> {
+  async ack(ids: MessageId[]): Promise<void> {
     for (const id of ids) this.messages.delete(id);
   }
 
-  async release(ids: string[]): Promise<void> {
+  async release(ids: MessageId[]): Promise<void> {
     for (const id of ids) {
       const m = this.messages.get(id);
       if (m) m.leasedUntil = null;
@@ -208,8 +217,8 @@ export class MemoryWorld implements World {
         (m) => input.dedupeKey !== undefined && m.runId === input.runId && m.dedupeKey === input.dedupeKey,
       );
       if (pending) continue;
-      const id = String(++this.counter);
-      const message = {
+      const id = messageId(String(++this.counter));
+      const message: StoredMessage = {
         ...fields,
         id,
         availableAt: input.availableAt ?? Date.now(),
@@ -235,4 +244,9 @@ function publicMessage({ leasedUntil: _, ...message }: StoredMessage): QueueMess
 
 function publicHook({ order: _, ...hook }: HookRecord & { order: number }): HookRecord {
   return structuredClone(hook);
+}
+
+/** A fresh, empty in-memory World (for tests and examples: nothing is durable). */
+export function memoryWorld(): MemoryWorld {
+  return new MemoryWorld();
 }

@@ -1,5 +1,5 @@
-import { MemoryWorld } from "./__fixtures__/memory-world.js";
-import { defineWorldConformance } from "./index.js";
+import { defineWorldConformance } from "../conformance/index.js";
+import { MemoryWorld } from "./index.js";
 
 // The suite against a second, unrelated implementation, without `reopen`:
 // checks the suite encodes the contract rather than SQLite's behaviour.

@@ -1,0 +1,139 @@
+import type { AppendFailure, AppendResult, World } from "@wfkit/world";
+import type { TurnRequest } from "./request.js";
+import { createsHooks, mergeInto, type RunInput, type Turn } from "./turn.js";
+
+/** Most appends of one run in flight at once. */
+const MAX_INFLIGHT = 16;
+
+/** Turns merged into one append, with the inputs they applied. */
+interface Gathering {
+  turn: Turn;
+  batch: RunInput[];
+}
+
+interface InFlight extends Gathering {
+  result: Promise<AppendResult>;
+  settled: boolean;
+}
+
+/** What the commit pipeline tells its actor. */
+export interface CommitListener {
+  /** An append committed; called in the order the appends were made. */
+  committed(turn: Turn, batch: RunInput[], result: Extract<AppendResult, { ok: true }>): void;
+  /** An append was refused; `batch` holds its inputs and those of every later append (none committed). */
+  refused(failure: AppendFailure, request: TurnRequest, batch: RunInput[]): void;
+  /** An append was handed to the World: a pump waiting for work may now wait on it. */
+  flushed(): void;
+}
+
+/**
+ * The appends of one run, in order: the one still gathering turns, and those handed
+ * to the World and not yet settled. Results are settled oldest first, so the actor
+ * sees commits in the order its turns were built.
+ */
+export class CommitPipeline {
+  private inflight: InFlight[] = [];
+  /** The next append, still gathering turns. */
+  private gathering: Gathering | undefined;
+  private flushScheduled = false;
+
+  constructor(
+    private readonly world: World,
+    private readonly listener: CommitListener,
+  ) {}
+
+  /** Nothing gathering, nothing in flight. */
+  get idle(): boolean {
+    return !this.gathering && this.inflight.length === 0;
+  }
+
+  /** The turn still gathering, whose queue messages can still be changed. */
+  get gatheringTurn(): Turn | undefined {
+    return this.gathering?.turn;
+  }
+
+  /** Every turn not yet committed: the one gathering, then those in flight. */
+  uncommitted(): Turn[] {
+    const turns = this.inflight.map((f) => f.turn);
+    return this.gathering ? [this.gathering.turn, ...turns] : turns;
+  }
+
+  /** The oldest append in flight, to wait on. */
+  get oldest(): Promise<AppendResult> | undefined {
+    return this.inflight[0]?.result;
+  }
+
+  /**
+   * Pipelining: on a World that is the only writer of its data, the next turn may be
+   * appended before the previous one committed (group commit orders them), so a run
+   * advances at memory speed with commits trailing behind. Never past a turn that
+   * creates hooks: a step must not start before the hook it may hand out is live.
+   */
+  mayPipeline(): boolean {
+    if (this.idle) return true;
+    return (
+      this.world.singleProcess === true &&
+      this.inflight.length < MAX_INFLIGHT &&
+      !(this.gathering && createsHooks(this.gathering.turn)) &&
+      !this.inflight.some((f) => createsHooks(f.turn))
+    );
+  }
+
+  /**
+   * Merges a turn into the gathering append, which is flushed once the current tick's
+   * microtasks (eager steps finishing) have run: a run whose steps finish at once
+   * commits many turns in one append.
+   */
+  add(turn: Turn, batch: RunInput[]): void {
+    if (this.gathering) mergeInto(this.gathering, turn, batch);
+    else this.gathering = { turn, batch };
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flush();
+      });
+    }
+  }
+
+  /** Hands the gathering append to the World now. */
+  flush(): void {
+    if (!this.gathering) return;
+    const { turn, batch } = this.gathering;
+    this.gathering = undefined;
+    const entry: InFlight = { turn, batch, result: this.world.append(turn.request), settled: false };
+    entry.result.then(
+      () => (entry.settled = true),
+      () => (entry.settled = true),
+    );
+    this.inflight.push(entry);
+    this.listener.flushed();
+  }
+
+  /** Settles the appends in flight that have already settled, oldest first. */
+  async settleReady(): Promise<void> {
+    while (this.inflight[0]?.settled) await this.settleOldest();
+  }
+
+  /** Waits for the oldest append in flight and tells the listener its outcome. */
+  async settleOldest(): Promise<void> {
+    const first = this.inflight.shift();
+    if (!first) return;
+    const { turn, batch, result } = first;
+    const outcome = await result;
+    if (outcome.ok) {
+      this.listener.committed(turn, batch, outcome);
+      return;
+    }
+    // Every later turn in flight was built on this one: none of them can have committed.
+    const later = this.inflight.splice(0);
+    await Promise.all(later.map((l) => l.result));
+    this.listener.refused(outcome, turn.request, [batch, ...later.map((l) => l.batch)].flat());
+  }
+
+  /** Flushes and settles everything. */
+  async settleAll(): Promise<void> {
+    this.flush();
+    while (this.inflight.length > 0) await this.settleOldest();
+  }
+}

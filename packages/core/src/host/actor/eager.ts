@@ -1,0 +1,68 @@
+import type { MessageId, OpId, QueueMessage } from "@wfkit/world";
+import { dropStepMessage, type Turn } from "./turn.js";
+
+/**
+ * Eager steps: a step's first attempt may start before the turn that schedules it
+ * commits (at-least-once allows it), so a run whose steps finish at once does not
+ * wait for a commit per step. The step's queue message id is only known once that
+ * turn commits, and its result may arrive before or after: this ledger pairs the two
+ * so the message is acked with the result, or dropped before it is ever written.
+ */
+export class EagerSteps {
+  /** Queue message ids of eager steps whose scheduling committed, by op id, for their results to ack. */
+  private readonly acks = new Map<OpId, MessageId>();
+  /** Eager steps whose result was applied before their scheduling committed. */
+  private readonly done = new Set<OpId>();
+  /** Message ids to ack with the next append (results that came first, see `done`). */
+  private late: MessageId[] = [];
+
+  /**
+   * Starts the first attempts of `turn`'s steps now, unless the turn ends the run or
+   * some turn not yet durable (this one included) needs its commit first: a hook token
+   * handed to a step must be live, and a payload a step may answer must be recorded.
+   */
+  start(turn: Turn, uncommitted: Array<Turn | undefined>, run: (opId: OpId, payload: string) => void): void {
+    const { request } = turn;
+    if (request.run?.completedAt) return;
+    if (uncommitted.some((t) => t?.needsCommitFirst)) return;
+    for (const m of request.enqueue) {
+      if (m.kind !== "step" || m.attempt !== 1 || m.availableAt !== undefined) continue;
+      turn.eagerOps.add(m.opId);
+      run(m.opId, m.payload);
+    }
+  }
+
+  /**
+   * An eager step's result is being built into a turn: the message id to ack with it,
+   * if its scheduling already committed. Otherwise, when the scheduling is still in the
+   * append being gathered (`pending`), the message is dropped there and never written;
+   * when it is in flight, the message is acked once its id is known (`committed`).
+   */
+  resultArrived(opId: OpId, pending: Turn | undefined): MessageId | undefined {
+    const id = this.acks.get(opId);
+    this.acks.delete(opId);
+    if (id === undefined && !(pending && dropStepMessage(pending, opId))) this.done.add(opId);
+    return id;
+  }
+
+  /** A turn committed: keeps the ids of its eager steps' messages; returns the other messages to dispatch. */
+  committed(turn: Turn, messages: QueueMessage[]): QueueMessage[] {
+    const rest: QueueMessage[] = [];
+    for (const m of messages) {
+      if (m.kind === "step" && turn.eagerOps.has(m.opId)) {
+        if (this.done.delete(m.opId)) this.late.push(m.id);
+        else this.acks.set(m.opId, m.id);
+      } else rest.push(m);
+    }
+    return rest;
+  }
+
+  /** The acks due with the next append (or on their own when the run goes idle). */
+  takeLateAcks(): MessageId[] {
+    return this.late.splice(0);
+  }
+
+  get hasLateAcks(): boolean {
+    return this.late.length > 0;
+  }
+}

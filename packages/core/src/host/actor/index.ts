@@ -1,0 +1,2 @@
+export { RunActor } from "./mailbox.js";
+export type { RunInput, Turn } from "./turn.js";

@@ -1,0 +1,261 @@
+import type {
+  AppendFailure,
+  AppendResult,
+  CreateRunInput,
+  CreateRunResult,
+  HookConflict,
+  RunId,
+} from "@wfkit/world";
+import type { Command } from "../../sandbox/protocol.js";
+import type { SandboxInstance } from "../sandbox-vm.js";
+import type { ActorHandle, RuntimeCore } from "../types.js";
+import { CommitPipeline } from "./commit.js";
+import { EagerSteps } from "./eager.js";
+import { type Replayed, replayRun } from "./replay.js";
+import type { TurnRequest } from "./request.js";
+import { buildTurn, createsHooks, type RunInput, type Turn } from "./turn.js";
+
+/**
+ * The single writer of one run inside this process. It keeps the run's workflow
+ * instance warm, applies inputs in the order they were posted, and commits each
+ * batch (inputs, the commands they caused, run status) in one atomic append.
+ *
+ * The mailbox is here: `post` queues an input and `pump` drains the inbox, one
+ * pump at a time. Turn building is `buildTurn` (turn.ts), the appends in flight
+ * are the `CommitPipeline` (commit.ts), and eager step acks are `EagerSteps` (eager.ts).
+ */
+export class RunActor implements ActorHandle {
+  private instance: SandboxInstance | undefined;
+  /** The run's `lastSeq` after every turn submitted so far. */
+  private seq = 0;
+  /** Whether the run has its `startedAt` (set by its first turn). */
+  private started = false;
+  private inbox: RunInput[] = [];
+  private pumping = false;
+  private ended = false;
+  /** Wakes a pump waiting for work: a new input, or an append handed to the World. */
+  private wakeUp: (() => void) | undefined;
+  /** Commands of an activation that ran before the actor pumped (a run created with hooks). */
+  private recoveredCommands: Command[] = [];
+  /** Hook conflicts learned from a refused append, recorded with the next one. */
+  private conflicts: HookConflict[] = [];
+  private readonly eager = new EagerSteps();
+  private readonly commits: CommitPipeline;
+
+  constructor(
+    private readonly core: RuntimeCore,
+    readonly runId: RunId,
+  ) {
+    this.commits = new CommitPipeline(core.world, {
+      committed: (turn, batch, result) => this.afterCommit(turn, batch, result),
+      refused: (failure, request, batch) => this.refused(failure, request, batch),
+      flushed: () => this.wakeUp?.(),
+    });
+  }
+
+  get busy(): boolean {
+    return this.pumping || this.inbox.length > 0;
+  }
+
+  /** Drops the warm instance; the next input replays the log. */
+  evict(): void {
+    this.instance = undefined;
+  }
+
+  /** Hands the append still gathering turns to the World now (the runtime is closing). */
+  flush(): void {
+    this.commits.flush();
+  }
+
+  post(input: RunInput): void {
+    if (this.ended) {
+      input.done?.(false);
+      return;
+    }
+    this.inbox.push(input);
+    if (!this.pumping) void this.pump();
+    else this.wakeUp?.();
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      let recovered: Command[] = this.recoveredCommands;
+      this.recoveredCommands = [];
+      while (!this.ended) {
+        let instance = this.instance;
+        if (!instance) {
+          // Nothing built on the old instance may still be in flight when it is replaced.
+          await this.commits.settleAll();
+          if (this.ended) break;
+          instance = this.instance;
+          if (!instance) {
+            const loaded = await this.load();
+            if (!loaded) break;
+            instance = loaded.instance;
+            recovered = loaded.commands;
+          }
+        }
+        const batch = this.inbox.splice(0);
+        if (batch.length === 0 && recovered.length === 0 && this.conflicts.length === 0) {
+          if (this.commits.idle) break;
+          // Whichever comes first: the oldest commit, the pending turn's flush, or a new input to pipeline.
+          const wake = new Promise<void>((resolve) => (this.wakeUp = resolve));
+          const oldest = this.commits.oldest;
+          await (oldest ? Promise.race([oldest, wake]) : wake);
+          this.wakeUp = undefined;
+          await this.commits.settleReady();
+          continue;
+        }
+        if (!this.commits.mayPipeline()) {
+          this.inbox.unshift(...batch);
+          this.commits.flush();
+          await this.commits.settleOldest();
+          continue;
+        }
+        this.submit(instance, batch, recovered);
+        recovered = [];
+      }
+      await this.commits.settleAll();
+      if (this.eager.hasLateAcks && !this.ended) await this.core.world.ack(this.eager.takeLateAcks());
+    } catch (error) {
+      this.core.log("error", [`wfkit: run ${this.runId} stopped on an internal error`, error]);
+      for (const input of this.inbox.splice(0)) input.done?.(false);
+      this.instance = undefined;
+    } finally {
+      this.pumping = false;
+      if (this.ended) this.core.forget(this.runId);
+      else if (this.inbox.length > 0)
+        void this.pump(); // posted during the last await above
+      else this.core.touch(this);
+    }
+  }
+
+  /** Builds a turn, starts its steps when they may run before the commit, and queues it for the next append. */
+  private submit(instance: SandboxInstance, batch: RunInput[], recovered: Command[]): void {
+    const turn = this.build(instance, batch, recovered);
+    this.seq += turn.request.events.length;
+    this.started = true;
+    this.eager.start(turn, [turn, ...this.commits.uncommitted()], (opId, payload) =>
+      this.core.runStepEagerly(this.runId, opId, payload, (input) =>
+        this.post({ ...input, eagerOpId: opId }),
+      ),
+    );
+    this.commits.add(turn, batch);
+  }
+
+  private build(instance: SandboxInstance, batch: RunInput[], recovered: Command[]): Turn {
+    return buildTurn(instance, batch, recovered, {
+      runId: this.runId,
+      expectedSeq: this.seq,
+      started: this.started,
+      conflicts: this.conflicts.splice(0),
+      acks: this.eager.takeLateAcks(),
+      eagerAck: (opId) => this.eager.resultArrived(opId, this.commits.gatheringTurn),
+    });
+  }
+
+  /** Cold start: replays the whole log; the commands it returns are those the log lacks (a crash cut the last turn short). */
+  private async load(): Promise<Replayed | null> {
+    const replayed = await replayRun(
+      this.core.world,
+      () => this.core.newSandbox(),
+      this.runId,
+      this.conflicts,
+      this.seq,
+    );
+    if (!replayed) {
+      this.finish();
+      return null;
+    }
+    this.instance = replayed.instance;
+    this.seq = replayed.seq;
+    this.started = replayed.started;
+    return replayed;
+  }
+
+  /** Creates the run with its first turn in one commit; `instance` has already run the first activation. */
+  async create(input: CreateRunInput, instance: SandboxInstance): Promise<CreateRunResult> {
+    this.instance = instance;
+    this.seq = 1;
+    const turn = this.build(instance, [], instance.takeCommands());
+    // A turn that creates hooks goes through append (a token clash is resolved there); and steps must
+    // not start before we know this is a new run.
+    const merge = !createsHooks(turn);
+    const { runId: _r, expectedSeq: _e, ...firstTurn } = turn.request;
+    const result = await this.core.world.createRun(merge ? { ...input, firstTurn } : input);
+    if (!result.created) {
+      this.finish();
+      return result;
+    }
+    if (merge) {
+      if (!result.turn) throw new Error(`the World created run ${this.runId} without its first turn`);
+      this.seq = result.turn.lastSeq;
+      this.started = true;
+      this.afterCommit(turn, [], result.turn);
+    } else {
+      this.inbox.unshift({ ack: result.messages.map((m) => m.id) });
+      this.recoveredCommands = turn.commands;
+      if (!this.pumping) void this.pump();
+    }
+    return result;
+  }
+
+  private afterCommit(turn: Turn, batch: RunInput[], result: Extract<AppendResult, { ok: true }>): void {
+    const { request } = turn;
+    for (const input of batch) input.done?.(true);
+    for (const [requestId, response] of turn.responses) void this.core.world.putResponse(requestId, response);
+    if (request.run?.status && request.run.status !== "running") {
+      this.finish();
+      this.core.runEnded(this.runId);
+      return;
+    }
+    this.core.dispatch(this.eager.committed(turn, result.messages));
+  }
+
+  /** Refused: nothing of this batch is in the log. Replay and try again (or give up, if the run is gone). */
+  private refused(result: AppendFailure, request: TurnRequest, batch: RunInput[]): void {
+    this.instance = undefined;
+    switch (result.reason) {
+      case "conflict":
+        this.inbox.unshift(...batch);
+        return;
+      case "duplicate": {
+        const keep = batch.filter((input) => input.dedupeKey !== result.key);
+        for (const input of batch) {
+          if (input.dedupeKey !== result.key) continue;
+          // The duplicate's queue message is consumed all the same.
+          if (input.ack?.length) void this.core.world.ack(input.ack);
+          input.done?.(false);
+        }
+        this.inbox.unshift(...keep);
+        return;
+      }
+      case "hook_conflict": {
+        const create = request.hooks.create.find((h) => h.token === result.token);
+        if (!create) throw new Error(`the World refused the token ${result.token}, which the append lacks`);
+        this.conflicts.push({
+          v: 1,
+          type: "hook_conflict",
+          opId: create.opId,
+          token: result.token,
+          ownerRunId: result.ownerRunId,
+        });
+        this.inbox.unshift(...batch);
+        return;
+      }
+      case "run_ended":
+      case "run_not_found":
+        for (const input of batch) input.done?.(false);
+        this.finish();
+        return;
+    }
+  }
+
+  /** The run ended (or is gone): inputs still queued are refused. */
+  private finish(): void {
+    this.ended = true;
+    this.instance = undefined;
+    for (const input of this.inbox.splice(0)) input.done?.(false);
+  }
+}

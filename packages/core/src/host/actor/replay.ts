@@ -1,0 +1,43 @@
+import { type HookConflict, isTerminal, type RunId, type StoredEvent, type World } from "@wfkit/world";
+import type { Command } from "../../sandbox/protocol.js";
+import type { SandboxInstance } from "../sandbox-vm.js";
+
+/** A run's instance rebuilt from its log. */
+export interface Replayed {
+  instance: SandboxInstance;
+  /** The run's `lastSeq`. */
+  seq: number;
+  /** Whether the run already has its `startedAt`. */
+  started: boolean;
+  /** Commands the log lacks (a crash cut the last turn short): the next turn appends them. */
+  commands: Command[];
+}
+
+/**
+ * Cold start: replays a run's whole log into a fresh instance. Null when the run is
+ * gone or has ended. Hook conflicts learned from a refused append (not yet in the log)
+ * are noted as if recorded after `seq`, so the replay takes the same path again.
+ */
+export async function replayRun(
+  world: World,
+  newSandbox: () => SandboxInstance,
+  runId: RunId,
+  conflicts: readonly HookConflict[],
+  seq: number,
+): Promise<Replayed | null> {
+  const run = await world.getRun(runId);
+  if (!run || isTerminal(run.status)) return null;
+  const events = await world.readEvents(runId);
+  const created = events[0];
+  if (created?.type !== "run_created") throw new Error(`run ${runId} has no run_created event`);
+  const instance = newSandbox();
+  for (const event of events) instance.noteRecorded(event);
+  for (const conflict of conflicts) instance.noteRecorded({ ...conflict, seq: seq + 1, at: Date.now() });
+  instance.start(
+    { runId: run.runId, workflowId: run.workflowId, input: run.input, startedAt: run.createdAt },
+    events.length > 1,
+  );
+  for (let i = 1; i < events.length; i++) instance.apply(events[i] as StoredEvent, i < events.length - 1);
+  instance.finishReplay();
+  return { instance, seq: run.lastSeq, started: run.status === "running", commands: instance.takeCommands() };
+}

@@ -1,0 +1,23 @@
+import type { AppendRequest, EventInput, HookRecord, MessageId, MessageInput, RunId } from "@wfkit/world";
+
+/** An append request whose lists are always present, so turns merge without checks. */
+export interface TurnRequest extends AppendRequest {
+  events: EventInput[];
+  enqueue: MessageInput[];
+  ack: MessageId[];
+  dedupeKeys: string[];
+  hooks: { create: Array<Omit<HookRecord, "runId" | "createdAt">>; release: string[] };
+}
+
+/** A request with nothing in it yet. */
+export function newTurnRequest(runId: RunId, expectedSeq: number): TurnRequest {
+  return {
+    runId,
+    expectedSeq,
+    events: [],
+    enqueue: [],
+    ack: [],
+    dedupeKeys: [],
+    hooks: { create: [], release: [] },
+  };
+}

@@ -1,0 +1,140 @@
+import type { EventInput, HookConflict, MessageId, MessageInput, OpId, RunId } from "@wfkit/world";
+import type { Command } from "../../sandbox/protocol.js";
+import type { SandboxInstance } from "../sandbox-vm.js";
+import { addCommands } from "./commands.js";
+import { newTurnRequest, type TurnRequest } from "./request.js";
+
+// What one turn of a run appends, how it is built from a batch of inputs, and
+// how turns gather into one append.
+
+/** Something that happened to a run and must be appended to its log (a step result, a timer, a payload). */
+export interface RunInput {
+  event?: EventInput | Omit<EventInput, "at">;
+  /** Queue messages this input consumes. */
+  ack?: MessageId[];
+  enqueue?: MessageInput[];
+  /** Refuses the input when an earlier append of the run used this key (a step that ran twice). */
+  dedupeKey?: string;
+  /** Told once the input is committed (true) or refused (false). */
+  done?: (committed: boolean) => void;
+  /** The result of a step started before its scheduling was committed: ack its message once known. */
+  eagerOpId?: OpId;
+}
+
+/** One turn's share of an append. */
+export interface Turn {
+  request: TurnRequest;
+  /** Manual webhook responses given by workflow code, handed to the waiting caller once committed. */
+  responses: Array<[string, string]>;
+  /** Steps of this turn that started before the commit. */
+  eagerOps: Set<OpId>;
+  /** Commands the log lacked at the last load (recovered after a crash), applied by this turn. */
+  commands: Command[];
+  /**
+   * Steps must not start before this turn is durable: it creates a hook (a step may
+   * hand its token out) or records a payload from outside (a step may answer the sender).
+   */
+  needsCommitFirst: boolean;
+}
+
+/** What a turn carries over from the actor's state; `buildTurn` reads it and changes nothing else. */
+export interface TurnCarry {
+  runId: RunId;
+  /** The run's `lastSeq` as this actor knows it (after the turns it already submitted). */
+  expectedSeq: number;
+  /** Whether the run already has its `startedAt` (the first turn sets it). */
+  started: boolean;
+  /** Hook conflicts learned from a refused append: recorded once, with this turn. */
+  conflicts: HookConflict[];
+  /** Message ids whose ack is due (eager steps whose results committed before their message id was known). */
+  acks: MessageId[];
+  /** The queue message id to ack with an eager step's result, when already known (see eager.ts). */
+  eagerAck(opId: OpId): MessageId | undefined;
+}
+
+/**
+ * Applies a batch of inputs to the instance and gathers everything it caused into one
+ * append: the inputs' events, the commands the workflow issued, and the run's status.
+ * `recovered` are commands of an earlier activation that the log lacks.
+ */
+export function buildTurn(
+  instance: SandboxInstance,
+  batch: RunInput[],
+  recovered: Command[],
+  carry: TurnCarry,
+): Turn {
+  const request = newTurnRequest(carry.runId, carry.expectedSeq);
+  request.events.push(...carry.conflicts.map((c) => ({ ...c, at: Date.now() })));
+  const responses: Array<[string, string]> = [];
+  let cancelled = false;
+  request.ack.push(...carry.acks);
+  addCommands(carry.runId, request, recovered, responses, Date.now());
+  for (const input of batch) {
+    if (input.eagerOpId !== undefined) {
+      const id = carry.eagerAck(input.eagerOpId);
+      input.ack = [...(input.ack ?? []), ...(id ? [id] : [])];
+    }
+    if (input.ack) request.ack.push(...input.ack);
+    if (input.enqueue) request.enqueue.push(...input.enqueue);
+    if (input.dedupeKey) request.dedupeKeys.push(input.dedupeKey);
+    if (!input.event) continue;
+    const at = Date.now();
+    const event = { ...input.event, at } as EventInput;
+    if (event.type === "run_cancelled") {
+      cancelled = true;
+      request.events.push(event);
+      break;
+    }
+    if (instance.state().status !== "running") continue;
+    request.events.push(event);
+    instance.apply(event, false);
+    addCommands(carry.runId, request, instance.takeCommands(), responses, at);
+  }
+  const state = instance.state();
+  const now = Date.now();
+  if (cancelled) {
+    request.run = { status: "cancelled", completedAt: now };
+  } else if (state.status === "completed") {
+    request.events.push({ v: 1, type: "run_completed", output: state.output, at: now });
+    request.run = { status: "completed", output: state.output, completedAt: now };
+  } else if (state.status === "failed") {
+    request.events.push({ v: 1, type: "run_failed", error: state.error, at: now });
+    request.run = { status: "failed", error: state.error, completedAt: now };
+  }
+  if (!carry.started) request.run = { startedAt: now, status: "running", ...request.run };
+  const needsCommitFirst =
+    request.hooks.create.length > 0 || request.events.some((e) => e.type === "hook_received");
+  return { request, responses, eagerOps: new Set(), commands: recovered, needsCommitFirst };
+}
+
+/** Whether a turn creates hooks: no later turn may be appended before it commits (see commit.ts). */
+export function createsHooks(turn: Turn): boolean {
+  return turn.request.hooks.create.length > 0;
+}
+
+/** Appends `turn` to a pending one: both commit together, in order. */
+export function mergeInto(pending: { turn: Turn; batch: RunInput[] }, turn: Turn, batch: RunInput[]): void {
+  const a = pending.turn.request;
+  const b = turn.request;
+  a.events.push(...b.events);
+  a.enqueue.push(...b.enqueue);
+  a.ack.push(...b.ack);
+  a.dedupeKeys.push(...b.dedupeKeys);
+  a.hooks.create.push(...b.hooks.create);
+  a.hooks.release.push(...b.hooks.release);
+  if (b.run) a.run = { ...a.run, ...b.run };
+  pending.turn.responses.push(...turn.responses);
+  for (const op of turn.eagerOps) pending.turn.eagerOps.add(op);
+  pending.turn.needsCommitFirst ||= turn.needsCommitFirst;
+  pending.batch.push(...batch);
+}
+
+/** Removes the first-attempt message of an eager step from a turn not yet appended. */
+export function dropStepMessage(turn: Turn, opId: OpId): boolean {
+  if (!turn.eagerOps.has(opId)) return false;
+  const at = turn.request.enqueue.findIndex((m) => m.kind === "step" && m.opId === opId && m.attempt === 1);
+  if (at < 0) return false;
+  turn.request.enqueue.splice(at, 1);
+  turn.eagerOps.delete(opId);
+  return true;
+}

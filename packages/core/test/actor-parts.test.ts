@@ -1,0 +1,116 @@
+import { messageId, opId, type QueueMessage, runId } from "@wfkit/world";
+import { memoryWorld } from "@wfkit/world/memory";
+import { describe, expect, it } from "vitest";
+import { CommitPipeline } from "../src/host/actor/commit.js";
+import { EagerSteps } from "../src/host/actor/eager.js";
+import { newTurnRequest } from "../src/host/actor/request.js";
+import type { RunInput, Turn } from "../src/host/actor/turn.js";
+
+// The actor's parts, each on its own: the eager-step ledger and the commit pipeline.
+
+const RUN = runId("wrun_parts");
+
+function turnWithStep(op: number, expectedSeq = 1): Turn {
+  const request = newTurnRequest(RUN, expectedSeq);
+  request.events.push({ v: 1, type: "step_scheduled", opId: opId(op), stepId: "s", input: "[]", at: 1 });
+  request.enqueue.push({ runId: RUN, kind: "step", opId: opId(op), attempt: 1, payload: "p", leased: true });
+  return { request, responses: [], eagerOps: new Set(), commands: [], needsCommitFirst: false };
+}
+
+const stepMessage = (op: number, id: string): QueueMessage => ({
+  id: messageId(id),
+  runId: RUN,
+  kind: "step",
+  opId: opId(op),
+  attempt: 1,
+  payload: "p",
+  availableAt: 0,
+});
+
+describe("EagerSteps", () => {
+  function started(op = 1) {
+    const eager = new EagerSteps();
+    const turn = turnWithStep(op);
+    const ran: number[] = [];
+    eager.start(turn, [turn], (id) => ran.push(id));
+    expect(ran).toEqual([op]);
+    return { eager, turn };
+  }
+
+  it("a result while its turn is still gathering drops the step's message: it is never written", () => {
+    const { eager, turn } = started();
+    expect(eager.resultArrived(opId(1), turn)).toBeUndefined();
+    expect(turn.request.enqueue).toEqual([]);
+    expect(eager.committed(turn, [])).toEqual([]);
+    expect(eager.takeLateAcks()).toEqual([]);
+  });
+
+  it("a result while its turn is in flight acks the message with the next append", () => {
+    const { eager, turn } = started();
+    expect(eager.resultArrived(opId(1), undefined)).toBeUndefined();
+    expect(eager.committed(turn, [stepMessage(1, "7")])).toEqual([]);
+    expect(eager.hasLateAcks).toBe(true);
+    expect(eager.takeLateAcks()).toEqual(["7"]);
+  });
+
+  it("a result after its turn committed acks the message with the result", () => {
+    const { eager, turn } = started();
+    expect(eager.committed(turn, [stepMessage(1, "7")])).toEqual([]);
+    expect(eager.resultArrived(opId(1), undefined)).toBe("7");
+    expect(eager.takeLateAcks()).toEqual([]);
+  });
+
+  it("starts nothing while a turn not yet durable needs its commit first, and dispatches the rest", () => {
+    const eager = new EagerSteps();
+    const hooked = turnWithStep(2);
+    hooked.needsCommitFirst = true;
+    const turn = turnWithStep(1);
+    const ran: number[] = [];
+    eager.start(turn, [turn, hooked], (id) => ran.push(id));
+    expect(ran).toEqual([]);
+    expect(eager.committed(turn, [stepMessage(1, "7")])).toEqual([stepMessage(1, "7")]);
+  });
+});
+
+describe("CommitPipeline", () => {
+  it("tells commits in order and, on a refusal, refuses every later append with all its inputs", async () => {
+    const world = memoryWorld();
+    await world.createRun({ runId: RUN, workflowId: "wf", input: "[]", at: 0 });
+    const told: string[] = [];
+    const refusedInputs: RunInput[] = [];
+    const pipeline = new CommitPipeline(world, {
+      committed: (turn) => told.push(`committed ${turn.request.expectedSeq}`),
+      refused: (failure, _request, batch) => {
+        told.push(`refused ${failure.reason}`);
+        refusedInputs.push(...batch);
+      },
+      flushed: () => {},
+    });
+    const inputs: RunInput[] = [{ dedupeKey: "a" }, { dedupeKey: "b" }, { dedupeKey: "c" }];
+    // The second append expects a seq the first does not reach: it and the third are refused.
+    const turns = [turnWithStep(1, 1), turnWithStep(2, 5), turnWithStep(3, 3)];
+    for (const [i, turn] of turns.entries()) {
+      expect(pipeline.mayPipeline()).toBe(true);
+      pipeline.add(turn, [inputs[i]!]);
+      pipeline.flush();
+    }
+    expect(pipeline.uncommitted()).toHaveLength(3);
+    await pipeline.settleAll();
+    expect(told).toEqual(["committed 1", "refused conflict"]);
+    expect(refusedInputs).toEqual([inputs[1], inputs[2]]);
+    expect(pipeline.idle).toBe(true);
+    expect((await world.readEvents(RUN)).map((e) => e.type)).toEqual(["run_created", "step_scheduled"]);
+  });
+
+  it("does not pipeline past a turn that creates a hook", () => {
+    const pipeline = new CommitPipeline(memoryWorld(), {
+      committed: () => {},
+      refused: () => {},
+      flushed: () => {},
+    });
+    const turn = turnWithStep(1);
+    turn.request.hooks.create.push({ token: "t", opId: opId(1), kind: "hook" });
+    pipeline.add(turn, []);
+    expect(pipeline.mayPipeline()).toBe(false);
+  });
+});

@@ -1,0 +1,6 @@
+/**
+ * `@wfkit/world/memory`: an in-memory World for tests and examples. It keeps
+ * nothing on disk; a process that ends loses every run.
+ * @module
+ */
+export { MemoryWorld, memoryWorld } from "./memory-world.js";
