@@ -1,5 +1,6 @@
 export { type WfkitBabelPluginOptions, wfkitBabelPlugin } from "./babelPlugin.js";
 export { type DiagnosticCode, DiagnosticCodes } from "./diagnostics/codes.js";
+export { formatDiagnostic } from "./diagnostics/format.js";
 export { type Pass, PIPELINE } from "./pipeline.js";
 export { DEFAULT_RUNTIME_MODULE, transform } from "./transform.js";
 export type {

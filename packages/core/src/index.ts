@@ -1,11 +1,4 @@
 export * from "./api/index.js";
-export {
-  type BuildOptions,
-  buildStepBundle,
-  buildWorkflowBundle,
-  type StepBundle,
-  type WorkflowBundle,
-} from "./build/bundle.js";
 export { getDefaultRuntime, setDefaultRuntime, setDefaultRuntimeFactory } from "./host/default.js";
 export { codeOf, errorResponse, errorResponseFor, messageOf } from "./host/responses.js";
 export { Run } from "./host/run.js";

@@ -4,7 +4,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { World } from "@wfkit/world";
 import { sqliteWorld } from "@wfkit/world-sqlite";
-import { buildStepBundle, buildWorkflowBundle } from "../src/build/bundle.js";
+import { buildStepBundle, buildWorkflowBundle } from "@wfkit/builder";
 import { Runtime, type RuntimeOptions } from "../src/host/runtime.js";
 
 const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), "fixtures");

@@ -5,7 +5,7 @@ function packageOf(specifier: string): string {
 }
 
 /**
- * Packages Next must load with Node instead of bundling: the runtime compiles
+ * Packages Next must load with Node instead of bundling: the builder compiles
  * with esbuild and opens native databases, and every import of it in a server
  * process must reach the same instance.
  */
@@ -14,6 +14,7 @@ export function externalPackages(...modules: string[]): string[] {
     ...new Set([
       "workflow",
       "@wfkit/core",
+      "@wfkit/builder",
       "@wfkit/next",
       "@wfkit/world",
       "@wfkit/world-sqlite",
