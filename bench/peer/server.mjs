@@ -4,8 +4,8 @@
 import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { deserialize } from "@wfkit/core";
 import { createAppRuntime, resolveConfig } from "@wfkit/builder";
+import { deserialize } from "@wfkit/core";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -1,7 +1,12 @@
 // @wfkit/builder: everything that turns an app's files into a running workflow
 // runtime: discovery, esbuild bundles, watch/rebuild, the client transform,
 // and the app-server lifecycle the Next, Vite and CLI hosts share.
-export { type AppRuntime, type AppRuntimeOptions, type AppRuntimeTuning, createAppRuntime } from "./app/app-runtime.js";
+export {
+  type AppRuntime,
+  type AppRuntimeOptions,
+  type AppRuntimeTuning,
+  createAppRuntime,
+} from "./app/app-runtime.js";
 export {
   DEFAULT_WORKFLOW_DIRS,
   DIRECTIVE,
@@ -21,7 +26,11 @@ export {
   type StepBundle,
   type WorkflowBundle,
 } from "./bundle/bundle.js";
-export { type ClientTransformOptions, type ClientTransformResult, clientTransform } from "./client/transform.js";
+export {
+  type ClientTransformOptions,
+  type ClientTransformResult,
+  clientTransform,
+} from "./client/transform.js";
 export {
   type AppServer,
   type AppServerLogger,
@@ -31,4 +40,4 @@ export {
   createAppServer,
 } from "./server/app-server.js";
 export { type AppConfig, type AppConfigOptions, type ConfigEnv, resolveConfig } from "./server/config.js";
-export { type WorldContext, type WorldOption } from "./server/open-world.js";
+export type { WorldContext, WorldOption } from "./server/open-world.js";

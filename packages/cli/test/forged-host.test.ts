@@ -1,7 +1,8 @@
 // `wf dev`: forged Host / X-Forwarded-* headers on any request never change
 // webhook URLs, which stay on the server's own address.
-import { request as httpRequest } from "node:http";
+
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -69,15 +70,11 @@ describe("wf dev with forged Host and X-Forwarded-Host headers", { timeout: 30_0
     expect(await forged(dev.url, "GET", "/.well-known/workflow/v1/health")).toBe(200);
     expect(await forged(dev.url, "POST", "/.well-known/workflow/v1/webhook/nope", "{}")).toBe(404);
     const started = await new Promise<string>((resolve, reject) => {
-      const req = httpRequest(
-        new URL("/api/runs", dev.url),
-        { method: "POST", headers: FORGED },
-        (res) => {
-          let text = "";
-          res.on("data", (chunk) => (text += chunk));
-          res.on("end", () => resolve((JSON.parse(text) as { runId: string }).runId));
-        },
-      );
+      const req = httpRequest(new URL("/api/runs", dev.url), { method: "POST", headers: FORGED }, (res) => {
+        let text = "";
+        res.on("data", (chunk) => (text += chunk));
+        res.on("end", () => resolve((JSON.parse(text) as { runId: string }).runId));
+      });
       req.on("error", reject);
       req.end(JSON.stringify({ workflow: "urls.ts#webhookUrl" }));
     });

@@ -47,9 +47,10 @@ function resolvedBy(entry: string): string[] {
 
 describe("@wfkit/core without the toolchain", () => {
   it("is built (npm test builds first)", () => {
-    expect(existsSync(path.join(coreDir, "dist", "index.js")), "build first: npx tsc -b packages/tsconfig.json").toBe(
-      true,
-    );
+    expect(
+      existsSync(path.join(coreDir, "dist", "index.js")),
+      "build first: npx tsc -b packages/tsconfig.json",
+    ).toBe(true);
   });
 
   for (const entry of entries) {

@@ -7,7 +7,8 @@ import { serverSlot } from "./slot.js";
 function nextOrigin(env: NodeJS.ProcessEnv = process.env): string | undefined {
   if (env.__NEXT_PRIVATE_ORIGIN) return env.__NEXT_PRIVATE_ORIGIN;
   if (!env.PORT) return undefined;
-  const host = !env.HOSTNAME || env.HOSTNAME === "0.0.0.0" || env.HOSTNAME === "::" ? "localhost" : env.HOSTNAME;
+  const host =
+    !env.HOSTNAME || env.HOSTNAME === "0.0.0.0" || env.HOSTNAME === "::" ? "localhost" : env.HOSTNAME;
   return `http://${host.includes(":") ? `[${host}]` : host}:${env.PORT}`;
 }
 

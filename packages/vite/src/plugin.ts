@@ -2,7 +2,6 @@ import { existsSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { formatDiagnostic } from "@wfkit/compiler/format";
 import {
   type AppServer,
   type AppServerLogger,
@@ -19,6 +18,7 @@ import {
   WATCH_DEBOUNCE_MS,
   type WorldContext,
 } from "@wfkit/builder";
+import { formatDiagnostic } from "@wfkit/compiler/format";
 import { type NodeHandler, toNodeHandler } from "@wfkit/core/node";
 import type { World } from "@wfkit/world";
 import type { Plugin, PreviewServer, ResolvedConfig, UserConfig, ViteDevServer } from "vite";
@@ -177,7 +177,10 @@ export function workflowPlugin(options: WorkflowPluginOptions): Plugin {
 
     config(user, env): UserConfig {
       const base = path.resolve(user.root ?? process.cwd(), options.root ?? ".");
-      const extra = [...(options.ignore ?? []), resolveConfig({ root: base, dataDir: options.dataDir }).dataDir];
+      const extra = [
+        ...(options.ignore ?? []),
+        resolveConfig({ root: base, dataDir: options.dataDir }).dataDir,
+      ];
       // Plain paths are relative to the root; globs are kept as they are.
       const ignored = [
         "**/.workflow-data/**",
@@ -216,7 +219,8 @@ export function workflowPlugin(options: WorkflowPluginOptions): Plugin {
         const file = cleanId(id);
         if (!SOURCE.test(file) || !isInside(file, root)) return null;
         const result = await clientTransform(code, { filename: file, root });
-        if (!result || (result.map === null && result.errors.length + result.warnings.length === 0)) return null;
+        if (!result || (result.map === null && result.errors.length + result.warnings.length === 0))
+          return null;
         for (const d of result.warnings)
           this.warn({ message: formatDiagnostic(d), id: file, loc: { file, ...d.loc } });
         const first = result.errors[0];
@@ -259,7 +263,9 @@ export function workflowPlugin(options: WorkflowPluginOptions): Plugin {
 
     configureServer(server) {
       const logger = viteLogger(server.config.logger);
-      const workflow = createAppServer(serverOptions(logger, { buildDir: path.join(config.cacheDir, "wfkit") }));
+      const workflow = createAppServer(
+        serverOptions(logger, { buildDir: path.join(config.cacheDir, "wfkit") }),
+      );
       startWhenListening(workflow, server, server.config.server);
 
       server.middlewares.use(workflow.nodeHandler);

@@ -61,7 +61,10 @@ describe("next dev with forged Host and X-Forwarded-Host headers", { timeout: 12
     const base = server!.url;
     const own = new URL(base).host;
     // Forged requests first, to the workflow routes and to the app's API (which starts a run).
-    for (const headers of [{ host: "attacker.example", ...FORGED }, { host: own, ...FORGED }]) {
+    for (const headers of [
+      { host: "attacker.example", ...FORGED },
+      { host: own, ...FORGED },
+    ]) {
       const health = await forged(base, "GET", "/.well-known/workflow/v1/health", headers);
       expect(health.status).toBe(200);
       await forged(base, "POST", "/.well-known/workflow/v1/webhook/nope", headers, "{}");

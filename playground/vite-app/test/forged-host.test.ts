@@ -54,7 +54,10 @@ describe("vite-app dev server with forged Host and X-Forwarded-Host headers", { 
   it("keeps every webhook URL on the dev server's address", async () => {
     const own = new URL(base).host;
     // Forged first: X-Forwarded-* with the real Host (Vite lets it through), then a forged Host too.
-    for (const headers of [{ host: own, ...FORGED }, { host: "attacker.example", ...FORGED }]) {
+    for (const headers of [
+      { host: own, ...FORGED },
+      { host: "attacker.example", ...FORGED },
+    ]) {
       await forged(base, "GET", "/.well-known/workflow/v1/health", headers);
       await forged(base, "POST", "/.well-known/workflow/v1/webhook/nope", headers, "{}");
     }
@@ -62,7 +65,9 @@ describe("vite-app dev server with forged Host and X-Forwarded-Host headers", { 
     expect(start.status).toBe(201);
     const { runId: forgedRun } = JSON.parse(start.text) as { runId: string };
     const forgedUrl = await waitFor("the forged run's webhook URL", async () => {
-      const info = (await (await fetch(`${base}/api/runs/${forgedRun}`)).json()) as { webhookUrl: string | null };
+      const info = (await (await fetch(`${base}/api/runs/${forgedRun}`)).json()) as {
+        webhookUrl: string | null;
+      };
       return info.webhookUrl ?? undefined;
     });
 

@@ -94,7 +94,12 @@ export async function devCommand({ positional, flags }: ParsedArgs): Promise<num
       try {
         app = await workflow.ready();
       } catch (error) {
-        return errorResponseFor(503, error, "WF_RUNTIME_UNAVAILABLE", "wf dev is stopping, or its start failed.");
+        return errorResponseFor(
+          503,
+          error,
+          "WF_RUNTIME_UNAVAILABLE",
+          "wf dev is stopping, or its start failed.",
+        );
       }
       if (api?.app !== app) api = { app, handle: createDevHandler({ app, root, dir, log: logger.error }) };
       return api.handle(request);

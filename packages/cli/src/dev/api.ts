@@ -1,6 +1,6 @@
 import path from "node:path";
-import { deserialize, errorResponse } from "@wfkit/core";
 import { type AppRuntime, ROUTE_PREFIX } from "@wfkit/builder";
+import { deserialize, errorResponse } from "@wfkit/core";
 import { toJsonValue } from "../json.js";
 
 /** Largest JSON body the API reads. */
