@@ -139,6 +139,20 @@ describe("createAppServer", { timeout: 30_000 }, () => {
     expect(log.lines.some((l) => l.level === "error" && l.message.includes("route failed"))).toBe(true);
   });
 
+  it("serves extra routes outside the prefix with the running runtime, and 500 when they throw", async () => {
+    const { server: app } = server({
+      routes: async (request, running) => {
+        if (new URL(request.url).pathname === "/boom") throw new Error("the route broke");
+        return Response.json({ world: running.runtime.world.name });
+      },
+    });
+    expect(await (await app.handler(request("/api/world"))).json()).toEqual({ world: "sqlite" });
+    const broken = await app.handler(request("/boom"));
+    expect(broken.status).toBe(500);
+    expect((await broken.json()).error.code).toBe("WF_HANDLER_FAILED");
+    expect((await app.handler(request("/.well-known/workflow/v1/health"))).status).toBe(200);
+  });
+
   it("answers 503 WF_RUNTIME_UNAVAILABLE once closed", async () => {
     const { server: app } = server();
     await app.ready();

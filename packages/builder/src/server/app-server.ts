@@ -34,6 +34,12 @@ export interface AppServerOptions extends AppConfigOptions {
   /** Recompile when a workflow file changes (development). */
   watch?: boolean;
   onRebuild?: AppRuntimeOptions["onRebuild"];
+  /**
+   * More routes served with the runtime, outside `/.well-known/workflow/v1/`
+   * (e.g. `wf dev`'s JSON API). They share the lifecycle: they wait for the
+   * start, and get the same 503 / 500 answers.
+   */
+  routes?: (request: Request, app: AppRuntime) => Promise<Response>;
   /** Runtime tuning (retries, concurrency, webhook limits). The webhook base comes from `publicUrl`. */
   runtime?: Omit<NonNullable<AppRuntimeOptions["runtime"]>, "webhookBaseUrl">;
   logger?: AppServerLogger;
@@ -203,6 +209,8 @@ class AppServerImpl implements AppServer {
       );
     }
     try {
+      const routes = this.options.routes;
+      if (routes && !isWorkflowPath(new URL(request.url).pathname)) return await routes(request, app);
       return await app.handler(request);
     } catch (error) {
       this.log.error("wfkit: a workflow route failed:", error);

@@ -3,8 +3,6 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { type AppRuntime, type AppServerLogger, createAppServer, resolveConfig } from "@wfkit/builder";
-import { errorResponseFor } from "@wfkit/core";
-import { toNodeHandler } from "@wfkit/core/node";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 import { type ParsedArgs, UsageError } from "../args.js";
 import { createDevHandler, workflowNames } from "../dev/api.js";
@@ -22,15 +20,13 @@ function parsePort(value: string | boolean | undefined): number {
   return port;
 }
 
-/** Errors with their message only when they carry a code: their stack is wfkit's, not the user's. */
+/** Errors that carry a code are shown as their message: their stack is wfkit's, not the user's. */
 const shown = (error: unknown) =>
   error instanceof Error && (error as { code?: string }).code?.startsWith("WF_") ? error.message : error;
-
-/** The runtime's log, with build errors shown as their message. */
-function runtimeLog(level: string, args: unknown[]): void {
-  const write = (console as unknown as Record<string, (...a: unknown[]) => void>)[level] ?? console.error;
-  write(...args.map(shown));
-}
+const runtimeLog = (level: string, args: unknown[]) =>
+  ((console as unknown as Record<string, (...a: unknown[]) => void>)[level] ?? console.error)(
+    ...args.map(shown),
+  );
 
 /** The app server's messages; readiness is the banner wf dev prints itself. */
 const logger: AppServerLogger = {
@@ -69,6 +65,7 @@ export async function devCommand({ positional, flags }: ParsedArgs): Promise<num
   const port = parsePort(flags.port);
   const config = resolveConfig({ root, dataDir: flags["data-dir"] as string | undefined });
 
+  let api: { app: AppRuntime; handle: (request: Request) => Promise<Response> } | undefined;
   const workflow = createAppServer({
     ...config,
     dirs: [path.relative(root, dir) || "."],
@@ -80,33 +77,18 @@ export async function devCommand({ positional, flags }: ParsedArgs): Promise<num
         : process.stderr.write(
             `wf dev: the rebuild failed, the previous build keeps running:\n${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}\n`,
           ),
+    // The JSON API, on the runtime that runs now (a start that failed is retried by the next request).
+    routes: (request, app) => {
+      if (api?.app !== app) api = { app, handle: createDevHandler({ app, root, dir, log: logger.error }) };
+      return api.handle(request);
+    },
     runtime: { log: runtimeLog },
     logger,
     autoStart: false,
     // A second wf dev on the same data folder is a mistake to report at once, not to wait out.
     lockWaitMs: 0,
   });
-  // The JSON API of the runtime that runs now (a new one after a failed start is retried).
-  let api: { app: AppRuntime; handle: (request: Request) => Promise<Response> } | undefined;
-  const apiRoutes = toNodeHandler(
-    async (request) => {
-      let app: AppRuntime;
-      try {
-        app = await workflow.ready();
-      } catch (error) {
-        return errorResponseFor(
-          503,
-          error,
-          "WF_RUNTIME_UNAVAILABLE",
-          "wf dev is stopping, or its start failed.",
-        );
-      }
-      if (api?.app !== app) api = { app, handle: createDevHandler({ app, root, dir, log: logger.error }) };
-      return api.handle(request);
-    },
-    { onError: (error) => logger.error("wf dev: answering a request failed:", error) },
-  );
-  const server = createServer((req, res) => workflow.nodeHandler(req, res, () => apiRoutes(req, res)));
+  const server = createServer((req, res) => workflow.nodeHandler(req, res));
 
   // Listen first: webhook URLs need the port before the runtime starts (recovered runs create webhooks too).
   let origin: string;
