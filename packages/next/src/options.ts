@@ -30,6 +30,8 @@ export interface WithWorkflowOptions {
   generateRoute?: boolean;
   /** Runtime tuning: retries, concurrency, webhook limits (see docs/runtime.md). */
   runtime?: Omit<AppRuntimeTuning, "webhookBaseUrl">;
+  /** More packages Next must load with Node rather than bundle, such as the World's (`workflow/next` adds its own). */
+  serverExternalPackages?: string[];
 }
 
 /** Options with every default filled in. */
@@ -42,6 +44,7 @@ export interface ResolvedOptions extends AppConfig {
   generateRoute: boolean;
   world?: WorldOption;
   runtime?: WithWorkflowOptions["runtime"];
+  serverExternalPackages: string[];
 }
 
 /** Applies defaults; the shared settings go through `resolveConfig` (option, then environment, then default). */
@@ -60,5 +63,6 @@ export function resolveOptions(
     generateRoute: options.generateRoute ?? true,
     world: options.world,
     runtime: options.runtime,
+    serverExternalPackages: options.serverExternalPackages ?? [],
   };
 }

@@ -54,7 +54,11 @@ export function withWorkflow(
       serverExternalPackages: [
         ...new Set([
           ...(config.serverExternalPackages ?? []),
-          ...externalPackages(resolved.runtimeModule, resolved.routeModule),
+          ...externalPackages(
+            resolved.runtimeModule,
+            resolved.routeModule,
+            ...resolved.serverExternalPackages,
+          ),
         ]),
       ],
       turbopack: { ...config.turbopack, rules: withTurbopackRule(config.turbopack?.rules, loader) },

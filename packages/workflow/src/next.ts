@@ -33,5 +33,6 @@ export function withWorkflow(nextConfig?: NextConfigInput, options: WithWorkflow
     routeModule: "workflow/next/route",
     ...options,
     world: options.world ?? embeddedWorld,
+    serverExternalPackages: ["@wfkit/world-sqlite", ...(options.serverExternalPackages ?? [])],
   });
 }
