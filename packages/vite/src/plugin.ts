@@ -31,7 +31,16 @@ export type WorldFactory = (context: WorldContext) => World | Promise<World>;
 export interface WorkflowPluginOptions
   extends Omit<
     AppServerOptions,
-    "root" | "world" | "logger" | "autoStart" | "buildDir" | "watch" | "onRebuild" | "env" | "lockWaitMs"
+    | "root"
+    | "world"
+    | "logger"
+    | "autoStart"
+    | "buildDir"
+    | "watch"
+    | "onRebuild"
+    | "env"
+    | "lockWaitMs"
+    | "routes"
   > {
   /**
    * The World runs are stored in, or (better, so dev-server restarts can
@@ -84,16 +93,16 @@ export function workflowPlugin(options: WorkflowPluginOptions): Plugin {
     logger,
     autoStart: false,
   });
-  const DEFAULT_DIRS = DEFAULT_WORKFLOW_DIRS;
 
   /** Files the runtime compiles: `files`, or directive files under `dirs`. */
   const runtimeFiles = () =>
-    options.files?.map((f) => path.resolve(root, f)) ?? findWorkflowFiles(root, options.dirs ?? DEFAULT_DIRS);
+    options.files?.map((f) => path.resolve(root, f)) ??
+    findWorkflowFiles(root, options.dirs ?? DEFAULT_WORKFLOW_DIRS);
 
   const isRuntimeFile = (file: string) =>
     options.files
       ? options.files.some((f) => path.resolve(root, f) === file)
-      : (options.dirs ?? DEFAULT_DIRS).some((dir) => isInside(file, path.resolve(root, dir)));
+      : (options.dirs ?? DEFAULT_WORKFLOW_DIRS).some((dir) => isInside(file, path.resolve(root, dir)));
 
   const apiFile = () => (options.api ? path.resolve(root, options.api) : undefined);
 
@@ -235,7 +244,7 @@ export function workflowPlugin(options: WorkflowPluginOptions): Plugin {
         if (result.manifest.workflows.length + result.manifest.steps.length > 0 && !isRuntimeFile(file)) {
           this.warn(
             `${path.relative(root, file)} has workflows or steps but is not one of the files the workflow runtime compiles (${
-              options.files ? "`files`" : `folders: ${(options.dirs ?? DEFAULT_DIRS).join(", ")}`
+              options.files ? "`files`" : `folders: ${(options.dirs ?? DEFAULT_WORKFLOW_DIRS).join(", ")}`
             }), so starting its workflows fails with WF_WORKFLOW_NOT_FOUND. Move it, or add its folder to the \`dirs\` option.`,
           );
         }
