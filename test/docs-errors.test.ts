@@ -20,19 +20,6 @@ const packagesDir = path.join(root, "packages");
 const docsDir = path.join(root, "docs", "errors");
 const CODE = /\bWF_[A-Z][A-Z0-9_]*[A-Z0-9]\b/g;
 
-/**
- * Codes being replaced by WF_RUNTIME_UNAVAILABLE (503) and WF_HANDLER_FAILED (500)
- * in the adapters (issue 8, the shared app server). They are not registered; their
- * call sites and pages go with that change, and then this list goes too.
- */
-const BEING_REMOVED = new Set([
-  "WF_NEXT_RUNTIME_NOT_STARTED",
-  "WF_VITE_RUNTIME_UNAVAILABLE",
-  "WF_RUNTIME_CLOSED",
-  "WF_VITE_HANDLER_FAILED",
-  "WF_DEV_INTERNAL_ERROR",
-]);
-
 /** Every code of the three registries → the package that registers it. */
 const REGISTRIES: Record<string, Record<string, { status: number; title: string }>> = {
   "@wfkit/core": ERROR_CODES,
@@ -101,7 +88,7 @@ describe("error registries", () => {
   });
 
   it("register the code of every page", () => {
-    const orphans = pages.filter((code) => !registered.has(code) && !BEING_REMOVED.has(code));
+    const orphans = pages.filter((code) => !registered.has(code));
     expect(orphans, "pages whose code no registry holds").toEqual([]);
   });
 
@@ -109,7 +96,7 @@ describe("error registries", () => {
     const codes = codesInSources();
     expect(codes.size).toBeGreaterThan(0);
     const unregistered = [...codes.keys()]
-      .filter((code) => !registered.has(code) && !BEING_REMOVED.has(code))
+      .filter((code) => !registered.has(code))
       .sort()
       .map((code) => `  ${code} (used in ${codes.get(code)!.join(", ")})`);
     expect(unregistered, `codes in source that no registry holds:\n${unregistered.join("\n")}`).toEqual([]);

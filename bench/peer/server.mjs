@@ -4,14 +4,14 @@
 import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { createAppRuntime, resolveConfig } from "@wfkit/builder";
 import { deserialize } from "@wfkit/core";
-import { createAppRuntime } from "@wfkit/core/app";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const port = Number(process.env.PORT ?? 3100);
 const host = process.env.HOST ?? "127.0.0.1";
-const dataDir = path.resolve(process.env.WORKFLOW_DATA_DIR ?? path.join(here, ".workflow-data"));
+const { dataDir } = resolveConfig({ root: here });
 // The same workflows as the in-process bench (packages/core/bench/workflows.ts).
 const app = await createAppRuntime({
   root: path.join(here, "../../packages/core/bench"),

@@ -4,7 +4,7 @@
 //
 // Environment: PORT (default 3000, 0 = any free port), HOST (default: all
 // interfaces), WORKFLOW_DATA_DIR (default ./.workflow-data), WORKFLOW_PUBLIC_URL
-// (base of webhook URLs; default: the origin of the first request).
+// (base of webhook URLs; default: the address this server listens on). See docs/configuration.md.
 import { createReadStream, statSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
@@ -72,14 +72,16 @@ function serveStatic(req, res) {
 }
 
 const server = createServer((req, res) => {
-  // Workflow routes first (this also tells the runtime the public origin),
-  // then the app's API, then the page and its assets.
+  // Workflow routes first, then the app's API, then the page and its assets.
   workflow.nodeHandler(req, res, () => apiRoutes(req, res, () => serveStatic(req, res)));
 });
 
 server.listen(Number(process.env.PORT ?? 3000), process.env.HOST, () => {
   const { port } = server.address();
-  console.log(`vite-app listening on http://${process.env.HOST ?? "localhost"}:${port}`);
+  const origin = `http://${process.env.HOST || "localhost"}:${port}`;
+  // Webhook URLs use this address unless WORKFLOW_PUBLIC_URL is set.
+  workflow.setOrigin(origin);
+  console.log(`vite-app listening on ${origin}`);
 });
 
 let stopping = false;

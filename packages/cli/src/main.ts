@@ -20,7 +20,8 @@ Usage:
         POST /api/hooks/<token>      resume a hook with a JSON payload
         GET  /api/workflows          the workflows found
         *    /.well-known/workflow/v1/webhook/<token>
-      Webhook URLs use http://127.0.0.1:N unless WORKFLOW_PUBLIC_URL is set.
+      Webhook URLs use http://127.0.0.1:N unless WORKFLOW_PUBLIC_URL is set;
+      --data-dir defaults to WORKFLOW_DATA_DIR, else .workflow-data.
       See docs/cli.md.
 
   wf help

@@ -7,6 +7,7 @@ export {
   diagnosticDocsRef,
   diagnosticDocsUrl,
 } from "./diagnostics/codes.js";
+export { formatDiagnostic } from "./diagnostics/format.js";
 export { type Pass, PIPELINE } from "./pipeline.js";
 export { DEFAULT_RUNTIME_MODULE, transform } from "./transform.js";
 export type {

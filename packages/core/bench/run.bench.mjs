@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { buildStepBundle, buildWorkflowBundle, Runtime } from "@wfkit/core";
+import { buildStepBundle, buildWorkflowBundle } from "@wfkit/builder";
+import { Runtime } from "@wfkit/core";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 
 const here = path.dirname(fileURLToPath(import.meta.url));

@@ -1,11 +1,4 @@
 export * from "./api/index.js";
-export {
-  type BuildOptions,
-  buildStepBundle,
-  buildWorkflowBundle,
-  type StepBundle,
-  type WorkflowBundle,
-} from "./build/bundle.js";
 export * from "./errors/index.js";
 export { readLimited } from "./host/body.js";
 export { getDefaultRuntime, setDefaultRuntime, setDefaultRuntimeFactory } from "./host/default.js";

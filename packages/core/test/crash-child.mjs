@@ -3,7 +3,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { buildStepBundle, buildWorkflowBundle, Runtime } from "@wfkit/core";
+import { buildStepBundle, buildWorkflowBundle } from "@wfkit/builder";
+import { Runtime } from "@wfkit/core";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 
 const [dataDir, logFile] = process.argv.slice(2);

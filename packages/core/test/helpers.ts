@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { buildWorkflowBundle } from "@wfkit/builder";
 import type { StoredEvent } from "@wfkit/world";
-import { buildWorkflowBundle } from "../src/build/bundle.js";
 import { SandboxInstance, SandboxScript } from "../src/host/sandbox-vm.js";
 import type { Command } from "../src/sandbox/protocol.js";
 

@@ -2,9 +2,9 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { buildStepBundle, buildWorkflowBundle } from "@wfkit/builder";
 import type { World } from "@wfkit/world";
 import { memoryWorld } from "@wfkit/world/memory";
-import { buildStepBundle, buildWorkflowBundle } from "../src/build/bundle.js";
 import { Runtime, type RuntimeOptions } from "../src/host/runtime.js";
 
 const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), "fixtures");

@@ -1,5 +1,6 @@
 // Adds the client-mode loader to both of Next's bundlers.
 import { fileURLToPath } from "node:url";
+import { DIRECTIVE, SOURCE } from "@wfkit/builder/discover";
 import type { NextConfig } from "next";
 import type { LoaderOptions } from "./loader.js";
 
@@ -11,8 +12,6 @@ export const LOADER_PATH = fileURLToPath(
   new URL(`./loader${import.meta.url.endsWith(".ts") ? ".ts" : ".js"}`, import.meta.url),
 );
 
-const SOURCE = /\.(?:[cm]?[jt]sx?)$/;
-const DIRECTIVE = /["']use (?:workflow|step)["']/;
 /** The Turbopack rule key; a rule list of its own so it never replaces a user's rule. */
 const RULE_KEY = "*";
 

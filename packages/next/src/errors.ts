@@ -1,7 +1,7 @@
 import { WorkflowError } from "@wfkit/core/api";
 
 /** Error codes of @wfkit/next; each is registered in @wfkit/core and has a page there. */
-export type NextErrorCode = "WF_NEXT_NO_WORLD" | "WF_NEXT_NO_APP_DIR" | "WF_NEXT_RUNTIME_NOT_STARTED";
+export type NextErrorCode = "WF_NEXT_NO_WORLD" | "WF_NEXT_NO_APP_DIR";
 
 /** An error of the Next.js integration: a WorkflowError (stable `code`, what happened, the fix, its page). */
 export class WorkflowNextError extends WorkflowError {

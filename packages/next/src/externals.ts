@@ -5,18 +5,19 @@ function packageOf(specifier: string): string {
 }
 
 /**
- * Packages Next must load with Node instead of bundling: the runtime compiles
- * with esbuild and opens native databases, and every import of it in a server
- * process must reach the same instance.
+ * Packages Next must load with Node instead of bundling: the builder compiles
+ * with esbuild, Worlds open native databases, and every import of the runtime
+ * in a server process must reach the same instance. The World's own package
+ * comes from the caller (`serverExternalPackages` option).
  */
 export function externalPackages(...modules: string[]): string[] {
   return [
     ...new Set([
       "workflow",
       "@wfkit/core",
+      "@wfkit/builder",
       "@wfkit/next",
       "@wfkit/world",
-      "@wfkit/world-sqlite",
       "@wfkit/compiler",
       "esbuild",
       ...modules.map(packageOf),

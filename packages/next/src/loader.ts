@@ -1,6 +1,9 @@
 // The webpack / Turbopack loader: compiles app code that uses "use workflow" or
 // "use step" in client mode, so `start(fn)` gets a stub that carries the
 // workflow's id. Everything else passes through untouched.
+import { clientTransform } from "@wfkit/builder/client";
+import { DIRECTIVE, NODE_MODULES } from "@wfkit/builder/discover";
+import { formatDiagnostic } from "@wfkit/compiler/format";
 
 /** Options the bundler hands the loader (plain JSON, as Turbopack requires). */
 export interface LoaderOptions {
@@ -18,9 +21,6 @@ interface LoaderContext {
   emitWarning(warning: Error): void;
 }
 
-const DIRECTIVE = /["']use (?:workflow|step)["']/;
-const NODE_MODULES = /[\\/]node_modules[\\/]/;
-
 /** Webpack-style loader: `(source, map) => code` through `this.async()`. */
 export default function workflowLoader(this: LoaderContext, source: string, map?: unknown): void {
   const callback = this.async();
@@ -29,24 +29,11 @@ export default function workflowLoader(this: LoaderContext, source: string, map?
     return;
   }
   const { root, runtimeModule } = this.getOptions();
-  import("@wfkit/compiler").then(
-    ({ diagnosticDocsUrl, transform }) => {
-      const result = transform(source, { filename: this.resourcePath, mode: "client", root, runtimeModule });
-      const errors = result.diagnostics.filter((d) => d.severity === "error");
-      for (const d of result.diagnostics) {
-        if (d.severity === "error") continue;
-        this.emitWarning(
-          new Error(`${d.code}: ${d.message} (${this.resourcePath}:${d.loc.line}:${d.loc.column})`),
-        );
-      }
-      if (errors.length > 0) {
-        const text = errors.map(
-          (d) =>
-            `${this.resourcePath}:${d.loc.line}:${d.loc.column}: ${d.code}: ${d.message}${d.hint ? `\n  Fix: ${d.hint}` : ""}\n  See: ${diagnosticDocsUrl(d.code)}`,
-        );
-        callback(new Error(`The workflow compiler rejected this file:\n${text.join("\n")}`));
-        return;
-      }
+  clientTransform(source, { filename: this.resourcePath, root, runtimeModule }).then(
+    (result) => {
+      if (!result) return callback(null, source, map);
+      for (const d of result.warnings) this.emitWarning(new Error(formatDiagnostic(d)));
+      if (result.errorMessage) return callback(new Error(result.errorMessage));
       callback(null, result.code, result.map ?? map);
     },
     (error: unknown) => callback(error as Error),

@@ -1,19 +1,10 @@
 import path from "node:path";
-import type { AppRuntimeOptions } from "@wfkit/core/app";
-import type { World } from "@wfkit/world";
+import type { AppRuntimeTuning, WorldOption } from "@wfkit/builder";
+import { type AppConfig, type ConfigEnv, resolveConfig } from "@wfkit/builder/config";
 
-/** What a world factory is told: where the app lives and where its data goes. */
-export interface WorldContext {
-  /** The app's root directory (absolute). */
-  root: string;
-  /** `WORKFLOW_DATA_DIR`, the `dataDir` option, or `<root>/.workflow-data` (absolute). */
-  dataDir: string;
-}
+export type { WorldContext, WorldOption } from "@wfkit/builder";
 
-/** A World, or a function that opens one. A function is called once, only in the process that serves requests. */
-export type WorldOption = World | ((context: WorldContext) => World | Promise<World>);
-
-/** Options of {@link withWorkflow}. */
+/** Options of {@link withWorkflow}. Settings shared by every host are in docs/configuration.md. */
 export interface WithWorkflowOptions {
   /**
    * The World runs are stored in. Prefer a function: next.config is also
@@ -27,8 +18,10 @@ export interface WithWorkflowOptions {
   dirs?: string[];
   /** Where the embedded World keeps its data. Default: `WORKFLOW_DATA_DIR`, else `<root>/.workflow-data`. */
   dataDir?: string;
-  /** Base of webhook URLs. Default: `WORKFLOW_PUBLIC_URL`, else the origin the Next server listens on. */
+  /** Base of webhook URLs. Default: `WORKFLOW_PUBLIC_URL`, else the address the Next server listens on. */
   publicUrl?: string;
+  /** Build a request's own URL from `X-Forwarded-*` headers (behind a proxy you trust). Never sets the webhook base. */
+  trustProxy?: boolean;
   /** The module compiled app code imports. Default: `"workflow/internal"`. */
   runtimeModule?: string;
   /** The module the generated route file re-exports its handlers from. Default: `"@wfkit/next/route"`. */
@@ -36,43 +29,40 @@ export interface WithWorkflowOptions {
   /** Write the catch-all route file for `/.well-known/workflow/v1/*` into the app dir. Default true. */
   generateRoute?: boolean;
   /** Runtime tuning: retries, concurrency, webhook limits (see docs/runtime.md). */
-  runtime?: AppRuntimeOptions["runtime"];
+  runtime?: Omit<AppRuntimeTuning, "webhookBaseUrl">;
+  /** More packages Next must load with Node rather than bundle, such as the World's (`workflow/next` adds its own). */
+  serverExternalPackages?: string[];
 }
 
 /** Options with every default filled in. */
-export interface ResolvedOptions {
-  root: string;
+export interface ResolvedOptions extends AppConfig {
   dirs?: string[];
-  dataDir: string;
   /** Where compiled step bundles are written: `<distDir>/cache/wfkit`. */
   buildDir: string;
-  publicUrl?: string;
   runtimeModule: string;
   routeModule: string;
   generateRoute: boolean;
   world?: WorldOption;
-  runtime?: AppRuntimeOptions["runtime"];
+  runtime?: WithWorkflowOptions["runtime"];
+  serverExternalPackages: string[];
 }
 
-/** Applies defaults and the `WORKFLOW_DATA_DIR` / `WORKFLOW_PUBLIC_URL` environment variables. */
+/** Applies defaults; the shared settings go through `resolveConfig` (option, then environment, then default). */
 export function resolveOptions(
   options: WithWorkflowOptions = {},
   distDir = ".next",
-  env: NodeJS.ProcessEnv = process.env,
+  env: ConfigEnv = process.env,
 ): ResolvedOptions {
-  const root = path.resolve(options.root ?? process.cwd());
-  const dataDir = path.resolve(root, env.WORKFLOW_DATA_DIR || options.dataDir || ".workflow-data");
-  const publicUrl = (env.WORKFLOW_PUBLIC_URL || options.publicUrl)?.replace(/\/+$/, "");
+  const config = resolveConfig(options, env);
   return {
-    root,
+    ...config,
     dirs: options.dirs,
-    dataDir,
-    buildDir: path.resolve(root, distDir, "cache", "wfkit"),
-    publicUrl,
+    buildDir: path.resolve(config.root, distDir, "cache", "wfkit"),
     runtimeModule: options.runtimeModule ?? "workflow/internal",
     routeModule: options.routeModule ?? "@wfkit/next/route",
     generateRoute: options.generateRoute ?? true,
     world: options.world,
     runtime: options.runtime,
+    serverExternalPackages: options.serverExternalPackages ?? [],
   };
 }

@@ -1,9 +1,9 @@
 /**
- * The request as its caller addressed it. Next builds `request.url` from the
- * address it listens on (`http://localhost:3000/...`), not from the `Host`
- * header, so the runtime would take that for the public origin of webhook
- * URLs. This rebuilds the URL from `X-Forwarded-Host` / `Host` and
- * `X-Forwarded-Proto`.
+ * The request as its caller addressed it, for `trustProxy` only. Next builds
+ * `request.url` from the address it listens on (`http://localhost:3000/...`);
+ * behind a trusted proxy this rebuilds it from `X-Forwarded-Host` / `Host` and
+ * `X-Forwarded-Proto`. It changes that request's own URL, never the base of
+ * webhook URLs.
  */
 export function asAddressed(request: Request): Request {
   const first = (value: string | null) => value?.split(",")[0]?.trim() || undefined;

@@ -6,28 +6,16 @@ import { currentWorkflowServer } from "./slot.js";
 
 /** Hands a request under `/.well-known/workflow/v1/` to this process's workflow runtime. */
 export async function handleWorkflowRequest(request: Request): Promise<Response> {
-  const app = currentWorkflowServer();
-  if (!app) {
+  const server = currentWorkflowServer();
+  if (!server) {
     return errorResponse(
       503,
-      "WF_NEXT_RUNTIME_NOT_STARTED",
+      "WF_RUNTIME_UNAVAILABLE",
       "No workflow runtime was started in this server process, so workflow routes cannot be served.",
       "Wrap the Next config with withWorkflow() and run the app with `next dev` or `next start` (output: 'standalone' servers do not load next.config).",
     );
   }
-  let runtime: Awaited<typeof app>;
-  try {
-    runtime = await app;
-  } catch (error) {
-    const { code, message } = error as { code?: string; message?: string };
-    return errorResponse(
-      503,
-      "WF_NEXT_RUNTIME_NOT_STARTED",
-      `The workflow runtime failed to start: ${code ? `${code}: ` : ""}${message ?? String(error)}`,
-      "Read the server log for the cause; the next request tries to start it again.",
-    );
-  }
-  return runtime.handler(asAddressed(request));
+  return server.handler(server.config.trustProxy ? asAddressed(request) : request);
 }
 
 export const GET = handleWorkflowRequest;

@@ -1,14 +1,12 @@
 // One workflow runtime per Next.js server process, kept on a registered symbol:
 // next.config and the route handler may load separate copies of this package.
-import type { AppRuntime } from "@wfkit/core/app";
+import type { AppServer } from "@wfkit/builder";
 
 const KEY = Symbol.for("wfkit.next.server");
 
-/** What the server process holds: the runtime being started or running, and how to start it again. */
+/** What the server process holds: its app server, once withWorkflow() started it. */
 export interface ServerSlot {
-  app?: Promise<AppRuntime>;
-  /** Starts the runtime again after a failed start; set by the first start. */
-  start?: () => Promise<AppRuntime>;
+  server?: AppServer;
 }
 
 export function serverSlot(): ServerSlot {
@@ -17,8 +15,7 @@ export function serverSlot(): ServerSlot {
   return g[KEY];
 }
 
-/** The runtime of this process: the one starting or running, else a new attempt; undefined when none was configured. */
-export function currentWorkflowServer(): Promise<AppRuntime> | undefined {
-  const slot = serverSlot();
-  return slot.app ?? slot.start?.();
+/** The app server of this process, or undefined when withWorkflow() started none here. */
+export function currentWorkflowServer(): AppServer | undefined {
+  return serverSlot().server;
 }

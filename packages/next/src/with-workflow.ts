@@ -46,7 +46,7 @@ export function withWorkflow(
     }
     if ((phase === DEV_SERVER || phase === PROD_SERVER) && servesRequests()) {
       const { startWorkflowServer } = await import("./server.js");
-      void startWorkflowServer(resolved, phase === DEV_SERVER).catch(() => {});
+      startWorkflowServer(resolved, phase === DEV_SERVER);
     }
     const loader = { root: resolved.root, runtimeModule: resolved.runtimeModule };
     return {
@@ -54,7 +54,11 @@ export function withWorkflow(
       serverExternalPackages: [
         ...new Set([
           ...(config.serverExternalPackages ?? []),
-          ...externalPackages(resolved.runtimeModule, resolved.routeModule),
+          ...externalPackages(
+            resolved.runtimeModule,
+            resolved.routeModule,
+            ...resolved.serverExternalPackages,
+          ),
         ]),
       ],
       turbopack: { ...config.turbopack, rules: withTurbopackRule(config.turbopack?.rules, loader) },

@@ -94,21 +94,26 @@ describe("withWorkflow", () => {
 });
 
 describe("resolveOptions", () => {
-  it("takes the data dir and public URL from the environment first", () => {
+  it("takes the data dir and public URL from the options first, then from the environment", () => {
     const root = "/srv/app";
     expect(resolveOptions({ root }, ".next", {})).toMatchObject({
       dataDir: "/srv/app/.workflow-data",
       buildDir: "/srv/app/.next/cache/wfkit",
       publicUrl: undefined,
+      trustProxy: false,
     });
     const env = { WORKFLOW_DATA_DIR: "/data/wf", WORKFLOW_PUBLIC_URL: "https://example.com/" };
     expect(resolveOptions({ root, dataDir: "x", publicUrl: "https://other.test" }, "out", env)).toMatchObject(
       {
-        dataDir: "/data/wf",
+        dataDir: "/srv/app/x",
         buildDir: "/srv/app/out/cache/wfkit",
-        publicUrl: "https://example.com",
+        publicUrl: "https://other.test",
       },
     );
+    expect(resolveOptions({ root }, ".next", env)).toMatchObject({
+      dataDir: "/data/wf",
+      publicUrl: "https://example.com",
+    });
   });
 });
 
@@ -131,10 +136,10 @@ describe("asAddressed", () => {
 });
 
 describe("route", () => {
-  it("answers 503 WF_NEXT_RUNTIME_NOT_STARTED where no runtime was started", async () => {
+  it("answers 503 WF_RUNTIME_UNAVAILABLE where no runtime was started", async () => {
     const response = await GET(new Request("http://localhost/.well-known/workflow/v1/health"));
     expect(response.status).toBe(503);
-    expect((await response.json()).error.code).toBe("WF_NEXT_RUNTIME_NOT_STARTED");
+    expect((await response.json()).error.code).toBe("WF_RUNTIME_UNAVAILABLE");
   });
 });
 

@@ -4,10 +4,6 @@ import { WorkflowError } from "@wfkit/core";
 export const ErrorCodes = {
   /** The `api` module has no default-exported function, or it returned something that is not a Response. */
   API_ENTRY_INVALID: "WF_VITE_API_ENTRY_INVALID",
-  /** A handler mounted through the Node adapter threw. */
-  HANDLER_FAILED: "WF_VITE_HANDLER_FAILED",
-  /** The workflow runtime could not start (or is closed), so the workflow routes cannot answer. */
-  RUNTIME_UNAVAILABLE: "WF_VITE_RUNTIME_UNAVAILABLE",
 } as const;
 
 export function viteError(code: string, message: string, hint: string, cause?: unknown): WorkflowError {

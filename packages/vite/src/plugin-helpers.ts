@@ -1,14 +1,9 @@
-// Small helpers of the Vite plugin: file filters, logging, addresses.
+// Small helpers of the Vite plugin: ids, logging, addresses.
 import path from "node:path";
-import { type Diagnostic, diagnosticDocsUrl } from "@wfkit/compiler";
-import { DEFAULT_WORKFLOW_DIRS, SKIPPED_DIRS } from "@wfkit/core/app";
+import type { AppServerLogger } from "@wfkit/builder";
 import type { Logger, PreviewServer, ViteDevServer } from "vite";
-import { codeOf, formatErrorMessage } from "./errors.js";
-import type { WorkflowLogger } from "./server.js";
+import { codeOf } from "./errors.js";
 
-export const SOURCE = /\.(?:[cm]?[jt]sx?)$/;
-export const SKIP_DIRS = SKIPPED_DIRS;
-export const DEFAULT_DIRS = DEFAULT_WORKFLOW_DIRS;
 /** Requests the dev server answers itself; the app's api module never sees them. */
 export const VITE_INTERNAL = /^\/(?:@|__|node_modules\/)/;
 
@@ -22,11 +17,7 @@ export function isInside(file: string, dir: string): boolean {
   return rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel);
 }
 
-export function formatDiagnostic(d: Diagnostic): string {
-  return formatErrorMessage(d.code, d.message, d.hint, diagnosticDocsUrl(d.code));
-}
-
-export function viteLogger(logger: Logger): WorkflowLogger {
+export function viteLogger(logger: Logger): AppServerLogger {
   return {
     info: (message) => logger.info(message, { timestamp: true }),
     warn: (message) => logger.warn(message, { timestamp: true }),

@@ -2,36 +2,46 @@ import { existsSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { buildWorkflowBundle } from "@wfkit/core";
-import { findWorkflowFiles } from "@wfkit/core/app";
+import {
+  type AppServer,
+  type AppServerLogger,
+  type AppServerOptions,
+  buildWorkflowBundle,
+  clientTransform,
+  createAppServer,
+  DEFAULT_WORKFLOW_DIRS,
+  findWorkflowFiles,
+  isWatchedSource,
+  isWorkflowPath,
+  resolveConfig,
+  SOURCE,
+  WATCH_DEBOUNCE_MS,
+  type WorldContext,
+} from "@wfkit/builder";
+import { formatDiagnostic } from "@wfkit/compiler/format";
 import { type NodeHandler, toNodeHandler } from "@wfkit/core/node";
 import type { World } from "@wfkit/world";
-import type { Plugin, ResolvedConfig, UserConfig } from "vite";
+import type { Plugin, PreviewServer, ResolvedConfig, UserConfig, ViteDevServer } from "vite";
 import { ErrorCodes, viteError } from "./errors.js";
-import {
-  cleanId,
-  DEFAULT_DIRS,
-  formatDiagnostic,
-  isInside,
-  listenOrigin,
-  SKIP_DIRS,
-  SOURCE,
-  VITE_INTERNAL,
-  viteLogger,
-} from "./plugin-helpers.js";
-import {
-  createWorkflowServer,
-  isWorkflowPath,
-  type WorkflowLogger,
-  type WorkflowServer,
-  type WorkflowServerOptions,
-} from "./server.js";
+import { cleanId, isInside, listenOrigin, VITE_INTERNAL, viteLogger } from "./plugin-helpers.js";
 
-/** Opens the World; called each time the runtime (re)starts. `root` is the app root. */
-export type WorldFactory = (context: { root: string }) => World | Promise<World>;
+/** Opens the World; called each time the runtime (re)starts, with the app root and the resolved data folder. */
+export type WorldFactory = (context: WorldContext) => World | Promise<World>;
 
 export interface WorkflowPluginOptions
-  extends Omit<WorkflowServerOptions, "root" | "world" | "logger" | "autoStart" | "buildDir"> {
+  extends Omit<
+    AppServerOptions,
+    | "root"
+    | "world"
+    | "logger"
+    | "autoStart"
+    | "buildDir"
+    | "watch"
+    | "onRebuild"
+    | "env"
+    | "lockWaitMs"
+    | "routes"
+  > {
   /**
    * The World runs are stored in, or (better, so dev-server restarts can
    * reopen it) a function that opens it.
@@ -74,34 +84,25 @@ export function workflowPlugin(options: WorkflowPluginOptions): Plugin {
   let root: string;
   const closers = new Set<() => Promise<void>>();
 
-  const worldFactory: WorkflowServerOptions["world"] =
-    typeof options.world === "function"
-      ? () => (options.world as WorldFactory)({ root })
-      : (options.world as World);
-
-  const serverOptions = (
-    logger: WorkflowLogger,
-    extra: Partial<WorkflowServerOptions>,
-  ): WorkflowServerOptions => ({
-    dirs: options.dirs,
-    files: options.files,
-    publicUrl: options.publicUrl,
-    trustProxy: options.trustProxy,
-    runtime: options.runtime,
+  const { world: _world, api: _api, ignore: _ignore, root: _root, ...shared } = options;
+  const serverOptions = (logger: AppServerLogger, extra: Partial<AppServerOptions>): AppServerOptions => ({
+    ...shared,
     ...extra,
     root,
-    world: worldFactory,
+    world: options.world,
     logger,
+    autoStart: false,
   });
 
   /** Files the runtime compiles: `files`, or directive files under `dirs`. */
   const runtimeFiles = () =>
-    options.files?.map((f) => path.resolve(root, f)) ?? findWorkflowFiles(root, options.dirs ?? DEFAULT_DIRS);
+    options.files?.map((f) => path.resolve(root, f)) ??
+    findWorkflowFiles(root, options.dirs ?? DEFAULT_WORKFLOW_DIRS);
 
   const isRuntimeFile = (file: string) =>
     options.files
       ? options.files.some((f) => path.resolve(root, f) === file)
-      : (options.dirs ?? DEFAULT_DIRS).some((dir) => isInside(file, path.resolve(root, dir)));
+      : (options.dirs ?? DEFAULT_WORKFLOW_DIRS).some((dir) => isInside(file, path.resolve(root, dir)));
 
   const apiFile = () => (options.api ? path.resolve(root, options.api) : undefined);
 
@@ -130,7 +131,7 @@ export function workflowPlugin(options: WorkflowPluginOptions): Plugin {
   /** The api module mounted as a middleware that skips Vite's own requests and the workflow routes. */
   const apiMiddleware = (
     load: () => Promise<Record<string, unknown>>,
-    logger: WorkflowLogger,
+    logger: AppServerLogger,
   ): NodeHandler => {
     const node = toNodeHandler(async (request) => callApi(await load(), request), {
       trustProxy: options.trustProxy,
@@ -152,10 +153,31 @@ export function workflowPlugin(options: WorkflowPluginOptions): Plugin {
     await Promise.all(all.map((close) => close()));
   };
 
-  const track = (server: WorkflowServer) => {
+  const track = (server: AppServer) => {
     const close = () => server.close();
     closers.add(close);
     return close;
+  };
+
+  /** Starts the runtime once the port is known, so runs recovered at startup get the server's address. */
+  const startWhenListening = (
+    workflow: AppServer,
+    server: ViteDevServer | PreviewServer,
+    listen: { host?: string | boolean; https?: unknown },
+  ) => {
+    const close = track(workflow);
+    const start = () => void workflow.ready().catch(() => {});
+    const http = server.httpServer;
+    if (!http || http.listening) {
+      start();
+      return;
+    }
+    http.once("listening", () => {
+      const origin = listenOrigin(server, listen.host, Boolean(listen.https));
+      if (origin) workflow.setOrigin(origin);
+      start();
+    });
+    http.once("close", () => void close());
   };
 
   return {
@@ -166,7 +188,7 @@ export function workflowPlugin(options: WorkflowPluginOptions): Plugin {
       const base = path.resolve(user.root ?? process.cwd(), options.root ?? ".");
       const extra = [
         ...(options.ignore ?? []),
-        ...(process.env.WORKFLOW_DATA_DIR ? [process.env.WORKFLOW_DATA_DIR] : []),
+        resolveConfig({ root: base, dataDir: options.dataDir }).dataDir,
       ];
       // Plain paths are relative to the root; globs are kept as they are.
       const ignored = [
@@ -204,20 +226,16 @@ export function workflowPlugin(options: WorkflowPluginOptions): Plugin {
       filter: { id: { include: SOURCE, exclude: /[\\/]node_modules[\\/]|^\0/ } },
       async handler(code, id) {
         const file = cleanId(id);
-        if (!SOURCE.test(file) || !isInside(file, root) || file.split(/[\\/]/).includes("node_modules"))
+        if (!SOURCE.test(file) || !isInside(file, root)) return null;
+        const result = await clientTransform(code, { filename: file, root });
+        if (!result || (result.map === null && result.errors.length + result.warnings.length === 0))
           return null;
-        const { transform } = await import("@wfkit/compiler");
-        const result = transform(code, { filename: file, mode: "client", root });
-        if (result.map === null && result.diagnostics.length === 0) return null;
-        const errors = result.diagnostics.filter((d) => d.severity === "error");
-        for (const d of result.diagnostics) {
-          if (d.severity !== "error")
-            this.warn({ message: formatDiagnostic(d), id: file, loc: { file, ...d.loc } });
-        }
-        if (errors.length > 0) {
-          const first = errors[0]!;
+        for (const d of result.warnings)
+          this.warn({ message: formatDiagnostic(d), id: file, loc: { file, ...d.loc } });
+        const first = result.errors[0];
+        if (first) {
           this.error({
-            message: errors.map(formatDiagnostic).join("\n"),
+            message: result.errors.map(formatDiagnostic).join("\n"),
             id: file,
             loc: { file, line: first.loc.line, column: first.loc.column },
             frame: first.codeFrame,
@@ -226,7 +244,7 @@ export function workflowPlugin(options: WorkflowPluginOptions): Plugin {
         if (result.manifest.workflows.length + result.manifest.steps.length > 0 && !isRuntimeFile(file)) {
           this.warn(
             `${path.relative(root, file)} has workflows or steps but is not one of the files the workflow runtime compiles (${
-              options.files ? "`files`" : `folders: ${(options.dirs ?? DEFAULT_DIRS).join(", ")}`
+              options.files ? "`files`" : `folders: ${(options.dirs ?? DEFAULT_WORKFLOW_DIRS).join(", ")}`
             }), so starting its workflows fails with WF_WORKFLOW_NOT_FOUND. Move it, or add its folder to the \`dirs\` option.`,
           );
         }
@@ -254,21 +272,10 @@ export function workflowPlugin(options: WorkflowPluginOptions): Plugin {
 
     configureServer(server) {
       const logger = viteLogger(server.config.logger);
-      const workflow = createWorkflowServer(
-        serverOptions(logger, { buildDir: path.join(config.cacheDir, "wfkit"), autoStart: false }),
+      const workflow = createAppServer(
+        serverOptions(logger, { buildDir: path.join(config.cacheDir, "wfkit") }),
       );
-      const close = track(workflow);
-      const start = () => void workflow.ready().catch(() => {});
-      // Start once the port is known, so runs recovered at startup get the right webhook URLs.
-      const http = server.httpServer;
-      if (http && !http.listening) {
-        http.once("listening", () => {
-          const origin = listenOrigin(server, server.config.server.host, Boolean(server.config.server.https));
-          if (origin) workflow.setOrigin(origin, { ifUnset: true });
-          start();
-        });
-        http.once("close", () => void close());
-      } else start();
+      startWhenListening(workflow, server, server.config.server);
 
       server.middlewares.use(workflow.nodeHandler);
       const api = apiFile();
@@ -317,14 +324,7 @@ export function workflowPlugin(options: WorkflowPluginOptions): Plugin {
       server.watcher.on("all", (event, file) => {
         if (event !== "add" && event !== "change" && event !== "unlink") return;
         const full = path.resolve(file);
-        if (!SOURCE.test(full) || !isInside(full, root)) return;
-        if (
-          path
-            .relative(root, full)
-            .split(path.sep)
-            .some((part) => SKIP_DIRS.has(part))
-        )
-          return;
+        if (!isInside(full, root) || !isWatchedSource(path.relative(root, full))) return;
         changed.add(full);
         clearTimeout(timer);
         timer = setTimeout(() => {
@@ -332,19 +332,14 @@ export function workflowPlugin(options: WorkflowPluginOptions): Plugin {
           changed.clear();
           const started = performance.now();
           void recompile(files, started);
-        }, 50);
+        }, WATCH_DEBOUNCE_MS);
       });
     },
 
     configurePreviewServer(server) {
       const logger = viteLogger(server.config.logger);
-      const workflow = createWorkflowServer(serverOptions(logger, {}));
-      const close = track(workflow);
-      server.httpServer.once("listening", () => {
-        const origin = listenOrigin(server, server.config.preview.host, Boolean(server.config.preview.https));
-        if (origin) workflow.setOrigin(origin, { ifUnset: true });
-      });
-      server.httpServer.once("close", () => void close());
+      const workflow = createAppServer(serverOptions(logger, {}));
+      startWhenListening(workflow, server, server.config.preview);
       server.middlewares.use(workflow.nodeHandler);
       if (options.api) {
         const outDir = path.resolve(config.root, config.environments.ssr?.build.outDir ?? "dist/server");

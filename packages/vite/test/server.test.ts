@@ -7,7 +7,7 @@ import path from "node:path";
 import { start } from "@wfkit/core";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createWorkflowServer, type WorkflowServer } from "../src/server.js";
+import { createWorkflowServer, type WorkflowServer } from "../src/server-entry.js";
 
 const WORKFLOW = `
 import { createWebhook } from "workflow";
@@ -90,7 +90,7 @@ describe("createWorkflowServer", { timeout: 30_000 }, () => {
       .poll(publishedUrl)
       .toBeDefined()
       .then(() => publishedUrl()!);
-    // No public URL configured: webhook URLs use the origin of the first request.
+    // No public URL configured: webhook URLs use the address of the socket it was reached on.
     expect(webhookUrl.startsWith(`${url}/.well-known/workflow/v1/webhook/`)).toBe(true);
     const answer = await fetch(webhookUrl, { method: "PUT", body: "hello" });
     expect(answer.status).toBe(202);
@@ -124,14 +124,14 @@ describe("createWorkflowServer", { timeout: 30_000 }, () => {
     await second.ready();
     const closed = await fetch(`${firstUrl}/.well-known/workflow/v1/health`);
     expect(closed.status).toBe(503);
-    expect(((await closed.json()) as { error: { code: string } }).error.code).toBe("WF_RUNTIME_CLOSED");
+    expect(((await closed.json()) as { error: { code: string } }).error.code).toBe("WF_RUNTIME_UNAVAILABLE");
     expect((await fetch(`${secondUrl}/.well-known/workflow/v1/health`)).status).toBe(200);
 
     await second.close();
-    await expect(start(ECHO_ID)).rejects.toMatchObject({ code: "WF_RUNTIME_CLOSED" });
+    await expect(start(ECHO_ID)).rejects.toMatchObject({ code: "WF_RUNTIME_UNAVAILABLE" });
   });
 
-  it("answers 503 WF_VITE_RUNTIME_UNAVAILABLE when the start fails without a code, for the routes and start()", async () => {
+  it("answers 503 WF_RUNTIME_UNAVAILABLE when the start fails without a code, for the routes and start()", async () => {
     const app = makeApp("no-world");
     const workflow = createWorkflowServer({
       root: app.root,
@@ -147,10 +147,10 @@ describe("createWorkflowServer", { timeout: 30_000 }, () => {
     expect(response.status).toBe(503);
     const { error } = (await response.json()) as { error: Record<string, string> };
     expect(error).toMatchObject({
-      code: "WF_VITE_RUNTIME_UNAVAILABLE",
-      docs: "@wfkit/core/docs/errors/WF_VITE_RUNTIME_UNAVAILABLE.md",
+      code: "WF_RUNTIME_UNAVAILABLE",
+      docs: "@wfkit/core/docs/errors/WF_RUNTIME_UNAVAILABLE.md",
     });
     expect(error.message).toContain("the database is on holiday");
-    await expect(start(ECHO_ID)).rejects.toMatchObject({ code: "WF_VITE_RUNTIME_UNAVAILABLE" });
+    await expect(start(ECHO_ID)).rejects.toMatchObject({ code: "WF_RUNTIME_UNAVAILABLE" });
   });
 });

@@ -8,7 +8,7 @@ import {
 
 export type { NextConfigInput, WithWorkflowOptions, WorldContext } from "@wfkit/next";
 
-/** The default World: SQLite in `dataDir` (`WORKFLOW_DATA_DIR`, else `<app root>/.workflow-data`). */
+/** The default World: SQLite in the resolved `dataDir` (option, else `WORKFLOW_DATA_DIR`, else `<app root>/.workflow-data`). */
 async function embeddedWorld({ dataDir }: WorldContext) {
   // Loaded on demand: next.config is also evaluated by build workers, which never open a World.
   const { sqliteWorld } = await import("@wfkit/world-sqlite");
@@ -33,5 +33,6 @@ export function withWorkflow(nextConfig?: NextConfigInput, options: WithWorkflow
     routeModule: "workflow/next/route",
     ...options,
     world: options.world ?? embeddedWorld,
+    serverExternalPackages: ["@wfkit/world-sqlite", ...(options.serverExternalPackages ?? [])],
   });
 }

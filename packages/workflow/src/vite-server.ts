@@ -1,5 +1,5 @@
 // `workflow/vite/server`: the production side of the Vite integration, with the SQLite World bound.
-import path from "node:path";
+import { resolveConfig } from "@wfkit/builder/config";
 import {
   createWorkflowServer as createServerWithWorld,
   type WorkflowServer,
@@ -23,33 +23,25 @@ export {
   type WorkflowServer,
 } from "@wfkit/vite/server";
 
-/**
- * The data directory of the SQLite World: `dataDir`, else `WORKFLOW_DATA_DIR`,
- * else `<root>/.workflow-data` (relative paths are relative to the root).
- */
+/** The data folder of the SQLite World: `dataDir`, else `WORKFLOW_DATA_DIR`, else `<root>/.workflow-data`. */
 export function resolveDataDir(root: string, dataDir?: string): string {
-  return path.resolve(root, dataDir ?? process.env.WORKFLOW_DATA_DIR ?? ".workflow-data");
+  return resolveConfig({ root, dataDir }).dataDir;
 }
 
 export interface SqliteServerOptions extends Omit<WorkflowServerOptions, "world"> {
-  /** Default: the SQLite World in `dataDir`. */
+  /** Default: the SQLite World in `dataDir` (option, else `WORKFLOW_DATA_DIR`, else `<root>/.workflow-data`). */
   world?: WorldOption;
-  /** Folder of the SQLite World. Default: `WORKFLOW_DATA_DIR`, else `<root>/.workflow-data`. */
-  dataDir?: string;
 }
 
 /**
  * The workflow runtime of a Vite app in production: compiles the workflow
  * files under `root` (default: the current directory), runs them on the
  * SQLite World and serves `/.well-known/workflow/v1/*` through `handler`
- * (Web) or `nodeHandler` (Node). See docs/vite.md.
+ * (Web) or `nodeHandler` (Node). See docs/vite.md and docs/configuration.md.
  */
 export function createWorkflowServer(options: SqliteServerOptions = {}): WorkflowServer {
-  const root = path.resolve(options.root ?? process.cwd());
-  const { dataDir, world, ...rest } = options;
   return createServerWithWorld({
-    ...rest,
-    root,
-    world: world ?? (() => sqliteWorld({ dataDir: resolveDataDir(root, dataDir) })),
+    ...options,
+    world: options.world ?? (({ dataDir }) => sqliteWorld({ dataDir })),
   });
 }

@@ -1,16 +1,13 @@
 // `workflow/vite`: the Vite plugin, with the SQLite World bound. `workflow/vite/server` has the production pieces.
 import { type WorkflowPluginOptions, type WorldFactory, workflowPlugin } from "@wfkit/vite";
 import { sqliteWorld } from "@wfkit/world-sqlite";
-import { resolveDataDir } from "./vite-server.js";
 
 export type { WorldFactory } from "@wfkit/vite";
 export * from "./vite-server.js";
 
 export interface WorkflowViteOptions extends Omit<WorkflowPluginOptions, "world"> {
-  /** Default: the SQLite World in `dataDir`. */
+  /** Default: the SQLite World in `dataDir` (option, else `WORKFLOW_DATA_DIR`, else `<root>/.workflow-data`). */
   world?: WorkflowPluginOptions["world"];
-  /** Folder of the SQLite World. Default: `WORKFLOW_DATA_DIR`, else `<root>/.workflow-data`. */
-  dataDir?: string;
 }
 
 /**
@@ -25,11 +22,8 @@ export interface WorkflowViteOptions extends Omit<WorkflowPluginOptions, "world"
  * ```
  */
 export function workflow(options: WorkflowViteOptions = {}): ReturnType<typeof workflowPlugin> {
-  const { dataDir, world, ...rest } = options;
-  const sqlite: WorldFactory = ({ root }) => sqliteWorld({ dataDir: resolveDataDir(root, dataDir) });
-  const ignore = [...(rest.ignore ?? [])];
-  if (dataDir) ignore.push(dataDir);
-  return workflowPlugin({ ...rest, ignore, world: world ?? sqlite });
+  const sqlite: WorldFactory = ({ dataDir }) => sqliteWorld({ dataDir });
+  return workflowPlugin({ ...options, world: options.world ?? sqlite });
 }
 
 export default workflow;

@@ -18,7 +18,7 @@ describe("vite-app under the dev server", { timeout: 60_000 }, () => {
     });
     const [, url] = await server.waitForOutput(/dev server ready at (http:\/\/\S+?)\/?\n/);
     base = url!;
-    await server.waitForOutput(/wfkit: runtime ready/);
+    await server.waitForOutput(/wfkit: workflow runtime ready/);
   }, 60_000);
 
   afterAll(async () => {

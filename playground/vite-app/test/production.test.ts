@@ -26,7 +26,7 @@ describe("vite-app built and served by server.mjs", { timeout: 60_000 }, () => {
       env: { PORT: "0", HOST: "127.0.0.1", WORKFLOW_DATA_DIR: app.dataDir, WORKFLOW_PUBLIC_URL: undefined },
     });
     const [, url] = await server.waitForOutput(/listening on (http:\/\/\S+)/);
-    await server.waitForOutput(/wfkit: runtime ready/);
+    await server.waitForOutput(/wfkit: workflow runtime ready/);
     return url!;
   };
 
@@ -141,7 +141,7 @@ describe("vite-app built and served by server.mjs", { timeout: 60_000 }, () => {
     });
     try {
       const [, url] = await preview.waitForOutput(/Local:\s+(http:\/\/\S+?)\/?\s/);
-      await preview.waitForOutput(/wfkit: runtime ready/);
+      await preview.waitForOutput(/wfkit: workflow runtime ready/);
       const { answer, run: info } = await paymentFlow(url!, "order-preview", 5);
       expect(answer.status).toBe(202);
       expect(info.output).toMatchObject({

@@ -2,9 +2,7 @@ import { statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { errorResponse } from "@wfkit/core";
-import { type AppRuntime, createAppRuntime } from "@wfkit/core/app";
-import { sendWebResponse, toWebRequest } from "@wfkit/core/node";
+import { type AppRuntime, type AppServerLogger, createAppServer, resolveConfig } from "@wfkit/builder";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 import { type ParsedArgs, UsageError } from "../args.js";
 import { createDevHandler, workflowNames } from "../dev/api.js";
@@ -22,14 +20,20 @@ function parsePort(value: string | boolean | undefined): number {
   return port;
 }
 
-/** The runtime's log, with build errors shown as their message: their stack is wfkit's, not the user's. */
-function runtimeLog(level: string, args: unknown[]): void {
-  const shown = args.map((arg) =>
-    arg instanceof Error && (arg as { code?: string }).code === "WF_BUILD_FAILED" ? arg.message : arg,
+/** Errors that carry a code are shown as their message: their stack is wfkit's, not the user's. */
+const shown = (error: unknown) =>
+  error instanceof Error && (error as { code?: string }).code?.startsWith("WF_") ? error.message : error;
+const runtimeLog = (level: string, args: unknown[]) =>
+  ((console as unknown as Record<string, (...a: unknown[]) => void>)[level] ?? console.error)(
+    ...args.map(shown),
   );
-  const write = (console as unknown as Record<string, (...a: unknown[]) => void>)[level] ?? console.error;
-  write(...shown);
-}
+
+/** The app server's messages; readiness is the banner wf dev prints itself. */
+const logger: AppServerLogger = {
+  info() {},
+  warn: (message) => console.error(message),
+  error: (message, error) => console.error(message, ...(error === undefined ? [] : [shown(error)])),
+};
 
 function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -59,37 +63,37 @@ export async function devCommand({ positional, flags }: ParsedArgs): Promise<num
     );
   }
   const port = parsePort(flags.port);
-  const dataDir = path.resolve((flags["data-dir"] as string | undefined) ?? ".workflow-data");
-  const log = (message: string, error: unknown) => console.error(message, error);
+  const config = resolveConfig({ root, dataDir: flags["data-dir"] as string | undefined });
+
+  let api: { app: AppRuntime; handle: (request: Request) => Promise<Response> } | undefined;
+  const workflow = createAppServer({
+    ...config,
+    dirs: [path.relative(root, dir) || "."],
+    world: ({ dataDir }) => sqliteWorld({ dataDir }),
+    watch: true,
+    onRebuild: (outcome) =>
+      outcome.ok
+        ? process.stdout.write(`wf dev: rebuilt (${outcome.workflows} workflows, ${outcome.steps} steps)\n`)
+        : process.stderr.write(
+            `wf dev: the rebuild failed, the previous build keeps running:\n${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}\n`,
+          ),
+    // The JSON API, on the runtime that runs now (a start that failed is retried by the next request).
+    routes: (request, app) => {
+      if (api?.app !== app) api = { app, handle: createDevHandler({ app, root, dir, log: logger.error }) };
+      return api.handle(request);
+    },
+    runtime: { log: runtimeLog },
+    logger,
+    autoStart: false,
+    // A second wf dev on the same data folder is a mistake to report at once, not to wait out.
+    lockWaitMs: 0,
+  });
+  const server = createServer((req, res) => workflow.nodeHandler(req, res));
 
   // Listen first: webhook URLs need the port before the runtime starts (recovered runs create webhooks too).
-  let handle: ((request: Request) => Promise<Response>) | undefined;
-  let origin = `http://${HOST}:${port}`;
-  const server = createServer((req, res) => {
-    const answer = async () => {
-      const response = handle
-        ? await handle(toWebRequest(req, res))
-        : errorResponse(503, "WF_RUNTIME_CLOSED", "wf dev is starting or stopping.", "Retry in a moment.");
-      await sendWebResponse(res, response, req);
-    };
-    answer().catch((error) => {
-      log("wf dev: answering a request failed:", error);
-      if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
-      res.end(
-        JSON.stringify({
-          error: {
-            code: "WF_DEV_INTERNAL_ERROR",
-            message: "wf dev could not answer this request.",
-            hint: "The error is printed by the wf dev process.",
-            docs: "docs/errors/WF_DEV_INTERNAL_ERROR.md",
-          },
-        }),
-      );
-    });
-  });
-  let actualPort: number;
+  let origin: string;
   try {
-    actualPort = await listen(server, port);
+    origin = `http://${HOST}:${await listen(server, port)}`;
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     process.stderr.write(
@@ -99,46 +103,26 @@ export async function devCommand({ positional, flags }: ParsedArgs): Promise<num
     );
     return 1;
   }
-  origin = `http://${HOST}:${actualPort}`;
-  const webhookBase = process.env.WORKFLOW_PUBLIC_URL?.replace(/\/+$/, "") || origin;
+  workflow.setOrigin(origin);
 
   let app: AppRuntime;
   try {
-    const world = sqliteWorld({ dataDir });
-    try {
-      app = await createAppRuntime({
-        root,
-        dirs: [path.relative(root, dir) || "."],
-        world,
-        watch: true,
-        onRebuild: (outcome) =>
-          outcome.ok
-            ? process.stdout.write(
-                `wf dev: rebuilt (${outcome.workflows} workflows, ${outcome.steps} steps)\n`,
-              )
-            : process.stderr.write(
-                `wf dev: the rebuild failed, the previous build keeps running:\n${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}\n`,
-              ),
-        runtime: { webhookBaseUrl: webhookBase, log: runtimeLog },
-      });
-    } catch (error) {
-      await world.close().catch(() => {});
-      throw error;
-    }
-  } catch (error) {
+    app = await workflow.ready();
+  } catch {
+    // The app server printed why.
     server.close();
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    await workflow.close();
     return 1;
   }
-  handle = createDevHandler({ app, root, dir, log });
 
   const names = [...workflowNames(app, root, dir).keys()];
   const shownDir = path.relative(root, dir) || ".";
+  const webhookBase = workflow.webhookBaseUrl;
   const lines = [
     `wf dev listening on ${origin}`,
     `  ${names.length} workflow${names.length === 1 ? "" : "s"} in ${shownDir}/${names.length ? ":" : ' (none yet: export an async function that starts with "use workflow")'}`,
     ...names.map((name) => `    ${name}`),
-    `  data: ${path.relative(root, dataDir) || "."}${webhookBase === origin ? "" : `, webhook base: ${webhookBase}`}`,
+    `  data: ${path.relative(root, config.dataDir) || "."}${webhookBase === origin ? "" : `, webhook base: ${webhookBase}`}`,
     "  Ctrl-C stops. Edits to the folder are picked up for new runs.",
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
@@ -152,17 +136,16 @@ export async function devCommand({ positional, flags }: ParsedArgs): Promise<num
       }
       stopping = true;
       process.stdout.write(`wf dev: ${signal}, stopping\n`);
-      handle = undefined;
       server.close();
       server.closeAllConnections();
-      app.close().then(
+      workflow.close().then(
         () => {
           process.off("SIGINT", stop);
           process.off("SIGTERM", stop);
           resolve(0);
         },
         (error) => {
-          log("wf dev: closing the runtime failed:", error);
+          logger.error("wf dev: closing the runtime failed:", error);
           resolve(1);
         },
       );

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { buildStepBundle, buildWorkflowBundle, Runtime, setDefaultRuntime } from "@wfkit/core";
+import { buildStepBundle, buildWorkflowBundle, resolveConfig } from "@wfkit/builder";
+import { Runtime, setDefaultRuntime } from "@wfkit/core";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 import { type ParsedArgs, UsageError } from "../args.js";
 import { toJson } from "../json.js";
@@ -41,8 +42,12 @@ export async function runCommand({ positional, flags }: ParsedArgs): Promise<num
   }
   await import(pathToFileURL(steps.file).href);
 
-  const dataDir = path.resolve((flags["data-dir"] as string | undefined) ?? ".workflow-data");
-  const runtime = new Runtime({ world: sqliteWorld({ dataDir }), workflows });
+  const config = resolveConfig({ root: process.cwd(), dataDir: flags["data-dir"] as string | undefined });
+  const runtime = new Runtime({
+    world: sqliteWorld({ dataDir: config.dataDir }),
+    workflows,
+    ...(config.publicUrl && { webhookBaseUrl: config.publicUrl }),
+  });
   setDefaultRuntime(runtime);
   try {
     await runtime.recover();

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { type AppRuntime, ROUTE_PREFIX } from "@wfkit/builder";
 import {
   codeOf,
   deserialize,
@@ -11,7 +12,6 @@ import {
   WorkflowError,
   WorkflowRunNotFoundError,
 } from "@wfkit/core";
-import { type AppRuntime, ROUTE_PREFIX } from "@wfkit/core/app";
 import { toJsonValue } from "../json.js";
 
 /** Largest JSON body the API reads. */
@@ -295,7 +295,7 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
       log(`wf dev: ${request.method} ${url.pathname} failed:`, error);
       return errorResponse(
         500,
-        "WF_DEV_INTERNAL_ERROR",
+        "WF_HANDLER_FAILED",
         `wf dev could not answer ${request.method} ${url.pathname}: ${error instanceof Error ? error.message : String(error)}`,
         "The error and its stack are printed by the wf dev process. If it looks like a wfkit bug, report it with that output.",
       );

@@ -32,7 +32,11 @@ export interface RuntimeOptions {
   stepConcurrency?: number;
   /** Most workflow instances kept warm in memory. Default 1000. */
   maxWarmRuns?: number;
-  /** Base URL of webhook URLs (`<base>/.well-known/workflow/v1/webhook/<token>`). */
+  /**
+   * Base URL of webhook URLs (`<base>/.well-known/workflow/v1/webhook/<token>`).
+   * Hosts pass the resolved one (`@wfkit/builder`'s `resolveConfig`: option, then
+   * `WORKFLOW_PUBLIC_URL`, then the server's address). Default `http://localhost:3000`.
+   */
   webhookBaseUrl?: string;
   /** Workflow contexts kept ready for new runs. Default 4. */
   sandboxPoolSize?: number;
@@ -99,7 +103,7 @@ export class Runtime implements RuntimeCore {
     this.log =
       options.log ?? ((level, args) => (console as unknown as Record<string, Function>)[level]?.(...args));
     this.sandboxScript = new SandboxScript(options.workflows.code, options.workflows.hash);
-    this.webhookBase = options.webhookBaseUrl ?? process.env.WORKFLOW_PUBLIC_URL ?? "http://localhost:3000";
+    this.webhookBase = (options.webhookBaseUrl ?? "http://localhost:3000").replace(/\/+$/, "");
     this.sandboxOptions = {
       webhookBase: () => this.webhookBase,
       log: (level, args) => this.log(level, args),
@@ -161,7 +165,7 @@ export class Runtime implements RuntimeCore {
     for (const actor of this.actors.values()) actor.evict();
   }
 
-  /** Sets the base of webhook URLs, e.g. from the first request a server receives. */
+  /** Sets the base of webhook URLs: the host's configured base, or its own address once it listens. */
   setWebhookBase(base: string): void {
     this.webhookBase = base.replace(/\/+$/, "");
   }
@@ -377,9 +381,9 @@ export class Runtime implements RuntimeCore {
   private assertOpen(): void {
     if (this.closed)
       throw new WorkflowError(
-        "WF_RUNTIME_CLOSED",
-        "The workflow runtime was closed.",
-        "Create a new runtime.",
+        "WF_RUNTIME_UNAVAILABLE",
+        "The workflow runtime was closed, so it can neither record nor drive a run.",
+        "Close a runtime only after the work that uses it has finished, or create a new one.",
       );
   }
 

@@ -2,9 +2,9 @@
 // workflows.ts) on the current code: a change that breaks the replay of old
 // histories, or changes what a workflow does, fails here. See README.md.
 import path from "node:path";
+import { buildWorkflowBundle } from "@wfkit/builder";
 import { EVENT_VERSION } from "@wfkit/world";
 import { beforeAll, describe, expect, it } from "vitest";
-import { buildWorkflowBundle } from "../../src/build/bundle.js";
 import { SandboxScript } from "../../src/host/sandbox-vm.js";
 import type { EngineState } from "../../src/sandbox/protocol.js";
 import { declaredEventTypes, EVENT_ROLES, readGoldenLogs, WORKFLOWS_FILE } from "./log.js";

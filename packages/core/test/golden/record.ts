@@ -5,11 +5,11 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { buildStepBundle, buildWorkflowBundle } from "@wfkit/builder";
 import { waitFor } from "@wfkit/testing-kit";
 import { EVENT_VERSION, type HookRecord, type StoredEvent } from "@wfkit/world";
 // The in-memory World moves to `@wfkit/world/memory`; until then, the conformance fixture.
 import { MemoryWorld } from "@wfkit/world/memory";
-import { buildStepBundle, buildWorkflowBundle } from "../../src/build/bundle.js";
 import { Runtime } from "../../src/host/runtime.js";
 import { WEBHOOK_PATH } from "../../src/host/webhook.js";
 import { GOLDEN_DIR, type GoldenIndex, WORKFLOWS_FILE, workflowId } from "./log.js";

@@ -1,57 +1,16 @@
-import { type FSWatcher, readdirSync, readFileSync, statSync, watch } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import { errorResponse, Runtime, type RuntimeOptions, setDefaultRuntime } from "@wfkit/core";
 import type { World } from "@wfkit/world";
-import { buildStepBundle, buildWorkflowBundle, type WorkflowBundle } from "../build/bundle.js";
-import { errorResponse } from "../errors/response.js";
-import { setDefaultRuntime } from "../host/default.js";
-import { Runtime, type RuntimeOptions } from "../host/runtime.js";
-import { WEBHOOK_PATH } from "../host/webhook.js";
+import { buildStepBundle, buildWorkflowBundle, type WorkflowBundle } from "../bundle/bundle.js";
+import { DEFAULT_WORKFLOW_DIRS, findWorkflowFiles } from "./discover.js";
+import { ROUTE_PREFIX } from "./routes.js";
+import { watchSources } from "./watch.js";
 
-/** Everything the runtime serves lives under this prefix. */
-export const ROUTE_PREFIX = "/.well-known/workflow/v1/";
+const WEBHOOK_PATH = `${ROUTE_PREFIX}webhook/`;
 
-/** Folders never searched or watched for workflow files. */
-export const SKIPPED_DIRS: ReadonlySet<string> = new Set([
-  "node_modules",
-  ".next",
-  ".git",
-  "dist",
-  "build",
-  ".workflow-data",
-  ".wfkit",
-  ".turbo",
-  "coverage",
-  ".vite",
-]);
-/** Folders searched for workflow files by default. */
-export const DEFAULT_WORKFLOW_DIRS: readonly string[] = ["workflows", "app", "src", "lib"];
-const SOURCE = /\.(?:[cm]?[jt]sx?)$/;
-const DIRECTIVE = /(["'])use (?:workflow|step)\1/;
-
-/** Files under `dirs` (relative to root) whose text has a "use workflow" / "use step" directive. */
-export function findWorkflowFiles(root: string, dirs: readonly string[]): string[] {
-  const found: string[] = [];
-  const walk = (dir: string) => {
-    let entries: string[];
-    try {
-      entries = readdirSync(dir);
-    } catch {
-      return;
-    }
-    for (const name of entries) {
-      if (SKIPPED_DIRS.has(name) || name.startsWith(".")) continue;
-      const full = path.join(dir, name);
-      const stat = statSync(full, { throwIfNoEntry: false });
-      if (!stat) continue;
-      if (stat.isDirectory()) walk(full);
-      else if (SOURCE.test(name) && !name.endsWith(".d.ts") && DIRECTIVE.test(readFileSync(full, "utf8")))
-        found.push(full);
-    }
-  };
-  for (const dir of dirs) walk(path.resolve(root, dir));
-  return found.sort();
-}
+/** Runtime options an app may tune; the World and the workflows come from the app. */
+export type AppRuntimeTuning = Omit<Partial<RuntimeOptions>, "world" | "workflows">;
 
 export interface AppRuntimeOptions {
   /** The app's root: workflow ids use paths relative to it. */
@@ -71,13 +30,14 @@ export interface AppRuntimeOptions {
   ) => void;
   /** Make this runtime the one `workflow/api` uses. Default true. */
   setDefault?: boolean;
-  runtime?: Omit<Partial<RuntimeOptions>, "world" | "workflows">;
+  /** Runtime tuning; `webhookBaseUrl` is the base of every webhook URL (the app server passes it). */
+  runtime?: AppRuntimeTuning;
 }
 
 /** A runtime built from an app's workflow files, with the routes it serves. */
 export interface AppRuntime {
   runtime: Runtime;
-  /** Serves `/.well-known/workflow/v1/*`; answers 404 with a code for anything else under it. */
+  /** Serves `/.well-known/workflow/v1/*`; answers 404 `WF_ROUTE_NOT_FOUND` for anything else under it. */
   handler(request: Request): Promise<Response>;
   /** The workflows and steps found, with their ids. */
   manifest(): WorkflowBundle["manifest"];
@@ -101,13 +61,13 @@ async function build(options: AppRuntimeOptions) {
 
 /**
  * Compiles an app's workflow files, starts a runtime on `world` and recovers
- * unfinished runs. Framework adapters mount `handler` and call `close` on shutdown.
+ * unfinished runs. Most hosts want {@link createAppServer}, which adds the
+ * lifecycle (lock wait, restarts, error answers) around this.
  */
 export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppRuntime> {
   const root = path.resolve(options.root);
   const opts = { ...options, root };
   let current = await build(opts);
-  const configuredBase = options.runtime?.webhookBaseUrl ?? process.env.WORKFLOW_PUBLIC_URL;
   const runtime = new Runtime({ ...options.runtime, world: options.world, workflows: current.workflows });
   if (options.setDefault !== false) setDefaultRuntime(runtime);
   await runtime.recover();
@@ -125,13 +85,8 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
     return rebuilding;
   };
 
-  let watcher: FSWatcher[] = [];
-  if (options.watch) {
-    let timer: NodeJS.Timeout | undefined;
-    const onChange = (_: string, file: string | null) => {
-      if (file && (!SOURCE.test(file) || file.split(/[\\/]/).some((part) => SKIPPED_DIRS.has(part)))) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => {
+  const stopWatching = options.watch
+    ? watchSources(root, options.dirs ?? DEFAULT_WORKFLOW_DIRS, () => {
         rebuild().then(
           () => {
             const { workflows, steps } = current.workflows.manifest;
@@ -142,25 +97,11 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
             else runtime.log("error", ["wfkit: rebuilding workflows failed", error]);
           },
         );
-      }, 50);
-    };
-    watcher = (options.dirs ?? DEFAULT_WORKFLOW_DIRS).flatMap((dir) => {
-      try {
-        return [watch(path.resolve(root, dir), { recursive: true }, onChange)];
-      } catch {
-        return [];
-      }
-    });
-  }
+      })
+    : () => {};
 
-  let baseSet = Boolean(configuredBase);
   const handler = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
-    if (!baseSet) {
-      // No configured base: webhook URLs use the origin this app is first reached at.
-      runtime.setWebhookBase(url.origin);
-      baseSet = true;
-    }
     if (url.pathname.startsWith(WEBHOOK_PATH)) return runtime.handleWebhook(request);
     if (url.pathname === `${ROUTE_PREFIX}health`) {
       return Response.json({
@@ -183,7 +124,7 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
     manifest: () => current.workflows.manifest,
     rebuild,
     async close() {
-      for (const w of watcher) w.close();
+      stopWatching();
       await runtime.close();
     },
   };

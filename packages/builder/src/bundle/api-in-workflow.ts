@@ -1,6 +1,6 @@
 // What `workflow/api` resolves to inside the workflow sandbox: these
 // functions belong to server code, and say so.
-import { WorkflowError } from "../errors/workflow-error.js";
+import { WorkflowError } from "@wfkit/core/runtime";
 
 function serverOnly(name: string) {
   return (): never => {

@@ -4,27 +4,30 @@ import { builtinModules } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Diagnostic, Manifest } from "@wfkit/compiler";
+import { formatDiagnostic } from "@wfkit/compiler/format";
+import { WorkflowError } from "@wfkit/core";
+import { coreBundleEntries } from "@wfkit/core/bundle-entries";
 import * as esbuild from "esbuild";
-import { WorkflowError } from "../errors/workflow-error.js";
+import { SOURCE } from "../app/discover.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const ext = path.extname(fileURLToPath(import.meta.url)); // ".ts" under tests, ".js" when built
-const coreDir = path.join(here, "..") + path.sep;
-const coreFile = (rel: string) => path.join(here, "..", `${rel}${ext}`);
+const self = fileURLToPath(import.meta.url);
+const ext = path.extname(self); // ".ts" under tests, ".js" when built
+/** This package's own folder: like core's, its files are bundled as they are, never compiled. */
+const builderDir = path.join(path.dirname(self), "..") + path.sep;
 
 /** Our own packages, bundled from this installation so every realm gets the same code. */
 function ownAliases(mode: "workflow" | "step"): Record<string, string> {
-  const runtime = coreFile("runtime/index");
+  const runtime = coreBundleEntries.runtime;
   return {
     workflow: runtime,
     "workflow/internal": runtime,
     "@wfkit/core/runtime": runtime,
-    "workflow/api": mode === "workflow" ? coreFile("build/api-in-workflow") : coreFile("api/index"),
+    "workflow/api":
+      mode === "workflow" ? path.join(path.dirname(self), `api-in-workflow${ext}`) : coreBundleEntries.api,
   };
 }
 
 const BUILTINS = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
-const SOURCE = /\.(?:[cm]?[jt]sx?)$/;
 
 export interface BuildOptions {
   /** Project root: ids and the manifest use paths relative to it. */
@@ -69,7 +72,11 @@ function compilerPlugin(
         }));
       }
       build.onLoad({ filter: SOURCE }, async (args) => {
-        if (args.path.includes(`${path.sep}node_modules${path.sep}`) || args.path.startsWith(coreDir))
+        if (
+          args.path.includes(`${path.sep}node_modules${path.sep}`) ||
+          args.path.startsWith(coreBundleEntries.dir) ||
+          args.path.startsWith(builderDir)
+        )
           return undefined;
         const code = readFileSync(args.path, "utf8");
         const loader = (
@@ -91,10 +98,8 @@ function compilerPlugin(
         return {
           contents: result.code,
           loader,
-          errors: errors.map((d) => ({
-            text: `${d.code}: ${d.message}${d.hint ? `\n${d.hint}` : ""}`,
-            location: { file: args.path, line: d.loc.line, column: d.loc.column },
-          })),
+          // The text names the file and line itself (formatDiagnostic), so no esbuild location.
+          errors: errors.map((d) => ({ text: formatDiagnostic(d) })),
         };
       });
     },
@@ -127,7 +132,7 @@ export async function buildWorkflowBundle(options: BuildOptions): Promise<Workfl
   const manifests: Manifest[] = [];
   const diagnostics: Diagnostic[] = [];
   const entry = [
-    `import ${JSON.stringify(coreFile("sandbox/index"))};`,
+    `import ${JSON.stringify(coreBundleEntries.sandbox)};`,
     ...files.map((f) => `import ${JSON.stringify(f)};`),
   ].join("\n");
   let result: esbuild.BuildResult;

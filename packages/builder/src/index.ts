@@ -1,0 +1,43 @@
+// @wfkit/builder: everything that turns an app's files into a running workflow
+// runtime: discovery, esbuild bundles, watch/rebuild, the client transform,
+// and the app-server lifecycle the Next, Vite and CLI hosts share.
+export {
+  type AppRuntime,
+  type AppRuntimeOptions,
+  type AppRuntimeTuning,
+  createAppRuntime,
+} from "./app/app-runtime.js";
+export {
+  DEFAULT_WORKFLOW_DIRS,
+  DIRECTIVE,
+  findWorkflowFiles,
+  isWatchedSource,
+  NODE_MODULES,
+  SKIPPED_DIRS,
+  SOURCE,
+  WATCH_DEBOUNCE_MS,
+} from "./app/discover.js";
+export { isWorkflowPath, ROUTE_PREFIX } from "./app/routes.js";
+export { watchSources } from "./app/watch.js";
+export {
+  type BuildOptions,
+  buildStepBundle,
+  buildWorkflowBundle,
+  type StepBundle,
+  type WorkflowBundle,
+} from "./bundle/bundle.js";
+export {
+  type ClientTransformOptions,
+  type ClientTransformResult,
+  clientTransform,
+} from "./client/transform.js";
+export {
+  type AppServer,
+  type AppServerLogger,
+  type AppServerOptions,
+  type AppServerState,
+  consoleLogger,
+  createAppServer,
+} from "./server/app-server.js";
+export { type AppConfig, type AppConfigOptions, type ConfigEnv, resolveConfig } from "./server/config.js";
+export type { WorldContext, WorldOption } from "./server/open-world.js";

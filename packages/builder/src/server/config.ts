@@ -1,0 +1,53 @@
+// The settings every host of the workflow runtime reads (Next, Vite, `wf dev`,
+// production servers), resolved in one place with one precedence:
+// an explicit option, else the environment variable, else the default.
+// docs/configuration.md documents them.
+import path from "node:path";
+
+/** Settings a host may pass explicitly; each beats its environment variable. */
+export interface AppConfigOptions {
+  /** The app root. Default: `process.cwd()`. */
+  root?: string;
+  /** Folder of the embedded World's data. Env: `WORKFLOW_DATA_DIR`. Default: `<root>/.workflow-data`. */
+  dataDir?: string;
+  /**
+   * Base of every webhook URL, e.g. `https://app.example.com`. Env:
+   * `WORKFLOW_PUBLIC_URL`. Default: none, and the server's own listening
+   * address is used.
+   */
+  publicUrl?: string;
+  /**
+   * Build each request's own URL from `X-Forwarded-Host` / `X-Forwarded-Proto`
+   * (and Host). Only behind a proxy you trust. Never sets the webhook base. Default false.
+   */
+  trustProxy?: boolean;
+}
+
+/** The resolved settings. */
+export interface AppConfig {
+  /** Absolute. */
+  root: string;
+  /** Absolute. */
+  dataDir: string;
+  /** Without a trailing slash; undefined when neither the option nor the environment sets it. */
+  publicUrl: string | undefined;
+  trustProxy: boolean;
+}
+
+/** The environment variables {@link resolveConfig} reads. */
+export type ConfigEnv = Readonly<Record<string, string | undefined>>;
+
+const set = (value: string | undefined) => (value === undefined || value === "" ? undefined : value);
+
+/**
+ * Resolves the runtime settings of an app: for each one the explicit option,
+ * else its environment variable (`WORKFLOW_DATA_DIR`, `WORKFLOW_PUBLIC_URL`),
+ * else the default. An empty string counts as unset. A relative `dataDir` is
+ * relative to the root.
+ */
+export function resolveConfig(options: AppConfigOptions = {}, env: ConfigEnv = process.env): AppConfig {
+  const root = path.resolve(options.root ?? process.cwd());
+  const dataDir = path.resolve(root, set(options.dataDir) ?? set(env.WORKFLOW_DATA_DIR) ?? ".workflow-data");
+  const publicUrl = (set(options.publicUrl) ?? set(env.WORKFLOW_PUBLIC_URL))?.replace(/\/+$/, "");
+  return { root, dataDir, publicUrl, trustProxy: options.trustProxy ?? false };
+}
