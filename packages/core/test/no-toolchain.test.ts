@@ -14,7 +14,10 @@ const pkg = JSON.parse(readFileSync(path.join(coreDir, "package.json"), "utf8"))
   exports: Record<string, unknown>;
 };
 /** "@wfkit/core", "@wfkit/core/runtime", ...: every entry of the exports map. */
-const entries = Object.keys(pkg.exports).map((key) => path.posix.join("@wfkit/core", key));
+// Pattern entries (the shipped docs pages, "./docs/errors/*") are files, not modules.
+const entries = Object.keys(pkg.exports)
+  .filter((key) => !key.includes("*"))
+  .map((key) => path.posix.join("@wfkit/core", key));
 const TOOLCHAIN = /\/node_modules\/(?:esbuild|@esbuild|@babel)\/|\/@wfkit\/compiler\/|\/packages\/compiler\//;
 
 const HOOK = `
