@@ -1,4 +1,4 @@
-// The directions of the house (DEVELOPERS.md, docs/internals/architecture.md),
+// The directions of the house (docs/internals/architecture.md),
 // checked on the import specifiers of every package source file. A new import
 // that crosses a direction fails here with the file and the specifier.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
