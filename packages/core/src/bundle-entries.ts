@@ -15,15 +15,18 @@ export interface CoreBundleEntries {
   dir: string;
   /** The sandbox bootstrap: the first module of every workflow bundle. */
   sandbox: string;
-  /** What `workflow` and `workflow/internal` resolve to in bundles. */
-  runtime: string;
+  /** What `workflow` resolves to in bundles: the realm-neutral user API. */
+  workflow: string;
+  /** What `workflow/internal` (the compiled-output contract) resolves to in bundles. */
+  internal: string;
   /** What `workflow/api` resolves to in step bundles. */
   api: string;
 }
 
 export const coreBundleEntries: CoreBundleEntries = {
   dir: here + path.sep,
-  sandbox: entry("sandbox/index"),
-  runtime: entry("runtime/index"),
+  sandbox: entry("sandbox/bootstrap"),
+  workflow: entry("workflow/index"),
+  internal: entry("workflow/internal"),
   api: entry("api/index"),
 };

@@ -13,8 +13,7 @@ const coreDir = fileURLToPath(new URL("..", import.meta.url));
 const pkg = JSON.parse(readFileSync(path.join(coreDir, "package.json"), "utf8")) as {
   exports: Record<string, unknown>;
 };
-/** "@wfkit/core", "@wfkit/core/runtime", ...: every entry of the exports map. */
-// Pattern entries (the shipped docs pages, "./docs/errors/*") are files, not modules.
+/** "@wfkit/core", "@wfkit/core/workflow", ...: every module entry of the exports map (not the `docs/errors/*` pages). */
 const entries = Object.keys(pkg.exports)
   .filter((key) => !key.includes("*"))
   .map((key) => path.posix.join("@wfkit/core", key));

@@ -5,7 +5,8 @@ import { LogDriver, replay, sandboxScript, T0 } from "./helpers.js";
 
 // Hand-written workflow-mode code: what the compiler emits, written out.
 const SOURCE = `
-import { registerWorkflow, stepProxy, sleep } from "@wfkit/core/runtime";
+import { sleep } from "@wfkit/core/workflow";
+import { registerWorkflow, stepProxy } from "@wfkit/core/workflow/internal";
 const a = stepProxy("step//t//a", "a");
 const b = stepProxy("step//t//b", "b");
 const c = stepProxy("step//t//c", "c");

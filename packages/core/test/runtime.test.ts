@@ -221,7 +221,7 @@ describe("steps and calls that belong elsewhere", () => {
   });
 
   it("refuses workflow-only and step-only calls outside their place", async () => {
-    const { sleep, createHook, getStepMetadata } = await import("../src/runtime/index.js");
+    const { sleep, createHook, getStepMetadata } = await import("../src/workflow/index.js");
     expect(() => sleep("1s")).toThrow(
       expect.objectContaining({
         code: "WF_WORKFLOW_ONLY",

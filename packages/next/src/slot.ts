@@ -1,8 +1,9 @@
 // One workflow runtime per Next.js server process, kept on a registered symbol:
 // next.config and the route handler may load separate copies of this package.
 import type { AppServer } from "@wfkit/builder";
+import { NEXT_SERVER_KEY } from "@wfkit/core/globals";
 
-const KEY = Symbol.for("wfkit.next.server");
+const KEY = NEXT_SERVER_KEY;
 
 /** What the server process holds: its app server, once withWorkflow() started it. */
 export interface ServerSlot {

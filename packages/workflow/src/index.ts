@@ -25,4 +25,4 @@ export {
   type WorkflowMetadata,
   waitForHook,
   waitForWebhook,
-} from "@wfkit/core/runtime";
+} from "@wfkit/core/workflow";

@@ -1,2 +1,2 @@
 // `workflow/internal`: the module compiled code imports (see docs/internals/compiled-output.md).
-export * from "@wfkit/core/runtime";
+export * from "@wfkit/core/workflow/internal";

@@ -1,6 +1,6 @@
 // What `workflow/api` resolves to inside the workflow sandbox: these
 // functions belong to server code, and say so.
-import { WorkflowError } from "@wfkit/core/runtime";
+import { WorkflowError } from "@wfkit/core/workflow";
 
 function serverOnly(name: string) {
   return (): never => {

@@ -15,13 +15,16 @@ const ext = path.extname(self); // ".ts" under tests, ".js" when built
 /** This package's own folder: like core's, its files are bundled as they are, never compiled. */
 const builderDir = path.join(path.dirname(self), "..") + path.sep;
 
+/** What compiled code imports as `__wf` in bundles: exactly the compiled-output contract. */
+const RUNTIME_MODULE = "@wfkit/core/workflow/internal";
+
 /** Our own packages, bundled from this installation so every realm gets the same code. */
 function ownAliases(mode: "workflow" | "step"): Record<string, string> {
-  const runtime = coreBundleEntries.runtime;
   return {
-    workflow: runtime,
-    "workflow/internal": runtime,
-    "@wfkit/core/runtime": runtime,
+    workflow: coreBundleEntries.workflow,
+    "workflow/internal": coreBundleEntries.internal,
+    "@wfkit/core/workflow": coreBundleEntries.workflow,
+    [RUNTIME_MODULE]: coreBundleEntries.internal,
     "workflow/api":
       mode === "workflow" ? path.join(path.dirname(self), `api-in-workflow${ext}`) : coreBundleEntries.api,
   };
@@ -57,7 +60,7 @@ function compilerPlugin(
   return {
     name: `wfkit-${mode}`,
     setup(build) {
-      build.onResolve({ filter: /^(workflow|@wfkit\/core\/runtime)(\/.*)?$/ }, (args) =>
+      build.onResolve({ filter: /^(workflow|@wfkit\/core\/workflow)(\/.*)?$/ }, (args) =>
         aliases[args.path] ? { path: aliases[args.path] } : undefined,
       );
       if (mode === "workflow") {
@@ -89,7 +92,7 @@ function compilerPlugin(
         if (!result) {
           // Loaded on demand: builds of files without directives never need the compiler.
           const { transform } = await import("@wfkit/compiler");
-          result = transform(code, { filename: args.path, mode, root, runtimeModule: "@wfkit/core/runtime" });
+          result = transform(code, { filename: args.path, mode, root, runtimeModule: RUNTIME_MODULE });
           transformCache.set(key, { code, result });
         }
         manifests.push(result.manifest);

@@ -8,6 +8,7 @@ import {
   setDefaultRuntimeFactory,
   WorkflowError,
 } from "@wfkit/core";
+import { APP_SERVERS_KEY } from "@wfkit/core/globals";
 import { type NodeHandler, toNodeHandler } from "@wfkit/core/node";
 import type { World } from "@wfkit/world";
 import { type AppRuntime, type AppRuntimeOptions, createAppRuntime } from "../app/app-runtime.js";
@@ -95,7 +96,7 @@ interface Registry {
 
 function registry(): Registry {
   const g = globalThis as Record<symbol, Registry | undefined>;
-  const key = Symbol.for("wfkit.app.servers");
+  const key = APP_SERVERS_KEY;
   g[key] ??= { byRoot: new Map() };
   return g[key];
 }

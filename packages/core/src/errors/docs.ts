@@ -1,5 +1,5 @@
 /**
- * Where an error code's page is. Sandbox-safe: no imports, no `import.meta`.
+ * Where an error code's page is. Sandbox-safe: imports only the key from globals.ts, no `import.meta`.
  *
  * The pages ship inside the installed packages (the build copies
  * docs/errors/<CODE>.md into each package that registers the code), so a
@@ -11,9 +11,10 @@
  *   resolver that gives a `file:` URL of the page (see links.ts); without one
  *   it falls back to the stable form.
  */
+import { DOCS_LINK_KEY } from "../globals.js";
 
 /** Registered in the host realm by links.ts; read by every copy of this module in that realm. */
-const DOCS_LINK = Symbol.for("wfkit.errors.docsLink");
+const DOCS_LINK = DOCS_LINK_KEY;
 
 /**
  * The package that ships a code's page: numbered compiler codes (`WF_Cnnn_…`)

@@ -3,8 +3,10 @@
  * registered symbol, not by class identity, so `instanceof` works across the
  * workflow sandbox boundary and across duplicate copies of this module.
  */
-const FATAL = Symbol.for("wfkit.error.fatal");
-const RETRYABLE = Symbol.for("wfkit.error.retryable");
+import { FATAL_ERROR_KEY, RETRYABLE_ERROR_KEY } from "../globals.js";
+
+const FATAL = FATAL_ERROR_KEY;
+const RETRYABLE = RETRYABLE_ERROR_KEY;
 
 function hasBrand(value: unknown, brand: symbol): boolean {
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;

@@ -1,8 +1,9 @@
+import { WORKFLOW_ERROR_KEY } from "../globals.js";
 import { docsRef } from "./docs.js";
 import { formatErrorMessage } from "./format.js";
 
 /** Marks every WorkflowError, in every realm and every copy of this module. */
-const WORKFLOW = Symbol.for("wfkit.error.workflow");
+const WORKFLOW = WORKFLOW_ERROR_KEY;
 
 /** Whether `value` is a WorkflowError (or one of its subclasses) from any realm. */
 export function isWorkflowError(value: unknown): value is WorkflowError {

@@ -1,9 +1,10 @@
 import { WorkflowError } from "../errors/workflow-error.js";
+import { DEFAULT_RUNTIME_KEY } from "../globals.js";
 import type { Runtime } from "./runtime.js";
 
 // One default runtime per process, on a registered symbol so that every
 // copy of this module (bundled steps, the umbrella package) sees the same one.
-const KEY = Symbol.for("wfkit.defaultRuntime");
+const KEY = DEFAULT_RUNTIME_KEY;
 type Slot = { runtime?: Runtime; factory?: () => Promise<Runtime>; pending?: Promise<Runtime> };
 
 function slot(): Slot {

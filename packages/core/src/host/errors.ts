@@ -1,5 +1,5 @@
 import { HookPayloadInvalidError } from "../errors/subclasses.js";
-import type { StandardSchemaLike } from "../runtime/hooks.js";
+import type { StandardSchemaLike } from "../workflow/hooks.js";
 
 /** Checks a payload against a Standard Schema; a failure records nothing and lists the issues. */
 export async function validate(schema: StandardSchemaLike<unknown>, payload: unknown): Promise<unknown> {

@@ -2,10 +2,11 @@ import type { HookRecord, OpId, QueueMessage, RunId, RunRecord, StepMessage, Wor
 import { isTerminal } from "@wfkit/world";
 import { HookNotFoundError, WorkflowRunNotFoundError } from "../errors/subclasses.js";
 import { WorkflowError } from "../errors/workflow-error.js";
-import { FETCH_STEP_ID } from "../runtime/api.js";
-import type { StandardSchemaLike } from "../runtime/hooks.js";
-import { registerStep } from "../runtime/registry.js";
+import { RESPOND_KEY, RESUME_TYPED_HOOK_KEY } from "../globals.js";
 import { deserialize, serializeAsync } from "../serialization/index.js";
+import { FETCH_STEP_ID } from "../workflow/api.js";
+import type { StandardSchemaLike } from "../workflow/hooks.js";
+import { registerStep } from "../workflow/registry.js";
 import { RunActor, type RunInput } from "./actor/index.js";
 import { validate } from "./errors.js";
 import { newRunId } from "./ids.js";
@@ -64,8 +65,8 @@ export interface StartOptions {
 /** Something `start()` accepts: a workflow function (compiled, so it carries its id) or the id itself. */
 export type WorkflowRef = string | ({ workflowId?: string } & ((...args: never[]) => unknown));
 
-const RESPOND = Symbol.for("wfkit.respond");
-const RESUME_TYPED = Symbol.for("wfkit.resumeTypedHook");
+const RESPOND = RESPOND_KEY;
+const RESUME_TYPED = RESUME_TYPED_HOOK_KEY;
 
 /** Registered in the host realm so `fetch` from "workflow" works in workflow code. */
 registerStep(

@@ -3,10 +3,10 @@ import type { MessageId, RunId, StepWork } from "@wfkit/world";
 import { formatErrorMessage } from "../errors/format.js";
 import { FatalError, isFatalError, isRetryableError } from "../errors/step-errors.js";
 import { WorkflowError } from "../errors/workflow-error.js";
-import type { StepMetadata } from "../runtime/api.js";
-import { parseDuration } from "../runtime/duration.js";
-import { installHost, registry } from "../runtime/host.js";
 import { deserialize, serialize, serializeAsync } from "../serialization/index.js";
+import type { StepMetadata } from "../workflow/api.js";
+import { parseDuration } from "../workflow/duration.js";
+import { installHost, registry } from "../workflow/realm.js";
 import type { RunInput } from "./actor/turn.js";
 
 export interface RetryPolicy {

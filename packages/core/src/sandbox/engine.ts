@@ -1,8 +1,8 @@
 import type { StoredEvent } from "@wfkit/world";
 import { WorkflowError } from "../errors/workflow-error.js";
-import { parseDuration } from "../runtime/duration.js";
-import { registry } from "../runtime/host.js";
 import { deserialize, serialize } from "../serialization/index.js";
+import { parseDuration } from "../workflow/duration.js";
+import { registry } from "../workflow/realm.js";
 import type { Command, EngineInit, EngineState, RecordedOp } from "./protocol.js";
 
 interface PendingOp {

@@ -1,9 +1,10 @@
 import type { HookConflict, HookCreated } from "@wfkit/world";
 import { HookConflictError } from "../errors/subclasses.js";
 import { WorkflowError } from "../errors/workflow-error.js";
-import { parseDuration } from "../runtime/duration.js";
-import type { HookOptions, WebhookOptions } from "../runtime/hooks.js";
+import { SANDBOX_HOOK_KEY } from "../globals.js";
 import { serialize } from "../serialization/index.js";
+import { parseDuration } from "../workflow/duration.js";
+import type { HookOptions, WebhookOptions } from "../workflow/hooks.js";
 import type { Engine, HookSink } from "./engine.js";
 import type { SandboxHostBridge } from "./protocol.js";
 import { toWebhookRequest, type WebhookRequestRecord } from "./web.js";
@@ -19,7 +20,7 @@ export interface HookWait<T> {
   cancel(): void;
 }
 
-const HOOK = Symbol.for("wfkit.sandboxHook");
+const HOOK = SANDBOX_HOOK_KEY;
 
 export function isSandboxHook(value: unknown): value is SandboxHook {
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[HOOK] === true;

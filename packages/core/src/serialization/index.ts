@@ -1,5 +1,6 @@
 import { DevalueError, parse, stringify } from "devalue";
 import { WorkflowError } from "../errors/workflow-error.js";
+import { BODY_BYTES_KEY, RESPOND_KEY } from "../globals.js";
 import { type ErrorRecord, isErrorLike, reduceError, reviveError } from "./errors.js";
 
 export { type ErrorRecord, isErrorLike, reduceError, reviveError } from "./errors.js";
@@ -8,7 +9,7 @@ export { type ErrorRecord, isErrorLike, reduceError, reviveError } from "./error
  * Objects that carry a body (Request, Response) expose their bytes
  * synchronously under this symbol; host code fills it with `prepareBodies`.
  */
-export const BODY_BYTES = Symbol.for("wfkit.bodyBytes");
+export const BODY_BYTES = BODY_BYTES_KEY;
 const buffered = new WeakMap<object, Uint8Array | null>();
 
 function tagOf(value: unknown): string | undefined {
@@ -31,7 +32,7 @@ function bodyOf(value: object): Uint8Array | null {
 
 type HeaderPairs = [string, string][];
 
-const RESPOND = Symbol.for("wfkit.respond");
+const RESPOND = RESPOND_KEY;
 
 const reducers = {
   // A request a manual webhook received: keeps its id so a step can answer it.

@@ -1,6 +1,6 @@
 import { WorkflowError } from "../errors/workflow-error.js";
 import type { Duration } from "./duration.js";
-import { currentHost, requireWorkflowHost } from "./host.js";
+import { currentHost, requireWorkflowHost } from "./realm.js";
 import { stepProxy } from "./registry.js";
 
 /** What `getWorkflowMetadata()` returns inside a workflow. */

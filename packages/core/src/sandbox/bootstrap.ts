@@ -2,7 +2,7 @@
 // code, into the script every run's VM context evaluates.
 import "./polyfills.js";
 import type { StoredEvent } from "@wfkit/world";
-import { installHost } from "../runtime/host.js";
+import { installHost } from "../workflow/realm.js";
 import { installDeterministicGlobals, seededRandom } from "./determinism.js";
 import { Engine } from "./engine.js";
 import { createSandboxHook, type HookWait, isSandboxHook, waitWithTimeout } from "./hooks.js";

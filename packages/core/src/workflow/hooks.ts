@@ -1,6 +1,7 @@
 import { WorkflowError } from "../errors/workflow-error.js";
+import { RESUME_TYPED_HOOK_KEY } from "../globals.js";
 import type { Duration } from "./duration.js";
-import { requireWorkflowHost } from "./host.js";
+import { requireWorkflowHost } from "./realm.js";
 
 /** A durable wait for payloads sent to `token` with `resumeHook(token, payload)`. */
 export interface Hook<T = unknown> extends PromiseLike<T>, AsyncIterable<T> {
@@ -94,7 +95,7 @@ export interface TypedHook<T> {
   readonly schema?: StandardSchemaLike<T>;
 }
 
-const RESUME = Symbol.for("wfkit.resumeTypedHook");
+const RESUME = RESUME_TYPED_HOOK_KEY;
 
 /** Defines a typed hook, optionally validated with a Standard Schema. */
 export function defineHook<T = unknown>(options: { schema?: StandardSchemaLike<T> } = {}): TypedHook<T> {

@@ -1,5 +1,5 @@
 import { WorkflowError } from "../errors/workflow-error.js";
-import { currentHost, registry } from "./host.js";
+import { currentHost, registry } from "./realm.js";
 
 // Functions the compiler's output calls. See docs/internals/compiled-output.md.
 

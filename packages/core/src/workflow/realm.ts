@@ -1,7 +1,8 @@
 import { WorkflowError } from "../errors/workflow-error.js";
+import { HOST_KEY, REGISTRY_KEY } from "../globals.js";
 
 /** What a realm (the workflow sandbox, or a Node process running steps) provides to user-facing calls. */
-export interface RuntimeHost {
+export interface RealmHost {
   /** Where the current code runs: the workflow sandbox, a step attempt, or other server code. */
   readonly realm: "workflow" | "step" | "server";
   callStep?(
@@ -18,8 +19,8 @@ export interface RuntimeHost {
   stepClosure?(): Record<string, unknown>;
 }
 
-const HOST = Symbol.for("wfkit.host");
-const REGISTRY = Symbol.for("wfkit.registry");
+const HOST = HOST_KEY;
+const REGISTRY = REGISTRY_KEY;
 
 /** Workflow and step functions by id, per realm (each sandbox has its own `globalThis`). */
 export interface Registry {
@@ -37,12 +38,12 @@ export function registry(): Registry {
   return r;
 }
 
-export function currentHost(): RuntimeHost | undefined {
-  return (globalThis as Record<symbol, unknown>)[HOST] as RuntimeHost | undefined;
+export function currentHost(): RealmHost | undefined {
+  return (globalThis as Record<symbol, unknown>)[HOST] as RealmHost | undefined;
 }
 
 /** Installs the host of this realm; returns a function that restores the previous one. */
-export function installHost(host: RuntimeHost | undefined): () => void {
+export function installHost(host: RealmHost | undefined): () => void {
   const g = globalThis as Record<symbol, unknown>;
   const previous = g[HOST];
   Object.defineProperty(g, HOST, { value: host, configurable: true, writable: true });
@@ -52,7 +53,7 @@ export function installHost(host: RuntimeHost | undefined): () => void {
 }
 
 /** The host, or an error that says where `what` may be called. */
-export function requireWorkflowHost(what: string): RuntimeHost {
+export function requireWorkflowHost(what: string): RealmHost {
   const host = currentHost();
   if (host?.realm === "workflow") return host;
   throw new WorkflowError(

@@ -1,0 +1,52 @@
+/**
+ * Every cross-realm key of wfkit, in one place.
+ *
+ * `Symbol.for` keys live in the one registry all realms of a process share
+ * (each workflow sandbox is its own `vm` context with its own `globalThis`,
+ * and a step bundle or a framework's server chunk may carry its own copy of
+ * core's modules). A key here is how two copies of a module, or two realms,
+ * find the same slot or recognise the same brand. Add a key only here, with
+ * the realms that share it; test/architecture.test.ts refuses
+ * `Symbol.for("wfkit.…")` anywhere else.
+ *
+ * Sandbox-safe: no imports, no side effects.
+ */
+
+/** Sandbox and host: the {@link RealmHost} of the current realm (workflow/realm.ts); compiled code calls through it. */
+export const HOST_KEY: symbol = Symbol.for("wfkit.host");
+
+/** Sandbox and host: registered workflow and step bodies of this realm, shared by every copy of workflow/registry.ts. */
+export const REGISTRY_KEY: symbol = Symbol.for("wfkit.registry");
+
+/** Sandbox: brands a hook object so `Promise.race` over hooks (sandbox/bootstrap.ts) knows it in any module copy. */
+export const SANDBOX_HOOK_KEY: symbol = Symbol.for("wfkit.sandboxHook");
+
+/** Host, read by user code of any copy: the runtime's `resumeHook` that `defineHook().resume()` (workflow/hooks.ts) calls. */
+export const RESUME_TYPED_HOOK_KEY: symbol = Symbol.for("wfkit.resumeTypedHook");
+
+/** Sandbox → host through serialization: a webhook request's `respondWith`, installed by the host runtime. */
+export const RESPOND_KEY: symbol = Symbol.for("wfkit.respond");
+
+/** Sandbox and host: the raw bytes of a request body kept on a serialized request (serialization, sandbox/web.ts). */
+export const BODY_BYTES_KEY: symbol = Symbol.for("wfkit.bodyBytes");
+
+/** Every realm: brands a FatalError so `instanceof` works across the sandbox boundary and module copies. */
+export const FATAL_ERROR_KEY: symbol = Symbol.for("wfkit.error.fatal");
+
+/** Every realm: brands a RetryableError, as {@link FATAL_ERROR_KEY}. */
+export const RETRYABLE_ERROR_KEY: symbol = Symbol.for("wfkit.error.retryable");
+
+/** Every realm: brands a WorkflowError and its subclasses, as {@link FATAL_ERROR_KEY}. */
+export const WORKFLOW_ERROR_KEY: symbol = Symbol.for("wfkit.error.workflow");
+
+/** Host: the docs-link resolver errors/links.ts installs, read by every copy of errors/docs.ts in the process. */
+export const DOCS_LINK_KEY: symbol = Symbol.for("wfkit.errors.docsLink");
+
+/** Host: the process's default Runtime (host/default.ts), shared by the app's and a step bundle's copy of core. */
+export const DEFAULT_RUNTIME_KEY: symbol = Symbol.for("wfkit.defaultRuntime");
+
+/** Host: the app servers of this process (@wfkit/builder), one per data folder, across framework module copies. */
+export const APP_SERVERS_KEY: symbol = Symbol.for("wfkit.app.servers");
+
+/** Host: the Next adapter's process slot (@wfkit/next), shared by the config's and the route chunks' copies. */
+export const NEXT_SERVER_KEY: symbol = Symbol.for("wfkit.next.server");
