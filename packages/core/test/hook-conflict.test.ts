@@ -1,7 +1,7 @@
 import { waitFor as until } from "@wfkit/testing-kit";
 import type { AppendRequest, World } from "@wfkit/world";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { HookConflictError } from "../src/errors/index.js";
+import { HookConflictError, WorkflowRunFailedError } from "../src/errors/index.js";
 import type { Runtime } from "../src/host/runtime.js";
 import { testRuntime } from "./runtime-helpers.js";
 
@@ -10,8 +10,14 @@ import { testRuntime } from "./runtime-helpers.js";
 
 const calls = () => ((globalThis as Record<string, unknown>).__stepCalls ??= {}) as Record<string, number>;
 
-/** Keeps every append the World refused for a hook token, to see what such an append carried. */
-function recordingRefusals(refused: AppendRequest[]) {
+interface Append {
+  request: AppendRequest;
+  /** True when committed, else the reason of the refusal. */
+  outcome: true | string;
+}
+
+/** Keeps every append the runtime makes, with its outcome, to see what each carried. */
+function recordingAppends(appends: Append[]) {
   return (world: World): World =>
     new Proxy(world, {
       get(target, key, receiver) {
@@ -19,7 +25,7 @@ function recordingRefusals(refused: AppendRequest[]) {
         return async (request: AppendRequest) => {
           const copy = structuredClone(request);
           const result = await target.append(request);
-          if (!result.ok && result.reason === "hook_conflict") refused.push(copy);
+          appends.push({ request: copy, outcome: result.ok ? true : result.reason });
           return result;
         };
       },
@@ -30,11 +36,12 @@ for (const warm of [true, false]) {
   describe(`a hook token taken after a step (${warm ? "warm" : "cold, maxWarmRuns: 0"} actor)`, () => {
     let rt: Runtime;
     let wf: (name: string) => string;
-    const refused: AppendRequest[] = [];
+    const appends: Append[] = [];
+    const appendsOf = (runId: string) => appends.filter((a) => a.request.runId === runId);
     const tag = warm ? "warm" : "cold";
 
     beforeAll(async () => {
-      const t = await testRuntime(["conflict.ts"], warm ? {} : { maxWarmRuns: 0 }, recordingRefusals(refused));
+      const t = await testRuntime(["conflict.ts"], warm ? {} : { maxWarmRuns: 0 }, recordingAppends(appends));
       rt = t.runtime;
       wf = (name) => t.id("conflict.ts", name);
     });
@@ -76,9 +83,10 @@ for (const warm of [true, false]) {
       const token = `t:${tag}:uncaught`;
       const owner = await holder(token);
       const run = await rt.start(wf("takeAfterStepUncaught"), [token, `${tag}:uncaught`]);
-      const error = await run.returnValue.catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(HookConflictError);
-      expect(error).toMatchObject({ code: "WF_HOOK_CONFLICT", token, ownerRunId: owner.runId });
+      const error = (await run.returnValue.catch((e: unknown) => e)) as WorkflowRunFailedError;
+      expect(error).toBeInstanceOf(WorkflowRunFailedError);
+      expect(error.cause).toBeInstanceOf(HookConflictError);
+      expect(error.cause).toMatchObject({ code: "WF_HOOK_CONFLICT", token, ownerRunId: owner.runId });
       expect(calls()[`${tag}:uncaught:before`]).toBe(1);
       expect(await types(run.runId)).toEqual([
         "run_created",
@@ -95,7 +103,12 @@ for (const warm of [true, false]) {
       const owner = await holder(token);
       const label = `${tag}:two`;
       const run = await rt.start(wf("takeAfterTwoSteps"), [token, label]);
-      expect(await run.returnValue).toEqual({ a: `${label}:a`, b: `${label}:b`, caught: true, c: `${label}:c` });
+      expect(await run.returnValue).toEqual({
+        a: `${label}:a`,
+        b: `${label}:b`,
+        caught: true,
+        c: `${label}:c`,
+      });
       expect(await types(run.runId)).toEqual([
         "run_created",
         "step_scheduled",
@@ -110,15 +123,59 @@ for (const warm of [true, false]) {
       expect([calls()[`${label}:a`], calls()[`${label}:b`], calls()[`${label}:c`]]).toEqual([1, 1, 1]);
       // What the refused append carried: with a warm actor, the second step's scheduling
       // (started before it committed) and its result share the append with the hook.
-      const mine = refused.filter((r) => r.runId === run.runId);
-      expect(mine).toHaveLength(1);
+      const mine = appendsOf(run.runId);
+      const refusal = mine.findIndex((a) => a.outcome === "hook_conflict");
+      expect(mine.filter((a) => a.outcome !== true)).toHaveLength(1);
       if (warm)
-        expect(mine[0]!.events.map((e) => e.type)).toEqual([
+        expect(mine[refusal]!.request.events.map((e) => e.type)).toEqual([
           "step_completed",
           "step_scheduled",
           "step_completed",
           "hook_created",
         ]);
+      // The retried append records the second step's result: it queues no message to run it
+      // again (acked only by a later append, a crash in between would re-run a committed step).
+      const retried = mine[refusal + 1]!.request;
+      expect(retried.events.map((e) => e.type)).toContain("hook_conflict");
+      expect(retried.enqueue?.filter((m) => m.opId === 2) ?? []).toEqual([]);
+      await rt.cancel(owner.runId);
+    });
+
+    it("a step still running when the append that scheduled it is refused is not started again", async () => {
+      const token = `t:${tag}:running`;
+      const owner = await holder(token);
+      const label = `${tag}:running`;
+      let open!: () => void;
+      (globalThis as Record<string, unknown>).__gate = new Promise<void>((resolve) => (open = resolve));
+      const run = await rt.start(wf("takeWhileStepRuns"), [token, label]);
+      await until("the conflict recorded", async () => (await types(run.runId)).includes("hook_conflict"));
+      expect(calls()[`${label}:slow`]).toBe(1);
+      open();
+      expect(await run.returnValue).toEqual({
+        a: `${label}:a`,
+        fast: `${label}:fast`,
+        caught: true,
+        slow: `${label}:slow`,
+      });
+      expect([calls()[`${label}:a`], calls()[`${label}:slow`], calls()[`${label}:fast`]]).toEqual([1, 1, 1]);
+      const mine = appendsOf(run.runId);
+      const refused = mine.filter((a) => a.outcome !== true);
+      expect(refused.map((a) => a.outcome)).toEqual(["hook_conflict"]);
+      // The slow step's scheduling was in the refused append (and is in the retried one).
+      const scheduled = (a: Append) =>
+        a.request.events.filter((e) => e.type === "step_scheduled").map((e) => (e as { opId: number }).opId);
+      expect(scheduled(refused[0]!)).toContain(2);
+      expect(await types(run.runId)).toEqual([
+        "run_created",
+        "step_scheduled",
+        "step_completed",
+        "step_scheduled",
+        "step_scheduled",
+        "step_completed",
+        "hook_conflict",
+        "step_completed",
+        "run_completed",
+      ]);
       await rt.cancel(owner.runId);
     });
   });
