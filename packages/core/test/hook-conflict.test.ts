@@ -180,3 +180,67 @@ for (const warm of [true, false]) {
     });
   });
 }
+
+describe("acks due with an append refused for a hook token", () => {
+  it("are made by the retried append: a step whose result committed is not left in the queue", async () => {
+    const label = "acks";
+    const token = "t:acks";
+    const appends: Array<Append & { messages: Array<{ id: string; opId: number }> }> = [];
+    let release: (() => void) | undefined;
+    let openB!: () => void;
+    let openC!: () => void;
+    (globalThis as Record<string, unknown>).__gates = {
+      [`${label}:b`]: new Promise<void>((resolve) => (openB = resolve)),
+      [`${label}:c`]: new Promise<void>((resolve) => (openC = resolve)),
+    };
+    // The World commits every append at once, but the runtime learns that the one scheduling
+    // step b (or c) committed only when it makes its next append. b finishes in between, so
+    // its message is acked late, with a later append; c finishes once the runtime knows, so
+    // the turn of c's result, which creates the hook, carries that ack.
+    const wrap = (world: World): World =>
+      new Proxy(world, {
+        get(target, key, receiver) {
+          if (key !== "append") return Reflect.get(target, key, receiver);
+          return async (request: AppendRequest) => {
+            release?.();
+            release = undefined;
+            const copy = structuredClone(request);
+            const result = await target.append(request);
+            appends.push({
+              request: copy,
+              outcome: result.ok ? true : result.reason,
+              messages: result.ok ? result.messages : [],
+            });
+            // Appends that schedule b or c are held until the next one is made.
+            const scheduled = (step: string) =>
+              request.events.some((e) => e.type === "step_scheduled" && e.input.includes(`${label}:${step}`));
+            if (scheduled("b") || scheduled("c")) {
+              if (scheduled("b")) openB();
+              await new Promise<void>((resolve) => (release = resolve));
+              if (scheduled("b")) setImmediate(openC);
+            }
+            return result;
+          };
+        },
+      });
+    const t = await testRuntime(["conflict.ts"], {}, wrap);
+    const rt = t.runtime;
+    try {
+      const owner = await rt.start(t.id("conflict.ts", "holdToken"), [token]);
+      await until("the token held", async () => (await rt.world.getHook(token))?.runId === owner.runId);
+      const run = await rt.start(t.id("conflict.ts", "takeAfterThreeSteps"), [token, label]);
+      expect(await run.returnValue).toBe(true);
+      const mine = appends.filter((a) => a.request.runId === run.runId);
+      const bMessage = mine.flatMap((a) => a.messages).find((m) => m.opId === 2);
+      expect(bMessage).toBeDefined();
+      const refused = mine.filter((a) => a.outcome !== true);
+      expect(refused.map((a) => a.outcome)).toEqual(["hook_conflict"]);
+      expect(refused[0]!.request.ack).toContain(bMessage!.id);
+      const ackedBy = mine.filter((a) => a.outcome === true && a.request.ack?.includes(bMessage!.id));
+      expect(ackedBy).toHaveLength(1);
+      await rt.cancel(owner.runId);
+    } finally {
+      await rt.close();
+    }
+  });
+});
