@@ -98,6 +98,29 @@ for (const warm of [true, false]) {
       await rt.cancel(owner.runId);
     });
 
+    it("two tokens held by others in one turn: both conflicts recorded, in the order the code created them", async () => {
+      const [t1, t2] = [`t:${tag}:first`, `t:${tag}:second`];
+      const owners = [await holder(t1), await holder(t2)];
+      const run = await rt.start(wf("takeTwoAfterStep"), [t1, t2, `${tag}:twice`]);
+      expect(await run.returnValue).toEqual([true, true]);
+      const events = await rt.world.readEvents(run.runId);
+      expect(events.map((e) => e.type)).toEqual([
+        "run_created",
+        "step_scheduled",
+        "step_completed",
+        "hook_conflict",
+        "hook_conflict",
+        "run_completed",
+      ]);
+      expect(events.slice(3, 5)).toMatchObject([
+        { opId: 2, token: t1 },
+        { opId: 3, token: t2 },
+      ]);
+      expect(appendsOf(run.runId).filter((a) => a.outcome !== true)).toHaveLength(2);
+      expect(calls()[`${tag}:twice:before`]).toBe(1);
+      for (const owner of owners) await rt.cancel(owner.runId);
+    });
+
     it("a step scheduled in the refused append runs exactly once, and the run goes on", async () => {
       const token = `t:${tag}:two`;
       const owner = await holder(token);
