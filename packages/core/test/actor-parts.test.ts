@@ -41,21 +41,21 @@ describe("EagerSteps", () => {
     const { eager, turn } = started();
     expect(eager.resultArrived(opId(1), turn)).toBeUndefined();
     expect(turn.request.enqueue).toEqual([]);
-    expect(eager.committed(turn, [])).toEqual([]);
+    expect(eager.committed(turn, [], [])).toEqual([]);
     expect(eager.takeLateAcks()).toEqual([]);
   });
 
   it("a result while its turn is in flight acks the message with the next append", () => {
     const { eager, turn } = started();
     expect(eager.resultArrived(opId(1), undefined)).toBeUndefined();
-    expect(eager.committed(turn, [stepMessage(1, "7")])).toEqual([]);
+    expect(eager.committed(turn, [], [stepMessage(1, "7")])).toEqual([]);
     expect(eager.hasLateAcks).toBe(true);
     expect(eager.takeLateAcks()).toEqual(["7"]);
   });
 
   it("a result after its turn committed acks the message with the result", () => {
     const { eager, turn } = started();
-    expect(eager.committed(turn, [stepMessage(1, "7")])).toEqual([]);
+    expect(eager.committed(turn, [], [stepMessage(1, "7")])).toEqual([]);
     expect(eager.resultArrived(opId(1), undefined)).toBe("7");
     expect(eager.takeLateAcks()).toEqual([]);
   });
@@ -68,7 +68,26 @@ describe("EagerSteps", () => {
     const ran: number[] = [];
     eager.start(turn, [turn, hooked], (id) => ran.push(id));
     expect(ran).toEqual([]);
-    expect(eager.committed(turn, [stepMessage(1, "7")])).toEqual([stepMessage(1, "7")]);
+    expect(eager.committed(turn, [], [stepMessage(1, "7")])).toEqual([stepMessage(1, "7")]);
+  });
+
+  it("a step that a refused append scheduled and a retried turn schedules again is not started twice", () => {
+    const { eager } = started();
+    eager.refused();
+    // The retried turn must wait for its commit (it creates a hook): the step still counts as started.
+    const retried = turnWithStep(1);
+    retried.needsCommitFirst = true;
+    const ran: number[] = [];
+    eager.start(retried, [retried], (id) => ran.push(id));
+    expect(ran).toEqual([]);
+    // Its message is the eager step's: not dispatched, acked with the result.
+    expect(eager.committed(retried, [], [stepMessage(1, "7")])).toEqual([]);
+    expect(eager.resultArrived(opId(1), undefined)).toBe("7");
+    // Once its result committed, the ledger forgets it.
+    eager.committed(turnWithStep(9), [{ eagerOpId: opId(1) }], []);
+    const later = turnWithStep(1);
+    eager.start(later, [later], (id) => ran.push(id));
+    expect(ran).toEqual([1]);
   });
 });
 

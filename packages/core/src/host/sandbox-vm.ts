@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import vm from "node:vm";
-import type { StoredEvent } from "@wfkit/world";
+import type { HookConflict, StoredEvent } from "@wfkit/world";
 import type { Command, EngineInit, EngineState, SandboxApi, SandboxHostBridge } from "../sandbox/protocol.js";
 
 const contextOptions: vm.CreateContextOptions = {
@@ -36,6 +36,7 @@ export class SandboxScript {
 const CALL = {
   start: new vm.Script("__wfkit.start(__wfkitArg, __wfkitReplaying)"),
   note: new vm.Script("__wfkit.noteRecorded(__wfkitArg)"),
+  refused: new vm.Script("__wfkit.noteRefused(__wfkitArg)"),
   apply: new vm.Script("__wfkit.apply(__wfkitArg, __wfkitReplaying)"),
   finish: new vm.Script("__wfkit.finishReplay()"),
 };
@@ -87,6 +88,9 @@ export class SandboxInstance {
   }
   noteRecorded(event: StoredEvent): void {
     this.call(CALL.note, event);
+  }
+  noteRefused(conflict: HookConflict): void {
+    this.call(CALL.refused, conflict);
   }
   apply(event: Omit<StoredEvent, "seq"> & { seq?: number }, replaying: boolean): void {
     this.call(CALL.apply, event, replaying);

@@ -1,7 +1,7 @@
 // The bootstrap of a workflow sandbox: bundled first, before user workflow
 // code, into the script every run's VM context evaluates.
 import "./polyfills.js";
-import type { StoredEvent } from "@wfkit/world";
+import type { HookConflict, StoredEvent } from "@wfkit/world";
 import { installHost } from "../workflow/realm.js";
 import { installDeterministicGlobals, seededRandom } from "./determinism.js";
 import { Engine } from "./engine.js";
@@ -75,6 +75,7 @@ const api: SandboxApi = {
     engine.start(init);
   },
   noteRecorded: (event) => engine.noteRecorded(event as StoredEvent),
+  noteRefused: (conflict) => engine.noteRefused(conflict as HookConflict),
   apply(event, replaying) {
     engine.replaying = replaying;
     engine.apply(event as StoredEvent);

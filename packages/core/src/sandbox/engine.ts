@@ -1,4 +1,4 @@
-import type { StoredEvent } from "@wfkit/world";
+import type { HookConflict, StoredEvent } from "@wfkit/world";
 import { WorkflowError } from "../errors/workflow-error.js";
 import { deserialize, serialize } from "../serialization/index.js";
 import { parseDuration } from "../workflow/duration.js";
@@ -28,6 +28,8 @@ export class Engine {
   readonly hooks = new Map<number, HookSink>();
   /** Ops the log already records, by op id, with the position that records them. */
   private readonly recorded = new Map<number, RecordedOp>();
+  /** Hook ops the World refused (a token another run holds) that the log lacks: answered when issued. */
+  private readonly refused = new Map<number, HookConflict>();
   private readonly disposedRecorded = new Set<number>();
   private readonly respondedRecorded = new Set<string>();
   private state: EngineState = { status: "running" };
@@ -55,6 +57,15 @@ export class Engine {
       default:
         return;
     }
+  }
+
+  /**
+   * A refusal learned from an append that wrote nothing: the op gets it as its answer
+   * when the code issues it (so the code sees the conflict at once, as a replay will),
+   * and it is recorded at that point, not checked against the log.
+   */
+  noteRefused(conflict: HookConflict): void {
+    this.refused.set(conflict.opId, conflict);
   }
 
   start(init: EngineInit): void {
@@ -195,7 +206,7 @@ export class Engine {
 
   /**
    * Issues an operation. Returns the op id and the recorded event when the
-   * log already has it (replay), or queues `command` when it is new.
+   * log already has it (replay) or the World refused it, or queues `command` when it is new.
    */
   issue<T>(
     describe: string,
@@ -216,6 +227,13 @@ export class Engine {
         return { opId, promise: new Promise<T>(() => {}) };
       }
       return { opId, promise, recorded: rec.event };
+    }
+    const refused = this.refused.get(opId);
+    if (refused && matches(refused)) {
+      this.refused.delete(opId);
+      const { token, ownerRunId } = refused;
+      this.commands.push({ type: "hook_conflict", opId, token, ownerRunId });
+      return { opId, promise, recorded: refused };
     }
     this.commands.push(command(opId));
     return { opId, promise };

@@ -15,6 +15,7 @@ export type Command =
       respondWith?: "default" | "manual" | { static: string };
       verify?: string;
     }
+  | { type: "hook_conflict"; opId: number; token: string; ownerRunId: string }
   | { type: "dispose_hook"; opId: number; token: string }
   | { type: "respond"; requestId: string; response: string };
 
@@ -48,6 +49,7 @@ export interface SandboxHostBridge {
 export interface SandboxApi {
   start(init: EngineInit, replaying: boolean): void;
   noteRecorded(event: unknown): void;
+  noteRefused(conflict: unknown): void;
   apply(event: unknown, replaying: boolean): void;
   finishReplay(): void;
   takeCommands(): Command[];

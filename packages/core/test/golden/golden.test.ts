@@ -10,8 +10,10 @@ import type { EngineState } from "../../src/sandbox/protocol.js";
 import { declaredEventTypes, EVENT_ROLES, readGoldenLogs, WORKFLOWS_FILE } from "./log.js";
 import { coldLoad, comparable, comparableEvents, cutsOf, derivedEvents, errorCode } from "./replay.js";
 
-// `UPDATE_GOLDEN=1 npx vitest run packages/core/test/golden` records the current version's logs first.
-if (process.env.UPDATE_GOLDEN) await (await import("./record.js")).recordGoldenLogs();
+// `UPDATE_GOLDEN=1 npx vitest run packages/core/test/golden` records the current version's missing logs
+// first (`UPDATE_GOLDEN=all`: all of them).
+if (process.env.UPDATE_GOLDEN)
+  await (await import("./record.js")).recordGoldenLogs(process.env.UPDATE_GOLDEN === "all");
 
 const logs = readGoldenLogs();
 let script: SandboxScript;

@@ -1,7 +1,8 @@
 // Records the golden event logs: real runs of workflows.ts on a real Runtime
 // and an in-memory World, written out event by event exactly as the World
-// stored them. Only `UPDATE_GOLDEN=1 npx vitest run packages/core/test/golden` calls this.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+// stored them. Only `UPDATE_GOLDEN=1 npx vitest run packages/core/test/golden` calls this
+// (it adds the logs not recorded yet; `UPDATE_GOLDEN=all` rewrites the version's logs).
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -86,6 +87,15 @@ const scenarios: Scenario[] = [
     return { "hook-conflict": conflicted, "run-cancelled": holder };
   },
   async (d) => {
+    const holder = await d.start("holder", ["golden:taken-later"]);
+    await d.hook(holder);
+    const conflicted = await d.start("conflictedAfterStep", ["golden:taken-later"]);
+    await d.ended(conflicted);
+    await d.runtime.cancel(holder);
+    await d.ended(holder);
+    return { "hook-conflict-after-step": conflicted };
+  },
+  async (d) => {
     const runId = await d.start("raceSleepWins", ["golden:race-sleep"]);
     const { token } = await d.hook(runId);
     await d.logged(runId, "sleep_fired");
@@ -102,8 +112,12 @@ const scenarios: Scenario[] = [
   },
 ];
 
-/** Runs every scenario and writes `v<EVENT_VERSION>/<name>.jsonl` and its `runs.json`. */
-export async function recordGoldenLogs(): Promise<string[]> {
+/**
+ * Runs every scenario and writes `v<EVENT_VERSION>/<name>.jsonl` for each log that is not
+ * there yet, adding its run id to `runs.json`; logs already committed are left as they
+ * are. With `rewrite`, every log of the version is written anew.
+ */
+export async function recordGoldenLogs(rewrite = false): Promise<string[]> {
   const root = path.dirname(WORKFLOWS_FILE);
   const files = [path.basename(WORKFLOWS_FILE)];
   const stepsDir = mkdtempSync(path.join(tmpdir(), "wfkit-golden-steps-"));
@@ -137,23 +151,32 @@ export async function recordGoldenLogs(): Promise<string[]> {
     ended: async (runId) => void (await runtime.waitForEnd(runId)),
   };
 
-  const index: GoldenIndex = { webhookBase: WEBHOOK_BASE, runIds: {} };
   const dir = path.join(GOLDEN_DIR, `v${EVENT_VERSION}`);
+  const indexFile = path.join(dir, "runs.json");
+  const index: GoldenIndex =
+    !rewrite && existsSync(indexFile)
+      ? JSON.parse(readFileSync(indexFile, "utf8"))
+      : { webhookBase: WEBHOOK_BASE, runIds: {} };
+  if (index.webhookBase !== WEBHOOK_BASE)
+    throw new Error(`${indexFile} was recorded with another webhook base`);
+  const written: string[] = [];
   mkdirSync(dir, { recursive: true });
   try {
     for (const scenario of scenarios) {
       for (const [name, runId] of Object.entries(await scenario(driver))) {
+        if (!rewrite && index.runIds[name] !== undefined) continue;
         const events = await world.readEvents(runId);
         const text = events.map(toLine).join("");
         writeFileSync(path.join(dir, `${name}.jsonl`), withoutMachinePaths(text, stepsDir));
         index.runIds[name] = runId;
+        written.push(name);
       }
     }
   } finally {
     await runtime.close();
   }
-  writeFileSync(path.join(dir, "runs.json"), `${JSON.stringify(index, null, 2)}\n`);
-  return Object.keys(index.runIds);
+  writeFileSync(indexFile, `${JSON.stringify(index, null, 2)}\n`);
+  return written;
 }
 
 /** The event as the World stored it, minus `seq` (the line number is the seq). */

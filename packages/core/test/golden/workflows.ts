@@ -169,3 +169,16 @@ export async function raceHookWins(token: string) {
   const result = await waitForHook(hook, "1d");
   return result;
 }
+
+/** A step, then a hook whose token a live run holds: the refusal comes on a later turn than the first. */
+export async function conflictedAfterStep(token: string) {
+  "use workflow";
+  const sum = await add(1, 2);
+  const hook = createHook<string>({ token });
+  try {
+    await hook;
+    return "no conflict";
+  } catch (error) {
+    return { sum, name: (error as Error).name, after: await double(sum) };
+  }
+}

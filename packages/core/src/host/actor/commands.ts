@@ -1,4 +1,4 @@
-import { opId, type RunId } from "@wfkit/world";
+import { opId, type RunId, runId as toRunId } from "@wfkit/world";
 import type { Command } from "../../sandbox/protocol.js";
 import type { TurnRequest } from "./request.js";
 
@@ -69,6 +69,17 @@ export function addCommands(
           metadata: command.metadata,
           respondWith: command.respondWith,
           ...(command.verify !== undefined && { verify: command.verify }),
+        });
+        break;
+      case "hook_conflict":
+        // Refused by an earlier append: recorded where the code created the hook, nothing to create.
+        request.events.push({
+          v: 1,
+          type: "hook_conflict",
+          opId: opId(command.opId),
+          token: command.token,
+          ownerRunId: toRunId(command.ownerRunId),
+          at,
         });
         break;
       case "dispose_hook":

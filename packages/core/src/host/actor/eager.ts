@@ -1,5 +1,5 @@
 import type { MessageId, OpId, QueueMessage } from "@wfkit/world";
-import { dropStepMessage, type Turn } from "./turn.js";
+import { dropStepMessage, type RunInput, type Turn } from "./turn.js";
 
 /**
  * Eager steps: a step's first attempt may start before the turn that schedules it
@@ -15,19 +15,27 @@ export class EagerSteps {
   private readonly done = new Set<OpId>();
   /** Message ids to ack with the next append (results that came first, see `done`). */
   private late: MessageId[] = [];
+  /** Eager first attempts whose result has not committed yet, with their payload. */
+  private readonly started = new Map<OpId, string>();
 
   /**
    * Starts the first attempts of `turn`'s steps now, unless the turn ends the run or
    * some turn not yet durable (this one included) needs its commit first: a hook token
    * handed to a step must be live, and a payload a step may answer must be recorded.
+   * A step this ledger already started is not started again: a refused append (a hook
+   * token another run holds) wrote nothing, so the retried turn schedules it anew.
    */
   start(turn: Turn, uncommitted: Array<Turn | undefined>, run: (opId: OpId, payload: string) => void): void {
     const { request } = turn;
     if (request.run?.completedAt) return;
-    if (uncommitted.some((t) => t?.needsCommitFirst)) return;
+    const mustWait = uncommitted.some((t) => t?.needsCommitFirst);
     for (const m of request.enqueue) {
       if (m.kind !== "step" || m.attempt !== 1 || m.availableAt !== undefined) continue;
+      const again = this.started.get(m.opId) === m.payload;
+      if (mustWait && !again) continue;
       turn.eagerOps.add(m.opId);
+      if (again) continue;
+      this.started.set(m.opId, m.payload);
       run(m.opId, m.payload);
     }
   }
@@ -46,7 +54,8 @@ export class EagerSteps {
   }
 
   /** A turn committed: keeps the ids of its eager steps' messages; returns the other messages to dispatch. */
-  committed(turn: Turn, messages: QueueMessage[]): QueueMessage[] {
+  committed(turn: Turn, batch: RunInput[], messages: QueueMessage[]): QueueMessage[] {
+    for (const input of batch) if (input.eagerOpId !== undefined) this.started.delete(input.eagerOpId);
     const rest: QueueMessage[] = [];
     for (const m of messages) {
       if (m.kind === "step" && turn.eagerOps.has(m.opId)) {
@@ -55,6 +64,14 @@ export class EagerSteps {
       } else rest.push(m);
     }
     return rest;
+  }
+
+  /**
+   * An append was refused, and every later one with it: results that came before their
+   * scheduling committed are in the batch again, and meet their re-scheduling there.
+   */
+  refused(): void {
+    this.done.clear();
   }
 
   /** The acks due with the next append (or on their own when the run goes idle). */

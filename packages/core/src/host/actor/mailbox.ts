@@ -37,7 +37,10 @@ export class RunActor implements ActorHandle {
   private wakeUp: (() => void) | undefined;
   /** Commands of an activation that ran before the actor pumped (a run created with hooks). */
   private recoveredCommands: Command[] = [];
-  /** Hook conflicts learned from a refused append, recorded with the next one. */
+  /**
+   * Hook conflicts learned from refused appends, none yet in the log: the next load hands
+   * them to the instance, which records each where the code creates that hook.
+   */
   private conflicts: HookConflict[] = [];
   private readonly eager = new EagerSteps();
   private readonly commits: CommitPipeline;
@@ -97,7 +100,7 @@ export class RunActor implements ActorHandle {
           }
         }
         const batch = this.inbox.splice(0);
-        if (batch.length === 0 && recovered.length === 0 && this.conflicts.length === 0) {
+        if (batch.length === 0 && recovered.length === 0) {
           if (this.commits.idle) break;
           // Whichever comes first: the oldest commit, the pending turn's flush, or a new input to pipeline.
           const wake = new Promise<void>((resolve) => (this.wakeUp = resolve));
@@ -133,6 +136,8 @@ export class RunActor implements ActorHandle {
 
   /** Builds a turn, starts its steps when they may run before the commit, and queues it for the next append. */
   private submit(instance: SandboxInstance, batch: RunInput[], recovered: Command[]): void {
+    // Acks due go as an input: if the append is refused, they come back with its batch.
+    if (this.eager.hasLateAcks) batch.unshift({ ack: this.eager.takeLateAcks() });
     const turn = this.build(instance, batch, recovered);
     this.seq += turn.request.events.length;
     this.started = true;
@@ -149,8 +154,6 @@ export class RunActor implements ActorHandle {
       runId: this.runId,
       expectedSeq: this.seq,
       started: this.started,
-      conflicts: this.conflicts.splice(0),
-      acks: this.eager.takeLateAcks(),
       eagerAck: (opId) => this.eager.resultArrived(opId, this.commits.gatheringTurn),
     });
   }
@@ -161,8 +164,7 @@ export class RunActor implements ActorHandle {
       this.core.world,
       () => this.core.newSandbox(),
       this.runId,
-      this.conflicts,
-      this.seq,
+      this.conflicts.splice(0),
     );
     if (!replayed) {
       this.finish();
@@ -210,12 +212,13 @@ export class RunActor implements ActorHandle {
       this.core.runEnded(this.runId);
       return;
     }
-    this.core.dispatch(this.eager.committed(turn, result.messages));
+    this.core.dispatch(this.eager.committed(turn, batch, result.messages));
   }
 
   /** Refused: nothing of this batch is in the log. Replay and try again (or give up, if the run is gone). */
   private refused(result: AppendFailure, request: TurnRequest, batch: RunInput[]): void {
     this.instance = undefined;
+    this.eager.refused();
     switch (result.reason) {
       case "conflict":
         this.inbox.unshift(...batch);
@@ -234,6 +237,8 @@ export class RunActor implements ActorHandle {
       case "hook_conflict": {
         const create = request.hooks.create.find((h) => h.token === result.token);
         if (!create) throw new Error(`the World refused the token ${result.token}, which the append lacks`);
+        // Conflicts learned before and recorded in this append are lost with it: keep them.
+        for (const event of request.events) if (event.type === "hook_conflict") this.conflicts.push(event);
         this.conflicts.push({
           v: 1,
           type: "hook_conflict",

@@ -15,15 +15,16 @@ export interface Replayed {
 
 /**
  * Cold start: replays a run's whole log into a fresh instance. Null when the run is
- * gone or has ended. Hook conflicts learned from a refused append (not yet in the log)
- * are noted as if recorded after `seq`, so the replay takes the same path again.
+ * gone or has ended. Hook conflicts learned from a refused append are not in the log:
+ * the instance answers the hook op with its conflict when the code issues it, during
+ * this replay (the first activation) or when the retried inputs are applied, and the
+ * conflict is recorded there, in the order the code issued it.
  */
 export async function replayRun(
   world: World,
   newSandbox: () => SandboxInstance,
   runId: RunId,
   conflicts: readonly HookConflict[],
-  seq: number,
 ): Promise<Replayed | null> {
   const run = await world.getRun(runId);
   if (!run || isTerminal(run.status)) return null;
@@ -32,7 +33,7 @@ export async function replayRun(
   if (created?.type !== "run_created") throw new Error(`run ${runId} has no run_created event`);
   const instance = newSandbox();
   for (const event of events) instance.noteRecorded(event);
-  for (const conflict of conflicts) instance.noteRecorded({ ...conflict, seq: seq + 1, at: Date.now() });
+  for (const conflict of conflicts) instance.noteRefused(conflict);
   instance.start(
     { runId: run.runId, workflowId: run.workflowId, input: run.input, startedAt: run.createdAt },
     events.length > 1,

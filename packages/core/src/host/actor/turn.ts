@@ -1,4 +1,4 @@
-import type { EventInput, HookConflict, MessageId, MessageInput, OpId, RunId } from "@wfkit/world";
+import type { EventInput, MessageId, MessageInput, OpId, RunId } from "@wfkit/world";
 import type { Command } from "../../sandbox/protocol.js";
 import type { SandboxInstance } from "../sandbox-vm.js";
 import { addCommands } from "./commands.js";
@@ -44,10 +44,6 @@ export interface TurnCarry {
   expectedSeq: number;
   /** Whether the run already has its `startedAt` (the first turn sets it). */
   started: boolean;
-  /** Hook conflicts learned from a refused append: recorded once, with this turn. */
-  conflicts: HookConflict[];
-  /** Message ids whose ack is due (eager steps whose results committed before their message id was known). */
-  acks: MessageId[];
   /** The queue message id to ack with an eager step's result, when already known (see eager.ts). */
   eagerAck(opId: OpId): MessageId | undefined;
 }
@@ -64,13 +60,13 @@ export function buildTurn(
   carry: TurnCarry,
 ): Turn {
   const request = newTurnRequest(carry.runId, carry.expectedSeq);
-  request.events.push(...carry.conflicts.map((c) => ({ ...c, at: Date.now() })));
   const responses: Array<[string, string]> = [];
   let cancelled = false;
-  request.ack.push(...carry.acks);
   addCommands(carry.runId, request, recovered, responses, Date.now());
   for (const input of batch) {
-    if (input.eagerOpId !== undefined) {
+    // This turn scheduled the eager step again (its first append was refused): its result is here,
+    // so its message is never written. Otherwise the message is acked with the result (eager.ts).
+    if (input.eagerOpId !== undefined && !dropFirstAttempt(request, input.eagerOpId)) {
       const id = carry.eagerAck(input.eagerOpId);
       input.ack = [...(input.ack ?? []), ...(id ? [id] : [])];
     }
@@ -131,10 +127,14 @@ export function mergeInto(pending: { turn: Turn; batch: RunInput[] }, turn: Turn
 
 /** Removes the first-attempt message of an eager step from a turn not yet appended. */
 export function dropStepMessage(turn: Turn, opId: OpId): boolean {
-  if (!turn.eagerOps.has(opId)) return false;
-  const at = turn.request.enqueue.findIndex((m) => m.kind === "step" && m.opId === opId && m.attempt === 1);
-  if (at < 0) return false;
-  turn.request.enqueue.splice(at, 1);
+  if (!turn.eagerOps.has(opId) || !dropFirstAttempt(turn.request, opId)) return false;
   turn.eagerOps.delete(opId);
+  return true;
+}
+
+function dropFirstAttempt(request: TurnRequest, opId: OpId): boolean {
+  const at = request.enqueue.findIndex((m) => m.kind === "step" && m.opId === opId && m.attempt === 1);
+  if (at < 0) return false;
+  request.enqueue.splice(at, 1);
   return true;
 }
