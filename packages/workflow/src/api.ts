@@ -18,3 +18,16 @@ export {
   WorkflowRunFailedError,
   WorkflowRunNotFoundError,
 } from "@wfkit/core/api";
+
+// Webhook verifiers, for the server's `webhook.verifiers` option (secrets stay on the server).
+export {
+  githubVerifier,
+  hmacVerifier,
+  slackVerifier,
+  standardWebhooksVerifier,
+  stripeVerifier,
+  type VerifierPresetName,
+  verifierPreset,
+  type WebhookVerifier,
+  type WebhookVerifierDefinition,
+} from "@wfkit/core";
