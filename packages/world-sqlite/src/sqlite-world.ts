@@ -194,8 +194,11 @@ export class SqliteWorld implements World {
 
   async putResponse(requestId: string, response: string): Promise<void> {
     this.assertOpen();
-    // Kept with its delivery (if any) for retries, besides the one-time handoff.
-    const kept = this.write(() => this.s.setDeliveryResponse.run(response, requestId));
+    // Kept with its delivery, if one carries this request id (a read, so other
+    // responses cost no write), for retries; besides the one-time handoff.
+    const kept = this.s.hasDeliveryRequest.get(requestId)
+      ? this.write(() => this.s.setDeliveryResponse.run(response, requestId))
+      : undefined;
     await Promise.all([this.responses.put(requestId, response), kept]);
   }
 

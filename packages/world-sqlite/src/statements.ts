@@ -32,6 +32,7 @@ export interface Statements {
 
   getDelivery: Statement<[string, string, number], DeliveryRow>;
   insertDelivery: Statement<[DeliveryInsert]>;
+  hasDeliveryRequest: Statement<[string], { found: number }>;
   setDeliveryResponse: Statement<[string, string]>;
   pruneDeliveries: Statement<[number]>;
 
@@ -183,6 +184,7 @@ export function prepareStatements(db: Database): Statements {
       `INSERT OR REPLACE INTO deliveries (token, delivery_id, run_id, request_id, recorded_at, expires_at)
        VALUES (@token, @id, @runId, @requestId, @recordedAt, @expiresAt)`,
     ),
+    hasDeliveryRequest: p("SELECT 1 AS found FROM deliveries WHERE request_id = ?"),
     setDeliveryResponse: p("UPDATE deliveries SET response = ? WHERE request_id = ?"),
     pruneDeliveries: p("DELETE FROM deliveries WHERE expires_at <= ?"),
 
