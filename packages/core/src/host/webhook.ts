@@ -160,6 +160,8 @@ export function createWebhookHandler(port: WebhookPort, options: WebhookHandlerO
       await port.deliver(hook, serialize(entry), requestId, withRequest);
     } catch {
       appended?.();
+      // Nothing was recorded under this request id, so nobody will answer it.
+      answer?.catch(() => {});
       return refused(token, hook, withRequest);
     }
     appended?.();
