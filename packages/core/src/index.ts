@@ -5,5 +5,25 @@ export { getDefaultRuntime, setDefaultRuntime, setDefaultRuntimeFactory } from "
 export { Run } from "./host/run.js";
 export { Runtime, type RuntimeOptions, type WorkflowRef } from "./host/runtime.js";
 export type { RetryPolicy } from "./host/steps.js";
-export { type HmacVerifierOptions, hmacVerifier, type WebhookVerifier } from "./host/verify.js";
+export {
+  DEFAULT_TOLERANCE_MS,
+  type GithubVerifierOptions,
+  githubVerifier,
+  type HmacVerifierOptions,
+  hmacVerifier,
+  MIN_SECRET_BYTES,
+  type SlackVerifierOptions,
+  type StandardWebhooksOptions,
+  type StripeVerifierOptions,
+  slackVerifier,
+  standardWebhooksVerifier,
+  stripeVerifier,
+  type VerifierPresetName,
+  type VerifierPresetOptions,
+  type VerifyFunction,
+  type VerifyResult,
+  verifierPreset,
+  type WebhookVerifier,
+  type WebhookVerifierDefinition,
+} from "./host/verify/index.js";
 export { deserialize, serialize, serializeAsync } from "./serialization/index.js";

@@ -3,7 +3,7 @@ import { waitFor as until } from "@wfkit/testing-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HookConflictError, HookNotFoundError, WorkflowError } from "../src/errors/index.js";
 import type { Runtime } from "../src/host/runtime.js";
-import { hmacVerifier } from "../src/host/verify.js";
+import { hmacVerifier } from "../src/host/verify/index.js";
 import { WEBHOOK_PATH } from "../src/host/webhook.js";
 import { testRuntime } from "./runtime-helpers.js";
 
@@ -18,7 +18,11 @@ beforeAll(async () => {
       maxBodyBytes: 64 * 1024,
       manualResponseTimeoutMs: 200,
       verifiers: {
-        github: hmacVerifier({ secret: "s3cret", header: "x-hub-signature-256", prefix: "sha256=" }),
+        github: hmacVerifier({
+          secret: "s3cret-of-the-tests",
+          header: "x-hub-signature-256",
+          prefix: "sha256=",
+        }),
       },
     },
   });
@@ -277,7 +281,7 @@ describe("webhooks", () => {
 });
 
 describe("verified webhooks", () => {
-  const sign = (body: string, secret = "s3cret") =>
+  const sign = (body: string, secret = "s3cret-of-the-tests") =>
     `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 
   it("records only requests whose signature verifies; others get 401 and nothing is recorded", async () => {
@@ -323,12 +327,20 @@ describe("the webhook route's error answers", () => {
     await run.returnValue;
   });
 
-  it("404 for the token of an ended run", async () => {
+  it("410 for the token of an ended run, distinct from 404 for a token that never existed", async () => {
     const run = await rt.start(wf("collect"), [1]);
     const { token } = await hookOf(run.runId, "webhook");
     await post(token, "only");
     await run.returnValue;
-    expect((await post(token, "again")).status).toBe(404);
+    const gone = await post(token, "again");
+    expect(gone.status).toBe(410);
+    expect((await gone.json()).error).toMatchObject({
+      code: "WF_WEBHOOK_GONE",
+      message: expect.stringMatching(/ended/),
+    });
+    expect((await rt.handleWebhook(new Request(urlOf(token), { method: "HEAD" }))).status).toBe(410);
+    expect((await post(`${token}x`, "again")).status).toBe(404);
+    expect((await eventTypes(run.runId)).filter((t) => t === "hook_received")).toHaveLength(1);
   });
 
   it("413 for a body over the limit, with nothing recorded", async () => {

@@ -1,5 +1,18 @@
 // `workflow/api`: server code that starts and steers runs. A light entry:
 // no compiler or bundler, so app routes that import it stay small.
+
+// Webhook verifiers, for the server's `webhook.verifiers` option (secrets stay on the server).
+export {
+  githubVerifier,
+  hmacVerifier,
+  slackVerifier,
+  standardWebhooksVerifier,
+  stripeVerifier,
+  type VerifierPresetName,
+  verifierPreset,
+  type WebhookVerifier,
+  type WebhookVerifierDefinition,
+} from "@wfkit/core";
 export {
   getHookByToken,
   getRun,

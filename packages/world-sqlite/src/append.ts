@@ -82,6 +82,15 @@ export function applyAppend(s: Statements, request: AppendRequest, batch: BatchC
   for (const key of request.dedupeKeys ?? []) {
     if (s.hasDedupeKey.get(runId, key)) return { ok: false, reason: "duplicate", key };
   }
+  const now = Date.now();
+  const given = new Set<string>();
+  for (const { token, id } of request.deliveries ?? []) {
+    const key = `${token}\u0000${id}`;
+    if (given.has(key) || s.getDelivery.get(token, id, now)) {
+      return { ok: false, reason: "duplicate_delivery", token, id };
+    }
+    given.add(key);
+  }
   const creating = new Set<string>();
   for (const { token } of request.hooks?.create ?? []) {
     // A token given twice in one request would be held twice: this run is the owner of the first.
@@ -107,8 +116,8 @@ export function applyAppend(s: Statements, request: AppendRequest, batch: BatchC
     completedAt: fields.completedAt ?? null,
   });
 
-  const now = Date.now();
   for (const hook of request.hooks?.create ?? []) {
+    s.forgetReleasedHook.run(hook.token);
     s.insertHook.run({
       token: hook.token,
       runId,
@@ -120,16 +129,30 @@ export function applyAppend(s: Statements, request: AppendRequest, batch: BatchC
       verify: hook.verify ?? null,
     });
   }
-  for (const token of request.hooks?.release ?? []) s.releaseHook.run(token, runId);
+  for (const token of request.hooks?.release ?? []) {
+    s.rememberHook.run({ token, runId, releasedAt: now, reason: "disposed" });
+    s.releaseHook.run(token, runId);
+  }
   // Ack before enqueue: a request that consumes a message and enqueues its
   // successor under the same dedupe key must not find the old one still pending.
   ackMessages(s, request.ack ?? []);
   let messages = insertMessages(s, request.enqueue ?? [], batch);
   for (const key of request.dedupeKeys ?? []) s.insertDedupeKey.run(runId, key);
+  for (const d of request.deliveries ?? []) {
+    s.insertDelivery.run({
+      token: d.token,
+      id: d.id,
+      runId,
+      requestId: d.requestId ?? null,
+      recordedAt: now,
+      expiresAt: d.expiresAt,
+    });
+  }
 
   if (fields.status !== undefined && isTerminal(fields.status)) {
     // The run is over: nothing may resume it and none of its work may start,
     // including what this very request enqueued.
+    s.rememberRunHooks.run({ runId, releasedAt: now, reason: "run_ended" });
     s.releaseRunHooks.run(runId);
     s.deleteRunMessages.run(runId);
     messages = messages.filter((m) => m.runId !== runId);

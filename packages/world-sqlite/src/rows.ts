@@ -1,9 +1,11 @@
 import {
+  type DeliveryRecord,
   type EventInput,
   type HookRecord,
   messageId,
   opId,
   type QueueMessage,
+  type ReleasedHookRecord,
   type RunRecord,
   type RunStatus,
   runId,
@@ -33,6 +35,28 @@ export interface HookRow {
   metadata: string | null;
   respond_with: string | null;
   verify: string | null;
+}
+
+export interface ReleasedHookRow {
+  token: string;
+  run_id: string;
+  op_id: number;
+  kind: HookRecord["kind"];
+  created_at: number;
+  respond_with: string | null;
+  verify: string | null;
+  released_at: number;
+  reason: ReleasedHookRecord["reason"];
+}
+
+export interface DeliveryRow {
+  token: string;
+  delivery_id: string;
+  run_id: string;
+  request_id: string | null;
+  response: string | null;
+  recorded_at: number;
+  expires_at: number;
 }
 
 export interface MessageRow {
@@ -81,6 +105,34 @@ export function toHook(row: HookRow): HookRecord {
   if (row.respond_with !== null) hook.respondWith = JSON.parse(row.respond_with);
   setIf(hook, "verify", row.verify);
   return hook;
+}
+
+export function toReleasedHook(row: ReleasedHookRow): ReleasedHookRecord {
+  const hook: ReleasedHookRecord = {
+    token: row.token,
+    runId: runId(row.run_id),
+    opId: opId(row.op_id),
+    kind: row.kind,
+    createdAt: row.created_at,
+    releasedAt: row.released_at,
+    reason: row.reason,
+  };
+  if (row.respond_with !== null) hook.respondWith = JSON.parse(row.respond_with);
+  setIf(hook, "verify", row.verify);
+  return hook;
+}
+
+export function toDelivery(row: DeliveryRow): DeliveryRecord {
+  const delivery: DeliveryRecord = {
+    token: row.token,
+    id: row.delivery_id,
+    runId: runId(row.run_id),
+    recordedAt: row.recorded_at,
+    expiresAt: row.expires_at,
+  };
+  setIf(delivery, "requestId", row.request_id);
+  setIf(delivery, "response", row.response);
+  return delivery;
 }
 
 /**

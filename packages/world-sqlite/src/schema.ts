@@ -82,6 +82,35 @@ const MIGRATIONS: readonly string[] = [
   `,
   // 2: webhooks may name the verifier that checks their requests' signatures.
   `ALTER TABLE hooks ADD COLUMN verify TEXT;`,
+  // 3: released hooks are remembered for a while (the webhook route answers 410 Gone),
+  // and webhook deliveries are recorded by provider id (retries are not recorded twice).
+  `
+  CREATE TABLE released_hooks (
+    token        TEXT PRIMARY KEY,
+    run_id       TEXT NOT NULL,
+    op_id        INTEGER NOT NULL,
+    kind         TEXT NOT NULL,
+    created_at   INTEGER NOT NULL,
+    respond_with TEXT,
+    verify       TEXT,
+    released_at  INTEGER NOT NULL,
+    reason       TEXT NOT NULL
+  ) WITHOUT ROWID;
+  CREATE INDEX released_hooks_by_time ON released_hooks (released_at);
+
+  CREATE TABLE deliveries (
+    token       TEXT NOT NULL,
+    delivery_id TEXT NOT NULL,
+    run_id      TEXT NOT NULL,
+    request_id  TEXT,
+    response    TEXT,
+    recorded_at INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    PRIMARY KEY (token, delivery_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX deliveries_by_expiry ON deliveries (expires_at);
+  CREATE INDEX deliveries_by_request ON deliveries (request_id) WHERE request_id IS NOT NULL;
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -6,20 +6,23 @@ import type {
   ClaimOptions,
   CreateRunInput,
   CreateRunResult,
+  DeliveryRecord,
   HookRecord,
   QueueMessage,
+  ReleasedHookRecord,
   RunRecord,
   RunStatus,
   StoredEvent,
   World,
 } from "@wfkit/world";
+import { DEFAULT_RELEASED_HOOK_RETENTION_MS } from "@wfkit/world";
 import Database from "better-sqlite3";
 import { applyAppend, applyCreateRun } from "./append.js";
 import { type BatchContext, type FlushOn, GroupCommitter } from "./group-commit.js";
 import { acquireLock } from "./lock.js";
 import { ackMessages, claimMessages, releaseMessages } from "./queue.js";
 import { RESPONSE_TTL_MS, ResponseHandoff } from "./responses.js";
-import { decodeEvent, toHook, toRun } from "./rows.js";
+import { decodeEvent, toDelivery, toHook, toReleasedHook, toRun } from "./rows.js";
 import { migrate } from "./schema.js";
 import { prepareStatements, type Statements } from "./statements.js";
 
@@ -38,7 +41,12 @@ export interface SqliteWorldOptions {
   flushOn?: FlushOn;
   /** How long to wait for SQLite's own file locks before failing. Default 5000 ms. */
   busyTimeoutMs?: number;
+  /** How long a released hook is remembered (`getReleasedHook`; the webhook route's 410). Default 7 days. */
+  releasedHookRetentionMs?: number;
 }
+
+/** Expired deliveries and old released hooks are deleted when the World opens, then at most this often. */
+const PRUNE_EVERY_MS = 60_000;
 
 /**
  * The embedded World: one SQLite file in WAL mode with `synchronous=FULL`, so
@@ -64,12 +72,15 @@ export class SqliteWorld implements World {
   private readonly responses: ResponseHandoff;
   private readonly listeners = new Set<() => void>();
   private readonly unlock: () => void;
+  private readonly retentionMs: number;
+  private nextPrune = 0;
   private notifyScheduled = false;
   private closed = false;
 
   constructor(options: SqliteWorldOptions = {}) {
     this.dataDir = resolve(options.dataDir ?? ".workflow-data");
     this.filename = resolve(this.dataDir, options.filename ?? "world.sqlite");
+    this.retentionMs = options.releasedHookRetentionMs ?? DEFAULT_RELEASED_HOOK_RETENTION_MS;
     mkdirSync(this.dataDir, { recursive: true });
     this.unlock = acquireLock(this.dataDir);
     let db: Database.Database | undefined;
@@ -86,6 +97,7 @@ export class SqliteWorld implements World {
       // Leases belong to World instances, and no earlier one can still be running.
       this.s.clearLeases.run();
       this.s.purgeResponses.run(Date.now() - RESPONSE_TTL_MS);
+      this.prune(Date.now());
       this.committer = new GroupCommitter(db, options.flushOn ?? "immediate", ({ workAdded }) => {
         if (workAdded) this.notifyWork();
       });
@@ -119,6 +131,8 @@ export class SqliteWorld implements World {
   }
 
   async append(request: AppendRequest): Promise<AppendResult> {
+    const now = Date.now();
+    if (now >= this.nextPrune) void this.write(() => this.prune(now)).catch(() => {});
     return this.write((batch) => applyAppend(this.s, request, batch));
   }
 
@@ -166,9 +180,26 @@ export class SqliteWorld implements World {
     return this.s.listHooks.all(filter.runId).map(toHook);
   }
 
+  async getReleasedHook(token: string): Promise<ReleasedHookRecord | null> {
+    this.assertOpen();
+    const row = this.s.getReleasedHook.get(token, Date.now() - this.retentionMs);
+    return row ? toReleasedHook(row) : null;
+  }
+
+  async getDelivery(token: string, id: string): Promise<DeliveryRecord | null> {
+    this.assertOpen();
+    const row = this.s.getDelivery.get(token, id, Date.now());
+    return row ? toDelivery(row) : null;
+  }
+
   async putResponse(requestId: string, response: string): Promise<void> {
     this.assertOpen();
-    return this.responses.put(requestId, response);
+    // Kept with its delivery, if one carries this request id (a read, so other
+    // responses cost no write), for retries; besides the one-time handoff.
+    const kept = this.s.hasDeliveryRequest.get(requestId)
+      ? this.write(() => this.s.setDeliveryResponse.run(response, requestId))
+      : undefined;
+    await Promise.all([this.responses.put(requestId, response), kept]);
   }
 
   async awaitResponse(requestId: string, timeoutMs: number): Promise<string | null> {
@@ -190,6 +221,13 @@ export class SqliteWorld implements World {
   private write<T>(work: (batch: BatchContext) => T): Promise<T> {
     this.assertOpen();
     return this.committer.submit(work);
+  }
+
+  /** Deletes expired deliveries and released hooks past retention, so both tables stay bounded. */
+  private prune(now: number): void {
+    this.nextPrune = now + PRUNE_EVERY_MS;
+    this.s.pruneDeliveries.run(now);
+    this.s.pruneReleasedHooks.run(now - this.retentionMs);
   }
 
   private assertOpen(): void {

@@ -1,5 +1,5 @@
 import type { Database, Statement } from "better-sqlite3";
-import type { HookRow, MessageRow, RunRow } from "./rows.js";
+import type { DeliveryRow, HookRow, MessageRow, ReleasedHookRow, RunRow } from "./rows.js";
 
 /**
  * Every statement the World runs, prepared once when it opens: preparing parses
@@ -24,6 +24,17 @@ export interface Statements {
   insertHook: Statement<[HookInsert]>;
   releaseHook: Statement<[string, string]>;
   releaseRunHooks: Statement<[string]>;
+  rememberHook: Statement<[{ token: string; runId: string; releasedAt: number; reason: string }]>;
+  rememberRunHooks: Statement<[{ runId: string; releasedAt: number; reason: string }]>;
+  forgetReleasedHook: Statement<[string]>;
+  getReleasedHook: Statement<[string, number], ReleasedHookRow>;
+  pruneReleasedHooks: Statement<[number]>;
+
+  getDelivery: Statement<[string, string, number], DeliveryRow>;
+  insertDelivery: Statement<[DeliveryInsert]>;
+  hasDeliveryRequest: Statement<[string], { found: number }>;
+  setDeliveryResponse: Statement<[string, string]>;
+  pruneDeliveries: Statement<[number]>;
 
   insertMessage: Statement<[MessageInsert], MessageRow>;
   deleteMessage: Statement<[number]>;
@@ -66,6 +77,15 @@ export interface HookInsert {
   metadata: string | null;
   respondWith: string | null;
   verify: string | null;
+}
+
+export interface DeliveryInsert {
+  token: string;
+  id: string;
+  runId: string;
+  requestId: string | null;
+  recordedAt: number;
+  expiresAt: number;
 }
 
 export interface MessageInsert {
@@ -142,6 +162,31 @@ export function prepareStatements(db: Database): Statements {
     ),
     releaseHook: p("DELETE FROM hooks WHERE token = ? AND run_id = ?"),
     releaseRunHooks: p("DELETE FROM hooks WHERE run_id = ?"),
+    // Run before the DELETE that releases: copies the live row (without metadata) as a released one.
+    rememberHook: p(
+      `INSERT OR REPLACE INTO released_hooks
+         (token, run_id, op_id, kind, created_at, respond_with, verify, released_at, reason)
+       SELECT token, run_id, op_id, kind, created_at, respond_with, verify, @releasedAt, @reason
+       FROM hooks WHERE token = @token AND run_id = @runId`,
+    ),
+    rememberRunHooks: p(
+      `INSERT OR REPLACE INTO released_hooks
+         (token, run_id, op_id, kind, created_at, respond_with, verify, released_at, reason)
+       SELECT token, run_id, op_id, kind, created_at, respond_with, verify, @releasedAt, @reason
+       FROM hooks WHERE run_id = @runId`,
+    ),
+    forgetReleasedHook: p("DELETE FROM released_hooks WHERE token = ?"),
+    getReleasedHook: p("SELECT * FROM released_hooks WHERE token = ? AND released_at > ?"),
+    pruneReleasedHooks: p("DELETE FROM released_hooks WHERE released_at <= ?"),
+
+    getDelivery: p("SELECT * FROM deliveries WHERE token = ? AND delivery_id = ? AND expires_at > ?"),
+    insertDelivery: p(
+      `INSERT OR REPLACE INTO deliveries (token, delivery_id, run_id, request_id, recorded_at, expires_at)
+       VALUES (@token, @id, @runId, @requestId, @recordedAt, @expiresAt)`,
+    ),
+    hasDeliveryRequest: p("SELECT 1 AS found FROM deliveries WHERE request_id = ?"),
+    setDeliveryResponse: p("UPDATE deliveries SET response = ? WHERE request_id = ?"),
+    pruneDeliveries: p("DELETE FROM deliveries WHERE expires_at <= ?"),
 
     // A pending message with the same run and dedupe key wins: no row is returned.
     insertMessage: p(

@@ -19,6 +19,10 @@ defineWorldConformance("sqlite (flushOn: microtask)", async () => {
   };
 });
 
+/** Turns a version-3 file back into what version 2 wrote. */
+const DOWN_TO_V2 =
+  "DROP TABLE deliveries; DROP TABLE released_hooks; DELETE FROM schema_version WHERE version = 3;";
+
 describe("SqliteWorld on disk", () => {
   let dataDir: string;
 
@@ -42,7 +46,9 @@ describe("SqliteWorld on disk", () => {
     await world.close();
     // Turn the file back into what version 1 wrote.
     const raw = new Database(join(dataDir, "world.sqlite"));
-    raw.exec("ALTER TABLE hooks DROP COLUMN verify; DELETE FROM schema_version WHERE version = 2;");
+    raw.exec(
+      `${DOWN_TO_V2} ALTER TABLE hooks DROP COLUMN verify; DELETE FROM schema_version WHERE version = 2;`,
+    );
     raw.close();
     const reopened = sqliteWorld({ dataDir });
     expect(await reopened.getHook("old")).toMatchObject({ runId: id, kind: "hook" });
@@ -56,6 +62,62 @@ describe("SqliteWorld on disk", () => {
     await reopened.close();
   });
 
+  it("brings a version-2 data dir up to date: runs and hooks kept, deliveries and released hooks recorded", async () => {
+    const world = sqliteWorld({ dataDir });
+    const id = runId("wrun_v2");
+    await world.createRun({ runId: id, workflowId: "wf", input: "[]", at: 1 });
+    await world.append({
+      runId: id,
+      events: [],
+      hooks: { create: [{ token: "wh", opId: opId(1), kind: "webhook", verify: "github" }] },
+    });
+    await world.close();
+    const raw = new Database(join(dataDir, "world.sqlite"));
+    raw.exec(DOWN_TO_V2);
+    expect(raw.prepare("SELECT max(version) AS v FROM schema_version").get()).toEqual({ v: 2 });
+    raw.close();
+
+    const reopened = sqliteWorld({ dataDir });
+    expect(await reopened.getHook("wh")).toMatchObject({ runId: id, verify: "github" });
+    expect(await reopened.getReleasedHook("wh")).toBeNull();
+    const delivery = { token: "wh", id: "d1", expiresAt: Date.now() + 60_000 };
+    expect((await reopened.append({ runId: id, events: [], deliveries: [delivery] })).ok).toBe(true);
+    expect(await reopened.getDelivery("wh", "d1")).toMatchObject({ runId: id });
+    await reopened.append({ runId: id, events: [], hooks: { release: ["wh"] } });
+    expect(await reopened.getReleasedHook("wh")).toMatchObject({ reason: "disposed", verify: "github" });
+    await reopened.close();
+  });
+
+  it("forgets released hooks after its retention and expired deliveries, when it opens", async () => {
+    const world = sqliteWorld({ dataDir, releasedHookRetentionMs: 0 });
+    const id = runId("wrun_prune");
+    await world.createRun({ runId: id, workflowId: "wf", input: "[]", at: 1 });
+    await world.append({
+      runId: id,
+      events: [],
+      hooks: { create: [{ token: "wh", opId: opId(1), kind: "webhook" }] },
+      deliveries: [
+        { token: "wh", id: "old", expiresAt: Date.now() - 1 },
+        { token: "wh", id: "new", expiresAt: Date.now() + 60_000 },
+      ],
+    });
+    await world.append({ runId: id, events: [], hooks: { release: ["wh"] } });
+    // Retention 0: released at once, remembered for no time.
+    expect(await world.getReleasedHook("wh")).toBeNull();
+    await world.close();
+    const count = (table: string) => {
+      const db = new Database(join(dataDir, "world.sqlite"), { readonly: true });
+      const { n } = db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number };
+      db.close();
+      return n;
+    };
+    expect(count("released_hooks")).toBe(1);
+    expect(count("deliveries")).toBe(2);
+    await sqliteWorld({ dataDir, releasedHookRetentionMs: 0 }).close();
+    expect(count("released_hooks")).toBe(0);
+    expect(count("deliveries")).toBe(1);
+  });
+
   it("resolves dataDir from the cwd and writes a WAL database with synchronous=FULL", async () => {
     const world = sqliteWorld({ dataDir: relative(process.cwd(), dataDir), filename: "custom.db" });
     expect(world.dataDir).toBe(dataDir);
@@ -66,19 +128,22 @@ describe("SqliteWorld on disk", () => {
     const db = new Database(join(dataDir, "custom.db"), { readonly: true });
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(db.prepare("SELECT max(version) AS v FROM schema_version").get()).toEqual({ v: SCHEMA_VERSION });
-    expect(SCHEMA_VERSION).toBe(2);
+    expect(SCHEMA_VERSION).toBe(3);
     const indexes = db
       .prepare(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",
       )
       .all();
     expect(indexes.map((r) => (r as { name: string }).name)).toEqual([
+      "deliveries_by_expiry",
+      "deliveries_by_request",
       "hooks_by_run",
       "hooks_by_token",
       "messages_by_dedupe_key",
       "messages_by_run",
       "messages_due",
       "messages_leased",
+      "released_hooks_by_time",
       "runs_by_created_at",
       "runs_by_idempotency_key",
       "runs_by_status",

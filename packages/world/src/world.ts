@@ -48,6 +48,48 @@ export interface HookRecord {
 }
 
 /**
+ * A hook that is no longer live, remembered for a while after it was released
+ * so that a caller of its token can be told it is gone rather than unknown
+ * (the webhook route answers 410 instead of 404). Metadata is not kept.
+ */
+export interface ReleasedHookRecord extends Omit<HookRecord, "metadata"> {
+  /** The World's clock (epoch ms) when the hook was released. */
+  releasedAt: number;
+  /** `"disposed"`: freed by `hooks.release`; `"run_ended"`: its run reached a terminal status. */
+  reason: "disposed" | "run_ended";
+}
+
+/**
+ * How long a World remembers released hooks unless configured otherwise: a
+ * provider that retries for days is still told the webhook is gone.
+ */
+export const DEFAULT_RELEASED_HOOK_RETENTION_MS = 7 * 24 * 60 * 60_000;
+
+/**
+ * A webhook delivery to record with an append: a provider's id for one
+ * delivery (kept across its retries), for the webhook with this token.
+ */
+export interface DeliveryInput {
+  /** The webhook's token. */
+  token: string;
+  /** The provider's delivery id (`webhook-id`, `X-GitHub-Delivery`, …). */
+  id: string;
+  /** Manual-response webhooks: the id the response to the first delivery is handed over under. */
+  requestId?: string;
+  /** Epoch ms after which the record no longer counts (and may be deleted): the dedupe window. */
+  expiresAt: number;
+}
+
+/** A recorded delivery, as `getDelivery` returns it. */
+export interface DeliveryRecord extends DeliveryInput {
+  runId: RunId;
+  /** The World's clock (epoch ms) when the append that recorded it was committed. */
+  recordedAt: number;
+  /** The response given to the first delivery (manual webhooks), once `putResponse` gave it. */
+  response?: string;
+}
+
+/**
  * What a queue message asks for, by kind, with exactly the fields that kind needs.
  * A step attempt to run: `payload` is opaque data for the consumer (a step's serialized input, say).
  */
@@ -133,7 +175,7 @@ export interface CreateRunInput {
   /**
    * The run's first turn, applied in the same transaction as an `append` with
    * `expectedSeq: 1` right after `run_created`. It must not create hooks or use
-   * dedupe keys (it cannot fail); skipped when the idempotency key is taken.
+   * dedupe keys or deliveries (it cannot fail); skipped when the idempotency key is taken.
    */
   firstTurn?: Omit<AppendRequest, "runId" | "expectedSeq">;
 }
@@ -165,16 +207,24 @@ export type EventInput = WorkflowEvent & { at: number };
  *    once, and nothing (not even an empty request) is appended after;
  * 3. `expectedSeq`, if given, equals `lastSeq` (`conflict` with the current `lastSeq`);
  * 4. no key in `dedupeKeys` was recorded by an earlier successful append of this run (`duplicate`);
- * 5. no token in `hooks.create` is held by a hook live before this request, of any
+ * 5. no entry of `deliveries` has the token and id of a delivery recorded earlier
+ *    (by any run) that has not expired (`expiresAt` after now), nor is given twice
+ *    in the request (`duplicate_delivery`);
+ * 6. no token in `hooks.create` is held by a hook live before this request, of any
  *    run including this one, nor given twice in the request (`hook_conflict`).
  *
  * Then, in one transaction: events get seq `lastSeq+1`, ... in the order given;
  * the run fields given are set (others are left alone); hooks are created;
  * `hooks.release` frees tokens of this run; `ack` deletes messages (unknown ids
  * are ignored) before `enqueue` inserts, so a request can consume a message and
- * enqueue its successor under the same `dedupeKey`; the `dedupeKeys` are recorded.
+ * enqueue its successor under the same `dedupeKey`; the `dedupeKeys` and
+ * `deliveries` are recorded (a delivery replaces an expired one with its token and id).
  * When the new status is terminal, every hook of the run is released and every
  * queue message of the run is deleted, including those enqueued by this request.
+ *
+ * A released hook (by `hooks.release`: reason `"disposed"`; by the run ending:
+ * `"run_ended"`) is kept as a {@link ReleasedHookRecord} for the World's retention
+ * window; creating its token again drops that record.
  */
 export interface AppendRequest {
   runId: RunId;
@@ -199,6 +249,12 @@ export interface AppendRequest {
   };
   /** If any key was already used by an earlier append of this run, nothing is written (`duplicate`). */
   dedupeKeys?: string[];
+  /**
+   * Webhook deliveries recorded with this change (the `hook_received` event of each),
+   * so a provider's retry of one is never recorded twice. Unlike `dedupeKeys` they are
+   * found by token (`getDelivery`), outlive the run, and expire at their `expiresAt`.
+   */
+  deliveries?: DeliveryInput[];
 }
 
 export type AppendFailure =
@@ -206,6 +262,7 @@ export type AppendFailure =
   | { ok: false; reason: "run_ended"; status: RunStatus }
   | { ok: false; reason: "conflict"; lastSeq: number }
   | { ok: false; reason: "duplicate"; key: string }
+  | { ok: false; reason: "duplicate_delivery"; token: string; id: string }
   | { ok: false; reason: "hook_conflict"; token: string; ownerRunId: RunId };
 
 /**
@@ -289,11 +346,21 @@ export interface World {
   getHook(token: string): Promise<HookRecord | null>;
   /** The live hooks of a run, in creation order. */
   listHooks(filter: { runId: string }): Promise<HookRecord[]>;
+  /**
+   * The record of a hook released within the World's retention window, or null
+   * (never released, released longer ago, or created again since).
+   */
+  getReleasedHook(token: string): Promise<ReleasedHookRecord | null>;
+
+  /** A delivery recorded by an append for this webhook token and id, or null when unknown or expired. */
+  getDelivery(token: string, id: string): Promise<DeliveryRecord | null>;
 
   /**
    * Hands a webhook response from whichever process produced it to the one
    * holding the caller's connection. `awaitResponse` resolves null on timeout.
    * A response put before or after the wait starts is delivered, to one waiter, once.
+   * `putResponse` also stores the response on the delivery recorded with this
+   * `requestId`, if one is kept, where `getDelivery` returns it to answer retries.
    */
   putResponse(requestId: string, response: string): Promise<void>;
   awaitResponse(requestId: string, timeoutMs: number): Promise<string | null>;

@@ -1,4 +1,13 @@
-import type { HookRecord, OpId, QueueMessage, RunId, RunRecord, StepMessage, World } from "@wfkit/world";
+import type {
+  DeliveryInput,
+  HookRecord,
+  OpId,
+  QueueMessage,
+  RunId,
+  RunRecord,
+  StepMessage,
+  World,
+} from "@wfkit/world";
 import { isTerminal } from "@wfkit/world";
 import { HookNotFoundError, WorkflowRunNotFoundError } from "../errors/subclasses.js";
 import { WorkflowError } from "../errors/workflow-error.js";
@@ -127,7 +136,9 @@ export class Runtime implements RuntimeCore {
     // The webhook route and Run handles see the runtime through narrow ports.
     const webhookPort: WebhookPort = {
       getHook: (token) => this.world.getHook(token),
-      deliver: (hook, payload, requestId) => this.deliver(hook, payload, requestId),
+      getReleasedHook: (token) => this.world.getReleasedHook(token),
+      getDelivery: (token, id) => this.world.getDelivery(token, id),
+      deliver: (hook, payload, requestId, delivery) => this.deliver(hook, payload, requestId, delivery),
       awaitResponse: (requestId, timeoutMs) => this.world.awaitResponse(requestId, timeoutMs),
       waitForEnd: (runId) => this.waitForEnd(runId),
       webhookBase: () => this.webhookBaseUrl,
@@ -289,8 +300,13 @@ export class Runtime implements RuntimeCore {
     return { runId: hook.runId, hook };
   }
 
-  /** Appends a payload for a live hook through its run's actor. */
-  async deliver(hook: HookRecord, payload: string, requestId?: string): Promise<void> {
+  /** Appends a payload for a live hook through its run's actor (with the webhook delivery it records, if any). */
+  async deliver(
+    hook: HookRecord,
+    payload: string,
+    requestId?: string,
+    delivery?: DeliveryInput,
+  ): Promise<void> {
     const committed = await new Promise<boolean>((resolve) =>
       this.post(hook.runId, {
         event: {
@@ -300,6 +316,7 @@ export class Runtime implements RuntimeCore {
           payload,
           ...(requestId && { requestId }),
         },
+        ...(delivery && { delivery }),
         done: resolve,
       }),
     );

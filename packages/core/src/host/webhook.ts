@@ -1,10 +1,16 @@
-import type { HookRecord } from "@wfkit/world";
-import { errorResponse } from "../errors/response.js";
+import { createHash } from "node:crypto";
+import type { DeliveryInput, DeliveryRecord, HookRecord, ReleasedHookRecord } from "@wfkit/world";
 import type { WebhookRequestRecord } from "../sandbox/web.js";
 import { deserialize, serialize } from "../serialization/index.js";
 import { readLimited } from "./body.js";
 import { newRequestId } from "./ids.js";
-import type { WebhookVerifier } from "./verify.js";
+import {
+  definitionOf,
+  deliveryIdOf,
+  type WebhookVerifier,
+  type WebhookVerifierDefinition,
+} from "./verify/index.js";
+import { awaitManual, gone, notFound, ResponseWaits, tooLarge, verify } from "./webhook-answers.js";
 
 /** The path every framework mounts the webhook handler under. */
 export const WEBHOOK_PATH = "/.well-known/workflow/v1/webhook/";
@@ -14,8 +20,19 @@ export interface WebhookHandlerOptions {
   maxBodyBytes?: number;
   /** How long a `respondWith: "manual"` caller is held before a 504. Default 30 s. */
   manualResponseTimeoutMs?: number;
-  /** Verifiers by name, for webhooks created with `createWebhook({ verify: name })`. */
+  /**
+   * Verifiers by name, for webhooks created with `createWebhook({ verify: name })`:
+   * presets (`standardWebhooksVerifier({ secret })`, `stripeVerifier`, `githubVerifier`,
+   * `slackVerifier`, `verifierPreset(name, options)`) or your own `(request, body) => boolean`.
+   * Secrets stay here, on the server; workflow code only names the verifier.
+   */
   verifiers?: Record<string, WebhookVerifier>;
+  /**
+   * How long a delivery id is remembered: within this window a provider's retry
+   * of a recorded delivery is answered as the first one was and not recorded again.
+   * Default 24 hours.
+   */
+  deliveryRetentionMs?: number;
 }
 
 /**
@@ -25,8 +42,12 @@ export interface WebhookHandlerOptions {
 export interface WebhookPort {
   /** The live hook with this token, or null. */
   getHook(token: string): Promise<HookRecord | null>;
-  /** Appends a request for a live hook; rejects when the hook is gone. */
-  deliver(hook: HookRecord, payload: string, requestId?: string): Promise<void>;
+  /** A hook with this token released within the World's retention window, or null. */
+  getReleasedHook(token: string): Promise<ReleasedHookRecord | null>;
+  /** A delivery recorded for this webhook token and provider id, or null. */
+  getDelivery(token: string, id: string): Promise<DeliveryRecord | null>;
+  /** Appends a request for a live hook (with its delivery, in the same append); rejects when it was not recorded. */
+  deliver(hook: HookRecord, payload: string, requestId?: string, delivery?: DeliveryInput): Promise<void>;
   /** The response a workflow gives a manual webhook request, handed over through the World; null on timeout. */
   awaitResponse(requestId: string, timeoutMs: number): Promise<string | null>;
   /** Resolves (or rejects) once the run has ended. */
@@ -37,6 +58,9 @@ export interface WebhookPort {
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 export const DEFAULT_MANUAL_TIMEOUT_MS = 30_000;
+export const DEFAULT_DELIVERY_RETENTION_MS = 24 * 60 * 60_000;
+/** Longer delivery ids are stored as their hash: storage stays bounded whatever a sender puts in a header. */
+const MAX_DELIVERY_ID = 200;
 
 function tokenOf(url: URL): string | undefined {
   const at = url.pathname.indexOf(WEBHOOK_PATH);
@@ -49,13 +73,18 @@ function tokenOf(url: URL): string | undefined {
   }
 }
 
-const notFound = (token: string | undefined) =>
-  errorResponse(
-    404,
-    "WF_WEBHOOK_NOT_FOUND",
-    `No live webhook has the token ${token ?? "(missing)"}.`,
-    "The run may have ended, disposed the webhook, or not created it yet; webhook URLs come from createWebhook() in a running workflow.",
-  );
+function boundedId(id: string | undefined): string | undefined {
+  if (id === undefined || id.length <= MAX_DELIVERY_ID) return id;
+  return `sha256:${createHash("sha256").update(id).digest("hex")}`;
+}
+
+/** The answer a webhook gives every request by itself: its static response, else 202. */
+function automaticAnswer(hook: Pick<HookRecord, "respondWith">): Response {
+  if (hook.respondWith && typeof hook.respondWith === "object") {
+    return deserialize<Response>(hook.respondWith.static);
+  }
+  return new Response(null, { status: 202 });
+}
 
 /**
  * The webhook route as a Web-standard handler. Mount it at
@@ -64,6 +93,80 @@ const notFound = (token: string | undefined) =>
 export function createWebhookHandler(port: WebhookPort, options: WebhookHandlerOptions = {}) {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const manualTimeout = options.manualResponseTimeoutMs ?? DEFAULT_MANUAL_TIMEOUT_MS;
+  const retention = options.deliveryRetentionMs ?? DEFAULT_DELIVERY_RETENTION_MS;
+  const verifiers = new Map<string, WebhookVerifierDefinition>(
+    Object.entries(options.verifiers ?? {}).map(([name, v]) => [name, definitionOf(v)]),
+  );
+  const waits = new ResponseWaits((id, ms) => port.awaitResponse(id, ms));
+  /** Deliveries being appended in this process, by token and id: a retry waits for the first. */
+  const appending = new Map<string, Promise<void>>();
+
+  const manual = (hook: Pick<HookRecord, "runId">, requestId: string, delivery?: [string, string]) =>
+    awaitManual(
+      {
+        waits,
+        awaitResponse: (id, ms) => port.awaitResponse(id, ms),
+        waitForEnd: (runId) => port.waitForEnd(runId),
+        ...(delivery && {
+          recorded: async () => (await port.getDelivery(delivery[0], delivery[1]))?.response,
+        }),
+      },
+      hook,
+      requestId,
+      manualTimeout,
+    );
+
+  /** A retry of a recorded delivery: the first one's answer, without recording anything. */
+  function answerAgain(
+    hook: Pick<HookRecord, "runId" | "respondWith">,
+    prior: DeliveryRecord,
+  ): Promise<Response> {
+    if (hook.respondWith !== "manual") return Promise.resolve(automaticAnswer(hook));
+    if (prior.response !== undefined) return Promise.resolve(deserialize<Response>(prior.response));
+    if (prior.requestId === undefined) return Promise.resolve(new Response(null, { status: 202 }));
+    return manual(hook, prior.requestId, [prior.token, prior.id]);
+  }
+
+  /** The answer when a delivery was not recorded: its first recording's, else gone, else not found. */
+  async function refused(token: string, hook: HookRecord, delivery?: DeliveryInput): Promise<Response> {
+    const prior = delivery && (await port.getDelivery(delivery.token, delivery.id));
+    if (prior) return answerAgain(hook, prior);
+    const ended = await port.getReleasedHook(token);
+    return ended?.kind === "webhook" ? gone(token, ended) : notFound(token);
+  }
+
+  async function record(
+    token: string,
+    hook: HookRecord,
+    request: Request,
+    body: Uint8Array | null,
+    delivery?: Omit<DeliveryInput, "requestId">,
+    appended?: () => void,
+  ): Promise<Response> {
+    const entry: WebhookRequestRecord = {
+      method: request.method,
+      url: request.url,
+      headers: [...request.headers],
+      body,
+    };
+    const requestId = hook.respondWith === "manual" ? newRequestId() : undefined;
+    const withRequest = delivery && { ...delivery, ...(requestId && { requestId }) };
+    // Wait for the response before delivering: a fast step may answer before the delivery returns.
+    const answer =
+      requestId === undefined
+        ? undefined
+        : manual(hook, requestId, delivery && [delivery.token, delivery.id]);
+    try {
+      await port.deliver(hook, serialize(entry), requestId, withRequest);
+    } catch {
+      appended?.();
+      // Nothing was recorded under this request id, so nobody will answer it.
+      answer?.catch(() => {});
+      return refused(token, hook, withRequest);
+    }
+    appended?.();
+    return answer ?? automaticAnswer(hook);
+  }
 
   return async function handleWebhook(request: Request): Promise<Response> {
     const url = new URL(request.url);
@@ -74,113 +177,63 @@ export function createWebhookHandler(port: WebhookPort, options: WebhookHandlerO
         headers: { allow: "OPTIONS, HEAD, GET, POST, PUT, PATCH, DELETE" },
       });
     }
-    const hook = token ? await port.getHook(token) : null;
+    if (!token) return notFound(token);
+    const live = await port.getHook(token);
+    const ended = live ? null : await port.getReleasedHook(token);
     // A token made by createHook() is for resumeHook() only: the public URL never reaches it.
-    if (hook?.kind !== "webhook") return notFound(token);
-    if (request.method === "HEAD") return new Response(null, { status: 200 });
+    if (live && live.kind !== "webhook") return notFound(token);
+    if (!live && ended?.kind !== "webhook") return notFound(token);
+    if (request.method === "HEAD") return live ? new Response(null, { status: 200 }) : gone(token, ended!);
 
     const body = await readLimited(request, maxBody);
-    if (body === "too-large") {
-      return errorResponse(
-        413,
-        "WF_WEBHOOK_BODY_TOO_LARGE",
-        `The request body is larger than ${maxBody} bytes, so it was not recorded.`,
-        "Send a smaller body (put large payloads in storage and send a reference), or raise maxBodyBytes in the webhook options.",
-      );
-    }
+    if (body === "too-large") return tooLarge(maxBody);
+    const hook = live ?? ended!;
+    const bytes = body ?? new Uint8Array(0);
+    let verifier: WebhookVerifierDefinition | undefined;
     if (hook.verify !== undefined) {
-      const refused = await verify(
-        options.verifiers?.[hook.verify],
-        hook.verify,
-        request,
-        body ?? new Uint8Array(0),
-      );
-      if (refused) return refused;
+      verifier = verifiers.get(hook.verify);
+      const refusal = await verify(verifier, hook.verify, request, bytes);
+      // An ended webhook tells even an unverified caller only that it is gone.
+      if (refusal) return live ? refusal : gone(token, ended!);
     }
-    const record: WebhookRequestRecord = {
-      method: request.method,
-      url: request.url,
-      headers: [...request.headers],
-      body,
+    const id = verifier && boundedId(deliveryIdOf(verifier, request, bytes));
+    if (id === undefined) return live ? record(token, live, request, body) : gone(token, ended!);
+
+    // One delivery id at a time in this process (the World refuses a second append across processes).
+    const key = `${token}\u0000${id}`;
+    for (let pending = appending.get(key); pending; pending = appending.get(key)) await pending;
+    let appended!: () => void;
+    const mine = new Promise<void>((resolve) => (appended = resolve));
+    // Taken in the same tick as the check above: no other request can slip in between.
+    appending.set(key, mine);
+    // Released once the append settled: a retry then finds the delivery (or its absence) in the World.
+    const release = () => {
+      if (appending.get(key) === mine) appending.delete(key);
+      appended();
     };
-    const manual = hook.respondWith === "manual";
-    const requestId = manual ? newRequestId() : undefined;
-    // Wait for the response before delivering: a fast step may answer before the delivery returns.
-    const answer = requestId === undefined ? undefined : awaitManual(port, hook, requestId, manualTimeout);
+    let prior: DeliveryRecord | null;
     try {
-      await port.deliver(hook, serialize(record), requestId);
-    } catch {
-      return notFound(token);
+      prior = await port.getDelivery(token, id);
+    } catch (error) {
+      release();
+      throw error;
     }
-    if (answer) return answer;
-    if (hook.respondWith && typeof hook.respondWith === "object")
-      return deserialize<Response>(hook.respondWith.static);
-    return new Response(null, { status: 202 });
+    if (prior || !live) release();
+    if (prior) return answerAgain(hook, prior);
+    if (!live) return gone(token, ended!);
+    try {
+      return await record(
+        token,
+        live,
+        request,
+        body,
+        { token, id, expiresAt: Date.now() + retention },
+        release,
+      );
+    } finally {
+      release();
+    }
   };
-}
-
-/** Runs the webhook's verifier; an answer when the request must not be recorded. */
-async function verify(
-  verifier: WebhookVerifier | undefined,
-  name: string,
-  request: Request,
-  body: Uint8Array,
-): Promise<Response | undefined> {
-  if (!verifier) {
-    return errorResponse(
-      500,
-      "WF_WEBHOOK_VERIFIER_MISSING",
-      `The webhook asks for the verifier "${name}", which this server does not configure, so the request was not recorded.`,
-      `Add "${name}" to the runtime's webhook.verifiers option (for example hmacVerifier({ secret, header })).`,
-    );
-  }
-  let ok = false;
-  try {
-    ok = await verifier(request, body);
-  } catch {
-    ok = false;
-  }
-  if (ok) return undefined;
-  return errorResponse(
-    401,
-    "WF_WEBHOOK_SIGNATURE_INVALID",
-    `The request's signature did not pass the verifier "${name}", so it was not recorded.`,
-    "Sign the exact body bytes with the shared secret, in the header the verifier reads.",
-  );
-}
-
-async function awaitManual(
-  port: WebhookPort,
-  hook: HookRecord,
-  requestId: string,
-  timeoutMs: number,
-): Promise<Response> {
-  let ended = false;
-  const end = port.waitForEnd(hook.runId).then(
-    () => {
-      ended = true;
-    },
-    () => {
-      ended = true;
-    },
-  );
-  const response = await Promise.race([port.awaitResponse(requestId, timeoutMs), end.then(() => null)]);
-  const answer = response ?? (ended ? await port.awaitResponse(requestId, 0) : null);
-  if (answer) return deserialize<Response>(answer);
-  if (ended) {
-    return errorResponse(
-      500,
-      "WF_WEBHOOK_NO_RESPONSE",
-      `The run ${hook.runId} ended without calling request.respondWith() for this request.`,
-      "Call request.respondWith(response) (in workflow code or a step) before the workflow returns.",
-    );
-  }
-  return errorResponse(
-    504,
-    "WF_WEBHOOK_RESPONSE_TIMEOUT",
-    `The workflow did not call request.respondWith() within ${timeoutMs} ms. The request was recorded and the run goes on.`,
-    "Respond sooner (respondWith() before slow steps), or raise manualResponseTimeoutMs in the webhook options.",
-  );
 }
 
 /** `resumeWebhook(token, request)`: delivers a request as if it came over HTTP and returns the response. */

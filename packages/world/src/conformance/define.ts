@@ -2,6 +2,7 @@ import { describe } from "vitest";
 import { describeAppend } from "./append.js";
 import { describeConcurrency } from "./concurrency.js";
 import { useHarness, type WorldFactory } from "./context.js";
+import { describeDeliveries } from "./deliveries.js";
 import { describeDurability } from "./durability.js";
 import { describeHooks } from "./hooks.js";
 import { describeQueue } from "./queue.js";
@@ -34,6 +35,7 @@ export function defineWorldConformance(name: string, factory: WorldFactory): voi
     describeConcurrency(ctx);
     describeQueue(ctx);
     describeHooks(ctx);
+    describeDeliveries(ctx);
     describeResponses(ctx);
     describeDurability(ctx);
   });

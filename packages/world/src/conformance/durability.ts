@@ -112,6 +112,38 @@ export function describeDurability(ctx: ConformanceContext): void {
       ).toEqual([]);
     });
 
+    it("deliveries (with their responses) and released hooks survive a reopen", async ({ skip }) => {
+      if (!ctx.canReopen) skip();
+      const run = await createRun(ctx.world);
+      const delivery = { token: "wh", id: "msg_1", requestId: "req_1", expiresAt: Date.now() + 3_600_000 };
+      expectOk(
+        await ctx.world.append({
+          runId: run.runId,
+          events: [{ v: 1, type: "hook_received", opId: opId(1), payload: "p", requestId: "req_1", at: 5 }],
+          hooks: { create: [{ token: "wh", opId: opId(1), kind: "webhook", respondWith: "manual" }] },
+          deliveries: [delivery],
+        }),
+      );
+      await ctx.world.putResponse("req_1", "answer");
+      expectOk(await ctx.world.append({ runId: run.runId, events: [], hooks: { release: ["wh"] } }));
+      const before = {
+        delivery: await ctx.world.getDelivery("wh", "msg_1"),
+        released: await ctx.world.getReleasedHook("wh"),
+      };
+      expect(before.delivery).toMatchObject({ response: "answer" });
+      expect(before.released).toMatchObject({ reason: "disposed" });
+
+      const world = await ctx.reopen();
+      expect(await world.getDelivery("wh", "msg_1")).toEqual(before.delivery);
+      expect(await world.getReleasedHook("wh")).toEqual(before.released);
+      expect(await world.append({ runId: run.runId, events: [], deliveries: [delivery] })).toEqual({
+        ok: false,
+        reason: "duplicate_delivery",
+        token: "wh",
+        id: "msg_1",
+      });
+    });
+
     it("appends made just before close are all committed", async ({ skip }) => {
       if (!ctx.canReopen) skip();
       const runs = await Promise.all(Array.from({ length: 50 }, () => createRun(ctx.world)));

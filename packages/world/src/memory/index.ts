@@ -3,4 +3,4 @@
  * nothing on disk; a process that ends loses every run.
  * @module
  */
-export { MemoryWorld, memoryWorld } from "./memory-world.js";
+export { MemoryWorld, type MemoryWorldOptions, memoryWorld } from "./memory-world.js";

@@ -6,16 +6,28 @@ import {
   type ClaimOptions,
   type CreateRunInput,
   type CreateRunResult,
+  DEFAULT_RELEASED_HOOK_RETENTION_MS,
+  type DeliveryRecord,
   type HookRecord,
   isTerminal,
   type MessageInput,
   type QueueMessage,
+  type ReleasedHookRecord,
   type RunRecord,
   type RunStatus,
   type World,
 } from "../world.js";
 
 type StoredMessage = QueueMessage & { leasedUntil: number | null };
+
+/** Options of {@link memoryWorld}. */
+export interface MemoryWorldOptions {
+  /** How long a released hook is remembered (`getReleasedHook`). Default 7 days. */
+  releasedHookRetentionMs?: number;
+}
+
+/** Expired deliveries and released hooks are deleted at most this often, during appends. */
+const PRUNE_EVERY_MS = 60_000;
 
 /**
  * A plain in-memory World, for tests and examples only: nothing is durable, and
@@ -44,7 +56,17 @@ export class MemoryWorld implements World {
   private readonly responses = new Map<string, string>();
   private readonly waiters = new Map<string, Array<(value: string | null) => void>>();
   private readonly listeners = new Set<() => void>();
+  private readonly released = new Map<string, ReleasedHookRecord>();
+  /** Deliveries by token and id; `byRequest` finds one from its manual response's request id. */
+  private readonly deliveries = new Map<string, DeliveryRecord>();
+  private readonly byRequest = new Map<string, string>();
+  private readonly retentionMs: number;
+  private nextPrune = 0;
   private counter = 0;
+
+  constructor(options: MemoryWorldOptions = {}) {
+    this.retentionMs = options.releasedHookRetentionMs ?? DEFAULT_RELEASED_HOOK_RETENTION_MS;
+  }
 
   async createRun(input: CreateRunInput): Promise<CreateRunResult> {
     const existing = [...this.runs.values()].find(
@@ -95,6 +117,14 @@ export class MemoryWorld implements World {
     const key = (k: string) => `${run.runId}\u0000${k}`;
     const duplicate = request.dedupeKeys?.find((k) => this.dedupe.has(key(k)));
     if (duplicate !== undefined) return { ok: false, reason: "duplicate", key: duplicate };
+    const now = Date.now();
+    const given = new Set<string>();
+    for (const { token, id } of request.deliveries ?? []) {
+      const at = deliveryKey(token, id);
+      if (given.has(at) || this.liveDelivery(at, now))
+        return { ok: false, reason: "duplicate_delivery", token, id };
+      given.add(at);
+    }
     const seen = new Set<string>();
     for (const { token } of request.hooks?.create ?? []) {
       const owner = seen.has(token) ? run.runId : this.hooks.get(token)?.runId;
@@ -115,21 +145,29 @@ export class MemoryWorld implements World {
       this.hooks.set(hook.token, {
         ...structuredClone(hook),
         runId: run.runId,
-        createdAt: Date.now(),
+        createdAt: now,
         order: this.counter++,
       });
+      this.released.delete(hook.token);
     }
     for (const token of request.hooks?.release ?? []) {
-      if (this.hooks.get(token)?.runId === run.runId) this.hooks.delete(token);
+      if (this.hooks.get(token)?.runId === run.runId) this.releaseHook(token, "disposed", now);
     }
     for (const id of request.ack ?? []) this.messages.delete(id);
     let messages = this.insert(request.enqueue ?? []);
     for (const k of request.dedupeKeys ?? []) this.dedupe.add(key(k));
+    for (const delivery of request.deliveries ?? []) {
+      const at = deliveryKey(delivery.token, delivery.id);
+      this.deliveries.set(at, { ...structuredClone(delivery), runId: run.runId, recordedAt: now });
+      if (delivery.requestId !== undefined) this.byRequest.set(delivery.requestId, at);
+    }
     if (isTerminal(run.status)) {
-      for (const [token, hook] of this.hooks) if (hook.runId === run.runId) this.hooks.delete(token);
+      for (const [token, hook] of this.hooks)
+        if (hook.runId === run.runId) this.releaseHook(token, "run_ended", now);
       for (const [id, m] of this.messages) if (m.runId === run.runId) this.messages.delete(id);
       messages = messages.filter((m) => m.runId !== run.runId);
     }
+    this.pruneSometimes(now);
     return { ok: true, firstSeq, lastSeq: run.lastSeq, messages };
   }
 
@@ -182,7 +220,19 @@ export class MemoryWorld implements World {
       .map(publicHook);
   }
 
+  async getReleasedHook(token: string): Promise<ReleasedHookRecord | null> {
+    const hook = this.released.get(token);
+    return hook && hook.releasedAt + this.retentionMs > Date.now() ? structuredClone(hook) : null;
+  }
+
+  async getDelivery(token: string, id: string): Promise<DeliveryRecord | null> {
+    const delivery = this.liveDelivery(deliveryKey(token, id), Date.now());
+    return delivery ? structuredClone(delivery) : null;
+  }
+
   async putResponse(requestId: string, response: string): Promise<void> {
+    const delivery = this.deliveries.get(this.byRequest.get(requestId) ?? "");
+    if (delivery?.requestId === requestId) delivery.response = response;
     const waiter = this.waiters.get(requestId)?.shift();
     if (waiter) waiter(response);
     else this.responses.set(requestId, response);
@@ -208,6 +258,33 @@ export class MemoryWorld implements World {
   }
 
   async close(): Promise<void> {}
+
+  private liveDelivery(key: string, now: number): DeliveryRecord | undefined {
+    const delivery = this.deliveries.get(key);
+    return delivery && delivery.expiresAt > now ? delivery : undefined;
+  }
+
+  private releaseHook(token: string, reason: ReleasedHookRecord["reason"], now: number): void {
+    const hook = this.hooks.get(token);
+    if (!hook) return;
+    this.hooks.delete(token);
+    const { order: _, metadata: __, ...kept } = hook;
+    this.released.set(token, { ...kept, releasedAt: now, reason });
+  }
+
+  /** Forgets expired deliveries and released hooks past their retention: both stay bounded. */
+  private pruneSometimes(now: number): void {
+    if (now < this.nextPrune) return;
+    this.nextPrune = now + PRUNE_EVERY_MS;
+    for (const [key, delivery] of this.deliveries) {
+      if (delivery.expiresAt > now) continue;
+      this.deliveries.delete(key);
+      if (delivery.requestId !== undefined) this.byRequest.delete(delivery.requestId);
+    }
+    for (const [token, hook] of this.released) {
+      if (hook.releasedAt + this.retentionMs <= now) this.released.delete(token);
+    }
+  }
 
   private insert(inputs: MessageInput[]): QueueMessage[] {
     const inserted: QueueMessage[] = [];
@@ -242,11 +319,15 @@ function publicMessage({ leasedUntil: _, ...message }: StoredMessage): QueueMess
   return { ...message };
 }
 
+function deliveryKey(token: string, id: string): string {
+  return `${token}\u0000${id}`;
+}
+
 function publicHook({ order: _, ...hook }: HookRecord & { order: number }): HookRecord {
   return structuredClone(hook);
 }
 
 /** A fresh, empty in-memory World (for tests and examples: nothing is durable). */
-export function memoryWorld(): MemoryWorld {
-  return new MemoryWorld();
+export function memoryWorld(options?: MemoryWorldOptions): MemoryWorld {
+  return new MemoryWorld(options);
 }

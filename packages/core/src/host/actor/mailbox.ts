@@ -234,6 +234,14 @@ export class RunActor implements ActorHandle {
         this.inbox.unshift(...keep);
         return;
       }
+      case "duplicate_delivery": {
+        // Recorded before (by another process: this one appends one delivery id at a time).
+        const same = (input: RunInput) =>
+          input.delivery?.token === result.token && input.delivery.id === result.id;
+        for (const input of batch) if (same(input)) input.done?.(false);
+        this.inbox.unshift(...batch.filter((input) => !same(input)));
+        return;
+      }
       case "hook_conflict": {
         const create = request.hooks.create.find((h) => h.token === result.token);
         if (!create) throw new Error(`the World refused the token ${result.token}, which the append lacks`);

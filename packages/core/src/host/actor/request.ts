@@ -1,4 +1,12 @@
-import type { AppendRequest, EventInput, HookRecord, MessageId, MessageInput, RunId } from "@wfkit/world";
+import type {
+  AppendRequest,
+  DeliveryInput,
+  EventInput,
+  HookRecord,
+  MessageId,
+  MessageInput,
+  RunId,
+} from "@wfkit/world";
 
 /** An append request whose lists are always present, so turns merge without checks. */
 export interface TurnRequest extends AppendRequest {
@@ -6,6 +14,7 @@ export interface TurnRequest extends AppendRequest {
   enqueue: MessageInput[];
   ack: MessageId[];
   dedupeKeys: string[];
+  deliveries: DeliveryInput[];
   hooks: { create: Array<Omit<HookRecord, "runId" | "createdAt">>; release: string[] };
 }
 
@@ -18,6 +27,7 @@ export function newTurnRequest(runId: RunId, expectedSeq: number): TurnRequest {
     enqueue: [],
     ack: [],
     dedupeKeys: [],
+    deliveries: [],
     hooks: { create: [], release: [] },
   };
 }

@@ -1,4 +1,4 @@
-import type { EventInput, MessageId, MessageInput, OpId, RunId } from "@wfkit/world";
+import type { DeliveryInput, EventInput, MessageId, MessageInput, OpId, RunId } from "@wfkit/world";
 import type { Command } from "../../sandbox/protocol.js";
 import type { SandboxInstance } from "../sandbox-vm.js";
 import { addCommands } from "./commands.js";
@@ -15,6 +15,8 @@ export interface RunInput {
   enqueue?: MessageInput[];
   /** Refuses the input when an earlier append of the run used this key (a step that ran twice). */
   dedupeKey?: string;
+  /** A webhook delivery recorded with the event; refused when the World already has it. */
+  delivery?: DeliveryInput;
   /** Told once the input is committed (true) or refused (false). */
   done?: (committed: boolean) => void;
   /** The result of a step started before its scheduling was committed: ack its message once known. */
@@ -74,6 +76,7 @@ export function buildTurn(
     if (input.enqueue) request.enqueue.push(...input.enqueue);
     if (input.dedupeKey) request.dedupeKeys.push(input.dedupeKey);
     if (!input.event) continue;
+    if (input.delivery && instance.state().status === "running") request.deliveries.push(input.delivery);
     const at = Date.now();
     const event = { ...input.event, at } as EventInput;
     if (event.type === "run_cancelled") {
@@ -116,6 +119,7 @@ export function mergeInto(pending: { turn: Turn; batch: RunInput[] }, turn: Turn
   a.enqueue.push(...b.enqueue);
   a.ack.push(...b.ack);
   a.dedupeKeys.push(...b.dedupeKeys);
+  a.deliveries.push(...b.deliveries);
   a.hooks.create.push(...b.hooks.create);
   a.hooks.release.push(...b.hooks.release);
   if (b.run) a.run = { ...a.run, ...b.run };
