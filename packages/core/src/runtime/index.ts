@@ -14,3 +14,4 @@ export {
   requireWorkflowHost,
 } from "./host.js";
 export * from "./registry.js";
+export * from "./send-webhook.js";
