@@ -1,6 +1,8 @@
 // `workflow/api`: server code that starts and steers runs. A light entry:
 // no compiler or bundler, so app routes that import it stay small.
 export {
+  type AcceptedResponseOptions,
+  acceptedResponse,
   getHookByToken,
   getRun,
   HookConflictError,
@@ -12,7 +14,11 @@ export {
   resumeHook,
   resumeWebhook,
   type StartOptions,
+  type StatusUrlOptions,
   start,
+  statusToken,
+  statusUrl,
+  verifyStatusToken,
   WorkflowError,
   WorkflowRunCancelledError,
   WorkflowRunFailedError,

@@ -1,0 +1,24 @@
+import { getRun, verifyStatusToken, WorkflowRunNotFoundError } from "workflow/api";
+
+/** GET /api/reports/:id/download?token=<status token>: the finished report. */
+export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  if (!(await verifyStatusToken(id, new URL(request.url).searchParams.get("token")))) {
+    return Response.json(
+      { error: { code: "WF_STATUS_TOKEN_INVALID", message: "This link's token is not the report's." } },
+      { status: 403 },
+    );
+  }
+  const run = await getRun<{ report: unknown }>(id);
+  try {
+    if ((await run.status) !== "completed") {
+      return Response.json({ taskId: id, status: await run.status }, { status: 409 });
+    }
+  } catch (error) {
+    if (error instanceof WorkflowRunNotFoundError) {
+      return Response.json({ error: { code: error.code, message: `No report ${id}.` } }, { status: 404 });
+    }
+    throw error;
+  }
+  return Response.json({ taskId: id, ...((await run.returnValue).report as object) });
+}
