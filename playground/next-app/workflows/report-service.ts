@@ -4,6 +4,7 @@
 // the result. GET the status URL at any time.
 import { type Duration, getWorkflowMetadata, sendWebhook, sleep } from "workflow";
 import { statusUrl } from "workflow/api";
+import { storedReports } from "../lib/report-store";
 
 export interface ReportRequest {
   reportType: string;
@@ -26,6 +27,12 @@ async function buildReport(reportType: string, format: string): Promise<Report> 
   return { reportType, format, rows: regions.map((region, i) => ({ region, sales: 1000 * (i + 1) })) };
 }
 
+/** Keeps the report where the result route finds it: it must be downloadable before the callback goes out. */
+async function storeReport(taskId: string, report: Report): Promise<void> {
+  "use step";
+  storedReports().set(taskId, report);
+}
+
 /** The links the callback carries: the status URL, and the result route with the same token. */
 async function links(taskId: string): Promise<{ statusUrl: string; resultUrl: string }> {
   "use step";
@@ -40,6 +47,7 @@ export async function generateReport(request: ReportRequest) {
   const taskId = getWorkflowMetadata().workflowRunId;
   const report = await buildReport(request.reportType, request.format);
   await sleep(request.work ?? "2s");
+  await storeReport(taskId, report);
   const urls = await links(taskId);
   // Signed with Standard Webhooks; the secret stays out of the event log (read on the server when sending).
   const delivery = await sendWebhook(

@@ -1,4 +1,5 @@
 import { getRun, verifyStatusToken, WorkflowRunNotFoundError } from "workflow/api";
+import { storedReports } from "@/lib/report-store";
 
 /** GET /api/reports/:id/download?token=<status token>: the finished report. */
 export async function GET(request: Request, { params }: { params: Promise<{ id: string }> }) {
@@ -9,16 +10,18 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
       { status: 403 },
     );
   }
-  const run = await getRun<{ report: unknown }>(id);
+  // The workflow stores the report before it calls the client back (the run ends just after).
+  const stored = storedReports().get(id);
+  if (stored) return Response.json({ taskId: id, ...(stored as object) });
+  const run = await getRun<{ report: object }>(id);
   try {
-    if ((await run.status) !== "completed") {
-      return Response.json({ taskId: id, status: await run.status }, { status: 409 });
-    }
+    const status = await run.status;
+    if (status !== "completed") return Response.json({ taskId: id, status }, { status: 409 });
   } catch (error) {
     if (error instanceof WorkflowRunNotFoundError) {
       return Response.json({ error: { code: error.code, message: `No report ${id}.` } }, { status: 404 });
     }
     throw error;
   }
-  return Response.json({ taskId: id, ...((await run.returnValue).report as object) });
+  return Response.json({ taskId: id, ...(await run.returnValue).report });
 }
