@@ -19,6 +19,21 @@ export const STATUS_RETRY_AFTER_SECONDS = 5;
 
 const NO_STORE = { "cache-control": "no-store" };
 
+/** A result as JSON: BigInt as a string, Map as an object, Set and typed arrays as arrays, Error as {name, message}. */
+function resultJson(value: unknown): string {
+  return (
+    JSON.stringify(value, (_key, v: unknown) => {
+      if (typeof v === "bigint") return v.toString();
+      if (v instanceof Map) return Object.fromEntries(v);
+      if (v instanceof Set) return [...v];
+      if (v instanceof Error) return { name: v.name, message: v.message };
+      if (ArrayBuffer.isView(v) && !(v instanceof DataView))
+        return Array.from(v as unknown as ArrayLike<number>);
+      return v;
+    }) ?? "null"
+  );
+}
+
 /** Is this the path of a run status route? */
 export function isRunStatusPath(pathname: string): boolean {
   return pathname.startsWith(RUN_STATUS_PREFIX) && pathname.endsWith("/status");
@@ -81,10 +96,9 @@ export async function handleRunStatus(runtime: RunStatusSource, request: Request
           { status: 303, headers: { ...NO_STORE, location } },
         );
       }
-      return Response.json(
-        { taskId, status: "completed", result: deserialize(run.output!) },
-        { headers: NO_STORE },
-      );
+      // Written by hand: the result may hold values JSON.stringify alone refuses (BigInt).
+      const body = `{"taskId":${JSON.stringify(taskId)},"status":"completed","result":${resultJson(deserialize(run.output!))}}`;
+      return new Response(body, { headers: { ...NO_STORE, "content-type": "application/json" } });
     }
     case "failed":
     case "cancelled": {
