@@ -94,11 +94,14 @@ describe("sendWebhook", () => {
         Array(3).fill("step//wfkit//sendWebhook"),
       );
       expect(events.filter((e) => e.type === "step_completed")).toHaveLength(3);
-      const sleeps = events.filter((e) => e.type === "sleep_scheduled") as Array<{
-        at: number;
-        until?: number;
-      }>;
-      expect(sleeps).toHaveLength(2);
+      const waits = events
+        .filter((e) => e.type === "sleep_scheduled")
+        .map((e) => (e as { wakeAt: number }).wakeAt - e.at);
+      // After the 500: the backoff (retryDelay 5 ms, jittered to 50-100 %); after the 429: its Retry-After.
+      expect(waits).toHaveLength(2);
+      expect(waits[0]).toBeGreaterThanOrEqual(2);
+      expect(waits[0]).toBeLessThanOrEqual(5);
+      expect(waits[1]).toBe(1000);
     } finally {
       await r.close();
     }
