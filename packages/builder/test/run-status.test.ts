@@ -125,7 +125,8 @@ describe("acceptedResponse() and the run status route", () => {
     const theirs = new URL(await statusUrl(other.runId));
     // Another run's valid token does not open this run.
     mine.searchParams.set("token", theirs.searchParams.get("token")!);
-    for (const url of [mine.href, mine.href.replace(/\?.*$/, "")]) {
+    const malformed = `http://app.test/.well-known/workflow/v1/runs/%E0%A4%A/status?token=x`;
+    for (const url of [mine.href, mine.href.replace(/\?.*$/, ""), malformed]) {
       const answer = await get(app, url);
       expect(answer.status).toBe(403);
       expect((await json(answer)).error.code).toBe("WF_STATUS_TOKEN_INVALID");

@@ -48,7 +48,13 @@ export function isRunStatusPath(pathname: string): boolean {
  */
 export async function handleRunStatus(runtime: RunStatusSource, request: Request): Promise<Response> {
   const url = new URL(request.url);
-  const runId = decodeURIComponent(url.pathname.slice(RUN_STATUS_PREFIX.length, -"/status".length));
+  const raw = url.pathname.slice(RUN_STATUS_PREFIX.length, -"/status".length);
+  let runId: string;
+  try {
+    runId = decodeURIComponent(raw);
+  } catch {
+    runId = raw; // a malformed escape is no run id: its token check fails below
+  }
   if (request.method !== "GET" && request.method !== "HEAD") {
     return errorResponse(
       "WF_ROUTE_NOT_FOUND",
