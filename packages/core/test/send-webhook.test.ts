@@ -1,8 +1,15 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { buildStepBundle, buildWorkflowBundle } from "@wfkit/builder";
+import { waitFor } from "@wfkit/testing-kit";
+import { sqliteWorld } from "@wfkit/world-sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Runtime } from "../src/host/runtime.js";
+import { Runtime } from "../src/host/runtime.js";
 import { parseRetryAfter, signStandardWebhook } from "../src/host/send-webhook-step.js";
 import type { WebhookAttempt } from "../src/runtime/send-webhook.js";
 import { testRuntime } from "./runtime-helpers.js";
@@ -159,6 +166,45 @@ describe("sendWebhook", () => {
     } finally {
       delete process.env.WFKIT_TEST_WEBHOOK_SECRET;
       await r.close();
+    }
+  });
+});
+
+describe("sendWebhook across a restart", () => {
+  it("keeps its retry schedule and its webhook-id when the server restarts between attempts", async () => {
+    const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), "fixtures");
+    const files = ["send-webhook.ts"];
+    const dir = mkdtempSync(path.join(tmpdir(), "wfkit-send-webhook-restart-"));
+    const [workflows, steps] = await Promise.all([
+      buildWorkflowBundle({ root: fixtures, files }),
+      buildStepBundle({ root: fixtures, files, outDir: path.join(dir, "steps") }),
+    ]);
+    await import(pathToFileURL(steps.file).href);
+    const open = () =>
+      new Runtime({ world: sqliteWorld({ dataDir: path.join(dir, "data") }), workflows, log: () => {} });
+    const r = await receiver(secret, [{ status: 503, headers: { "retry-after": "1" } }, { status: 200 }]);
+    let second: Runtime | undefined;
+    try {
+      const first = open();
+      await first.recover();
+      const run = await first.start(wf("deliver"), [r.url, { secret, retryDelay: 5 }]);
+      // The first attempt is recorded and its one-second wait scheduled: stop this server now.
+      await waitFor("the wait after the 503", async () =>
+        (await first.world.readEvents(run.runId)).some((e) => e.type === "sleep_scheduled"),
+      );
+      await first.close();
+      second = open();
+      await second.recover();
+      const value = (await second.getRun(run.runId).returnValue) as {
+        delivery: { webhookId: string; attempts: WebhookAttempt[] };
+      };
+      expect(value.delivery.attempts.map((a) => a.status)).toEqual([503, 200]);
+      expect(r.received.map((x) => x.id)).toEqual([value.delivery.webhookId, value.delivery.webhookId]);
+      expect(r.received.every((x) => x.valid)).toBe(true);
+    } finally {
+      await second?.close();
+      await r.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
