@@ -1,6 +1,7 @@
 // `wf dev` end to end: the built CLI as a child process on a free port, driven
 // through its JSON API, with fixture workflows in a temp folder.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createHmac } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -185,6 +186,23 @@ describe("wf dev", () => {
       runId,
       status: "completed",
       output: { sum: 5, doubled: 10, tags: ["x"], big: "10" },
+    });
+  });
+
+  it("serves a run's status route, its token made with the secret kept in the data folder", async () => {
+    const runId = await startRun("steps.ts#addThenDouble", [1, 1]);
+    await ended(runId);
+    const route = `/.well-known/workflow/v1/runs/${runId}/status`;
+    expectError(await api("GET", `${route}?token=not-the-token`), 403, "WF_STATUS_TOKEN_INVALID");
+    // The token acceptedResponse() would hand out: an HMAC of the run id under <data dir>/status-secret.
+    const secret = readFileSync(path.join(tmp, "data", "status-secret"), "utf8");
+    const token = createHmac("sha256", secret).update(`wfkit.status.v1:${runId}`).digest("base64url");
+    const answer = await api("GET", `${route}?token=${token}`);
+    expect(answer.status).toBe(200);
+    expect(answer.json).toEqual({
+      taskId: runId,
+      status: "completed",
+      result: { sum: 2, doubled: 4, tags: ["x"], big: "10" },
     });
   });
 

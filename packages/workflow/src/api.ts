@@ -14,6 +14,8 @@ export {
   type WebhookVerifierDefinition,
 } from "@wfkit/core";
 export {
+  type AcceptedResponseOptions,
+  acceptedResponse,
   getHookByToken,
   getRun,
   HookConflictError,
@@ -25,7 +27,11 @@ export {
   resumeHook,
   resumeWebhook,
   type StartOptions,
+  type StatusUrlOptions,
   start,
+  statusToken,
+  statusUrl,
+  verifyStatusToken,
   WorkflowError,
   WorkflowRunCancelledError,
   WorkflowRunFailedError,

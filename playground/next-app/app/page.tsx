@@ -1,6 +1,7 @@
 "use client";
 
 import { useCallback, useEffect, useState } from "react";
+import type { ReceivedCallback } from "@/lib/report-client";
 import type { RunView } from "@/lib/runs";
 
 const SCENARIOS = [
@@ -67,6 +68,62 @@ function Run({ run, onDecide }: { run: RunView; onDecide: (token: string, approv
   );
 }
 
+/** The report service (async request-reply): 202 + status URL, then a signed callback to the client route. */
+function Reports() {
+  const [accepted, setAccepted] = useState<{ taskId: string; statusUrl: string }>();
+  const [status, setStatus] = useState<string>();
+  const [callbacks, setCallbacks] = useState<ReceivedCallback[]>([]);
+
+  useEffect(() => {
+    const timer = setInterval(async () => {
+      const response = await fetch("/api/client/reports", { cache: "no-store" }).catch(() => undefined);
+      if (response?.ok)
+        setCallbacks(((await response.json()) as { callbacks: ReceivedCallback[] }).callbacks);
+    }, 1000);
+    return () => clearInterval(timer);
+  }, []);
+
+  const request = async () => {
+    const response = await fetch("/api/reports", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        reportType: "monthly_sales",
+        webhookUrl: `${location.origin}/api/client/reports`,
+      }),
+    });
+    setAccepted(await response.json());
+    setStatus(`${response.status} ${response.statusText}, Location: ${response.headers.get("location")}`);
+  };
+
+  const poll = async () => {
+    if (!accepted) return;
+    const response = await fetch(accepted.statusUrl, { cache: "no-store", redirect: "manual" });
+    const body = response.type === "opaqueredirect" ? "(303 to the result)" : await response.text();
+    setStatus(`GET status: ${response.status || 303} ${body}`);
+  };
+
+  return (
+    <section className="run">
+      <header>
+        <strong>Report service (async request-reply)</strong>
+      </header>
+      <div className="actions">
+        <button type="button" onClick={request}>
+          POST /api/reports (202 + status URL, signed callback)
+        </button>{" "}
+        {accepted && (
+          <button type="button" onClick={poll}>
+            GET the status URL
+          </button>
+        )}
+      </div>
+      {status && <pre>{status}</pre>}
+      {callbacks.length > 0 && <pre>{JSON.stringify(callbacks, null, 2)}</pre>}
+    </section>
+  );
+}
+
 export default function Home() {
   const [runs, setRuns] = useState<RunView[]>([]);
   const [problem, setProblem] = useState<string>();
@@ -120,6 +177,7 @@ export default function Home() {
           </button>
         ))}
       </div>
+      <Reports />
       {problem && <p className="muted">{problem}</p>}
       {runs.length === 0 && <p className="muted">No runs yet.</p>}
       {runs.map((run) => (

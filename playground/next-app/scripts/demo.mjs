@@ -65,6 +65,10 @@ console.log(`
     ${post("/api/runs", { scenario: "approval", expense: { id: "e1" } })}
     ${post("/api/approvals/e1", { approved: true, by: "you" })}      # resumeHook("approval:e1")
     ${post("/api/runs", { scenario: "quote" })}       # manual-response webhook
+    ${post("/api/reports", { reportType: "monthly_sales", webhookUrl: `${base}/api/client/reports` })}
+                                                      # 202 + Location; later a signed callback to the client route
+    curl -s '<Location from that answer>'              # 202 while running, 303 to the result when done
+    curl -s ${base}/api/client/reports                # what the client got: verified callbacks and downloads
     curl -s ${base}/api/runs                          # runs, steps and webhook URLs
     curl -i -X POST <webhook url> -d '{"item":"gear","qty":3}'   # answered by a step
     curl -s ${base}/.well-known/workflow/v1/health
@@ -149,6 +153,38 @@ async function selfCheck() {
     "manual-response webhook answered by a step",
     answer.status === 200 && quoted.status === "completed",
     answer.body,
+  );
+
+  const report = await fetch(`${base}/api/reports`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      reportType: "monthly_sales",
+      webhookUrl: `${base}/api/client/reports`,
+      work: "1s",
+    }),
+  });
+  const task = await report.json();
+  const location = report.headers.get("location");
+  expect("POST /api/reports answers 202 with a task id and Location", report.status === 202 && !!location, {
+    status: report.status,
+    taskId: task.taskId,
+  });
+  const callback = await until("the signed callback to the client route", async () => {
+    const { callbacks } = await (await fetch(`${base}/api/client/reports`)).json();
+    return callbacks.find((c) => c.taskId === task.taskId && c.download);
+  });
+  expect(
+    "signed callback verified by the client, which downloaded the report",
+    callback.download.status === 200,
+    { webhookId: callback.webhookId, rows: callback.download.body?.rows?.length },
+  );
+  await ended(task.taskId);
+  const status = await fetch(location, { redirect: "manual" });
+  expect(
+    "the status URL redirects to the result once done",
+    status.status === 303,
+    status.headers.get("location"),
   );
   return failures;
 }

@@ -16,6 +16,7 @@ import {
   waitForEnd,
   webhookUrl,
 } from "./harness.js";
+import { reportServiceTests } from "./report-service.js";
 
 let server: NextServer | undefined;
 let dataDir: string;
@@ -49,7 +50,7 @@ describe("next build + next start (Turbopack)", { timeout: 60_000 }, () => {
   it("serves the runtime's routes from the generated route file", async () => {
     const health = await fetch(`${base}/.well-known/workflow/v1/health`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ ok: true, world: "sqlite", workflows: 5 });
+    expect(await health.json()).toEqual({ ok: true, world: "sqlite", workflows: 6 });
 
     const unknown = await fetch(`${base}/.well-known/workflow/v1/webhook/no-such-token`, { method: "POST" });
     expect(unknown.status).toBe(404);
@@ -163,4 +164,8 @@ describe("next build + next start (Turbopack)", { timeout: 60_000 }, () => {
     const run = await waitForEnd(base, runId);
     expect(run.output).toBe("Hello, restart!");
   });
+});
+
+describe("the report service: async request-reply with a signed callback", { timeout: 60_000 }, () => {
+  reportServiceTests(() => base);
 });

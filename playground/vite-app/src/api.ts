@@ -1,4 +1,4 @@
-import { getRun, start } from "workflow/api";
+import { acceptedResponse, getRun, start } from "workflow/api";
 import { awaitPayment } from "../workflows/payment";
 import { webhookUrlOf } from "./webhook-urls";
 
@@ -19,6 +19,13 @@ export default async function api(request: Request): Promise<Response | undefine
     // awaitPayment is a stub here: the plugin compiled this import in client mode.
     const run = await start(awaitPayment, [id]);
     return json({ runId: run.runId, orderId: id }, 201);
+  }
+
+  // Async request-reply: 202 Accepted with the task id, Location (the run's status URL) and Retry-After.
+  if (pathname === "/api/payments" && request.method === "POST") {
+    const { orderId } = (await request.json().catch(() => ({}))) as { orderId?: unknown };
+    const id = typeof orderId === "string" && orderId ? orderId : `order-${Date.now().toString(36)}`;
+    return acceptedResponse(await start(awaitPayment, [id]), { retryAfter: "1s", body: { orderId: id } });
   }
 
   const match = /^\/api\/runs\/([^/]+)$/.exec(pathname);

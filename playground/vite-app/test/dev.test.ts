@@ -3,7 +3,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appDir, type Child, copyApp, paymentFlow, startChild, waitFor } from "./helpers.js";
+import { appDir, type Child, copyApp, getRunInfo, paymentFlow, startChild, waitFor } from "./helpers.js";
 
 describe("vite-app under the dev server", { timeout: 60_000 }, () => {
   let app: ReturnType<typeof copyApp>;
@@ -68,6 +68,48 @@ describe("vite-app under the dev server", { timeout: 60_000 }, () => {
     const other = await fetch(`${base}/.well-known/workflow/v1/webhooks/typo`);
     expect(other.status).toBe(404);
     expect(((await other.json()) as { error: { code: string } }).error.code).toBe("WF_ROUTE_NOT_FOUND");
+  });
+
+  it("answers POST /api/payments with 202 + Location, and serves the run's status URL", async () => {
+    const accepted = await fetch(`${base}/api/payments`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ orderId: "order-async-1" }),
+    });
+    expect(accepted.status).toBe(202);
+    expect(accepted.headers.get("retry-after")).toBe("1");
+    const { taskId } = (await accepted.json()) as { taskId: string };
+    const location = accepted.headers.get("location")!;
+    expect(location).toMatch(new RegExp(`^${base}/\\.well-known/workflow/v1/runs/${taskId}/status\\?token=`));
+    // Waiting for the payment webhook: 202 with the status.
+    const waiting = await fetch(location);
+    expect(waiting.status).toBe(202);
+    expect(await waiting.json()).toMatchObject({ taskId, status: "running" });
+    const wrong = new URL(location);
+    wrong.searchParams.set("token", "x".repeat(43));
+    const refused = await fetch(wrong);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+      "WF_STATUS_TOKEN_INVALID",
+    );
+
+    const { webhookUrl } = await waitFor("the webhook URL", async () => {
+      const info = await getRunInfo(base, taskId);
+      return info.webhookUrl ? info : undefined;
+    });
+    await fetch(webhookUrl!, {
+      method: "POST",
+      body: JSON.stringify({ type: "payment.succeeded", amount: 5 }),
+    });
+    const done = await waitFor("the status URL to answer 200", async () => {
+      const response = await fetch(location);
+      return response.status === 200 && ((await response.json()) as { result: unknown });
+    });
+    expect(done).toMatchObject({
+      taskId,
+      status: "completed",
+      result: { orderId: "order-async-1", amount: 5 },
+    });
   });
 
   it("compiles workflow files for the browser in client mode", async () => {

@@ -1,6 +1,13 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { errorResponse, Runtime, type RuntimeOptions, setDefaultRuntime } from "@wfkit/core";
+import {
+  errorResponse,
+  handleRunStatus,
+  isRunStatusPath,
+  Runtime,
+  type RuntimeOptions,
+  setDefaultRuntime,
+} from "@wfkit/core";
 import type { World } from "@wfkit/world";
 import { buildStepBundle, buildWorkflowBundle, type WorkflowBundle } from "../bundle/bundle.js";
 import { DEFAULT_WORKFLOW_DIRS, findWorkflowFiles } from "./discover.js";
@@ -103,6 +110,7 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
   const handler = async (request: Request): Promise<Response> => {
     const url = new URL(request.url);
     if (url.pathname.startsWith(WEBHOOK_PATH)) return runtime.handleWebhook(request);
+    if (isRunStatusPath(url.pathname)) return handleRunStatus(runtime, request);
     if (url.pathname === `${ROUTE_PREFIX}health`) {
       return Response.json({
         ok: true,
@@ -114,7 +122,7 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
       404,
       "WF_ROUTE_NOT_FOUND",
       `${url.pathname} is not a route of the workflow runtime.`,
-      `Webhook URLs look like ${WEBHOOK_PATH}<token>; take them from webhook.url in workflow code.`,
+      `Webhook URLs look like ${WEBHOOK_PATH}<token> (take them from webhook.url in workflow code); run status URLs come from acceptedResponse() or statusUrl() in "workflow/api".`,
     );
   };
 

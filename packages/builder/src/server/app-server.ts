@@ -13,6 +13,7 @@ import { type NodeHandler, toNodeHandler } from "@wfkit/core/node";
 import type { World } from "@wfkit/world";
 import { type AppRuntime, type AppRuntimeOptions, createAppRuntime } from "../app/app-runtime.js";
 import { isWorkflowPath } from "../app/routes.js";
+import { appStatusSecret } from "../app/status-secret.js";
 import { type AppConfig, type AppConfigOptions, type ConfigEnv, resolveConfig } from "./config.js";
 import { openWorldWaiting, type WorldOption } from "./open-world.js";
 
@@ -262,7 +263,11 @@ class AppServerImpl implements AppServer {
           onRebuild: this.options.onRebuild,
           world,
           setDefault: true,
-          runtime: { ...this.options.runtime, ...(base && { webhookBaseUrl: base }) },
+          runtime: {
+            statusSecret: appStatusSecret(this.config),
+            ...this.options.runtime,
+            ...(base && { webhookBaseUrl: base }),
+          },
         });
       } catch (error) {
         await world.close().catch(() => {});

@@ -21,6 +21,12 @@ export interface AppConfigOptions {
    * (and Host). Only behind a proxy you trust. Never sets the webhook base. Default false.
    */
   trustProxy?: boolean;
+  /**
+   * The secret run status tokens are derived from (`acceptedResponse()` in
+   * `workflow/api`). Env: `WORKFLOW_SECRET`. Default: a random one kept in
+   * `<dataDir>/status-secret`, created on first use.
+   */
+  secret?: string;
 }
 
 /** The resolved settings. */
@@ -32,6 +38,8 @@ export interface AppConfig {
   /** Without a trailing slash; undefined when neither the option nor the environment sets it. */
   publicUrl: string | undefined;
   trustProxy: boolean;
+  /** Undefined when neither the option nor `WORKFLOW_SECRET` sets it. */
+  secret?: string;
 }
 
 /** The environment variables {@link resolveConfig} reads. */
@@ -41,7 +49,7 @@ const set = (value: string | undefined) => (value === undefined || value === "" 
 
 /**
  * Resolves the runtime settings of an app: for each one the explicit option,
- * else its environment variable (`WORKFLOW_DATA_DIR`, `WORKFLOW_PUBLIC_URL`),
+ * else its environment variable (`WORKFLOW_DATA_DIR`, `WORKFLOW_PUBLIC_URL`, `WORKFLOW_SECRET`),
  * else the default. An empty string counts as unset. A relative `dataDir` is
  * relative to the root.
  */
@@ -49,5 +57,6 @@ export function resolveConfig(options: AppConfigOptions = {}, env: ConfigEnv = p
   const root = path.resolve(options.root ?? process.cwd());
   const dataDir = path.resolve(root, set(options.dataDir) ?? set(env.WORKFLOW_DATA_DIR) ?? ".workflow-data");
   const publicUrl = (set(options.publicUrl) ?? set(env.WORKFLOW_PUBLIC_URL))?.replace(/\/+$/, "");
-  return { root, dataDir, publicUrl, trustProxy: options.trustProxy ?? false };
+  const secret = set(options.secret) ?? set(env.WORKFLOW_SECRET);
+  return { root, dataDir, publicUrl, trustProxy: options.trustProxy ?? false, ...(secret && { secret }) };
 }

@@ -19,6 +19,14 @@ export {
 export { errorResponse } from "../errors/response.js";
 export type { Run } from "../host/run.js";
 export type { HookInfo, StartOptions } from "../host/runtime.js";
+export {
+  type AcceptedResponseOptions,
+  acceptedResponse,
+  type StatusUrlOptions,
+  statusToken,
+  statusUrl,
+  verifyStatusToken,
+} from "./status.js";
 
 /** Starts a workflow run; resolves once the run is durably enqueued. */
 export async function start<T = unknown>(

@@ -9,6 +9,7 @@ import type {
   World,
 } from "@wfkit/world";
 import { isTerminal } from "@wfkit/world";
+import { type StatusSecretOption, statusSecretSource } from "../api/status-token.js";
 import { HookNotFoundError, WorkflowRunNotFoundError } from "../errors/subclasses.js";
 import { WorkflowError } from "../errors/workflow-error.js";
 import { RESPOND_KEY, RESUME_TYPED_HOOK_KEY } from "../globals.js";
@@ -16,6 +17,7 @@ import { deserialize, serializeAsync } from "../serialization/index.js";
 import { FETCH_STEP_ID } from "../workflow/api.js";
 import type { StandardSchemaLike } from "../workflow/hooks.js";
 import { registerStep } from "../workflow/registry.js";
+import { SEND_WEBHOOK_STEP_ID } from "../workflow/send-webhook.js";
 import { RunActor, type RunInput } from "./actor/index.js";
 import { validate } from "./errors.js";
 import { newRunId } from "./ids.js";
@@ -23,6 +25,7 @@ import { Run, type RunSource } from "./run.js";
 import { SandboxPool } from "./sandbox-pool.js";
 import { type SandboxInstance, type SandboxOptions, SandboxScript } from "./sandbox-vm.js";
 import { Scheduler } from "./scheduler.js";
+import { sendWebhookAttempt } from "./send-webhook-step.js";
 import { type RetryPolicy, StepExecutor } from "./steps.js";
 import type { ActorHandle, RuntimeCore } from "./types.js";
 import {
@@ -55,6 +58,8 @@ export interface RuntimeOptions {
   log?: (level: string, args: unknown[]) => void;
   /** Body limit and manual-response timeout of the webhook route. */
   webhook?: WebhookHandlerOptions;
+  /** The secret run status tokens are derived from (api/status-token.ts). Default: random, for this process only. */
+  statusSecret?: StatusSecretOption;
 }
 
 /** A live hook as `getHookByToken` returns it. */
@@ -82,6 +87,8 @@ registerStep(
   async (input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, init),
   FETCH_STEP_ID,
 );
+/** Registered in the host realm: one attempt of `sendWebhook` from "workflow". */
+registerStep(sendWebhookAttempt, SEND_WEBHOOK_STEP_ID);
 
 /**
  * The durable workflow runtime of one process: starts runs, runs steps,
@@ -103,6 +110,8 @@ export class Runtime implements RuntimeCore {
   private webhookBase: string;
   private closed = false;
   readonly log: (level: string, args: unknown[]) => void;
+  /** The secret of run status tokens, read on first use. */
+  readonly statusSecret: () => Promise<string>;
   /** The webhook route: `(Request) => Promise<Response>`, mounted at `/.well-known/workflow/v1/webhook/:token`. */
   readonly handleWebhook: (request: Request) => Promise<Response>;
   /** Delivers a request to a webhook as if it had come over HTTP; returns the webhook's response. */
@@ -113,6 +122,7 @@ export class Runtime implements RuntimeCore {
     this.log =
       options.log ?? ((level, args) => (console as unknown as Record<string, Function>)[level]?.(...args));
     this.sandboxScript = new SandboxScript(options.workflows.code, options.workflows.hash);
+    this.statusSecret = statusSecretSource(options.statusSecret);
     this.webhookBase = (options.webhookBaseUrl ?? "http://localhost:3000").replace(/\/+$/, "");
     this.sandboxOptions = {
       webhookBase: () => this.webhookBase,

@@ -8,3 +8,4 @@ export { isWorkflowError, WorkflowError } from "../errors/workflow-error.js";
 export * from "./api.js";
 export * from "./duration.js";
 export * from "./hooks.js";
+export * from "./send-webhook.js";
