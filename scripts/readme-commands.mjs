@@ -12,7 +12,7 @@
 // - an inline `command` followed by `<!-- ci -->`;
 // - an inline `command` followed by `<!-- ci: serve <url> -->`: a long-running
 //   one. It is started, <url> is fetched until it answers 2xx, then it is
-//   stopped with SIGINT and must exit 0.
+//   stopped with SIGINT (Ctrl-C) and must exit 0 or by that signal.
 // A command fails on a non-zero exit or after --timeout minutes (default 20).
 // CI is unset for the commands (a flag such as `--check` must do its job), and
 // npx may not download anything: `npx wf` must be this repository's bin.
@@ -153,13 +153,16 @@ async function serveCommand(command, url) {
   const stop = setTimeout(() => process.kill(-child.pid, "SIGKILL"), 20_000);
   const { code, signal } = await exited;
   clearTimeout(stop);
-  if (code !== 0) console.error(`  ${command} exited ${code ?? signal} after SIGINT (expected 0).`);
-  return answer !== null && code === 0;
+  // As with Ctrl-C in a terminal, SIGINT reaches the whole group: a wrapper such
+  // as npx may end by the signal itself while the command inside exits cleanly.
+  const stopped = code === 0 || code === 130 || signal === "SIGINT";
+  if (!stopped) console.error(`  ${command} exited ${code ?? signal} after SIGINT (expected 0 or SIGINT).`);
+  return answer !== null && stopped;
 }
 
 async function main() {
   const commands = (files.length ? files : ["README.md"]).flatMap((file) =>
-    extractCommands(readFileSync(path.join(root, file), "utf8"), file),
+    extractCommands(readFileSync(path.resolve(root, file), "utf8"), file),
   );
   // npx resolves node_modules/.bin first: it must be this repository's wf, linked by the install.
   const wf = realpathSync(path.join(root, "node_modules/.bin/wf"));
