@@ -100,8 +100,10 @@ async function runOrderWithWebhook(base: string) {
     },
     { timeoutMs: 60_000 },
   );
+  // The app's own origin (Next.js names it localhost), the port it listens on, the webhook route.
+  const { port } = new URL(base);
   expect(webhookUrl).toMatch(
-    new RegExp(`^${base.replace(/[.]/g, "\\.")}/\\.well-known/workflow/v1/webhook/`),
+    new RegExp(`^http://(localhost|127\\.0\\.0\\.1):${port}/\\.well-known/workflow/v1/webhook/`),
   );
   const delivered = await fetch(webhookUrl!, { method: "POST", body: JSON.stringify({ cents: 1250 }) });
   expect(delivered.status).toBe(202);
@@ -172,6 +174,7 @@ describe.each([
               cwd: dir,
               env: cleanEnv(),
               name: "next start",
+              group: true,
             })
           : startChild(["server.mjs"], {
               cwd: dir,
