@@ -197,13 +197,15 @@ async function main() {
       command,
       where,
       status: ok ? "ok" : "FAILED",
-      seconds: kind === "ci-run" ? "-" : seconds,
+      seconds: kind === "ci-run" ? undefined : seconds,
     });
   }
 
   console.log("\nreadme-commands summary:");
   for (const { command, where, status, seconds } of results)
-    console.log(`  ${status.padEnd(7)} ${String(seconds ?? "").padStart(6)}s  ${where}  ${command}`);
+    console.log(
+      `  ${status.padEnd(7)} ${seconds ? `${seconds}s`.padStart(7) : "      -"}  ${where}  ${command}`,
+    );
   const failed = results.filter((result) => result.status === "FAILED");
   console.log(failed.length ? `${failed.length} failed.` : "All passed.");
   process.exitCode = failed.length ? 1 : 0;
