@@ -20,6 +20,7 @@ export interface ErrorCodeInfo {
 export const ERROR_CODES = {
   WF_API_IN_WORKFLOW: { status: 500, title: '"workflow/api" called from workflow code' },
   WF_BUILD_FAILED: { status: 500, title: "the workflow or step bundle did not build" },
+  WF_CLI_NOT_BUILT: { status: 500, title: "the `wf` command is not built" },
   WF_CLI_USAGE: { status: 400, title: "the `wf` command line was used wrongly" },
   WF_DEV_BAD_REQUEST: { status: 400, title: "the `wf dev` API could not use the request" },
   WF_DEV_ROUTE_NOT_FOUND: { status: 404, title: "`wf dev` has no route for this request" },
