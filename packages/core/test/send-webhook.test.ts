@@ -11,7 +11,8 @@ import { sqliteWorld } from "@wfkit/world-sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Runtime } from "../src/host/runtime.js";
 import { parseRetryAfter, signStandardWebhook } from "../src/host/send-webhook-step.js";
-import type { WebhookAttempt } from "../src/runtime/send-webhook.js";
+import { standardWebhooksVerifier } from "../src/host/verify/index.js";
+import type { WebhookAttempt } from "../src/workflow/send-webhook.js";
 import { testRuntime } from "./runtime-helpers.js";
 
 /** A Standard Webhooks verifier written from the spec, independent of the signer under test. */
@@ -34,7 +35,23 @@ interface Received {
   id: string;
   timestamp: string;
   valid: boolean;
+  /** What our own Standard Webhooks preset (the ingress verifier) says of the same request. */
+  validByPreset: boolean | Promise<boolean>;
   body: string;
+}
+
+/** Our ingress preset's verdict on a request the receiver got. */
+async function presetAccepts(secret: string, headers: IncomingHttpHeaders, body: string): Promise<boolean> {
+  const verifier = standardWebhooksVerifier({ secret });
+  const request = new Request("http://127.0.0.1/hooks/reports", {
+    method: "POST",
+    headers: Object.entries(headers).flatMap(([k, v]) =>
+      typeof v === "string" ? [[k, v] as [string, string]] : [],
+    ),
+    body,
+  });
+  // true lets a request in; false or { ok: false, reason } keeps it out.
+  return (await verifier.verify(request, new TextEncoder().encode(body))) === true;
 }
 
 /** A receiver that answers each request with the next scripted answer (the last one repeats). */
@@ -48,6 +65,7 @@ async function receiver(secret: string, script: Array<{ status: number; headers?
         id: String(req.headers["webhook-id"]),
         timestamp: String(req.headers["webhook-timestamp"]),
         valid: verifyStandardWebhook(secret, req.headers, body),
+        validByPreset: presetAccepts(secret, req.headers, body),
         body,
       });
       const answer = script[Math.min(received.length, script.length) - 1]!;
@@ -91,6 +109,8 @@ describe("sendWebhook", () => {
       // The receiver saw three signed requests with one id, each with its own timestamp check passing.
       expect(r.received).toHaveLength(3);
       expect(r.received.every((x) => x.valid)).toBe(true);
+      // A receiver built on wfkit's own ingress preset accepts every attempt too.
+      expect(await Promise.all(r.received.map((x) => x.validByPreset))).toEqual(r.received.map(() => true));
       expect(new Set(r.received.map((x) => x.id))).toEqual(new Set([value.delivery.webhookId]));
       expect(value.delivery.webhookId).toMatch(/^msg_[0-9a-f]{32}$/);
       expect(JSON.parse(r.received[0]!.body)).toEqual({ taskId: "t-1", status: "completed" });
@@ -201,6 +221,8 @@ describe("sendWebhook across a restart", () => {
       expect(value.delivery.attempts.map((a) => a.status)).toEqual([503, 200]);
       expect(r.received.map((x) => x.id)).toEqual([value.delivery.webhookId, value.delivery.webhookId]);
       expect(r.received.every((x) => x.valid)).toBe(true);
+      // A receiver built on wfkit's own ingress preset accepts every attempt too.
+      expect(await Promise.all(r.received.map((x) => x.validByPreset))).toEqual(r.received.map(() => true));
     } finally {
       await second?.close();
       await r.close();
