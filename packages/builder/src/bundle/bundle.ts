@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { builtinModules } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Diagnostic, Manifest } from "@wfkit/compiler";
@@ -9,6 +8,7 @@ import { WorkflowError } from "@wfkit/core";
 import { coreBundleEntries } from "@wfkit/core/bundle-entries";
 import * as esbuild from "esbuild";
 import { SOURCE } from "../app/discover.js";
+import { builtinDiagnostics, setupBuiltinStubs } from "./node-builtins.js";
 
 const self = fileURLToPath(import.meta.url);
 const ext = path.extname(self); // ".ts" under tests, ".js" when built
@@ -26,8 +26,6 @@ function ownAliases(mode: "workflow" | "step"): Record<string, string> {
       mode === "workflow" ? path.join(path.dirname(self), `api-in-workflow${ext}`) : coreBundleEntries.api,
   };
 }
-
-const BUILTINS = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
 
 export interface BuildOptions {
   /** Project root: ids and the manifest use paths relative to it. */
@@ -60,17 +58,7 @@ function compilerPlugin(
       build.onResolve({ filter: /^(workflow|@wfkit\/core\/runtime)(\/.*)?$/ }, (args) =>
         aliases[args.path] ? { path: aliases[args.path] } : undefined,
       );
-      if (mode === "workflow") {
-        build.onResolve({ filter: /.*/ }, (args) =>
-          BUILTINS.has(args.path) ? { path: args.path, namespace: "wfkit-node-builtin" } : undefined,
-        );
-        build.onLoad({ filter: /.*/, namespace: "wfkit-node-builtin" }, (args) => ({
-          contents: `module.exports = new Proxy({}, { get(_, key) { if (key === "__esModule") return false; throw new Error(${JSON.stringify(
-            `The Node module "${args.path}" is not available in workflow code (see docs/errors/WF_C005_NODE_MODULE_IN_WORKFLOW.md). Use it inside a step.`,
-          )}); } });`,
-          loader: "js",
-        }));
-      }
+      if (mode === "workflow") setupBuiltinStubs(build);
       build.onLoad({ filter: SOURCE }, async (args) => {
         if (
           args.path.includes(`${path.sep}node_modules${path.sep}`) ||
@@ -150,10 +138,15 @@ export async function buildWorkflowBundle(options: BuildOptions): Promise<Workfl
       sourcemap: "inline",
       logLevel: "silent",
       plugins: [compilerPlugin("workflow", root, manifests, diagnostics)],
+      metafile: true,
+      absWorkingDir: root,
     });
   } catch (error) {
     failure(error, "workflow bundle");
   }
+  const reached = await builtinDiagnostics(result.metafile!, root);
+  if (reached.length > 0)
+    failure({ errors: reached.map((d) => ({ text: formatDiagnostic(d) })) }, "workflow bundle");
   const code = result.outputFiles![0]!.text;
   return {
     code,
