@@ -21,7 +21,7 @@ export interface NodeModuleDiagnosticsOptions {
 }
 
 /**
- * WF_C008 diagnostics for a module that workflow code imports from another
+ * WF_C008_NODE_MODULE_IN_HELPER diagnostics for a module that workflow code imports from another
  * file: one per export (or module-level code) that uses a Node builtin or an
  * I/O package, directly or through helpers of the module, naming the function
  * to mark `"use step"`. Steps of the module are skipped: they run on the host.

@@ -54,7 +54,7 @@ export function setupBuiltinStubs(build: esbuild.PluginBuild): void {
 }
 
 /**
- * WF_C008 diagnostics for every file of the app whose builtin import is still
+ * WF_C008_NODE_MODULE_IN_HELPER diagnostics for every file of the app whose builtin import is still
  * in the built workflow bundle, each naming the chain of imports from a
  * workflow file. Files in node_modules are left to the run-time stub.
  */
