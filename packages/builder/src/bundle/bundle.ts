@@ -103,14 +103,26 @@ function mergeManifests(manifests: Manifest[]): Manifest {
 }
 
 function failure(error: unknown, what: string): never {
-  const messages = (error as esbuild.BuildFailure).errors?.map(
-    (e) => `${e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : ""}${e.text}`,
-  );
+  const messages = (error as esbuild.BuildFailure).errors?.map(formatEsbuildMessage);
   throw new WorkflowError(
     "WF_BUILD_FAILED",
     `Building the ${what} failed:\n${messages?.join("\n") ?? String(error)}`,
     "Fix the errors above; each code has a page under docs/errors/.",
   );
+}
+
+/**
+ * One esbuild error as text. Our diagnostics are formatted already (file, line,
+ * frame); esbuild would only add the place of the bundle's own import line.
+ * Its own errors (syntax, unresolved imports) get a one-line frame.
+ */
+function formatEsbuildMessage(e: esbuild.PartialMessage): string {
+  const loc = e.location;
+  if (!loc || e.text?.startsWith("WF_")) return e.text ?? "";
+  const head = `${loc.file}:${loc.line}:${loc.column}: ${e.text}`;
+  if (!loc.lineText || loc.line === undefined) return head;
+  const gutter = `  > ${loc.line} | `;
+  return `${head}\n${gutter}${loc.lineText}\n${" ".repeat(gutter.length - 2)}| ${" ".repeat(loc.column ?? 0)}^`;
 }
 
 /** Bundles the sandbox bootstrap and every workflow file (workflow mode) into one VM script. */
