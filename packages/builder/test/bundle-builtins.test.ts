@@ -59,7 +59,7 @@ export async function saveReceipt(name: string) {
       'WF_C008_NODE_MODULE_IN_HELPER: saveReceipt in lib/receipts.ts uses writeFile from "node:fs/promises", and workflow code reaches it: workflows/order.ts → lib/receipts.ts.',
     );
     expect(error.message).toContain("at lib/receipts.ts:8:9");
-    expect(error.message).toMatch(/> +8 \|   await writeFile\(name, "paid"\);/);
+    expect(error.message).toMatch(/> +8 \| {3}await writeFile\(name, "paid"\);/);
     expect(error.message).toContain('Fix: add "use step" as the first statement of saveReceipt');
     // receiptName is pure: not reported.
     expect(error.message).not.toContain("receiptName in");

@@ -47,7 +47,11 @@ export interface AppServerOptions extends AppConfigOptions {
   env?: ConfigEnv;
   /** Start at once (compile, open the World, recover runs). With false: on first use. Default true. */
   autoStart?: boolean;
-  /** How long to wait for a data folder another process holds. Default 10 000 ms. */
+  /**
+   * How long to wait for a data folder another process holds, in ms. Default:
+   * until it frees (logged when the wait starts, every 10 s, and when it ends);
+   * meanwhile the routes answer 503 `WF_W001_DATA_DIR_LOCKED`. `wf dev` passes 0.
+   */
   lockWaitMs?: number;
 }
 
@@ -156,6 +160,8 @@ class AppServerImpl implements AppServer {
   private current: State = { kind: "idle" };
   private origin: string | undefined;
   private worldUsed = false;
+  /** The lock error while the start waits for another process to free the data folder. */
+  private lockError: Error | undefined;
   private readonly log: AppServerLogger;
 
   constructor(private readonly options: AppServerOptions) {
@@ -199,6 +205,8 @@ class AppServerImpl implements AppServer {
   async handler(request: Request): Promise<Response> {
     let app: AppRuntime;
     try {
+      // Waiting for another process to free the data folder may take long: answer now.
+      if (this.current.kind === "starting" && this.lockError) throw this.lockError;
       app = await this.ready();
     } catch (error) {
       return errorResponseFor(
@@ -303,7 +311,13 @@ class AppServerImpl implements AppServer {
     const option = this.options.world;
     if (typeof option === "function") {
       const context = { root: this.root, dataDir: this.config.dataDir };
-      return openWorldWaiting(option, context, this.options.lockWaitMs ?? 10_000, (m) => this.log.warn(m));
+      return openWorldWaiting(option, context, this.options.lockWaitMs ?? Number.POSITIVE_INFINITY, {
+        warn: (m) => this.log.warn(m),
+        info: (m) => this.log.info(m),
+        waiting: (error) => {
+          this.lockError = error;
+        },
+      });
     }
     if (this.worldUsed) {
       throw unavailable(
