@@ -317,6 +317,7 @@ class AppServerImpl implements AppServer {
         waiting: (error) => {
           this.lockError = error;
         },
+        closed: () => this.current.kind === "closed",
       });
     }
     if (this.worldUsed) {

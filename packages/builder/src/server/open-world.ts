@@ -21,6 +21,8 @@ export interface LockWaitEvents {
   info(message: string): void;
   /** Called with the lock error while waiting, and with `undefined` once the wait is over. */
   waiting?(error: Error | undefined): void;
+  /** Whether the host was closed meanwhile: the wait then ends with the lock error. */
+  closed?(): boolean;
 }
 
 /**
@@ -50,7 +52,13 @@ export async function openWorldWaiting(
       } catch (error) {
         const { code, pid } = error as { code?: string; pid?: number };
         const waited = Date.now() - started;
-        if (code !== "WF_W001_DATA_DIR_LOCKED" || pid === process.pid || waited >= waitMs) throw error;
+        if (
+          code !== "WF_W001_DATA_DIR_LOCKED" ||
+          pid === process.pid ||
+          waited >= waitMs ||
+          events.closed?.()
+        )
+          throw error;
         events.waiting?.(error as Error);
         if (!remindAt) {
           const until = Number.isFinite(waitMs)
