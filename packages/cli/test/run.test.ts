@@ -46,7 +46,7 @@ describe("wf run", () => {
     expect(JSON.parse(result.stdout)).toEqual({ id: "ab", total: 60, at: { k: "1" } });
   });
 
-  it("prints a compile error with its code frame and fix, before any run (a helper missing \"use step\")", async () => {
+  it('prints a compile error with its code frame and fix, before any run (a helper missing "use step")', async () => {
     mkdirSync(path.join(tmp, "lib"), { recursive: true });
     writeFileSync(
       path.join(tmp, "lib", "receipts.ts"),
@@ -56,7 +56,10 @@ describe("wf run", () => {
       path.join(tmp, "checkout.ts"),
       'import { saveReceipt } from "./lib/receipts";\n\nexport async function checkout(id: string) {\n  "use workflow";\n  await saveReceipt(id);\n  return id;\n}\n',
     );
-    const result = await wf(["run", "checkout.ts", "checkout", "--args", '["c1"]', "--data-dir", "data-c008"], tmp);
+    const result = await wf(
+      ["run", "checkout.ts", "checkout", "--args", '["c1"]', "--data-dir", "data-c008"],
+      tmp,
+    );
     expect(result.code).toBe(1);
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain("WF_BUILD_FAILED: Building the workflow bundle failed:");
@@ -64,7 +67,7 @@ describe("wf run", () => {
       'WF_C008_NODE_MODULE_IN_HELPER: saveReceipt in lib/receipts.ts uses writeFile from "node:fs/promises", and workflow code reaches it: checkout.ts → lib/receipts.ts.',
     );
     expect(result.stderr).toContain("  at lib/receipts.ts:4:9\n");
-    expect(result.stderr).toMatch(/ > 4 \|   await writeFile\(`receipt-\$\{id\}\.txt`, id\);\n +\| +\^/);
+    expect(result.stderr).toMatch(/ > 4 \| {3}await writeFile\(`receipt-\$\{id\}\.txt`, id\);\n +\| +\^/);
     expect(result.stderr).toContain('Fix: add "use step" as the first statement of saveReceipt');
     // No stack into the bundle.
     expect(result.stderr).not.toContain("wfkit-workflows");

@@ -33,6 +33,7 @@ export interface AppServerOptions extends AppConfigOptions {
   buildDir?: string;
   /** Recompile when a workflow file changes (development). */
   watch?: boolean;
+  /** Told after each rebuild the watcher starts: the files, the workflows now running, or why the old build stays. */
   onRebuild?: AppRuntimeOptions["onRebuild"];
   /**
    * More routes served with the runtime, outside `/.well-known/workflow/v1/`
@@ -42,8 +43,9 @@ export interface AppServerOptions extends AppConfigOptions {
   routes?: (request: Request, app: AppRuntime) => Promise<Response>;
   /** Runtime tuning (retries, concurrency, webhook limits). The webhook base comes from `publicUrl`. */
   runtime?: Omit<NonNullable<AppRuntimeOptions["runtime"]>, "webhookBaseUrl">;
+  /** Where the server logs; default: the console (`consoleLogger`). */
   logger?: AppServerLogger;
-  /** Environment read by {@link resolveConfig}. Default `process.env`. */
+  /** Environment read by `resolveConfig()`. Default `process.env`. */
   env?: ConfigEnv;
   /** Start at once (compile, open the World, recover runs). With false: on first use. Default true. */
   autoStart?: boolean;
