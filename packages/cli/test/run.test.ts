@@ -73,6 +73,29 @@ describe("wf run", () => {
     expect(result.stderr).not.toContain("wfkit-workflows");
   });
 
+  it("names the builtin and the fix at run time when the build cannot see the use (a package in node_modules)", async () => {
+    const pkg = path.join(tmp, "node_modules", "host-name");
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(
+      path.join(pkg, "package.json"),
+      '{ "name": "host-name", "type": "module", "main": "index.js" }',
+    );
+    writeFileSync(
+      path.join(pkg, "index.js"),
+      'import { hostname } from "node:os";\nexport function hostName() {\n  return hostname();\n}\n',
+    );
+    writeFileSync(
+      path.join(tmp, "where.ts"),
+      'import { hostName } from "host-name";\n\nexport async function where() {\n  "use workflow";\n  return hostName();\n}\n',
+    );
+    const result = await wf(["run", "where.ts", "where", "--data-dir", "data-stub"], tmp);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("WF_RUN_FAILED");
+    expect(result.stderr).toContain(
+      'WF_C008_NODE_MODULE_IN_HELPER: workflow code used hostname from "node:os", but the workflow sandbox has no Node builtins. Fix: call it only from an async function marked "use step".',
+    );
+  });
+
   it("exits 1 with the workflow's error when it fails", async () => {
     const result = await wf(
       ["run", "orders.ts", "rejectOrder", "--args", '["x9"]', "--data-dir", "data-fail"],
