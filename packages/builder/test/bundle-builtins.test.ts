@@ -113,3 +113,20 @@ export async function unused() {
     expect(bundle.manifest.workflows.map((w) => w.name)).toEqual(["processOrder"]);
   });
 });
+
+describe("esbuild's own errors in a compiled file", () => {
+  it("name the line the user wrote, with a one-line frame", async () => {
+    const root = app({
+      "workflows/order.ts": `import { receiptName } from "../lib/missing";
+
+export async function processOrder(orderId: string) {
+  "use workflow";
+  return receiptName(orderId);
+}
+`,
+    });
+    const { message } = await buildError(root);
+    expect(message).toContain('workflows/order.ts:1:29: Could not resolve "../lib/missing"');
+    expect(message).toContain('  > 1 | import { receiptName } from "../lib/missing";\n');
+  });
+});

@@ -8,6 +8,7 @@ import { WorkflowError } from "@wfkit/core";
 import { coreBundleEntries } from "@wfkit/core/bundle-entries";
 import * as esbuild from "esbuild";
 import { SOURCE } from "../app/discover.js";
+import { originalLineOf } from "./line-map.js";
 import { builtinDiagnostics, setupBuiltinStubs } from "./node-builtins.js";
 
 const self = fileURLToPath(import.meta.url);
@@ -44,6 +45,8 @@ export interface WorkflowBundle {
 
 type TransformResult = ReturnType<typeof import("@wfkit/compiler").transform>;
 const transformCache = new Map<string, { code: string; result: TransformResult }>();
+/** Absolute path of a compiled file → the line its user wrote, for esbuild's error locations. */
+const originalLines = new Map<string, (line: number) => number | undefined>();
 
 function compilerPlugin(
   mode: "workflow" | "step",
@@ -80,6 +83,7 @@ function compilerPlugin(
           result = transform(code, { filename: args.path, mode, root, runtimeModule: "@wfkit/core/runtime" });
           transformCache.set(key, { code, result });
         }
+        if (result.map) originalLines.set(args.path, originalLineOf(result.map.mappings));
         manifests.push(result.manifest);
         diagnostics.push(...result.diagnostics);
         const errors = result.diagnostics.filter((d) => d.severity === "error");
@@ -102,8 +106,8 @@ function mergeManifests(manifests: Manifest[]): Manifest {
   };
 }
 
-function failure(error: unknown, what: string): never {
-  const messages = (error as esbuild.BuildFailure).errors?.map(formatEsbuildMessage);
+function failure(error: unknown, what: string, cwd = process.cwd()): never {
+  const messages = (error as esbuild.BuildFailure).errors?.map((e) => formatEsbuildMessage(e, cwd));
   throw new WorkflowError(
     "WF_BUILD_FAILED",
     `Building the ${what} failed:\n${messages?.join("\n") ?? String(error)}`,
@@ -116,12 +120,14 @@ function failure(error: unknown, what: string): never {
  * frame); esbuild would only add the place of the bundle's own import line.
  * Its own errors (syntax, unresolved imports) get a one-line frame.
  */
-function formatEsbuildMessage(e: esbuild.PartialMessage): string {
+function formatEsbuildMessage(e: esbuild.PartialMessage, cwd: string): string {
   const loc = e.location;
   if (!loc || e.text?.startsWith("WF_")) return e.text ?? "";
-  const head = `${loc.file}:${loc.line}:${loc.column}: ${e.text}`;
-  if (!loc.lineText || loc.line === undefined) return head;
-  const gutter = `  > ${loc.line} | `;
+  const line =
+    (loc.file && loc.line && originalLines.get(path.resolve(cwd, loc.file))?.(loc.line)) || loc.line;
+  const head = `${loc.file}:${line}:${(loc.column ?? 0) + 1}: ${e.text}`;
+  if (!loc.lineText || line === undefined) return head;
+  const gutter = `  > ${line} | `;
   return `${head}\n${gutter}${loc.lineText}\n${" ".repeat(gutter.length - 2)}| ${" ".repeat(loc.column ?? 0)}^`;
 }
 
@@ -154,7 +160,7 @@ export async function buildWorkflowBundle(options: BuildOptions): Promise<Workfl
       absWorkingDir: root,
     });
   } catch (error) {
-    failure(error, "workflow bundle");
+    failure(error, "workflow bundle", root);
   }
   const reached = await builtinDiagnostics(result.metafile!, root);
   if (reached.length > 0)
