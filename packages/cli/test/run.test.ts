@@ -50,7 +50,7 @@ describe("wf run", () => {
     mkdirSync(path.join(tmp, "lib"), { recursive: true });
     writeFileSync(
       path.join(tmp, "lib", "receipts.ts"),
-      'import { writeFile } from "node:fs/promises";\n\nexport async function saveReceipt(id: string) {\n  await writeFile(`receipt-${id}.txt`, id);\n}\n',
+      'import { writeFile } from "node:fs/promises";\n\nexport async function saveReceipt(id: string) {\n  await writeFile("receipt-" + id, id);\n}\n',
     );
     writeFileSync(
       path.join(tmp, "checkout.ts"),
@@ -67,10 +67,23 @@ describe("wf run", () => {
       'WF_C008_NODE_MODULE_IN_HELPER: saveReceipt in lib/receipts.ts uses writeFile from "node:fs/promises", and workflow code reaches it: checkout.ts → lib/receipts.ts.',
     );
     expect(result.stderr).toContain("  at lib/receipts.ts:4:9\n");
-    expect(result.stderr).toMatch(/ > 4 \| {3}await writeFile\(`receipt-\$\{id\}\.txt`, id\);\n +\| +\^/);
+    expect(result.stderr).toMatch(/ > 4 \| {3}await writeFile\("receipt-" \+ id, id\);\n +\| +\^/);
     expect(result.stderr).toContain('Fix: add "use step" as the first statement of saveReceipt');
     // No stack into the bundle.
     expect(result.stderr).not.toContain("wfkit-workflows");
+  });
+
+  it("prints compiler warnings with their code frame, and runs", async () => {
+    writeFileSync(
+      path.join(tmp, "nested.ts"),
+      'async function outer() {\n  "use step";\n  async function inner() {\n    "use step";\n    return 1;\n  }\n  return inner();\n}\n\nexport async function nested() {\n  "use workflow";\n  return outer();\n}\n',
+    );
+    const result = await wf(["run", "nested.ts", "nested", "--data-dir", "data-warn"], tmp);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toBe(1);
+    expect(result.stderr).toContain("WF_C007_STEP_IN_STEP: A step inside step outer runs inline");
+    expect(result.stderr).toContain("  at nested.ts:4:5\n");
+    expect(result.stderr).toMatch(/> +4 \| {5}"use step";/);
   });
 
   it("names the builtin and the fix at run time when the build cannot see the use (a package in node_modules)", async () => {

@@ -41,6 +41,8 @@ export interface WorkflowBundle {
   manifest: Manifest;
   /** Content hash, for caching compiled scripts. */
   hash: string;
+  /** The compiler's warnings (such as WF_C007_STEP_IN_STEP), for the host to print with `formatDiagnostic`. */
+  warnings: Diagnostic[];
 }
 
 type TransformResult = ReturnType<typeof import("@wfkit/compiler").transform>;
@@ -170,6 +172,7 @@ export async function buildWorkflowBundle(options: BuildOptions): Promise<Workfl
     code,
     manifest: mergeManifests(manifests),
     hash: createHash("sha256").update(code).digest("hex").slice(0, 16),
+    warnings: diagnostics.filter((d) => d.severity === "warning"),
   };
 }
 
