@@ -1,10 +1,11 @@
-// The production server: `npm run build`, then `node server.mjs`.
-// Serves the built page (dist/client), the app's API (dist/server/api.js, built
-// from src/api.ts) and the workflow routes (/.well-known/workflow/v1/*).
+// server.mjs: the production server. `vite build`, then `node server.mjs`.
+// Serves the workflow routes (/.well-known/workflow/v1/*), the app's API
+// (dist/server/api.js, built from the plugin's `api` module) and the built page
+// (dist/client).
 //
 // Environment: PORT (default 3000, 0 = any free port), HOST (default: all
 // interfaces), WORKFLOW_DATA_DIR (default ./.workflow-data), WORKFLOW_PUBLIC_URL
-// (base of webhook URLs; default: the address this server listens on). See docs/configuration.md.
+// (base of webhook URLs; default: the address this server listens on).
 import { createReadStream, statSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
@@ -15,7 +16,7 @@ import api from "./dist/server/api.js";
 const root = path.dirname(fileURLToPath(import.meta.url));
 const clientDir = path.join(root, "dist", "client");
 
-// Compiles workflows/*.ts, opens the SQLite World and resumes unfinished runs.
+// Compiles the workflow files, opens the World and resumes unfinished runs.
 const workflow = createWorkflowServer({ root });
 const apiRoutes = toNodeHandler(api);
 
@@ -29,6 +30,7 @@ const TYPES = {
   ".png": "image/png",
 };
 
+/** The built page and its assets; other paths get index.html (a single-page app). */
 function serveStatic(req, res) {
   if (req.method !== "GET" && req.method !== "HEAD") {
     res.writeHead(405, { allow: "GET, HEAD" }).end();
@@ -42,21 +44,12 @@ function serveStatic(req, res) {
     return;
   }
   let file = path.join(clientDir, pathname);
-  if (!file.startsWith(clientDir + path.sep) && file !== clientDir) {
-    res.writeHead(404).end();
-    return;
-  }
-  let stat = statSync(file, { throwIfNoEntry: false });
-  if (stat?.isDirectory()) {
-    file = path.join(file, "index.html");
-    stat = statSync(file, { throwIfNoEntry: false });
-  }
+  let stat = file.startsWith(clientDir + path.sep) ? statSync(file, { throwIfNoEntry: false }) : undefined;
   if (!stat?.isFile()) {
-    // A single-page app: unknown paths get the page.
     file = path.join(clientDir, "index.html");
     stat = statSync(file, { throwIfNoEntry: false });
     if (!stat) {
-      res.writeHead(404, { "content-type": "text/plain" }).end("Not found. Run `npm run build` first.");
+      res.writeHead(404, { "content-type": "text/plain" }).end("Not found. Run `vite build` first.");
       return;
     }
   }
@@ -76,22 +69,34 @@ const server = createServer((req, res) => {
   workflow.nodeHandler(req, res, () => apiRoutes(req, res, () => serveStatic(req, res)));
 });
 
-server.listen(Number(process.env.PORT ?? 3000), process.env.HOST, () => {
-  const { port } = server.address();
-  const origin = `http://${process.env.HOST || "localhost"}:${port}`;
+const port = Number(process.env.PORT ?? 3000);
+server.listen(port, process.env.HOST, () => {
+  const origin = `http://${process.env.HOST || "localhost"}:${server.address().port}`;
   // Webhook URLs use this address unless WORKFLOW_PUBLIC_URL is set.
   workflow.setOrigin(origin);
-  console.log(`vite-app listening on ${origin}`);
+  console.log(`server.mjs listening on ${origin}`);
+});
+
+server.on("error", async (error) => {
+  if (error.code === "EADDRINUSE") {
+    console.error(
+      `server.mjs: port ${port} is already in use by another process. Stop that process, or choose another port: PORT=${port + 1} node server.mjs (PORT=0 picks a free one).`,
+    );
+  } else {
+    console.error("server.mjs: the server could not start:", error);
+  }
+  await workflow.close();
+  process.exit(1);
 });
 
 let stopping = false;
 async function stop(signal) {
   if (stopping) return;
   stopping = true;
-  console.log(`vite-app: ${signal}, stopping`);
+  console.log(`server.mjs: ${signal}, stopping`);
   server.close();
   server.closeAllConnections();
-  await workflow.close();
+  await workflow.close(); // frees the data folder for the next server
   process.exit(0);
 }
 process.on("SIGINT", stop);

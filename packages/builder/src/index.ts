@@ -1,6 +1,8 @@
 // @wfkit/builder: everything that turns an app's files into a running workflow
 // runtime: discovery, esbuild bundles, watch/rebuild, the client transform,
 // and the app-server lifecycle the Next, Vite and CLI hosts share.
+
+export { formatDiagnostic } from "@wfkit/compiler/format";
 export {
   type AppRuntime,
   type AppRuntimeOptions,

@@ -164,7 +164,7 @@ describe("createAppServer", { timeout: 30_000 }, () => {
     await expect(app.rebuild()).rejects.toMatchObject({ code: "WF_RUNTIME_UNAVAILABLE" });
   });
 
-  it("waits for a data folder another process holds, saying so, and starts once it is free", async () => {
+  it("retries a data folder another process holds until it frees, answering 503 WF_W001 meanwhile, and starts", async () => {
     const { server: app, log } = server();
     const dataDir = app.config.dataDir;
     // Another process opens the World first and keeps it open until killed.
@@ -189,12 +189,23 @@ describe("createAppServer", { timeout: 30_000 }, () => {
       const ready = app.ready();
       await expect
         .poll(() => log.lines.find((l) => l.level === "warn")?.message, { timeout: 10_000 })
-        .toContain("is locked by process");
+        .toContain(
+          `is locked by process ${holder.pid} (WF_W001_DATA_DIR_LOCKED); retrying until it is free.`,
+        );
       expect(app.state).toBe("starting");
+      // Requests do not hang on the wait: they are told why, at once.
+      const waiting = await app.handler(request("/.well-known/workflow/v1/health"));
+      expect(waiting.status).toBe(503);
+      expect((await waiting.json()).error).toMatchObject({ code: "WF_W001_DATA_DIR_LOCKED" });
       holder.kill("SIGKILL");
       await exited;
       await ready;
       expect(app.state).toBe("ready");
+      expect(log.lines).toContainEqual({
+        level: "info",
+        message: `wfkit: the data folder ${dataDir} is free now; starting the workflow runtime.`,
+      });
+      expect((await app.handler(request("/.well-known/workflow/v1/health"))).status).toBe(200);
     } finally {
       holder.kill("SIGKILL");
     }

@@ -1,5 +1,5 @@
 // `wf run` and usage errors, through the built CLI.
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -44,6 +44,69 @@ describe("wf run", () => {
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ id: "ab", total: 60, at: { k: "1" } });
+  });
+
+  it('prints a compile error with its code frame and fix, before any run (a helper missing "use step")', async () => {
+    mkdirSync(path.join(tmp, "lib"), { recursive: true });
+    writeFileSync(
+      path.join(tmp, "lib", "receipts.ts"),
+      'import { writeFile } from "node:fs/promises";\n\nexport async function saveReceipt(id: string) {\n  await writeFile("receipt-" + id, id);\n}\n',
+    );
+    writeFileSync(
+      path.join(tmp, "checkout.ts"),
+      'import { saveReceipt } from "./lib/receipts";\n\nexport async function checkout(id: string) {\n  "use workflow";\n  await saveReceipt(id);\n  return id;\n}\n',
+    );
+    const result = await wf(
+      ["run", "checkout.ts", "checkout", "--args", '["c1"]', "--data-dir", "data-c008"],
+      tmp,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain("WF_BUILD_FAILED: Building the workflow bundle failed:");
+    expect(result.stderr).toContain(
+      'WF_C008_NODE_MODULE_IN_HELPER: saveReceipt in lib/receipts.ts uses writeFile from "node:fs/promises", and workflow code reaches it: checkout.ts → lib/receipts.ts.',
+    );
+    expect(result.stderr).toContain("  at lib/receipts.ts:4:9\n");
+    expect(result.stderr).toMatch(/ > 4 \| {3}await writeFile\("receipt-" \+ id, id\);\n +\| +\^/);
+    expect(result.stderr).toContain('Fix: add "use step" as the first statement of saveReceipt');
+    // No stack into the bundle.
+    expect(result.stderr).not.toContain("wfkit-workflows");
+  });
+
+  it("prints compiler warnings with their code frame, and runs", async () => {
+    writeFileSync(
+      path.join(tmp, "nested.ts"),
+      'async function outer() {\n  "use step";\n  async function inner() {\n    "use step";\n    return 1;\n  }\n  return inner();\n}\n\nexport async function nested() {\n  "use workflow";\n  return outer();\n}\n',
+    );
+    const result = await wf(["run", "nested.ts", "nested", "--data-dir", "data-warn"], tmp);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toBe(1);
+    expect(result.stderr).toContain("WF_C007_STEP_IN_STEP: A step inside step outer runs inline");
+    expect(result.stderr).toContain("  at nested.ts:4:5\n");
+    expect(result.stderr).toMatch(/> +4 \| {5}"use step";/);
+  });
+
+  it("names the builtin and the fix at run time when the build cannot see the use (a package in node_modules)", async () => {
+    const pkg = path.join(tmp, "node_modules", "host-name");
+    mkdirSync(pkg, { recursive: true });
+    writeFileSync(
+      path.join(pkg, "package.json"),
+      '{ "name": "host-name", "type": "module", "main": "index.js" }',
+    );
+    writeFileSync(
+      path.join(pkg, "index.js"),
+      'import { hostname } from "node:os";\nexport function hostName() {\n  return hostname();\n}\n',
+    );
+    writeFileSync(
+      path.join(tmp, "where.ts"),
+      'import { hostName } from "host-name";\n\nexport async function where() {\n  "use workflow";\n  return hostName();\n}\n',
+    );
+    const result = await wf(["run", "where.ts", "where", "--data-dir", "data-stub"], tmp);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("WF_RUN_FAILED");
+    expect(result.stderr).toContain(
+      'WF_C008_NODE_MODULE_IN_HELPER: workflow code used hostname from "node:os", but the workflow sandbox has no Node builtins. Fix: call it only from an async function marked "use step".',
+    );
   });
 
   it("exits 1 with the workflow's error when it fails", async () => {

@@ -8,6 +8,7 @@ export {
   diagnosticDocsUrl,
 } from "./diagnostics/codes.js";
 export { formatDiagnostic } from "./diagnostics/format.js";
+export { type NodeModuleDiagnosticsOptions, nodeModuleDiagnostics } from "./nodeModuleUses.js";
 export { type Pass, PIPELINE } from "./pipeline.js";
 export { DEFAULT_RUNTIME_MODULE, transform } from "./transform.js";
 export type {

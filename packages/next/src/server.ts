@@ -1,4 +1,4 @@
-import { type AppServer, createAppServer } from "@wfkit/builder";
+import { type AppServer, type AppServerOptions, consoleLogger, createAppServer } from "@wfkit/builder";
 import { WorkflowNextError } from "./errors.js";
 import type { ResolvedOptions } from "./options.js";
 import { serverSlot } from "./slot.js";
@@ -20,6 +20,18 @@ function noWorld(): never {
   );
 }
 
+/** `next dev` says when edited workflow files are live, as the Vite plugin does, and when they are not. */
+const logRebuild: AppServerOptions["onRebuild"] = (outcome) => {
+  const files = outcome.files.length > 0 ? outcome.files.join(", ") : "workflow files";
+  if (outcome.ok) consoleLogger.info(`wfkit: recompiled workflows (${files}) in ${outcome.ms} ms`);
+  else
+    consoleLogger.error(
+      `wfkit: recompiling the workflows (${files}) failed; runs keep the previous code:\n${
+        outcome.error instanceof Error ? outcome.error.message : String(outcome.error)
+      }`,
+    );
+};
+
 /**
  * Starts the app's workflow runtime in this process, once (the app server of
  * @wfkit/builder: compiles, waits for the data folder, recovers runs, makes
@@ -39,6 +51,7 @@ export function startWorkflowServer(options: ResolvedOptions, dev: boolean): App
     trustProxy: options.trustProxy,
     world: options.world ?? noWorld,
     watch: dev,
+    onRebuild: logRebuild,
     runtime: options.runtime,
     autoStart: false,
   });

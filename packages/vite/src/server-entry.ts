@@ -22,6 +22,7 @@ export {
 /** The workflow runtime of an app in a server process (see `createWorkflowServer`). */
 export type WorkflowServer = AppServer;
 export type WorkflowServerOptions = AppServerOptions;
+/** Where the server logs (`info`, `warn`, `error`); default: the console. */
 export type WorkflowLogger = AppServerLogger;
 
 /**

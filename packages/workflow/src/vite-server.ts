@@ -28,6 +28,7 @@ export function resolveDataDir(root: string, dataDir?: string): string {
   return resolveConfig({ root, dataDir }).dataDir;
 }
 
+/** Options of `createWorkflowServer()`: the app server's, with the SQLite World as the default. See docs/vite.md. */
 export interface SqliteServerOptions extends Omit<WorkflowServerOptions, "world"> {
   /** Default: the SQLite World in `dataDir` (option, else `WORKFLOW_DATA_DIR`, else `<root>/.workflow-data`). */
   world?: WorldOption;

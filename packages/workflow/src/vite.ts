@@ -5,6 +5,7 @@ import { sqliteWorld } from "@wfkit/world-sqlite";
 export type { WorldFactory } from "@wfkit/vite";
 export * from "./vite-server.js";
 
+/** Options of `workflow()` for vite.config.ts: the plugin's, with the SQLite World as the default. See docs/vite.md. */
 export interface WorkflowViteOptions extends Omit<WorkflowPluginOptions, "world"> {
   /** Default: the SQLite World in `dataDir` (option, else `WORKFLOW_DATA_DIR`, else `<root>/.workflow-data`). */
   world?: WorkflowPluginOptions["world"];

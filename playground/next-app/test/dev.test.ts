@@ -1,5 +1,5 @@
 // `next dev` (Turbopack) on a copy of the playground: a run finishes, and edits
-// to a step file and to a workflow file apply without a restart.
+// to a step file and to a workflow file apply without a restart, and are logged.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -72,8 +72,13 @@ describe("next dev (Turbopack)", { timeout: 90_000 }, () => {
   });
 
   it("applies an edited workflow file without a restart", async () => {
+    const before = server!.logs().length;
     edit("workflows/hello.ts", "  return greeting;", '  return greeting + " (edited)";');
     expect(await helloUntil(/edited/)).toBe("Bonjour, dev! (edited)");
+    // Logged like the Vite plugin does, with the file and the time it took.
+    await waitFor("the recompile to be logged", () =>
+      /wfkit: recompiled workflows \(workflows\/hello\.ts\) in \d+ ms/.test(server!.logs().slice(before)),
+    );
     expect(server!.logs().match(/wfkit: workflow runtime ready/g)).toHaveLength(1);
   });
 });

@@ -33,7 +33,9 @@ export interface AppRuntimeOptions {
   watch?: boolean;
   /** Told after each rebuild the watcher starts: the workflows now running, or why the old build stays. */
   onRebuild?: (
-    outcome: { ok: true; workflows: number; steps: number } | { ok: false; error: unknown },
+    outcome:
+      | { ok: true; workflows: number; steps: number; files: string[]; ms: number }
+      | { ok: false; error: unknown; files: string[] },
   ) => void;
   /** Make this runtime the one `workflow/api` uses. Default true. */
   setDefault?: boolean;
@@ -93,14 +95,16 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
   };
 
   const stopWatching = options.watch
-    ? watchSources(root, options.dirs ?? DEFAULT_WORKFLOW_DIRS, () => {
+    ? watchSources(root, options.dirs ?? DEFAULT_WORKFLOW_DIRS, (files) => {
+        const started = performance.now();
         rebuild().then(
           () => {
             const { workflows, steps } = current.workflows.manifest;
-            options.onRebuild?.({ ok: true, workflows: workflows.length, steps: steps.length });
+            const ms = Math.round(performance.now() - started);
+            options.onRebuild?.({ ok: true, workflows: workflows.length, steps: steps.length, files, ms });
           },
           (error) => {
-            if (options.onRebuild) options.onRebuild({ ok: false, error });
+            if (options.onRebuild) options.onRebuild({ ok: false, error, files });
             else runtime.log("error", ["wfkit: rebuilding workflows failed", error]);
           },
         );

@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { builtinModules } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Diagnostic, Manifest } from "@wfkit/compiler";
@@ -9,6 +8,8 @@ import { WorkflowError } from "@wfkit/core";
 import { coreBundleEntries } from "@wfkit/core/bundle-entries";
 import * as esbuild from "esbuild";
 import { SOURCE } from "../app/discover.js";
+import { originalLineOf } from "./line-map.js";
+import { builtinDiagnostics, setupBuiltinStubs } from "./node-builtins.js";
 
 const self = fileURLToPath(import.meta.url);
 const ext = path.extname(self); // ".ts" under tests, ".js" when built
@@ -30,8 +31,6 @@ function ownAliases(mode: "workflow" | "step"): Record<string, string> {
   };
 }
 
-const BUILTINS = new Set([...builtinModules, ...builtinModules.map((m) => `node:${m}`)]);
-
 export interface BuildOptions {
   /** Project root: ids and the manifest use paths relative to it. */
   root: string;
@@ -45,10 +44,14 @@ export interface WorkflowBundle {
   manifest: Manifest;
   /** Content hash, for caching compiled scripts. */
   hash: string;
+  /** The compiler's warnings (such as WF_C007_STEP_IN_STEP), for the host to print with `formatDiagnostic`. */
+  warnings: Diagnostic[];
 }
 
 type TransformResult = ReturnType<typeof import("@wfkit/compiler").transform>;
 const transformCache = new Map<string, { code: string; result: TransformResult }>();
+/** Absolute path of a compiled file → the line its user wrote, for esbuild's error locations. */
+const originalLines = new Map<string, (line: number) => number | undefined>();
 
 function compilerPlugin(
   mode: "workflow" | "step",
@@ -63,17 +66,7 @@ function compilerPlugin(
       build.onResolve({ filter: /^(workflow|@wfkit\/core\/workflow)(\/.*)?$/ }, (args) =>
         aliases[args.path] ? { path: aliases[args.path] } : undefined,
       );
-      if (mode === "workflow") {
-        build.onResolve({ filter: /.*/ }, (args) =>
-          BUILTINS.has(args.path) ? { path: args.path, namespace: "wfkit-node-builtin" } : undefined,
-        );
-        build.onLoad({ filter: /.*/, namespace: "wfkit-node-builtin" }, (args) => ({
-          contents: `module.exports = new Proxy({}, { get(_, key) { if (key === "__esModule") return false; throw new Error(${JSON.stringify(
-            `The Node module "${args.path}" is not available in workflow code (see docs/errors/WF_C005_NODE_MODULE_IN_WORKFLOW.md). Use it inside a step.`,
-          )}); } });`,
-          loader: "js",
-        }));
-      }
+      if (mode === "workflow") setupBuiltinStubs(build);
       build.onLoad({ filter: SOURCE }, async (args) => {
         if (
           args.path.includes(`${path.sep}node_modules${path.sep}`) ||
@@ -95,6 +88,7 @@ function compilerPlugin(
           result = transform(code, { filename: args.path, mode, root, runtimeModule: RUNTIME_MODULE });
           transformCache.set(key, { code, result });
         }
+        if (result.map) originalLines.set(args.path, originalLineOf(result.map.mappings));
         manifests.push(result.manifest);
         diagnostics.push(...result.diagnostics);
         const errors = result.diagnostics.filter((d) => d.severity === "error");
@@ -117,15 +111,29 @@ function mergeManifests(manifests: Manifest[]): Manifest {
   };
 }
 
-function failure(error: unknown, what: string): never {
-  const messages = (error as esbuild.BuildFailure).errors?.map(
-    (e) => `${e.location ? `${e.location.file}:${e.location.line}:${e.location.column}: ` : ""}${e.text}`,
-  );
+function failure(error: unknown, what: string, cwd = process.cwd()): never {
+  const messages = (error as esbuild.BuildFailure).errors?.map((e) => formatEsbuildMessage(e, cwd));
   throw new WorkflowError(
     "WF_BUILD_FAILED",
     `Building the ${what} failed:\n${messages?.join("\n") ?? String(error)}`,
     "Fix the errors above; each code has a page under docs/errors/.",
   );
+}
+
+/**
+ * One esbuild error as text. Our diagnostics are formatted already (file, line,
+ * frame); esbuild would only add the place of the bundle's own import line.
+ * Its own errors (syntax, unresolved imports) get a one-line frame.
+ */
+function formatEsbuildMessage(e: esbuild.PartialMessage, cwd: string): string {
+  const loc = e.location;
+  if (!loc || e.text?.startsWith("WF_")) return e.text ?? "";
+  const line =
+    (loc.file && loc.line && originalLines.get(path.resolve(cwd, loc.file))?.(loc.line)) || loc.line;
+  const head = `${loc.file}:${line}:${(loc.column ?? 0) + 1}: ${e.text}`;
+  if (!loc.lineText || line === undefined) return head;
+  const gutter = `  > ${line} | `;
+  return `${head}\n${gutter}${loc.lineText}\n${" ".repeat(gutter.length - 2)}| ${" ".repeat(loc.column ?? 0)}^`;
 }
 
 /** Bundles the sandbox bootstrap and every workflow file (workflow mode) into one VM script. */
@@ -153,15 +161,21 @@ export async function buildWorkflowBundle(options: BuildOptions): Promise<Workfl
       sourcemap: "inline",
       logLevel: "silent",
       plugins: [compilerPlugin("workflow", root, manifests, diagnostics)],
+      metafile: true,
+      absWorkingDir: root,
     });
   } catch (error) {
-    failure(error, "workflow bundle");
+    failure(error, "workflow bundle", root);
   }
+  const reached = await builtinDiagnostics(result.metafile!, root);
+  if (reached.length > 0)
+    failure({ errors: reached.map((d) => ({ text: formatDiagnostic(d) })) }, "workflow bundle");
   const code = result.outputFiles![0]!.text;
   return {
     code,
     manifest: mergeManifests(manifests),
     hash: createHash("sha256").update(code).digest("hex").slice(0, 16),
+    warnings: diagnostics.filter((d) => d.severity === "warning"),
   };
 }
 

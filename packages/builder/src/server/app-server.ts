@@ -35,6 +35,7 @@ export interface AppServerOptions extends AppConfigOptions {
   buildDir?: string;
   /** Recompile when a workflow file changes (development). */
   watch?: boolean;
+  /** Told after each rebuild the watcher starts: the files, the workflows now running, or why the old build stays. */
   onRebuild?: AppRuntimeOptions["onRebuild"];
   /**
    * More routes served with the runtime, outside `/.well-known/workflow/v1/`
@@ -44,12 +45,17 @@ export interface AppServerOptions extends AppConfigOptions {
   routes?: (request: Request, app: AppRuntime) => Promise<Response>;
   /** Runtime tuning (retries, concurrency, webhook limits). The webhook base comes from `publicUrl`. */
   runtime?: Omit<NonNullable<AppRuntimeOptions["runtime"]>, "webhookBaseUrl">;
+  /** Where the server logs; default: the console (`consoleLogger`). */
   logger?: AppServerLogger;
-  /** Environment read by {@link resolveConfig}. Default `process.env`. */
+  /** Environment read by `resolveConfig()`. Default `process.env`. */
   env?: ConfigEnv;
   /** Start at once (compile, open the World, recover runs). With false: on first use. Default true. */
   autoStart?: boolean;
-  /** How long to wait for a data folder another process holds. Default 10 000 ms. */
+  /**
+   * How long to wait for a data folder another process holds, in ms. Default:
+   * until it frees (logged when the wait starts, every 10 s, and when it ends);
+   * meanwhile the routes answer 503 `WF_W001_DATA_DIR_LOCKED`. `wf dev` passes 0.
+   */
   lockWaitMs?: number;
 }
 
@@ -158,6 +164,8 @@ class AppServerImpl implements AppServer {
   private current: State = { kind: "idle" };
   private origin: string | undefined;
   private worldUsed = false;
+  /** The lock error while the start waits for another process to free the data folder. */
+  private lockError: Error | undefined;
   private readonly log: AppServerLogger;
 
   constructor(private readonly options: AppServerOptions) {
@@ -201,6 +209,8 @@ class AppServerImpl implements AppServer {
   async handler(request: Request): Promise<Response> {
     let app: AppRuntime;
     try {
+      // Waiting for another process to free the data folder may take long: answer now.
+      if (this.current.kind === "starting" && this.lockError) throw this.lockError;
       app = await this.ready();
     } catch (error) {
       return errorResponseFor(
@@ -309,7 +319,14 @@ class AppServerImpl implements AppServer {
     const option = this.options.world;
     if (typeof option === "function") {
       const context = { root: this.root, dataDir: this.config.dataDir };
-      return openWorldWaiting(option, context, this.options.lockWaitMs ?? 10_000, (m) => this.log.warn(m));
+      return openWorldWaiting(option, context, this.options.lockWaitMs ?? Number.POSITIVE_INFINITY, {
+        warn: (m) => this.log.warn(m),
+        info: (m) => this.log.info(m),
+        waiting: (error) => {
+          this.lockError = error;
+        },
+        closed: () => this.current.kind === "closed",
+      });
     }
     if (this.worldUsed) {
       throw unavailable(

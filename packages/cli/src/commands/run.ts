@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { buildStepBundle, buildWorkflowBundle, resolveConfig } from "@wfkit/builder";
+import { buildStepBundle, buildWorkflowBundle, formatDiagnostic, resolveConfig } from "@wfkit/builder";
 import { Runtime, setDefaultRuntime } from "@wfkit/core";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 import { type ParsedArgs, UsageError } from "../args.js";
@@ -32,6 +32,8 @@ export async function runCommand({ positional, flags }: ParsedArgs): Promise<num
     buildWorkflowBundle({ root, files: [absolute] }),
     buildStepBundle({ root, files: [absolute] }),
   ]);
+  // Errors fail the build above (WF_BUILD_FAILED, each with its frame); warnings are printed the same way.
+  for (const warning of workflows.warnings) process.stderr.write(`${formatDiagnostic(warning)}\n`);
   const rel = path.relative(root, absolute).split(path.sep).join("/");
   const workflow = workflows.manifest.workflows.find((w) => w.exportName === exportName && w.file === rel);
   if (!workflow) {

@@ -13,6 +13,7 @@ export const DiagnosticCodes = {
   NODE_MODULE_IN_WORKFLOW: "WF_C005_NODE_MODULE_IN_WORKFLOW",
   STEP_MODULE_NON_ASYNC_EXPORT: "WF_C006_STEP_MODULE_NON_ASYNC_EXPORT",
   STEP_IN_STEP: "WF_C007_STEP_IN_STEP",
+  NODE_MODULE_IN_HELPER: "WF_C008_NODE_MODULE_IN_HELPER",
 } as const;
 
 export type DiagnosticCode = (typeof DiagnosticCodes)[keyof typeof DiagnosticCodes];
@@ -27,6 +28,7 @@ export const SEVERITY: Record<DiagnosticCode, DiagnosticSeverity> = {
   WF_C005_NODE_MODULE_IN_WORKFLOW: "error",
   WF_C006_STEP_MODULE_NON_ASYNC_EXPORT: "error",
   WF_C007_STEP_IN_STEP: "warning",
+  WF_C008_NODE_MODULE_IN_HELPER: "error",
 };
 
 /** What the registry knows of one code: the shape of @wfkit/core's runtime registry. */
@@ -53,6 +55,10 @@ export const DIAGNOSTIC_CODE_INFO: Record<DiagnosticCode, DiagnosticCodeInfo> = 
     title: 'a "use step" module exports something that is not a step',
   },
   WF_C007_STEP_IN_STEP: { status: 500, title: "a step is declared inside another step (warning)" },
+  WF_C008_NODE_MODULE_IN_HELPER: {
+    status: 500,
+    title: "workflow code reaches a Node builtin or an I/O package through a helper",
+  },
 };
 
 // The build copies the pages to <package>/docs/errors/, `../../docs/errors/` from src/diagnostics/ or dist/diagnostics/.

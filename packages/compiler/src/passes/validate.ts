@@ -3,6 +3,7 @@ import type { FunctionInfo } from "../analysis/model.js";
 import type { CompilerContext, DirectiveFn } from "../context.js";
 import { DiagnosticCodes } from "../diagnostics/codes.js";
 import { forbiddenInWorkflow } from "../util/nodeModules.js";
+import { checkHelpers } from "./validateHelpers.js";
 
 /** The innermost workflow/step around `fn` (exclusive), by walking the function chain. */
 function enclosingDirectiveFn(
@@ -51,6 +52,7 @@ export function validatePass(ctx: CompilerContext): void {
   }
   ctx.directiveFns = kept;
   checkNodeModules(ctx, byFn);
+  checkHelpers(ctx, byFn);
   if (ctx.moduleDirective?.name === "use step") checkStepModuleExports(ctx, byFn);
 }
 

@@ -14,6 +14,7 @@ function hasBrand(value: unknown, brand: symbol): boolean {
 
 /** Thrown from a step: the step fails at once and is never retried. */
 export class FatalError extends Error {
+  /** Always `true`: how the runtime tells a fatal error from others, whatever realm made it. */
   declare readonly fatal: true;
   constructor(message?: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -21,11 +22,13 @@ export class FatalError extends Error {
     Object.defineProperty(this, FATAL, { value: true });
     Object.defineProperty(this, "fatal", { value: true, enumerable: false });
   }
+  /** `instanceof` checks a brand, not the prototype: it holds across the workflow sandbox and for errors read back from a run's event log. */
   static [Symbol.hasInstance](value: unknown): boolean {
     return hasBrand(value, FATAL);
   }
 }
 
+/** Options of {@link RetryableError}. */
 export interface RetryableErrorOptions {
   /** When to try again: milliseconds from now, a duration string ("5s", "1m") or a Date. */
   retryAfter?: number | string | Date;
@@ -34,6 +37,7 @@ export interface RetryableErrorOptions {
 
 /** Thrown from a step: retry it, optionally after a given delay instead of the default backoff. */
 export class RetryableError extends Error {
+  /** When to try again (milliseconds from now, a duration string or a Date); the default backoff when unset. */
   readonly retryAfter?: number | string | Date;
   constructor(message?: string, options: RetryableErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -41,6 +45,7 @@ export class RetryableError extends Error {
     if (options.retryAfter !== undefined) this.retryAfter = options.retryAfter;
     Object.defineProperty(this, RETRYABLE, { value: true });
   }
+  /** `instanceof` checks a brand, not the prototype: it holds across the workflow sandbox and for errors read back from a run's event log. */
   static [Symbol.hasInstance](value: unknown): boolean {
     return hasBrand(value, RETRYABLE);
   }

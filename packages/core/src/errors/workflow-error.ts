@@ -17,7 +17,7 @@ export function brandWorkflowError(error: Error): void {
 
 /**
  * An error with a stable code, a statement of what happened and the fix;
- * its message has the shape of {@link formatErrorMessage}. Every code has a
+ * its message has the shape of `formatErrorMessage()`: Every code has a
  * page, docs/errors/<CODE>.md, shipped inside the installed package.
  *
  * `instanceof` works across the workflow sandbox and across copies of this
@@ -49,6 +49,7 @@ export class WorkflowError extends Error {
     return docsRef(this.code);
   }
 
+  /** `instanceof` checks the code, not the prototype: it holds across the workflow sandbox and for errors read back from a run's event log. */
   static [Symbol.hasInstance](this: { prototype: object }, value: unknown): boolean {
     // biome-ignore lint/complexity/noThisInStatic: `this` is the class asked about (a subclass too); naming WorkflowError would be wrong.
     // biome-ignore lint/complexity/noUselessThisAlias: the alias carries the one suppression above.

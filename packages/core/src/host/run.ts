@@ -19,6 +19,7 @@ export interface RunSource {
 export class Run<T = unknown> {
   constructor(
     private readonly source: RunSource,
+    /** The run's id (`wrun_…`): pass it to `getRun()` later, from any process on the same World. */
     readonly runId: string,
   ) {}
 
@@ -32,15 +33,19 @@ export class Run<T = unknown> {
   get status(): Promise<RunStatus> {
     return this.record().then((r) => r.status);
   }
+  /** The workflow's id, e.g. `workflow//workflows/order//processOrder`. */
   get workflowName(): Promise<string> {
     return this.record().then((r) => r.workflowId);
   }
+  /** When `start()` created the run. */
   get createdAt(): Promise<Date> {
     return this.record().then((r) => new Date(r.createdAt));
   }
+  /** When the workflow first ran; undefined while the run is pending. */
   get startedAt(): Promise<Date | undefined> {
     return this.record().then((r) => (r.startedAt === undefined ? undefined : new Date(r.startedAt)));
   }
+  /** When the run ended (completed, failed or cancelled); undefined before. */
   get completedAt(): Promise<Date | undefined> {
     return this.record().then((r) => (r.completedAt === undefined ? undefined : new Date(r.completedAt)));
   }

@@ -63,14 +63,21 @@ export interface RuntimeOptions {
 }
 
 /** A live hook as `getHookByToken` returns it. */
+/** What `getHookByToken(token)` returns about a live hook. */
 export interface HookInfo {
+  /** The hook's token. */
   token: string;
+  /** The run waiting on it. */
   runId: string;
+  /** `"webhook"` for hooks made with `createWebhook()`. */
   kind: "hook" | "webhook";
+  /** When the workflow created it. */
   createdAt: Date;
+  /** The `metadata` given to `createHook()`. */
   metadata: unknown;
 }
 
+/** Options of `start()`. */
 export interface StartOptions {
   /** Starting twice with the same key returns the first run instead of a new one. */
   idempotencyKey?: string;

@@ -15,6 +15,7 @@ export type WebHandler = (
   request: Request,
 ) => Response | undefined | null | Promise<Response | undefined | null>;
 
+/** Options of `toNodeHandler()`. */
 export interface NodeAdapterOptions {
   /**
    * Take the origin from `X-Forwarded-Proto` / `X-Forwarded-Host` when present.

@@ -7,16 +7,21 @@ import { stepProxy } from "./registry.js";
 export interface WorkflowMetadata {
   /** The workflow's id, e.g. `workflow//workflows/order//processOrder`. */
   workflowName: string;
+  /** The run's id (`wrun_…`), the one `start()` returned. */
   workflowRunId: string;
+  /** When the run started; the same on every replay. */
   workflowStartedAt: Date;
 }
 
 /** What `getStepMetadata()` returns inside a step. */
 export interface StepMetadata {
+  /** The step's id, e.g. `step//workflows/order//charge`. */
   stepId: string;
   /** 1 on the first attempt. */
   attempt: number;
+  /** When this attempt started. */
   stepStartedAt: Date;
+  /** The id of the run the step belongs to. */
   workflowRunId: string;
 }
 
@@ -28,7 +33,23 @@ export function sleep(duration: Duration | Date): Promise<void> {
   return requireWorkflowHost("sleep()").sleep!(duration);
 }
 
-/** The run this workflow code belongs to. */
+/**
+ * The run this workflow code belongs to: its id, the workflow's id and when
+ * it started. Call it in workflow code (a `"use workflow"` function or what it
+ * calls); the values are the same on every replay. Outside workflow code it
+ * throws `WF_WORKFLOW_ONLY`; steps use {@link getStepMetadata}.
+ *
+ * @example
+ * ```ts
+ * import { getWorkflowMetadata } from "workflow";
+ *
+ * export async function processOrder(orderId: string) {
+ *   "use workflow";
+ *   const { workflowRunId } = getWorkflowMetadata();
+ *   await sendReceipt(orderId, `receipt for run ${workflowRunId}`);
+ * }
+ * ```
+ */
 export function getWorkflowMetadata(): WorkflowMetadata {
   return requireWorkflowHost("getWorkflowMetadata()").workflowMetadata!() as WorkflowMetadata;
 }

@@ -5,12 +5,15 @@ import { requireWorkflowHost } from "./realm.js";
 
 /** A durable wait for payloads sent to `token` with `resumeHook(token, payload)`. */
 export interface Hook<T = unknown> extends PromiseLike<T>, AsyncIterable<T> {
+  /** The token server code resumes the hook with (`resumeHook(token, payload)`). */
   readonly token: string;
   /** Frees the token; later payloads are rejected. */
   dispose(): void;
+  /** The same as `dispose()`, for `using hook = createHook()`. */
   [Symbol.dispose](): void;
 }
 
+/** Options of {@link createHook} and `TypedHook.create()`. */
 export interface HookOptions {
   /** A token an outside system can compute (`slack:${channelId}`); random when omitted. */
   token?: string;
@@ -21,6 +24,7 @@ export interface HookOptions {
 /** How a webhook answers its caller. */
 export type WebhookRespondWith = Response | "manual";
 
+/** Options of {@link createWebhook}. */
 export interface WebhookOptions {
   /** A fixed Response for every call, or "manual" to answer with `request.respondWith()`. Default: 202. */
   respondWith?: WebhookRespondWith;
@@ -34,6 +38,7 @@ export interface WebhookOptions {
 
 /** A request received by a webhook; with `respondWith: "manual"` it can answer the caller. */
 export interface WebhookRequest extends Request {
+  /** Answers the caller (webhooks created with `respondWith: "manual"` only); call it once, from a step. */
   respondWith(response: Response): Promise<void>;
 }
 
@@ -42,6 +47,7 @@ export type RequestWithResponse = WebhookRequest;
 
 /** A hook whose payloads are HTTP requests to `url`. */
 export interface Webhook<R extends Request = WebhookRequest> extends Hook<R> {
+  /** `<base>/.well-known/workflow/v1/webhook/<token>`: hand it to the caller. The token in it is the secret. */
   readonly url: string;
 }
 
@@ -55,7 +61,9 @@ export function createWebhook(options: WebhookOptions = {}): Webhook {
   return requireWorkflowHost("createWebhook()").createHook!(options, "webhook") as Webhook;
 }
 
+/** What {@link waitForHook} resolves with: the payload, or `timeout: true`. */
 export type WaitResult<T> = { timeout: true } | { timeout: false; payload: T };
+/** What {@link waitForWebhook} resolves with: the request, or `timeout: true`. */
 export type WebhookWaitResult<R> = { timeout: true } | { timeout: false; request: R };
 
 /** Waits for the next payload or the timeout, whichever comes first. A later payload stays queued. */
@@ -89,9 +97,11 @@ export interface StandardSchemaLike<T> {
 
 /** A typed hook definition: `.create()` in workflow code, `.resume()` in server code. */
 export interface TypedHook<T> {
+  /** Creates the hook in workflow code, like {@link createHook}. */
   create(options?: HookOptions): Hook<T>;
   /** Resumes the hook with a payload checked against the schema. Server code only. */
   resume(token: string, payload: T): Promise<{ runId: string }>;
+  /** The schema payloads are checked against, if one was given. */
   readonly schema?: StandardSchemaLike<T>;
 }
 
