@@ -3,6 +3,7 @@ import "../errors/links.js";
 import { getDefaultRuntime } from "../host/default.js";
 import type { Run } from "../host/run.js";
 import type { HookInfo, StartOptions, WorkflowRef } from "../host/runtime.js";
+import { runHandle } from "./run-handle.js";
 
 export {
   FatalError,
@@ -37,9 +38,14 @@ export async function start<T = unknown>(
   return (await getDefaultRuntime()).start<T>(workflow, args, options);
 }
 
-/** A handle on an existing run. */
-export async function getRun<T = unknown>(runId: string): Promise<Run<T>> {
-  return (await getDefaultRuntime()).getRun<T>(runId);
+/**
+ * A handle on an existing run; synchronous, as in the `workflow` package:
+ * `const run = getRun(id); await run.status`. The id is not checked here:
+ * reading a property of an unknown run rejects with `WorkflowRunNotFoundError`.
+ * The handle waits for the default runtime if it is still starting.
+ */
+export function getRun<T = unknown>(runId: string): Run<T> {
+  return runHandle<T>(runId);
 }
 
 /** Sends a payload to the hook with this token. Throws HookNotFoundError for an unknown token. */

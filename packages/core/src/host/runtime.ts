@@ -104,7 +104,8 @@ export class Runtime implements RuntimeCore {
   private readonly endWaiters = new Map<string, Array<() => void>>();
   private readonly steps: StepExecutor;
   /** What `Run` handles read and do. */
-  private readonly runSource: RunSource;
+  /** What `Run` handles read through; `workflow/api`'s lazy `getRun` forwards to it. */
+  readonly runSource: RunSource;
   private readonly scheduler: Scheduler;
   private readonly maxWarm: number;
   private webhookBase: string;

@@ -1,0 +1,42 @@
+// The `workflow/api` surface as a user of the `workflow` package calls it.
+import { afterAll, describe, expect, it } from "vitest";
+import { getRun, start, WorkflowRunNotFoundError } from "../src/api/index.js";
+import { setDefaultRuntime, setDefaultRuntimeFactory } from "../src/host/default.js";
+import type { Runtime } from "../src/host/runtime.js";
+import { testRuntime } from "./runtime-helpers.js";
+
+let runtime: Runtime | undefined;
+afterAll(async () => {
+  setDefaultRuntime(undefined);
+  await runtime?.close();
+});
+
+describe("getRun (workflow/api)", () => {
+  it("is synchronous and waits for a default runtime that is still starting", async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const ready = testRuntime(["basic.ts"]);
+    setDefaultRuntimeFactory(async () => {
+      await gate;
+      runtime = (await ready).runtime;
+      return runtime;
+    });
+    const { id } = await ready;
+    // Read before the runtime exists: the getters wait for it.
+    const early = getRun("wrun_01J00000000000000000000000");
+    expect(early).not.toBeInstanceOf(Promise);
+    expect(typeof (early as { then?: unknown }).then).toBe("undefined");
+    const status = early.status;
+    release();
+    await expect(status).rejects.toBeInstanceOf(WorkflowRunNotFoundError);
+
+    const started = await start(id("basic.ts", "seq"), [3]);
+    const run = getRun<number>(started.runId);
+    expect(run.runId).toBe(started.runId);
+    expect(await run.returnValue).toBe(3);
+    expect(await run.status).toBe("completed");
+    expect(await run.workflowName).toBe(id("basic.ts", "seq"));
+    expect(await run.createdAt).toBeInstanceOf(Date);
+    expect(await run.completedAt).toBeInstanceOf(Date);
+  });
+});
