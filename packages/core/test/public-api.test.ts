@@ -40,3 +40,16 @@ describe("getRun (workflow/api)", () => {
     expect(await run.completedAt).toBeInstanceOf(Date);
   });
 });
+
+describe("durations", () => {
+  it("parses the units of the workflow package's durations, in any case, and refuses others", async () => {
+    const { parseDuration } = await import("../src/workflow/duration.js");
+    expect(parseDuration("10 minutes")).toBe(600_000);
+    expect(parseDuration("2 Mins")).toBe(120_000);
+    expect(parseDuration("1.5H")).toBe(5_400_000);
+    expect(parseDuration("3 msecs")).toBe(3);
+    expect(parseDuration("1y")).toBe(31_557_600_000);
+    expect(parseDuration("500")).toBe(500);
+    expect(() => parseDuration("5x")).toThrow(expect.objectContaining({ code: "WF_INVALID_DURATION" }));
+  });
+});

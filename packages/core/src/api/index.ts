@@ -29,13 +29,31 @@ export {
   verifyStatusToken,
 } from "./status.js";
 
-/** Starts a workflow run; resolves once the run is durably enqueued. */
-export async function start<T = unknown>(
+/**
+ * Starts a workflow run; resolves once the run is durably enqueued.
+ *
+ * Given the workflow function itself, `args` is checked against its
+ * parameters and `run.returnValue` is typed by what it returns:
+ * `const run = await start(processOrder, ["o-1"]); const total: number = await run.returnValue;`.
+ * Given a workflow id (a string), nothing is known: pass the result type yourself.
+ */
+export function start<A extends unknown[], R>(
+  workflow: ((...args: A) => R) & { workflowId?: string },
+  args: NoInfer<A>,
+  options?: StartOptions,
+): Promise<Run<Awaited<R>>>;
+export function start<R>(workflow: (() => R) & { workflowId?: string }): Promise<Run<Awaited<R>>>;
+export function start<T = unknown>(
+  workflow: string,
+  args?: unknown[],
+  options?: StartOptions,
+): Promise<Run<T>>;
+export async function start(
   workflow: WorkflowRef,
   args: unknown[] = [],
   options?: StartOptions,
-): Promise<Run<T>> {
-  return (await getDefaultRuntime()).start<T>(workflow, args, options);
+): Promise<Run<unknown>> {
+  return (await getDefaultRuntime()).start(workflow, args, options);
 }
 
 /**
