@@ -53,3 +53,19 @@ describe("durations", () => {
     expect(() => parseDuration("5x")).toThrow(expect.objectContaining({ code: "WF_INVALID_DURATION" }));
   });
 });
+
+describe("FatalError.is / RetryableError.is", () => {
+  it("recognise their own errors, from another realm too, and nothing else", async () => {
+    const { FatalError, RetryableError } = await import("../src/errors/index.js");
+    const { runInNewContext } = await import("node:vm");
+    expect(FatalError.is(new FatalError("no"))).toBe(true);
+    expect(RetryableError.is(new RetryableError("again", { retryAfter: "5s" }))).toBe(true);
+    expect(FatalError.is(new RetryableError("again"))).toBe(false);
+    expect(RetryableError.is(new FatalError("no"))).toBe(false);
+    expect(FatalError.is(new Error("plain"))).toBe(false);
+    expect(FatalError.is("FatalError")).toBe(false);
+    expect(FatalError.is(null)).toBe(false);
+    const foreign = runInNewContext('const e = new Error("x"); e.name = "FatalError"; e');
+    expect(FatalError.is(foreign)).toBe(true);
+  });
+});

@@ -12,6 +12,17 @@ function hasBrand(value: unknown, brand: symbol): boolean {
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
 }
 
+/** Branded, or (as the `workflow` package checks) an Error-like value with this name. */
+function isNamed(value: unknown, brand: symbol, name: string): boolean {
+  return (
+    hasBrand(value, brand) ||
+    (typeof value === "object" &&
+      value !== null &&
+      (value as { name?: unknown }).name === name &&
+      typeof (value as { message?: unknown }).message === "string")
+  );
+}
+
 /** Thrown from a step: the step fails at once and is never retried. */
 export class FatalError extends Error {
   declare readonly fatal: true;
@@ -23,6 +34,10 @@ export class FatalError extends Error {
   }
   static [Symbol.hasInstance](value: unknown): boolean {
     return hasBrand(value, FATAL);
+  }
+  /** True for a FatalError, from any realm or copy of this module (the `workflow` package's guard). */
+  static is(value: unknown): value is FatalError {
+    return isNamed(value, FATAL, "FatalError");
   }
 }
 
@@ -43,6 +58,10 @@ export class RetryableError extends Error {
   }
   static [Symbol.hasInstance](value: unknown): boolean {
     return hasBrand(value, RETRYABLE);
+  }
+  /** True for a RetryableError, from any realm or copy of this module (the `workflow` package's guard). */
+  static is(value: unknown): value is RetryableError {
+    return isNamed(value, RETRYABLE, "RetryableError");
   }
 }
 
