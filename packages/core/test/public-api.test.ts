@@ -69,3 +69,31 @@ describe("FatalError.is / RetryableError.is", () => {
     expect(FatalError.is(foreign)).toBe(true);
   });
 });
+
+describe("getWorkflowMetadata / getStepMetadata", () => {
+  it("give the workflow package's fields, the run's in workflow and step code alike, with the app's url", async () => {
+    const { runtime: rt, id } = await testRuntime(["basic.ts"], {
+      webhookBaseUrl: "https://shop.example.com/",
+    });
+    try {
+      const run = await rt.start(id("basic.ts", "metadata"), []);
+      const { inWorkflow, workflow, step } = (await run.returnValue) as Record<
+        string,
+        Record<string, unknown>
+      >;
+      const expected = {
+        workflowName: id("basic.ts", "metadata"),
+        workflowRunId: run.runId,
+        workflowStartedAt: await run.createdAt,
+        url: "https://shop.example.com",
+      };
+      expect(inWorkflow).toEqual(expected);
+      expect(workflow).toEqual(expected);
+      expect(Object.keys(step!).sort()).toEqual(["attempt", "stepId", "stepStartedAt"]);
+      expect(step).toMatchObject({ attempt: 1, stepId: "step//basic//metadataInStep" });
+      expect(step!.stepStartedAt).toBeInstanceOf(Date);
+    } finally {
+      await rt.close();
+    }
+  });
+});

@@ -3,21 +3,22 @@ import type { Duration } from "./duration.js";
 import { currentHost, requireWorkflowHost } from "./realm.js";
 import { stepProxy } from "./registry.js";
 
-/** What `getWorkflowMetadata()` returns inside a workflow. */
+/** What `getWorkflowMetadata()` returns, in workflow code and in step code (the `workflow` package's fields). */
 export interface WorkflowMetadata {
   /** The workflow's id, e.g. `workflow//workflows/order//processOrder`. */
   workflowName: string;
   workflowRunId: string;
   workflowStartedAt: Date;
+  /** The app's base URL (where webhook URLs point), e.g. `https://shop.example.com`. */
+  url: string;
 }
 
-/** What `getStepMetadata()` returns inside a step. */
+/** What `getStepMetadata()` returns inside a step: the step attempt only (the run is in getWorkflowMetadata()). */
 export interface StepMetadata {
   stepId: string;
   /** 1 on the first attempt. */
   attempt: number;
   stepStartedAt: Date;
-  workflowRunId: string;
 }
 
 /**
@@ -28,8 +29,11 @@ export function sleep(duration: Duration | Date): Promise<void> {
   return requireWorkflowHost("sleep()").sleep!(duration);
 }
 
-/** The run this workflow code belongs to. */
+/** The run this code belongs to: in workflow code, or in a step (the run that called it). */
 export function getWorkflowMetadata(): WorkflowMetadata {
+  const host = currentHost();
+  const meta = host?.realm === "step" ? host.stepWorkflowMetadata?.() : undefined;
+  if (meta) return meta as WorkflowMetadata;
   return requireWorkflowHost("getWorkflowMetadata()").workflowMetadata!() as WorkflowMetadata;
 }
 
