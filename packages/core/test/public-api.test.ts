@@ -1,6 +1,6 @@
 // The `workflow/api` surface as a user of the `workflow` package calls it.
 import { afterAll, describe, expect, it } from "vitest";
-import { getRun, start, WorkflowRunNotFoundError } from "../src/api/index.js";
+import { getRun, start, WorkflowRunFailedError, WorkflowRunNotFoundError } from "../src/api/index.js";
 import { setDefaultRuntime, setDefaultRuntimeFactory } from "../src/host/default.js";
 import type { Runtime } from "../src/host/runtime.js";
 import { testRuntime } from "./runtime-helpers.js";
@@ -92,6 +92,41 @@ describe("getWorkflowMetadata / getStepMetadata", () => {
       expect(Object.keys(step!).sort()).toEqual(["attempt", "stepId", "stepStartedAt"]);
       expect(step).toMatchObject({ attempt: 1, stepId: "step//basic//metadataInStep" });
       expect(step!.stepStartedAt).toBeInstanceOf(Date);
+    } finally {
+      await rt.close();
+    }
+  });
+});
+
+describe("a failed run's error", () => {
+  it("keeps the user's class name, message, stack and fields, and says it is a user error", async () => {
+    const { runtime: rt, id } = await testRuntime(["basic.ts"]);
+    try {
+      for (const [name, message] of [
+        ["failsInStep", "order o-1 rejected"],
+        ["failsInWorkflow", "rejected by the workflow"],
+      ] as const) {
+        const run = await rt.start(id("basic.ts", name), []);
+        const error = (await run.returnValue.catch((e: unknown) => e)) as WorkflowRunFailedError;
+        expect(error).toBeInstanceOf(WorkflowRunFailedError);
+        expect(error.errorCode).toBe("USER_ERROR");
+        expect(error.message).toContain(`OrderRejectedError: ${message}`);
+        const cause = error.cause as Error & { reason: string };
+        expect(cause).toMatchObject({ name: "OrderRejectedError", message, reason: "out of stock" });
+        expect(cause.stack).toMatch(new RegExp(`^OrderRejectedError: ${message}\\n\\s+at `));
+      }
+    } finally {
+      await rt.close();
+    }
+  });
+
+  it("says RUNTIME_ERROR when wfkit failed the run", async () => {
+    const { runtime: rt } = await testRuntime(["basic.ts"]);
+    try {
+      const run = await rt.start("workflow//basic//doesNotExist", []);
+      const error = (await run.returnValue.catch((e: unknown) => e)) as WorkflowRunFailedError;
+      expect(error.errorCode).toBe("RUNTIME_ERROR");
+      expect(error.cause).toMatchObject({ code: "WF_WORKFLOW_NOT_FOUND" });
     } finally {
       await rt.close();
     }

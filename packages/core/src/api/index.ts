@@ -12,6 +12,7 @@ export {
   HookPayloadInvalidError,
   isWorkflowError,
   RetryableError,
+  type RunErrorCode,
   WorkflowError,
   WorkflowRunCancelledError,
   WorkflowRunFailedError,
