@@ -103,7 +103,8 @@ export class Runtime implements RuntimeCore {
   private readonly ended = new Set<string>();
   private readonly endWaiters = new Map<string, Array<() => void>>();
   private readonly steps: StepExecutor;
-  /** What `Run` handles read and do. */
+  /** Each run's workflow id and start, for getWorkflowMetadata() in its steps (bounded, oldest dropped). */
+  private readonly runInfo = new Map<string, { workflowName: string; startedAt: number }>();
   /** What `Run` handles read through; `workflow/api`'s lazy `getRun` forwards to it. */
   readonly runSource: RunSource;
   private readonly scheduler: Scheduler;
@@ -212,8 +213,6 @@ export class Runtime implements RuntimeCore {
       url: this.webhookBase,
     };
   }
-  private readonly runInfo = new Map<string, { workflowName: string; startedAt: number }>();
-
   get webhookBaseUrl(): string {
     return this.webhookBase;
   }
