@@ -90,7 +90,7 @@ export function webhookUrlOf(runId: string): string | null {
 
 /** A run as JSON: status, its webhook URL, and the output once it completed. */
 const RUN_JSON = `async function runJson(runId: string) {
-  const run = await getRun(runId);
+  const run = getRun(runId);
   const status = await run.status;
   const output = status === "completed" ? await run.returnValue : null;
   return { runId, status, webhookUrl: webhookUrlOf(runId), output };

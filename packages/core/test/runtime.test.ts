@@ -60,13 +60,14 @@ describe("host runtime on the in-memory world", () => {
     expect(value.seen).toEqual([
       {
         isFatal: true,
+        guard: true,
         name: "FatalError",
         message: "card declined",
         causeMessage: "issuer said no",
         causeCode: "card_declined",
         hasStack: true,
       },
-      { isFatal: false, message: "declined", code: "card_declined", declineCode: 51 },
+      { isFatal: false, guard: false, message: "declined", code: "card_declined", declineCode: 51 },
     ]);
     expect(value.attempts).toBe(1);
   });

@@ -3,6 +3,7 @@ export {
   createHook,
   createWebhook,
   type Duration,
+  type DurationString,
   defineHook,
   FatalError,
   fetch,

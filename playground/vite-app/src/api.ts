@@ -31,7 +31,7 @@ export default async function api(request: Request): Promise<Response | undefine
   const match = /^\/api\/runs\/([^/]+)$/.exec(pathname);
   if (match && request.method === "GET") {
     const runId = decodeURIComponent(match[1]!);
-    const run = await getRun(runId);
+    const run = getRun(runId);
     let status: string;
     try {
       status = await run.status;

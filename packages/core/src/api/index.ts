@@ -3,6 +3,7 @@ import "../errors/links.js";
 import { getDefaultRuntime } from "../host/default.js";
 import type { Run } from "../host/run.js";
 import type { HookInfo, StartOptions, WorkflowRef } from "../host/runtime.js";
+import { runHandle } from "./run-handle.js";
 
 export {
   FatalError,
@@ -11,6 +12,7 @@ export {
   HookPayloadInvalidError,
   isWorkflowError,
   RetryableError,
+  type RunErrorCode,
   WorkflowError,
   WorkflowRunCancelledError,
   WorkflowRunFailedError,
@@ -28,18 +30,41 @@ export {
   verifyStatusToken,
 } from "./status.js";
 
-/** Starts a workflow run; resolves once the run is durably enqueued. */
-export async function start<T = unknown>(
+/**
+ * Starts a workflow run; resolves once the run is durably enqueued.
+ *
+ * Given the workflow function itself, `args` is checked against its
+ * parameters and `run.returnValue` is typed by what it returns:
+ * `const run = await start(processOrder, ["o-1"]); const total: number = await run.returnValue;`.
+ * Given a workflow id (a string), nothing is known: pass the result type yourself.
+ */
+export function start<A extends unknown[], R>(
+  workflow: ((...args: A) => R) & { workflowId?: string },
+  args: NoInfer<A>,
+  options?: StartOptions,
+): Promise<Run<Awaited<R>>>;
+export function start<R>(workflow: (() => R) & { workflowId?: string }): Promise<Run<Awaited<R>>>;
+export function start<T = unknown>(
+  workflow: string,
+  args?: unknown[],
+  options?: StartOptions,
+): Promise<Run<T>>;
+export async function start(
   workflow: WorkflowRef,
   args: unknown[] = [],
   options?: StartOptions,
-): Promise<Run<T>> {
-  return (await getDefaultRuntime()).start<T>(workflow, args, options);
+): Promise<Run<unknown>> {
+  return (await getDefaultRuntime()).start(workflow, args, options);
 }
 
-/** A handle on an existing run. */
-export async function getRun<T = unknown>(runId: string): Promise<Run<T>> {
-  return (await getDefaultRuntime()).getRun<T>(runId);
+/**
+ * A handle on an existing run; synchronous, as in the `workflow` package:
+ * `const run = getRun(id); await run.status`. The id is not checked here:
+ * reading a property of an unknown run rejects with `WorkflowRunNotFoundError`.
+ * The handle waits for the default runtime if it is still starting.
+ */
+export function getRun<T = unknown>(runId: string): Run<T> {
+  return runHandle<T>(runId);
 }
 
 /** Sends a payload to the hook with this token. Throws HookNotFoundError for an unknown token. */

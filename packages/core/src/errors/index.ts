@@ -14,6 +14,7 @@ export {
   HookConflictError,
   HookNotFoundError,
   HookPayloadInvalidError,
+  type RunErrorCode,
   type SchemaIssue,
   WorkflowRunCancelledError,
   WorkflowRunFailedError,

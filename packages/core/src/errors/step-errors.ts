@@ -12,6 +12,17 @@ function hasBrand(value: unknown, brand: symbol): boolean {
   return typeof value === "object" && value !== null && (value as Record<symbol, unknown>)[brand] === true;
 }
 
+/** Branded, or (as the `workflow` package checks) an Error-like value with this name. */
+function isNamed(value: unknown, brand: symbol, name: string): boolean {
+  return (
+    hasBrand(value, brand) ||
+    (typeof value === "object" &&
+      value !== null &&
+      (value as { name?: unknown }).name === name &&
+      typeof (value as { message?: unknown }).message === "string")
+  );
+}
+
 /** Thrown from a step: the step fails at once and is never retried. */
 export class FatalError extends Error {
   /** Always `true`: how the runtime tells a fatal error from others, whatever realm made it. */
@@ -25,6 +36,10 @@ export class FatalError extends Error {
   /** `instanceof` checks a brand, not the prototype: it holds across the workflow sandbox and for errors read back from a run's event log. */
   static [Symbol.hasInstance](value: unknown): boolean {
     return hasBrand(value, FATAL);
+  }
+  /** True for a FatalError, from any realm or copy of this module (the `workflow` package's guard). */
+  static is(value: unknown): value is FatalError {
+    return isNamed(value, FATAL, "FatalError");
   }
 }
 
@@ -48,6 +63,10 @@ export class RetryableError extends Error {
   /** `instanceof` checks a brand, not the prototype: it holds across the workflow sandbox and for errors read back from a run's event log. */
   static [Symbol.hasInstance](value: unknown): boolean {
     return hasBrand(value, RETRYABLE);
+  }
+  /** True for a RetryableError, from any realm or copy of this module (the `workflow` package's guard). */
+  static is(value: unknown): value is RetryableError {
+    return isNamed(value, RETRYABLE, "RetryableError");
   }
 }
 

@@ -5,10 +5,18 @@
  */
 import { WorkflowError } from "./workflow-error.js";
 
+/**
+ * Why a run failed: `"USER_ERROR"` when the workflow's or a step's code threw,
+ * `"RUNTIME_ERROR"` when wfkit refused or failed the run (a `WF_…` code on the cause).
+ */
+export type RunErrorCode = "USER_ERROR" | "RUNTIME_ERROR";
+
 /** `run.returnValue` of a run that failed; the workflow's own error is `cause`. */
 export class WorkflowRunFailedError extends WorkflowError {
   static readonly code = "WF_RUN_FAILED";
   readonly runId: string;
+  /** Whether user code threw (`cause` is its error, with its class name, message and stack) or wfkit failed the run. */
+  readonly errorCode: RunErrorCode;
   constructor(runId: string, cause: unknown) {
     const what = cause as { name?: unknown; message?: unknown } | null | undefined;
     super(
@@ -19,6 +27,8 @@ export class WorkflowRunFailedError extends WorkflowError {
     );
     this.name = "WorkflowRunFailedError";
     this.runId = runId;
+    const code = (cause as { code?: unknown } | null | undefined)?.code;
+    this.errorCode = typeof code === "string" && code.startsWith("WF_") ? "RUNTIME_ERROR" : "USER_ERROR";
   }
 }
 

@@ -14,7 +14,7 @@ import { HookNotFoundError, WorkflowRunNotFoundError } from "../errors/subclasse
 import { WorkflowError } from "../errors/workflow-error.js";
 import { RESPOND_KEY, RESUME_TYPED_HOOK_KEY } from "../globals.js";
 import { deserialize, serializeAsync } from "../serialization/index.js";
-import { FETCH_STEP_ID } from "../workflow/api.js";
+import { FETCH_STEP_ID, type WorkflowMetadata } from "../workflow/api.js";
 import type { StandardSchemaLike } from "../workflow/hooks.js";
 import { registerStep } from "../workflow/registry.js";
 import { SEND_WEBHOOK_STEP_ID } from "../workflow/send-webhook.js";
@@ -110,8 +110,10 @@ export class Runtime implements RuntimeCore {
   private readonly ended = new Set<string>();
   private readonly endWaiters = new Map<string, Array<() => void>>();
   private readonly steps: StepExecutor;
-  /** What `Run` handles read and do. */
-  private readonly runSource: RunSource;
+  /** Each run's workflow id and start, for getWorkflowMetadata() in its steps (bounded, oldest dropped). */
+  private readonly runInfo = new Map<string, { workflowName: string; startedAt: number }>();
+  /** What `Run` handles read through; `workflow/api`'s lazy `getRun` forwards to it. */
+  readonly runSource: RunSource;
   private readonly scheduler: Scheduler;
   private readonly maxWarm: number;
   private webhookBase: string;
@@ -144,6 +146,7 @@ export class Runtime implements RuntimeCore {
       options.stepConcurrency ?? 256,
       (runId, input) => this.post(runId, input),
       (runId) => this.ended.has(runId),
+      (runId) => this.workflowMetadataOf(runId),
     );
     this.scheduler = new Scheduler(
       this.world,
@@ -199,6 +202,24 @@ export class Runtime implements RuntimeCore {
     this.webhookBase = base.replace(/\/+$/, "");
   }
 
+  /** getWorkflowMetadata() in a step: the run's record, read once per run and kept for a while. */
+  private async workflowMetadataOf(runId: RunId): Promise<WorkflowMetadata> {
+    let known = this.runInfo.get(runId);
+    if (!known) {
+      const run = await this.world.getRun(runId);
+      if (!run) throw new WorkflowRunNotFoundError(runId);
+      // createdAt, as the workflow sees it (sandbox init), so both realms agree.
+      known = { workflowName: run.workflowId, startedAt: run.createdAt };
+      if (this.runInfo.size >= 1000) this.runInfo.delete(this.runInfo.keys().next().value!);
+      this.runInfo.set(runId, known);
+    }
+    return {
+      workflowName: known.workflowName,
+      workflowRunId: runId,
+      workflowStartedAt: new Date(known.startedAt),
+      url: this.webhookBase,
+    };
+  }
   get webhookBaseUrl(): string {
     return this.webhookBase;
   }

@@ -4,7 +4,7 @@ import { formatErrorMessage } from "../errors/format.js";
 import { FatalError, isFatalError, isRetryableError } from "../errors/step-errors.js";
 import { WorkflowError } from "../errors/workflow-error.js";
 import { deserialize, serialize, serializeAsync } from "../serialization/index.js";
-import type { StepMetadata } from "../workflow/api.js";
+import type { StepMetadata, WorkflowMetadata } from "../workflow/api.js";
 import { parseDuration } from "../workflow/duration.js";
 import { installHost, registry } from "../workflow/realm.js";
 import type { RunInput } from "./actor/turn.js";
@@ -21,6 +21,7 @@ export interface RetryPolicy {
 }
 
 interface StepContext extends StepMetadata {
+  workflow: WorkflowMetadata;
   closure: Record<string, unknown>;
 }
 
@@ -39,9 +40,12 @@ installHost({
         stepId: ctx.stepId,
         attempt: ctx.attempt,
         stepStartedAt: ctx.stepStartedAt,
-        workflowRunId: ctx.workflowRunId,
       }
     );
+  },
+  stepWorkflowMetadata: () => {
+    const ctx = storage.getStore();
+    return ctx && { ...ctx.workflow, workflowStartedAt: new Date(ctx.workflow.workflowStartedAt) };
   },
   stepClosure: () => storage.getStore()?.closure ?? {},
 });
@@ -65,6 +69,8 @@ export class StepExecutor {
     private readonly concurrency: number,
     private readonly deliver: (runId: RunId, input: RunInput) => void,
     private readonly isEnded: (runId: string) => boolean,
+    /** The metadata of a run, for getWorkflowMetadata() in its steps. */
+    private readonly workflowOf: (runId: RunId) => Promise<WorkflowMetadata>,
   ) {}
 
   run(message: StepAttempt): void {
@@ -125,7 +131,7 @@ export class StepExecutor {
         stepId,
         attempt,
         stepStartedAt: new Date(),
-        workflowRunId: message.runId,
+        workflow: await this.workflowOf(message.runId),
         closure: closure ?? {},
       };
       const result = await storage.run(ctx, () =>

@@ -38,6 +38,7 @@ installHost({
     workflowName: engine.init.workflowId,
     workflowRunId: engine.init.runId,
     workflowStartedAt: new Date(engine.init.startedAt),
+    url: bridge.webhookBase(),
   }),
 });
 

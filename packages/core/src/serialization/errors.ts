@@ -45,7 +45,30 @@ export function reduceError(error: Error): ErrorRecord {
   for (const key of Object.keys(error)) {
     if (!RESERVED.has(key)) fields[key] = (error as unknown as Record<string, unknown>)[key];
   }
-  return [kind, error.name, error.message, error.stack, (error as { cause?: unknown }).cause, fields];
+  const [name, stack] = classNamed(error);
+  return [kind, name, error.message, stack, (error as { cause?: unknown }).cause, fields];
+}
+
+/**
+ * `class OrderError extends Error {}` keeps the name "Error"; the revived error is
+ * a plain Error, so without this its class would be lost. Such an error carries
+ * its class name as `name`, and in its stack's first line.
+ */
+function classNamed(error: Error): [name: string, stack: string | undefined] {
+  const className = error.constructor?.name;
+  if (
+    error.name !== "Error" ||
+    !className ||
+    className === "Error" ||
+    (BUILTIN as readonly string[]).includes(className) ||
+    !Object.hasOwn(error.constructor, "prototype")
+  ) {
+    return [error.name, error.stack];
+  }
+  const stack = error.stack?.startsWith("Error")
+    ? `${className}${error.stack.slice("Error".length)}`
+    : error.stack;
+  return [className, stack];
 }
 
 /** Rebuilds an error in the current realm, so `instanceof` works where it is read. */

@@ -3,7 +3,7 @@ import type { Duration } from "./duration.js";
 import { currentHost, requireWorkflowHost } from "./realm.js";
 import { stepProxy } from "./registry.js";
 
-/** What `getWorkflowMetadata()` returns inside a workflow. */
+/** What `getWorkflowMetadata()` returns, in workflow code and in step code (the `workflow` package's fields). */
 export interface WorkflowMetadata {
   /** The workflow's id, e.g. `workflow//workflows/order//processOrder`. */
   workflowName: string;
@@ -11,9 +11,11 @@ export interface WorkflowMetadata {
   workflowRunId: string;
   /** When the run started; the same on every replay. */
   workflowStartedAt: Date;
+  /** The app's base URL (where webhook URLs point), e.g. `https://shop.example.com`. */
+  url: string;
 }
 
-/** What `getStepMetadata()` returns inside a step. */
+/** What `getStepMetadata()` returns inside a step: the step attempt only (the run is in getWorkflowMetadata()). */
 export interface StepMetadata {
   /** The step's id, e.g. `step//workflows/order//charge`. */
   stepId: string;
@@ -21,8 +23,6 @@ export interface StepMetadata {
   attempt: number;
   /** When this attempt started. */
   stepStartedAt: Date;
-  /** The id of the run the step belongs to. */
-  workflowRunId: string;
 }
 
 /**
@@ -34,10 +34,10 @@ export function sleep(duration: Duration | Date): Promise<void> {
 }
 
 /**
- * The run this workflow code belongs to: its id, the workflow's id and when
- * it started. Call it in workflow code (a `"use workflow"` function or what it
- * calls); the values are the same on every replay. Outside workflow code it
- * throws `WF_WORKFLOW_ONLY`; steps use {@link getStepMetadata}.
+ * The run this code belongs to: its id, the workflow's id, when it started and
+ * the app's base URL (`url`, the base of webhook URLs). Call it in workflow code
+ * (the values are the same on every replay) or in a step (the run that called
+ * it). Elsewhere it throws `WF_WORKFLOW_ONLY`.
  *
  * @example
  * ```ts
@@ -51,6 +51,9 @@ export function sleep(duration: Duration | Date): Promise<void> {
  * ```
  */
 export function getWorkflowMetadata(): WorkflowMetadata {
+  const host = currentHost();
+  const meta = host?.realm === "step" ? host.stepWorkflowMetadata?.() : undefined;
+  if (meta) return meta as WorkflowMetadata;
   return requireWorkflowHost("getWorkflowMetadata()").workflowMetadata!() as WorkflowMetadata;
 }
 

@@ -16,6 +16,8 @@ export interface RealmHost {
   waitWithTimeout?(source: unknown, timeout: number | string): Promise<unknown>;
   workflowMetadata?(): unknown;
   stepMetadata?(): unknown;
+  /** In a step: the metadata of the run that called it. */
+  stepWorkflowMetadata?(): unknown;
   stepClosure?(): Record<string, unknown>;
 }
 

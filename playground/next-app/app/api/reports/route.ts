@@ -1,3 +1,4 @@
+import type { Duration } from "workflow";
 import { acceptedResponse, start } from "workflow/api";
 import { generateReport } from "@/workflows/report-service";
 
@@ -20,7 +21,8 @@ export async function POST(request: Request) {
       reportType: typeof body.reportType === "string" ? body.reportType : "monthly_sales",
       format: typeof body.format === "string" ? body.format : "csv",
       webhookUrl,
-      ...(typeof body.work === "string" && { work: body.work }),
+      // Unchecked here: the workflow's sleep() fails the run with WF_INVALID_DURATION on a bad one.
+      ...(typeof body.work === "string" && { work: body.work as Duration }),
     },
   ]);
   return acceptedResponse(run, { retryAfter: "1s", resultUrl: `/api/reports/${run.runId}/download` });

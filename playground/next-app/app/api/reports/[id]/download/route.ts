@@ -13,7 +13,7 @@ export async function GET(request: Request, { params }: { params: Promise<{ id: 
   // The workflow stores the report before it calls the client back (the run ends just after).
   const stored = storedReports().get(id);
   if (stored) return Response.json({ taskId: id, ...(stored as object) });
-  const run = await getRun<{ report: object }>(id);
+  const run = getRun<{ report: object }>(id);
   try {
     const status = await run.status;
     if (status !== "completed") return Response.json({ taskId: id, status }, { status: 409 });
