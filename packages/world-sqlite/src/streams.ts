@@ -12,6 +12,7 @@ import type { BatchContext } from "./group-commit.js";
 interface StreamStatements {
   info: Statement<[string, string], { tail: number; closed: number }>;
   upsert: Statement<[string, string, number, number]>;
+  hasChunk: Statement<[string, string, string, number], { n: number }>;
   insertChunk: Statement<[string, string, number, string, number, string]>;
   read: Statement<[string, string, number, number], { idx: number; data: string }>;
 }
@@ -35,6 +36,9 @@ export class SqliteStreams implements WorldStreams {
         `INSERT INTO streams (run_id, namespace, tail, closed) VALUES (?, ?, ?, ?)
          ON CONFLICT (run_id, namespace) DO UPDATE SET tail = excluded.tail, closed = excluded.closed`,
       ),
+      hasChunk: db.prepare(
+        "SELECT 1 AS n FROM stream_chunks WHERE run_id = ? AND namespace = ? AND writer = ? AND seq = ?",
+      ),
       // OR IGNORE: the unique (writer, seq) key skips a chunk already stored.
       insertChunk: db.prepare(
         "INSERT OR IGNORE INTO stream_chunks (run_id, namespace, idx, writer, seq, data) VALUES (?, ?, ?, ?, ?, ?)",
@@ -50,7 +54,13 @@ export class SqliteStreams implements WorldStreams {
     const result = await this.write((): StreamAppendResult => {
       const row = this.s.info.get(runId, namespace);
       let tail = row?.tail ?? -1;
-      if (row?.closed) return { ok: false, reason: "closed", tailIndex: tail };
+      if (row?.closed) {
+        // Chunks it already holds are skipped as usual (a retry that rewrites them); new ones are refused.
+        const isNew = request.chunks.some((c) => !this.s.hasChunk.get(runId, namespace, c.writer, c.seq));
+        return isNew
+          ? { ok: false, reason: "closed", tailIndex: tail }
+          : { ok: true, appended: 0, tailIndex: tail };
+      }
       let appended = 0;
       for (const chunk of request.chunks) {
         if (

@@ -32,7 +32,9 @@ export interface StreamAppendRequest {
 
 /**
  * `appended`: how many chunks were stored (those with a key already held are not).
- * `closed`: a closed stream takes no chunks; nothing was written.
+ * `closed`: a closed stream takes no new chunks; nothing was written. Chunks whose
+ * key it already holds are skipped as on an open stream, and closing it again is
+ * fine: both are `ok` with `appended: 0`, so a retried writer can repeat itself.
  */
 export type StreamAppendResult =
   | { ok: true; appended: number; tailIndex: number }

@@ -72,6 +72,10 @@ export function describeStreams(ctx: ConformanceContext): void {
         reason: "closed",
         tailIndex: 0,
       });
+      // A writer repeating itself after the close (a retry) is not an error; nor is closing again.
+      expect(
+        await s.append({ runId: run.runId, namespace: "", chunks: chunks("w", ["a"]), close: true }),
+      ).toEqual({ ok: true, appended: 0, tailIndex: 0 });
       expect(await s.read(run.runId, "")).toEqual({
         tailIndex: 0,
         closed: true,

@@ -21,7 +21,12 @@ export class MemoryStreams implements WorldStreams {
   async append(request: StreamAppendRequest): Promise<StreamAppendResult> {
     const key = streamKey(request.runId, request.namespace);
     let stream = this.streams.get(key);
-    if (stream?.closed) return { ok: false, reason: "closed", tailIndex: stream.chunks.length - 1 };
+    if (stream?.closed) {
+      // Chunks it already holds are skipped as usual (a retry that rewrites them); new ones are refused.
+      const isNew = request.chunks.some((c) => !stream!.keys.has(`${c.writer}\u0000${c.seq}`));
+      const tailIndex = stream.chunks.length - 1;
+      return isNew ? { ok: false, reason: "closed", tailIndex } : { ok: true, appended: 0, tailIndex };
+    }
     if (!stream) {
       stream = { chunks: [], keys: new Set(), closed: false };
       this.streams.set(key, stream);
