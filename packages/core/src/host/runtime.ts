@@ -137,6 +137,7 @@ export class Runtime implements RuntimeCore {
       options.stepConcurrency ?? 256,
       (runId, input) => this.post(runId, input),
       (runId) => this.ended.has(runId),
+      this.world.streams,
     );
     this.scheduler = new Scheduler(
       this.world,
@@ -157,6 +158,7 @@ export class Runtime implements RuntimeCore {
       read: (runId) => this.world.getRun(runId),
       waitForEnd: (runId) => this.waitForEnd(runId),
       cancel: (runId) => this.cancel(runId),
+      streams: this.world.streams,
     };
     this.handleWebhook = createWebhookHandler(webhookPort, options.webhook);
     this.resumeWebhook = resumeWebhookWith(webhookPort, this.handleWebhook);

@@ -17,6 +17,8 @@ export interface RealmHost {
   workflowMetadata?(): unknown;
   stepMetadata?(): unknown;
   stepClosure?(): Record<string, unknown>;
+  /** Step realm: the running attempt's writable for a stream namespace (undefined outside a step). */
+  getWritable?(namespace: string): unknown;
 }
 
 const HOST = HOST_KEY;
