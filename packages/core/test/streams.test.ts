@@ -1,7 +1,12 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { buildWorkflowBundle } from "@wfkit/builder";
 import { waitFor } from "@wfkit/testing-kit";
+import { sqliteWorld } from "@wfkit/world-sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WorkflowRunFailedError } from "../src/errors/index.js";
-import type { Runtime } from "../src/host/runtime.js";
+import { Runtime } from "../src/host/runtime.js";
 import { getWritable } from "../src/workflow/streams.js";
 import { testRuntime } from "./runtime-helpers.js";
 
@@ -71,5 +76,37 @@ describe("streams: getWritable() in steps, run.getReadable()", () => {
 
   it("refuses getWritable() outside a workflow or step with WF_STREAM_OUTSIDE_RUN", () => {
     expect(() => getWritable()).toThrow(expect.objectContaining({ code: "WF_STREAM_OUTSIDE_RUN" }));
+  });
+});
+
+describe("streams across a restart (SQLite)", () => {
+  it("a new process reads what the old one stored, then follows what the run writes after recovery", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "wfkit-streams-restart-"));
+    const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), "fixtures");
+    const workflows = await buildWorkflowBundle({ root: fixtures, files: ["streams.ts"] });
+    const open = () => new Runtime({ world: sqliteWorld({ dataDir: dir }), workflows, log: () => {} });
+    let second: Runtime | undefined;
+    try {
+      const first = open();
+      await first.recover();
+      const run = await first.start(wf("progress"), ["stream-restart", "before", "after"]);
+      const early = first.getRun(run.runId).getReadable<string>().getReader();
+      expect(await early.read()).toEqual({ done: false, value: "before" });
+      await waitFor("the hook created", async () => (await first.world.getHook("stream-restart")) !== null);
+      await early.cancel();
+      await first.close();
+
+      second = open();
+      await second.recover();
+      const reader = second.getRun(run.runId).getReadable<string>().getReader();
+      expect(await reader.read()).toEqual({ done: false, value: "before" });
+      await second.resumeHook("stream-restart", null);
+      expect(await reader.read()).toEqual({ done: false, value: "after" });
+      expect(await reader.read()).toEqual({ done: true, value: undefined });
+      expect(await second.getRun(run.runId).returnValue).toBe("done");
+    } finally {
+      await second?.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,6 +8,7 @@ export {
   fetch,
   getStepMetadata,
   getWorkflowMetadata,
+  getWritable,
   type Hook,
   HookConflictError,
   type HookOptions,
@@ -28,6 +29,7 @@ export {
   type WebhookWaitResult,
   WorkflowError,
   type WorkflowMetadata,
+  type WritableOptions,
   waitForHook,
   waitForWebhook,
 } from "@wfkit/core/workflow";

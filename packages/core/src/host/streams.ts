@@ -61,7 +61,7 @@ class NamespaceWriter {
 
   write(chunk: unknown): Promise<void> | undefined {
     if (this.error) throw this.error;
-    this.buffer.push({ writer: this.writer, seq: this.seq++, data: serialize(chunk, "stream chunk") });
+    this.buffer.push({ writer: this.writer, seq: this.seq++, data: encodeChunk(chunk) });
     this.kick();
     // Accepted at once (stored in batches behind it) until too much waits.
     return this.buffer.length >= HIGH_WATER ? this.flushing : undefined;
@@ -101,6 +101,24 @@ class NamespaceWriter {
       );
     }
   }
+}
+
+// Byte chunks (the common case for text and AI output) skip the general
+// serializer: "\u0000b" + base64. Anything else is the event log's format,
+// which never starts with a NUL.
+const BYTES_PREFIX = "\u0000b";
+
+function encodeChunk(chunk: unknown): string {
+  if (chunk instanceof Uint8Array) {
+    return BYTES_PREFIX + Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString("base64");
+  }
+  return serialize(chunk, "stream chunk");
+}
+
+function decodeChunk(data: string): unknown {
+  if (data.startsWith(BYTES_PREFIX))
+    return new Uint8Array(Buffer.from(data.slice(BYTES_PREFIX.length), "base64"));
+  return deserialize(data);
 }
 
 /** What a reader needs besides the World's streams: whether the run has ended. */
@@ -143,7 +161,7 @@ export function readRunStream<T>(
           dirty = false;
           const read = await source.streams.read(runId, namespace, { fromIndex: next, limit: READ_BATCH });
           if (read.chunks.length > 0) {
-            for (const chunk of read.chunks) controller.enqueue(deserialize<T>(chunk.data));
+            for (const chunk of read.chunks) controller.enqueue(decodeChunk(chunk.data) as T);
             next = read.chunks[read.chunks.length - 1]!.index + 1;
             return;
           }
