@@ -3,6 +3,7 @@ import type { MessageId, RunId, StepWork, WorldStreams } from "@wfkit/world";
 import { formatErrorMessage } from "../errors/format.js";
 import { FatalError, isFatalError, isRetryableError } from "../errors/step-errors.js";
 import { WorkflowError } from "../errors/workflow-error.js";
+import { STEP_STORAGE_KEY } from "../globals.js";
 import { deserialize, serialize, serializeAsync } from "../serialization/index.js";
 import type { StepMetadata } from "../workflow/api.js";
 import { parseDuration } from "../workflow/duration.js";
@@ -27,7 +28,9 @@ interface StepContext extends StepMetadata {
   streams: StepStreams;
 }
 
-const storage = new AsyncLocalStorage<StepContext>();
+// One storage per process, whatever copy of this module runs the attempt or installed the host.
+const storage = ((globalThis as Record<symbol, unknown>)[STEP_STORAGE_KEY] ??=
+  new AsyncLocalStorage<StepContext>()) as AsyncLocalStorage<StepContext>;
 
 // Step code runs in this realm: getStepMetadata() and stepClosure() read the
 // current step's context; workflow-only calls say where they belong.
