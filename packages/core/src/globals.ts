@@ -50,3 +50,13 @@ export const APP_SERVERS_KEY: symbol = Symbol.for("wfkit.app.servers");
 
 /** Host: the Next adapter's process slot (@wfkit/next), shared by the config's and the route chunks' copies. */
 export const NEXT_SERVER_KEY: symbol = Symbol.for("wfkit.next.server");
+
+/** Every realm, through serialization: brands a stream writable (workflow/streams.ts) with its namespace, so it can be passed to a step. */
+export const STREAM_HANDLE_KEY: symbol = Symbol.for("wfkit.stream");
+
+/**
+ * Host: the AsyncLocalStorage of the running step attempt (host/steps.ts). Shared so that
+ * whichever copy of core installed the step realm's host (a framework may bundle its own)
+ * sees the attempt the runtime's copy is running.
+ */
+export const STEP_STORAGE_KEY: symbol = Symbol.for("wfkit.stepStorage");

@@ -23,6 +23,7 @@ export {
   HookNotFoundError,
   HookPayloadInvalidError,
   isWorkflowError,
+  type ReadableOptions,
   type Run,
   resumeHook,
   resumeWebhook,

@@ -9,6 +9,7 @@ export {
   fetch,
   getStepMetadata,
   getWorkflowMetadata,
+  getWritable,
   type Hook,
   HookConflictError,
   type HookOptions,
@@ -29,6 +30,7 @@ export {
   type WebhookWaitResult,
   WorkflowError,
   type WorkflowMetadata,
+  type WritableOptions,
   waitForHook,
   waitForWebhook,
 } from "@wfkit/core/workflow";

@@ -111,6 +111,28 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_by_expiry ON deliveries (expires_at);
   CREATE INDEX deliveries_by_request ON deliveries (request_id) WHERE request_id IS NOT NULL;
   `,
+  // 4: streams. A chunk is keyed by its place (idx) and, once, by (writer, seq):
+  // a retried step that writes the same chunks again stores nothing new.
+  `
+  CREATE TABLE streams (
+    run_id    TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    tail      INTEGER NOT NULL,
+    closed    INTEGER NOT NULL,
+    PRIMARY KEY (run_id, namespace)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE stream_chunks (
+    run_id    TEXT NOT NULL,
+    namespace TEXT NOT NULL,
+    idx       INTEGER NOT NULL,
+    writer    TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    data      TEXT NOT NULL,
+    PRIMARY KEY (run_id, namespace, idx)
+  ) WITHOUT ROWID;
+  CREATE UNIQUE INDEX stream_chunks_by_key ON stream_chunks (run_id, namespace, writer, seq);
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -25,6 +25,7 @@ import { RESPONSE_TTL_MS, ResponseHandoff } from "./responses.js";
 import { decodeEvent, toDelivery, toHook, toReleasedHook, toRun } from "./rows.js";
 import { migrate } from "./schema.js";
 import { prepareStatements, type Statements } from "./statements.js";
+import { SqliteStreams } from "./streams.js";
 
 /** Options of {@link sqliteWorld}. */
 export interface SqliteWorldOptions {
@@ -65,6 +66,7 @@ export class SqliteWorld implements World {
   readonly dataDir: string;
   /** Absolute path of the database file. */
   readonly filename: string;
+  readonly streams: SqliteStreams;
 
   private readonly db: Database.Database;
   private readonly s: Statements;
@@ -102,6 +104,11 @@ export class SqliteWorld implements World {
         if (workAdded) this.notifyWork();
       });
       this.responses = new ResponseHandoff(this.s, this.committer);
+      this.streams = new SqliteStreams(
+        db,
+        (work) => this.write(work),
+        () => this.assertOpen(),
+      );
       this.db = db;
     } catch (error) {
       db?.close();
@@ -214,6 +221,7 @@ export class SqliteWorld implements World {
     this.closed = true;
     this.responses.close();
     this.listeners.clear();
+    this.streams.close();
     this.db.close();
     this.unlock();
   }

@@ -19,9 +19,12 @@ defineWorldConformance("sqlite (flushOn: microtask)", async () => {
   };
 });
 
-/** Turns a version-3 file back into what version 2 wrote. */
-const DOWN_TO_V2 =
-  "DROP TABLE deliveries; DROP TABLE released_hooks; DELETE FROM schema_version WHERE version = 3;";
+/** Turns a version-4 file back into what version 3 wrote. */
+const DOWN_TO_V3 =
+  "DROP TABLE stream_chunks; DROP TABLE streams; DELETE FROM schema_version WHERE version = 4;";
+
+/** Turns a version-4 file back into what version 2 wrote. */
+const DOWN_TO_V2 = `${DOWN_TO_V3} DROP TABLE deliveries; DROP TABLE released_hooks; DELETE FROM schema_version WHERE version = 3;`;
 
 describe("SqliteWorld on disk", () => {
   let dataDir: string;
@@ -88,6 +91,34 @@ describe("SqliteWorld on disk", () => {
     await reopened.close();
   });
 
+  it("brings a version-3 data dir up to date: runs and hooks kept, streams written and read", async () => {
+    const world = sqliteWorld({ dataDir });
+    const id = runId("wrun_v3");
+    await world.createRun({ runId: id, workflowId: "wf", input: "[]", at: 1 });
+    await world.append({
+      runId: id,
+      events: [],
+      hooks: { create: [{ token: "h3", opId: opId(1), kind: "hook" }] },
+    });
+    await world.close();
+    const raw = new Database(join(dataDir, "world.sqlite"));
+    raw.exec(DOWN_TO_V3);
+    expect(raw.prepare("SELECT max(version) AS v FROM schema_version").get()).toEqual({ v: 3 });
+    raw.close();
+
+    const reopened = sqliteWorld({ dataDir });
+    expect(await reopened.getRun(id)).toMatchObject({ runId: id });
+    expect(await reopened.getHook("h3")).toMatchObject({ runId: id });
+    expect(await reopened.streams.info(id, "")).toEqual({ tailIndex: -1, closed: false });
+    await reopened.streams.append({
+      runId: id,
+      namespace: "",
+      chunks: [{ writer: "1", seq: 0, data: '"hi"' }],
+    });
+    expect((await reopened.streams.read(id, "")).chunks).toEqual([{ index: 0, data: '"hi"' }]);
+    await reopened.close();
+  });
+
   it("forgets released hooks after its retention and expired deliveries, when it opens", async () => {
     const world = sqliteWorld({ dataDir, releasedHookRetentionMs: 0 });
     const id = runId("wrun_prune");
@@ -128,7 +159,7 @@ describe("SqliteWorld on disk", () => {
     const db = new Database(join(dataDir, "custom.db"), { readonly: true });
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(db.prepare("SELECT max(version) AS v FROM schema_version").get()).toEqual({ v: SCHEMA_VERSION });
-    expect(SCHEMA_VERSION).toBe(3);
+    expect(SCHEMA_VERSION).toBe(4);
     const indexes = db
       .prepare(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",
@@ -147,6 +178,7 @@ describe("SqliteWorld on disk", () => {
       "runs_by_created_at",
       "runs_by_idempotency_key",
       "runs_by_status",
+      "stream_chunks_by_key",
     ]);
     db.close();
   });

@@ -1,4 +1,5 @@
 export * from "./errors.js";
 export * from "./events.js";
 export * from "./ids.js";
+export * from "./streams.js";
 export * from "./world.js";

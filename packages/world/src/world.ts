@@ -1,5 +1,6 @@
 import type { HookKind, StoredEvent, WorkflowEvent } from "./events.js";
 import type { MessageId, OpId, RunId } from "./ids.js";
+import type { WorldStreams } from "./streams.js";
 
 export type RunStatus = "pending" | "running" | "completed" | "failed" | "cancelled";
 
@@ -364,6 +365,9 @@ export interface World {
    */
   putResponse(requestId: string, response: string): Promise<void>;
   awaitResponse(requestId: string, timeoutMs: number): Promise<string | null>;
+
+  /** Per-run chunk streams (`getWritable()` / `run.getReadable()`). */
+  readonly streams: WorldStreams;
 
   /** Waits for pending writes, then releases the storage. Other calls must not follow. */
   close(): Promise<void>;

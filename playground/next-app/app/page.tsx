@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useState } from "react";
 import type { ReceivedCallback } from "@/lib/report-client";
 import type { RunView } from "@/lib/runs";
+import { ProgressStream } from "./progress-stream";
 
 const SCENARIOS = [
   { scenario: "render", label: "Render job (webhook progress, 5 min timeout)" },
@@ -155,6 +156,10 @@ export default function Home() {
   };
 
   const decide = async (token: string, approved: boolean) => {
+    if (token.startsWith("progress:")) {
+      await fetch(`/api/progress/${encodeURIComponent(token.slice("progress:".length))}`, { method: "POST" });
+      return refresh();
+    }
     const id = token.slice("approval:".length);
     await fetch(`/api/approvals/${encodeURIComponent(id)}`, {
       method: "POST",
@@ -177,6 +182,7 @@ export default function Home() {
           </button>
         ))}
       </div>
+      <ProgressStream />
       <Reports />
       {problem && <p className="muted">{problem}</p>}
       {runs.length === 0 && <p className="muted">No runs yet.</p>}

@@ -17,6 +17,7 @@ import {
   webhookUrl,
 } from "./harness.js";
 import { reportServiceTests } from "./report-service.js";
+import { streamTests } from "./streams.js";
 
 let server: NextServer | undefined;
 let dataDir: string;
@@ -50,7 +51,7 @@ describe("next build + next start (Turbopack)", { timeout: 60_000 }, () => {
   it("serves the runtime's routes from the generated route file", async () => {
     const health = await fetch(`${base}/.well-known/workflow/v1/health`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toEqual({ ok: true, world: "sqlite", workflows: 6 });
+    expect(await health.json()).toEqual({ ok: true, world: "sqlite", workflows: 7 });
 
     const unknown = await fetch(`${base}/.well-known/workflow/v1/webhook/no-such-token`, { method: "POST" });
     expect(unknown.status).toBe(404);
@@ -168,4 +169,8 @@ describe("next build + next start (Turbopack)", { timeout: 60_000 }, () => {
 
 describe("the report service: async request-reply with a signed callback", { timeout: 60_000 }, () => {
   reportServiceTests(() => base);
+});
+
+describe("streams: a run's progress over HTTP", { timeout: 60_000 }, () => {
+  streamTests(() => base);
 });

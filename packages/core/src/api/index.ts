@@ -19,7 +19,7 @@ export {
   WorkflowRunNotFoundError,
 } from "../errors/index.js";
 export { errorResponse } from "../errors/response.js";
-export type { Run } from "../host/run.js";
+export type { ReadableOptions, Run } from "../host/run.js";
 export type { HookInfo, StartOptions } from "../host/runtime.js";
 export {
   type AcceptedResponseOptions,

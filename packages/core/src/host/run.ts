@@ -1,10 +1,11 @@
-import type { RunRecord, RunStatus } from "@wfkit/world";
+import { isTerminal, type RunRecord, type RunStatus, type WorldStreams } from "@wfkit/world";
 import {
   WorkflowRunCancelledError,
   WorkflowRunFailedError,
   WorkflowRunNotFoundError,
 } from "../errors/subclasses.js";
 import { deserialize } from "../serialization/index.js";
+import { readRunStream } from "./streams.js";
 
 /** What a `Run` handle reads and does: the runtime, seen through a narrow port. */
 export interface RunSource {
@@ -13,6 +14,16 @@ export interface RunSource {
   /** Resolves with the record once the run has ended. */
   waitForEnd(runId: string): Promise<RunRecord>;
   cancel(runId: string): Promise<void>;
+  /** The World's streams, for `getReadable()` and `getTailIndex()`. */
+  streams?: WorldStreams;
+}
+
+/** Options of {@link Run.getReadable}. */
+export interface ReadableOptions {
+  /** Which stream of the run (as given to `getWritable()`); default the run's default stream. */
+  namespace?: string;
+  /** The first chunk to read, from 0; negative counts from the end (-3: the last three). Default 0. */
+  startIndex?: number;
 }
 
 /** A handle on one run. Reading a property asks the World; nothing is cached. */
@@ -61,6 +72,38 @@ export class Run<T = unknown> {
       if (run.status === "cancelled") throw new WorkflowRunCancelledError(this.runId);
       throw new WorkflowRunFailedError(this.runId, deserialize<Error>(run.error!));
     });
+  }
+
+  /**
+   * The run's stream `namespace` as written with `getWritable()`: the chunks
+   * stored from `startIndex`, then new ones as steps write them. It ends when the
+   * stream is closed, or when the run has ended and every chunk was read. Works
+   * from any request or process on the same World, during the run and after.
+   */
+  getReadable<R = unknown>(options: ReadableOptions = {}): ReadableStream<R> {
+    const streams = this.streamsOrThrow();
+    return readRunStream<R>(
+      {
+        streams,
+        hasEnded: async (runId) => {
+          const run = await this.source.read(runId);
+          return !run || isTerminal(run.status);
+        },
+      },
+      this.runId,
+      options.namespace ?? "",
+      options.startIndex ?? 0,
+    );
+  }
+
+  /** The index of the stream's last chunk, -1 when it has none. */
+  async getTailIndex(options: { namespace?: string } = {}): Promise<number> {
+    return (await this.streamsOrThrow().info(this.runId, options.namespace ?? "")).tailIndex;
+  }
+
+  private streamsOrThrow(): WorldStreams {
+    if (!this.source.streams) throw new Error("This Run handle was made without a World's streams");
+    return this.source.streams;
   }
 
   /** Ends the run as cancelled; steps not yet started never start. */

@@ -147,6 +147,7 @@ export class Runtime implements RuntimeCore {
       (runId, input) => this.post(runId, input),
       (runId) => this.ended.has(runId),
       (runId) => this.workflowMetadataOf(runId),
+      this.world.streams,
     );
     this.scheduler = new Scheduler(
       this.world,
@@ -167,6 +168,7 @@ export class Runtime implements RuntimeCore {
       read: (runId) => this.world.getRun(runId),
       waitForEnd: (runId) => this.waitForEnd(runId),
       cancel: (runId) => this.cancel(runId),
+      streams: this.world.streams,
     };
     this.handleWebhook = createWebhookHandler(webhookPort, options.webhook);
     this.resumeWebhook = resumeWebhookWith(webhookPort, this.handleWebhook);

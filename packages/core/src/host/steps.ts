@@ -1,13 +1,15 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { MessageId, RunId, StepWork } from "@wfkit/world";
+import type { MessageId, RunId, StepWork, WorldStreams } from "@wfkit/world";
 import { formatErrorMessage } from "../errors/format.js";
 import { FatalError, isFatalError, isRetryableError } from "../errors/step-errors.js";
 import { WorkflowError } from "../errors/workflow-error.js";
+import { STEP_STORAGE_KEY } from "../globals.js";
 import { deserialize, serialize, serializeAsync } from "../serialization/index.js";
 import type { StepMetadata, WorkflowMetadata } from "../workflow/api.js";
 import { parseDuration } from "../workflow/duration.js";
 import { installHost, registry } from "../workflow/realm.js";
 import type { RunInput } from "./actor/turn.js";
+import { StepStreams } from "./streams.js";
 
 export interface RetryPolicy {
   /** Retries after the first attempt, unless the step sets `fn.maxRetries`. Default 3. */
@@ -23,9 +25,13 @@ export interface RetryPolicy {
 interface StepContext extends StepMetadata {
   workflow: WorkflowMetadata;
   closure: Record<string, unknown>;
+  /** The attempt's stream writers (getWritable()). */
+  streams: StepStreams;
 }
 
-const storage = new AsyncLocalStorage<StepContext>();
+// One storage per process, whatever copy of this module runs the attempt or installed the host.
+const storage = ((globalThis as Record<symbol, unknown>)[STEP_STORAGE_KEY] ??=
+  new AsyncLocalStorage<StepContext>()) as AsyncLocalStorage<StepContext>;
 
 // Step code runs in this realm: getStepMetadata() and stepClosure() read the
 // current step's context; workflow-only calls say where they belong.
@@ -48,6 +54,7 @@ installHost({
     return ctx && { ...ctx.workflow, workflowStartedAt: new Date(ctx.workflow.workflowStartedAt) };
   },
   stepClosure: () => storage.getStore()?.closure ?? {},
+  getWritable: (namespace) => storage.getStore()?.streams.writable(namespace),
 });
 
 /**
@@ -71,6 +78,7 @@ export class StepExecutor {
     private readonly isEnded: (runId: string) => boolean,
     /** The metadata of a run, for getWorkflowMetadata() in its steps. */
     private readonly workflowOf: (runId: RunId) => Promise<WorkflowMetadata>,
+    private readonly streams: WorldStreams,
   ) {}
 
   run(message: StepAttempt): void {
@@ -105,6 +113,7 @@ export class StepExecutor {
       | (((...args: unknown[]) => unknown) & { maxRetries?: number; timeout?: number | string })
       | undefined;
     let output: string;
+    let streams: StepStreams | undefined;
     try {
       if (!fn) {
         throw Object.assign(
@@ -126,27 +135,36 @@ export class StepExecutor {
         // A malformed timeout fails the same way on every attempt: no point retrying.
         throw new FatalError((error as Error).message, { cause: error });
       }
-      const [args, closure] = deserialize<[unknown[], Record<string, unknown>?]>(input);
       const ctx: StepContext = {
         stepId,
         attempt,
         stepStartedAt: new Date(),
         workflow: await this.workflowOf(message.runId),
-        closure: closure ?? {},
+        closure: {},
+        // Keyed by op id: every attempt of this step numbers its chunks from 0 (exactly once across retries).
+        streams: new StepStreams(this.streams, message.runId, String(opId)),
       };
-      const result = await storage.run(ctx, () =>
-        withTimeout(
+      streams = ctx.streams;
+      const result = await storage.run(ctx, () => {
+        // Inside the attempt's context: a stream passed as an argument revives as this attempt's writer.
+        const [args, closure] = deserialize<[unknown[], Record<string, unknown>?]>(input);
+        ctx.closure = closure ?? {};
+        return withTimeout(
           Promise.resolve().then(() => fn(...args)),
           timeout,
           name,
-        ),
-      );
+        );
+      });
+      // The step completes only once its chunks are stored.
+      await ctx.streams.settle();
       try {
         output = await serializeAsync(result, `${name}() return value`);
       } catch (error) {
         throw new FatalError((error as Error).message, { cause: error });
       }
     } catch (thrown) {
+      // What a failed attempt wrote is stored too (readers may have seen it); a retry skips it.
+      await streams?.settle().catch(() => {});
       let error = thrown;
       const maxRetries = fn?.maxRetries ?? this.policy.maxRetries;
       let delay = 0;

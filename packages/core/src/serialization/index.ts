@@ -1,6 +1,7 @@
 import { DevalueError, parse, stringify } from "devalue";
 import { WorkflowError } from "../errors/workflow-error.js";
-import { BODY_BYTES_KEY, RESPOND_KEY } from "../globals.js";
+import { BODY_BYTES_KEY, RESPOND_KEY, STREAM_HANDLE_KEY } from "../globals.js";
+import { reviveWritable } from "../workflow/streams.js";
 import { type ErrorRecord, isErrorLike, reduceError, reviveError } from "./errors.js";
 
 export { type ErrorRecord, isErrorLike, reduceError, reviveError } from "./errors.js";
@@ -35,6 +36,14 @@ type HeaderPairs = [string, string][];
 const RESPOND = RESPOND_KEY;
 
 const reducers = {
+  // A run's stream (getWritable()): carried by namespace; the receiving realm makes its own writable.
+  WorkflowStream: (value: unknown) => {
+    const namespace =
+      typeof value === "object" && value !== null
+        ? (value as Record<symbol, unknown>)[STREAM_HANDLE_KEY]
+        : undefined;
+    return typeof namespace === "string" && [namespace];
+  },
   // A request a manual webhook received: keeps its id so a step can answer it.
   WebhookRequest: (value: unknown) => {
     if (tagOf(value) !== "Request" || typeof (value as { requestId?: unknown }).requestId !== "string")
@@ -57,6 +66,7 @@ const reducers = {
 };
 
 const revivers = {
+  WorkflowStream: ([namespace]: [string]) => reviveWritable(namespace),
   WebhookRequest: ([method, url, headers, body, requestId]: [
     string,
     string,

@@ -9,3 +9,4 @@ export * from "./api.js";
 export * from "./duration.js";
 export * from "./hooks.js";
 export * from "./send-webhook.js";
+export { getWritable, type WritableOptions } from "./streams.js";

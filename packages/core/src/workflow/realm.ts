@@ -19,6 +19,8 @@ export interface RealmHost {
   /** In a step: the metadata of the run that called it. */
   stepWorkflowMetadata?(): unknown;
   stepClosure?(): Record<string, unknown>;
+  /** Step realm: the running attempt's writable for a stream namespace (undefined outside a step). */
+  getWritable?(namespace: string): unknown;
 }
 
 const HOST = HOST_KEY;

@@ -8,6 +8,7 @@ import { describeHooks } from "./hooks.js";
 import { describeQueue } from "./queue.js";
 import { describeResponses } from "./responses.js";
 import { describeRuns } from "./runs.js";
+import { describeStreams } from "./streams.js";
 import { describeTerminal } from "./terminal.js";
 
 /**
@@ -38,5 +39,6 @@ export function defineWorldConformance(name: string, factory: WorldFactory): voi
     describeDeliveries(ctx);
     describeResponses(ctx);
     describeDurability(ctx);
+    describeStreams(ctx);
   });
 }

@@ -17,6 +17,7 @@ import {
   type RunStatus,
   type World,
 } from "../world.js";
+import { MemoryStreams } from "./streams.js";
 
 type StoredMessage = QueueMessage & { leasedUntil: number | null };
 
@@ -48,6 +49,7 @@ export class MemoryWorld implements World {
   readonly name = "memory";
   /** The only writer of its data, so a runtime may pipeline appends (as on embedded SQLite). */
   readonly singleProcess = true;
+  readonly streams = new MemoryStreams();
   private readonly runs = new Map<string, { record: RunRecord; order: number }>();
   private readonly events = new Map<string, StoredEvent[]>();
   private readonly dedupe = new Set<string>();

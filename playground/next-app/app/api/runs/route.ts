@@ -3,6 +3,7 @@ import { listRuns } from "@/lib/runs";
 import { expenseApproval } from "@/workflows/expense-approval";
 import { hello } from "@/workflows/hello";
 import { newsletterSignups } from "@/workflows/newsletter";
+import { progressJob } from "@/workflows/progress-job";
 import { quoteDesk } from "@/workflows/quote-desk";
 import { type RenderJobOptions, renderJob } from "@/workflows/render-job";
 
@@ -13,6 +14,7 @@ type StartBody = {
   expense?: { id?: string; amount?: number; description?: string };
   quotes?: number;
   signups?: number;
+  progress?: { steps?: number };
 };
 
 /** GET /api/runs: the latest runs with their steps and hooks. */
@@ -20,7 +22,7 @@ export async function GET() {
   return Response.json({ runs: await listRuns() });
 }
 
-/** POST /api/runs {"scenario": "render" | "approval" | "quote" | "newsletter" | "hello", ...}: starts a run. */
+/** POST /api/runs {"scenario": "render" | "approval" | "quote" | "newsletter" | "progress" | "hello", ...}: starts a run. */
 export async function POST(request: Request) {
   const body = ((await request.json().catch(() => ({}))) ?? {}) as StartBody;
   switch (body.scenario) {
@@ -46,6 +48,11 @@ export async function POST(request: Request) {
       const run = await start(newsletterSignups, [body.signups ?? 2]);
       return Response.json({ runId: run.runId }, { status: 201 });
     }
+    case "progress": {
+      const id = `job-${Math.random().toString(36).slice(2, 8)}`;
+      const run = await start(progressJob, [id, body.progress?.steps ?? 4]);
+      return Response.json({ runId: run.runId, progressId: id }, { status: 201 });
+    }
     case "hello": {
       const run = await start(hello, [body.name ?? "world"]);
       return Response.json({ runId: run.runId }, { status: 201 });
@@ -54,7 +61,7 @@ export async function POST(request: Request) {
       return Response.json(
         {
           error: `Unknown scenario ${JSON.stringify(body.scenario)}`,
-          scenarios: ["render", "approval", "quote", "newsletter", "hello"],
+          scenarios: ["render", "approval", "quote", "newsletter", "progress", "hello"],
         },
         { status: 400 },
       );
