@@ -111,6 +111,15 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX deliveries_by_expiry ON deliveries (expires_at);
   CREATE INDEX deliveries_by_request ON deliveries (request_id) WHERE request_id IS NOT NULL;
   `,
+  // "run listing indexes": listRuns pages newest first by (created_at, run_id), filtered by
+  // workflow or status, so that the newest page of millions of runs is an index range scan.
+  `
+  DROP INDEX runs_by_status;
+  DROP INDEX runs_by_created_at;
+  CREATE INDEX runs_newest ON runs (created_at, run_id);
+  CREATE INDEX runs_by_status_newest ON runs (status, created_at, run_id);
+  CREATE INDEX runs_by_workflow_newest ON runs (workflow_id, created_at, run_id);
+  `,
 ];
 
 /** The schema version this build writes. */
