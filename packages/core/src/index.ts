@@ -33,4 +33,5 @@ export {
   type WebhookVerifier,
   type WebhookVerifierDefinition,
 } from "./host/verify/index.js";
+export { buildRunView, createInspector, type Inspector, summarizeRun } from "./inspect/index.js";
 export { deserialize, serialize, serializeAsync } from "./serialization/index.js";

@@ -32,6 +32,10 @@ export const ERROR_CODES = {
   WF_HOOK_IS_WEBHOOK: { status: 409, title: "resumeHook() was given a webhook's token" },
   WF_HOOK_NOT_FOUND: { status: 404, title: "no live hook has this token" },
   WF_HOOK_PAYLOAD_INVALID: { status: 400, title: "the payload does not match the hook's schema" },
+  WF_INSPECT_INVALID_QUERY: {
+    status: 400,
+    title: "an inspect query with an invalid filter, limit or cursor",
+  },
   WF_INVALID_DURATION: { status: 400, title: "a value that is not a duration" },
   WF_NEXT_NO_APP_DIR: { status: 500, title: "no app/ directory for the workflow routes" },
   WF_NEXT_NO_WORLD: { status: 500, title: "withWorkflow() from @wfkit/next has no World" },
