@@ -32,6 +32,7 @@ export const ERROR_CODES = {
   WF_HOOK_IS_WEBHOOK: { status: 409, title: "resumeHook() was given a webhook's token" },
   WF_HOOK_NOT_FOUND: { status: 404, title: "no live hook has this token" },
   WF_HOOK_PAYLOAD_INVALID: { status: 400, title: "the payload does not match the hook's schema" },
+  WF_INSPECT_FORBIDDEN: { status: 403, title: "the inspect route refused the request" },
   WF_INSPECT_INVALID_QUERY: {
     status: 400,
     title: "an inspect query with an invalid filter, limit or cursor",
