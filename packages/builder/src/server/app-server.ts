@@ -275,6 +275,8 @@ class AppServerImpl implements AppServer {
           setDefault: true,
           runtime: {
             statusSecret: appStatusSecret(this.config),
+            logLevel: this.config.logLevel,
+            logFormat: this.config.logFormat,
             ...this.options.runtime,
             ...(base && { webhookBaseUrl: base }),
           },
