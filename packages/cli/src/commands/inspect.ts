@@ -87,8 +87,10 @@ export async function actionCommand(
 }
 
 async function withSource(flags: ParsedArgs["flags"], use: (source: InspectSource) => Promise<number>) {
-  const source = openSource(flags);
+  let source: InspectSource | undefined;
   try {
+    // Opening a data folder a server holds fails here (WF_W001_DATA_DIR_LOCKED): reported like the rest.
+    source = openSource(flags);
     return await use(source);
   } catch (error) {
     const e = error as { code?: string; message: string; hint?: string };
@@ -96,6 +98,6 @@ async function withSource(flags: ParsedArgs["flags"], use: (source: InspectSourc
     process.stderr.write(`wf: ${e.code}: ${e.message}\n${e.hint ? `${e.hint}\n` : ""}`);
     return 1;
   } finally {
-    await source.close();
+    await source?.close();
   }
 }
