@@ -19,6 +19,7 @@ export {
   SOURCE,
   WATCH_DEBOUNCE_MS,
 } from "./app/discover.js";
+export { INSPECT_PATH, type InspectOption } from "./app/inspect-route.js";
 export { isWorkflowPath, ROUTE_PREFIX } from "./app/routes.js";
 export { watchSources } from "./app/watch.js";
 export {

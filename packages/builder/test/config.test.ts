@@ -11,6 +11,8 @@ describe("resolveConfig", () => {
       dataDir: "/srv/app/.workflow-data",
       publicUrl: undefined,
       trustProxy: false,
+      logLevel: "info",
+      logFormat: "text",
     });
   });
 
@@ -32,11 +34,31 @@ describe("resolveConfig", () => {
   it("treats empty strings as unset and resolves a relative data folder against the root", () => {
     expect(
       resolveConfig({ root, dataDir: "" }, { WORKFLOW_DATA_DIR: "runs", WORKFLOW_PUBLIC_URL: "" }),
-    ).toEqual({ root, dataDir: "/srv/app/runs", publicUrl: undefined, trustProxy: false });
+    ).toEqual({
+      root,
+      dataDir: "/srv/app/runs",
+      publicUrl: undefined,
+      trustProxy: false,
+      logLevel: "info",
+      logFormat: "text",
+    });
   });
 
   it("never reads trustProxy from the environment", () => {
     expect(resolveConfig({ root }, { WORKFLOW_TRUST_PROXY: "1" }).trustProxy).toBe(false);
     expect(resolveConfig({ root, trustProxy: true }, {}).trustProxy).toBe(true);
+  });
+
+  it("reads WORKFLOW_LOG_LEVEL and WORKFLOW_LOG_FORMAT, the options first, and refuses unknown values", () => {
+    const env = { WORKFLOW_LOG_LEVEL: "debug", WORKFLOW_LOG_FORMAT: "json" };
+    expect(resolveConfig({ root }, env)).toMatchObject({ logLevel: "debug", logFormat: "json" });
+    expect(resolveConfig({ root, logLevel: "warn", logFormat: "text" }, env)).toMatchObject({
+      logLevel: "warn",
+      logFormat: "text",
+    });
+    expect(() => resolveConfig({ root }, { WORKFLOW_LOG_LEVEL: "verbose" })).toThrow(/WORKFLOW_LOG_LEVEL/);
+    expect(() => resolveConfig({ root }, { WORKFLOW_LOG_FORMAT: "xml" })).toThrow(
+      expect.objectContaining({ code: "WF_CONFIG_INVALID" }),
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { parseArgs, UsageError } from "./args.js";
 import { devCommand } from "./commands/dev.js";
+import { actionCommand, INSPECT_FLAGS, inspectCommand, SOURCE_FLAGS } from "./commands/inspect.js";
 import { runCommand } from "./commands/run.js";
 
 const USAGE = `wf — the wfkit command line
@@ -24,6 +25,20 @@ Usage:
       --data-dir defaults to WORKFLOW_DATA_DIR, else .workflow-data.
       See docs/cli.md.
 
+  wf inspect runs [--workflow W] [--status S] [--limit N] [--cursor C]
+  wf inspect run <runId>
+  wf inspect events <runId> [--limit N] [--cursor C]
+      Lists runs newest first, shows a run's timeline (steps, attempts,
+      durations, sleeps, hooks, webhook requests), or its raw events. Reads the
+      data folder (--data-dir, default as for wf run) while no server holds it,
+      or a running server with --url http://127.0.0.1:3000. --json for scripts.
+
+  wf cancel <runId> --url URL
+  wf resume <token> [--data '<json>'] --url URL
+  wf rerun <runId> --url URL
+      Cancels a run, resumes a hook, or starts a new run with a run's input,
+      through the running server at URL. --json prints the answer as JSON.
+
   wf help
 `;
 
@@ -36,6 +51,13 @@ export async function main(argv: string[]): Promise<number> {
         return await runCommand(parseArgs(rest, { args: "string", "data-dir": "string", root: "string" }));
       case "dev":
         return await devCommand(parseArgs(rest, { port: "string", "data-dir": "string" }));
+      case "inspect":
+        return await inspectCommand(parseArgs(rest, INSPECT_FLAGS));
+      case "cancel":
+      case "rerun":
+        return await actionCommand(command, parseArgs(rest, SOURCE_FLAGS));
+      case "resume":
+        return await actionCommand(command, parseArgs(rest, { ...SOURCE_FLAGS, data: "string" }));
       case undefined:
       case "help":
       case "--help":

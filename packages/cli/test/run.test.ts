@@ -41,9 +41,17 @@ describe("wf run", () => {
       ["run", "orders.ts", "processOrder", "--args", '["ab", 3]', "--data-dir", "data-ok"],
       tmp,
     );
-    expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({ id: "ab", total: 60, at: { k: "1" } });
+    // Progress on stderr while it works: the run id first, a line per step, then the end.
+    const lines = result.stderr.trim().split("\n");
+    const [, runId] =
+      lines[0]!.match(/^wfkit: run (wrun_\S+) workflow\/\/orders\/\/processOrder: started$/) ?? [];
+    expect(runId).toBeDefined();
+    expect(lines).toContain(
+      `wfkit: run ${runId} workflow//orders//processOrder step step//orders//price attempt 1: step completed`,
+    );
+    expect(lines.at(-1)).toBe(`wfkit: run ${runId} workflow//orders//processOrder: completed`);
   });
 
   it('prints a compile error with its code frame and fix, before any run (a helper missing "use step")', async () => {

@@ -9,6 +9,7 @@ export { RUN_STATUS_PREFIX, type StatusSecretOption } from "./api/status-token.j
 export * from "./errors/index.js";
 export { readLimited } from "./host/body.js";
 export { getDefaultRuntime, setDefaultRuntime, setDefaultRuntimeFactory } from "./host/default.js";
+export { LOG_LEVELS, type LogFormat, type LogLevel } from "./host/lifecycle-log.js";
 export { Run } from "./host/run.js";
 export { Runtime, type RuntimeOptions, type WorkflowRef } from "./host/runtime.js";
 export type { RetryPolicy } from "./host/steps.js";
@@ -33,4 +34,5 @@ export {
   type WebhookVerifier,
   type WebhookVerifierDefinition,
 } from "./host/verify/index.js";
+export { buildRunView, createInspector, type Inspector, summarizeRun } from "./inspect/index.js";
 export { deserialize, serialize, serializeAsync } from "./serialization/index.js";

@@ -133,6 +133,15 @@ const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE UNIQUE INDEX stream_chunks_by_key ON stream_chunks (run_id, namespace, writer, seq);
   `,
+  // 5: "run listing indexes": listRuns pages newest first by (created_at, run_id), filtered by
+  // workflow or status, so that the newest page of millions of runs is an index range scan.
+  `
+  DROP INDEX runs_by_status;
+  DROP INDEX runs_by_created_at;
+  CREATE INDEX runs_newest ON runs (created_at, run_id);
+  CREATE INDEX runs_by_status_newest ON runs (status, created_at, run_id);
+  CREATE INDEX runs_by_workflow_newest ON runs (workflow_id, created_at, run_id);
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -8,10 +8,10 @@ import type {
   CreateRunResult,
   DeliveryRecord,
   HookRecord,
+  ListRunsFilter,
   QueueMessage,
   ReleasedHookRecord,
   RunRecord,
-  RunStatus,
   StoredEvent,
   World,
 } from "@wfkit/world";
@@ -19,6 +19,7 @@ import { DEFAULT_RELEASED_HOOK_RETENTION_MS } from "@wfkit/world";
 import Database from "better-sqlite3";
 import { applyAppend, applyCreateRun } from "./append.js";
 import { type BatchContext, type FlushOn, GroupCommitter } from "./group-commit.js";
+import { RunLister } from "./list-runs.js";
 import { acquireLock } from "./lock.js";
 import { ackMessages, claimMessages, releaseMessages } from "./queue.js";
 import { RESPONSE_TTL_MS, ResponseHandoff } from "./responses.js";
@@ -70,6 +71,7 @@ export class SqliteWorld implements World {
 
   private readonly db: Database.Database;
   private readonly s: Statements;
+  private readonly lister: RunLister;
   private readonly committer: GroupCommitter;
   private readonly responses: ResponseHandoff;
   private readonly listeners = new Set<() => void>();
@@ -96,6 +98,7 @@ export class SqliteWorld implements World {
       db.pragma("synchronous = FULL");
       migrate(db);
       this.s = prepareStatements(db);
+      this.lister = new RunLister(db);
       // Leases belong to World instances, and no earlier one can still be running.
       this.s.clearLeases.run();
       this.s.purgeResponses.run(Date.now() - RESPONSE_TTL_MS);
@@ -127,14 +130,9 @@ export class SqliteWorld implements World {
     return row ? toRun(row) : null;
   }
 
-  async listRuns(filter: { status?: RunStatus[]; limit?: number } = {}): Promise<RunRecord[]> {
+  async listRuns(filter: ListRunsFilter = {}): Promise<RunRecord[]> {
     this.assertOpen();
-    // SQLite reads a negative LIMIT as "no limit".
-    const limit = filter.limit ?? -1;
-    const rows = filter.status
-      ? this.s.listRunsByStatus.all({ statuses: JSON.stringify(filter.status), limit })
-      : this.s.listRuns.all({ limit });
-    return rows.map(toRun);
+    return this.lister.list(filter).map(toRun);
   }
 
   async append(request: AppendRequest): Promise<AppendResult> {

@@ -10,8 +10,6 @@ export interface Statements {
   getRunByKey: Statement<[string], RunRow>;
   insertRun: Statement<[RunInsert]>;
   updateRun: Statement<[RunUpdate]>;
-  listRuns: Statement<[{ limit: number }], RunRow>;
-  listRunsByStatus: Statement<[{ statuses: string; limit: number }], RunRow>;
 
   insertEvent: Statement<[string, number, number, string]>;
   readEvents: Statement<[string, number], { seq: number; at: number; body: string }>;
@@ -141,13 +139,6 @@ export function prepareStatements(db: Database): Statements {
          completed_at = coalesce(@completedAt, completed_at)
        WHERE run_id = @runId`,
     ),
-    // rowid breaks ties between runs created in the same millisecond: later first.
-    listRuns: p("SELECT * FROM runs ORDER BY created_at DESC, rowid DESC LIMIT @limit"),
-    listRunsByStatus: p(
-      `SELECT * FROM runs WHERE status IN (SELECT value FROM json_each(@statuses))
-       ORDER BY created_at DESC, rowid DESC LIMIT @limit`,
-    ),
-
     insertEvent: p("INSERT INTO events (run_id, seq, at, body) VALUES (?, ?, ?, ?)"),
     readEvents: p("SELECT seq, at, body FROM events WHERE run_id = ? AND seq > ? ORDER BY seq"),
 

@@ -19,12 +19,18 @@ defineWorldConformance("sqlite (flushOn: microtask)", async () => {
   };
 });
 
-/** Turns a version-4 file back into what version 3 wrote. */
-const DOWN_TO_V3 =
-  "DROP TABLE stream_chunks; DROP TABLE streams; DELETE FROM schema_version WHERE version = 4;";
+/** Undoes the "run listing indexes" migration (version 5): back to what version 4 wrote. */
+const DOWN_TO_V4 = `DROP INDEX runs_newest; DROP INDEX runs_by_status_newest; DROP INDEX runs_by_workflow_newest;
+  CREATE INDEX runs_by_status ON runs (status, created_at); CREATE INDEX runs_by_created_at ON runs (created_at);
+  DELETE FROM schema_version WHERE version = 5;`;
 
-/** Turns a version-4 file back into what version 2 wrote. */
-const DOWN_TO_V2 = `${DOWN_TO_V3} DROP TABLE deliveries; DROP TABLE released_hooks; DELETE FROM schema_version WHERE version = 3;`;
+/** Turns a version-5 file back into what version 3 wrote. */
+const DOWN_TO_V3 = `${DOWN_TO_V4}
+  DROP TABLE stream_chunks; DROP TABLE streams; DELETE FROM schema_version WHERE version = 4;`;
+
+/** Turns a version-5 file back into what version 2 wrote. */
+const DOWN_TO_V2 = `${DOWN_TO_V3}
+  DROP TABLE deliveries; DROP TABLE released_hooks; DELETE FROM schema_version WHERE version = 3;`;
 
 describe("SqliteWorld on disk", () => {
   let dataDir: string;
@@ -119,6 +125,41 @@ describe("SqliteWorld on disk", () => {
     await reopened.close();
   });
 
+  it("brings a version-4 data dir up to date with the run listing indexes, which serve listRuns in order", async () => {
+    const world = sqliteWorld({ dataDir });
+    for (let i = 0; i < 5; i++) {
+      await world.createRun({ runId: runId(`wrun_v4_${i}`), workflowId: `wf${i % 2}`, input: "[]", at: i });
+    }
+    await world.close();
+    const raw = new Database(join(dataDir, "world.sqlite"));
+    raw.exec(DOWN_TO_V4);
+    expect(raw.prepare("SELECT max(version) AS v FROM schema_version").get()).toEqual({ v: 4 });
+    raw.close();
+
+    const reopened = sqliteWorld({ dataDir });
+    const ids = (await reopened.listRuns({ workflowId: "wf0", limit: 2 })).map((r) => r.runId);
+    expect(ids).toEqual(["wrun_v4_4", "wrun_v4_2"]);
+    await reopened.close();
+
+    // The newest page is read from an index in order: no sort of the whole table.
+    const db = new Database(join(dataDir, "world.sqlite"), { readonly: true });
+    const plan = (sql: string) =>
+      (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join("; ");
+    const order = "ORDER BY created_at DESC, run_id DESC LIMIT 50";
+    expect(plan(`SELECT * FROM runs ${order}`)).toContain("runs_newest");
+    expect(plan(`SELECT * FROM runs WHERE workflow_id = 'wf0' ${order}`)).toContain(
+      "runs_by_workflow_newest",
+    );
+    expect(plan(`SELECT * FROM runs WHERE status = 'pending' ${order}`)).toContain("runs_by_status_newest");
+    for (const sql of [
+      `SELECT * FROM runs ${order}`,
+      `SELECT * FROM runs WHERE status = 'failed' ${order}`,
+    ]) {
+      expect(plan(sql)).not.toContain("TEMP B-TREE");
+    }
+    db.close();
+  });
+
   it("forgets released hooks after its retention and expired deliveries, when it opens", async () => {
     const world = sqliteWorld({ dataDir, releasedHookRetentionMs: 0 });
     const id = runId("wrun_prune");
@@ -159,7 +200,7 @@ describe("SqliteWorld on disk", () => {
     const db = new Database(join(dataDir, "custom.db"), { readonly: true });
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(db.prepare("SELECT max(version) AS v FROM schema_version").get()).toEqual({ v: SCHEMA_VERSION });
-    expect(SCHEMA_VERSION).toBe(4);
+    expect(SCHEMA_VERSION).toBe(5);
     const indexes = db
       .prepare(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",
@@ -175,9 +216,10 @@ describe("SqliteWorld on disk", () => {
       "messages_due",
       "messages_leased",
       "released_hooks_by_time",
-      "runs_by_created_at",
       "runs_by_idempotency_key",
-      "runs_by_status",
+      "runs_by_status_newest",
+      "runs_by_workflow_newest",
+      "runs_newest",
       "stream_chunks_by_key",
     ]);
     db.close();

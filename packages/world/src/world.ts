@@ -291,6 +291,43 @@ export interface ClaimOptions {
   kinds?: MessageKind[];
 }
 
+/** What `listRuns` returns: every filter given must hold. */
+export interface ListRunsFilter {
+  /** Only runs with one of these statuses. */
+  status?: RunStatus[];
+  /** Only runs of this workflow (its `workflowId`). */
+  workflowId?: string;
+  /** Only runs created at or after this time (epoch ms). */
+  createdFrom?: number;
+  /** Only runs created before this time (epoch ms, exclusive). */
+  createdUntil?: number;
+  /**
+   * Keyset pagination: only runs after this one in listing order (older, or as old
+   * with a smaller `runId`). The run itself need not exist any more.
+   */
+  before?: { createdAt: number; runId: string };
+  /** Most runs to return. */
+  limit?: number;
+}
+
+/** True when `run` passes `filter` (except `limit`): the reference semantics of `listRuns`. */
+export function matchesRunFilter(run: RunRecord, filter: ListRunsFilter): boolean {
+  if (filter.status && !filter.status.includes(run.status)) return false;
+  if (filter.workflowId !== undefined && run.workflowId !== filter.workflowId) return false;
+  if (filter.createdFrom !== undefined && run.createdAt < filter.createdFrom) return false;
+  if (filter.createdUntil !== undefined && run.createdAt >= filter.createdUntil) return false;
+  const b = filter.before;
+  if (b && !(run.createdAt < b.createdAt || (run.createdAt === b.createdAt && run.runId < b.runId)))
+    return false;
+  return true;
+}
+
+/** Listing order of `listRuns`: newest `createdAt` first, then the larger `runId`. */
+export function compareRunsNewestFirst(a: RunRecord, b: RunRecord): number {
+  if (a.createdAt !== b.createdAt) return b.createdAt - a.createdAt;
+  return a.runId < b.runId ? 1 : a.runId > b.runId ? -1 : 0;
+}
+
 /**
  * The storage and queue a runtime runs on. Every method may be called
  * concurrently; each `append` is atomic. Implementations import nothing but
@@ -316,8 +353,12 @@ export interface World {
   /** Creates a run with its `run_created` event (seq 1); with an idempotency key already used, returns the existing run. */
   createRun(input: CreateRunInput): Promise<CreateRunResult>;
   getRun(runId: string): Promise<RunRecord | null>;
-  /** Runs newest first (by `createdAt`), optionally only those with one of `status`; all of them without `limit`. */
-  listRuns(filter?: { status?: RunStatus[]; limit?: number }): Promise<RunRecord[]>;
+  /**
+   * Runs newest first: by `createdAt` descending, then `runId` descending (run ids
+   * sort by creation). Every filter given must hold; all matching runs without `limit`.
+   * Page with `before`: pass the last run of the previous page.
+   */
+  listRuns(filter?: ListRunsFilter): Promise<RunRecord[]>;
 
   /** Rejects only on a storage error; contract failures are results (`ok: false`). */
   append(request: AppendRequest): Promise<AppendResult>;

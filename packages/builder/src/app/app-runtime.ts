@@ -11,6 +11,7 @@ import {
 import type { World } from "@wfkit/world";
 import { buildStepBundle, buildWorkflowBundle, type WorkflowBundle } from "../bundle/bundle.js";
 import { DEFAULT_WORKFLOW_DIRS, findWorkflowFiles } from "./discover.js";
+import { handleInspect, type InspectOption, isInspectPath } from "./inspect-route.js";
 import { ROUTE_PREFIX } from "./routes.js";
 import { watchSources } from "./watch.js";
 
@@ -39,6 +40,8 @@ export interface AppRuntimeOptions {
   ) => void;
   /** Make this runtime the one `workflow/api` uses. Default true. */
   setDefault?: boolean;
+  /** Serve the inspect route (`/.well-known/workflow/v1/inspect/…`). Default false; the app server decides. */
+  inspect?: InspectOption;
   /** Runtime tuning; `webhookBaseUrl` is the base of every webhook URL (the app server passes it). */
   runtime?: AppRuntimeTuning;
 }
@@ -115,6 +118,7 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
     const url = new URL(request.url);
     if (url.pathname.startsWith(WEBHOOK_PATH)) return runtime.handleWebhook(request);
     if (isRunStatusPath(url.pathname)) return handleRunStatus(runtime, request);
+    if (isInspectPath(url.pathname)) return handleInspect(runtime, request, options.inspect ?? false);
     if (url.pathname === `${ROUTE_PREFIX}health`) {
       return Response.json({
         ok: true,

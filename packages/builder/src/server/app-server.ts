@@ -12,6 +12,7 @@ import { APP_SERVERS_KEY } from "@wfkit/core/globals";
 import { type NodeHandler, toNodeHandler } from "@wfkit/core/node";
 import type { World } from "@wfkit/world";
 import { type AppRuntime, type AppRuntimeOptions, createAppRuntime } from "../app/app-runtime.js";
+import type { InspectOption } from "../app/inspect-route.js";
 import { isWorkflowPath } from "../app/routes.js";
 import { appStatusSecret } from "../app/status-secret.js";
 import { type AppConfig, type AppConfigOptions, type ConfigEnv, resolveConfig } from "./config.js";
@@ -49,6 +50,12 @@ export interface AppServerOptions extends AppConfigOptions {
   logger?: AppServerLogger;
   /** Environment read by `resolveConfig()`. Default `process.env`. */
   env?: ConfigEnv;
+  /**
+   * The inspect route (`/.well-known/workflow/v1/inspect/…`, for `wf inspect --url`):
+   * `true` serves it to anyone, `{ authorize }` to requests it accepts, `false` not at all.
+   * Default: served in development only (with `watch`, or when `NODE_ENV` is `development`).
+   */
+  inspect?: InspectOption;
   /** Start at once (compile, open the World, recover runs). With false: on first use. Default true. */
   autoStart?: boolean;
   /**
@@ -271,10 +278,15 @@ class AppServerImpl implements AppServer {
           buildDir: this.options.buildDir,
           watch: this.options.watch,
           onRebuild: this.options.onRebuild,
+          inspect:
+            this.options.inspect ??
+            (this.options.watch === true || (this.options.env ?? process.env).NODE_ENV === "development"),
           world,
           setDefault: true,
           runtime: {
             statusSecret: appStatusSecret(this.config),
+            logLevel: this.config.logLevel,
+            logFormat: this.config.logFormat,
             ...this.options.runtime,
             ...(base && { webhookBaseUrl: base }),
           },

@@ -3,6 +3,7 @@
 // an explicit option, else the environment variable, else the default.
 // docs/configuration.md documents them.
 import path from "node:path";
+import { LOG_LEVELS, type LogFormat, type LogLevel, WorkflowError } from "@wfkit/core";
 
 /** Settings a host may pass explicitly; each beats its environment variable. */
 export interface AppConfigOptions {
@@ -27,6 +28,10 @@ export interface AppConfigOptions {
    * `<dataDir>/status-secret`, created on first use.
    */
   secret?: string;
+  /** Least severe log level: debug, info, warn, error, silent. Env: `WORKFLOW_LOG_LEVEL`. Default `info`. */
+  logLevel?: LogLevel;
+  /** `json` writes each lifecycle log line as a JSON object. Env: `WORKFLOW_LOG_FORMAT`. Default `text`. */
+  logFormat?: LogFormat;
 }
 
 /** The resolved settings. */
@@ -40,6 +45,8 @@ export interface AppConfig {
   trustProxy: boolean;
   /** Undefined when neither the option nor `WORKFLOW_SECRET` sets it. */
   secret?: string;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
 }
 
 /** The environment variables {@link resolveConfig} reads. */
@@ -58,5 +65,27 @@ export function resolveConfig(options: AppConfigOptions = {}, env: ConfigEnv = p
   const dataDir = path.resolve(root, set(options.dataDir) ?? set(env.WORKFLOW_DATA_DIR) ?? ".workflow-data");
   const publicUrl = (set(options.publicUrl) ?? set(env.WORKFLOW_PUBLIC_URL))?.replace(/\/+$/, "");
   const secret = set(options.secret) ?? set(env.WORKFLOW_SECRET);
-  return { root, dataDir, publicUrl, trustProxy: options.trustProxy ?? false, ...(secret && { secret }) };
+  const logLevel = (set(options.logLevel) ?? set(env.WORKFLOW_LOG_LEVEL) ?? "info") as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel))
+    throw invalidSetting("WORKFLOW_LOG_LEVEL", logLevel, LOG_LEVELS.join(", "));
+  const logFormat = (set(options.logFormat) ?? set(env.WORKFLOW_LOG_FORMAT) ?? "text") as LogFormat;
+  if (logFormat !== "text" && logFormat !== "json")
+    throw invalidSetting("WORKFLOW_LOG_FORMAT", logFormat, "text, json");
+  return {
+    root,
+    dataDir,
+    publicUrl,
+    trustProxy: options.trustProxy ?? false,
+    ...(secret && { secret }),
+    logLevel,
+    logFormat,
+  };
+}
+
+function invalidSetting(name: string, value: string, allowed: string): WorkflowError {
+  return new WorkflowError(
+    "WF_CONFIG_INVALID",
+    `${name} (or its option) is "${value}", which is not one of ${allowed}.`,
+    `Set it to one of ${allowed}, or unset it for the default.`,
+  );
 }

@@ -45,9 +45,14 @@ export async function runCommand({ positional, flags }: ParsedArgs): Promise<num
   await import(pathToFileURL(steps.file).href);
 
   const config = resolveConfig({ root: process.cwd(), dataDir: flags["data-dir"] as string | undefined });
+  // Progress goes to stderr (stdout is the return value): the run id, then a line per step.
   const runtime = new Runtime({
     world: sqliteWorld({ dataDir: config.dataDir }),
     workflows,
+    logLevel: process.env.WORKFLOW_LOG_LEVEL ? config.logLevel : "debug",
+    logFormat: config.logFormat,
+    log: (_level, args) =>
+      process.stderr.write(`${args.map((a) => (a instanceof Error ? a.stack : String(a))).join(" ")}\n`),
     ...(config.publicUrl && { webhookBaseUrl: config.publicUrl }),
   });
   setDefaultRuntime(runtime);

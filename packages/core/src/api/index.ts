@@ -3,6 +3,13 @@ import "../errors/links.js";
 import { getDefaultRuntime } from "../host/default.js";
 import type { Run } from "../host/run.js";
 import type { HookInfo, StartOptions, WorkflowRef } from "../host/runtime.js";
+import {
+  createInspector,
+  type EventPage,
+  type ListRunsOptions,
+  type RunPage,
+  type RunView,
+} from "../inspect/index.js";
 import { runHandle } from "./run-handle.js";
 
 export {
@@ -21,6 +28,20 @@ export {
 export { errorResponse } from "../errors/response.js";
 export type { ReadableOptions, Run } from "../host/run.js";
 export type { HookInfo, StartOptions } from "../host/runtime.js";
+export type {
+  AttemptView,
+  ErrorView,
+  EventPage,
+  HookRequestView,
+  HookView,
+  JsonValue,
+  ListRunsOptions,
+  RunPage,
+  RunSummary,
+  RunView,
+  SleepView,
+  StepView,
+} from "../inspect/index.js";
 export {
   type AcceptedResponseOptions,
   acceptedResponse,
@@ -81,4 +102,22 @@ export async function getHookByToken(token: string): Promise<HookInfo> {
 /** Delivers `request` to the webhook with this token as if it had come over HTTP; returns the webhook's response. */
 export async function resumeWebhook(token: string, request: Request): Promise<Response> {
   return (await getDefaultRuntime()).resumeWebhook(token, request);
+}
+
+/** Runs newest first, one page at a time (filters: workflow, status, since, until; `cursor` from the previous page). */
+export async function listRuns(options?: ListRunsOptions): Promise<RunPage> {
+  return createInspector((await getDefaultRuntime()).world).listRuns(options);
+}
+
+/** A run with its steps (each attempt with start, end and error), sleeps, hooks and webhook requests. Throws WorkflowRunNotFoundError. */
+export async function inspectRun(runId: string): Promise<RunView> {
+  return createInspector((await getDefaultRuntime()).world).inspectRun(runId);
+}
+
+/** A run's raw events in log order, one page at a time. Throws WorkflowRunNotFoundError. */
+export async function listEvents(
+  runId: string,
+  options?: { cursor?: string; limit?: number },
+): Promise<EventPage> {
+  return createInspector((await getDefaultRuntime()).world).listEvents(runId, options);
 }

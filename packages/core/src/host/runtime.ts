@@ -21,6 +21,7 @@ import { SEND_WEBHOOK_STEP_ID } from "../workflow/send-webhook.js";
 import { RunActor, type RunInput } from "./actor/index.js";
 import { validate } from "./errors.js";
 import { newRunId } from "./ids.js";
+import { filterLog, LifecycleLog, type LogFormat, type LogLevel } from "./lifecycle-log.js";
 import { Run, type RunSource } from "./run.js";
 import { SandboxPool } from "./sandbox-pool.js";
 import { type SandboxInstance, type SandboxOptions, SandboxScript } from "./sandbox-vm.js";
@@ -55,7 +56,12 @@ export interface RuntimeOptions {
   sandboxPoolSize?: number;
   /** Longest synchronous slice of workflow code, in ms, before the run fails. Default: none. */
   activationTimeoutMs?: number;
+  /** Where log lines go: `(level, args)`. Default: `console[level]`. */
   log?: (level: string, args: unknown[]) => void;
+  /** Least severe level logged. Default `"info"`; `"debug"` adds a line per completed step. */
+  logLevel?: LogLevel;
+  /** `"json"`: lifecycle lines as one JSON object each. Default `"text"`. */
+  logFormat?: LogFormat;
   /** Body limit and manual-response timeout of the webhook route. */
   webhook?: WebhookHandlerOptions;
   /** The secret run status tokens are derived from (api/status-token.ts). Default: random, for this process only. */
@@ -119,6 +125,7 @@ export class Runtime implements RuntimeCore {
   private webhookBase: string;
   private closed = false;
   readonly log: (level: string, args: unknown[]) => void;
+  private readonly lifecycle: LifecycleLog;
   /** The secret of run status tokens, read on first use. */
   readonly statusSecret: () => Promise<string>;
   /** The webhook route: `(Request) => Promise<Response>`, mounted at `/.well-known/workflow/v1/webhook/:token`. */
@@ -127,9 +134,12 @@ export class Runtime implements RuntimeCore {
   readonly resumeWebhook: (token: string, request: Request) => Promise<Response>;
 
   constructor(options: RuntimeOptions) {
-    this.world = options.world;
-    this.log =
-      options.log ?? ((level, args) => (console as unknown as Record<string, Function>)[level]?.(...args));
+    this.log = filterLog(
+      options.log ?? ((level, args) => (console as unknown as Record<string, Function>)[level]?.(...args)),
+      options.logLevel ?? "info",
+    );
+    this.lifecycle = new LifecycleLog(this.log, options.logFormat ?? "text");
+    this.world = this.lifecycle.wrap(options.world);
     this.sandboxScript = new SandboxScript(options.workflows.code, options.workflows.hash);
     this.statusSecret = statusSecretSource(options.statusSecret);
     this.webhookBase = (options.webhookBaseUrl ?? "http://localhost:3000").replace(/\/+$/, "");
@@ -188,6 +198,10 @@ export class Runtime implements RuntimeCore {
 
   /** Resumes everything the World holds: unfinished turns, steps, due timers. Call once after creating. */
   async recover(): Promise<void> {
+    // Unfinished runs were left by a process that stopped: say so once, then resume them.
+    const unfinished = await this.world.listRuns({ status: ["pending", "running"], limit: 1001 });
+    for (const run of unfinished) this.lifecycle.knowWorkflow(run.runId, run.workflowId);
+    if (unfinished.length > 0) this.lifecycle.recovered(unfinished.map((r) => r.runId));
     await this.scheduler.poll();
   }
 

@@ -265,5 +265,41 @@ export function describeRuns(ctx: ConformanceContext): void {
         { ...c, status: "failed", error: "e" },
       ]);
     });
+
+    it("listRuns filters by workflow and creation time, and pages newest first with `before`", async () => {
+      const wf = `wf_list_${newRunId()}`;
+      // Two runs share a millisecond: the larger run id comes first.
+      const r1 = await createRun(ctx.world, { workflowId: wf, at: 10, runId: newRunId("list_a") });
+      const r2 = await createRun(ctx.world, { workflowId: wf, at: 20, runId: newRunId("list_b") });
+      const r3 = await createRun(ctx.world, { workflowId: wf, at: 20, runId: newRunId("list_c") });
+      const r4 = await createRun(ctx.world, { workflowId: wf, at: 30, runId: newRunId("list_d") });
+      await createRun(ctx.world, { workflowId: `${wf}_other`, at: 25 });
+      expectOk(await ctx.world.append({ runId: r2.runId, events: [], run: { status: "completed" } }));
+
+      const ids = (runs: { runId: string }[]) => runs.map((r) => r.runId);
+      const mine = { workflowId: wf };
+      expect(ids(await ctx.world.listRuns(mine))).toEqual([r4.runId, r3.runId, r2.runId, r1.runId]);
+      expect(ids(await ctx.world.listRuns({ ...mine, createdFrom: 20, createdUntil: 30 }))).toEqual([
+        r3.runId,
+        r2.runId,
+      ]);
+      expect(ids(await ctx.world.listRuns({ ...mine, status: ["completed"] }))).toEqual([r2.runId]);
+      expect(ids(await ctx.world.listRuns({ ...mine, status: ["pending", "completed"], limit: 2 }))).toEqual([
+        r4.runId,
+        r3.runId,
+      ]);
+
+      // Page through two at a time: each page continues after the last run of the one before.
+      const page1 = await ctx.world.listRuns({ ...mine, limit: 2 });
+      const page2 = await ctx.world.listRuns({ ...mine, limit: 2, before: page1[1] });
+      const page3 = await ctx.world.listRuns({ ...mine, limit: 2, before: page2[1] });
+      expect(ids(page1)).toEqual([r4.runId, r3.runId]);
+      expect(ids(page2)).toEqual([r2.runId, r1.runId]);
+      expect(page3).toEqual([]);
+      // A cursor whose run is gone still pages by its position.
+      expect(ids(await ctx.world.listRuns({ ...mine, before: { createdAt: 20, runId: "wrun_" } }))).toEqual([
+        r1.runId,
+      ]);
+    });
   });
 }

@@ -6,15 +6,17 @@ import {
   type ClaimOptions,
   type CreateRunInput,
   type CreateRunResult,
+  compareRunsNewestFirst,
   DEFAULT_RELEASED_HOOK_RETENTION_MS,
   type DeliveryRecord,
   type HookRecord,
   isTerminal,
+  type ListRunsFilter,
   type MessageInput,
+  matchesRunFilter,
   type QueueMessage,
   type ReleasedHookRecord,
   type RunRecord,
-  type RunStatus,
   type World,
 } from "../world.js";
 import { MemoryStreams } from "./streams.js";
@@ -101,12 +103,13 @@ export class MemoryWorld implements World {
     return run ? { ...run.record } : null;
   }
 
-  async listRuns(filter: { status?: RunStatus[]; limit?: number } = {}): Promise<RunRecord[]> {
+  async listRuns(filter: ListRunsFilter = {}): Promise<RunRecord[]> {
     return [...this.runs.values()]
-      .filter((r) => !filter.status || filter.status.includes(r.record.status))
-      .sort((a, b) => b.record.createdAt - a.record.createdAt || b.order - a.order)
+      .map((r) => r.record)
+      .filter((r) => matchesRunFilter(r, filter))
+      .sort(compareRunsNewestFirst)
       .slice(0, filter.limit ?? Number.POSITIVE_INFINITY)
-      .map((r) => ({ ...r.record }));
+      .map((r) => ({ ...r }));
   }
 
   async append(request: AppendRequest): Promise<AppendResult> {

@@ -1,0 +1,16 @@
+export { buildRunView, summarizeRun } from "./build.js";
+export { createInspector, type Inspector } from "./inspector.js";
+export type {
+  AttemptView,
+  ErrorView,
+  EventPage,
+  HookRequestView,
+  HookView,
+  JsonValue,
+  ListRunsOptions,
+  RunPage,
+  RunSummary,
+  RunView,
+  SleepView,
+  StepView,
+} from "./types.js";

@@ -1,0 +1,126 @@
+import type { HookKind, RunStatus, StoredEvent } from "@wfkit/world";
+
+/**
+ * The inspect API's views: plain JSON (no Dates, no Maps), so they can be sent
+ * over HTTP as they are. Times are epoch milliseconds; payloads are the stored
+ * values decoded and made JSON-safe (see {@link JsonValue}).
+ */
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** An error as the views show it: the user's message and stack. */
+export interface ErrorView {
+  name: string;
+  message: string;
+  stack?: string;
+  /** A wfkit code (`WF_…`) when the error has one. */
+  code?: string;
+}
+
+/** A run in a list: its record without payloads. */
+export interface RunSummary {
+  runId: string;
+  workflowId: string;
+  status: RunStatus;
+  createdAt: number;
+  startedAt?: number;
+  completedAt?: number;
+  /** Events in the run's log. */
+  eventCount: number;
+}
+
+/** Filters and paging of {@link Inspector.listRuns}. */
+export interface ListRunsOptions {
+  /** Only runs of this workflow id. */
+  workflow?: string;
+  /** Only runs with this status (or one of these). */
+  status?: RunStatus | RunStatus[];
+  /** Only runs created at or after this time (epoch ms or a Date). */
+  since?: number | Date;
+  /** Only runs created before this time (epoch ms or a Date). */
+  until?: number | Date;
+  /** The `nextCursor` of the previous page. */
+  cursor?: string;
+  /** Page size: default 50, at most 1000. */
+  limit?: number;
+}
+
+/** One page of runs, newest first. */
+export interface RunPage {
+  runs: RunSummary[];
+  /** Pass as `cursor` for the next page; absent on the last page. */
+  nextCursor?: string;
+}
+
+/** One attempt of a step. */
+export interface AttemptView {
+  attempt: number;
+  /** When the attempt was due: the step was scheduled, or the retry delay ended. */
+  startedAt: number;
+  /** When its outcome was recorded; absent while it runs. */
+  endedAt?: number;
+  status: "running" | "retrying" | "completed" | "failed";
+  error?: ErrorView;
+  /** Retrying attempts: when the next attempt is due. */
+  retryAt?: number;
+}
+
+export interface StepView {
+  opId: number;
+  stepId: string;
+  status: "running" | "completed" | "failed";
+  input: JsonValue;
+  output?: JsonValue;
+  error?: ErrorView;
+  scheduledAt: number;
+  endedAt?: number;
+  attempts: AttemptView[];
+}
+
+export interface SleepView {
+  opId: number;
+  scheduledAt: number;
+  wakeAt: number;
+  /** When the sleep ended; absent while it waits. */
+  firedAt?: number;
+}
+
+/** A request a hook or webhook received, and for webhooks the response sent to it. */
+export interface HookRequestView {
+  receivedAt: number;
+  /** The payload (hooks) or the request: `{ method, url, headers, body }` (webhooks). */
+  payload: JsonValue;
+  requestId?: string;
+  /** Manual webhooks: the response the workflow sent, once it did. */
+  response?: JsonValue;
+  respondedAt?: number;
+}
+
+export interface HookView {
+  opId: number;
+  token: string;
+  kind: HookKind;
+  createdAt: number;
+  metadata?: JsonValue;
+  /** Webhooks: how requests are answered (`"default"` is 202 Accepted). */
+  respondWith?: "default" | "manual" | { static: JsonValue };
+  verify?: string;
+  status: "waiting" | "disposed" | "conflict" | "ended";
+  disposedAt?: number;
+  requests: HookRequestView[];
+}
+
+/** A run with what its log says happened. */
+export interface RunView extends RunSummary {
+  input: JsonValue;
+  output?: JsonValue;
+  error?: ErrorView;
+  steps: StepView[];
+  sleeps: SleepView[];
+  hooks: HookView[];
+}
+
+/** One page of a run's raw events, in log order. */
+export interface EventPage {
+  events: StoredEvent[];
+  nextCursor?: string;
+}
