@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import vm from "node:vm";
 import type { HookConflict, StoredEvent } from "@wfkit/world";
-import type { Command, EngineInit, EngineState, SandboxApi, SandboxHostBridge } from "../sandbox/protocol.js";
+import type { HostCall } from "../sandbox/bridge.js";
+import type { Command, EngineInit, EngineState, SandboxApi } from "../sandbox/protocol.js";
 
 const contextOptions: vm.CreateContextOptions = {
   microtaskMode: "afterEvaluate",
@@ -55,28 +56,16 @@ export class SandboxInstance {
   private readonly runOptions: vm.RunningScriptOptions;
 
   constructor(script: SandboxScript, options: SandboxOptions) {
-    const bridge: SandboxHostBridge = {
-      randomToken: () => randomBytes(24).toString("base64url"),
-      webhookBase: options.webhookBase,
-      log:
-        options.log ?? ((level, args) => (console as unknown as Record<string, Function>)[level]?.(...args)),
-    };
-    this.context = createSandboxContext({
-      __wfkitHost: bridge,
-      URL,
-      URLSearchParams,
-      TextEncoder,
-      TextDecoder,
-      Headers,
-      atob,
-      btoa,
-    });
+    // The context gets no host object but this one function, which the bootstrap
+    // takes off its global before workflow code runs (sandbox/bridge.ts); every
+    // other global is made inside the context.
+    this.context = createSandboxContext({ __wfkitHost: hostCallFor(options) });
     this.runOptions = options.activationTimeoutMs ? { timeout: options.activationTimeoutMs } : {};
     script.script.runInContext(this.context, this.runOptions);
     this.api = this.context.__wfkit as SandboxApi;
   }
 
-  private call(script: vm.Script, arg?: unknown, replaying = false): void {
+  private call(script: vm.Script, arg?: string, replaying = false): void {
     this.context.__wfkitArg = arg;
     this.context.__wfkitReplaying = replaying;
     script.runInContext(this.context, this.runOptions);
@@ -84,24 +73,87 @@ export class SandboxInstance {
   }
 
   start(init: EngineInit, replaying: boolean): void {
-    this.call(CALL.start, init, replaying);
+    this.call(CALL.start, JSON.stringify(init), replaying);
   }
   noteRecorded(event: StoredEvent): void {
-    this.call(CALL.note, event);
+    this.call(CALL.note, JSON.stringify(event));
   }
   noteRefused(conflict: HookConflict): void {
-    this.call(CALL.refused, conflict);
+    this.call(CALL.refused, JSON.stringify(conflict));
   }
   apply(event: Omit<StoredEvent, "seq"> & { seq?: number }, replaying: boolean): void {
-    this.call(CALL.apply, event, replaying);
+    this.call(CALL.apply, JSON.stringify(event), replaying);
   }
   finishReplay(): void {
     this.call(CALL.finish);
   }
   takeCommands(): Command[] {
-    return this.api.takeCommands();
+    return JSON.parse(answer(this.api.takeCommands())) as Command[];
   }
   state(): EngineState {
-    return this.api.state();
+    return JSON.parse(answer(this.api.state())) as EngineState;
   }
+}
+
+/** The sandbox answers strings; anything else means its API was tampered with. */
+function answer(value: unknown): string {
+  if (typeof value !== "string") throw new Error("The workflow sandbox answered a non-string.");
+  return value;
+}
+
+const URL_FIELDS = [
+  "href",
+  "origin",
+  "protocol",
+  "username",
+  "password",
+  "host",
+  "hostname",
+  "port",
+  "pathname",
+  "search",
+  "hash",
+] as const;
+function urlParts(url: URL): string {
+  const parts: Record<string, string> = {};
+  for (const field of URL_FIELDS) parts[field] = url[field];
+  return JSON.stringify(parts);
+}
+
+/** The host side of sandbox/bridge.ts: takes strings, answers strings, never throws into the sandbox. */
+function hostCallFor(options: SandboxOptions): HostCall {
+  const log =
+    options.log ?? ((level, args) => (console as unknown as Record<string, Function>)[level]?.(...args));
+  return (op, a, b) => {
+    if (typeof op !== "string" || typeof a !== "string" || typeof b !== "string") return "";
+    try {
+      switch (op) {
+        case "token":
+          return randomBytes(24).toString("base64url");
+        case "webhook-base":
+          return String(options.webhookBase());
+        case "log":
+          log(a, [b]);
+          return "";
+        case "url": {
+          const url = URL.canParse(a, b === "\u0000" ? undefined : b)
+            ? new URL(a, b === "\u0000" ? undefined : b)
+            : undefined;
+          return url ? urlParts(url) : "";
+        }
+        case "url-set": {
+          const url = new URL(a);
+          const [field, value] = JSON.parse(b) as [string, string];
+          if ((URL_FIELDS as readonly string[]).includes(field) && field !== "origin" && field !== "href") {
+            (url as unknown as Record<string, string>)[field] = value;
+          }
+          return urlParts(url);
+        }
+        default:
+          return "";
+      }
+    } catch {
+      return "";
+    }
+  };
 }

@@ -3,14 +3,22 @@
 import "./polyfills.js";
 import type { HookConflict, StoredEvent } from "@wfkit/world";
 import { installHost } from "../workflow/realm.js";
+import { callHost } from "./bridge.js";
 import { installDeterministicGlobals, seededRandom } from "./determinism.js";
 import { Engine } from "./engine.js";
+import { hardenRealm } from "./harden.js";
 import { createSandboxHook, type HookWait, isSandboxHook, waitWithTimeout } from "./hooks.js";
 import type { EngineInit, SandboxApi, SandboxHostBridge } from "./protocol.js";
 import { requestClassFor, WorkflowResponse } from "./web.js";
 
 const g = globalThis as Record<string, unknown>;
-const bridge = g.__wfkitHost as SandboxHostBridge;
+const bridge: SandboxHostBridge = {
+  randomToken: () => callHost("token"),
+  webhookBase: () => callHost("webhook-base"),
+  log: (level, message) => void callHost("log", level, message),
+};
+// Captured before workflow code runs: the boundary does not depend on globals it could replace.
+const { parse, stringify } = JSON;
 const engine = new Engine();
 let random: () => number = () => 0;
 installDeterministicGlobals(
@@ -23,7 +31,7 @@ g.Request = requestClassFor(engine);
 const console_ = {} as Record<string, (...args: unknown[]) => void>;
 for (const level of ["log", "info", "warn", "error", "debug"]) {
   console_[level] = (...args: unknown[]) => {
-    if (!engine.replaying) bridge.log(level, args);
+    if (!engine.replaying) bridge.log(level, formatLog(args));
   };
 }
 g.console = console_;
@@ -69,23 +77,46 @@ for (const method of ["race", "any"] as const) {
   });
 }
 
+// Everything the host passes is a JSON string parsed here, and everything it
+// reads back is a string made here: no object crosses the boundary either way.
 const api: SandboxApi = {
-  start(init: EngineInit, replaying: boolean) {
-    engine.replaying = replaying;
-    random = seededRandom(init.runId);
-    engine.start(init);
+  start(init, replaying) {
+    const parsed = parse(init) as EngineInit;
+    engine.replaying = replaying === true;
+    random = seededRandom(parsed.runId);
+    engine.start(parsed);
   },
-  noteRecorded: (event) => engine.noteRecorded(event as StoredEvent),
-  noteRefused: (conflict) => engine.noteRefused(conflict as HookConflict),
+  noteRecorded: (event) => engine.noteRecorded(parse(event) as StoredEvent),
+  noteRefused: (conflict) => engine.noteRefused(parse(conflict) as HookConflict),
   apply(event, replaying) {
-    engine.replaying = replaying;
-    engine.apply(event as StoredEvent);
+    engine.replaying = replaying === true;
+    engine.apply(parse(event) as StoredEvent);
   },
   finishReplay() {
     engine.replaying = false;
     engine.checkAllRecordedIssued();
   },
-  takeCommands: () => engine.commands.splice(0),
-  state: () => engine.getState(),
+  takeCommands: () => stringify(engine.takeCommands()),
+  state: () => stringify(engine.getState()),
 };
-g.__wfkit = api;
+Object.freeze(api);
+Object.defineProperty(g, "__wfkit", { value: api, writable: false, configurable: false });
+hardenRealm();
+
+/** Console arguments become one string here: the host never formats (or inspects) a sandbox object. */
+function formatLog(args: unknown[]): string {
+  let out = "";
+  for (const arg of args) {
+    let text: string;
+    try {
+      if (typeof arg === "string") text = arg;
+      else if (arg instanceof Error) text = arg.stack ?? `${arg.name}: ${arg.message}`;
+      else if (typeof arg === "object" && arg !== null) text = stringify(arg) ?? String(arg);
+      else text = String(arg);
+    } catch {
+      text = Object.prototype.toString.call(arg);
+    }
+    out += out ? ` ${text}` : text;
+  }
+  return out;
+}

@@ -104,6 +104,11 @@ export class Engine {
       );
   }
 
+  /** The commands queued since the last call, oldest first. */
+  takeCommands(): Command[] {
+    return this.commands.splice(0);
+  }
+
   getState(): EngineState {
     return this.state;
   }

@@ -42,16 +42,22 @@ export interface SandboxHostBridge {
   randomToken(): string;
   /** Base URL for webhook URLs. */
   webhookBase(): string;
-  log(level: string, args: unknown[]): void;
+  /** One console line, formatted in the sandbox. */
+  log(level: string, message: string): void;
 }
 
-/** What the sandbox exposes to the host (on its global `__wfkit`). */
+/**
+ * What the sandbox exposes to the host (on its global `__wfkit`). Arguments are
+ * JSON strings and answers are JSON strings: no object crosses the boundary.
+ */
 export interface SandboxApi {
-  start(init: EngineInit, replaying: boolean): void;
-  noteRecorded(event: unknown): void;
-  noteRefused(conflict: unknown): void;
-  apply(event: unknown, replaying: boolean): void;
+  start(init: string, replaying: boolean): void;
+  noteRecorded(event: string): void;
+  noteRefused(conflict: string): void;
+  apply(event: string, replaying: boolean): void;
   finishReplay(): void;
-  takeCommands(): Command[];
-  state(): EngineState;
+  /** JSON of `Command[]`. */
+  takeCommands(): string;
+  /** JSON of `EngineState`. */
+  state(): string;
 }
