@@ -28,7 +28,7 @@ export interface RunSummary {
   eventCount: number;
 }
 
-/** Filters and paging of {@link Inspector.listRuns}. */
+/** Filters and paging of `listRuns()` (from `workflow/api`, or an inspector's own `listRuns`). */
 export interface ListRunsOptions {
   /** Only runs of this workflow id. */
   workflow?: string;
@@ -64,6 +64,7 @@ export interface AttemptView {
   retryAt?: number;
 }
 
+/** One step call of a run, with each of its attempts (start, end, error), built from the run's events. */
 export interface StepView {
   opId: number;
   stepId: string;
@@ -76,6 +77,7 @@ export interface StepView {
   attempts: AttemptView[];
 }
 
+/** One `sleep()` of a run: when it was scheduled, when it is due, and whether it fired. */
 export interface SleepView {
   opId: number;
   scheduledAt: number;
@@ -95,6 +97,7 @@ export interface HookRequestView {
   respondedAt?: number;
 }
 
+/** One hook or webhook of a run, with the payloads or requests it received and the responses sent. */
 export interface HookView {
   opId: number;
   token: string;
