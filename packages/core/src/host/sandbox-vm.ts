@@ -2,7 +2,13 @@ import { randomBytes } from "node:crypto";
 import vm from "node:vm";
 import type { HookConflict, StoredEvent } from "@wfkit/world";
 import type { HostCall } from "../sandbox/bridge.js";
-import type { Command, EngineInit, EngineState, SandboxApi } from "../sandbox/protocol.js";
+import {
+  type Command,
+  type EngineInit,
+  type EngineState,
+  type SandboxApi,
+  URL_FIELDS,
+} from "../sandbox/protocol.js";
 
 const contextOptions: vm.CreateContextOptions = {
   microtaskMode: "afterEvaluate",
@@ -101,19 +107,6 @@ function answer(value: unknown): string {
   return value;
 }
 
-const URL_FIELDS = [
-  "href",
-  "origin",
-  "protocol",
-  "username",
-  "password",
-  "host",
-  "hostname",
-  "port",
-  "pathname",
-  "search",
-  "hash",
-] as const;
 function urlParts(url: URL): string {
   const parts: Record<string, string> = {};
   for (const field of URL_FIELDS) parts[field] = url[field];

@@ -61,3 +61,21 @@ export interface SandboxApi {
   /** JSON of `EngineState`. */
   state(): string;
 }
+
+/**
+ * The parts of a parsed URL the host's WHATWG parser hands the sandbox's own
+ * `URL` (JSON of a record with these keys). Both sides read this one list.
+ */
+export const URL_FIELDS = [
+  "href",
+  "origin",
+  "protocol",
+  "username",
+  "password",
+  "host",
+  "hostname",
+  "port",
+  "pathname",
+  "search",
+  "hash",
+] as const;

@@ -1,20 +1,8 @@
 // URL and URLSearchParams made in the sandbox realm. Parsing is the host's WHATWG
 // parser, asked through the string-only bridge; the objects live here.
 import { callHost } from "./bridge.js";
+import type { URL_FIELDS as FIELDS } from "./protocol.js";
 
-const FIELDS = [
-  "href",
-  "origin",
-  "protocol",
-  "username",
-  "password",
-  "host",
-  "hostname",
-  "port",
-  "pathname",
-  "search",
-  "hash",
-] as const;
 type Field = (typeof FIELDS)[number];
 type Parts = Record<Field, string>;
 
