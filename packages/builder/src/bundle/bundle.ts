@@ -78,7 +78,14 @@ function compilerPlugin(
         const loader = (
           /\.[cm]?tsx?$/.test(args.path) ? (args.path.endsWith("x") ? "tsx" : "ts") : "js"
         ) as esbuild.Loader;
-        if (!code.includes("use workflow") && !code.includes("use step")) return { contents: code, loader };
+        // Files with a directive, or declaring a class with the peer's serializer (registered by the compiler).
+        if (
+          !code.includes("use workflow") &&
+          !code.includes("use step") &&
+          !code.includes("workflow-serialize") &&
+          !code.includes("WORKFLOW_SERIALIZE")
+        )
+          return { contents: code, loader };
         // Rebuilds recompile only files whose text changed.
         const key = `${mode}\0${root}\0${args.path}`;
         let result = transformCache.get(key)?.code === code ? transformCache.get(key)!.result : undefined;

@@ -57,6 +57,7 @@ export const ERROR_CODES = {
   WF_SEND_WEBHOOK_REJECTED: { status: 502, title: "the receiver refused a sendWebhook() request" },
   WF_SERIALIZE_UNREAD_BODY: { status: 400, title: "a Request or Response with an unread body" },
   WF_SERIALIZE_UNSUPPORTED: { status: 400, title: "a value that cannot go into the event log" },
+  WF_SERIALIZE_UNKNOWN_CLASS: { status: 500, title: "a class that crosses as a value is not registered" },
   WF_SERVER_ONLY: { status: 500, title: "a server call with no runtime loaded" },
   WF_START_ARGS: { status: 400, title: "start() arguments must be an array" },
   WF_STATUS_RESULT_URL_INVALID: {
@@ -67,6 +68,7 @@ export const ERROR_CODES = {
   WF_STREAM_CLOSED: { status: 409, title: "a chunk written to a closed stream" },
   WF_STREAM_OUTSIDE_RUN: { status: 500, title: "getWritable() outside a workflow or step" },
   WF_STREAM_WRITE_IN_WORKFLOW: { status: 500, title: "workflow code wrote to a stream" },
+  WF_STREAM_READ_IN_WORKFLOW: { status: 500, title: "workflow code read a stream" },
   WF_STEP_NOT_FOUND: { status: 500, title: "the step's code is not loaded in this process" },
   WF_STEP_ONLY: { status: 500, title: "a step-only call outside a step" },
   WF_STEP_OUTSIDE_RUNTIME: { status: 500, title: "a compiled workflow was run outside the runtime" },

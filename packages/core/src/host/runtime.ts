@@ -28,6 +28,7 @@ import { type SandboxInstance, type SandboxOptions, SandboxScript } from "./sand
 import { Scheduler } from "./scheduler.js";
 import { sendWebhookAttempt } from "./send-webhook-step.js";
 import { type RetryPolicy, StepExecutor } from "./steps.js";
+import { StepStreams } from "./streams.js";
 import type { ActorHandle, RuntimeCore } from "./types.js";
 import {
   createWebhookHandler,
@@ -157,7 +158,13 @@ export class Runtime implements RuntimeCore {
       (runId, input) => this.post(runId, input),
       (runId) => this.ended.has(runId),
       (runId) => this.workflowMetadataOf(runId),
-      this.world.streams,
+      {
+        streams: this.world.streams,
+        hasEnded: async (runId) => {
+          const run = await this.world.getRun(runId);
+          return !run || isTerminal(run.status);
+        },
+      },
     );
     this.scheduler = new Scheduler(
       this.world,
@@ -269,9 +276,24 @@ export class Runtime implements RuntimeCore {
         "Write start(fn, [a, b]) rather than start(fn, a, b).",
       );
     }
-    const input = await serializeAsync(args, "args");
     const at = Date.now();
     const runId = newRunId(at);
+    // A ReadableStream among the arguments becomes a stream of the new run; its chunks
+    // are stored as they come (a live source keeps flowing after start() returns).
+    let streams: StepStreams | undefined;
+    const input = await serializeAsync(args, "args", {
+      storeReadable: (stream) => {
+        streams ??= new StepStreams(this.world.streams, runId, "start");
+        const namespace = `start-${streams.pipeCount}`;
+        streams.pipeFrom(stream, namespace);
+        return [runId, namespace];
+      },
+    });
+    streams
+      ?.settle()
+      .catch((error: unknown) =>
+        this.log("error", [`run ${runId}: storing a stream argument failed:`, error]),
+      );
     // The first activation runs now, so the run and its first turn commit together.
     const instance = this.pool.take();
     instance.start({ runId, workflowId, input, startedAt: at }, false);
