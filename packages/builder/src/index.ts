@@ -10,6 +10,7 @@ export {
   createAppRuntime,
 } from "./app/app-runtime.js";
 export {
+  CLIENT_COMPILED,
   DEFAULT_WORKFLOW_DIRS,
   DIRECTIVE,
   findWorkflowFiles,

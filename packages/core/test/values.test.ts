@@ -100,6 +100,11 @@ describe("steps as values", () => {
     expect(await result.chosen(7)).toBe(21);
   });
 
+  it("a nested step passed to a step brings the variables it captured", async () => {
+    const run = await rt.start(wf("nestedStepValue"), [10]);
+    expect(await run.returnValue).toBe(21);
+  });
+
   it("a step function given to start() is carried by its id", async () => {
     // What a client-mode compile gives app code: the function, tagged with its step id.
     const double = Object.assign(async (n: number) => n * 2, { stepId: "step//values//double" });

@@ -56,6 +56,10 @@ installHost({
     return ctx && { ...ctx.workflow, workflowStartedAt: new Date(ctx.workflow.workflowStartedAt) };
   },
   stepClosure: () => storage.getStore()?.closure ?? {},
+  withStepClosure: (closure, fn) => {
+    const ctx = storage.getStore();
+    return ctx ? storage.run({ ...ctx, closure }, fn) : fn();
+  },
   getWritable: (namespace, runId) => storage.getStore()?.streams.writable(namespace, runId),
   openReadable: (runId, namespace) => {
     const ctx = storage.getStore();

@@ -21,6 +21,8 @@ export interface RealmHost {
   /** In a step: the metadata of the run that called it. */
   stepWorkflowMetadata?(): unknown;
   stepClosure?(): Record<string, unknown>;
+  /** Step realm: runs `fn` with `closure` as what `stepClosure()` returns (a nested step called inline). */
+  withStepClosure?<T>(closure: Record<string, unknown>, fn: () => T): T;
   /** Step realm: the running attempt's writable for a stream namespace (undefined outside a step). */
   getWritable?(namespace: string, runId?: string): unknown;
   /** Step realm: a ReadableStream of a run's stream (a stream passed as a value). */

@@ -69,7 +69,13 @@ export function stepProxy(
     const self = this === globalThis ? undefined : this;
     if (host?.callStep) return host.callStep(id, name, args, closure?.(), self);
     const body = registry().steps.get(id);
-    if (body) return body.apply(self, args);
+    if (body) {
+      // A nested step passed as a value brings the variables it captured.
+      const captured = closure?.();
+      if (captured && host?.withStepClosure)
+        return host.withStepClosure(captured, () => body.apply(self, args));
+      return body.apply(self, args);
+    }
     throw new WorkflowError(
       "WF_STEP_OUTSIDE_RUNTIME",
       `The step ${name} (${id}) was called from workflow-mode code outside the workflow runtime.`,
