@@ -35,4 +35,4 @@ export {
   type WebhookVerifierDefinition,
 } from "./host/verify/index.js";
 export { buildRunView, createInspector, type Inspector, summarizeRun } from "./inspect/index.js";
-export { deserialize, serialize, serializeAsync } from "./serialization/index.js";
+export { deserialize, type StreamPorts, serialize, serializeAsync } from "./serialization/index.js";

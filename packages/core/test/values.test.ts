@@ -156,4 +156,13 @@ describe("classes with workflow-serialize / workflow-deserialize", () => {
     expect((completed as { output: string }).output).toContain("class//temperature//Temperature");
     expect(new CarriedInstance("class//x//Y", 1)).toMatchObject({ classId: "class//x//Y", data: 1 });
   });
+
+  it("a deserializer that runs in workflow code runs with the sandbox's intrinsics and nothing of the host", async () => {
+    const run = await rt.start(wf("probeDeserializer"), []);
+    expect(await run.returnValue).toEqual({
+      process: "WF_NONDETERMINISTIC_API",
+      plainData: true,
+      codeFromString: "EvalError",
+    });
+  });
 });

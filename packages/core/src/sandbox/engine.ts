@@ -127,7 +127,17 @@ export class Engine {
     const e = event as StoredEvent;
     switch (e.type) {
       case "step_completed":
-        this.settle(e, (op) => op.resolve(deserialize(e.output)));
+        this.settle(e, (op) => {
+          // A class's workflow-deserialize is user code: if it throws, the step call does.
+          let value: unknown;
+          try {
+            value = deserialize(e.output);
+          } catch (error) {
+            op.reject(error);
+            return;
+          }
+          op.resolve(value);
+        });
         return;
       case "step_failed":
         this.settle(e, (op) => op.reject(deserialize(e.error)));
