@@ -117,6 +117,12 @@ class WorkflowReadableHandle {
   cancel(): Promise<never> {
     return Promise.reject(readInWorkflow());
   }
+  values(): never {
+    throw readInWorkflow();
+  }
+  [Symbol.asyncIterator](): never {
+    throw readInWorkflow();
+  }
 }
 
 function readInWorkflow(): WorkflowError {
