@@ -12,6 +12,7 @@ export { getDefaultRuntime, setDefaultRuntime, setDefaultRuntimeFactory } from "
 export { LOG_LEVELS, type LogFormat, type LogLevel } from "./host/lifecycle-log.js";
 export { Run } from "./host/run.js";
 export { Runtime, type RuntimeOptions, type WorkflowRef } from "./host/runtime.js";
+export { mapStack, registerModuleSourceMap } from "./host/source-maps.js";
 export type { RetryPolicy } from "./host/steps.js";
 export {
   DEFAULT_TOLERANCE_MS,

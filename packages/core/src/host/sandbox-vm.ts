@@ -9,6 +9,7 @@ import {
   type SandboxApi,
   URL_FIELDS,
 } from "../sandbox/protocol.js";
+import { inlineSourceMap, registerSourceMap } from "./source-maps.js";
 
 const contextOptions: vm.CreateContextOptions = {
   microtaskMode: "afterEvaluate",
@@ -33,7 +34,10 @@ export class SandboxScript {
     readonly code: string,
     readonly hash: string,
   ) {
-    this.script = new vm.Script(code, { filename: `wfkit-workflows-${hash}.js` });
+    const filename = `wfkit-workflows-${hash}.js`;
+    this.script = new vm.Script(code, { filename });
+    // Stored errors name the user's files, not this script (host/source-maps.ts).
+    registerSourceMap(filename, () => inlineSourceMap(code));
   }
 }
 

@@ -9,6 +9,7 @@ import type { StepMetadata, WorkflowMetadata } from "../workflow/api.js";
 import { parseDuration } from "../workflow/duration.js";
 import { installHost, registry } from "../workflow/realm.js";
 import type { RunInput } from "./actor/turn.js";
+import { mapErrorStacks } from "./source-maps.js";
 import { StepStreams } from "./streams.js";
 
 export interface RetryPolicy {
@@ -224,13 +225,13 @@ function serializeError(error: unknown): string {
       ? error
       : new Error(String(error));
   try {
-    return serialize(value, "error");
+    return mapErrorStacks(serialize(value, "error"));
   } catch {
     // An error with unserializable fields still reaches the workflow with its name, message and stack.
     const plain = new Error((value as Error).message);
     plain.name = (value as Error).name;
     plain.stack = (value as Error).stack;
-    return serialize(plain, "error");
+    return mapErrorStacks(serialize(plain, "error"));
   }
 }
 
