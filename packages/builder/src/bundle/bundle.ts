@@ -199,13 +199,27 @@ export interface StepBundle {
 /** Bundles step code (step mode) into an ES module that runs as plain Node code. */
 export async function buildStepBundle(options: BuildOptions & { outDir?: string }): Promise<StepBundle> {
   const root = path.resolve(options.root);
-  const files = options.files.map((f) => path.resolve(root, f));
   const outDir =
     options.outDir ??
     (existsSync(path.join(root, "node_modules"))
       ? path.join(root, "node_modules", ".cache", "wfkit")
       : path.join(root, ".wfkit"));
   mkdirSync(outDir, { recursive: true });
+  const { code, manifest } = await bundleStepCode(options, outDir);
+  const file = path.join(outDir, `steps-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
+  if (!existsSync(file)) writeFileSync(file, code);
+  // A step's failure is stored with frames of the user's files (core's host/source-maps.ts).
+  registerModuleSourceMap(pathToFileURL(file).href, root);
+  return { file, manifest };
+}
+
+/** The step bundle's code, not written anywhere (a build check uses it as it is). */
+export async function bundleStepCode(
+  options: BuildOptions,
+  outDir: string,
+): Promise<{ code: string; manifest: Manifest }> {
+  const root = path.resolve(options.root);
+  const files = options.files.map((f) => path.resolve(root, f));
   const manifests: Manifest[] = [];
   const diagnostics: Diagnostic[] = [];
   const entry = files.map((f) => `import ${JSON.stringify(f)};`).join("\n");
@@ -228,10 +242,5 @@ export async function buildStepBundle(options: BuildOptions & { outDir?: string 
   } catch (error) {
     failure(error, "step bundle", root);
   }
-  const code = result.outputFiles![0]!.text;
-  const file = path.join(outDir, `steps-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
-  if (!existsSync(file)) writeFileSync(file, code);
-  // A step's failure is stored with frames of the user's files (core's host/source-maps.ts).
-  registerModuleSourceMap(pathToFileURL(file).href, root);
-  return { file, manifest: mergeManifests(manifests) };
+  return { code: result.outputFiles![0]!.text, manifest: mergeManifests(manifests) };
 }

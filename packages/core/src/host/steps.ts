@@ -71,6 +71,8 @@ export interface StepAttempt extends StepWork {
 export class StepExecutor {
   private running = 0;
   private readonly waiting: Array<{ message: StepAttempt; deliver: (input: RunInput) => void }> = [];
+  /** Attempts of steps whose file did not build: run again after the next build (resumeParked). */
+  private parked: Array<{ message: StepAttempt; deliver: (input: RunInput) => void }> = [];
 
   constructor(
     private readonly policy: RetryPolicy,
@@ -80,7 +82,14 @@ export class StepExecutor {
     /** The metadata of a run, for getWorkflowMetadata() in its steps. */
     private readonly workflowOf: (runId: RunId) => Promise<WorkflowMetadata>,
     private readonly streams: WorldStreams,
+    /** Whether a step's file did not build: its attempts wait instead of failing. */
+    private readonly unbuilt: (stepId: string) => unknown = () => undefined,
   ) {}
+
+  /** Runs the attempts parked on files that did not build (a new build came). */
+  resumeParked(): void {
+    for (const { message, deliver } of this.parked.splice(0)) this.runWith(message, deliver);
+  }
 
   run(message: StepAttempt): void {
     this.runWith(message, (input) => this.deliver(message.runId, input));
@@ -113,6 +122,11 @@ export class StepExecutor {
     const fn = registry().steps.get(stepId) as
       | (((...args: unknown[]) => unknown) & { maxRetries?: number; timeout?: number | string })
       | undefined;
+    if (!fn && this.unbuilt(stepId)) {
+      // Failing it would fail the run for good over a file the user is fixing.
+      this.parked.push({ message, deliver });
+      return;
+    }
     let output: string;
     let streams: StepStreams | undefined;
     try {
