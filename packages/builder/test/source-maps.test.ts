@@ -74,6 +74,8 @@ describe("source-mapped stacks of failed runs", () => {
     expect(stack[0]).toBe("TypeError: an order needs a sku");
     expect(stack[1]).toBe("    at order (workflows/order.ts:18:25)");
     expect(cause.stack).not.toMatch(/wfkit-workflows-/);
+    // It ends at the user's code: the host frames that called it (the VM call, the actor) are cut.
+    expect(stack).toHaveLength(2);
 
     // The stored error is the mapped one: what getRun() and the inspect views read.
     const stored = await (await appRuntime()).runtime.world.getRun(runId);
@@ -98,5 +100,6 @@ describe("source-mapped stacks of failed runs", () => {
     // wfkit sees the stack; the exact relative frame is checked through the CLI (run.test.ts).
     expect(stack[1]).toMatch(/^ {4}at reserve \((?:\/.*\/)?workflows\/order\.ts:11:29\)$/);
     expect(cause.stack).not.toMatch(/steps-[0-9a-f]+\.mjs/);
+    expect(cause.stack).not.toMatch(/StepExecutor/);
   });
 });

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { SourceMap, type SourceMapPayload } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { deserialize, serialize } from "../serialization/index.js";
 
 const INLINE_MAP = "//# sourceMappingURL=data:application/json;base64,";
@@ -77,6 +77,32 @@ function mapOf(name: string): SourceMap | undefined {
   return entry.map ?? undefined;
 }
 
+/** This folder (the host's files, built or not): frames in it are wfkit calling user code. */
+const HOST_DIR = path.dirname(fileURLToPath(import.meta.url));
+const HOST_URL = pathToFileURL(HOST_DIR).href;
+
+/**
+ * Whether a frame is where wfkit's host calls into user code: the VM call
+ * that runs workflow code, or the step executor. Everything below it is wfkit's
+ * own machinery (and names the server's folders), so a stored stack ends there.
+ */
+function isHostEntry(line: string): boolean {
+  return (
+    /\(node:vm:\d+:\d+\)$/.test(line) ||
+    line.includes(`${HOST_URL}/`) ||
+    line.includes(`${HOST_DIR}${path.sep}`)
+  );
+}
+
+/** A stack without the frames of wfkit's host below the user's code (see isHostEntry). */
+export function trimHostFrames(stack: string): string {
+  const lines = stack.split("\n");
+  const firstFrame = lines.findIndex((line) => /^\s+at /.test(line));
+  if (firstFrame < 0) return stack;
+  const entry = lines.findIndex((line, i) => i > firstFrame && isHostEntry(line));
+  return entry < 0 ? stack : lines.slice(0, entry).join("\n");
+}
+
 /** `    at name (file:line:col)` or `    at file:line:col`. */
 const FRAME = /^(\s*at (?:.*? \()?)(.+?):(\d+):(\d+)(\)?)$/;
 
@@ -109,7 +135,7 @@ export function mapStack(stack: string): string {
 
 /**
  * A serialized error (the log's form) with its stack, and its causes' stacks,
- * mapped by {@link mapStack}. Anything that is not an error, or does not read
+ * mapped by {@link mapStack} and cut where wfkit's host called the user's code. Anything that is not an error, or does not read
  * back, is returned unchanged: mapping must never lose an error.
  */
 export function mapErrorStacks(serialized: string): string {
@@ -121,7 +147,7 @@ export function mapErrorStacks(serialized: string): string {
     for (let depth = 0; depth <= MAX_CAUSES && isErrorObject(current); depth++) {
       const stack = (current as { stack?: unknown }).stack;
       if (typeof stack === "string") {
-        const mapped = mapStack(stack);
+        const mapped = trimHostFrames(mapStack(stack));
         if (mapped !== stack) {
           Object.defineProperty(current, "stack", {
             value: mapped,
