@@ -105,4 +105,46 @@ describe("a workflow file that does not build", () => {
     await resumed;
     expect(await run.returnValue).toBe("approved by the fixed build");
   });
+
+  it("whose top-level code throws in the sandbox: start() says where, and the process keeps running", async () => {
+    const dir = tempDir("wfkit-bundle-threw-");
+    mkdirSync(path.join(dir, "workflows"), { recursive: true });
+    writeFileSync(
+      path.join(dir, "workflows", "stream.ts"),
+      `const Base = (globalThis as any).TransformStream;
+if (!Base) throw new ReferenceError("TransformStream is not defined");
+
+export async function pipe() {
+  "use workflow";
+  return 1;
+}
+`,
+    );
+    const threw = await createAppRuntime({
+      root: dir,
+      world: sqliteWorld({ dataDir: path.join(dir, ".data") }),
+      buildDir: path.join(dir, ".wfkit"),
+      runtime: { log() {} },
+      setDefault: false,
+    });
+    try {
+      const error = await threw.runtime.start("workflow//workflows/stream//pipe").then(
+        () => expect.unreachable("start should throw"),
+        (e: Error & { code?: string }) => e,
+      );
+      expect(error.code).toBe("WF_WORKFLOW_BUNDLE_THREW");
+      expect(error.message).toContain("ReferenceError: TransformStream is not defined");
+      expect(error.message).toContain(
+        "ReferenceError: TransformStream is not defined\n    at workflows/stream.ts:2:18",
+      );
+      expect(error.message).not.toMatch(/wfkit-workflows-/);
+      // Starting again gives the same answer: the pool did not die with it, nor did this process.
+      await expect(threw.runtime.start("workflow//workflows/stream//pipe")).rejects.toMatchObject({
+        code: "WF_WORKFLOW_BUNDLE_THREW",
+      });
+    } finally {
+      await threw.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import vm from "node:vm";
 import type { HookConflict, StoredEvent } from "@wfkit/world";
+import { WorkflowError } from "../errors/workflow-error.js";
 import type { HostCall } from "../sandbox/bridge.js";
 import {
   type Command,
@@ -9,7 +10,7 @@ import {
   type SandboxApi,
   URL_FIELDS,
 } from "../sandbox/protocol.js";
-import { inlineSourceMap, registerSourceMap } from "./source-maps.js";
+import { inlineSourceMap, mapStack, registerSourceMap, trimHostFrames } from "./source-maps.js";
 
 const contextOptions: vm.CreateContextOptions = {
   microtaskMode: "afterEvaluate",
@@ -71,7 +72,11 @@ export class SandboxInstance {
     // other global is made inside the context.
     this.context = createSandboxContext({ __wfkitHost: hostCallFor(options) });
     this.runOptions = options.activationTimeoutMs ? { timeout: options.activationTimeoutMs } : {};
-    script.script.runInContext(this.context, this.runOptions);
+    try {
+      script.script.runInContext(this.context, this.runOptions);
+    } catch (error) {
+      throw bundleThrew(error);
+    }
     this.api = this.context.__wfkit as SandboxApi;
   }
 
@@ -103,6 +108,22 @@ export class SandboxInstance {
   state(): EngineState {
     return JSON.parse(answer(this.api.state())) as EngineState;
   }
+}
+
+/** The workflow bundle threw while it was evaluated: top-level code of a workflow file or of a module it imports. */
+function bundleThrew(error: unknown): WorkflowError {
+  let stack = (error as { stack?: unknown } | null)?.stack;
+  // Node puts the bundle's line and a caret on top (`wfkit-workflows-….js:2531`): they name the bundle, not the file.
+  const blank = typeof stack === "string" ? stack.indexOf("\n\n") : -1;
+  if (blank >= 0 && /^wfkit-workflows-[0-9a-f]+\.js:\d+\n/.test(stack as string))
+    stack = (stack as string).slice(blank + 2);
+  const where = typeof stack === "string" ? trimHostFrames(mapStack(stack)) : String(error);
+  return new WorkflowError(
+    "WF_WORKFLOW_BUNDLE_THREW",
+    `Loading the workflow code into the workflow sandbox threw, so no workflow can run:\n${where}`,
+    "The frames above name the module whose top-level code threw. Workflow code runs without Node's modules and with only the web globals the sandbox defines: import that module from a step file instead, or load it inside a step.",
+    { cause: error },
+  );
 }
 
 /** The sandbox answers strings; anything else means its API was tampered with. */
