@@ -210,6 +210,16 @@ describe("wf dev", () => {
     const runId = await startRun("steps.ts#fails", ["no luck"]);
     const run = await ended(runId);
     expect(run).toEqual({ runId, status: "failed", error: { name: "TypeError", message: "no luck" } });
+    // The log line of the failure is followed by its stack, naming the line of the throw in the user's file.
+    await waitFor("the failure's frames in the log", () =>
+      dev
+        .stderr()
+        .includes(
+          `run ${runId} workflow//flows/steps//fails: failed (error=TypeError: no luck) \n    at fails (flows/steps.ts:21:9)`,
+        )
+        ? true
+        : undefined,
+    );
   });
 
   it("lists a run's hooks and resumes one", async () => {
