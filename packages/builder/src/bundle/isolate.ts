@@ -46,8 +46,8 @@ async function buildBoth(options: BuildOptions & { outDir?: string }) {
 
 /**
  * Builds the workflow and step bundles of an app. A file whose own build fails
- * is left out (and listed in `unbuilt`); a failure that no single file
- * explains still throws `WF_BUILD_FAILED`.
+ * is left out (and listed in `unbuilt`) while other files build; a failure that
+ * no single file explains, or of every file, still throws `WF_BUILD_FAILED`.
  */
 export async function buildAppBundles(options: BuildOptions & { outDir?: string }): Promise<AppBundles> {
   const root = path.resolve(options.root);
@@ -75,7 +75,9 @@ export async function buildAppBundles(options: BuildOptions & { outDir?: string 
     }),
   );
   const unbuilt = checked.filter((c): c is UnbuiltFile => c !== undefined);
-  if (unbuilt.length === 0) throw firstError;
+  // No file to blame, or none left to run: the build fails as a whole, as before (the host
+  // keeps its previous build, or reports WF_BUILD_FAILED at start-up).
+  if (unbuilt.length === 0 || unbuilt.length === files.length) throw firstError;
   const built = files.filter((_, i) => checked[i] === undefined);
   return { ...(await buildBoth({ ...options, root, files: built })), unbuilt };
 }
