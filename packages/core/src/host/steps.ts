@@ -122,8 +122,9 @@ export class StepExecutor {
     const fn = registry().steps.get(stepId) as
       | (((...args: unknown[]) => unknown) & { maxRetries?: number; timeout?: number | string })
       | undefined;
-    if (!fn && this.unbuilt(stepId)) {
-      // Failing it would fail the run for good over a file the user is fixing.
+    if (this.unbuilt(stepId)) {
+      // Failing it would fail the run for good over a file the user is fixing; and an older
+      // build's copy of the step, still registered in this process, is not the code to run.
       this.parked.push({ message, deliver });
       return;
     }
