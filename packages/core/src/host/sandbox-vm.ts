@@ -112,11 +112,7 @@ export class SandboxInstance {
 
 /** The workflow bundle threw while it was evaluated: top-level code of a workflow file or of a module it imports. */
 function bundleThrew(error: unknown): WorkflowError {
-  let stack = (error as { stack?: unknown } | null)?.stack;
-  // Node puts the bundle's line and a caret on top (`wfkit-workflows-….js:2531`): they name the bundle, not the file.
-  const blank = typeof stack === "string" ? stack.indexOf("\n\n") : -1;
-  if (blank >= 0 && /^wfkit-workflows-[0-9a-f]+\.js:\d+\n/.test(stack as string))
-    stack = (stack as string).slice(blank + 2);
+  const stack = (error as { stack?: unknown } | null)?.stack;
   const where = typeof stack === "string" ? trimHostFrames(mapStack(stack)) : String(error);
   return new WorkflowError(
     "WF_WORKFLOW_BUNDLE_THREW",

@@ -103,6 +103,16 @@ export function trimHostFrames(stack: string): string {
   return entry < 0 ? stack : lines.slice(0, entry).join("\n");
 }
 
+/**
+ * Node puts `<script>:<line>`, the line's text and a caret on top of the stack of
+ * an error that leaves a vm.Script: they name the bundle, not the user's file.
+ */
+function withoutArrow(stack: string): string {
+  const blank = stack.indexOf("\n\n");
+  const script = /^(\S+):\d+\n/.exec(stack)?.[1];
+  return blank >= 0 && script && bundles.has(script) ? stack.slice(blank + 2) : stack;
+}
+
 /** `    at name (file:line:col)` or `    at file:line:col`. */
 const FRAME = /^(\s*at (?:.*? \()?)(.+?):(\d+):(\d+)(\)?)$/;
 
@@ -113,7 +123,7 @@ const FRAME = /^(\s*at (?:.*? \()?)(.+?):(\d+):(\d+)(\)?)$/;
  */
 export function mapStack(stack: string): string {
   if (bundles.size === 0) return stack;
-  return stack
+  return withoutArrow(stack)
     .split("\n")
     .map((line) => {
       const frame = FRAME.exec(line);
