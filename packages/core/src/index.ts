@@ -11,8 +11,10 @@ export { readLimited } from "./host/body.js";
 export { getDefaultRuntime, setDefaultRuntime, setDefaultRuntimeFactory } from "./host/default.js";
 export { LOG_LEVELS, type LogFormat, type LogLevel } from "./host/lifecycle-log.js";
 export { Run } from "./host/run.js";
-export { Runtime, type RuntimeOptions, type WorkflowRef } from "./host/runtime.js";
+export { Runtime, type RuntimeOptions, type WorkflowRef, type WorkflowsInput } from "./host/runtime.js";
+export { mapStack, registerModuleSourceMap } from "./host/source-maps.js";
 export type { RetryPolicy } from "./host/steps.js";
+export { type UnbuiltFile, workflowBuildFailed } from "./host/unbuilt.js";
 export {
   DEFAULT_TOLERANCE_MS,
   type GithubVerifierOptions,

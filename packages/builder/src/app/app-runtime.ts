@@ -7,9 +7,11 @@ import {
   Runtime,
   type RuntimeOptions,
   setDefaultRuntime,
+  type UnbuiltFile,
 } from "@wfkit/core";
 import type { World } from "@wfkit/world";
-import { buildStepBundle, buildWorkflowBundle, type WorkflowBundle } from "../bundle/bundle.js";
+import type { WorkflowBundle } from "../bundle/bundle.js";
+import { buildAppBundles } from "../bundle/isolate.js";
 import { DEFAULT_WORKFLOW_DIRS, findWorkflowFiles } from "./discover.js";
 import { handleInspect, type InspectOption, isInspectPath } from "./inspect-route.js";
 import { ROUTE_PREFIX } from "./routes.js";
@@ -35,7 +37,15 @@ export interface AppRuntimeOptions {
   /** Told after each rebuild the watcher starts: the workflows now running, or why the old build stays. */
   onRebuild?: (
     outcome:
-      | { ok: true; workflows: number; steps: number; files: string[]; ms: number }
+      | {
+          ok: true;
+          workflows: number;
+          steps: number;
+          files: string[];
+          ms: number;
+          /** Workflow files left out because they did not build (their workflows wait); usually empty. */
+          unbuilt: UnbuiltFile[];
+        }
       | { ok: false; error: unknown; files: string[] },
   ) => void;
   /** Make this runtime the one `workflow/api` uses. Default true. */
@@ -53,6 +63,8 @@ export interface AppRuntime {
   handler(request: Request): Promise<Response>;
   /** The workflows and steps found, with their ids. */
   manifest(): WorkflowBundle["manifest"];
+  /** Workflow files left out of the current build because they did not build (empty when all did). */
+  unbuilt(): readonly UnbuiltFile[];
   /** Compiles again and swaps the new code in (warm instances of old code are dropped). */
   rebuild(): Promise<void>;
   close(): Promise<void>;
@@ -62,13 +74,24 @@ async function build(options: AppRuntimeOptions) {
   const files =
     options.files?.map((f) => path.resolve(options.root, f)) ??
     findWorkflowFiles(options.root, options.dirs ?? DEFAULT_WORKFLOW_DIRS);
-  const [workflows, steps] = await Promise.all([
-    buildWorkflowBundle({ root: options.root, files }),
-    buildStepBundle({ root: options.root, files, outDir: options.buildDir }),
-  ]);
+  // A file that does not build is left out; the others run (bundle/isolate.ts).
+  const { workflows, steps, unbuilt } = await buildAppBundles({
+    root: options.root,
+    files,
+    outDir: options.buildDir,
+  });
   // A new file name per content hash, so a rebuilt bundle is a new module instance.
   await import(/* webpackIgnore: true */ /* @vite-ignore */ pathToFileURL(steps.file).href);
-  return { workflows, files };
+  return { workflows: { ...workflows, unbuilt }, files, unbuilt };
+}
+
+/** One error line per file left out of the build, in every host's log (wf dev, Next, Vite). */
+function logUnbuilt(runtime: Runtime, unbuilt: readonly UnbuiltFile[]): void {
+  for (const { file, message } of unbuilt) {
+    runtime.log("error", [
+      `wfkit: ${file} did not build (WF_WORKFLOW_BUILD_FAILED). Its workflows cannot start and its runs wait until it builds; the other workflows keep running.\n${message}`,
+    ]);
+  }
 }
 
 /**
@@ -82,6 +105,7 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
   let current = await build(opts);
   const runtime = new Runtime({ ...options.runtime, world: options.world, workflows: current.workflows });
   if (options.setDefault !== false) setDefaultRuntime(runtime);
+  logUnbuilt(runtime, current.unbuilt);
   await runtime.recover();
 
   let rebuilding: Promise<void> | undefined;
@@ -90,6 +114,7 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
       try {
         current = await build(opts);
         runtime.reload(current.workflows);
+        logUnbuilt(runtime, current.unbuilt);
       } finally {
         rebuilding = undefined;
       }
@@ -104,7 +129,14 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
           () => {
             const { workflows, steps } = current.workflows.manifest;
             const ms = Math.round(performance.now() - started);
-            options.onRebuild?.({ ok: true, workflows: workflows.length, steps: steps.length, files, ms });
+            options.onRebuild?.({
+              ok: true,
+              workflows: workflows.length,
+              steps: steps.length,
+              files,
+              ms,
+              unbuilt: current.unbuilt,
+            });
           },
           (error) => {
             if (options.onRebuild) options.onRebuild({ ok: false, error, files });
@@ -138,6 +170,7 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
     runtime,
     handler,
     manifest: () => current.workflows.manifest,
+    unbuilt: () => current.unbuilt,
     rebuild,
     async close() {
       stopWatching();

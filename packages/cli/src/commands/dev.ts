@@ -73,7 +73,9 @@ export async function devCommand({ positional, flags }: ParsedArgs): Promise<num
     watch: true,
     onRebuild: (outcome) =>
       outcome.ok
-        ? process.stdout.write(`wf dev: rebuilt (${outcome.workflows} workflows, ${outcome.steps} steps)\n`)
+        ? process.stdout.write(
+            `wf dev: rebuilt (${outcome.workflows} workflows, ${outcome.steps} steps${outcome.unbuilt.length ? `; not built: ${outcome.unbuilt.map((u) => u.file).join(", ")}` : ""})\n`,
+          )
         : process.stderr.write(
             `wf dev: the rebuild failed, the previous build keeps running:\n${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}\n`,
           ),

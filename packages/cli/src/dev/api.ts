@@ -11,6 +11,7 @@ import {
   statusOf,
   WorkflowError,
   WorkflowRunNotFoundError,
+  workflowBuildFailed,
 } from "@wfkit/core";
 import { toJsonValue } from "../json.js";
 
@@ -174,6 +175,11 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
       }
       const names = workflowNames(app, root, dir);
       const entry = names.get(workflow);
+      const [file] = workflow.split("#");
+      const inFile = path.relative(root, path.resolve(dir, file!)).split(path.sep).join("/");
+      const unbuilt = entry ? undefined : app.unbuilt().find((u) => u.file === inFile);
+      // Its file did not build: say why, not "no such workflow".
+      if (unbuilt) throw workflowBuildFailed(workflow, unbuilt);
       if (!entry) {
         const available = [...names.keys()];
         throw new ApiError(

@@ -84,6 +84,8 @@ export const ERROR_CODES = {
   WF_WEBHOOK_SECRET_INVALID: { status: 500, title: "a webhook verifier was given an empty or short secret" },
   WF_WEBHOOK_SIGNATURE_INVALID: { status: 401, title: "a webhook request failed its signature check" },
   WF_WEBHOOK_VERIFIER_MISSING: { status: 500, title: "the webhook names a verifier the server lacks" },
+  WF_WORKFLOW_BUILD_FAILED: { status: 500, title: "the workflow's file did not build" },
+  WF_WORKFLOW_BUNDLE_THREW: { status: 500, title: "the workflow code threw while it was loaded" },
   WF_WORKFLOW_CALLED_DIRECTLY: { status: 500, title: "a workflow was called like a normal function" },
   WF_WORKFLOW_NOT_FOUND: { status: 404, title: "the run's workflow is not in this build" },
   WF_WORKFLOW_ONLY: { status: 500, title: "a workflow-only function called elsewhere" },

@@ -30,6 +30,7 @@ import { sendWebhookAttempt } from "./send-webhook-step.js";
 import { type RetryPolicy, StepExecutor } from "./steps.js";
 import { StepStreams } from "./streams.js";
 import type { ActorHandle, RuntimeCore } from "./types.js";
+import { type UnbuiltFile, UnbuiltFiles, workflowBuildFailed } from "./unbuilt.js";
 import {
   createWebhookHandler,
   resumeWebhookWith,
@@ -39,8 +40,11 @@ import {
 
 export interface RuntimeOptions {
   world: World;
-  /** The workflow bundle from `buildWorkflowBundle` (the sandbox plus every workflow). */
-  workflows: { code: string; hash: string };
+  /**
+   * The workflow bundle from `buildWorkflowBundle` (the sandbox plus every workflow), and
+   * the workflow files the builder left out because they did not build (`unbuilt`).
+   */
+  workflows: WorkflowsInput;
   /** Step retries and timeouts. */
   retry?: Partial<RetryPolicy>;
   /** Most step attempts running at once in this process. Default 256. */
@@ -67,6 +71,14 @@ export interface RuntimeOptions {
   webhook?: WebhookHandlerOptions;
   /** The secret run status tokens are derived from (api/status-token.ts). Default: random, for this process only. */
   statusSecret?: StatusSecretOption;
+}
+
+/** A built workflow bundle, as the runtime takes it. */
+export interface WorkflowsInput {
+  code: string;
+  hash: string;
+  /** Files left out of this build: their workflows cannot start, and their runs wait (host/unbuilt.ts). */
+  unbuilt?: readonly UnbuiltFile[];
 }
 
 /** A live hook as `getHookByToken` returns it. */
@@ -127,6 +139,7 @@ export class Runtime implements RuntimeCore {
   private closed = false;
   readonly log: (level: string, args: unknown[]) => void;
   private readonly lifecycle: LifecycleLog;
+  private readonly unbuilt = new UnbuiltFiles();
   /** The secret of run status tokens, read on first use. */
   readonly statusSecret: () => Promise<string>;
   /** The webhook route: `(Request) => Promise<Response>`, mounted at `/.well-known/workflow/v1/webhook/:token`. */
@@ -142,6 +155,7 @@ export class Runtime implements RuntimeCore {
     this.lifecycle = new LifecycleLog(this.log, options.logFormat ?? "text");
     this.world = this.lifecycle.wrap(options.world);
     this.sandboxScript = new SandboxScript(options.workflows.code, options.workflows.hash);
+    this.unbuilt.set(options.workflows.unbuilt);
     this.statusSecret = statusSecretSource(options.statusSecret);
     this.webhookBase = (options.webhookBaseUrl ?? "http://localhost:3000").replace(/\/+$/, "");
     this.sandboxOptions = {
@@ -165,6 +179,7 @@ export class Runtime implements RuntimeCore {
           return !run || isTerminal(run.status);
         },
       },
+      (stepId) => this.unbuilt.of(stepId),
     );
     this.scheduler = new Scheduler(
       this.world,
@@ -213,11 +228,20 @@ export class Runtime implements RuntimeCore {
   }
 
   /** Swaps in a rebuilt workflow bundle; warm instances of the old code are dropped. */
-  reload(workflows: { code: string; hash: string }): void {
+  reload(workflows: WorkflowsInput): void {
+    this.unbuilt.set(workflows.unbuilt);
     if (workflows.hash === this.sandboxScript.hash) return;
     this.sandboxScript = new SandboxScript(workflows.code, workflows.hash);
     this.pool.setScript(this.sandboxScript);
     for (const actor of this.actors.values()) actor.evict();
+    // Runs and steps parked on a file that did not build try again (they park again if it still fails).
+    for (const actor of [...this.actors.values()]) actor.unpark();
+    this.steps.resumeParked();
+  }
+
+  /** The file a workflow or step id belongs to, when that file did not build. */
+  unbuiltFile(id: string): UnbuiltFile | undefined {
+    return this.unbuilt.of(id);
   }
 
   /** Sets the base of webhook URLs: the host's configured base, or its own address once it listens. */
@@ -276,6 +300,8 @@ export class Runtime implements RuntimeCore {
         "Write start(fn, [a, b]) rather than start(fn, a, b).",
       );
     }
+    const unbuilt = this.unbuilt.of(workflowId);
+    if (unbuilt) throw workflowBuildFailed(workflowId, unbuilt);
     const at = Date.now();
     const runId = newRunId(at);
     // A ReadableStream among the arguments becomes a stream of the new run; its chunks

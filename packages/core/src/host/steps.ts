@@ -9,6 +9,7 @@ import type { StepMetadata, WorkflowMetadata } from "../workflow/api.js";
 import { parseDuration } from "../workflow/duration.js";
 import { installHost, registry } from "../workflow/realm.js";
 import type { RunInput } from "./actor/turn.js";
+import { mapErrorStacks } from "./source-maps.js";
 import { readRunStream, StepStreams, type StreamReadSource } from "./streams.js";
 
 export interface RetryPolicy {
@@ -80,6 +81,8 @@ export interface StepAttempt extends StepWork {
 export class StepExecutor {
   private running = 0;
   private readonly waiting: Array<{ message: StepAttempt; deliver: (input: RunInput) => void }> = [];
+  /** Attempts of steps whose file did not build: run again after the next build (resumeParked). */
+  private parked: Array<{ message: StepAttempt; deliver: (input: RunInput) => void }> = [];
 
   constructor(
     private readonly policy: RetryPolicy,
@@ -89,7 +92,14 @@ export class StepExecutor {
     /** The metadata of a run, for getWorkflowMetadata() in its steps. */
     private readonly workflowOf: (runId: RunId) => Promise<WorkflowMetadata>,
     private readonly streamSource: StreamReadSource,
+    /** Whether a step's file did not build: its attempts wait instead of failing. */
+    private readonly unbuilt: (stepId: string) => unknown = () => undefined,
   ) {}
+
+  /** Runs the attempts parked on files that did not build (a new build came). */
+  resumeParked(): void {
+    for (const { message, deliver } of this.parked.splice(0)) this.runWith(message, deliver);
+  }
 
   run(message: StepAttempt): void {
     this.runWith(message, (input) => this.deliver(message.runId, input));
@@ -122,6 +132,12 @@ export class StepExecutor {
     const fn = registry().steps.get(stepId) as
       | (((...args: unknown[]) => unknown) & { maxRetries?: number; timeout?: number | string })
       | undefined;
+    if (this.unbuilt(stepId)) {
+      // Failing it would fail the run for good over a file the user is fixing; and an older
+      // build's copy of the step, still registered in this process, is not the code to run.
+      this.parked.push({ message, deliver });
+      return;
+    }
     let output: string;
     let streams: StepStreams | undefined;
     try {
@@ -244,13 +260,13 @@ function serializeError(error: unknown): string {
       ? error
       : new Error(String(error));
   try {
-    return serialize(value, "error");
+    return mapErrorStacks(serialize(value, "error"));
   } catch {
     // An error with unserializable fields still reaches the workflow with its name, message and stack.
     const plain = new Error((value as Error).message);
     plain.name = (value as Error).name;
     plain.stack = (value as Error).stack;
-    return serialize(plain, "error");
+    return mapErrorStacks(serialize(plain, "error"));
   }
 }
 
