@@ -87,6 +87,7 @@ async function api(
 ): Promise<{ status: number; json: any; headers: Headers }> {
   const response = await fetch(`${dev.url}${route}`, {
     method,
+    ...(body !== undefined && { headers: { "content-type": "application/json" } }),
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await response.text();
@@ -370,6 +371,7 @@ describe("wf dev with WORKFLOW_PUBLIC_URL", () => {
     });
     const started = await fetch(`${server.url}/api/runs`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ workflow: "webhooks.ts#callback" }),
     });
     const { runId } = (await started.json()) as { runId: string };

@@ -43,9 +43,12 @@ afterAll(async () => {
 
 describe("getting started, plain Node", () => {
   it("wf dev: starts processOrder, calls its webhook, and reads the completed run", async () => {
-    expect(page).toContain(`-d '{"workflow": "order.ts#processOrder", "args": ["order-7"]}'`);
+    expect(page).toContain(
+      `-H 'content-type: application/json' -d '{"workflow": "order.ts#processOrder", "args": ["order-7"]}'`,
+    );
     const started = await fetch(`${dev!.url}/api/runs`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ workflow: "order.ts#processOrder", args: ["order-7"] }),
     });
     expect(started.status).toBe(201);

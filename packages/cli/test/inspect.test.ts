@@ -127,6 +127,7 @@ describe("wf inspect, resume, cancel and rerun against a running server (--url)"
     const start = async (item: string) => {
       const response = await fetch(`${dev!.url}/api/runs`, {
         method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify({ workflow: "approval.ts#approval", args: [item] }),
       });
       return ((await response.json()) as { runId: string }).runId;

@@ -9,4 +9,11 @@ export {
   runChildOk,
   startChild,
 } from "./process.js";
+export {
+  type RawRequestInit,
+  type RawResponse,
+  rawRequest,
+  type StalledAnswer,
+  stalledRequest,
+} from "./raw-http.js";
 export { type NotYet, type WaitOptions, waitFor } from "./wait.js";
