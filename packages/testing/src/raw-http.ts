@@ -1,7 +1,13 @@
 // HTTP requests fetch() will not send: a forged Host, a body that lies about
 // its length. For tests of what a server refuses.
-import { request as httpRequest } from "node:http";
-import { connect } from "node:net";
+import {
+  createServer,
+  request as httpRequest,
+  type RequestListener,
+  type Server,
+  type ServerOptions,
+} from "node:http";
+import { type AddressInfo, connect } from "node:net";
 
 /** What {@link rawRequest} sends. */
 export interface RawRequestInit {
@@ -102,4 +108,37 @@ export function stalledRequest(
       );
     });
   });
+}
+
+/** A Node HTTP server a test started, on a free port of 127.0.0.1. */
+export interface TestHttpServer {
+  server: Server;
+  /** `http://127.0.0.1:<port>`. */
+  url: string;
+  /** Closes every connection and the server. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts `http.createServer(options, listener)` on a free port of 127.0.0.1
+ * and resolves once it listens.
+ */
+export async function listenHttp(
+  listener: RequestListener,
+  options: ServerOptions = {},
+): Promise<TestHttpServer> {
+  const server = createServer(options, listener);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => resolve());
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    server,
+    url,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
