@@ -51,9 +51,4 @@ export {
 export { type AppConfig, type AppConfigOptions, type ConfigEnv, resolveConfig } from "./server/config.js";
 export { HEADERS_TIMEOUT_MS, type NodeServerTimeouts, serverTimeouts } from "./server/node-timeouts.js";
 export type { WorldContext, WorldOption } from "./server/open-world.js";
-export {
-  type GuardPolicy,
-  guardDevRequest,
-  isAllowedHost,
-  isJsonContentType,
-} from "./server/request-guard.js";
+export { type GuardPolicy, guardDevRequest, isAllowedHost } from "./server/request-guard.js";

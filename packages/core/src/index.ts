@@ -12,6 +12,7 @@ export {
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_MAX_JSON_BYTES,
   DEFAULT_MAX_JSON_DEPTH,
+  isJsonContentType,
   type JsonBodyLimits,
   jsonTooDeep,
   jsonTooDeepError,

@@ -5,7 +5,7 @@
 // from another site (403 WF_FORBIDDEN_ORIGIN), and a body that is not JSON
 // (415 WF_UNSUPPORTED_MEDIA_TYPE: a cross-site form or text/plain POST).
 // docs/security.md explains the rules.
-import { errorResponse } from "@wfkit/core";
+import { errorResponse, isJsonContentType } from "@wfkit/core";
 
 /** What the guard knows of the server. */
 export interface GuardPolicy {
@@ -56,12 +56,6 @@ export function isAllowedHost(hostname: string, policy: GuardPolicy): boolean {
   return listed(hostname, policy.allowedHosts);
 }
 
-/** `application/json` or `application/*+json`, parameters ignored. */
-export function isJsonContentType(value: string | null): boolean {
-  const type = value?.split(";")[0]?.trim().toLowerCase() ?? "";
-  return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
-}
-
 /**
  * Checks a request to a development route: undefined when it may go on, else
  * the JSON error answer. Webhook routes must not be guarded (third parties call them).
@@ -79,7 +73,9 @@ export function guardDevRequest(request: Request, policy: GuardPolicy): Response
   if (!WRITES.has(request.method)) return undefined;
   const origin = request.headers.get("origin");
   const site = request.headers.get("sec-fetch-site");
-  if (origin !== null ? !sameOrAllowedOrigin(origin, host, policy) : site === "cross-site") {
+  // Behind a trusted proxy the request's URL carries the public host (X-Forwarded-Host), its Host header the internal one.
+  const hosts = [host, new URL(request.url).host];
+  if (origin !== null ? !sameOrAllowedOrigin(origin, hosts, policy) : site === "cross-site") {
     return errorResponse(
       "WF_FORBIDDEN_ORIGIN",
       `This development route takes changes only from its own pages, not from ${origin ?? "another site"}.`,
@@ -103,15 +99,17 @@ export function guardDevRequest(request: Request, policy: GuardPolicy): Response
 }
 
 /** An Origin of the request's own host, or of a host name allowed by name (not just by being an IP or localhost). */
-function sameOrAllowedOrigin(origin: string, host: string, policy: GuardPolicy): boolean {
+function sameOrAllowedOrigin(origin: string, hosts: readonly string[], policy: GuardPolicy): boolean {
   let url: URL;
   try {
     url = new URL(origin);
   } catch {
     return false; // "null" (a sandboxed frame, a file: page) and anything malformed
   }
-  const own = hostnameOf(host) === undefined ? undefined : new URL(`http://${host}`).host;
-  if (url.host === own) return true;
+  const own = hosts.flatMap((host) =>
+    hostnameOf(host) === undefined ? [] : [new URL(`http://${host}`).host],
+  );
+  if (own.includes(url.host)) return true;
   const hostname = url.hostname.replace(/\.$/, "");
   return policy.allowedHosts !== true && listed(hostname, policy.allowedHosts);
 }

@@ -11,6 +11,12 @@ export const DEFAULT_MAX_JSON_DEPTH = 64;
 /** How long a request body may take to arrive, in ms, before the route answers 408. */
 export const DEFAULT_BODY_TIMEOUT_MS = 10_000;
 
+/** Whether a `Content-Type` is JSON: `application/json` or `application/*+json`, parameters ignored. */
+export function isJsonContentType(value: string | null | undefined): boolean {
+  const type = value?.split(";")[0]?.trim().toLowerCase() ?? "";
+  return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
+}
+
 /** Options of {@link readLimited}. */
 export interface ReadLimitedOptions {
   /** How long the whole body may take to arrive, in ms. Default {@link DEFAULT_BODY_TIMEOUT_MS}. */

@@ -2,7 +2,13 @@ import { createHash } from "node:crypto";
 import type { DeliveryInput, DeliveryRecord, HookRecord, ReleasedHookRecord } from "@wfkit/world";
 import type { WebhookRequestRecord } from "../sandbox/web.js";
 import { deserialize, serialize } from "../serialization/index.js";
-import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_MAX_JSON_DEPTH, jsonTooDeep, readLimited } from "./body.js";
+import {
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_MAX_JSON_DEPTH,
+  isJsonContentType,
+  jsonTooDeep,
+  readLimited,
+} from "./body.js";
 import { newRequestId } from "./ids.js";
 import {
   definitionOf,
@@ -96,12 +102,6 @@ function tokenOf(url: URL): string | undefined {
 function boundedId(id: string | undefined): string | undefined {
   if (id === undefined || id.length <= MAX_DELIVERY_ID) return id;
   return `sha256:${createHash("sha256").update(id).digest("hex")}`;
-}
-
-/** `application/json`, `application/*+json` (parameters ignored). */
-function isJson(request: Request): boolean {
-  const type = request.headers.get("content-type")?.split(";")[0]?.trim().toLowerCase() ?? "";
-  return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
 }
 
 /** The answer a webhook gives every request by itself: its static response, else 202. */
@@ -217,7 +217,7 @@ export function createWebhookHandler(port: WebhookPort, options: WebhookHandlerO
     if (body === "too-large") return tooLarge(maxBody);
     if (body === "timeout") return timedOut(bodyTimeout);
     // Not parsed here, but workflow code will: a body its serializer cannot walk is refused now.
-    if (body && isJson(request) && jsonTooDeep(body, maxDepth)) {
+    if (body && isJsonContentType(request.headers.get("content-type")) && jsonTooDeep(body, maxDepth)) {
       return tooDeep(maxDepth);
     }
     const hook = live ?? ended!;
