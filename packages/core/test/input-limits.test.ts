@@ -91,6 +91,16 @@ describe("resumeHook payload limits", () => {
   });
 });
 
+describe("start() argument depth", () => {
+  it("refuses arguments nested a million levels deep with WF_JSON_TOO_DEEP, and starts nothing", async () => {
+    const before = (await rt.world.listRuns()).length;
+    await expect(rt.start(wf("hookWait"), [nestedObjects(1_000_000)])).rejects.toMatchObject({
+      code: "WF_JSON_TOO_DEEP",
+    });
+    expect((await rt.world.listRuns()).length).toBe(before);
+  });
+});
+
 describe("webhook body limits", () => {
   it("answers a 20 MB resumeWebhook 413, deep JSON 400, a late body 408, and records none of them", async () => {
     const run = await rt.start(wf("collect"), [1]);

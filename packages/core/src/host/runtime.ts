@@ -19,7 +19,13 @@ import type { StandardSchemaLike } from "../workflow/hooks.js";
 import { registerStep } from "../workflow/registry.js";
 import { SEND_WEBHOOK_STEP_ID } from "../workflow/send-webhook.js";
 import { RunActor, type RunInput } from "./actor/index.js";
-import { type PayloadLimits, serializePayload } from "./body.js";
+import {
+  DEFAULT_MAX_JSON_DEPTH,
+  jsonTooDeepError,
+  type PayloadLimits,
+  serializePayload,
+  valueTooDeep,
+} from "./body.js";
 import { validate } from "./errors.js";
 import { newRunId } from "./ids.js";
 import { filterLog, LifecycleLog, type LogFormat, type LogLevel } from "./lifecycle-log.js";
@@ -67,8 +73,9 @@ export interface RuntimeOptions {
   webhook?: WebhookHandlerOptions;
   /**
    * Limits of a `resumeHook` payload: serialized size in bytes (default 1 MiB)
-   * and nesting depth (default 64). Over them: `WF_PAYLOAD_TOO_LARGE` /
-   * `WF_JSON_TOO_DEEP`, and nothing is recorded.
+   * and nesting depth (default 64; also the depth limit of `start()`'s
+   * arguments). Over them: `WF_PAYLOAD_TOO_LARGE` / `WF_JSON_TOO_DEEP`, and
+   * nothing is recorded.
    */
   hookPayload?: PayloadLimits;
   /** The secret run status tokens are derived from (api/status-token.ts). Default: random, for this process only. */
@@ -278,6 +285,9 @@ export class Runtime implements RuntimeCore {
         "Write start(fn, [a, b]) rather than start(fn, a, b).",
       );
     }
+    // The serializer recurses: a million nested arrays must be a coded refusal, not a stack overflow.
+    const maxDepth = this.payloadLimits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
+    if (valueTooDeep(args, maxDepth + 1)) throw jsonTooDeepError("The workflow's arguments", maxDepth);
     const input = await serializeAsync(args, "args");
     const at = Date.now();
     const runId = newRunId(at);
