@@ -144,10 +144,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (dev && dev.child.exitCode === null && dev.child.signalCode === null) {
-    dev.child.kill("SIGKILL");
-    await dev.exited;
-  }
+  await dev?.stop("SIGKILL");
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -359,10 +356,7 @@ describe("wf dev with WORKFLOW_PUBLIC_URL", () => {
   let server: DevServer;
 
   afterAll(async () => {
-    if (server && server.child.exitCode === null && server.child.signalCode === null) {
-      server.child.kill("SIGKILL");
-      await server.exited;
-    }
+    await server?.stop("SIGKILL");
   });
 
   it("gives webhook URLs on the public origin", async () => {

@@ -34,10 +34,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (dev && dev.child.exitCode === null) {
-    dev.child.kill("SIGTERM");
-    await dev.exited;
-  }
+  await dev?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

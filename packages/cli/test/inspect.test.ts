@@ -49,10 +49,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  if (dev && dev.child.exitCode === null && dev.child.signalCode === null) {
-    dev.child.kill("SIGKILL");
-    await dev.exited;
-  }
+  await dev?.stop("SIGKILL");
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
