@@ -21,7 +21,13 @@ export {
   WATCH_DEBOUNCE_MS,
 } from "./app/discover.js";
 export { INSPECT_PATH, type InspectOption } from "./app/inspect-route.js";
-export { isWorkflowPath, ROUTE_PREFIX } from "./app/routes.js";
+export {
+  DEV_TOOL_PREFIXES,
+  isDevToolPath,
+  isWorkflowPath,
+  ROUTE_PREFIX,
+  WEBHOOK_PREFIX,
+} from "./app/routes.js";
 export { watchSources } from "./app/watch.js";
 export {
   type BuildOptions,
@@ -44,4 +50,6 @@ export {
   createAppServer,
 } from "./server/app-server.js";
 export { type AppConfig, type AppConfigOptions, type ConfigEnv, resolveConfig } from "./server/config.js";
+export { HEADERS_TIMEOUT_MS, type NodeServerTimeouts, serverTimeouts } from "./server/node-timeouts.js";
 export type { WorldContext, WorldOption } from "./server/open-world.js";
+export { type GuardPolicy, guardDevRequest, isAllowedHost } from "./server/request-guard.js";

@@ -87,6 +87,7 @@ async function api(
 ): Promise<{ status: number; json: any; headers: Headers }> {
   const response = await fetch(`${dev.url}${route}`, {
     method,
+    ...(body !== undefined && { headers: { "content-type": "application/json" } }),
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await response.text();
@@ -143,10 +144,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (dev && dev.child.exitCode === null && dev.child.signalCode === null) {
-    dev.child.kill("SIGKILL");
-    await dev.exited;
-  }
+  await dev?.stop("SIGKILL");
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -423,10 +421,7 @@ describe("wf dev with WORKFLOW_PUBLIC_URL", () => {
   let server: DevServer;
 
   afterAll(async () => {
-    if (server && server.child.exitCode === null && server.child.signalCode === null) {
-      server.child.kill("SIGKILL");
-      await server.exited;
-    }
+    await server?.stop("SIGKILL");
   });
 
   it("gives webhook URLs on the public origin", async () => {
@@ -435,6 +430,7 @@ describe("wf dev with WORKFLOW_PUBLIC_URL", () => {
     });
     const started = await fetch(`${server.url}/api/runs`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ workflow: "webhooks.ts#callback" }),
     });
     const { runId } = (await started.json()) as { runId: string };

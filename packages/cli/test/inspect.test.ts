@@ -49,10 +49,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  if (dev && dev.child.exitCode === null && dev.child.signalCode === null) {
-    dev.child.kill("SIGKILL");
-    await dev.exited;
-  }
+  await dev?.stop("SIGKILL");
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -127,6 +124,7 @@ describe("wf inspect, resume, cancel and rerun against a running server (--url)"
     const start = async (item: string) => {
       const response = await fetch(`${dev!.url}/api/runs`, {
         method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify({ workflow: "approval.ts#approval", args: [item] }),
       });
       return ((await response.json()) as { runId: string }).runId;

@@ -7,7 +7,23 @@ export {
 } from "./api/status-route.js";
 export { RUN_STATUS_PREFIX, type StatusSecretOption } from "./api/status-token.js";
 export * from "./errors/index.js";
-export { readLimited } from "./host/body.js";
+export {
+  CLOSE_CONNECTION,
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_MAX_JSON_BYTES,
+  DEFAULT_MAX_JSON_DEPTH,
+  isJsonContentType,
+  type JsonBodyLimits,
+  jsonTooDeep,
+  jsonTooDeepError,
+  type PayloadLimits,
+  payloadTooLarge,
+  type ReadLimitedOptions,
+  readJsonBody,
+  readLimited,
+  requestTimeout,
+  valueTooDeep,
+} from "./host/body.js";
 export { getDefaultRuntime, setDefaultRuntime, setDefaultRuntimeFactory } from "./host/default.js";
 export { LOG_LEVELS, type LogFormat, type LogLevel } from "./host/lifecycle-log.js";
 export { Run } from "./host/run.js";

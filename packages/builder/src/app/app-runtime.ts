@@ -14,10 +14,10 @@ import type { WorkflowBundle } from "../bundle/bundle.js";
 import { buildAppBundles } from "../bundle/isolate.js";
 import { DEFAULT_WORKFLOW_DIRS, findWorkflowFiles } from "./discover.js";
 import { handleInspect, type InspectOption, isInspectPath } from "./inspect-route.js";
-import { ROUTE_PREFIX } from "./routes.js";
+import { ROUTE_PREFIX, WEBHOOK_PREFIX } from "./routes.js";
 import { watchSources } from "./watch.js";
 
-const WEBHOOK_PATH = `${ROUTE_PREFIX}webhook/`;
+const WEBHOOK_PATH = WEBHOOK_PREFIX;
 
 /** Runtime options an app may tune; the World and the workflows come from the app. */
 export type AppRuntimeTuning = Omit<Partial<RuntimeOptions>, "world" | "workflows">;
@@ -52,6 +52,8 @@ export interface AppRuntimeOptions {
   setDefault?: boolean;
   /** Serve the inspect route (`/.well-known/workflow/v1/inspect/…`). Default false; the app server decides. */
   inspect?: InspectOption;
+  /** How long a request body to the inspect route may take to arrive, in ms. Default 10 s. */
+  bodyTimeoutMs?: number;
   /** Runtime tuning; `webhookBaseUrl` is the base of every webhook URL (the app server passes it). */
   runtime?: AppRuntimeTuning;
 }
@@ -150,7 +152,10 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
     const url = new URL(request.url);
     if (url.pathname.startsWith(WEBHOOK_PATH)) return runtime.handleWebhook(request);
     if (isRunStatusPath(url.pathname)) return handleRunStatus(runtime, request);
-    if (isInspectPath(url.pathname)) return handleInspect(runtime, request, options.inspect ?? false);
+    if (isInspectPath(url.pathname))
+      return handleInspect(runtime, request, options.inspect ?? false, {
+        timeoutMs: options.bodyTimeoutMs,
+      });
     if (url.pathname === `${ROUTE_PREFIX}health`) {
       return Response.json({
         ok: true,

@@ -1,11 +1,15 @@
 // The inspect route: JSON over HTTP for `wf inspect --url` and a future web UI.
 // Read-only views plus the three actions of the CLI (cancel, resume a hook, rerun).
 import {
+  CLOSE_CONNECTION,
+  codeOf,
   createInspector,
   deserialize,
   errorResponse,
   errorResponseFor,
+  type JsonBodyLimits,
   type Runtime,
+  readJsonBody,
   WorkflowRunNotFoundError,
 } from "@wfkit/core";
 import type { RunStatus } from "@wfkit/world";
@@ -29,6 +33,7 @@ export async function handleInspect(
   runtime: Runtime,
   request: Request,
   option: InspectOption,
+  limits: JsonBodyLimits = {},
 ): Promise<Response> {
   const url = new URL(request.url);
   if (option === false) return notFound(url.pathname);
@@ -79,8 +84,8 @@ export async function handleInspect(
       return Response.json({ runId: run.runId, rerunOf: old.runId });
     }
     if (parts[0] === "hooks" && parts.length === 3 && request.method === "POST" && parts[2] === "resume") {
-      const text = await request.text();
-      const payload = text === "" ? undefined : JSON.parse(text);
+      // Bounded: 1 MiB, 64 levels, the body deadline (WF_PAYLOAD_TOO_LARGE, WF_JSON_TOO_DEEP, WF_REQUEST_TIMEOUT).
+      const payload = await readJsonBody(request, limits);
       const { runId } = await runtime.resumeHook(parts[1], payload);
       return Response.json({ runId, token: parts[1] });
     }
@@ -93,7 +98,12 @@ export async function handleInspect(
         "Send the hook payload as JSON.",
       );
     }
-    return errorResponseFor(error, "WF_HANDLER_FAILED", "The server log has the error and its stack.");
+    return errorResponseFor(
+      error,
+      "WF_HANDLER_FAILED",
+      "The server log has the error and its stack.",
+      codeOf(error) === "WF_REQUEST_TIMEOUT" ? { headers: CLOSE_CONNECTION } : undefined,
+    );
   }
   return notFound(url.pathname);
 }

@@ -19,6 +19,13 @@ import type { StandardSchemaLike } from "../workflow/hooks.js";
 import { registerStep } from "../workflow/registry.js";
 import { SEND_WEBHOOK_STEP_ID } from "../workflow/send-webhook.js";
 import { RunActor, type RunInput } from "./actor/index.js";
+import {
+  DEFAULT_MAX_JSON_DEPTH,
+  jsonTooDeepError,
+  type PayloadLimits,
+  serializePayload,
+  valueTooDeep,
+} from "./body.js";
 import { validate } from "./errors.js";
 import { newRunId } from "./ids.js";
 import { filterLog, LifecycleLog, type LogFormat, type LogLevel } from "./lifecycle-log.js";
@@ -69,6 +76,13 @@ export interface RuntimeOptions {
   logFormat?: LogFormat;
   /** Body limit and manual-response timeout of the webhook route. */
   webhook?: WebhookHandlerOptions;
+  /**
+   * Limits of a `resumeHook` payload: serialized size in bytes (default 1 MiB)
+   * and nesting depth (default 64; also the depth limit of `start()`'s
+   * arguments). Over them: `WF_PAYLOAD_TOO_LARGE` / `WF_JSON_TOO_DEEP`, and
+   * nothing is recorded.
+   */
+  hookPayload?: PayloadLimits;
   /** The secret run status tokens are derived from (api/status-token.ts). Default: random, for this process only. */
   statusSecret?: StatusSecretOption;
 }
@@ -142,6 +156,7 @@ export class Runtime implements RuntimeCore {
   private readonly unbuilt = new UnbuiltFiles();
   /** The secret of run status tokens, read on first use. */
   readonly statusSecret: () => Promise<string>;
+  private readonly payloadLimits: PayloadLimits;
   /** The webhook route: `(Request) => Promise<Response>`, mounted at `/.well-known/workflow/v1/webhook/:token`. */
   readonly handleWebhook: (request: Request) => Promise<Response>;
   /** Delivers a request to a webhook as if it had come over HTTP; returns the webhook's response. */
@@ -157,6 +172,7 @@ export class Runtime implements RuntimeCore {
     this.sandboxScript = new SandboxScript(options.workflows.code, options.workflows.hash);
     this.unbuilt.set(options.workflows.unbuilt);
     this.statusSecret = statusSecretSource(options.statusSecret);
+    this.payloadLimits = options.hookPayload ?? {};
     this.webhookBase = (options.webhookBaseUrl ?? "http://localhost:3000").replace(/\/+$/, "");
     this.sandboxOptions = {
       webhookBase: () => this.webhookBase,
@@ -302,6 +318,9 @@ export class Runtime implements RuntimeCore {
     }
     const unbuilt = this.unbuilt.of(workflowId);
     if (unbuilt) throw workflowBuildFailed(workflowId, unbuilt);
+    // The serializer recurses: a million nested arrays must be a coded refusal, not a stack overflow.
+    const maxDepth = this.payloadLimits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
+    if (valueTooDeep(args, maxDepth + 1)) throw jsonTooDeepError("The workflow's arguments", maxDepth);
     const at = Date.now();
     const runId = newRunId(at);
     // A ReadableStream among the arguments becomes a stream of the new run; its chunks
@@ -397,7 +416,7 @@ export class Runtime implements RuntimeCore {
         'Call the webhook\'s URL, or resumeWebhook(token, new Request(...)) from "workflow/api".',
       );
     }
-    const serialized = await serializeAsync(payload, "payload");
+    const serialized = await serializePayload(payload, this.payloadLimits);
     await this.deliver(hook, serialized);
     return { runId: hook.runId, hook };
   }

@@ -2,7 +2,13 @@ import { createHash } from "node:crypto";
 import type { DeliveryInput, DeliveryRecord, HookRecord, ReleasedHookRecord } from "@wfkit/world";
 import type { WebhookRequestRecord } from "../sandbox/web.js";
 import { deserialize, serialize } from "../serialization/index.js";
-import { readLimited } from "./body.js";
+import {
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_MAX_JSON_DEPTH,
+  isJsonContentType,
+  jsonTooDeep,
+  readLimited,
+} from "./body.js";
 import { newRequestId } from "./ids.js";
 import {
   definitionOf,
@@ -10,7 +16,16 @@ import {
   type WebhookVerifier,
   type WebhookVerifierDefinition,
 } from "./verify/index.js";
-import { awaitManual, gone, notFound, ResponseWaits, tooLarge, verify } from "./webhook-answers.js";
+import {
+  awaitManual,
+  gone,
+  notFound,
+  ResponseWaits,
+  timedOut,
+  tooDeep,
+  tooLarge,
+  verify,
+} from "./webhook-answers.js";
 
 /** The path every framework mounts the webhook handler under. */
 export const WEBHOOK_PATH = "/.well-known/workflow/v1/webhook/";
@@ -18,6 +33,17 @@ export const WEBHOOK_PATH = "/.well-known/workflow/v1/webhook/";
 export interface WebhookHandlerOptions {
   /** Largest body accepted, in bytes; a larger one gets 413 and nothing is recorded. Default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * How long a request body may take to arrive, in ms; a slower one (a
+   * `Content-Length` the client never sends) gets 408 `WF_REQUEST_TIMEOUT` and
+   * nothing is recorded. Default 10 s.
+   */
+  bodyTimeoutMs?: number;
+  /**
+   * Deepest nesting of a JSON body (`Content-Type: application/json` or `+json`);
+   * a deeper one gets 400 `WF_JSON_TOO_DEEP` and nothing is recorded. Default 64.
+   */
+  maxJsonDepth?: number;
   /** How long a `respondWith: "manual"` caller is held before a 504. Default 30 s. */
   manualResponseTimeoutMs?: number;
   /**
@@ -93,6 +119,8 @@ function automaticAnswer(hook: Pick<HookRecord, "respondWith">): Response {
 export function createWebhookHandler(port: WebhookPort, options: WebhookHandlerOptions = {}) {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const manualTimeout = options.manualResponseTimeoutMs ?? DEFAULT_MANUAL_TIMEOUT_MS;
+  const bodyTimeout = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const maxDepth = options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
   const retention = options.deliveryRetentionMs ?? DEFAULT_DELIVERY_RETENTION_MS;
   const verifiers = new Map<string, WebhookVerifierDefinition>(
     Object.entries(options.verifiers ?? {}).map(([name, v]) => [name, definitionOf(v)]),
@@ -185,8 +213,13 @@ export function createWebhookHandler(port: WebhookPort, options: WebhookHandlerO
     if (!live && ended?.kind !== "webhook") return notFound(token);
     if (request.method === "HEAD") return live ? new Response(null, { status: 200 }) : gone(token, ended!);
 
-    const body = await readLimited(request, maxBody);
+    const body = await readLimited(request, maxBody, { timeoutMs: bodyTimeout });
     if (body === "too-large") return tooLarge(maxBody);
+    if (body === "timeout") return timedOut(bodyTimeout);
+    // Not parsed here, but workflow code will: a body its serializer cannot walk is refused now.
+    if (body && isJsonContentType(request.headers.get("content-type")) && jsonTooDeep(body, maxDepth)) {
+      return tooDeep(maxDepth);
+    }
     const hook = live ?? ended!;
     const bytes = body ?? new Uint8Array(0);
     let verifier: WebhookVerifierDefinition | undefined;
