@@ -9,8 +9,10 @@ import type {
   DeliveryRecord,
   HookRecord,
   ListRunsFilter,
+  PruneRunsOptions,
   QueueMessage,
   ReleasedHookRecord,
+  RunId,
   RunRecord,
   StoredEvent,
   World,
@@ -21,6 +23,7 @@ import { applyAppend, applyCreateRun } from "./append.js";
 import { type BatchContext, type FlushOn, GroupCommitter } from "./group-commit.js";
 import { RunLister } from "./list-runs.js";
 import { acquireLock } from "./lock.js";
+import { RunPruner } from "./prune.js";
 import { ackMessages, claimMessages, releaseMessages } from "./queue.js";
 import { RESPONSE_TTL_MS, ResponseHandoff } from "./responses.js";
 import { decodeEvent, toDelivery, toHook, toReleasedHook, toRun } from "./rows.js";
@@ -72,6 +75,7 @@ export class SqliteWorld implements World {
   private readonly db: Database.Database;
   private readonly s: Statements;
   private readonly lister: RunLister;
+  private readonly pruner: RunPruner;
   private readonly committer: GroupCommitter;
   private readonly responses: ResponseHandoff;
   private readonly listeners = new Set<() => void>();
@@ -99,6 +103,7 @@ export class SqliteWorld implements World {
       migrate(db);
       this.s = prepareStatements(db);
       this.lister = new RunLister(db);
+      this.pruner = new RunPruner(db);
       // Leases belong to World instances, and no earlier one can still be running.
       this.s.clearLeases.run();
       this.s.purgeResponses.run(Date.now() - RESPONSE_TTL_MS);
@@ -210,6 +215,19 @@ export class SqliteWorld implements World {
   async awaitResponse(requestId: string, timeoutMs: number): Promise<string | null> {
     this.assertOpen();
     return this.responses.await(requestId, timeoutMs);
+  }
+
+  async pruneRuns(options: PruneRunsOptions): Promise<RunId[]> {
+    if (options.dryRun) {
+      this.assertOpen();
+      return this.pruner.select(options);
+    }
+    // Selected and deleted in one transaction: a run cannot change status in between.
+    return this.write(() => {
+      const ids = this.pruner.select(options);
+      this.pruner.delete(ids);
+      return ids;
+    });
   }
 
   async close(): Promise<void> {
