@@ -10,6 +10,11 @@ export * from "./errors/index.js";
 export { readLimited } from "./host/body.js";
 export { getDefaultRuntime, setDefaultRuntime, setDefaultRuntimeFactory } from "./host/default.js";
 export { LOG_LEVELS, type LogFormat, type LogLevel } from "./host/lifecycle-log.js";
+export {
+  type PruneEndedRunsOptions,
+  pruneEndedRuns,
+  type RetentionOptions,
+} from "./host/retention.js";
 export { Run } from "./host/run.js";
 export { Runtime, type RuntimeOptions, type WorkflowRef } from "./host/runtime.js";
 export type { RetryPolicy } from "./host/steps.js";

@@ -1,6 +1,7 @@
 import { type HookConflict, isTerminal, type RunId, type StoredEvent, type World } from "@wfkit/world";
 import type { Command } from "../../sandbox/protocol.js";
 import type { SandboxInstance } from "../sandbox-vm.js";
+import { readCheckedLog } from "./log-check.js";
 
 /** A run's instance rebuilt from its log. */
 export interface Replayed {
@@ -28,7 +29,8 @@ export async function replayRun(
 ): Promise<Replayed | null> {
   const run = await world.getRun(runId);
   if (!run || isTerminal(run.status)) return null;
-  const events = await world.readEvents(runId);
+  // A log that cannot be read or has a bad event throws CorruptEventLogError (the actor fails the run).
+  const events = await readCheckedLog(world, runId);
   const created = events[0];
   if (created?.type !== "run_created") throw new Error(`run ${runId} has no run_created event`);
   const instance = newSandbox();
