@@ -41,3 +41,4 @@ export {
 } from "./host/verify/index.js";
 export { buildRunView, createInspector, type Inspector, summarizeRun } from "./inspect/index.js";
 export { deserialize, serialize, serializeAsync } from "./serialization/index.js";
+export { type Duration, parseDuration } from "./workflow/duration.js";
