@@ -18,7 +18,7 @@ import { FETCH_STEP_ID, type WorkflowMetadata } from "../workflow/api.js";
 import type { StandardSchemaLike } from "../workflow/hooks.js";
 import { registerStep } from "../workflow/registry.js";
 import { SEND_WEBHOOK_STEP_ID } from "../workflow/send-webhook.js";
-import { RunActor, type RunInput } from "./actor/index.js";
+import { auditLogs, RunActor, type RunInput } from "./actor/index.js";
 import { validate } from "./errors.js";
 import { newRunId } from "./ids.js";
 import { filterLog, LifecycleLog, type LogFormat, type LogLevel } from "./lifecycle-log.js";
@@ -212,6 +212,13 @@ export class Runtime implements RuntimeCore {
     for (const run of unfinished) this.lifecycle.knowWorkflow(run.runId, run.workflowId);
     if (unfinished.length > 0) this.lifecycle.recovered(unfinished.map((r) => r.runId));
     await this.scheduler.poll();
+    // In the background: a run with a damaged log is failed (WF_CORRUPT_EVENT_LOG) even if nothing wakes it.
+    void auditLogs(
+      this.world,
+      unfinished.map((r) => r.runId),
+      (runId) => this.post(runId, {}),
+      () => this.closed,
+    );
     this.retention?.start();
   }
 

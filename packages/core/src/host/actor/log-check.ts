@@ -125,3 +125,27 @@ export async function failCorruptRun(
   if (result.ok || result.reason === "run_ended") core.runEnded(runId);
   else core.log("error", [`wfkit: run ${runId} could not be marked failed (${result.reason})`]);
 }
+
+/**
+ * Reads the logs of unfinished runs after a restart, one run per macrotask so the
+ * server keeps answering, and hands each run whose log is corrupt to `corrupt` (the
+ * runtime replays it there, which fails it). Without this, a damaged run that waits on
+ * a hook nobody resumes would stay `running` forever. Stops when `stopped()` holds.
+ */
+export async function auditLogs(
+  world: World,
+  runIds: readonly RunId[],
+  corrupt: (runId: RunId) => void,
+  stopped: () => boolean,
+): Promise<void> {
+  for (const runId of runIds) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (stopped()) return;
+    try {
+      await readCheckedLog(world, runId);
+    } catch (error) {
+      if (error instanceof CorruptEventLogError) corrupt(runId);
+      // Anything else (the World closing, a storage error) is for the run's own replay to meet.
+    }
+  }
+}
