@@ -4,7 +4,12 @@ import { createHmac, randomBytes } from "node:crypto";
 import { waitFor as until } from "@wfkit/testing-kit";
 import { describe, expect, it } from "vitest";
 import type { RuntimeOptions } from "../src/host/runtime.js";
-import { githubVerifier, standardWebhooksVerifier, stripeVerifier } from "../src/host/verify/index.js";
+import {
+  githubVerifier,
+  hmacVerifier,
+  standardWebhooksVerifier,
+  stripeVerifier,
+} from "../src/host/verify/index.js";
 import { WEBHOOK_PATH } from "../src/host/webhook.js";
 import type { WebhookRequestRecord } from "../src/sandbox/web.js";
 import { deserialize } from "../src/serialization/index.js";
@@ -21,6 +26,7 @@ const verifiers = {
   gh: githubVerifier({ secret: GH_SECRET }),
   stripe: stripeVerifier({ secret: STRIPE_SECRET }),
   custom: () => true,
+  plain: hmacVerifier({ secret: GH_SECRET, header: "X-Signature", deliveryId: "x-id" }),
 };
 
 const CREDENTIALS = {
@@ -89,6 +95,11 @@ describe("webhook requests at rest", () => {
     const st = await deliver({ verifiers }, "stripe", event, { "stripe-signature": `t=${t},v1=${sig}` });
     expect(Object.keys(st.stored)).toEqual(["content-type"]);
     expect(st.raw).not.toContain(sig);
+
+    // hmacVerifier: the header it was given, in any case.
+    const mac = createHmac("sha256", GH_SECRET).update("hi").digest("hex");
+    const plain = await deliver({ verifiers }, "plain", "hi", { "x-signature": mac, "x-id": "1" });
+    expect(Object.keys(plain.stored).sort()).toEqual(["content-type", "x-id"]);
   });
 
   it("dropHeaders names more headers to leave out; keepHeaders keeps a default one for workflow code", async () => {
