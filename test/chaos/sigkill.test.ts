@@ -174,14 +174,18 @@ describe("chaos: a bounded SIGKILL loop", () => {
             ),
           false,
         );
-      await waitFor(
-        `${target - before} more events in life ${n}`,
-        () => countEvents() >= target || settled(),
-        {
+      // A life that ends by itself (a crash at start-up, say) is a failure, not a kill.
+      const died = child.exited.then(() => {
+        throw new Error(`life ${n} exited by itself:\n${child.output()}`);
+      });
+      died.catch(() => {});
+      await Promise.race([
+        waitFor(`${target - before} more events in life ${n}`, () => countEvents() >= target || settled(), {
           timeoutMs: 30_000,
           maxIntervalMs: 5,
-        },
-      );
+        }),
+        died,
+      ]);
       expect(
         completedRuns(),
         "every run ended before the kills were done: raise the work per run",
