@@ -26,6 +26,11 @@ export {
 } from "./host/body.js";
 export { getDefaultRuntime, setDefaultRuntime, setDefaultRuntimeFactory } from "./host/default.js";
 export { LOG_LEVELS, type LogFormat, type LogLevel } from "./host/lifecycle-log.js";
+export {
+  type PruneEndedRunsOptions,
+  pruneEndedRuns,
+  type RetentionOptions,
+} from "./host/retention.js";
 export { Run } from "./host/run.js";
 export { Runtime, type RuntimeOptions, type WorkflowRef, type WorkflowsInput } from "./host/runtime.js";
 export { mapStack, registerModuleSourceMap } from "./host/source-maps.js";
@@ -54,3 +59,4 @@ export {
 } from "./host/verify/index.js";
 export { buildRunView, createInspector, type Inspector, summarizeRun } from "./inspect/index.js";
 export { deserialize, type StreamPorts, serialize, serializeAsync } from "./serialization/index.js";
+export { type Duration, parseDuration } from "./workflow/duration.js";

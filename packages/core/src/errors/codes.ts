@@ -23,6 +23,7 @@ export const ERROR_CODES = {
   WF_CLI_NOT_BUILT: { status: 500, title: "the `wf` command is not built" },
   WF_CLI_USAGE: { status: 400, title: "the `wf` command line was used wrongly" },
   WF_CONFIG_INVALID: { status: 500, title: "a setting has a value it cannot take" },
+  WF_CORRUPT_EVENT_LOG: { status: 500, title: "a run's event log cannot be replayed" },
   WF_DEV_BAD_REQUEST: { status: 400, title: "the `wf dev` API could not use the request" },
   WF_DEV_ROUTE_NOT_FOUND: { status: 404, title: "`wf dev` has no route for this request" },
   WF_DEV_WORKFLOW_NOT_FOUND: { status: 404, title: "`wf dev` has no workflow with this name" },

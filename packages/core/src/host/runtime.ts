@@ -8,7 +8,7 @@ import type {
   StepMessage,
   World,
 } from "@wfkit/world";
-import { isTerminal } from "@wfkit/world";
+import { EVENT_UNREADABLE, isTerminal } from "@wfkit/world";
 import { type StatusSecretOption, statusSecretSource } from "../api/status-token.js";
 import { HookNotFoundError, WorkflowRunNotFoundError } from "../errors/subclasses.js";
 import { WorkflowError } from "../errors/workflow-error.js";
@@ -18,7 +18,7 @@ import { FETCH_STEP_ID, type WorkflowMetadata } from "../workflow/api.js";
 import type { StandardSchemaLike } from "../workflow/hooks.js";
 import { registerStep } from "../workflow/registry.js";
 import { SEND_WEBHOOK_STEP_ID } from "../workflow/send-webhook.js";
-import { RunActor, type RunInput } from "./actor/index.js";
+import { auditLogs, RunActor, type RunInput } from "./actor/index.js";
 import {
   DEFAULT_MAX_JSON_DEPTH,
   jsonTooDeepError,
@@ -29,6 +29,7 @@ import {
 import { validate } from "./errors.js";
 import { newRunId } from "./ids.js";
 import { filterLog, LifecycleLog, type LogFormat, type LogLevel } from "./lifecycle-log.js";
+import { type RetentionOptions, RetentionSweeper } from "./retention.js";
 import { Run, type RunSource } from "./run.js";
 import { SandboxPool } from "./sandbox-pool.js";
 import { type SandboxInstance, type SandboxOptions, SandboxScript } from "./sandbox-vm.js";
@@ -85,6 +86,12 @@ export interface RuntimeOptions {
   hookPayload?: PayloadLimits;
   /** The secret run status tokens are derived from (api/status-token.ts). Default: random, for this process only. */
   statusSecret?: StatusSecretOption;
+  /**
+   * Deletes ended runs once they are this old, from `recover()` on and then every
+   * `every` (default 1 hour): `{ endedRunsOlderThan: "30d" }`. Default: runs are kept
+   * forever (`wf prune` deletes them on demand). See docs/operations.md.
+   */
+  retention?: RetentionOptions;
 }
 
 /** A built workflow bundle, as the runtime takes it. */
@@ -148,6 +155,7 @@ export class Runtime implements RuntimeCore {
   /** What `Run` handles read through; `workflow/api`'s lazy `getRun` forwards to it. */
   readonly runSource: RunSource;
   private readonly scheduler: Scheduler;
+  private readonly retention: RetentionSweeper | undefined;
   private readonly maxWarm: number;
   private webhookBase: string;
   private closed = false;
@@ -218,6 +226,7 @@ export class Runtime implements RuntimeCore {
       cancel: (runId) => this.cancel(runId),
       streams: this.world.streams,
     };
+    this.retention = options.retention && new RetentionSweeper(this.world, options.retention, this.log);
     this.handleWebhook = createWebhookHandler(webhookPort, options.webhook);
     this.resumeWebhook = resumeWebhookWith(webhookPort, this.handleWebhook);
     // Steps answer manual webhooks through this process's runtime.
@@ -241,6 +250,14 @@ export class Runtime implements RuntimeCore {
     for (const run of unfinished) this.lifecycle.knowWorkflow(run.runId, run.workflowId);
     if (unfinished.length > 0) this.lifecycle.recovered(unfinished.map((r) => r.runId));
     await this.scheduler.poll();
+    // In the background: a run with a damaged log is failed (WF_CORRUPT_EVENT_LOG) even if nothing wakes it.
+    void auditLogs(
+      this.world,
+      unfinished.map((r) => r.runId),
+      (runId) => this.post(runId, {}),
+      () => this.closed,
+    );
+    this.retention?.start();
   }
 
   /** Swaps in a rebuilt workflow bundle; warm instances of the old code are dropped. */
@@ -482,7 +499,15 @@ export class Runtime implements RuntimeCore {
    * never runs again.
    */
   private async runClaimedStep(message: StepMessage): Promise<void> {
-    const events = await this.world.readEvents(message.runId);
+    let events: Awaited<ReturnType<World["readEvents"]>>;
+    try {
+      events = await this.world.readEvents(message.runId);
+    } catch (error) {
+      // A log with an unreadable event: the run's actor replays it and fails the run (WF_CORRUPT_EVENT_LOG).
+      if ((error as { code?: unknown }).code === EVENT_UNREADABLE) this.post(message.runId, {});
+      else this.log("error", [`wfkit: run ${message.runId}: could not read its log for a step`, error]);
+      return;
+    }
     const done = events.some(
       (e) => (e.type === "step_completed" || e.type === "step_failed") && e.opId === message.opId,
     );
@@ -532,6 +557,8 @@ export class Runtime implements RuntimeCore {
     // Turns already made are committed, not dropped: the World's close commits what it was given.
     for (const actor of this.actors.values()) actor.flush();
     for (const waiters of [...this.endWaiters.values()]) for (const wake of [...waiters]) wake();
+    // A sweep in progress finishes its batch before the World closes.
+    await this.retention?.stop();
     await this.world.close();
   }
 }

@@ -26,6 +26,7 @@ import {
   tooLarge,
   verify,
 } from "./webhook-answers.js";
+import { HeaderFilter } from "./webhook-storage.js";
 
 /** The path every framework mounts the webhook handler under. */
 export const WEBHOOK_PATH = "/.well-known/workflow/v1/webhook/";
@@ -59,6 +60,19 @@ export interface WebhookHandlerOptions {
    * Default 24 hours.
    */
   deliveryRetentionMs?: number;
+  /**
+   * More headers (any case) to leave out of the stored request, besides the defaults
+   * (`authorization`, `cookie`, `proxy-authorization`) and, once a request is verified,
+   * its verifier's signature headers (`stripe-signature`, `webhook-signature`, …).
+   * The stored request is what workflow code receives, so it never sees these.
+   */
+  dropHeaders?: string[];
+  /**
+   * Headers to store even though they would be dropped: `["authorization"]` when
+   * workflow code itself reads a bearer token. Prefer checking it in a verifier,
+   * on the server, so the credential never reaches the event log.
+   */
+  keepHeaders?: string[];
 }
 
 /**
@@ -125,6 +139,7 @@ export function createWebhookHandler(port: WebhookPort, options: WebhookHandlerO
   const verifiers = new Map<string, WebhookVerifierDefinition>(
     Object.entries(options.verifiers ?? {}).map(([name, v]) => [name, definitionOf(v)]),
   );
+  const headers = new HeaderFilter(options);
   const waits = new ResponseWaits((id, ms) => port.awaitResponse(id, ms));
   /** Deliveries being appended in this process, by token and id: a retry waits for the first. */
   const appending = new Map<string, Promise<void>>();
@@ -168,13 +183,14 @@ export function createWebhookHandler(port: WebhookPort, options: WebhookHandlerO
     hook: HookRecord,
     request: Request,
     body: Uint8Array | null,
+    verifier: WebhookVerifierDefinition | undefined,
     delivery?: Omit<DeliveryInput, "requestId">,
     appended?: () => void,
   ): Promise<Response> {
     const entry: WebhookRequestRecord = {
       method: request.method,
       url: request.url,
-      headers: [...request.headers],
+      headers: headers.stored(request.headers, verifier),
       body,
     };
     const requestId = hook.respondWith === "manual" ? newRequestId() : undefined;
@@ -230,7 +246,7 @@ export function createWebhookHandler(port: WebhookPort, options: WebhookHandlerO
       if (refusal) return live ? refusal : gone(token, ended!);
     }
     const id = verifier && boundedId(deliveryIdOf(verifier, request, bytes));
-    if (id === undefined) return live ? record(token, live, request, body) : gone(token, ended!);
+    if (id === undefined) return live ? record(token, live, request, body, verifier) : gone(token, ended!);
 
     // One delivery id at a time in this process (the World refuses a second append across processes).
     const key = `${token}\u0000${id}`;
@@ -260,6 +276,7 @@ export function createWebhookHandler(port: WebhookPort, options: WebhookHandlerO
         live,
         request,
         body,
+        verifier,
         { token, id, expiresAt: Date.now() + retention },
         release,
       );

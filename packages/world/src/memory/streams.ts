@@ -66,6 +66,12 @@ export class MemoryStreams implements WorldStreams {
     return { tailIndex: stream ? stream.chunks.length - 1 : -1, closed: stream?.closed ?? false };
   }
 
+  /** Drops every stream of a run (`pruneRuns`). */
+  deleteRun(runId: string): void {
+    const prefix = `${runId}\u0000`;
+    for (const key of this.streams.keys()) if (key.startsWith(prefix)) this.streams.delete(key);
+  }
+
   onAppend(listener: StreamListener): () => void {
     const entry: StreamListener = (event) => listener(event);
     this.listeners.add(entry);

@@ -11,6 +11,7 @@ import type { SandboxInstance } from "../sandbox-vm.js";
 import type { ActorHandle, RuntimeCore } from "../types.js";
 import { CommitPipeline } from "./commit.js";
 import { EagerSteps } from "./eager.js";
+import { CorruptEventLogError, failCorruptRun } from "./log-check.js";
 import { type Replayed, replayRun } from "./replay.js";
 import type { TurnRequest } from "./request.js";
 import { buildTurn, createsHooks, type RunInput, type Turn } from "./turn.js";
@@ -170,13 +171,21 @@ export class RunActor implements ActorHandle {
   /** Cold start: replays the whole log; the commands it returns are those the log lacks (a crash cut the last turn short). */
   private async load(): Promise<Replayed | null> {
     const conflicts = this.conflicts.splice(0);
-    const replayed = await replayRun(
-      this.core.world,
-      () => this.core.newSandbox(),
-      this.runId,
-      conflicts,
-      (id) => this.core.unbuiltFile(id),
-    );
+    let replayed: Awaited<ReturnType<typeof replayRun>>;
+    try {
+      replayed = await replayRun(
+        this.core.world,
+        () => this.core.newSandbox(),
+        this.runId,
+        conflicts,
+        (id) => this.core.unbuiltFile(id),
+      );
+    } catch (error) {
+      if (!(error instanceof CorruptEventLogError)) throw error;
+      await failCorruptRun(this.core, this.runId, error);
+      this.finish();
+      return null;
+    }
     if (replayed && "parkedOn" in replayed) {
       this.conflicts.unshift(...conflicts);
       this.parked = true;
