@@ -25,6 +25,8 @@ const MAX_BATCH = 500;
 export class GroupCommitter {
   private queue: Job[] = [];
   private running: Promise<void> | null = null;
+  private batches = 0;
+  private writes = 0;
 
   constructor(
     private readonly sql: Sql,
@@ -37,6 +39,11 @@ export class GroupCommitter {
       this.queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
       if (!this.running) this.running = this.drain();
     });
+  }
+
+  /** Transactions committed and the writes they carried, since this committer was made. */
+  stats(): { batches: number; writes: number } {
+    return { batches: this.batches, writes: this.writes };
   }
 
   /** Resolves once every write submitted so far is committed (or failed). */
@@ -90,6 +97,8 @@ export class GroupCommitter {
         this.instanceId,
       ),
     );
+    this.batches += 1;
+    this.writes += jobs.length;
     outcomes.forEach((outcome, i) => {
       if (outcome.ok) jobs[i].resolve(outcome.value);
       else jobs[i].reject(outcome.error);

@@ -7,8 +7,8 @@ export const INSTANCE_TTL_MS = 30_000;
 export const HEARTBEAT_MS = 5_000;
 
 /**
- * This instance's registration in `wfkit.instances`, renewed every
- * {@link HEARTBEAT_MS}. The same timer is the slow safety sweep: it frees the
+ * This instance's registration in `wfkit.instances`, renewed every heartbeat
+ * (default {@link HEARTBEAT_MS}). The same timer is the slow safety sweep: it frees the
  * leases of instances that stopped renewing (their process died), deletes
  * expired deliveries, old released hooks and uncollected responses, and tells
  * `onWork` listeners when work is due that nobody holds (a notification missed,
@@ -21,16 +21,22 @@ export class Liveness {
   constructor(
     private readonly sql: Sql,
     private readonly instanceId: string,
-    private readonly options: { retentionMs: number; work: () => void; hasListeners: () => boolean },
+    private readonly options: {
+      retentionMs: number;
+      ttlMs: number;
+      heartbeatMs: number;
+      work: () => void;
+      hasListeners: () => boolean;
+    },
   ) {}
 
   async start(): Promise<void> {
     const now = Date.now();
     await this.sql`INSERT INTO wfkit.instances (id, started_at, alive_until)
-      VALUES (${this.instanceId}, ${now}, ${now + INSTANCE_TTL_MS})`;
+      VALUES (${this.instanceId}, ${now}, ${now + this.options.ttlMs})`;
     this.timer = setInterval(() => {
       if (!this.sweeping) this.sweeping = this.sweep().finally(() => (this.sweeping = null));
-    }, HEARTBEAT_MS);
+    }, this.options.heartbeatMs);
     this.timer.unref();
   }
 
@@ -51,12 +57,14 @@ export class Liveness {
     const now = Date.now();
     try {
       await this
-        .sql`UPDATE wfkit.instances SET alive_until = ${now + INSTANCE_TTL_MS} WHERE id = ${this.instanceId}`;
+        .sql`UPDATE wfkit.instances SET alive_until = ${now + this.options.ttlMs} WHERE id = ${this.instanceId}`;
+      // Freed work is announced to every process, not only to this one.
       const [freed] = await this.sql<{ n: number }[]>`
         WITH dead AS (DELETE FROM wfkit.instances WHERE alive_until < ${now} RETURNING id),
         freed AS (UPDATE wfkit.messages SET leased_until = NULL, owner = NULL
-          WHERE owner IN (SELECT id FROM dead) RETURNING id)
-        SELECT count(*)::int AS n FROM freed`;
+          WHERE owner IN (SELECT id FROM dead) RETURNING available_at)
+        SELECT count(*)::int AS n, pg_notify('wfkit_work', 'sweep ' || min(available_at)::text)
+        FROM freed HAVING count(*) > 0`;
       await this.sql`DELETE FROM wfkit.deliveries WHERE expires_at <= ${now}`;
       await this.sql`DELETE FROM wfkit.released_hooks WHERE released_at <= ${now - this.options.retentionMs}`;
       await this.sql`DELETE FROM wfkit.responses WHERE created_at < ${now - RESPONSE_TTL_MS}`;

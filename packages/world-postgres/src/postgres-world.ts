@@ -32,7 +32,7 @@ import {
 import { connect, type Sql } from "./connect.js";
 import { GroupCommitter } from "./group-commit.js";
 import { listRuns } from "./list-runs.js";
-import { Liveness } from "./liveness.js";
+import { HEARTBEAT_MS, INSTANCE_TTL_MS, Liveness } from "./liveness.js";
 import { ackMessages, claimMessages, nextAvailableAt, releaseMessages } from "./queue.js";
 import { ResponseHandoff } from "./responses.js";
 import { migrateSchema } from "./schema.js";
@@ -48,6 +48,21 @@ export interface PostgresWorldOptions {
   migrate?: boolean;
   /** How long a released hook is remembered (`getReleasedHook`). Default 7 days. */
   releasedHookRetentionMs?: number;
+  /**
+   * How long this instance counts as alive after each heartbeat; once it stops
+   * renewing (its process died), other processes free the messages it held. Default 30 s.
+   */
+  instanceTtlMs?: number;
+  /** How often the instance renews its liveness and runs the safety sweep. Default 5 s. */
+  heartbeatMs?: number;
+}
+
+/** Counters of one World instance since it opened, for monitoring. */
+export interface PostgresWorldStats {
+  /** Transactions the group committer committed. */
+  batches: number;
+  /** `createRun` and `append` calls committed in them. */
+  writes: number;
 }
 
 /**
@@ -93,12 +108,19 @@ export class PostgresWorld implements World {
     this.streams = new PostgresStreams(this.sql, this.instanceId, () => this.assertOpen());
     this.liveness = new Liveness(this.sql, this.instanceId, {
       retentionMs: this.retentionMs,
+      ttlMs: options.instanceTtlMs ?? INSTANCE_TTL_MS,
+      heartbeatMs: options.heartbeatMs ?? HEARTBEAT_MS,
       work: () => this.notifyWork(),
       hasListeners: () => this.listeners.size > 0,
     });
     this.ready = this.open();
     // Surfaced by the first call that awaits it; not an unhandled rejection meanwhile.
     this.ready.catch(() => {});
+  }
+
+  /** Group-commit counters since this instance opened: writes per batch shows how well commits are shared. */
+  stats(): PostgresWorldStats {
+    return this.committer.stats();
   }
 
   /** Resolves once the schema is migrated, this instance registered and LISTEN running. */
