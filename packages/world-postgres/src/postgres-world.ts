@@ -30,6 +30,7 @@ import {
   toRun,
 } from "./codec.js";
 import { connect, type Sql } from "./connect.js";
+import { PostgresUnavailableError, redactUrl } from "./errors.js";
 import { GroupCommitter } from "./group-commit.js";
 import { listRuns } from "./list-runs.js";
 import { HEARTBEAT_MS, INSTANCE_TTL_MS, Liveness } from "./liveness.js";
@@ -129,8 +130,12 @@ export class PostgresWorld implements World {
   }
 
   private async open(): Promise<void> {
-    if (this.options.migrate !== false) await migrateSchema(this.sql);
-    await this.liveness.start();
+    try {
+      if (this.options.migrate !== false) await migrateSchema(this.sql);
+      await this.liveness.start();
+    } catch (error) {
+      throw new PostgresUnavailableError(redactUrl(this.options.url), error);
+    }
     await this.sql.listen(
       "wfkit_work",
       (payload) => {

@@ -59,6 +59,19 @@ describe("PostgreSQL World across processes", () => {
     expect((await migratePostgres(db.url)).applied).toEqual([]);
   });
 
+  it("a database it cannot open is a WF_W002_POSTGRES_UNAVAILABLE error that names it without the password", async () => {
+    const url = new URL(db.url);
+    url.password = "s3cret";
+    url.pathname = "/wfkit_no_such_database";
+    const failed = await openPostgresWorld(url.href).catch(
+      (error: unknown) => error as Error & { code?: string },
+    );
+    expect(failed).toBeInstanceOf(Error);
+    expect((failed as { code?: string }).code).toBe("WF_W002_POSTGRES_UNAVAILABLE");
+    expect((failed as Error).message).toContain('database "wfkit_no_such_database" does not exist');
+    expect((failed as Error).message).not.toContain("s3cret");
+  });
+
   it("a manual webhook response put by another process reaches the waiter here, once", async () => {
     const world = await open();
     const waiting = world.awaitResponse("req-cross", 30_000);
