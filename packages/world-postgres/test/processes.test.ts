@@ -107,6 +107,31 @@ describe("PostgreSQL World across processes", () => {
     await waitFor("the stream listener in the other instance", () => heard.includes(`${id}/logs`));
   });
 
+  it("a timer another instance enqueued for later wakes this one's onWork when it is due", async () => {
+    const a = await open();
+    const b = await open();
+    const id = await created(b);
+    // Work left by the tests above is done with, so nothing else is due meanwhile.
+    const leftover = await a.claim({ limit: 10_000, now: Date.now() + 3_600_000, leaseMs: 60_000 });
+    await a.ack(leftover.map((m) => m.id));
+    let woken = 0;
+    a.onWork(() => {
+      woken += 1;
+    });
+    const dueAt = Date.now() + 300;
+    await b.append({
+      runId: id,
+      events: [],
+      enqueue: [{ runId: id, kind: "timer", opId: opId(5), availableAt: dueAt }],
+    });
+    await waitFor("the announcement of the new timer", () => woken > 0);
+    const announced = woken;
+    await waitFor("the wake-up when the timer is due", () => woken > announced);
+    // Woken because it is due: the claim (at the clock's now) returns it.
+    const due = await a.claim({ limit: 100, now: Date.now(), leaseMs: 60_000 });
+    expect(due.some((m) => m.runId === id && m.kind === "timer")).toBe(true);
+  });
+
   it("optimistic concurrency holds across instances: one winner per seq, no gaps", async () => {
     const worlds = [await open(), await open(), await open()];
     const id = await created(worlds[0]);
