@@ -19,6 +19,7 @@ export const WORLD_ERROR_CODES = {
   WF_W002_DATA_FILE_FOREIGN: { status: 503, title: "the file at the data path is not a wfkit database" },
   WF_W003_DATA_FILE_CORRUPT: { status: 503, title: "the database file is damaged" },
   WF_W004_EVENT_UNREADABLE: { status: 500, title: "an event in a run's log cannot be decoded" },
+  WF_W005_POSTGRES_UNAVAILABLE: { status: 503, title: "the PostgreSQL World could not open its database" },
 } as const satisfies Record<string, WorldErrorCodeInfo>;
 
 /** A registered World code. */
