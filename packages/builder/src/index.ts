@@ -19,8 +19,16 @@ export {
   SOURCE,
   WATCH_DEBOUNCE_MS,
 } from "./app/discover.js";
-export { INSPECT_PATH, type InspectOption } from "./app/inspect-route.js";
+export {
+  handleInspect,
+  INSPECT_PATH,
+  type InspectBackend,
+  type InspectOption,
+  refuseInspect,
+} from "./app/inspect-route.js";
+export { inspectEventStream } from "./app/inspect-stream.js";
 export { isWorkflowPath, ROUTE_PREFIX } from "./app/routes.js";
+export { isUiPath, serveUi, UI_PATH } from "./app/ui-route.js";
 export { watchSources } from "./app/watch.js";
 export {
   type BuildOptions,

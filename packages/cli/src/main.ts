@@ -2,6 +2,7 @@ import { parseArgs, UsageError } from "./args.js";
 import { devCommand } from "./commands/dev.js";
 import { actionCommand, INSPECT_FLAGS, inspectCommand, SOURCE_FLAGS } from "./commands/inspect.js";
 import { runCommand } from "./commands/run.js";
+import { uiCommand } from "./commands/ui.js";
 
 const USAGE = `wf — the wfkit command line
 
@@ -15,6 +16,7 @@ Usage:
       Compiles the "use workflow"/"use step" files under [dir] (default
       workflows/), recompiles on edits, and serves on http://127.0.0.1:N
       (default 3000; 0 picks a free port) until Ctrl-C:
+        GET  /                       the web UI: runs, timelines, actions
         POST /api/runs               {"workflow": "<file>#<export>", "args": [...]}
         GET  /api/runs/<runId>       status, output or error
         GET  /api/runs/<runId>/hooks live hooks and webhook URLs
@@ -39,6 +41,11 @@ Usage:
       Cancels a run, resumes a hook, or starts a new run with a run's input,
       through the running server at URL. --json prints the answer as JSON.
 
+  wf ui [--data-dir DIR | --url URL] [--port N]
+      Serves the web UI on http://127.0.0.1:N (default 3001): over a data
+      folder no server holds (read-only), or over the running app at URL
+      (its inspect route, proxied; live updates, cancel, resume, rerun).
+
   wf help
 `;
 
@@ -53,6 +60,8 @@ export async function main(argv: string[]): Promise<number> {
         return await devCommand(parseArgs(rest, { port: "string", "data-dir": "string" }));
       case "inspect":
         return await inspectCommand(parseArgs(rest, INSPECT_FLAGS));
+      case "ui":
+        return await uiCommand(parseArgs(rest, { port: "string", "data-dir": "string", url: "string" }));
       case "cancel":
       case "rerun":
         return await actionCommand(command, parseArgs(rest, SOURCE_FLAGS));

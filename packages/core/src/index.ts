@@ -11,6 +11,7 @@ export { readLimited } from "./host/body.js";
 export { getDefaultRuntime, setDefaultRuntime, setDefaultRuntimeFactory } from "./host/default.js";
 export { LOG_LEVELS, type LogFormat, type LogLevel } from "./host/lifecycle-log.js";
 export { Run } from "./host/run.js";
+export type { RunChange, RunChangeListener } from "./host/run-changes.js";
 export { Runtime, type RuntimeOptions, type WorkflowRef } from "./host/runtime.js";
 export type { RetryPolicy } from "./host/steps.js";
 export {

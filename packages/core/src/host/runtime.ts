@@ -23,6 +23,7 @@ import { validate } from "./errors.js";
 import { newRunId } from "./ids.js";
 import { filterLog, LifecycleLog, type LogFormat, type LogLevel } from "./lifecycle-log.js";
 import { Run, type RunSource } from "./run.js";
+import { type RunChangeListener, RunChanges } from "./run-changes.js";
 import { SandboxPool } from "./sandbox-pool.js";
 import { type SandboxInstance, type SandboxOptions, SandboxScript } from "./sandbox-vm.js";
 import { Scheduler } from "./scheduler.js";
@@ -126,6 +127,7 @@ export class Runtime implements RuntimeCore {
   private closed = false;
   readonly log: (level: string, args: unknown[]) => void;
   private readonly lifecycle: LifecycleLog;
+  private readonly changes = new RunChanges();
   /** The secret of run status tokens, read on first use. */
   readonly statusSecret: () => Promise<string>;
   /** The webhook route: `(Request) => Promise<Response>`, mounted at `/.well-known/workflow/v1/webhook/:token`. */
@@ -139,7 +141,7 @@ export class Runtime implements RuntimeCore {
       options.logLevel ?? "info",
     );
     this.lifecycle = new LifecycleLog(this.log, options.logFormat ?? "text");
-    this.world = this.lifecycle.wrap(options.world);
+    this.world = this.lifecycle.wrap(this.changes.wrap(options.world));
     this.sandboxScript = new SandboxScript(options.workflows.code, options.workflows.hash);
     this.statusSecret = statusSecretSource(options.statusSecret);
     this.webhookBase = (options.webhookBaseUrl ?? "http://localhost:3000").replace(/\/+$/, "");
@@ -194,6 +196,15 @@ export class Runtime implements RuntimeCore {
       const { runId } = await this.resumeHook(token, value);
       return { runId, token };
     };
+  }
+
+  /**
+   * Tells `listener` about every run change this runtime commits (a run created,
+   * events appended, a new status), after the commit. Returns the function that
+   * stops it. The inspect route's live updates (the web UI) are fed from here.
+   */
+  onRunChange(listener: RunChangeListener): () => void {
+    return this.changes.subscribe(listener);
   }
 
   /** Resumes everything the World holds: unfinished turns, steps, due timers. Call once after creating. */

@@ -13,4 +13,6 @@ export type {
   RunView,
   SleepView,
   StepView,
+  StreamChunkView,
+  StreamView,
 } from "./types.js";
