@@ -15,6 +15,8 @@ import { StatusBadge } from "./runs";
 import { type Selection, Timeline } from "./timeline";
 
 const TERMINAL = new Set(["completed", "failed", "cancelled"]);
+const INTERNAL_FRAME =
+  /\((?:node:|.*\/(?:@wfkit|packages)\/(?:core|builder|world[\w-]*)\/)|^\s+at (?:async )?(?:node:|file:\/\/.*\/(?:@wfkit|packages)\/core\/)/;
 
 /** The run, read again whenever the server says it changed (one read in flight, one queued). */
 function useRun(runId: string) {
@@ -94,7 +96,16 @@ export function ErrorBlock({ error }: { error: ErrorView }) {
         <b>{error.name}</b>: {error.message}
         {error.code && <span class="code">{error.code}</span>}
       </div>
-      {error.stack && <pre class="stack">{error.stack}</pre>}
+      {error.stack && (
+        <pre class="stack">
+          {error.stack.split("\n").map((line, i) => (
+            // wfkit's and Node's own frames are dimmed: the user's frames are what to read.
+            <div key={i} class={INTERNAL_FRAME.test(line) ? "internal" : ""}>
+              {line}
+            </div>
+          ))}
+        </pre>
+      )}
     </div>
   );
 }
@@ -303,14 +314,20 @@ export function RunPage({ runId, info }: { runId: string; info: Info | undefined
           ) : run.status === "completed" ? (
             <Value value={run.output ?? null} label="output" />
           ) : (
-            <span class="muted">{ended ? "—" : "Not yet: the run is " + run.status}</span>
+            <span class="muted">{ended ? "—" : `Not yet: the run is ${run.status}.`}</span>
           )}
         </div>
       </div>
 
       <div class="panel streams" data-testid="streams">
         <h3>Streams</h3>
-        {namespaces.length === 0 && <span class="muted">Nothing written to the run's streams yet.</span>}
+        {namespaces.length === 0 && (
+          <span class="muted">
+            {ended
+              ? "The run wrote nothing to its default stream."
+              : "Nothing written to the run's streams yet."}
+          </span>
+        )}
         {namespaces.map((ns) => (
           <div key={ns} class="stream">
             <div class="stream-head">
