@@ -34,7 +34,10 @@ const children: Child[] = [];
 async function startUi(args: string[]): Promise<string> {
   const child = startChild([BIN, "ui", "--port", "0", ...args], { cwd: tmp, name: "wf ui" });
   children.push(child);
-  const [, url] = (await child.waitForOutput(/^wf ui listening on (http:\/\/127\.0\.0\.1:\d+)$/m, 20_000)) as string[];
+  const [, url] = (await child.waitForOutput(
+    /^wf ui listening on (http:\/\/127\.0\.0\.1:\d+)$/m,
+    20_000,
+  )) as string[];
   return url!;
 }
 
@@ -67,7 +70,11 @@ describe("wf ui --url", () => {
     const page = await fetch(`${ui}/`);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<div id="app">');
-    expect((await json(`${ui}${INSPECT}info`)).body).toMatchObject({ world: "sqlite", actions: true, live: true });
+    expect((await json(`${ui}${INSPECT}info`)).body).toMatchObject({
+      world: "sqlite",
+      actions: true,
+      live: true,
+    });
 
     const events = await fetch(`${ui}${INSPECT}stream`);
     const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
@@ -108,7 +115,9 @@ describe("wf ui --url", () => {
       body: JSON.stringify({ by: "ana" }),
     });
     expect(resumed).toEqual({ status: 200, body: { runId, token: "approve:A" } });
-    await until(new RegExp(`event: run\\ndata: \\{"runId":"${runId}","workflowId":"[^"]+","status":"completed"`));
+    await until(
+      new RegExp(`event: run\\ndata: \\{"runId":"${runId}","workflowId":"[^"]+","status":"completed"`),
+    );
     await reader.cancel();
   });
 

@@ -29,6 +29,7 @@ export async function processOrder(orderId: string) {
   await progress(out, \`reserved \${reserved.items} items\`);
   const paid = await charge(orderId, 4200);
   await progress(out, \`charged: \${paid.receipt}\`);
+  await progress(getWritable<string>({ namespace: "audit" }), \`paid \${orderId}\`);
   await sleep("1s");
   return { ...reserved, ...paid };
 }

@@ -142,7 +142,7 @@ describe("the web UI, in Chromium, against wf dev", () => {
   it("opens a run: its steps with their attempts, the retry's error, the stream output", async () => {
     await row(ids.order).click();
     await expect.poll(() => page.getByTestId("run-id").textContent()).toBe(ids.order);
-    await expect.poll(() => page.getByTestId("row-step").count()).toBe(4);
+    await expect.poll(() => page.getByTestId("row-step").count()).toBe(5);
     expect(await page.getByTestId("row-sleep").count()).toBe(1);
     const charge = page.getByTestId("row-step").filter({ hasText: "charge" });
     expect(await charge.textContent()).toContain("2 attempts");
@@ -150,7 +150,13 @@ describe("the web UI, in Chromium, against wf dev", () => {
     const detail = page.getByTestId("detail");
     await expect.poll(() => detail.textContent()).toContain("card network timeout");
     expect(await detail.textContent()).toContain("rcpt-A-1-4200");
-    await expect.poll(() => page.getByTestId("streams").textContent()).toContain("charged: rcpt-A-1-4200");
+    const streams = page.getByTestId("streams");
+    await expect.poll(() => streams.textContent()).toContain("charged: rcpt-A-1-4200");
+    // A second namespace, listed from the World, under its own name.
+    await expect
+      .poll(() => streams.locator(".stream-head b").allTextContents())
+      .toEqual(["default", "audit"]);
+    expect(await streams.textContent()).toContain("paid A-1");
     await shot("ui-run.png");
   });
 

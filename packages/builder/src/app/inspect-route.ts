@@ -61,7 +61,7 @@ const readOnly = () =>
 
 /**
  * Serves `GET info`, `GET runs`, `GET runs/:id`, `GET runs/:id/events`,
- * `GET runs/:id/stream?namespace=&from=`, `GET stream` (server-sent events),
+ * `GET runs/:id/streams`, `GET runs/:id/stream?namespace=&from=`, `GET stream` (server-sent events),
  * `POST runs/:id/cancel|rerun`, `POST hooks/:token/resume`.
  */
 export async function handleInspect(
@@ -115,6 +115,9 @@ export async function handleInspect(
       });
       return Response.json(page);
     }
+    if (parts[0] === "runs" && parts.length === 3 && get && parts[2] === "streams") {
+      return Response.json({ streams: await inspector.listStreams(parts[1]) });
+    }
     if (parts[0] === "runs" && parts.length === 3 && get && parts[2] === "stream") {
       return Response.json(
         await inspector.readStream(parts[1], q.get("namespace") ?? "", {
@@ -161,6 +164,6 @@ function notFound(pathname: string): Response {
     404,
     "WF_ROUTE_NOT_FOUND",
     `${pathname} is not a route of the inspect API.`,
-    `The inspect routes are GET ${INSPECT_PATH}info, runs, runs/<id>, runs/<id>/events, runs/<id>/stream, stream (server-sent events), and POST runs/<id>/cancel, runs/<id>/rerun, hooks/<token>/resume; they are served in development, or with the server's inspect option.`,
+    `The inspect routes are GET ${INSPECT_PATH}info, runs, runs/<id>, runs/<id>/events, runs/<id>/streams, runs/<id>/stream, stream (server-sent events), and POST runs/<id>/cancel, runs/<id>/rerun, hooks/<token>/resume; they are served in development, or with the server's inspect option.`,
   );
 }

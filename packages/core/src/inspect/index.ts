@@ -14,5 +14,6 @@ export type {
   SleepView,
   StepView,
   StreamChunkView,
+  StreamSummary,
   StreamView,
 } from "./types.js";

@@ -3,7 +3,15 @@ import { WorkflowRunNotFoundError } from "../errors/subclasses.js";
 import { WorkflowError } from "../errors/workflow-error.js";
 import { decodeChunk } from "../host/streams.js";
 import { buildRunView, summarizeRun } from "./build.js";
-import type { EventPage, JsonValue, ListRunsOptions, RunPage, RunView, StreamView } from "./types.js";
+import type {
+  EventPage,
+  JsonValue,
+  ListRunsOptions,
+  RunPage,
+  RunView,
+  StreamSummary,
+  StreamView,
+} from "./types.js";
 import { decodePayload, toJsonValue } from "./values.js";
 
 const DEFAULT_LIMIT = 50;
@@ -22,6 +30,11 @@ export interface Inspector {
   inspectRun(runId: string): Promise<RunView>;
   /** A run's raw events in log order, one page at a time. Throws WF_RUN_NOT_FOUND. */
   listEvents(runId: string, options?: { cursor?: string; limit?: number }): Promise<EventPage>;
+  /**
+   * A run's streams by namespace. On a World without `streams.list`, only the
+   * default stream (when it has chunks or was closed). Throws WF_RUN_NOT_FOUND.
+   */
+  listStreams(runId: string): Promise<StreamSummary[]>;
   /** Chunks of a run's stream `namespace` (default `""`) from `fromIndex` on, at most `limit` (default 1000). Throws WF_RUN_NOT_FOUND. */
   readStream(
     runId: string,
@@ -74,6 +87,13 @@ export function createInspector(world: World): Inspector {
       const last = events.at(-1);
       if (last && last.seq < run.lastSeq) page.nextCursor = String(last.seq);
       return page;
+    },
+
+    async listStreams(runId) {
+      if (!(await world.getRun(runId))) throw new WorkflowRunNotFoundError(runId);
+      if (world.streams.list) return world.streams.list(runId);
+      const info = await world.streams.info(runId, "");
+      return info.tailIndex >= 0 || info.closed ? [{ namespace: "", ...info }] : [];
     },
 
     async readStream(runId, namespace = "", options = {}) {

@@ -134,6 +134,15 @@ export interface StreamChunkView {
   value: JsonValue;
 }
 
+/** One stream of a run: its name and where it stands. */
+export interface StreamSummary {
+  /** The stream's name; `""` is the run's default stream. */
+  namespace: string;
+  /** The index of its last chunk, -1 when it has none. */
+  tailIndex: number;
+  closed: boolean;
+}
+
 /** Chunks of one stream of a run, from an index on, with where the stream stands. */
 export interface StreamView {
   /** The stream's name; `""` is the run's default stream. */

@@ -140,6 +140,10 @@ export const api = {
   run: (id: string) => call<RunView>(`runs/${enc(id)}`),
   events: (id: string) =>
     call<{ events: StoredEvent[]; nextCursor?: string }>(`runs/${enc(id)}/events?limit=1000`),
+  streams: (id: string) =>
+    call<{ streams: Array<{ namespace: string; tailIndex: number; closed: boolean }> }>(
+      `runs/${enc(id)}/streams`,
+    ),
   stream: (id: string, namespace: string, from: number) =>
     call<StreamView>(`runs/${enc(id)}/stream?namespace=${enc(namespace)}&from=${from}`),
   cancel: (id: string) =>

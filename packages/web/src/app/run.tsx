@@ -59,8 +59,13 @@ function useStreams(runId: string) {
   const [streams, setStreams] = useState<Record<string, StreamView>>({});
   const next = useRef<Record<string, number>>({});
   const busy = useRef<Set<string>>(new Set());
+  const again = useRef<Set<string>>(new Set());
   const fetchFrom = (namespace: string) => {
-    if (busy.current.has(namespace)) return;
+    // One read per namespace in flight; a change told meanwhile reads once more after it.
+    if (busy.current.has(namespace)) {
+      again.current.add(namespace);
+      return;
+    }
     busy.current.add(namespace);
     const from = next.current[namespace] ?? 0;
     api
@@ -79,12 +84,21 @@ function useStreams(runId: string) {
         },
         () => {},
       )
-      .finally(() => busy.current.delete(namespace));
+      .finally(() => {
+        busy.current.delete(namespace);
+        if (again.current.delete(namespace)) fetchFrom(namespace);
+      });
   };
   useEffect(() => {
     setStreams({});
     next.current = {};
-    fetchFrom("");
+    // Every namespace the run wrote to; new ones are named by the server's stream events.
+    api.streams(runId).then(
+      (list) => {
+        for (const s of list.streams) fetchFrom(s.namespace);
+      },
+      () => fetchFrom(""),
+    );
   }, [runId]);
   return { streams, fetchFrom };
 }
@@ -185,7 +199,7 @@ export function RunPage({ runId, info }: { runId: string; info: Info | undefined
   const ended = TERMINAL.has(run.status);
   const end = run.completedAt ?? (ended ? undefined : now);
   const canAct = info?.actions !== false;
-  const namespaces = Object.keys(streams);
+  const namespaces = Object.keys(streams).sort();
 
   return (
     <section class="page run">
