@@ -35,15 +35,16 @@ Usage:
       data folder (--data-dir, default as for wf run) while no server holds it,
       or a running server with --url http://127.0.0.1:3000. --json for scripts.
 
-  wf cancel <runId> --url URL
+  wf cancel <runId> [--url URL | --data-dir DIR]
   wf resume <token> [--data '<json>'] --url URL
   wf rerun <runId> --url URL
       Cancels a run, resumes a hook, or starts a new run with a run's input,
-      through the running server at URL. --json prints the answer as JSON.
+      through the running server at URL. wf cancel also works on a data folder
+      no server holds. --json prints the answer as JSON.
 
   wf ui [--data-dir DIR | --url URL] [--port N]
       Serves the web UI on http://127.0.0.1:N (default 3001): over a data
-      folder no server holds (read-only), or over the running app at URL
+      folder no server holds (read-only but for cancel), or over the running app at URL
       (its inspect route, proxied; live updates, cancel, resume, rerun).
 
   wf help

@@ -141,7 +141,11 @@ describe("wf ui --data-dir", () => {
     dev!.child.kill("SIGTERM");
     expect(await dev!.exited).toBe(0);
     const ui = await startUi(["--data-dir", "data"]);
-    expect((await json(`${ui}${INSPECT}info`)).body).toMatchObject({ actions: false, live: false });
+    expect((await json(`${ui}${INSPECT}info`)).body).toMatchObject({
+      actions: false,
+      cancel: true,
+      live: false,
+    });
     const list = await json(`${ui}${INSPECT}runs?status=completed`);
     expect(list.body.runs).toHaveLength(1);
     const runId = list.body.runs[0].runId;

@@ -35,5 +35,13 @@ export {
   type WebhookVerifier,
   type WebhookVerifierDefinition,
 } from "./host/verify/index.js";
-export { buildRunView, createInspector, type Inspector, summarizeRun } from "./inspect/index.js";
+export {
+  buildRunView,
+  cancelStoredRun,
+  createInspector,
+  type Inspector,
+  type StreamSummary,
+  type StreamView,
+  summarizeRun,
+} from "./inspect/index.js";
 export { deserialize, serialize, serializeAsync } from "./serialization/index.js";

@@ -2,6 +2,7 @@
 // Read-only views, live updates (server-sent events), and the three actions
 // of the CLI (cancel, resume a hook, rerun).
 import {
+  cancelStoredRun,
   createInspector,
   deserialize,
   errorResponse,
@@ -55,7 +56,7 @@ export async function refuseInspect(option: InspectOption, request: Request): Pr
 const readOnly = () =>
   new WorkflowError(
     "WF_INSPECT_READ_ONLY",
-    "These runs are read from a data folder, with no workflow runtime to cancel, resume or rerun them.",
+    "These runs are read from a data folder, with no workflow runtime to resume or rerun them (that runs workflow code).",
     "Start the app (wf dev, or your server) and use its UI, or `wf ui --url <the app's address>`.",
   );
 
@@ -85,6 +86,8 @@ export async function handleInspect(
       return Response.json({
         world: world.name,
         actions: runtime !== undefined,
+        // Cancelling needs no workflow code: a data folder read without a runtime can be cancelled in.
+        cancel: true,
         live: runtime !== undefined,
         workflows: workflows?.() ?? [],
       });
@@ -127,7 +130,10 @@ export async function handleInspect(
       );
     }
     if (parts[0] === "runs" && parts.length === 3 && post && parts[2] === "cancel") {
-      if (!runtime) throw readOnly();
+      if (!runtime) {
+        const run = await cancelStoredRun(world, parts[1]);
+        return Response.json({ runId: run.runId, status: run.status });
+      }
       await runtime.cancel(parts[1]);
       return Response.json({ runId: parts[1], status: (await runtime.world.getRun(parts[1]))?.status });
     }

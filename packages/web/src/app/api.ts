@@ -97,6 +97,8 @@ export interface Info {
   world: string;
   /** False when the route reads a data folder: no cancel, resume or rerun. */
   actions: boolean;
+  /** Cancelling needs no runtime: true on a data folder too. */
+  cancel: boolean;
   live: boolean;
   workflows: string[];
 }

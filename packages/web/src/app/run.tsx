@@ -199,6 +199,7 @@ export function RunPage({ runId, info }: { runId: string; info: Info | undefined
   const ended = TERMINAL.has(run.status);
   const end = run.completedAt ?? (ended ? undefined : now);
   const canAct = info?.actions !== false;
+  const canCancel = canAct || info?.cancel === true;
   const namespaces = Object.keys(streams).sort();
 
   return (
@@ -233,7 +234,7 @@ export function RunPage({ runId, info }: { runId: string; info: Info | undefined
             <span>{run.eventCount} events</span>
           </div>
         </div>
-        {canAct && (
+        {canCancel && (
           <div class="actions">
             {!ended && (
               <button
@@ -253,24 +254,26 @@ export function RunPage({ runId, info }: { runId: string; info: Info | undefined
                 Cancel
               </button>
             )}
-            <button
-              type="button"
-              class="btn"
-              disabled={busy !== undefined}
-              data-testid="rerun"
-              onClick={() =>
-                act(
-                  "rerun",
-                  () => api.rerun(run.runId),
-                  (r) => {
-                    location.hash = `#/runs/${encodeURIComponent(r.runId)}`;
-                    return `Started ${r.runId} with the same input.`;
-                  },
-                )
-              }
-            >
-              Rerun
-            </button>
+            {canAct && (
+              <button
+                type="button"
+                class="btn"
+                disabled={busy !== undefined}
+                data-testid="rerun"
+                onClick={() =>
+                  act(
+                    "rerun",
+                    () => api.rerun(run.runId),
+                    (r) => {
+                      location.hash = `#/runs/${encodeURIComponent(r.runId)}`;
+                      return `Started ${r.runId} with the same input.`;
+                    },
+                  )
+                }
+              >
+                Rerun
+              </button>
+            )}
           </div>
         )}
       </div>
