@@ -58,11 +58,8 @@ export function inspectEventStream(
           setImmediate(() => void flush());
         }
       };
-      const unsubscribeRuns = runtime?.onRunChange(onRun) ?? (() => {});
-      const unsubscribeStreams = world.streams.onAppend(({ runId, namespace }) => {
-        if (onlyRunId !== undefined && runId !== onlyRunId) return;
-        send(`event: stream\ndata: ${JSON.stringify({ runId, namespace })}\n\n`);
-      });
+      let unsubscribeRuns = () => {};
+      let unsubscribeStreams = () => {};
       const keepalive = setInterval(() => send(": keepalive\n\n"), KEEPALIVE_MS);
       keepalive.unref?.();
       stop = () => {
@@ -76,6 +73,14 @@ export function inspectEventStream(
           controller.close();
         } catch {}
       };
+      // A closed runtime (a dev-server restart) ends the stream: the browser reconnects to the next one.
+      if (runtime) unsubscribeRuns = runtime.onRunChange(onRun, () => stop());
+      if (!closed) {
+        unsubscribeStreams = world.streams.onAppend(({ runId, namespace }) => {
+          if (onlyRunId !== undefined && runId !== onlyRunId) return;
+          send(`event: stream\ndata: ${JSON.stringify({ runId, namespace })}\n\n`);
+        });
+      }
       request.signal.addEventListener("abort", stop);
       // The first line tells the client the stream is open, and whether run changes will come.
       send(`retry: 1000\nevent: hello\ndata: ${JSON.stringify({ live: runtime !== undefined })}\n\n`);

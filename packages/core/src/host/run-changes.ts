@@ -24,11 +24,35 @@ export type RunChangeListener = (change: RunChange) => void;
 /** The listeners of one runtime, and the World wrapper that feeds them. */
 export class RunChanges {
   private readonly listeners = new Set<RunChangeListener>();
+  private readonly closeListeners = new Set<() => void>();
+  private closed = false;
 
-  /** Adds a listener; returns the function that removes it. */
-  subscribe(listener: RunChangeListener): () => void {
+  /** Adds a listener (and one told when the runtime closes); returns the function that removes them. */
+  subscribe(listener: RunChangeListener, onClose?: () => void): () => void {
+    if (this.closed) {
+      onClose?.();
+      return () => {};
+    }
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    if (onClose) this.closeListeners.add(onClose);
+    return () => {
+      this.listeners.delete(listener);
+      if (onClose) this.closeListeners.delete(onClose);
+    };
+  }
+
+  /** The runtime closed: no change will come; close listeners are told once. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.listeners.clear();
+    const told = [...this.closeListeners];
+    this.closeListeners.clear();
+    for (const onClose of told) {
+      try {
+        onClose();
+      } catch {}
+    }
   }
 
   private emit(change: RunChange): void {

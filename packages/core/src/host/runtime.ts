@@ -201,10 +201,12 @@ export class Runtime implements RuntimeCore {
   /**
    * Tells `listener` about every run change this runtime commits (a run created,
    * events appended, a new status), after the commit. Returns the function that
-   * stops it. The inspect route's live updates (the web UI) are fed from here.
+   * stops it. `onClose` is told when the runtime closes (at once if it has),
+   * so a feed can end and its client reconnect to the next runtime. The
+   * inspect route's live updates (the web UI) are fed from here.
    */
-  onRunChange(listener: RunChangeListener): () => void {
-    return this.changes.subscribe(listener);
+  onRunChange(listener: RunChangeListener, onClose?: () => void): () => void {
+    return this.changes.subscribe(listener, onClose);
   }
 
   /** Resumes everything the World holds: unfinished turns, steps, due timers. Call once after creating. */
@@ -472,6 +474,7 @@ export class Runtime implements RuntimeCore {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.changes.close();
     this.scheduler.close();
     // Turns already made are committed, not dropped: the World's close commits what it was given.
     for (const actor of this.actors.values()) actor.flush();
