@@ -325,9 +325,9 @@ export function RunPage({ runId, info }: { runId: string; info: Info | undefined
           <Value value={run.input} label="input" />
         </div>
         <div class="panel">
-          <h3>{run.error ? "Error" : "Output"}</h3>
+          <h3>Output</h3>
           {run.error ? (
-            <ErrorBlock error={run.error} />
+            <span class="muted">None: the run failed (the error is above).</span>
           ) : run.status === "completed" ? (
             <Value value={run.output ?? null} label="output" />
           ) : (
@@ -340,9 +340,7 @@ export function RunPage({ runId, info }: { runId: string; info: Info | undefined
         <h3>Streams</h3>
         {namespaces.length === 0 && (
           <span class="muted">
-            {ended
-              ? "The run wrote nothing to its default stream."
-              : "Nothing written to the run's streams yet."}
+            {ended ? "The run wrote nothing to its streams." : "Nothing written to the run's streams yet."}
           </span>
         )}
         {namespaces.map((ns) => (
@@ -408,10 +406,13 @@ function Detail({
         <h4>Input</h4>
         <Value value={step.input} />
         {step.error ? (
-          <>
-            <h4>Error</h4>
-            <ErrorBlock error={step.error} />
-          </>
+          // The failed attempt below shows it; an error no attempt holds is shown here.
+          !step.attempts.some((a) => a.error?.message === step.error?.message) && (
+            <>
+              <h4>Error</h4>
+              <ErrorBlock error={step.error} />
+            </>
+          )
         ) : (
           <>
             <h4>Output</h4>
