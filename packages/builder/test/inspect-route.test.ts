@@ -129,14 +129,15 @@ const UI = "http://app.test/.well-known/workflow/v1/ui/";
 describe("the web UI on the app server", () => {
   it("is served under /.well-known/workflow/v1/ui/ in development, with its assets", async () => {
     const app = server();
+    // Without the trailing slash too (Next.js redirects to it), the same page naming its assets from the mount.
     const bare = await app.handler(new Request(UI.slice(0, -1)));
-    expect(bare.status).toBe(308);
-    expect(bare.headers.get("location")).toBe("/.well-known/workflow/v1/ui/");
+    expect(bare.status).toBe(200);
     const page = await app.handler(new Request(UI));
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toMatch(/^text\/html/);
     const html = await page.text();
-    const css = /href="\.\/(assets\/[\w.-]+\.css)"/.exec(html)?.[1];
+    expect(await bare.text()).toBe(html);
+    const css = /href="\/\.well-known\/workflow\/v1\/ui\/(assets\/[\w.-]+\.css)"/.exec(html)?.[1];
     expect(css, html).toBeDefined();
     const asset = await app.handler(new Request(UI + css));
     expect(asset.status).toBe(200);

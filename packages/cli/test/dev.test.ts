@@ -184,7 +184,7 @@ describe("wf dev", () => {
     expect(page.status).toBe(200);
     expect(page.headers.get("content-type")).toMatch(/^text\/html/);
     const html = await page.text();
-    const script = /src="\.\/(assets\/[\w.-]+\.js)"/.exec(html)?.[1];
+    const script = /src="\/(assets\/[\w.-]+\.js)"/.exec(html)?.[1];
     expect(script, html).toBeDefined();
     const js = await fetch(`${dev.url}/${script}`);
     expect(js.status).toBe(200);

@@ -31,12 +31,10 @@ export function isUiPath(pathname: string): boolean {
 export async function serveUi(request: Request, mount: string): Promise<Response | undefined> {
   const { pathname } = new URL(request.url);
   if (request.method !== "GET" && request.method !== "HEAD") return undefined;
-  if (pathname === mount.slice(0, -1) && mount !== "/") {
-    // Relative asset URLs need the trailing slash.
-    return new Response(null, { status: 308, headers: { location: mount } });
-  }
-  if (!pathname.startsWith(mount)) return undefined;
-  const rest = pathname.slice(mount.length);
+  // With or without the trailing slash: Next.js, say, redirects `/ui/` to `/ui`.
+  const bare = mount !== "/" && pathname === mount.slice(0, -1);
+  if (!bare && !pathname.startsWith(mount)) return undefined;
+  const rest = bare ? "" : pathname.slice(mount.length);
   const file = rest === "" || rest === "index.html" ? "index.html" : rest;
   if (file !== "index.html" && !/^assets\/[\w.-]+$/.test(file)) return undefined;
   let bytes: Buffer;
@@ -52,7 +50,12 @@ export async function serveUi(request: Request, mount: string): Promise<Response
     );
   }
   const type = TYPES[path.extname(file)] ?? "application/octet-stream";
-  return new Response(new Uint8Array(bytes), {
+  // The page names its assets from the mount, so they load whatever the page's own URL.
+  const body =
+    file === "index.html"
+      ? bytes.toString("utf8").replaceAll('"./assets/', `"${mount}assets/`)
+      : new Uint8Array(bytes);
+  return new Response(body, {
     headers: {
       "content-type": type,
       // Assets are named by content hash; the page is not.
