@@ -156,6 +156,11 @@ describe("import directions", () => {
     expect(violations(app, (s) => s === "preact" || s.startsWith("preact/"))).toEqual([]);
     const entry = sources("web").filter((f) => !f.file.startsWith("packages/web/src/app/"));
     expect(violations(entry, (s) => s === "node:url")).toEqual([]);
+    // Only the builder serves the files; hosts mount the builder's routes.
+    const importers = packages
+      .filter((pkg) => pkg !== "web" && pkg !== "builder")
+      .flatMap((pkg) => violations(sources(pkg), (s) => s !== "@wfkit/web" && !s.startsWith("@wfkit/web/")));
+    expect(importers).toEqual([]);
   });
 
   it("cross-realm Symbol.for keys live in core/src/globals.ts only", () => {

@@ -174,6 +174,8 @@ export function RunPage({ runId, info }: { runId: string; info: Info | undefined
     setNotice(undefined);
     try {
       setNotice({ kind: "ok", text: done(await action()) });
+      // A data folder has no live feed: read the run again rather than wait for one.
+      load();
     } catch (e) {
       setNotice({
         kind: "err",
