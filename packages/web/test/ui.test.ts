@@ -144,6 +144,9 @@ describe("the web UI, in Chromium, against wf dev", () => {
     await expect.poll(() => page.getByTestId("run-id").textContent()).toBe(ids.order);
     await expect.poll(() => page.getByTestId("row-step").count()).toBe(5);
     expect(await page.getByTestId("row-sleep").count()).toBe(1);
+    // The keyboard walks the timeline: j selects the first row, the reservation step.
+    await page.keyboard.press("j");
+    await expect.poll(() => page.getByTestId("detail").locator("h3").textContent()).toMatch(/^reserve/);
     const charge = page.getByTestId("row-step").filter({ hasText: "charge" });
     expect(await charge.textContent()).toContain("2 attempts");
     await charge.click();

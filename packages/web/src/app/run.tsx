@@ -164,6 +164,14 @@ export function RunPage({ runId, info }: { runId: string; info: Info | undefined
       if (e.key === "Escape") location.hash = "#/";
       if (e.key === "t") setTab("timeline");
       if (e.key === "e") setTab("events");
+      if (e.key === "j" || e.key === "k") {
+        // Moves the selection along the timeline's rows, in the order they are shown.
+        const rows = [...document.querySelectorAll<HTMLButtonElement>(".trow")];
+        const at = rows.findIndex((r) => r.classList.contains("on"));
+        const next = rows[Math.max(0, Math.min(rows.length - 1, at + (e.key === "j" ? 1 : -1)))];
+        next?.click();
+        next?.focus();
+      }
     };
     addEventListener("keydown", onKey);
     return () => removeEventListener("keydown", onKey);
@@ -185,6 +193,10 @@ export function RunPage({ runId, info }: { runId: string; info: Info | undefined
       setBusy(undefined);
     }
   };
+
+  useEffect(() => {
+    if (run) document.title = `${shortName(run.workflowId).name} · ${run.status} · wfkit`;
+  }, [run?.workflowId, run?.status]);
 
   if (error && !run)
     return (
@@ -289,7 +301,8 @@ export function RunPage({ runId, info }: { runId: string; info: Info | undefined
           class={tab === "timeline" ? "on" : ""}
           onClick={() => setTab("timeline")}
         >
-          Timeline <kbd>t</kbd>
+          Timeline <kbd>t</kbd> <kbd>j</kbd>
+          <kbd>k</kbd>
         </button>
         <button
           type="button"

@@ -27,6 +27,9 @@ export function RunsPage({ info }: { info: Info | undefined }) {
   const [selected, setSelected] = useState(0);
   const searchBox = useRef<HTMLInputElement>(null);
   const now = useNow();
+  useEffect(() => {
+    document.title = "Runs · wfkit";
+  }, []);
 
   // Filters are part of the URL, so a filtered list can be shared and reloaded.
   useEffect(() => {
