@@ -42,6 +42,9 @@ async function shot(name: string): Promise<void> {
   await page.screenshot({ path: path.join(dir, name), fullPage: true });
 }
 
+/** Waits on a condition: generous, since the machine may be busy (the default is 1 s). */
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 20_000, interval: 50 });
+
 /** The row of a run in the list, and its status badge. */
 const row = (runId: string) => page.locator(`a.row[data-run-id="${runId}"]`);
 const rowStatus = (runId: string) => row(runId).locator(".badge");
@@ -95,8 +98,8 @@ describe("the web UI, in Chromium, against wf dev", () => {
 
   it("shows runs of each kind as they start and change, without a reload", async () => {
     await page.goto(`${url}/`);
-    await expect.poll(() => page.getByTestId("live").textContent()).toBe("live");
-    await expect.poll(() => page.locator(".empty").textContent()).toMatch(/No runs yet/);
+    await poll(() => page.getByTestId("live").textContent()).toBe("live");
+    await poll(() => page.locator(".empty").textContent()).toMatch(/No runs yet/);
     // A reload would lose this mark.
     await page.evaluate(() => Object.assign(window, { __sameDocument: true }));
 
@@ -108,8 +111,8 @@ describe("the web UI, in Chromium, against wf dev", () => {
 
     for (const runId of Object.values(ids)) await row(runId).waitFor();
     // The order run completes after a retry and a sleep: its row turns green by itself.
-    await expect.poll(() => rowStatus(ids.order).textContent(), { timeout: 20_000 }).toBe("completed");
-    await expect.poll(() => rowStatus(ids.failed).textContent()).toBe("failed");
+    await poll(() => rowStatus(ids.order).textContent()).toBe("completed");
+    await poll(() => rowStatus(ids.failed).textContent()).toBe("failed");
     expect(await rowStatus(ids.approval).textContent()).toBe("running");
     expect(await page.evaluate(() => (window as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
     expect(await page.locator("a.row").count()).toBe(5);
@@ -117,44 +120,44 @@ describe("the web UI, in Chromium, against wf dev", () => {
 
   it("filters by status and workflow, and searches by run id", async () => {
     await page.getByTestId("status-failed").click();
-    await expect.poll(() => page.locator("a.row").count()).toBe(1);
+    await poll(() => page.locator("a.row").count()).toBe(1);
     expect(await row(ids.failed).count()).toBe(1);
     await page.getByTestId("status-all").click();
-    await expect.poll(() => page.locator("a.row").count()).toBe(5);
+    await poll(() => page.locator("a.row").count()).toBe(5);
 
     const select = page.getByTestId("workflow-filter");
     const catalog = await select.locator("option", { hasText: "nightly" }).getAttribute("value");
     await select.selectOption(catalog!);
-    await expect.poll(() => page.locator("a.row").count()).toBe(1);
+    await poll(() => page.locator("a.row").count()).toBe(1);
     expect(await row(ids.nightly).count()).toBe(1);
     await select.selectOption("");
-    await expect.poll(() => page.locator("a.row").count()).toBe(5);
+    await poll(() => page.locator("a.row").count()).toBe(5);
 
     await page.keyboard.press("/");
     await page.keyboard.type(ids.payment.slice(-10));
-    await expect.poll(() => page.locator("a.row").count()).toBe(1);
+    await poll(() => page.locator("a.row").count()).toBe(1);
     expect(await row(ids.payment).count()).toBe(1);
     await page.getByTestId("search").fill("");
-    await expect.poll(() => page.locator("a.row").count()).toBe(5);
+    await poll(() => page.locator("a.row").count()).toBe(5);
     await shot("ui-runs.png");
   });
 
   it("opens a run: its steps with their attempts, the retry's error, the stream output", async () => {
     await row(ids.order).click();
-    await expect.poll(() => page.getByTestId("run-id").textContent()).toBe(ids.order);
-    await expect.poll(() => page.getByTestId("row-step").count()).toBe(5);
+    await poll(() => page.getByTestId("run-id").textContent()).toBe(ids.order);
+    await poll(() => page.getByTestId("row-step").count()).toBe(5);
     expect(await page.getByTestId("row-sleep").count()).toBe(1);
     // The keyboard walks the timeline: j selects the first row, the reservation step.
     await page.keyboard.press("j");
-    await expect.poll(() => page.getByTestId("detail").locator("h3").textContent()).toMatch(/^reserve/);
+    await poll(() => page.getByTestId("detail").locator("h3").textContent()).toMatch(/^reserve/);
     const charge = page.getByTestId("row-step").filter({ hasText: "charge" });
     expect(await charge.textContent()).toContain("2 attempts");
     await charge.click();
     const detail = page.getByTestId("detail");
-    await expect.poll(() => detail.textContent()).toContain("card network timeout");
+    await poll(() => detail.textContent()).toContain("card network timeout");
     expect(await detail.textContent()).toContain("rcpt-A-1-4200");
     const streams = page.getByTestId("streams");
-    await expect.poll(() => streams.textContent()).toContain("charged: rcpt-A-1-4200");
+    await poll(() => streams.textContent()).toContain("charged: rcpt-A-1-4200");
     // A second namespace, listed from the World, under its own name.
     await expect
       .poll(() => streams.locator(".stream-head b").allTextContents())
@@ -165,9 +168,9 @@ describe("the web UI, in Chromium, against wf dev", () => {
 
   it("shows a webhook's request as it arrives", async () => {
     await page.goto(`${url}/#/runs/${ids.payment}`);
-    await expect.poll(() => page.getByTestId("row-hook").count()).toBe(1);
+    await poll(() => page.getByTestId("row-hook").count()).toBe(1);
     await page.getByTestId("row-hook").click();
-    await expect.poll(() => page.getByTestId("detail").textContent()).toContain("None received yet");
+    await poll(() => page.getByTestId("detail").textContent()).toContain("None received yet");
 
     const hooks = (await (await fetch(`${url}/api/runs/${ids.payment}/hooks`)).json()) as Array<{
       url: string;
@@ -184,7 +187,7 @@ describe("the web UI, in Chromium, against wf dev", () => {
     expect(text).toContain("POST");
     expect(text).toContain("x-provider: test");
     expect(text).toContain('{"amount":4200,"currency":"eur"}');
-    await expect.poll(() => page.locator(".run-head .badge").textContent()).toBe("completed");
+    await poll(() => page.locator(".run-head .badge").textContent()).toBe("completed");
   });
 
   it("shows a failed run's error with the user's stack", async () => {
@@ -199,7 +202,7 @@ describe("the web UI, in Chromium, against wf dev", () => {
   it("cancels a run from its page", async () => {
     await page.goto(`${url}/#/runs/${ids.nightly}`);
     await page.getByTestId("cancel").click();
-    await expect.poll(() => page.locator(".run-head .badge").textContent()).toBe("cancelled");
+    await poll(() => page.locator(".run-head .badge").textContent()).toBe("cancelled");
     expect((await runStatus(ids.nightly)).status).toBe("cancelled");
   });
 
@@ -208,7 +211,7 @@ describe("the web UI, in Chromium, against wf dev", () => {
     await page.getByTestId("row-hook").click();
     await page.getByTestId("resume-payload").fill('{"approved": true, "by": "ana"}');
     await page.getByTestId("resume").click();
-    await expect.poll(() => page.locator(".run-head .badge").textContent()).toBe("completed");
+    await poll(() => page.locator(".run-head .badge").textContent()).toBe("completed");
     const run = await waitFor("the approval run to complete", async () => {
       const r = await runStatus(ids.approval);
       return r.status === "completed" ? r : undefined;
