@@ -42,10 +42,11 @@ Usage:
       through the running server at URL. wf cancel also works on a data folder
       no server holds. --json prints the answer as JSON.
 
-  wf ui [--data-dir DIR | --url URL] [--port N]
+  wf ui [--data-dir DIR | --url URL [--token T]] [--port N]
       Serves the web UI on http://127.0.0.1:N (default 3001): over a data
-      folder no server holds (read-only but for cancel), or over the running app at URL
-      (its inspect route, proxied; live updates, cancel, resume, rerun).
+      folder no server holds (read-only but for cancel), or over the running
+      app at URL (its inspect route, proxied; live updates, cancel, resume,
+      rerun; --token is sent as "Authorization: Bearer T").
 
   wf help
 `;
@@ -62,7 +63,9 @@ export async function main(argv: string[]): Promise<number> {
       case "inspect":
         return await inspectCommand(parseArgs(rest, INSPECT_FLAGS));
       case "ui":
-        return await uiCommand(parseArgs(rest, { port: "string", "data-dir": "string", url: "string" }));
+        return await uiCommand(
+          parseArgs(rest, { port: "string", "data-dir": "string", url: "string", token: "string" }),
+        );
       case "cancel":
       case "rerun":
         return await actionCommand(command, parseArgs(rest, SOURCE_FLAGS));

@@ -2,6 +2,8 @@
 // route proxied, live updates and actions included), and over a data folder
 // no server holds (read-only).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { type Child, startChild } from "@wfkit/testing-kit";
@@ -121,6 +123,32 @@ describe("wf ui --url", () => {
     await reader.cancel();
   });
 
+  it("sends --token as a bearer token unless the browser sent its own credentials", async () => {
+    // A stand-in app that answers with the authorization header it got.
+    const app = createServer((req, res) => {
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ path: req.url, authorization: req.headers.authorization ?? null }));
+    });
+    await new Promise<void>((resolve) => app.listen(0, "127.0.0.1", resolve));
+    try {
+      const ui = await startUi([
+        "--url",
+        `http://127.0.0.1:${(app.address() as AddressInfo).port}`,
+        "--token",
+        "s3cret",
+      ]);
+      expect((await json(`${ui}${INSPECT}runs?limit=1`)).body).toEqual({
+        path: `${INSPECT}runs?limit=1`,
+        authorization: "Bearer s3cret",
+      });
+      const own = await json(`${ui}${INSPECT}info`, { headers: { authorization: "Bearer mine" } });
+      expect(own.body.authorization).toBe("Bearer mine");
+    } finally {
+      app.closeAllConnections();
+      app.close();
+    }
+  });
+
   it("says when no app answers at the address", async () => {
     const ui = await startUi(["--url", "http://127.0.0.1:9"]);
     const answer = await json(`${ui}${INSPECT}runs`);
@@ -160,9 +188,12 @@ describe("wf ui --data-dir", () => {
     expect(unknown.body.error.code).toBe("WF_ROUTE_NOT_FOUND");
   });
 
-  it("rejects --url together with --data-dir", async () => {
+  it("rejects --url together with --data-dir, and --token without --url", async () => {
     const result = await wf(["ui", "--url", "http://127.0.0.1:3000", "--data-dir", "data"], tmp);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("not both");
+    const token = await wf(["ui", "--token", "t"], tmp);
+    expect(token.code).toBe(2);
+    expect(token.stderr).toContain("--url");
   });
 });

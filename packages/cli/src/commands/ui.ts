@@ -12,7 +12,7 @@ const HOST = "127.0.0.1";
 const FORWARDED = ["accept", "authorization", "content-type", "cookie", "last-event-id"];
 
 /** The inspect route of the app at `target`, through this server (so the UI stays same-origin). */
-function proxyTo(target: string): (request: Request) => Promise<Response> {
+function proxyTo(target: string, token: string | undefined): (request: Request) => Promise<Response> {
   const base = target.replace(/\/+$/, "");
   return async (request) => {
     const url = new URL(request.url);
@@ -21,6 +21,8 @@ function proxyTo(target: string): (request: Request) => Promise<Response> {
       const value = request.headers.get(name);
       if (value !== null) headers.set(name, value);
     }
+    // --token: for an app whose inspect.authorize checks a bearer token (the browser sends none).
+    if (token !== undefined && !headers.has("authorization")) headers.set("authorization", `Bearer ${token}`);
     const hasBody = request.method !== "GET" && request.method !== "HEAD";
     let upstream: Response;
     try {
@@ -49,7 +51,7 @@ function proxyTo(target: string): (request: Request) => Promise<Response> {
 }
 
 /**
- * `wf ui [--data-dir DIR | --url URL] [--port N]`: serves the web UI on
+ * `wf ui [--data-dir DIR | --url URL [--token T]] [--port N]`: serves the web UI on
  * 127.0.0.1, over a data folder no server holds (read-only), or over a running
  * app's inspect route. Resolves with the exit code on SIGINT or SIGTERM.
  */
@@ -60,6 +62,8 @@ export async function uiCommand({ positional, flags }: ParsedArgs): Promise<numb
     );
   if (flags.url !== undefined && flags["data-dir"] !== undefined)
     throw new UsageError("wf ui takes --data-dir or --url, not both");
+  if (flags.token !== undefined && flags.url === undefined)
+    throw new UsageError("--token is sent to the app at --url; give --url too");
   const port = parsePort(flags.port, 3001);
 
   let inspect: (request: Request) => Promise<Response>;
@@ -71,7 +75,7 @@ export async function uiCommand({ positional, flags }: ParsedArgs): Promise<numb
     } catch {
       throw new UsageError(`--url takes the app's address, e.g. http://127.0.0.1:3000, not ${flags.url}`);
     }
-    inspect = proxyTo(flags.url);
+    inspect = proxyTo(flags.url, flags.token as string | undefined);
     what = `the app at ${flags.url}`;
   } else {
     const root = process.cwd();
