@@ -166,6 +166,17 @@ describe("the web UI, in Chromium, against wf dev", () => {
     await shot("ui-run.png");
   });
 
+  it("reruns a run from its page: a new run with the same input, opened at once", async () => {
+    await page.goto(`${url}/#/runs/${ids.order}`);
+    await poll(() => page.getByTestId("run-id").textContent()).toBe(ids.order);
+    await page.getByTestId("rerun").click();
+    await poll(() => page.getByTestId("run-id").textContent()).not.toBe(ids.order);
+    const rerun = (await page.getByTestId("run-id").textContent())!;
+    expect(page.url()).toContain(`#/runs/${rerun}`);
+    await poll(() => page.locator(".run-head .badge").textContent()).toBe("completed");
+    expect((await runStatus(rerun)).output).toMatchObject({ orderId: "A-1", receipt: "rcpt-A-1-4200" });
+  });
+
   it("shows a webhook's request as it arrives", async () => {
     await page.goto(`${url}/#/runs/${ids.payment}`);
     await poll(() => page.getByTestId("row-hook").count()).toBe(1);
