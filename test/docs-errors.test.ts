@@ -12,7 +12,8 @@ import { docsPackage } from "../packages/core/src/errors/docs.js";
 import { WorkflowError } from "../packages/core/src/errors/workflow-error.js";
 import { WorkflowNextError } from "../packages/next/src/errors.js";
 import { viteError } from "../packages/vite/src/errors.js";
-import { WORLD_ERROR_CODES } from "../packages/world/src/errors.js";
+import { EventUnreadableError, WORLD_ERROR_CODES } from "../packages/world/src/errors.js";
+import { DataFileCorruptError, DataFileForeignError } from "../packages/world-sqlite/src/data-file.js";
 import { DataDirLockedError } from "../packages/world-sqlite/src/lock.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -113,6 +114,13 @@ describe("error messages", () => {
     ["UsageError", new UsageError("unknown option --x")],
     ["viteError", viteError("WF_VITE_API_ENTRY_INVALID", "No default export.", "Export a handler.")],
     ["DataDirLockedError", new DataDirLockedError("/tmp/data", 1)],
+    ["DataFileForeignError (empty)", new DataFileForeignError("/tmp/data/world.sqlite", "empty")],
+    ["DataFileForeignError (schema)", new DataFileForeignError("/tmp/w.sqlite", "other-schema", "t")],
+    [
+      "DataFileCorruptError",
+      new DataFileCorruptError("/tmp/w.sqlite", { code: "SQLITE_CORRUPT", message: "x" }),
+    ],
+    ["EventUnreadableError", new EventUnreadableError("wrun_1", 3, "Unexpected token")],
   ])("have one shape: %s", (_name, error) => {
     const match = SHAPE.exec(error.message);
     expect(match, error.message).not.toBeNull();

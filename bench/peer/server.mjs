@@ -4,14 +4,14 @@
 import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createAppRuntime, resolveConfig } from "@wfkit/builder";
+import { createAppRuntime, resolveConfig, serverTimeouts } from "@wfkit/builder";
 import { deserialize } from "@wfkit/core";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const port = Number(process.env.PORT ?? 3100);
 const host = process.env.HOST ?? "127.0.0.1";
-const { dataDir } = resolveConfig({ root: here });
+const { dataDir, bodyTimeoutMs } = resolveConfig({ root: here });
 // The same workflows as the in-process bench (packages/core/bench/workflows.ts).
 const app = await createAppRuntime({
   root: path.join(here, "../../packages/core/bench"),
@@ -43,7 +43,7 @@ const runView = (r, withOutput) => ({
   ...(r.error !== undefined && { error: String(deserialize(r.error)?.message) }),
 });
 
-const server = createServer(async (req, res) => {
+const server = createServer(serverTimeouts(bodyTimeoutMs), async (req, res) => {
   try {
     const url = new URL(req.url, `http://${host}:${port}`);
     // The driver calls /bench/*; its README says /peer-bench/*: serve both.

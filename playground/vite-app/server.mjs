@@ -10,7 +10,7 @@ import { createReadStream, statSync } from "node:fs";
 import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createWorkflowServer, toNodeHandler } from "workflow/vite/server";
+import { createWorkflowServer, serverTimeouts, toNodeHandler } from "workflow/vite/server";
 import api from "./dist/server/api.js";
 
 const root = path.dirname(fileURLToPath(import.meta.url));
@@ -64,7 +64,8 @@ function serveStatic(req, res) {
   else createReadStream(file).pipe(res);
 }
 
-const server = createServer((req, res) => {
+// Node's own limits for requests whose headers or body never arrive (its default waits 300 s).
+const server = createServer(serverTimeouts(workflow.config.bodyTimeoutMs), (req, res) => {
   // Workflow routes first, then the app's API, then the page and its assets.
   workflow.nodeHandler(req, res, () => apiRoutes(req, res, () => serveStatic(req, res)));
 });

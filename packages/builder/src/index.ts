@@ -10,6 +10,7 @@ export {
   createAppRuntime,
 } from "./app/app-runtime.js";
 export {
+  CLIENT_COMPILED,
   DEFAULT_WORKFLOW_DIRS,
   DIRECTIVE,
   findWorkflowFiles,
@@ -27,7 +28,13 @@ export {
   refuseInspect,
 } from "./app/inspect-route.js";
 export { inspectEventStream } from "./app/inspect-stream.js";
-export { isWorkflowPath, ROUTE_PREFIX } from "./app/routes.js";
+export {
+  DEV_TOOL_PREFIXES,
+  isDevToolPath,
+  isWorkflowPath,
+  ROUTE_PREFIX,
+  WEBHOOK_PREFIX,
+} from "./app/routes.js";
 export { isUiPath, serveUi, UI_PATH } from "./app/ui-route.js";
 export { watchSources } from "./app/watch.js";
 export {
@@ -51,4 +58,6 @@ export {
   createAppServer,
 } from "./server/app-server.js";
 export { type AppConfig, type AppConfigOptions, type ConfigEnv, resolveConfig } from "./server/config.js";
+export { HEADERS_TIMEOUT_MS, type NodeServerTimeouts, serverTimeouts } from "./server/node-timeouts.js";
 export type { WorldContext, WorldOption } from "./server/open-world.js";
+export { type GuardPolicy, guardDevRequest, isAllowedHost } from "./server/request-guard.js";

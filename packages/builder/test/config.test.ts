@@ -13,6 +13,8 @@ describe("resolveConfig", () => {
       trustProxy: false,
       logLevel: "info",
       logFormat: "text",
+      allowedHosts: [],
+      bodyTimeoutMs: 10_000,
     });
   });
 
@@ -41,6 +43,8 @@ describe("resolveConfig", () => {
       trustProxy: false,
       logLevel: "info",
       logFormat: "text",
+      allowedHosts: [],
+      bodyTimeoutMs: 10_000,
     });
   });
 
@@ -60,5 +64,27 @@ describe("resolveConfig", () => {
     expect(() => resolveConfig({ root }, { WORKFLOW_LOG_FORMAT: "xml" })).toThrow(
       expect.objectContaining({ code: "WF_CONFIG_INVALID" }),
     );
+  });
+
+  it("reads WORKFLOW_ALLOWED_HOSTS (a list, or * for any) and WORKFLOW_BODY_TIMEOUT_MS, the options first", () => {
+    const env = {
+      WORKFLOW_ALLOWED_HOSTS: " Tunnel.example.dev, .corp.test ,",
+      WORKFLOW_BODY_TIMEOUT_MS: "500",
+    };
+    expect(resolveConfig({ root }, env)).toMatchObject({
+      allowedHosts: ["tunnel.example.dev", ".corp.test"],
+      bodyTimeoutMs: 500,
+    });
+    expect(resolveConfig({ root, allowedHosts: ["a.test"], bodyTimeoutMs: 2000 }, env)).toMatchObject({
+      allowedHosts: ["a.test"],
+      bodyTimeoutMs: 2000,
+    });
+    expect(resolveConfig({ root }, { WORKFLOW_ALLOWED_HOSTS: "*" }).allowedHosts).toBe(true);
+    expect(resolveConfig({ root, allowedHosts: true }, {}).allowedHosts).toBe(true);
+    for (const bad of ["0", "-5", "1.5", "soon"]) {
+      expect(() => resolveConfig({ root }, { WORKFLOW_BODY_TIMEOUT_MS: bad })).toThrow(
+        expect.objectContaining({ code: "WF_CONFIG_INVALID" }),
+      );
+    }
   });
 });

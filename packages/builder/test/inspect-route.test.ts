@@ -71,6 +71,7 @@ describe("the inspect route", () => {
 
     const resumed = await call(app, "hooks/approve%3Aa/resume", {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ by: "ada" }),
     });
     expect(resumed.body).toEqual({ runId: first.runId, token: "approve:a" });

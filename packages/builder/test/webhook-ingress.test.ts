@@ -3,11 +3,10 @@
 // a delivery and its retry, and 410 / 404 once the webhook is gone.
 import { createHmac, randomBytes } from "node:crypto";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { stripeVerifier } from "@wfkit/core";
+import { listenHttp } from "@wfkit/testing-kit";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { type AppServer, createAppServer } from "../src/index.js";
@@ -54,14 +53,12 @@ async function listen(): Promise<{ app: AppServer; origin: string; stop: () => P
     logger: { info() {}, warn() {}, error() {} },
     runtime: { webhook: { verifiers: { stripe: stripeVerifier({ secret: SECRET }) } } },
   });
-  const server: Server = createServer(app.nodeHandler);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const http = await listenHttp(app.nodeHandler);
+  const origin = http.url;
   app.setOrigin(origin);
   await app.ready();
   const stop = async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await http.stop();
     await app.close();
   };
   return { app, origin, stop };

@@ -1,4 +1,5 @@
 import { parseArgs, UsageError } from "./args.js";
+import { BACKUP_FLAGS, backupCommand, PRUNE_FLAGS, pruneCommand } from "./commands/data.js";
 import { devCommand } from "./commands/dev.js";
 import { actionCommand, INSPECT_FLAGS, inspectCommand, SOURCE_FLAGS } from "./commands/inspect.js";
 import { runCommand } from "./commands/run.js";
@@ -48,6 +49,20 @@ Usage:
       app at URL (its inspect route, proxied; live updates, cancel, resume,
       rerun; --token is sent as "Authorization: Bearer T").
 
+  wf prune --older-than 30d [--data-dir DIR] [--dry-run] [--json]
+      Deletes runs that ended (completed, failed, cancelled) longer ago than
+      the given age, with their events, hooks, webhook deliveries and stream
+      chunks; never a run still pending or running. Needs the data folder to
+      itself (stop the server, or give the runtime a retention option).
+      --dry-run lists them and deletes nothing.
+
+  wf backup <file> [--data-dir DIR] [--json]
+      Writes a consistent copy of the data folder's database to <file>, also
+      while a server is using the folder (SQLite's online backup; copying
+      world.sqlite by hand misses the commits still in world.sqlite-wal).
+      Restore: put <file> as world.sqlite in an empty data folder.
+      See docs/operations.md.
+
   wf help
 `;
 
@@ -66,6 +81,10 @@ export async function main(argv: string[]): Promise<number> {
         return await uiCommand(
           parseArgs(rest, { port: "string", "data-dir": "string", url: "string", token: "string" }),
         );
+      case "prune":
+        return await pruneCommand(parseArgs(rest, PRUNE_FLAGS));
+      case "backup":
+        return await backupCommand(parseArgs(rest, BACKUP_FLAGS));
       case "cancel":
       case "rerun":
         return await actionCommand(command, parseArgs(rest, SOURCE_FLAGS));

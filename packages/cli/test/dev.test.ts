@@ -87,6 +87,7 @@ async function api(
 ): Promise<{ status: number; json: any; headers: Headers }> {
   const response = await fetch(`${dev.url}${route}`, {
     method,
+    ...(body !== undefined && { headers: { "content-type": "application/json" } }),
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await response.text();
@@ -143,10 +144,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (dev && dev.child.exitCode === null && dev.child.signalCode === null) {
-    dev.child.kill("SIGKILL");
-    await dev.exited;
-  }
+  await dev?.stop("SIGKILL");
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -242,6 +240,16 @@ describe("wf dev", () => {
     const runId = await startRun("steps.ts#fails", ["no luck"]);
     const run = await ended(runId);
     expect(run).toEqual({ runId, status: "failed", error: { name: "TypeError", message: "no luck" } });
+    // The log line of the failure is followed by its stack, naming the line of the throw in the user's file.
+    await waitFor("the failure's frames in the log", () =>
+      dev
+        .stderr()
+        .includes(
+          `run ${runId} workflow//flows/steps//fails: failed (error=TypeError: no luck) \n    at fails (flows/steps.ts:21:9)`,
+        )
+        ? true
+        : undefined,
+    );
   });
 
   it("lists a run's hooks and resumes one", async () => {
@@ -369,6 +377,61 @@ describe("wf dev", () => {
     expect((await api("GET", `/api/runs/${before.runId}`)).json.output).toBe("hello, ana");
   });
 
+  it("keeps serving when one workflow file breaks; a run of that file waits and continues once it is fixed", async () => {
+    const parked = (suffix: string) => `
+import { createHook } from "workflow";
+
+async function stamp(text: string) {
+  "use step";
+  return text + "${suffix}";
+}
+
+export async function review(token: string) {
+  "use workflow";
+  const { ok } = await createHook<{ ok: boolean }>({ token });
+  return await stamp(ok ? "accepted" : "rejected");
+}
+`;
+    const file = path.join(tmp, "flows", "review.ts");
+    writeFileSync(file, parked(" (first)"));
+    await waitFor("review.ts to be built", async () =>
+      (await api("GET", "/api/workflows")).json.some(
+        (w: { workflow: string }) => w.workflow === "review.ts#review",
+      )
+        ? true
+        : undefined,
+    );
+    const token = `review-${Date.now()}`;
+    const runId = await startRun("review.ts#review", [token]);
+    await liveHooks(runId);
+
+    // A syntax error: the file is left out, the server keeps running and says why.
+    writeFileSync(
+      file,
+      `export async function review(token: string) {\n  "use workflow";\n  return token.trim(;\n}\n`,
+    );
+    await waitFor("the build error in the log", () =>
+      dev.stderr().includes("wfkit: flows/review.ts did not build (WF_WORKFLOW_BUILD_FAILED)")
+        ? true
+        : undefined,
+    );
+    expect(dev.stderr()).toContain("at flows/review.ts:3:21");
+    const refused = await api("POST", "/api/runs", { workflow: "review.ts#review", args: ["other"] });
+    expect(refused.status).toBe(500);
+    expect(refused.json.error.code).toBe("WF_WORKFLOW_BUILD_FAILED");
+    expect(refused.json.error.message).toContain("flows/review.ts");
+    expect((await ended(await startRun("greet.ts#greet", ["bo"]))).status).toBe("completed");
+
+    // The payload for the run under way is held, not refused; the run waits.
+    const resumed = api("POST", `/api/hooks/${encodeURIComponent(token)}`, { ok: true });
+    await waitFor("the run to wait", () => (dev.stderr().includes(`run ${runId} waits`) ? true : undefined));
+    expect((await api("GET", `/api/runs/${runId}`)).json.status).toBe("running");
+
+    writeFileSync(file, parked(" (fixed)"));
+    expect(await resumed).toMatchObject({ status: 200, json: { runId } });
+    expect(await ended(runId)).toEqual({ runId, status: "completed", output: "accepted (fixed)" });
+  });
+
   it("refuses a second server on the same data dir with the lock error, and a busy port", async () => {
     const locked = await wf(["dev", "flows", "--port", "0", "--data-dir", "data"], tmp);
     expect(locked.code).toBe(1);
@@ -391,10 +454,7 @@ describe("wf dev with WORKFLOW_PUBLIC_URL", () => {
   let server: DevServer;
 
   afterAll(async () => {
-    if (server && server.child.exitCode === null && server.child.signalCode === null) {
-      server.child.kill("SIGKILL");
-      await server.exited;
-    }
+    await server?.stop("SIGKILL");
   });
 
   it("gives webhook URLs on the public origin", async () => {
@@ -403,6 +463,7 @@ describe("wf dev with WORKFLOW_PUBLIC_URL", () => {
     });
     const started = await fetch(`${server.url}/api/runs`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ workflow: "webhooks.ts#callback" }),
     });
     const { runId } = (await started.json()) as { runId: string };

@@ -34,18 +34,18 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  if (dev && dev.child.exitCode === null) {
-    dev.child.kill("SIGTERM");
-    await dev.exited;
-  }
+  await dev?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("getting started, plain Node", () => {
   it("wf dev: starts processOrder, calls its webhook, and reads the completed run", async () => {
-    expect(page).toContain(`-d '{"workflow": "order.ts#processOrder", "args": ["order-7"]}'`);
+    expect(page).toContain(
+      `-H 'content-type: application/json' -d '{"workflow": "order.ts#processOrder", "args": ["order-7"]}'`,
+    );
     const started = await fetch(`${dev!.url}/api/runs`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ workflow: "order.ts#processOrder", args: ["order-7"] }),
     });
     expect(started.status).toBe(201);

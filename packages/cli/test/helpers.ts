@@ -27,6 +27,8 @@ export interface DevServer {
   stderr(): string;
   /** Resolves with the exit code once the process has ended. */
   exited: Promise<number | null>;
+  /** SIGTERM (SIGKILL after a grace period) unless it has ended; resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 /** Starts `wf dev ...args` and resolves once it prints the URL it listens on. */
@@ -39,5 +41,6 @@ export async function startDev(args: string[], cwd: string, env: NodeJS.ProcessE
     stdout: child.stdout,
     stderr: child.stderr,
     exited: child.exited,
+    stop: (signal) => child.stop(signal),
   };
 }

@@ -50,10 +50,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  if (dev && dev.child.exitCode === null && dev.child.signalCode === null) {
-    dev.child.kill("SIGKILL");
-    await dev.exited;
-  }
+  await dev?.stop("SIGKILL");
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -131,6 +128,7 @@ describe("wf inspect, resume, cancel and rerun against a running server (--url)"
     const start = async (item: string) => {
       const response = await fetch(`${dev!.url}/api/runs`, {
         method: "POST",
+        headers: { "content-type": "application/json" },
         body: JSON.stringify({ workflow: "approval.ts#approval", args: [item] }),
       });
       return ((await response.json()) as { runId: string }).runId;
@@ -200,6 +198,7 @@ describe("wf cancel on a data folder (no server)", () => {
     dev = await startDev(["flows", "--port", "0", "--data-dir", "devdata"], tmp);
     const resumed = await fetch(`${dev.url}/api/hooks/${encodeURIComponent("approve:a")}`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ by: "nobody" }),
     });
     expect(resumed.status).toBe(404);

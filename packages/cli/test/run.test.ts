@@ -5,7 +5,8 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, wf } from "./helpers.js";
 
-const ORDERS = `
+const ORDERS = `import { FatalError } from "workflow";
+
 async function price(id: string) {
   "use step";
   return id.length * 10;
@@ -20,6 +21,16 @@ export async function rejectOrder(id: string) {
   "use workflow";
   await price(id);
   throw new RangeError(\`order \${id} is out of stock\`);
+}
+
+async function charge(id: string) {
+  "use step";
+  throw new FatalError(\`card for \${id} declined\`);
+}
+
+export async function chargeOrder(id: string) {
+  "use workflow";
+  return await charge(id);
 }
 `;
 
@@ -126,6 +137,21 @@ describe("wf run", () => {
     expect(result.stdout).toBe("");
     expect(result.stderr).toContain("RangeError: order x9 is out of stock");
     expect(result.stderr).toContain("WF_RUN_FAILED");
+    // The stack names the line of the throw in orders.ts, not the bundle wfkit runs.
+    expect(result.stderr).toContain(
+      "RangeError: order x9 is out of stock\n    at rejectOrder (orders.ts:16:9)",
+    );
+    expect(result.stderr).not.toMatch(/wfkit-workflows-[0-9a-f]+\.js/);
+  });
+
+  it("prints a step's error with frames of the user's file (the step bundle mapped)", async () => {
+    const result = await wf(
+      ["run", "orders.ts", "chargeOrder", "--args", '["x7"]', "--data-dir", "data-step-fail"],
+      tmp,
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("FatalError: card for x7 declined\n    at charge (orders.ts:21:9)");
+    expect(result.stderr).not.toMatch(/steps-[0-9a-f]+\.mjs/);
   });
 
   it.each([

@@ -92,6 +92,7 @@ describe("wf ui --url", () => {
 
     const started = await json(`${dev.url}/api/runs`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ workflow: "approval.ts#approval", args: ["A"] }),
     });
     const runId = started.body.runId as string;
@@ -114,6 +115,7 @@ describe("wf ui --url", () => {
     });
     const resumed = await json(`${ui}${INSPECT}hooks/${encodeURIComponent("approve:A")}/resume`, {
       method: "POST",
+      headers: { "content-type": "application/json" },
       body: JSON.stringify({ by: "ana" }),
     });
     expect(resumed).toEqual({ status: 200, body: { runId, token: "approve:A" } });

@@ -6,7 +6,7 @@ import { parserPlugins } from "./passes/parse.js";
 import { runPipeline } from "./pipeline.js";
 import { createContext } from "./transform.js";
 import type { Diagnostic, Manifest, TransformMode } from "./types.js";
-import { mayContainDirective } from "./util/directives.js";
+import { needsCompiling } from "./util/directives.js";
 import { lineIndexOf } from "./util/text.js";
 
 /** Options of {@link wfkitBabelPlugin}. */
@@ -68,7 +68,7 @@ export function wfkitBabelPlugin(
       Program(path, state) {
         const file = state.file;
         const code = file.code;
-        if (!mayContainDirective(code)) return;
+        if (!needsCompiling(code)) return;
         const filename = state.filename ?? file.opts.filename ?? "unknown.tsx";
         const ctx = createContext(code, {
           filename,

@@ -10,6 +10,7 @@ import { rewriteClientPass } from "./passes/rewriteClient.js";
 import { rewriteStepPass } from "./passes/rewriteStep.js";
 import { rewriteWorkflowPass } from "./passes/rewriteWorkflow.js";
 import { validatePass } from "./passes/validate.js";
+import { registerClassesPass } from "./rewrite/classes.js";
 
 /** One named step of the compilation. Passes communicate only through the context. */
 export interface Pass {
@@ -41,6 +42,8 @@ export const PIPELINE: readonly Pass[] = [
     when: (c) => hasWork(c) && c.options.mode === "workflow",
   },
   { name: "rewriteStep", run: rewriteStepPass, when: (c) => hasWork(c) && c.options.mode === "step" },
+  // Every mode, with or without directives: a file may only declare serializable classes.
+  { name: "registerClasses", run: registerClassesPass, when: parsed },
   { name: "pruneImports", run: pruneImportsPass, when: hasWork },
   { name: "generate", run: generatePass },
 ];

@@ -3,7 +3,7 @@ import { DiagnosticCollector } from "./diagnostics/collector.js";
 import { EditList } from "./edit/editList.js";
 import { runPipeline } from "./pipeline.js";
 import type { TransformMode, TransformOptions, TransformResult } from "./types.js";
-import { mayContainDirective } from "./util/directives.js";
+import { needsCompiling } from "./util/directives.js";
 import { idPath, relativeFile } from "./util/paths.js";
 import { computeLineStarts } from "./util/text.js";
 
@@ -65,7 +65,7 @@ export function createContext(code: string, options: TransformOptions): Compiler
  * ```
  */
 export function transform(code: string, options: TransformOptions): TransformResult {
-  if (!mayContainDirective(code)) {
+  if (!needsCompiling(code)) {
     if (!MODES.includes(options.mode)) createContext(code, options);
     return { code, map: null, manifest: { workflows: [], steps: [] }, diagnostics: [] };
   }

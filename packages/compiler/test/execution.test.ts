@@ -74,6 +74,8 @@ export function workflowCalledDirectly(id) { return new Error("workflow called d
 export function registerWorkflow(fn, id) { tag(fn, "workflowId", id); workflows.set(id, fn); return fn; }
 export function registerStep(fn, id) { tag(fn, "stepId", id); steps.set(id, fn); return fn; }
 export function markStep(fn, id) { tag(fn, "stepId", id); calls.push(["markStep", id]); return fn; }
+export const classes = new Map();
+export function registerClass(cls, id) { tag(cls, "classId", id); classes.set(id, cls); return cls; }
 export function stepProxy(id, name, getClosure) {
   const proxy = async (...args) => {
     const captured = getClosure ? getClosure() : undefined;

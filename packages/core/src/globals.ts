@@ -60,3 +60,28 @@ export const STREAM_HANDLE_KEY: symbol = Symbol.for("wfkit.stream");
  * sees the attempt the runtime's copy is running.
  */
 export const STEP_STORAGE_KEY: symbol = Symbol.for("wfkit.stepStorage");
+
+/** Every realm, through serialization: a stream handle's run id, when the stream belongs to another run than the one using it (a parent's writable passed to a child run). */
+export const STREAM_RUN_KEY: symbol = Symbol.for("wfkit.streamRun");
+
+/** Every realm, through serialization: brands a ReadableStream carried as a run's stream with `[runId, namespace]`, so passing it on passes the same stream. */
+export const READABLE_HANDLE_KEY: symbol = Symbol.for("wfkit.readable");
+
+/** Every realm, through serialization: brands an instance of a class this realm does not know, carried as `[classId, data]` (serialization/classes.ts). */
+export const CARRIED_CLASS_KEY: symbol = Symbol.for("wfkit.carriedClass");
+
+/**
+ * Every realm: the peer's (`@workflow/serde`) static method that turns an instance into
+ * serializable data. Not a wfkit key: it is the name code written for the peer uses.
+ */
+export const SERIALIZE_KEY: symbol = Symbol.for("workflow-serialize");
+
+/** Every realm: the peer's static method that rebuilds an instance from that data. */
+export const DESERIALIZE_KEY: symbol = Symbol.for("workflow-deserialize");
+
+/**
+ * Every realm (one registry per realm's `globalThis`): class id → class, for classes that
+ * cross as values. The peer's name, so classes registered by code the peer's compiler
+ * built are found as well.
+ */
+export const CLASS_REGISTRY_KEY: symbol = Symbol.for("workflow-class-registry");

@@ -7,13 +7,36 @@ export {
 } from "./api/status-route.js";
 export { RUN_STATUS_PREFIX, type StatusSecretOption } from "./api/status-token.js";
 export * from "./errors/index.js";
-export { readLimited } from "./host/body.js";
+export {
+  CLOSE_CONNECTION,
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_MAX_JSON_BYTES,
+  DEFAULT_MAX_JSON_DEPTH,
+  isJsonContentType,
+  type JsonBodyLimits,
+  jsonTooDeep,
+  jsonTooDeepError,
+  type PayloadLimits,
+  payloadTooLarge,
+  type ReadLimitedOptions,
+  readJsonBody,
+  readLimited,
+  requestTimeout,
+  valueTooDeep,
+} from "./host/body.js";
 export { getDefaultRuntime, setDefaultRuntime, setDefaultRuntimeFactory } from "./host/default.js";
 export { LOG_LEVELS, type LogFormat, type LogLevel } from "./host/lifecycle-log.js";
+export {
+  type PruneEndedRunsOptions,
+  pruneEndedRuns,
+  type RetentionOptions,
+} from "./host/retention.js";
 export { Run } from "./host/run.js";
 export type { RunChange, RunChangeListener } from "./host/run-changes.js";
-export { Runtime, type RuntimeOptions, type WorkflowRef } from "./host/runtime.js";
+export { Runtime, type RuntimeOptions, type WorkflowRef, type WorkflowsInput } from "./host/runtime.js";
+export { mapStack, registerModuleSourceMap } from "./host/source-maps.js";
 export type { RetryPolicy } from "./host/steps.js";
+export { type UnbuiltFile, workflowBuildFailed } from "./host/unbuilt.js";
 export {
   DEFAULT_TOLERANCE_MS,
   type GithubVerifierOptions,
@@ -44,4 +67,5 @@ export {
   type StreamView,
   summarizeRun,
 } from "./inspect/index.js";
-export { deserialize, serialize, serializeAsync } from "./serialization/index.js";
+export { deserialize, type StreamPorts, serialize, serializeAsync } from "./serialization/index.js";
+export { type Duration, parseDuration } from "./workflow/duration.js";

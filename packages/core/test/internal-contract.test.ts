@@ -9,6 +9,7 @@ import * as coreInternal from "../src/workflow/internal.js";
 const CONTRACT = [
   "markStep",
   "markWorkflow",
+  "registerClass",
   "registerStep",
   "registerWorkflow",
   "stepClosure",

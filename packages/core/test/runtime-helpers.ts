@@ -1,5 +1,4 @@
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, mkdtempSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildStepBundle, buildWorkflowBundle } from "@wfkit/builder";
@@ -8,6 +7,9 @@ import { memoryWorld } from "@wfkit/world/memory";
 import { Runtime, type RuntimeOptions } from "../src/host/runtime.js";
 
 const fixtures = path.join(path.dirname(new URL(import.meta.url).pathname), "fixtures");
+// Step bundles keep their package imports external: written inside the package
+// (under the git-ignored .wfkit/), they resolve them from its node_modules.
+const stepsDir = path.join(fixtures, "..", "..", ".wfkit");
 
 /**
  * A real runtime on a fresh in-memory World, with the given fixture files compiled in
@@ -20,7 +22,11 @@ export async function testRuntime(
 ) {
   const [workflows, steps] = await Promise.all([
     buildWorkflowBundle({ root: fixtures, files }),
-    buildStepBundle({ root: fixtures, files, outDir: mkdtempSync(path.join(tmpdir(), "wfkit-steps-")) }),
+    buildStepBundle({
+      root: fixtures,
+      files,
+      outDir: mkdtempSync(path.join(mkdirSync(stepsDir, { recursive: true }) ?? stepsDir, "steps-")),
+    }),
   ]);
   await import(pathToFileURL(steps.file).href);
   const runtime = new Runtime({

@@ -1,6 +1,6 @@
 // Adds the client-mode loader to both of Next's bundlers.
 import { fileURLToPath } from "node:url";
-import { DIRECTIVE, SOURCE } from "@wfkit/builder/discover";
+import { CLIENT_COMPILED, SOURCE } from "@wfkit/builder/discover";
 import type { NextConfig } from "next";
 import type { LoaderOptions } from "./loader.js";
 
@@ -18,8 +18,9 @@ const RULE_KEY = "*";
 /** `turbopack.rules` with the loader added for app files that contain a directive. */
 export function withTurbopackRule(rules: TurbopackRules | undefined, options: LoaderOptions): TurbopackRules {
   const ours = {
-    // Only the app's own files ("foreign" is node_modules), and only those with a directive.
-    condition: { all: [{ not: "foreign" as const }, { path: SOURCE }, { content: DIRECTIVE }] },
+    // Only the app's own files ("foreign" is node_modules), and only those with a directive
+    // or a serializable class.
+    condition: { all: [{ not: "foreign" as const }, { path: SOURCE }, { content: CLIENT_COMPILED }] },
     loaders: [{ loader: LOADER_PATH, options: { ...options } }],
   };
   const existing = rules?.[RULE_KEY];

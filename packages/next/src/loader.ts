@@ -2,7 +2,7 @@
 // "use step" in client mode, so `start(fn)` gets a stub that carries the
 // workflow's id. Everything else passes through untouched.
 import { clientTransform } from "@wfkit/builder/client";
-import { DIRECTIVE, NODE_MODULES } from "@wfkit/builder/discover";
+import { CLIENT_COMPILED, NODE_MODULES } from "@wfkit/builder/discover";
 import { formatDiagnostic } from "@wfkit/compiler/format";
 
 /** Options the bundler hands the loader (plain JSON, as Turbopack requires). */
@@ -24,7 +24,7 @@ interface LoaderContext {
 /** Webpack-style loader: `(source, map) => code` through `this.async()`. */
 export default function workflowLoader(this: LoaderContext, source: string, map?: unknown): void {
   const callback = this.async();
-  if (!DIRECTIVE.test(source) || NODE_MODULES.test(this.resourcePath)) {
+  if (!CLIENT_COMPILED.test(source) || NODE_MODULES.test(this.resourcePath)) {
     callback(null, source, map);
     return;
   }

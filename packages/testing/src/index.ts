@@ -9,4 +9,13 @@ export {
   runChildOk,
   startChild,
 } from "./process.js";
+export {
+  listenHttp,
+  type RawRequestInit,
+  type RawResponse,
+  rawRequest,
+  type StalledAnswer,
+  stalledRequest,
+  type TestHttpServer,
+} from "./raw-http.js";
 export { type NotYet, type WaitOptions, waitFor } from "./wait.js";

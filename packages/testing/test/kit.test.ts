@@ -5,8 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   copyApp,
   freePort,
+  listenHttp,
+  rawRequest,
   runChild,
   runChildOk,
+  stalledRequest,
   startChild,
   startRun,
   tempDir,
@@ -182,5 +185,44 @@ describe("run helpers over HTTP", () => {
 
   it("says what the server answered when a start fails", async () => {
     await expect(startRun(`${base}/broken`, {})).rejects.toThrow(/answered 500: boom/);
+  });
+});
+
+describe("raw HTTP", () => {
+  it("sends a forged Host, and reads the answer as text and JSON", async () => {
+    const http = await listenHttp((req, res) => {
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ host: req.headers.host, origin: req.headers.origin ?? null }));
+    });
+    try {
+      const answer = await rawRequest(`${http.url}/x`, {
+        headers: { host: "attacker.example", origin: "http://evil" },
+      });
+      expect(answer).toMatchObject({
+        status: 200,
+        json: { host: "attacker.example", origin: "http://evil" },
+      });
+    } finally {
+      await http.stop();
+    }
+  });
+
+  it("stalledRequest resolves once the server closes, and rejects when it holds the connection", async () => {
+    const closing = await listenHttp(
+      (_req, res) => {
+        res.writeHead(408, { connection: "close" }).end("late");
+      },
+      { requestTimeout: 0 },
+    );
+    const holding = await listenHttp(() => {}, { requestTimeout: 0 });
+    try {
+      const answer = await stalledRequest(`${closing.url}/`, { declaredLength: 100, sent: "0123456789" });
+      expect(answer.status).toBe(408);
+      await expect(
+        stalledRequest(`${holding.url}/`, { declaredLength: 100, sent: "0123456789", giveUpMs: 300 }),
+      ).rejects.toThrow(/kept the connection open/);
+    } finally {
+      await Promise.all([closing.stop(), holding.stop()]);
+    }
   });
 });

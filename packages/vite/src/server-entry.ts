@@ -4,7 +4,9 @@ import { type AppServer, type AppServerLogger, type AppServerOptions, createAppS
 
 export {
   isWorkflowPath,
+  type NodeServerTimeouts,
   ROUTE_PREFIX,
+  serverTimeouts,
   type WorldContext,
   type WorldOption,
 } from "@wfkit/builder";
@@ -34,7 +36,9 @@ export type WorkflowLogger = AppServerLogger;
  *
  * ```js
  * const workflow = createWorkflowServer({ root, world: ({ dataDir }) => sqliteWorld({ dataDir }) });
- * const server = http.createServer((req, res) => workflow.nodeHandler(req, res, () => app(req, res)));
+ * const server = http.createServer(serverTimeouts(workflow.config.bodyTimeoutMs), (req, res) =>
+ *   workflow.nodeHandler(req, res, () => app(req, res)),
+ * );
  * server.listen(3000, () => workflow.setOrigin("http://localhost:3000"));
  * ```
  */

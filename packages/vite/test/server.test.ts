@@ -113,6 +113,32 @@ describe("createWorkflowServer", { timeout: 30_000 }, () => {
     expect((await fetch(`${url}/.well-known/workflow/v1/health`)).status).toBe(200);
   });
 
+  it("runs the files that build when another workflow file does not, and says why its workflows cannot start", async () => {
+    const app = makeApp("one-broken");
+    writeFileSync(
+      path.join(app.root, "workflows", "broken.ts"),
+      `export async function broken() {\n  "use workflow";\n  return [1, 2;\n}\n`,
+    );
+    const workflow = workflowServer(app);
+    const url = await mount(workflow);
+    const { runtime } = await workflow.ready();
+    const health = await fetch(`${url}/.well-known/workflow/v1/health`);
+    expect(await health.json()).toEqual({ ok: true, world: "sqlite", workflows: 1 });
+    await expect(runtime.start("workflow//workflows/broken//broken")).rejects.toMatchObject({
+      code: "WF_WORKFLOW_BUILD_FAILED",
+      message: expect.stringContaining("workflows/broken.ts:3:"),
+    });
+    // An earlier test's server published its URL to the same slot.
+    delete (globalThis as Record<symbol, unknown>)[Symbol.for("wfkit.vite.test.url")];
+    const run = await runtime.start(ECHO_ID);
+    const webhookUrl = await expect
+      .poll(publishedUrl)
+      .toBeDefined()
+      .then(() => publishedUrl()!);
+    expect((await fetch(webhookUrl, { method: "POST", body: "still here" })).status).toBe(202);
+    expect(await run.returnValue).toEqual({ method: "POST", body: "still here" });
+  });
+
   it("hands the root over to a new server (a dev-server restart) and refuses requests once closed", async () => {
     const app = makeApp("restart");
     const first = workflowServer(app);

@@ -26,6 +26,7 @@ let page: Page;
 async function start(workflow: string, args: unknown[]): Promise<string> {
   const response = await fetch(`${url}/api/runs`, {
     method: "POST",
+    headers: { "content-type": "application/json" },
     body: JSON.stringify({ workflow, args }),
   });
   expect(response.status).toBe(201);

@@ -1,6 +1,7 @@
 import {
   type DeliveryRecord,
   type EventInput,
+  EventUnreadableError,
   type HookRecord,
   messageId,
   opId,
@@ -176,6 +177,17 @@ export function encodeEvent(event: EventInput): string {
   return JSON.stringify(body);
 }
 
-export function decodeEvent(row: { seq: number; at: number; body: string }): StoredEvent {
-  return { ...JSON.parse(row.body), seq: row.seq, at: row.at };
+/** An event row as stored; a body that is not the JSON object `encodeEvent` wrote is an {@link EventUnreadableError}. */
+export function decodeEvent(runId: string, row: { seq: number; at: number; body: unknown }): StoredEvent {
+  let body: unknown;
+  try {
+    if (typeof row.body !== "string") throw new Error(`the body is stored as ${typeof row.body}, not text`);
+    body = JSON.parse(row.body);
+  } catch (error) {
+    throw new EventUnreadableError(runId, row.seq, (error as Error).message);
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    throw new EventUnreadableError(runId, row.seq, "the body is not a JSON object");
+  if (typeof row.at !== "number") throw new EventUnreadableError(runId, row.seq, "its time is not a number");
+  return { ...(body as object), seq: row.seq, at: row.at } as StoredEvent;
 }

@@ -142,6 +142,13 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX runs_by_status_newest ON runs (status, created_at, run_id);
   CREATE INDEX runs_by_workflow_newest ON runs (workflow_id, created_at, run_id);
   `,
+  // 6: retention (pruneRuns) finds ended runs by their end, and deletes what they keep by run.
+  `
+  CREATE INDEX runs_by_end ON runs (coalesce(completed_at, created_at))
+    WHERE status IN ('completed', 'failed', 'cancelled');
+  CREATE INDEX released_hooks_by_run ON released_hooks (run_id);
+  CREATE INDEX deliveries_by_run ON deliveries (run_id);
+  `,
 ];
 
 /** The schema version this build writes. */

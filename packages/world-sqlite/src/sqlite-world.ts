@@ -9,8 +9,10 @@ import type {
   DeliveryRecord,
   HookRecord,
   ListRunsFilter,
+  PruneRunsOptions,
   QueueMessage,
   ReleasedHookRecord,
+  RunId,
   RunRecord,
   StoredEvent,
   World,
@@ -18,9 +20,11 @@ import type {
 import { DEFAULT_RELEASED_HOOK_RETENTION_MS } from "@wfkit/world";
 import Database from "better-sqlite3";
 import { applyAppend, applyCreateRun } from "./append.js";
+import { assertWorldSchema, createDataFile, existingDataFile, wrapCorruption } from "./data-file.js";
 import { type BatchContext, type FlushOn, GroupCommitter } from "./group-commit.js";
 import { RunLister } from "./list-runs.js";
 import { acquireLock } from "./lock.js";
+import { RunPruner } from "./prune.js";
 import { ackMessages, claimMessages, releaseMessages } from "./queue.js";
 import { RESPONSE_TTL_MS, ResponseHandoff } from "./responses.js";
 import { decodeEvent, toDelivery, toHook, toReleasedHook, toRun } from "./rows.js";
@@ -72,6 +76,7 @@ export class SqliteWorld implements World {
   private readonly db: Database.Database;
   private readonly s: Statements;
   private readonly lister: RunLister;
+  private readonly pruner: RunPruner;
   private readonly committer: GroupCommitter;
   private readonly responses: ResponseHandoff;
   private readonly listeners = new Set<() => void>();
@@ -89,16 +94,26 @@ export class SqliteWorld implements World {
     this.unlock = acquireLock(this.dataDir);
     let db: Database.Database | undefined;
     try {
-      db = new Database(this.filename);
+      // An empty or foreign file is refused, never written to; a new file is created whole.
+      const existing = existingDataFile(this.filename);
+      if (!existing) {
+        createDataFile(this.filename, (fresh) => {
+          fresh.pragma("journal_mode = WAL");
+          migrate(fresh);
+        });
+      }
+      db = new Database(this.filename, { fileMustExist: true });
       // This process is the only writer, but a tool inspecting the file can hold SQLite's
       // locks for a moment: wait for it rather than fail.
       db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5_000))}`);
+      if (existing) assertWorldSchema(db, this.filename);
       db.pragma("journal_mode = WAL");
       // FULL: the WAL is fsynced at every commit, so a commit that returned is durable.
       db.pragma("synchronous = FULL");
       migrate(db);
       this.s = prepareStatements(db);
       this.lister = new RunLister(db);
+      this.pruner = new RunPruner(db);
       // Leases belong to World instances, and no earlier one can still be running.
       this.s.clearLeases.run();
       this.s.purgeResponses.run(Date.now() - RESPONSE_TTL_MS);
@@ -116,7 +131,7 @@ export class SqliteWorld implements World {
     } catch (error) {
       db?.close();
       this.unlock();
-      throw error;
+      throw wrapCorruption(error, this.filename);
     }
   }
 
@@ -125,14 +140,12 @@ export class SqliteWorld implements World {
   }
 
   async getRun(runId: string): Promise<RunRecord | null> {
-    this.assertOpen();
-    const row = this.s.getRun.get(runId);
+    const row = this.read(() => this.s.getRun.get(runId));
     return row ? toRun(row) : null;
   }
 
   async listRuns(filter: ListRunsFilter = {}): Promise<RunRecord[]> {
-    this.assertOpen();
-    return this.lister.list(filter).map(toRun);
+    return this.read(() => this.lister.list(filter).map(toRun));
   }
 
   async append(request: AppendRequest): Promise<AppendResult> {
@@ -142,8 +155,7 @@ export class SqliteWorld implements World {
   }
 
   async readEvents(runId: string, afterSeq = 0): Promise<StoredEvent[]> {
-    this.assertOpen();
-    return this.s.readEvents.all(runId, afterSeq).map(decodeEvent);
+    return this.read(() => this.s.readEvents.all(runId, afterSeq).map((row) => decodeEvent(runId, row)));
   }
 
   async claim(options: ClaimOptions): Promise<QueueMessage[]> {
@@ -161,8 +173,7 @@ export class SqliteWorld implements World {
   }
 
   async nextAvailableAt(): Promise<number | null> {
-    this.assertOpen();
-    return this.s.nextAvailableAt.get()?.next ?? null;
+    return this.read(() => this.s.nextAvailableAt.get()?.next ?? null);
   }
 
   onWork(listener: () => void): () => void {
@@ -175,25 +186,21 @@ export class SqliteWorld implements World {
   }
 
   async getHook(token: string): Promise<HookRecord | null> {
-    this.assertOpen();
-    const row = this.s.getHook.get(token);
+    const row = this.read(() => this.s.getHook.get(token));
     return row ? toHook(row) : null;
   }
 
   async listHooks(filter: { runId: string }): Promise<HookRecord[]> {
-    this.assertOpen();
-    return this.s.listHooks.all(filter.runId).map(toHook);
+    return this.read(() => this.s.listHooks.all(filter.runId).map(toHook));
   }
 
   async getReleasedHook(token: string): Promise<ReleasedHookRecord | null> {
-    this.assertOpen();
-    const row = this.s.getReleasedHook.get(token, Date.now() - this.retentionMs);
+    const row = this.read(() => this.s.getReleasedHook.get(token, Date.now() - this.retentionMs));
     return row ? toReleasedHook(row) : null;
   }
 
   async getDelivery(token: string, id: string): Promise<DeliveryRecord | null> {
-    this.assertOpen();
-    const row = this.s.getDelivery.get(token, id, Date.now());
+    const row = this.read(() => this.s.getDelivery.get(token, id, Date.now()));
     return row ? toDelivery(row) : null;
   }
 
@@ -212,6 +219,18 @@ export class SqliteWorld implements World {
     return this.responses.await(requestId, timeoutMs);
   }
 
+  async pruneRuns(options: PruneRunsOptions): Promise<RunId[]> {
+    if (options.dryRun) {
+      return this.read(() => this.pruner.select(options));
+    }
+    // Selected and deleted in one transaction: a run cannot change status in between.
+    return this.write(() => {
+      const ids = this.pruner.select(options);
+      this.pruner.delete(ids);
+      return ids;
+    });
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     // Writes already accepted are committed, not dropped.
@@ -226,7 +245,19 @@ export class SqliteWorld implements World {
 
   private write<T>(work: (batch: BatchContext) => T): Promise<T> {
     this.assertOpen();
-    return this.committer.submit(work);
+    return this.committer.submit(work).catch((error: unknown) => {
+      throw wrapCorruption(error, this.filename);
+    });
+  }
+
+  /** A read on the connection; SQLite's corruption errors become WF_W003_DATA_FILE_CORRUPT. */
+  private read<T>(work: () => T): T {
+    this.assertOpen();
+    try {
+      return work();
+    } catch (error) {
+      throw wrapCorruption(error, this.filename);
+    }
   }
 
   /** Deletes expired deliveries and released hooks past retention, so both tables stay bounded. */

@@ -7,6 +7,7 @@ import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GroupCommitter } from "../src/group-commit.js";
 import { sqliteWorld } from "../src/index.js";
+import { FIND_PRUNABLE } from "../src/prune.js";
 import { SCHEMA_VERSION } from "../src/schema.js";
 
 // The whole contract once more with the other flush mode, so both stay correct.
@@ -19,16 +20,20 @@ defineWorldConformance("sqlite (flushOn: microtask)", async () => {
   };
 });
 
+/** Undoes the retention indexes (version 6): back to what version 5 wrote. */
+const DOWN_TO_V5 = `DROP INDEX runs_by_end; DROP INDEX released_hooks_by_run; DROP INDEX deliveries_by_run;
+  DELETE FROM schema_version WHERE version = 6;`;
+
 /** Undoes the "run listing indexes" migration (version 5): back to what version 4 wrote. */
-const DOWN_TO_V4 = `DROP INDEX runs_newest; DROP INDEX runs_by_status_newest; DROP INDEX runs_by_workflow_newest;
+const DOWN_TO_V4 = `${DOWN_TO_V5} DROP INDEX runs_newest; DROP INDEX runs_by_status_newest; DROP INDEX runs_by_workflow_newest;
   CREATE INDEX runs_by_status ON runs (status, created_at); CREATE INDEX runs_by_created_at ON runs (created_at);
   DELETE FROM schema_version WHERE version = 5;`;
 
-/** Turns a version-5 file back into what version 3 wrote. */
+/** Turns a current file back into what version 3 wrote. */
 const DOWN_TO_V3 = `${DOWN_TO_V4}
   DROP TABLE stream_chunks; DROP TABLE streams; DELETE FROM schema_version WHERE version = 4;`;
 
-/** Turns a version-5 file back into what version 2 wrote. */
+/** Turns a current file back into what version 2 wrote. */
 const DOWN_TO_V2 = `${DOWN_TO_V3}
   DROP TABLE deliveries; DROP TABLE released_hooks; DELETE FROM schema_version WHERE version = 3;`;
 
@@ -190,6 +195,28 @@ describe("SqliteWorld on disk", () => {
     expect(count("deliveries")).toBe(1);
   });
 
+  it("brings a version-5 data dir up to date with the retention indexes, which serve pruneRuns", async () => {
+    const world = sqliteWorld({ dataDir });
+    for (let i = 0; i < 3; i++) {
+      const id = runId(`wrun_v5_${i}`);
+      await world.createRun({ runId: id, workflowId: "wf", input: "[]", at: i });
+      await world.append({ runId: id, events: [], run: { status: "completed", completedAt: 10 + i } });
+    }
+    await world.close();
+    const raw = new Database(join(dataDir, "world.sqlite"));
+    raw.exec(DOWN_TO_V5);
+    expect(raw.prepare("SELECT max(version) AS v FROM schema_version").get()).toEqual({ v: 5 });
+    raw.close();
+
+    const reopened = sqliteWorld({ dataDir });
+    expect(await reopened.pruneRuns({ endedBefore: 12 })).toEqual(["wrun_v5_0", "wrun_v5_1"]);
+    await reopened.close();
+    const db = new Database(join(dataDir, "world.sqlite"), { readonly: true });
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${FIND_PRUNABLE}`).all(5, 10) as Array<{ detail: string }>;
+    db.close();
+    expect(plan.map((r) => r.detail).join("\n")).toMatch(/USING INDEX runs_by_end/);
+  });
+
   it("resolves dataDir from the cwd and writes a WAL database with synchronous=FULL", async () => {
     const world = sqliteWorld({ dataDir: relative(process.cwd(), dataDir), filename: "custom.db" });
     expect(world.dataDir).toBe(dataDir);
@@ -200,7 +227,7 @@ describe("SqliteWorld on disk", () => {
     const db = new Database(join(dataDir, "custom.db"), { readonly: true });
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(db.prepare("SELECT max(version) AS v FROM schema_version").get()).toEqual({ v: SCHEMA_VERSION });
-    expect(SCHEMA_VERSION).toBe(5);
+    expect(SCHEMA_VERSION).toBe(6);
     const indexes = db
       .prepare(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",
@@ -209,13 +236,16 @@ describe("SqliteWorld on disk", () => {
     expect(indexes.map((r) => (r as { name: string }).name)).toEqual([
       "deliveries_by_expiry",
       "deliveries_by_request",
+      "deliveries_by_run",
       "hooks_by_run",
       "hooks_by_token",
       "messages_by_dedupe_key",
       "messages_by_run",
       "messages_due",
       "messages_leased",
+      "released_hooks_by_run",
       "released_hooks_by_time",
+      "runs_by_end",
       "runs_by_idempotency_key",
       "runs_by_status_newest",
       "runs_by_workflow_newest",

@@ -16,6 +16,9 @@ export interface WorldErrorCodeInfo {
 /** Every World code. */
 export const WORLD_ERROR_CODES = {
   WF_W001_DATA_DIR_LOCKED: { status: 503, title: "another process has the data directory open" },
+  WF_W002_DATA_FILE_FOREIGN: { status: 503, title: "the file at the data path is not a wfkit database" },
+  WF_W003_DATA_FILE_CORRUPT: { status: 503, title: "the database file is damaged" },
+  WF_W004_EVENT_UNREADABLE: { status: 500, title: "an event in a run's log cannot be decoded" },
 } as const satisfies Record<string, WorldErrorCodeInfo>;
 
 /** A registered World code. */
@@ -43,4 +46,35 @@ export function worldDocsUrl(code: WorldErrorCode): string {
  */
 export function formatWorldError(code: WorldErrorCode, message: string, hint: string): string {
   return `${code}: ${message}\n  Fix: ${hint}\n  See: ${worldDocsUrl(code)}`;
+}
+
+/** The code of {@link EventUnreadableError}. */
+export const EVENT_UNREADABLE = "WF_W004_EVENT_UNREADABLE" satisfies WorldErrorCode;
+
+/**
+ * `readEvents` found a stored event it cannot decode (its bytes are not what the
+ * World wrote). Every World throws this, so the runtime can fail the run with
+ * `WF_CORRUPT_EVENT_LOG` naming the position instead of retrying forever. The
+ * runtime recognises it by `code`, so copies of this package in one app agree.
+ */
+export class EventUnreadableError extends Error {
+  readonly code = EVENT_UNREADABLE;
+  readonly hint: string;
+
+  constructor(
+    /** The run whose log holds the event. */
+    readonly runId: string,
+    /** The event's position in that log. */
+    readonly seq: number,
+    /** What is wrong with it (the decoder's message). */
+    readonly reason: string,
+  ) {
+    const hint =
+      "The stored bytes of this event were changed outside wfkit (a tool, a disk fault). Restore the data from a backup; the run cannot be replayed as it is.";
+    super(
+      formatWorldError(EVENT_UNREADABLE, `Event ${seq} of run ${runId} cannot be decoded: ${reason}.`, hint),
+    );
+    this.name = "EventUnreadableError";
+    this.hint = hint;
+  }
 }

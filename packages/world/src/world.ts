@@ -329,6 +329,26 @@ export function compareRunsNewestFirst(a: RunRecord, b: RunRecord): number {
 }
 
 /**
+ * What `pruneRuns` deletes: ended runs (status `completed`, `failed` or
+ * `cancelled`) whose end is older than `endedBefore`. A run's end is its
+ * `completedAt`, or its `createdAt` when it has none. Runs that are `pending`
+ * or `running` are never touched, however old.
+ */
+export interface PruneRunsOptions {
+  /** Epoch ms, exclusive: runs that ended at or after this time are kept. */
+  endedBefore: number;
+  /** Most runs to delete in this call (the oldest ended first). Default: all that match. */
+  limit?: number;
+  /** Find the runs but delete nothing (what `wf prune --dry-run` shows). */
+  dryRun?: boolean;
+}
+
+/** Whether `run` is one `pruneRuns({ endedBefore })` deletes: the reference semantics. */
+export function isPrunable(run: RunRecord, endedBefore: number): boolean {
+  return isTerminal(run.status) && (run.completedAt ?? run.createdAt) < endedBefore;
+}
+
+/**
  * The storage and queue a runtime runs on. Every method may be called
  * concurrently; each `append` is atomic. Implementations import nothing but
  * this package, and pass `@wfkit/world/conformance`.
@@ -406,6 +426,16 @@ export interface World {
    */
   putResponse(requestId: string, response: string): Promise<void>;
   awaitResponse(requestId: string, timeoutMs: number): Promise<string | null>;
+
+  /**
+   * Retention: deletes ended runs older than `endedBefore` (see {@link PruneRunsOptions})
+   * with everything kept for them: events, dedupe keys, released hooks, webhook
+   * deliveries and stream chunks. Afterwards `getRun` returns null, `readEvents` `[]`,
+   * `getReleasedHook` / `getDelivery` null for their tokens, and streams read as empty.
+   * Returns the ids of the runs deleted (with `dryRun`: that would be), oldest end first.
+   * Each call is atomic per run: a run is either wholly deleted or left as it was.
+   */
+  pruneRuns(options: PruneRunsOptions): Promise<RunId[]>;
 
   /** Per-run chunk streams (`getWritable()` / `run.getReadable()`). */
   readonly streams: WorldStreams;

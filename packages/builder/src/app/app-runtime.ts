@@ -7,16 +7,18 @@ import {
   Runtime,
   type RuntimeOptions,
   setDefaultRuntime,
+  type UnbuiltFile,
 } from "@wfkit/core";
 import type { World } from "@wfkit/world";
-import { buildStepBundle, buildWorkflowBundle, type WorkflowBundle } from "../bundle/bundle.js";
+import type { WorkflowBundle } from "../bundle/bundle.js";
+import { buildAppBundles } from "../bundle/isolate.js";
 import { DEFAULT_WORKFLOW_DIRS, findWorkflowFiles } from "./discover.js";
 import { handleInspect, type InspectOption, isInspectPath, refuseInspect } from "./inspect-route.js";
-import { ROUTE_PREFIX } from "./routes.js";
+import { ROUTE_PREFIX, WEBHOOK_PREFIX } from "./routes.js";
 import { isUiPath, serveUi, UI_PATH } from "./ui-route.js";
 import { watchSources } from "./watch.js";
 
-const WEBHOOK_PATH = `${ROUTE_PREFIX}webhook/`;
+const WEBHOOK_PATH = WEBHOOK_PREFIX;
 
 /** Runtime options an app may tune; the World and the workflows come from the app. */
 export type AppRuntimeTuning = Omit<Partial<RuntimeOptions>, "world" | "workflows">;
@@ -36,13 +38,23 @@ export interface AppRuntimeOptions {
   /** Told after each rebuild the watcher starts: the workflows now running, or why the old build stays. */
   onRebuild?: (
     outcome:
-      | { ok: true; workflows: number; steps: number; files: string[]; ms: number }
+      | {
+          ok: true;
+          workflows: number;
+          steps: number;
+          files: string[];
+          ms: number;
+          /** Workflow files left out because they did not build (their workflows wait); usually empty. */
+          unbuilt: UnbuiltFile[];
+        }
       | { ok: false; error: unknown; files: string[] },
   ) => void;
   /** Make this runtime the one `workflow/api` uses. Default true. */
   setDefault?: boolean;
   /** Serve the inspect route (`/.well-known/workflow/v1/inspect/…`) and the web UI (`…/ui/`). Default false; the app server decides. */
   inspect?: InspectOption;
+  /** How long a request body to the inspect route may take to arrive, in ms. Default 10 s. */
+  bodyTimeoutMs?: number;
   /** Runtime tuning; `webhookBaseUrl` is the base of every webhook URL (the app server passes it). */
   runtime?: AppRuntimeTuning;
 }
@@ -54,6 +66,8 @@ export interface AppRuntime {
   handler(request: Request): Promise<Response>;
   /** The workflows and steps found, with their ids. */
   manifest(): WorkflowBundle["manifest"];
+  /** Workflow files left out of the current build because they did not build (empty when all did). */
+  unbuilt(): readonly UnbuiltFile[];
   /** Compiles again and swaps the new code in (warm instances of old code are dropped). */
   rebuild(): Promise<void>;
   close(): Promise<void>;
@@ -63,13 +77,24 @@ async function build(options: AppRuntimeOptions) {
   const files =
     options.files?.map((f) => path.resolve(options.root, f)) ??
     findWorkflowFiles(options.root, options.dirs ?? DEFAULT_WORKFLOW_DIRS);
-  const [workflows, steps] = await Promise.all([
-    buildWorkflowBundle({ root: options.root, files }),
-    buildStepBundle({ root: options.root, files, outDir: options.buildDir }),
-  ]);
+  // A file that does not build is left out; the others run (bundle/isolate.ts).
+  const { workflows, steps, unbuilt } = await buildAppBundles({
+    root: options.root,
+    files,
+    outDir: options.buildDir,
+  });
   // A new file name per content hash, so a rebuilt bundle is a new module instance.
   await import(/* webpackIgnore: true */ /* @vite-ignore */ pathToFileURL(steps.file).href);
-  return { workflows, files };
+  return { workflows: { ...workflows, unbuilt }, files, unbuilt };
+}
+
+/** One error line per file left out of the build, in every host's log (wf dev, Next, Vite). */
+function logUnbuilt(runtime: Runtime, unbuilt: readonly UnbuiltFile[]): void {
+  for (const { file, message } of unbuilt) {
+    runtime.log("error", [
+      `wfkit: ${file} did not build (WF_WORKFLOW_BUILD_FAILED). Its workflows cannot start and its runs wait until it builds; the other workflows keep running.\n${message}`,
+    ]);
+  }
 }
 
 /**
@@ -83,6 +108,7 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
   let current = await build(opts);
   const runtime = new Runtime({ ...options.runtime, world: options.world, workflows: current.workflows });
   if (options.setDefault !== false) setDefaultRuntime(runtime);
+  logUnbuilt(runtime, current.unbuilt);
   await runtime.recover();
 
   let rebuilding: Promise<void> | undefined;
@@ -91,6 +117,7 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
       try {
         current = await build(opts);
         runtime.reload(current.workflows);
+        logUnbuilt(runtime, current.unbuilt);
       } finally {
         rebuilding = undefined;
       }
@@ -105,7 +132,14 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
           () => {
             const { workflows, steps } = current.workflows.manifest;
             const ms = Math.round(performance.now() - started);
-            options.onRebuild?.({ ok: true, workflows: workflows.length, steps: steps.length, files, ms });
+            options.onRebuild?.({
+              ok: true,
+              workflows: workflows.length,
+              steps: steps.length,
+              files,
+              ms,
+              unbuilt: current.unbuilt,
+            });
           },
           (error) => {
             if (options.onRebuild) options.onRebuild({ ok: false, error, files });
@@ -121,7 +155,9 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
     if (isRunStatusPath(url.pathname)) return handleRunStatus(runtime, request);
     if (isInspectPath(url.pathname)) {
       const workflows = () => current.workflows.manifest.workflows.map((w) => w.id);
-      return handleInspect({ world: runtime.world, runtime, workflows }, request, options.inspect ?? false);
+      return handleInspect({ world: runtime.world, runtime, workflows }, request, options.inspect ?? false, {
+        timeoutMs: options.bodyTimeoutMs,
+      });
     }
     if (isUiPath(url.pathname)) {
       // The UI shows what the inspect route shows: the same option guards it.
@@ -148,6 +184,7 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
     runtime,
     handler,
     manifest: () => current.workflows.manifest,
+    unbuilt: () => current.unbuilt,
     rebuild,
     async close() {
       stopWatching();

@@ -11,6 +11,11 @@ export const SOURCE = /\.(?:[cm]?[jt]sx?)$/;
  * backreference, so bundlers with their own regex engines (Turbopack) accept it.
  */
 export const DIRECTIVE = /["']use (?:workflow|step)["']/;
+/**
+ * Text of a file the client-mode compile must see: a directive, or a class with the
+ * peer's `workflow-serialize` method (registered so it can cross as a value).
+ */
+export const CLIENT_COMPILED = /["']use (?:workflow|step)["']|workflow-serialize|WORKFLOW_SERIALIZE/;
 /** Paths inside a `node_modules` folder. */
 export const NODE_MODULES = /[\\/]node_modules[\\/]/;
 /** How long the watcher waits for more changes before rebuilding (an editor's save is several events). */

@@ -2,12 +2,16 @@
 // Read-only views, live updates (server-sent events), and the three actions
 // of the CLI (cancel, resume a hook, rerun).
 import {
+  CLOSE_CONNECTION,
   cancelStoredRun,
+  codeOf,
   createInspector,
   deserialize,
   errorResponse,
   errorResponseFor,
+  type JsonBodyLimits,
   type Runtime,
+  readJsonBody,
   WorkflowError,
   WorkflowRunNotFoundError,
 } from "@wfkit/core";
@@ -69,6 +73,7 @@ export async function handleInspect(
   backend: InspectBackend | Runtime,
   request: Request,
   option: InspectOption,
+  limits: JsonBodyLimits = {},
 ): Promise<Response> {
   const refused = await refuseInspect(option, request);
   if (refused) return refused;
@@ -146,8 +151,8 @@ export async function handleInspect(
     }
     if (parts[0] === "hooks" && parts.length === 3 && post && parts[2] === "resume") {
       if (!runtime) throw readOnly();
-      const text = await request.text();
-      const payload = text === "" ? undefined : JSON.parse(text);
+      // Bounded: 1 MiB, 64 levels, the body deadline (WF_PAYLOAD_TOO_LARGE, WF_JSON_TOO_DEEP, WF_REQUEST_TIMEOUT).
+      const payload = await readJsonBody(request, limits);
       const { runId } = await runtime.resumeHook(parts[1], payload);
       return Response.json({ runId, token: parts[1] });
     }
@@ -160,7 +165,12 @@ export async function handleInspect(
         "Send the hook payload as JSON.",
       );
     }
-    return errorResponseFor(error, "WF_HANDLER_FAILED", "The server log has the error and its stack.");
+    return errorResponseFor(
+      error,
+      "WF_HANDLER_FAILED",
+      "The server log has the error and its stack.",
+      codeOf(error) === "WF_REQUEST_TIMEOUT" ? { headers: CLOSE_CONNECTION } : undefined,
+    );
   }
   return notFound(url.pathname);
 }

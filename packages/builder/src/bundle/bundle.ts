@@ -1,10 +1,10 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Diagnostic, Manifest } from "@wfkit/compiler";
 import { formatDiagnostic } from "@wfkit/compiler/format";
-import { WorkflowError } from "@wfkit/core";
+import { registerModuleSourceMap, WorkflowError } from "@wfkit/core";
 import { coreBundleEntries } from "@wfkit/core/bundle-entries";
 import * as esbuild from "esbuild";
 import { SOURCE } from "../app/discover.js";
@@ -78,7 +78,14 @@ function compilerPlugin(
         const loader = (
           /\.[cm]?tsx?$/.test(args.path) ? (args.path.endsWith("x") ? "tsx" : "ts") : "js"
         ) as esbuild.Loader;
-        if (!code.includes("use workflow") && !code.includes("use step")) return { contents: code, loader };
+        // Files with a directive, or declaring a class with the peer's serializer (registered by the compiler).
+        if (
+          !code.includes("use workflow") &&
+          !code.includes("use step") &&
+          !code.includes("workflow-serialize") &&
+          !code.includes("WORKFLOW_SERIALIZE")
+        )
+          return { contents: code, loader };
         // Rebuilds recompile only files whose text changed.
         const key = `${mode}\0${root}\0${args.path}`;
         let result = transformCache.get(key)?.code === code ? transformCache.get(key)!.result : undefined;
@@ -93,7 +100,7 @@ function compilerPlugin(
         diagnostics.push(...result.diagnostics);
         const errors = result.diagnostics.filter((d) => d.severity === "error");
         return {
-          contents: result.code,
+          contents: result.map ? withInlineMap(result.code, result.map, args.path) : result.code,
           loader,
           // The text names the file and line itself (formatDiagnostic), so no esbuild location.
           errors: errors.map((d) => ({ text: formatDiagnostic(d) })),
@@ -101,6 +108,17 @@ function compilerPlugin(
       });
     },
   };
+}
+
+/**
+ * The compiler's map, inlined so esbuild chains it: bundle frames then map to
+ * the lines the user wrote, not the compiled text. Its source is named by
+ * absolute path (the compiler's are relative to the root, esbuild reads them
+ * relative to the file).
+ */
+function withInlineMap(code: string, map: NonNullable<TransformResult["map"]>, file: string): string {
+  const json = JSON.stringify({ ...map, sources: [file] });
+  return `${code}\n//# sourceMappingURL=data:application/json;base64,${Buffer.from(json).toString("base64")}\n`;
 }
 
 function mergeManifests(manifests: Manifest[]): Manifest {
@@ -188,13 +206,27 @@ export interface StepBundle {
 /** Bundles step code (step mode) into an ES module that runs as plain Node code. */
 export async function buildStepBundle(options: BuildOptions & { outDir?: string }): Promise<StepBundle> {
   const root = path.resolve(options.root);
-  const files = options.files.map((f) => path.resolve(root, f));
   const outDir =
     options.outDir ??
     (existsSync(path.join(root, "node_modules"))
       ? path.join(root, "node_modules", ".cache", "wfkit")
       : path.join(root, ".wfkit"));
   mkdirSync(outDir, { recursive: true });
+  const { code, manifest } = await bundleStepCode(options, outDir);
+  const file = path.join(outDir, `steps-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
+  if (!existsSync(file)) writeFileSync(file, code);
+  // A step's failure is stored with frames of the user's files (core's host/source-maps.ts).
+  registerModuleSourceMap(pathToFileURL(file).href, root);
+  return { file, manifest };
+}
+
+/** The step bundle's code, not written anywhere (a build check uses it as it is). */
+export async function bundleStepCode(
+  options: BuildOptions,
+  outDir: string,
+): Promise<{ code: string; manifest: Manifest }> {
+  const root = path.resolve(options.root);
+  const files = options.files.map((f) => path.resolve(root, f));
   const manifests: Manifest[] = [];
   const diagnostics: Diagnostic[] = [];
   const entry = files.map((f) => `import ${JSON.stringify(f)};`).join("\n");
@@ -211,12 +243,11 @@ export async function buildStepBundle(options: BuildOptions & { outDir?: string 
       sourcemap: "inline",
       logLevel: "silent",
       plugins: [compilerPlugin("step", root, manifests, diagnostics)],
+      // Map sources relative to the module's folder, as the source-map spec reads them.
+      outdir: outDir,
     });
   } catch (error) {
-    failure(error, "step bundle");
+    failure(error, "step bundle", root);
   }
-  const code = result.outputFiles![0]!.text;
-  const file = path.join(outDir, `steps-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
-  if (!existsSync(file)) writeFileSync(file, code);
-  return { file, manifest: mergeManifests(manifests) };
+  return { code: result.outputFiles![0]!.text, manifest: mergeManifests(manifests) };
 }

@@ -13,10 +13,11 @@ import { type NodeHandler, toNodeHandler } from "@wfkit/core/node";
 import type { World } from "@wfkit/world";
 import { type AppRuntime, type AppRuntimeOptions, createAppRuntime } from "../app/app-runtime.js";
 import type { InspectOption } from "../app/inspect-route.js";
-import { isWorkflowPath } from "../app/routes.js";
+import { isDevToolPath, isWorkflowPath, WEBHOOK_PREFIX } from "../app/routes.js";
 import { appStatusSecret } from "../app/status-secret.js";
 import { type AppConfig, type AppConfigOptions, type ConfigEnv, resolveConfig } from "./config.js";
 import { openWorldWaiting, type WorldOption } from "./open-world.js";
+import { guardDevRequest } from "./request-guard.js";
 
 /** Where the server's messages go. Vite's logger fits; the default writes to the console. */
 export interface AppServerLogger {
@@ -41,7 +42,8 @@ export interface AppServerOptions extends AppConfigOptions {
   /**
    * More routes served with the runtime, outside `/.well-known/workflow/v1/`
    * (e.g. `wf dev`'s JSON API). They share the lifecycle: they wait for the
-   * start, and get the same 503 / 500 answers.
+   * start, and get the same 503 / 500 answers. They are development routes:
+   * behind the guard (see `guard`).
    */
   routes?: (request: Request, app: AppRuntime) => Promise<Response>;
   /** Runtime tuning (retries, concurrency, webhook limits). The webhook base comes from `publicUrl`. */
@@ -56,6 +58,13 @@ export interface AppServerOptions extends AppConfigOptions {
    * Default: served in development only (with `watch`, or when `NODE_ENV` is `development`).
    */
   inspect?: InspectOption;
+  /**
+   * Which routes only answer requests of the server's own user (a `Host` it
+   * knows, writes from its own origin, JSON bodies; docs/security.md):
+   * `"dev"` the development routes (inspect, web UI, `routes`); `"all"` every
+   * route but webhooks (`wf dev`). Webhooks are never guarded. Default `"dev"`.
+   */
+  guard?: "dev" | "all";
   /** Start at once (compile, open the World, recover runs). With false: on first use. Default true. */
   autoStart?: boolean;
   /**
@@ -214,6 +223,8 @@ class AppServerImpl implements AppServer {
   }
 
   async handler(request: Request): Promise<Response> {
+    const refused = this.guard(request);
+    if (refused) return refused;
     let app: AppRuntime;
     try {
       // Waiting for another process to free the data folder may take long: answer now.
@@ -235,6 +246,21 @@ class AppServerImpl implements AppServer {
       this.log.error("wfkit: a workflow route failed:", error);
       return errorResponseFor(500, error, "WF_HANDLER_FAILED", "The server log has the error and its stack.");
     }
+  }
+
+  /** The development guard's answer for a request it refuses; webhooks pass untouched. */
+  private guard(request: Request): Response | undefined {
+    const pathname = new URL(request.url).pathname;
+    if (pathname.startsWith(WEBHOOK_PREFIX)) return undefined;
+    const guarded =
+      this.options.guard === "all" ||
+      isDevToolPath(pathname) ||
+      (this.options.routes !== undefined && !isWorkflowPath(pathname));
+    if (!guarded) return undefined;
+    return guardDevRequest(request, {
+      allowedHosts: this.config.allowedHosts,
+      ownOrigins: [this.origin, this.config.publicUrl],
+    });
   }
 
   ready(): Promise<AppRuntime> {
@@ -278,6 +304,7 @@ class AppServerImpl implements AppServer {
           buildDir: this.options.buildDir,
           watch: this.options.watch,
           onRebuild: this.options.onRebuild,
+          bodyTimeoutMs: this.config.bodyTimeoutMs,
           inspect:
             this.options.inspect ??
             (this.options.watch === true || (this.options.env ?? process.env).NODE_ENV === "development"),
@@ -288,6 +315,7 @@ class AppServerImpl implements AppServer {
             logLevel: this.config.logLevel,
             logFormat: this.config.logFormat,
             ...this.options.runtime,
+            webhook: { bodyTimeoutMs: this.config.bodyTimeoutMs, ...this.options.runtime?.webhook },
             ...(base && { webhookBaseUrl: base }),
           },
         });

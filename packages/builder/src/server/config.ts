@@ -3,7 +3,13 @@
 // an explicit option, else the environment variable, else the default.
 // docs/configuration.md documents them.
 import path from "node:path";
-import { LOG_LEVELS, type LogFormat, type LogLevel, WorkflowError } from "@wfkit/core";
+import {
+  DEFAULT_BODY_TIMEOUT_MS,
+  LOG_LEVELS,
+  type LogFormat,
+  type LogLevel,
+  WorkflowError,
+} from "@wfkit/core";
 
 /** Settings a host may pass explicitly; each beats its environment variable. */
 export interface AppConfigOptions {
@@ -30,6 +36,20 @@ export interface AppConfigOptions {
   secret?: string;
   /** Least severe log level: debug, info, warn, error, silent. Env: `WORKFLOW_LOG_LEVEL`. Default `info`. */
   logLevel?: LogLevel;
+  /**
+   * Host names the development routes (`wf dev`, the inspect route, the web
+   * UI) answer besides `localhost`, `*.localhost`, IP addresses, the server's
+   * own address and `publicUrl`'s host. `.example.com` allows the domain and
+   * its subdomains; `true` allows any host (DNS rebinding is then possible).
+   * Env: `WORKFLOW_ALLOWED_HOSTS`, comma-separated (`*` for any). Default: none.
+   */
+  allowedHosts?: readonly string[] | true;
+  /**
+   * How long a request body may take to arrive at a workflow route, in ms,
+   * before the route answers 408 `WF_REQUEST_TIMEOUT` and closes the
+   * connection. Env: `WORKFLOW_BODY_TIMEOUT_MS`. Default 10000.
+   */
+  bodyTimeoutMs?: number;
   /** `json` writes each lifecycle log line as a JSON object. Env: `WORKFLOW_LOG_FORMAT`. Default `text`. */
   logFormat?: LogFormat;
 }
@@ -47,6 +67,9 @@ export interface AppConfig {
   secret?: string;
   logLevel: LogLevel;
   logFormat: LogFormat;
+  /** Host names allowed besides the built-in ones (lower case), or `true` for any. */
+  allowedHosts: readonly string[] | true;
+  bodyTimeoutMs: number;
 }
 
 /** The environment variables {@link resolveConfig} reads. */
@@ -58,7 +81,8 @@ const set = (value: string | undefined) => (value === undefined || value === "" 
  * Resolves the runtime settings of an app: for each one the explicit option,
  * else its environment variable (`WORKFLOW_DATA_DIR`, `WORKFLOW_PUBLIC_URL`, `WORKFLOW_SECRET`),
  * else the default. An empty string counts as unset. A relative `dataDir` is
- * relative to the root.
+ * relative to the root. Also `WORKFLOW_LOG_LEVEL`, `WORKFLOW_LOG_FORMAT`,
+ * `WORKFLOW_ALLOWED_HOSTS` and `WORKFLOW_BODY_TIMEOUT_MS`.
  */
 export function resolveConfig(options: AppConfigOptions = {}, env: ConfigEnv = process.env): AppConfig {
   const root = path.resolve(options.root ?? process.cwd());
@@ -67,10 +91,25 @@ export function resolveConfig(options: AppConfigOptions = {}, env: ConfigEnv = p
   const secret = set(options.secret) ?? set(env.WORKFLOW_SECRET);
   const logLevel = (set(options.logLevel) ?? set(env.WORKFLOW_LOG_LEVEL) ?? "info") as LogLevel;
   if (!LOG_LEVELS.includes(logLevel))
-    throw invalidSetting("WORKFLOW_LOG_LEVEL", logLevel, LOG_LEVELS.join(", "));
+    throw invalidSetting("WORKFLOW_LOG_LEVEL", logLevel, `one of ${LOG_LEVELS.join(", ")}`);
   const logFormat = (set(options.logFormat) ?? set(env.WORKFLOW_LOG_FORMAT) ?? "text") as LogFormat;
   if (logFormat !== "text" && logFormat !== "json")
-    throw invalidSetting("WORKFLOW_LOG_FORMAT", logFormat, "text, json");
+    throw invalidSetting("WORKFLOW_LOG_FORMAT", logFormat, "one of text, json");
+  const hostList = set(env.WORKFLOW_ALLOWED_HOSTS);
+  const allowedHosts =
+    options.allowedHosts === true || hostList?.trim() === "*"
+      ? true
+      : (options.allowedHosts ?? hostList?.split(",") ?? [])
+          .map((h) => h.trim().toLowerCase())
+          .filter((h) => h !== "");
+  const timeout = options.bodyTimeoutMs ?? set(env.WORKFLOW_BODY_TIMEOUT_MS) ?? DEFAULT_BODY_TIMEOUT_MS;
+  const bodyTimeoutMs = Number(timeout);
+  if (!Number.isInteger(bodyTimeoutMs) || bodyTimeoutMs <= 0)
+    throw invalidSetting(
+      "WORKFLOW_BODY_TIMEOUT_MS",
+      String(timeout),
+      "a whole number of milliseconds above 0",
+    );
   return {
     root,
     dataDir,
@@ -79,13 +118,15 @@ export function resolveConfig(options: AppConfigOptions = {}, env: ConfigEnv = p
     ...(secret && { secret }),
     logLevel,
     logFormat,
+    allowedHosts,
+    bodyTimeoutMs,
   };
 }
 
 function invalidSetting(name: string, value: string, allowed: string): WorkflowError {
   return new WorkflowError(
     "WF_CONFIG_INVALID",
-    `${name} (or its option) is "${value}", which is not one of ${allowed}.`,
-    `Set it to one of ${allowed}, or unset it for the default.`,
+    `${name} (or its option) is "${value}", which is not ${allowed}.`,
+    `Set it to ${allowed}, or unset it for the default.`,
   );
 }

@@ -2,7 +2,13 @@ import { statSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { type AppRuntime, type AppServerLogger, createAppServer, resolveConfig } from "@wfkit/builder";
+import {
+  type AppRuntime,
+  type AppServerLogger,
+  createAppServer,
+  resolveConfig,
+  serverTimeouts,
+} from "@wfkit/builder";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 import { type ParsedArgs, UsageError } from "../args.js";
 import { createDevHandler, workflowNames } from "../dev/api.js";
@@ -73,22 +79,31 @@ export async function devCommand({ positional, flags }: ParsedArgs): Promise<num
     watch: true,
     onRebuild: (outcome) =>
       outcome.ok
-        ? process.stdout.write(`wf dev: rebuilt (${outcome.workflows} workflows, ${outcome.steps} steps)\n`)
+        ? process.stdout.write(
+            `wf dev: rebuilt (${outcome.workflows} workflows, ${outcome.steps} steps${outcome.unbuilt.length ? `; not built: ${outcome.unbuilt.map((u) => u.file).join(", ")}` : ""})\n`,
+          )
         : process.stderr.write(
             `wf dev: the rebuild failed, the previous build keeps running:\n${outcome.error instanceof Error ? outcome.error.message : String(outcome.error)}\n`,
           ),
     // The JSON API, on the runtime that runs now (a start that failed is retried by the next request).
     routes: (request, app) => {
-      if (api?.app !== app) api = { app, handle: createDevHandler({ app, root, dir, log: logger.error }) };
+      if (api?.app !== app) {
+        const bodyTimeoutMs = config.bodyTimeoutMs;
+        api = { app, handle: createDevHandler({ app, root, dir, bodyTimeoutMs, log: logger.error }) };
+      }
       return api.handle(request);
     },
     runtime: { log: runtimeLog },
+    // A development server: every route but webhooks answers only this machine's user (docs/security.md).
+    guard: "all",
     logger,
     autoStart: false,
     // A second wf dev on the same data folder is a mistake to report at once, not to wait out.
     lockWaitMs: 0,
   });
-  const server = createServer((req, res) => workflow.nodeHandler(req, res));
+  const server = createServer(serverTimeouts(config.bodyTimeoutMs), (req, res) =>
+    workflow.nodeHandler(req, res),
+  );
 
   // Listen first: webhook URLs need the port before the runtime starts (recovered runs create webhooks too).
   let origin: string;

@@ -1,21 +1,27 @@
 import path from "node:path";
 import { type AppRuntime, ROUTE_PREFIX, serveUi } from "@wfkit/builder";
 import {
+  CLOSE_CONNECTION,
   codeOf,
+  DEFAULT_MAX_JSON_BYTES,
+  DEFAULT_MAX_JSON_DEPTH,
   deserialize,
   type ErrorResponseInit,
   errorResponse,
   errorResponseFor,
   messageOf,
-  readLimited,
+  readJsonBody,
   statusOf,
   WorkflowError,
   WorkflowRunNotFoundError,
+  workflowBuildFailed,
 } from "@wfkit/core";
 import { toJsonValue } from "../json.js";
 
 /** Largest JSON body the API reads. */
-export const MAX_API_BODY_BYTES = 1024 * 1024;
+export const MAX_API_BODY_BYTES = DEFAULT_MAX_JSON_BYTES;
+/** Deepest nesting of a JSON body the API reads. */
+export const MAX_API_JSON_DEPTH = DEFAULT_MAX_JSON_DEPTH;
 
 export interface DevHandlerOptions {
   app: AppRuntime;
@@ -23,6 +29,8 @@ export interface DevHandlerOptions {
   root: string;
   /** The workflows folder (absolute): `file#export` names are relative to it. */
   dir: string;
+  /** How long a request body may take to arrive, in ms. Default 10 s. */
+  bodyTimeoutMs?: number;
   /** Where unexpected errors (with their stacks) are reported; the client only gets code and message. */
   log?: (message: string, error: unknown) => void;
 }
@@ -65,33 +73,31 @@ export function workflowNames(
   return names;
 }
 
-async function readJson(request: Request): Promise<unknown> {
-  const body = await readLimited(request, MAX_API_BODY_BYTES);
-  if (body === "too-large") {
+/** The body as JSON, within the limits (WF_PAYLOAD_TOO_LARGE, WF_JSON_TOO_DEEP, WF_REQUEST_TIMEOUT). */
+async function readJson(request: Request, timeoutMs: number | undefined): Promise<unknown> {
+  let body: unknown;
+  try {
+    body = await readJsonBody(request, {
+      maxBytes: MAX_API_BODY_BYTES,
+      maxDepth: MAX_API_JSON_DEPTH,
+      timeoutMs,
+    });
+  } catch (error) {
+    if (!(error instanceof SyntaxError)) throw error;
     throw new ApiError(
       "WF_DEV_BAD_REQUEST",
-      `The request body is larger than ${MAX_API_BODY_BYTES} bytes.`,
-      "Send a smaller JSON body; put large data in storage and send a reference.",
-      { status: 413 },
+      `The request body is not valid JSON: ${error.message}`,
+      `Send a JSON document; with curl, quote the whole body: --json '{"a": 1}'.`,
     );
   }
-  const text = body ? new TextDecoder().decode(body) : "";
-  if (!text.trim()) {
+  if (body === undefined) {
     throw new ApiError(
       "WF_DEV_BAD_REQUEST",
       "The request body is empty; this route takes a JSON body.",
-      "Send JSON, e.g. with curl -d '{...}'.",
+      "Send JSON, e.g. with curl --json '{...}'.",
     );
   }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    throw new ApiError(
-      "WF_DEV_BAD_REQUEST",
-      `The request body is not valid JSON: ${(error as Error).message}`,
-      `Send a JSON document; with curl, quote the whole body: -d '{"a": 1}'.`,
-    );
-  }
+  return body;
 }
 
 function segment(part: string): string {
@@ -137,7 +143,7 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
     },
 
     async startRun(request: Request) {
-      const body = await readJson(request);
+      const body = await readJson(request, options.bodyTimeoutMs);
       const shape = `Send {"workflow": "<file>#<export>", "args": [...]}, e.g. {"workflow": "orders.ts#processOrder", "args": ["order-1"]}.`;
       if (typeof body !== "object" || body === null || Array.isArray(body)) {
         throw new ApiError("WF_DEV_BAD_REQUEST", "The body must be a JSON object.", shape);
@@ -175,6 +181,11 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
       }
       const names = workflowNames(app, root, dir);
       const entry = names.get(workflow);
+      const [file] = workflow.split("#");
+      const inFile = path.relative(root, path.resolve(dir, file!)).split(path.sep).join("/");
+      const unbuilt = entry ? undefined : app.unbuilt().find((u) => u.file === inFile);
+      // Its file did not build: say why, not "no such workflow".
+      if (unbuilt) throw workflowBuildFailed(workflow, unbuilt);
       if (!entry) {
         const available = [...names.keys()];
         throw new ApiError(
@@ -241,7 +252,7 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
     },
 
     async resumeHook(token: string, request: Request) {
-      const payload = await readJson(request);
+      const payload = await readJson(request, options.bodyTimeoutMs);
       const { runId } = await runtime.resumeHook(token, payload);
       return Response.json({ runId });
     },
@@ -295,7 +306,13 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
       const code = codeOf(error);
       if (code) {
         if (statusOf(code) >= 500) log(`wf dev: ${request.method} ${url.pathname} failed:`, error);
-        return errorResponseFor(error, code, "");
+        // The body was not read in full: the connection cannot carry another request.
+        return errorResponseFor(
+          error,
+          code,
+          "",
+          code === "WF_REQUEST_TIMEOUT" ? { headers: CLOSE_CONNECTION } : {},
+        );
       }
       log(`wf dev: ${request.method} ${url.pathname} failed:`, error);
       return errorResponse(

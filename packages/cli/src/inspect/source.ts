@@ -96,7 +96,12 @@ function urlSource(base: string): InspectSource {
     inspectRun: (id) => call(`runs/${encodeURIComponent(id)}`),
     listEvents: (id, o) => call(`runs/${encodeURIComponent(id)}/events${query(o)}`),
     post: (route, body) =>
-      call(route, { method: "POST", body: body === undefined ? undefined : JSON.stringify(body) }),
+      call(
+        route,
+        body === undefined
+          ? { method: "POST" }
+          : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) },
+      ),
     close: async () => {},
   };
 }

@@ -1,4 +1,5 @@
 import type { CompilerContext } from "../context.js";
+import { registerPrototypeStep } from "../rewrite/classes.js";
 import { isInside, register, removeDirective, removeModuleDirective, stubBody } from "../rewrite/shared.js";
 
 /**
@@ -17,7 +18,7 @@ export function rewriteClientPass(ctx: CompilerContext): void {
     if (d.kind === "workflow") {
       stubBody(ctx, d);
       register(ctx, d, "markWorkflow");
-    } else {
+    } else if (!registerPrototypeStep(ctx, d, "markStep")) {
       removeDirective(ctx, d);
       // Only tagged: app code must not replace the bodies the step bundle registered.
       register(ctx, d, "markStep");

@@ -1,4 +1,5 @@
 import type { CompilerContext } from "../context.js";
+import { registerPrototypeStep } from "../rewrite/classes.js";
 import {
   hoistStep,
   isInside,
@@ -32,7 +33,7 @@ export function rewriteStepPass(ctx: CompilerContext): void {
       // Inside a plain function: keep it there as a plain function, and register a hoisted copy.
       removeDirective(ctx, d);
       hoistStep(ctx, d);
-    } else {
+    } else if (!registerPrototypeStep(ctx, d, "registerStep")) {
       removeDirective(ctx, d);
       register(ctx, d, "registerStep");
     }

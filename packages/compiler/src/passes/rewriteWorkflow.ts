@@ -1,6 +1,8 @@
 import type { CompilerContext } from "../context.js";
+import { proxyPrototypeStep } from "../rewrite/classes.js";
 import {
   isInside,
+  proxyExpression,
   register,
   removeDirective,
   removeModuleDirective,
@@ -20,7 +22,7 @@ export function rewriteWorkflowPass(ctx: CompilerContext): void {
     if (d.kind === "workflow") {
       removeDirective(ctx, d);
       register(ctx, d, "registerWorkflow");
-    } else {
+    } else if (!proxyPrototypeStep(ctx, d, proxyExpression(d))) {
       replaceWithProxy(ctx, d);
     }
   }

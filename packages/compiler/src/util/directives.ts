@@ -84,3 +84,17 @@ export function mayContainDirective(code: string): boolean {
   }
   return false;
 }
+
+/**
+ * `true` when the file may declare a class with the peer's serialization methods
+ * (`Symbol.for("workflow-serialize")` or `WORKFLOW_SERIALIZE` from `@workflow/serde`):
+ * such a file is compiled to register the class even without a directive.
+ */
+export function mayDeclareSerializable(code: string): boolean {
+  return code.includes("workflow-serialize") || code.includes("WORKFLOW_SERIALIZE");
+}
+
+/** `true` when the compiler has something to do with the file. */
+export function needsCompiling(code: string): boolean {
+  return mayContainDirective(code) || mayDeclareSerializable(code);
+}

@@ -88,7 +88,12 @@ export function getRun<T = unknown>(runId: string): Run<T> {
   return runHandle<T>(runId);
 }
 
-/** Sends a payload to the hook with this token. Throws HookNotFoundError for an unknown token. */
+/**
+ * Sends a payload to the hook with this token; resolves once it is recorded.
+ * Throws HookNotFoundError for an unknown token, and `WF_PAYLOAD_TOO_LARGE` /
+ * `WF_JSON_TOO_DEEP` for a payload over 1 MiB serialized or nested more than
+ * 64 levels (the runtime's `hookPayload` limits): then nothing is recorded.
+ */
 export async function resumeHook(token: string, payload: unknown): Promise<{ runId: string; token: string }> {
   const { runId } = await (await getDefaultRuntime()).resumeHook(token, payload);
   return { runId, token };
@@ -99,7 +104,12 @@ export async function getHookByToken(token: string): Promise<HookInfo> {
   return (await getDefaultRuntime()).getHookByToken(token);
 }
 
-/** Delivers `request` to the webhook with this token as if it had come over HTTP; returns the webhook's response. */
+/**
+ * Delivers `request` to the webhook with this token as if it had come over
+ * HTTP; returns the webhook's response. The route's limits apply: a body over
+ * 1 MiB answers 413, a JSON body nested too deep 400, a body that does not
+ * arrive in time 408, and nothing is recorded.
+ */
 export async function resumeWebhook(token: string, request: Request): Promise<Response> {
   return (await getDefaultRuntime()).resumeWebhook(token, request);
 }

@@ -42,9 +42,13 @@ export class LifecycleLog {
     private readonly format: LogFormat,
   ) {}
 
-  line(level: "debug" | "info" | "warn" | "error", message: string, fields: Fields): void {
+  /** `frames`: the `at …` lines of an error's stack, written after the line (text) or as `stack` (JSON). */
+  line(level: "debug" | "info" | "warn" | "error", message: string, fields: Fields, frames?: string): void {
     if (this.format === "json") {
-      this.log(level, [JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields })]);
+      const stack = frames ? { stack: frames } : {};
+      this.log(level, [
+        JSON.stringify({ time: new Date().toISOString(), level, msg: message, ...fields, ...stack }),
+      ]);
       return;
     }
     const where = [
@@ -60,6 +64,7 @@ export class LifecycleLog {
       .join(" ");
     this.log(level, [
       `wfkit: run ${fields.runId}${where ? ` ${where}` : ""}: ${message}${rest ? ` (${rest})` : ""}`,
+      ...(frames ? [`\n${frames}`] : []),
     ]);
   }
 
@@ -148,8 +153,10 @@ export class LifecycleLog {
         case "run_failed":
         case "run_cancelled": {
           const what = e.type.slice(4);
-          const fields = e.type === "run_failed" ? { ...base, error: errorText(e.error) } : base;
-          this.line(e.type === "run_failed" ? "error" : "info", what, fields);
+          if (e.type === "run_failed") {
+            // The stored stack is mapped to the user's files (source-maps.ts): where to look first.
+            this.line("error", what, { ...base, error: errorText(e.error) }, framesOf(e.error));
+          } else this.line("info", what, base);
           this.forget(runId);
           break;
         }
@@ -198,5 +205,17 @@ function errorText(serialized: string): string {
       : JSON.stringify(value);
   } catch {
     return serialized;
+  }
+}
+
+/** The `at …` lines of a serialized error's stack, or undefined. */
+function framesOf(serialized: string): string | undefined {
+  try {
+    const stack = (deserialize(serialized) as { stack?: unknown } | null)?.stack;
+    if (typeof stack !== "string") return undefined;
+    const frames = stack.split("\n").filter((line) => /^\s+at /.test(line));
+    return frames.length > 0 ? frames.join("\n") : undefined;
+  } catch {
+    return undefined;
   }
 }

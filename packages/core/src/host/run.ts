@@ -68,7 +68,14 @@ export class Run<T = unknown> {
    */
   get returnValue(): Promise<T> {
     return this.source.waitForEnd(this.runId).then((run) => {
-      if (run.status === "completed") return deserialize<T>(run.output!);
+      if (run.status === "completed") {
+        // A ReadableStream in the value reads the stream it was stored as.
+        const streams = this.source.streams;
+        return deserialize<T>(
+          run.output!,
+          streams && { openReadable: (runId, namespace) => this.readStream(runId, namespace, 0) },
+        );
+      }
       if (run.status === "cancelled") throw new WorkflowRunCancelledError(this.runId);
       throw new WorkflowRunFailedError(this.runId, deserialize<Error>(run.error!));
     });
@@ -81,18 +88,22 @@ export class Run<T = unknown> {
    * from any request or process on the same World, during the run and after.
    */
   getReadable<R = unknown>(options: ReadableOptions = {}): ReadableStream<R> {
+    return this.readStream<R>(this.runId, options.namespace ?? "", options.startIndex ?? 0);
+  }
+
+  private readStream<R>(runId: string, namespace: string, startIndex: number): ReadableStream<R> {
     const streams = this.streamsOrThrow();
     return readRunStream<R>(
       {
         streams,
-        hasEnded: async (runId) => {
-          const run = await this.source.read(runId);
+        hasEnded: async (id) => {
+          const run = await this.source.read(id);
           return !run || isTerminal(run.status);
         },
       },
-      this.runId,
-      options.namespace ?? "",
-      options.startIndex ?? 0,
+      runId,
+      namespace,
+      startIndex,
     );
   }
 

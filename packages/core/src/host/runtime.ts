@@ -8,7 +8,7 @@ import type {
   StepMessage,
   World,
 } from "@wfkit/world";
-import { isTerminal } from "@wfkit/world";
+import { EVENT_UNREADABLE, isTerminal } from "@wfkit/world";
 import { type StatusSecretOption, statusSecretSource } from "../api/status-token.js";
 import { HookNotFoundError, WorkflowRunNotFoundError } from "../errors/subclasses.js";
 import { WorkflowError } from "../errors/workflow-error.js";
@@ -18,10 +18,18 @@ import { FETCH_STEP_ID, type WorkflowMetadata } from "../workflow/api.js";
 import type { StandardSchemaLike } from "../workflow/hooks.js";
 import { registerStep } from "../workflow/registry.js";
 import { SEND_WEBHOOK_STEP_ID } from "../workflow/send-webhook.js";
-import { RunActor, type RunInput } from "./actor/index.js";
+import { auditLogs, RunActor, type RunInput } from "./actor/index.js";
+import {
+  DEFAULT_MAX_JSON_DEPTH,
+  jsonTooDeepError,
+  type PayloadLimits,
+  serializePayload,
+  valueTooDeep,
+} from "./body.js";
 import { validate } from "./errors.js";
 import { newRunId } from "./ids.js";
 import { filterLog, LifecycleLog, type LogFormat, type LogLevel } from "./lifecycle-log.js";
+import { type RetentionOptions, RetentionSweeper } from "./retention.js";
 import { Run, type RunSource } from "./run.js";
 import { type RunChangeListener, RunChanges } from "./run-changes.js";
 import { SandboxPool } from "./sandbox-pool.js";
@@ -29,7 +37,9 @@ import { type SandboxInstance, type SandboxOptions, SandboxScript } from "./sand
 import { Scheduler } from "./scheduler.js";
 import { sendWebhookAttempt } from "./send-webhook-step.js";
 import { type RetryPolicy, StepExecutor } from "./steps.js";
+import { StepStreams } from "./streams.js";
 import type { ActorHandle, RuntimeCore } from "./types.js";
+import { type UnbuiltFile, UnbuiltFiles, workflowBuildFailed } from "./unbuilt.js";
 import {
   createWebhookHandler,
   resumeWebhookWith,
@@ -39,8 +49,11 @@ import {
 
 export interface RuntimeOptions {
   world: World;
-  /** The workflow bundle from `buildWorkflowBundle` (the sandbox plus every workflow). */
-  workflows: { code: string; hash: string };
+  /**
+   * The workflow bundle from `buildWorkflowBundle` (the sandbox plus every workflow), and
+   * the workflow files the builder left out because they did not build (`unbuilt`).
+   */
+  workflows: WorkflowsInput;
   /** Step retries and timeouts. */
   retry?: Partial<RetryPolicy>;
   /** Most step attempts running at once in this process. Default 256. */
@@ -65,8 +78,29 @@ export interface RuntimeOptions {
   logFormat?: LogFormat;
   /** Body limit and manual-response timeout of the webhook route. */
   webhook?: WebhookHandlerOptions;
+  /**
+   * Limits of a `resumeHook` payload: serialized size in bytes (default 1 MiB)
+   * and nesting depth (default 64; also the depth limit of `start()`'s
+   * arguments). Over them: `WF_PAYLOAD_TOO_LARGE` / `WF_JSON_TOO_DEEP`, and
+   * nothing is recorded.
+   */
+  hookPayload?: PayloadLimits;
   /** The secret run status tokens are derived from (api/status-token.ts). Default: random, for this process only. */
   statusSecret?: StatusSecretOption;
+  /**
+   * Deletes ended runs once they are this old, from `recover()` on and then every
+   * `every` (default 1 hour): `{ endedRunsOlderThan: "30d" }`. Default: runs are kept
+   * forever (`wf prune` deletes them on demand). See docs/operations.md.
+   */
+  retention?: RetentionOptions;
+}
+
+/** A built workflow bundle, as the runtime takes it. */
+export interface WorkflowsInput {
+  code: string;
+  hash: string;
+  /** Files left out of this build: their workflows cannot start, and their runs wait (host/unbuilt.ts). */
+  unbuilt?: readonly UnbuiltFile[];
 }
 
 /** A live hook as `getHookByToken` returns it. */
@@ -122,14 +156,17 @@ export class Runtime implements RuntimeCore {
   /** What `Run` handles read through; `workflow/api`'s lazy `getRun` forwards to it. */
   readonly runSource: RunSource;
   private readonly scheduler: Scheduler;
+  private readonly retention: RetentionSweeper | undefined;
   private readonly maxWarm: number;
   private webhookBase: string;
   private closed = false;
   readonly log: (level: string, args: unknown[]) => void;
   private readonly lifecycle: LifecycleLog;
   private readonly changes = new RunChanges();
+  private readonly unbuilt = new UnbuiltFiles();
   /** The secret of run status tokens, read on first use. */
   readonly statusSecret: () => Promise<string>;
+  private readonly payloadLimits: PayloadLimits;
   /** The webhook route: `(Request) => Promise<Response>`, mounted at `/.well-known/workflow/v1/webhook/:token`. */
   readonly handleWebhook: (request: Request) => Promise<Response>;
   /** Delivers a request to a webhook as if it had come over HTTP; returns the webhook's response. */
@@ -143,7 +180,9 @@ export class Runtime implements RuntimeCore {
     this.lifecycle = new LifecycleLog(this.log, options.logFormat ?? "text");
     this.world = this.lifecycle.wrap(this.changes.wrap(options.world));
     this.sandboxScript = new SandboxScript(options.workflows.code, options.workflows.hash);
+    this.unbuilt.set(options.workflows.unbuilt);
     this.statusSecret = statusSecretSource(options.statusSecret);
+    this.payloadLimits = options.hookPayload ?? {};
     this.webhookBase = (options.webhookBaseUrl ?? "http://localhost:3000").replace(/\/+$/, "");
     this.sandboxOptions = {
       webhookBase: () => this.webhookBase,
@@ -159,7 +198,14 @@ export class Runtime implements RuntimeCore {
       (runId, input) => this.post(runId, input),
       (runId) => this.ended.has(runId),
       (runId) => this.workflowMetadataOf(runId),
-      this.world.streams,
+      {
+        streams: this.world.streams,
+        hasEnded: async (runId) => {
+          const run = await this.world.getRun(runId);
+          return !run || isTerminal(run.status);
+        },
+      },
+      (stepId) => this.unbuilt.of(stepId),
     );
     this.scheduler = new Scheduler(
       this.world,
@@ -182,6 +228,7 @@ export class Runtime implements RuntimeCore {
       cancel: (runId) => this.cancel(runId),
       streams: this.world.streams,
     };
+    this.retention = options.retention && new RetentionSweeper(this.world, options.retention, this.log);
     this.handleWebhook = createWebhookHandler(webhookPort, options.webhook);
     this.resumeWebhook = resumeWebhookWith(webhookPort, this.handleWebhook);
     // Steps answer manual webhooks through this process's runtime.
@@ -216,14 +263,31 @@ export class Runtime implements RuntimeCore {
     for (const run of unfinished) this.lifecycle.knowWorkflow(run.runId, run.workflowId);
     if (unfinished.length > 0) this.lifecycle.recovered(unfinished.map((r) => r.runId));
     await this.scheduler.poll();
+    // In the background: a run with a damaged log is failed (WF_CORRUPT_EVENT_LOG) even if nothing wakes it.
+    void auditLogs(
+      this.world,
+      unfinished.map((r) => r.runId),
+      (runId) => this.post(runId, {}),
+      () => this.closed,
+    );
+    this.retention?.start();
   }
 
   /** Swaps in a rebuilt workflow bundle; warm instances of the old code are dropped. */
-  reload(workflows: { code: string; hash: string }): void {
+  reload(workflows: WorkflowsInput): void {
+    this.unbuilt.set(workflows.unbuilt);
     if (workflows.hash === this.sandboxScript.hash) return;
     this.sandboxScript = new SandboxScript(workflows.code, workflows.hash);
     this.pool.setScript(this.sandboxScript);
     for (const actor of this.actors.values()) actor.evict();
+    // Runs and steps parked on a file that did not build try again (they park again if it still fails).
+    for (const actor of [...this.actors.values()]) actor.unpark();
+    this.steps.resumeParked();
+  }
+
+  /** The file a workflow or step id belongs to, when that file did not build. */
+  unbuiltFile(id: string): UnbuiltFile | undefined {
+    return this.unbuilt.of(id);
   }
 
   /** Sets the base of webhook URLs: the host's configured base, or its own address once it listens. */
@@ -282,9 +346,29 @@ export class Runtime implements RuntimeCore {
         "Write start(fn, [a, b]) rather than start(fn, a, b).",
       );
     }
-    const input = await serializeAsync(args, "args");
+    const unbuilt = this.unbuilt.of(workflowId);
+    if (unbuilt) throw workflowBuildFailed(workflowId, unbuilt);
+    // The serializer recurses: a million nested arrays must be a coded refusal, not a stack overflow.
+    const maxDepth = this.payloadLimits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
+    if (valueTooDeep(args, maxDepth + 1)) throw jsonTooDeepError("The workflow's arguments", maxDepth);
     const at = Date.now();
     const runId = newRunId(at);
+    // A ReadableStream among the arguments becomes a stream of the new run; its chunks
+    // are stored as they come (a live source keeps flowing after start() returns).
+    let streams: StepStreams | undefined;
+    const input = await serializeAsync(args, "args", {
+      storeReadable: (stream) => {
+        streams ??= new StepStreams(this.world.streams, runId, "start");
+        const namespace = `start-${streams.pipeCount}`;
+        streams.pipeFrom(stream, namespace);
+        return [runId, namespace];
+      },
+    });
+    streams
+      ?.settle()
+      .catch((error: unknown) =>
+        this.log("error", [`run ${runId}: storing a stream argument failed:`, error]),
+      );
     // The first activation runs now, so the run and its first turn commit together.
     const instance = this.pool.take();
     instance.start({ runId, workflowId, input, startedAt: at }, false);
@@ -362,7 +446,7 @@ export class Runtime implements RuntimeCore {
         'Call the webhook\'s URL, or resumeWebhook(token, new Request(...)) from "workflow/api".',
       );
     }
-    const serialized = await serializeAsync(payload, "payload");
+    const serialized = await serializePayload(payload, this.payloadLimits);
     await this.deliver(hook, serialized);
     return { runId: hook.runId, hook };
   }
@@ -428,7 +512,15 @@ export class Runtime implements RuntimeCore {
    * never runs again.
    */
   private async runClaimedStep(message: StepMessage): Promise<void> {
-    const events = await this.world.readEvents(message.runId);
+    let events: Awaited<ReturnType<World["readEvents"]>>;
+    try {
+      events = await this.world.readEvents(message.runId);
+    } catch (error) {
+      // A log with an unreadable event: the run's actor replays it and fails the run (WF_CORRUPT_EVENT_LOG).
+      if ((error as { code?: unknown }).code === EVENT_UNREADABLE) this.post(message.runId, {});
+      else this.log("error", [`wfkit: run ${message.runId}: could not read its log for a step`, error]);
+      return;
+    }
     const done = events.some(
       (e) => (e.type === "step_completed" || e.type === "step_failed") && e.opId === message.opId,
     );
@@ -479,6 +571,8 @@ export class Runtime implements RuntimeCore {
     // Turns already made are committed, not dropped: the World's close commits what it was given.
     for (const actor of this.actors.values()) actor.flush();
     for (const waiters of [...this.endWaiters.values()]) for (const wake of [...waiters]) wake();
+    // A sweep in progress finishes its batch before the World closes.
+    await this.retention?.stop();
     await this.world.close();
   }
 }

@@ -8,6 +8,8 @@ import { SandboxInstance, type SandboxOptions, type SandboxScript } from "./sand
 export class SandboxPool {
   private ready: SandboxInstance[] = [];
   private refilling = false;
+  /** A script whose evaluation threw: not evaluated again here (take() throws it to its caller). */
+  private failed: SandboxScript | undefined;
 
   constructor(
     private script: SandboxScript,
@@ -31,12 +33,19 @@ export class SandboxPool {
   }
 
   private refill(): void {
-    if (this.refilling || this.ready.length >= this.size) return;
+    if (this.refilling || this.ready.length >= this.size || this.failed === this.script) return;
     this.refilling = true;
     setImmediate(() => {
       this.refilling = false;
-      if (this.ready.length < this.size) {
-        this.ready.push(new SandboxInstance(this.script, this.options));
+      if (this.ready.length < this.size && this.failed !== this.script) {
+        try {
+          this.ready.push(new SandboxInstance(this.script, this.options));
+        } catch {
+          // Thrown here, nothing could catch it and the process would die; take() makes
+          // its own instance and throws the same error to start() or the run's replay.
+          this.failed = this.script;
+          return;
+        }
         this.refill();
       }
     }).unref();

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import vm from "node:vm";
 import type { HookConflict, StoredEvent } from "@wfkit/world";
+import { WorkflowError } from "../errors/workflow-error.js";
 import type { HostCall } from "../sandbox/bridge.js";
 import {
   type Command,
@@ -9,6 +10,7 @@ import {
   type SandboxApi,
   URL_FIELDS,
 } from "../sandbox/protocol.js";
+import { inlineSourceMap, mapStack, registerSourceMap, trimHostFrames } from "./source-maps.js";
 
 const contextOptions: vm.CreateContextOptions = {
   microtaskMode: "afterEvaluate",
@@ -33,7 +35,10 @@ export class SandboxScript {
     readonly code: string,
     readonly hash: string,
   ) {
-    this.script = new vm.Script(code, { filename: `wfkit-workflows-${hash}.js` });
+    const filename = `wfkit-workflows-${hash}.js`;
+    this.script = new vm.Script(code, { filename });
+    // Stored errors name the user's files, not this script (host/source-maps.ts).
+    registerSourceMap(filename, () => inlineSourceMap(code));
   }
 }
 
@@ -67,7 +72,11 @@ export class SandboxInstance {
     // other global is made inside the context.
     this.context = createSandboxContext({ __wfkitHost: hostCallFor(options) });
     this.runOptions = options.activationTimeoutMs ? { timeout: options.activationTimeoutMs } : {};
-    script.script.runInContext(this.context, this.runOptions);
+    try {
+      script.script.runInContext(this.context, this.runOptions);
+    } catch (error) {
+      throw bundleThrew(error);
+    }
     this.api = this.context.__wfkit as SandboxApi;
   }
 
@@ -99,6 +108,18 @@ export class SandboxInstance {
   state(): EngineState {
     return JSON.parse(answer(this.api.state())) as EngineState;
   }
+}
+
+/** The workflow bundle threw while it was evaluated: top-level code of a workflow file or of a module it imports. */
+function bundleThrew(error: unknown): WorkflowError {
+  const stack = (error as { stack?: unknown } | null)?.stack;
+  const where = typeof stack === "string" ? trimHostFrames(mapStack(stack)) : String(error);
+  return new WorkflowError(
+    "WF_WORKFLOW_BUNDLE_THREW",
+    `Loading the workflow code into the workflow sandbox threw, so no workflow can run:\n${where}`,
+    "The frames above name the module whose top-level code threw. Workflow code runs without Node's modules and with only the web globals the sandbox defines: import that module from a step file instead, or load it inside a step.",
+    { cause: error },
+  );
 }
 
 /** The sandbox answers strings; anything else means its API was tampered with. */

@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from "node:async_hooks";
-import type { MessageId, RunId, StepWork, WorldStreams } from "@wfkit/world";
+import type { MessageId, RunId, StepWork } from "@wfkit/world";
 import { formatErrorMessage } from "../errors/format.js";
 import { FatalError, isFatalError, isRetryableError } from "../errors/step-errors.js";
 import { WorkflowError } from "../errors/workflow-error.js";
@@ -9,7 +9,8 @@ import type { StepMetadata, WorkflowMetadata } from "../workflow/api.js";
 import { parseDuration } from "../workflow/duration.js";
 import { installHost, registry } from "../workflow/realm.js";
 import type { RunInput } from "./actor/turn.js";
-import { StepStreams } from "./streams.js";
+import { mapErrorStacks } from "./source-maps.js";
+import { readRunStream, StepStreams, type StreamReadSource } from "./streams.js";
 
 export interface RetryPolicy {
   /** Retries after the first attempt, unless the step sets `fn.maxRetries`. Default 3. */
@@ -27,6 +28,8 @@ interface StepContext extends StepMetadata {
   closure: Record<string, unknown>;
   /** The attempt's stream writers (getWritable()). */
   streams: StepStreams;
+  /** Where streams passed as values are read from. */
+  streamSource: StreamReadSource;
 }
 
 // One storage per process, whatever copy of this module runs the attempt or installed the host.
@@ -54,7 +57,15 @@ installHost({
     return ctx && { ...ctx.workflow, workflowStartedAt: new Date(ctx.workflow.workflowStartedAt) };
   },
   stepClosure: () => storage.getStore()?.closure ?? {},
-  getWritable: (namespace) => storage.getStore()?.streams.writable(namespace),
+  withStepClosure: (closure, fn) => {
+    const ctx = storage.getStore();
+    return ctx ? storage.run({ ...ctx, closure }, fn) : fn();
+  },
+  getWritable: (namespace, runId) => storage.getStore()?.streams.writable(namespace, runId),
+  openReadable: (runId, namespace) => {
+    const ctx = storage.getStore();
+    return ctx && readRunStream(ctx.streamSource, runId, namespace);
+  },
 });
 
 /**
@@ -70,6 +81,8 @@ export interface StepAttempt extends StepWork {
 export class StepExecutor {
   private running = 0;
   private readonly waiting: Array<{ message: StepAttempt; deliver: (input: RunInput) => void }> = [];
+  /** Attempts of steps whose file did not build: run again after the next build (resumeParked). */
+  private parked: Array<{ message: StepAttempt; deliver: (input: RunInput) => void }> = [];
 
   constructor(
     private readonly policy: RetryPolicy,
@@ -78,8 +91,15 @@ export class StepExecutor {
     private readonly isEnded: (runId: string) => boolean,
     /** The metadata of a run, for getWorkflowMetadata() in its steps. */
     private readonly workflowOf: (runId: RunId) => Promise<WorkflowMetadata>,
-    private readonly streams: WorldStreams,
+    private readonly streamSource: StreamReadSource,
+    /** Whether a step's file did not build: its attempts wait instead of failing. */
+    private readonly unbuilt: (stepId: string) => unknown = () => undefined,
   ) {}
+
+  /** Runs the attempts parked on files that did not build (a new build came). */
+  resumeParked(): void {
+    for (const { message, deliver } of this.parked.splice(0)) this.runWith(message, deliver);
+  }
 
   run(message: StepAttempt): void {
     this.runWith(message, (input) => this.deliver(message.runId, input));
@@ -112,6 +132,12 @@ export class StepExecutor {
     const fn = registry().steps.get(stepId) as
       | (((...args: unknown[]) => unknown) & { maxRetries?: number; timeout?: number | string })
       | undefined;
+    if (this.unbuilt(stepId)) {
+      // Failing it would fail the run for good over a file the user is fixing; and an older
+      // build's copy of the step, still registered in this process, is not the code to run.
+      this.parked.push({ message, deliver });
+      return;
+    }
     let output: string;
     let streams: StepStreams | undefined;
     try {
@@ -142,26 +168,36 @@ export class StepExecutor {
         workflow: await this.workflowOf(message.runId),
         closure: {},
         // Keyed by op id: every attempt of this step numbers its chunks from 0 (exactly once across retries).
-        streams: new StepStreams(this.streams, message.runId, String(opId)),
+        streams: new StepStreams(this.streamSource.streams, message.runId, String(opId)),
+        streamSource: this.streamSource,
       };
       streams = ctx.streams;
       const result = await storage.run(ctx, () => {
         // Inside the attempt's context: a stream passed as an argument revives as this attempt's writer.
-        const [args, closure] = deserialize<[unknown[], Record<string, unknown>?]>(input);
+        const [args, closure, self] = deserialize<[unknown[], Record<string, unknown>?, unknown?]>(input);
         ctx.closure = closure ?? {};
         return withTimeout(
-          Promise.resolve().then(() => fn(...args)),
+          Promise.resolve().then(() => fn.apply(self, args)),
           timeout,
           name,
         );
       });
-      // The step completes only once its chunks are stored.
-      await ctx.streams.settle();
       try {
-        output = await serializeAsync(result, `${name}() return value`);
+        // A ReadableStream in the result is stored as a stream of this run, named after
+        // the step's op id (the same on every attempt, so its chunks are stored once).
+        let piped = 0;
+        output = await serializeAsync(result, `${name}() return value`, {
+          storeReadable: (stream) => {
+            const namespace = `step-${opId}-${piped++}`;
+            ctx.streams.pipeFrom(stream, namespace);
+            return [message.runId, namespace];
+          },
+        });
       } catch (error) {
         throw new FatalError((error as Error).message, { cause: error });
       }
+      // The step completes only once its chunks (and the streams it returned) are stored.
+      await ctx.streams.settle();
     } catch (thrown) {
       // What a failed attempt wrote is stored too (readers may have seen it); a retry skips it.
       await streams?.settle().catch(() => {});
@@ -224,13 +260,13 @@ function serializeError(error: unknown): string {
       ? error
       : new Error(String(error));
   try {
-    return serialize(value, "error");
+    return mapErrorStacks(serialize(value, "error"));
   } catch {
     // An error with unserializable fields still reaches the workflow with its name, message and stack.
     const plain = new Error((value as Error).message);
     plain.name = (value as Error).name;
     plain.stack = (value as Error).stack;
-    return serialize(plain, "error");
+    return mapErrorStacks(serialize(plain, "error"));
   }
 }
 

@@ -1,6 +1,6 @@
 import type { RunId, StreamChunkInput, WorldStreams } from "@wfkit/world";
 import { WorkflowError } from "../errors/workflow-error.js";
-import { STREAM_HANDLE_KEY } from "../globals.js";
+import { STREAM_HANDLE_KEY, STREAM_RUN_KEY } from "../globals.js";
 import { deserialize, serialize } from "../serialization/index.js";
 
 /** Chunks buffered past this make `write()` wait for the store (backpressure). */
@@ -17,6 +17,8 @@ const RUN_END_CHECK_MS = 1_000;
  */
 export class StepStreams {
   private readonly writers = new Map<string, NamespaceWriter>();
+  private readonly pipes: Promise<void>[] = [];
+  private piped = 0;
 
   constructor(
     private readonly streams: WorldStreams,
@@ -24,12 +26,18 @@ export class StepStreams {
     private readonly writer: string,
   ) {}
 
-  /** A new WritableStream on `namespace`; several share the attempt's order and numbering. */
-  writable(namespace: string): WritableStream<unknown> {
-    let writer = this.writers.get(namespace);
+  /**
+   * A new WritableStream on `namespace` of this run, or of run `runId` (a parent's
+   * stream passed to a child run); several share the attempt's order and numbering.
+   */
+  writable(namespace: string, runId: string = this.runId): WritableStream<unknown> {
+    const key = `${runId}\u0000${namespace}`;
+    let writer = this.writers.get(key);
     if (!writer) {
-      writer = new NamespaceWriter(this.streams, this.runId, namespace, this.writer);
-      this.writers.set(namespace, writer);
+      // Another run's stream has writers of its own: this run's id keeps the keys apart.
+      const who = runId === this.runId ? this.writer : `${this.runId}/${this.writer}`;
+      writer = new NamespaceWriter(this.streams, runId as RunId, namespace, who);
+      this.writers.set(key, writer);
     }
     const target = writer;
     const stream = new WritableStream<unknown>({
@@ -37,11 +45,31 @@ export class StepStreams {
       close: () => target.close(),
     });
     Object.defineProperty(stream, STREAM_HANDLE_KEY, { value: namespace });
+    // The run always goes along: passed on through start(), it is another run's stream.
+    Object.defineProperty(stream, STREAM_RUN_KEY, { value: runId });
     return stream;
+  }
+
+  /** How many streams {@link pipeFrom} was given: a counter for their namespaces. */
+  get pipeCount(): number {
+    return this.piped;
+  }
+
+  /**
+   * Stores `source` (a ReadableStream passed as a value) as stream `namespace` of this
+   * run, in the background; {@link settle} waits for all of it and for its close.
+   */
+  pipeFrom(source: ReadableStream<unknown>, namespace: string): void {
+    this.piped++;
+    const piping = source.pipeTo(this.writable(namespace));
+    // Seen by settle(); a failure there fails the step (or is reported by start()).
+    piping.catch(() => {});
+    this.pipes.push(piping);
   }
 
   /** Waits until every chunk written so far is stored; throws the first store error. */
   async settle(): Promise<void> {
+    while (this.pipes.length > 0) await this.pipes.shift();
     for (const writer of this.writers.values()) await writer.settle();
   }
 }

@@ -1,6 +1,7 @@
 import type { OpId, QueueMessage, RunId, World } from "@wfkit/world";
 import type { RunInput } from "./actor/turn.js";
 import type { SandboxInstance } from "./sandbox-vm.js";
+import type { UnbuiltFile } from "./unbuilt.js";
 
 /** What the runtime keeps of a run's actor: its warm-run cache and the routing of inputs. */
 export interface ActorHandle {
@@ -12,6 +13,8 @@ export interface ActorHandle {
   evict(): void;
   /** Hands the append still gathering turns to the World now (the runtime is closing). */
   flush(): void;
+  /** Tries a run parked on a file that did not build again (a new build came). */
+  unpark(): void;
 }
 
 /** What the parts of the host runtime (actors, step workers, timers) share: the port actors see. */
@@ -20,6 +23,8 @@ export interface RuntimeCore {
   /** A fresh workflow context for a run (from the warm pool when one is ready). */
   newSandbox(): SandboxInstance;
   log(level: string, args: unknown[]): void;
+  /** The file a workflow or step id belongs to, when that file did not build (its runs wait). */
+  unbuiltFile(id: string): UnbuiltFile | undefined;
   /** Hands committed queue messages to their workers (steps now, timers when due). */
   dispatch(messages: QueueMessage[]): void;
   /** The actor was used: keep its instance warm (least recently used ones are evicted). */

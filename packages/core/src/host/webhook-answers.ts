@@ -2,6 +2,7 @@ import type { HookRecord, ReleasedHookRecord } from "@wfkit/world";
 import { errorResponse, errorResponseFor } from "../errors/response.js";
 import { isWorkflowError } from "../errors/workflow-error.js";
 import { deserialize } from "../serialization/index.js";
+import { CLOSE_CONNECTION, jsonTooDeepError, requestTimeout } from "./body.js";
 import type { WebhookVerifierDefinition } from "./verify/index.js";
 
 // The webhook route's answers other than "recorded": its error answers, the
@@ -33,6 +34,14 @@ export const tooLarge = (maxBody: number) =>
     `The request body is larger than ${maxBody} bytes, so it was not recorded.`,
     "Send a smaller body (put large payloads in storage and send a reference), or raise maxBodyBytes in the webhook options.",
   );
+
+/** 408: the body did not arrive in time; the connection is closed after the answer (its body was not read). */
+export const timedOut = (timeoutMs: number) =>
+  errorResponseFor(requestTimeout(timeoutMs), "WF_REQUEST_TIMEOUT", "", { headers: CLOSE_CONNECTION });
+
+/** 400: a JSON body nested deeper than the limit. */
+export const tooDeep = (maxDepth: number) =>
+  errorResponseFor(jsonTooDeepError("The request body", maxDepth), "WF_JSON_TOO_DEEP", "");
 
 /** Runs the webhook's verifier; an answer when the request must not be recorded. */
 export async function verify(

@@ -2,7 +2,13 @@ import { createHash } from "node:crypto";
 import type { DeliveryInput, DeliveryRecord, HookRecord, ReleasedHookRecord } from "@wfkit/world";
 import type { WebhookRequestRecord } from "../sandbox/web.js";
 import { deserialize, serialize } from "../serialization/index.js";
-import { readLimited } from "./body.js";
+import {
+  DEFAULT_BODY_TIMEOUT_MS,
+  DEFAULT_MAX_JSON_DEPTH,
+  isJsonContentType,
+  jsonTooDeep,
+  readLimited,
+} from "./body.js";
 import { newRequestId } from "./ids.js";
 import {
   definitionOf,
@@ -10,7 +16,17 @@ import {
   type WebhookVerifier,
   type WebhookVerifierDefinition,
 } from "./verify/index.js";
-import { awaitManual, gone, notFound, ResponseWaits, tooLarge, verify } from "./webhook-answers.js";
+import {
+  awaitManual,
+  gone,
+  notFound,
+  ResponseWaits,
+  timedOut,
+  tooDeep,
+  tooLarge,
+  verify,
+} from "./webhook-answers.js";
+import { HeaderFilter } from "./webhook-storage.js";
 
 /** The path every framework mounts the webhook handler under. */
 export const WEBHOOK_PATH = "/.well-known/workflow/v1/webhook/";
@@ -18,6 +34,17 @@ export const WEBHOOK_PATH = "/.well-known/workflow/v1/webhook/";
 export interface WebhookHandlerOptions {
   /** Largest body accepted, in bytes; a larger one gets 413 and nothing is recorded. Default 1 MiB. */
   maxBodyBytes?: number;
+  /**
+   * How long a request body may take to arrive, in ms; a slower one (a
+   * `Content-Length` the client never sends) gets 408 `WF_REQUEST_TIMEOUT` and
+   * nothing is recorded. Default 10 s.
+   */
+  bodyTimeoutMs?: number;
+  /**
+   * Deepest nesting of a JSON body (`Content-Type: application/json` or `+json`);
+   * a deeper one gets 400 `WF_JSON_TOO_DEEP` and nothing is recorded. Default 64.
+   */
+  maxJsonDepth?: number;
   /** How long a `respondWith: "manual"` caller is held before a 504. Default 30 s. */
   manualResponseTimeoutMs?: number;
   /**
@@ -33,6 +60,19 @@ export interface WebhookHandlerOptions {
    * Default 24 hours.
    */
   deliveryRetentionMs?: number;
+  /**
+   * More headers (any case) to leave out of the stored request, besides the defaults
+   * (`authorization`, `cookie`, `proxy-authorization`) and, once a request is verified,
+   * its verifier's signature headers (`stripe-signature`, `webhook-signature`, …).
+   * The stored request is what workflow code receives, so it never sees these.
+   */
+  dropHeaders?: string[];
+  /**
+   * Headers to store even though they would be dropped: `["authorization"]` when
+   * workflow code itself reads a bearer token. Prefer checking it in a verifier,
+   * on the server, so the credential never reaches the event log.
+   */
+  keepHeaders?: string[];
 }
 
 /**
@@ -93,10 +133,13 @@ function automaticAnswer(hook: Pick<HookRecord, "respondWith">): Response {
 export function createWebhookHandler(port: WebhookPort, options: WebhookHandlerOptions = {}) {
   const maxBody = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const manualTimeout = options.manualResponseTimeoutMs ?? DEFAULT_MANUAL_TIMEOUT_MS;
+  const bodyTimeout = options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS;
+  const maxDepth = options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
   const retention = options.deliveryRetentionMs ?? DEFAULT_DELIVERY_RETENTION_MS;
   const verifiers = new Map<string, WebhookVerifierDefinition>(
     Object.entries(options.verifiers ?? {}).map(([name, v]) => [name, definitionOf(v)]),
   );
+  const headers = new HeaderFilter(options);
   const waits = new ResponseWaits((id, ms) => port.awaitResponse(id, ms));
   /** Deliveries being appended in this process, by token and id: a retry waits for the first. */
   const appending = new Map<string, Promise<void>>();
@@ -140,13 +183,14 @@ export function createWebhookHandler(port: WebhookPort, options: WebhookHandlerO
     hook: HookRecord,
     request: Request,
     body: Uint8Array | null,
+    verifier: WebhookVerifierDefinition | undefined,
     delivery?: Omit<DeliveryInput, "requestId">,
     appended?: () => void,
   ): Promise<Response> {
     const entry: WebhookRequestRecord = {
       method: request.method,
       url: request.url,
-      headers: [...request.headers],
+      headers: headers.stored(request.headers, verifier),
       body,
     };
     const requestId = hook.respondWith === "manual" ? newRequestId() : undefined;
@@ -185,8 +229,13 @@ export function createWebhookHandler(port: WebhookPort, options: WebhookHandlerO
     if (!live && ended?.kind !== "webhook") return notFound(token);
     if (request.method === "HEAD") return live ? new Response(null, { status: 200 }) : gone(token, ended!);
 
-    const body = await readLimited(request, maxBody);
+    const body = await readLimited(request, maxBody, { timeoutMs: bodyTimeout });
     if (body === "too-large") return tooLarge(maxBody);
+    if (body === "timeout") return timedOut(bodyTimeout);
+    // Not parsed here, but workflow code will: a body its serializer cannot walk is refused now.
+    if (body && isJsonContentType(request.headers.get("content-type")) && jsonTooDeep(body, maxDepth)) {
+      return tooDeep(maxDepth);
+    }
     const hook = live ?? ended!;
     const bytes = body ?? new Uint8Array(0);
     let verifier: WebhookVerifierDefinition | undefined;
@@ -197,7 +246,7 @@ export function createWebhookHandler(port: WebhookPort, options: WebhookHandlerO
       if (refusal) return live ? refusal : gone(token, ended!);
     }
     const id = verifier && boundedId(deliveryIdOf(verifier, request, bytes));
-    if (id === undefined) return live ? record(token, live, request, body) : gone(token, ended!);
+    if (id === undefined) return live ? record(token, live, request, body, verifier) : gone(token, ended!);
 
     // One delivery id at a time in this process (the World refuses a second append across processes).
     const key = `${token}\u0000${id}`;
@@ -227,6 +276,7 @@ export function createWebhookHandler(port: WebhookPort, options: WebhookHandlerO
         live,
         request,
         body,
+        verifier,
         { token, id, expiresAt: Date.now() + retention },
         release,
       );

@@ -229,6 +229,8 @@ export async function sendWebResponse(
   if (response.statusText) res.statusMessage = response.statusText;
   const cookies = response.headers.getSetCookie();
   for (const [name, value] of response.headers) {
+    // `Connection: close` (an answer to a body never read in full) ends an HTTP/1 connection; HTTP/2 has no such header.
+    if (name === "connection" && (req?.httpVersionMajor ?? 1) >= 2) continue;
     if (name !== "set-cookie") res.setHeader(name, value);
   }
   if (cookies.length > 0) res.setHeader("set-cookie", cookies);

@@ -38,7 +38,7 @@ g.console = console_;
 
 installHost({
   realm: "workflow",
-  callStep: (stepId, name, args, closure) => engine.callStep(stepId, name, args, closure),
+  callStep: (stepId, name, args, closure, self) => engine.callStep(stepId, name, args, closure, self),
   sleep: (until) => engine.sleep(until),
   createHook: (options, kind) => createSandboxHook(engine, bridge, options as object, kind),
   waitWithTimeout: (source, timeout) => waitWithTimeout(engine, source, timeout),

@@ -127,7 +127,17 @@ export class Engine {
     const e = event as StoredEvent;
     switch (e.type) {
       case "step_completed":
-        this.settle(e, (op) => op.resolve(deserialize(e.output)));
+        this.settle(e, (op) => {
+          // A class's workflow-deserialize is user code: if it throws, the step call does.
+          let value: unknown;
+          try {
+            value = deserialize(e.output);
+          } catch (error) {
+            op.reject(error);
+            return;
+          }
+          op.resolve(value);
+        });
         return;
       case "step_failed":
         this.settle(e, (op) => op.reject(deserialize(e.error)));
@@ -254,10 +264,14 @@ export class Engine {
     name: string,
     args: unknown[],
     closure: Record<string, unknown> | undefined,
+    self?: unknown,
   ): Promise<unknown> {
     let input: string;
     try {
-      input = serialize(closure === undefined ? [args] : [args, closure], `${name}()`);
+      // `[args]`, `[args, closure]`, or `[args, closure, this]` for a step called as a method.
+      const payload =
+        self !== undefined ? [args, closure, self] : closure !== undefined ? [args, closure] : [args];
+      input = serialize(payload, `${name}()`);
     } catch (error) {
       return Promise.reject(relabel(error, name));
     }
@@ -297,7 +311,8 @@ function relabel(error: unknown, name: string): unknown {
   if (error instanceof WorkflowError && error.code === "WF_SERIALIZE_UNSUPPORTED") {
     error.message = error.message
       .replace(`${name}()[0]`, `${name}() args`)
-      .replace(`${name}()[1]`, `${name}() closure`);
+      .replace(`${name}()[1]`, `${name}() closure`)
+      .replace(`${name}()[2]`, `${name}() this`);
   }
   return error;
 }

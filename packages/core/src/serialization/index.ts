@@ -1,8 +1,31 @@
 import { DevalueError, parse, stringify } from "devalue";
 import { WorkflowError } from "../errors/workflow-error.js";
-import { BODY_BYTES_KEY, RESPOND_KEY, STREAM_HANDLE_KEY } from "../globals.js";
-import { reviveWritable } from "../workflow/streams.js";
+import {
+  BODY_BYTES_KEY,
+  READABLE_HANDLE_KEY,
+  RESPOND_KEY,
+  STREAM_HANDLE_KEY,
+  STREAM_RUN_KEY,
+} from "../globals.js";
+import { currentHost } from "../workflow/realm.js";
+import { closureOfProxy, reviveStepReference } from "../workflow/registry.js";
+import { reviveReadable, reviveWritable } from "../workflow/streams.js";
+import { reduceClass, reduceInstance, reviveClass, reviveInstance } from "./classes.js";
 import { type ErrorRecord, isErrorLike, reduceError, reviveError } from "./errors.js";
+
+export { CarriedInstance } from "./classes.js";
+
+/**
+ * How the host carries streams inside values: a ReadableStream being serialized
+ * is stored as a run's stream, and one being read back is opened on it. Without
+ * ports, only streams already stored (handles) can be serialized.
+ */
+export interface StreamPorts {
+  /** Starts storing `stream`'s chunks as a run's stream; returns which one. */
+  storeReadable?(stream: ReadableStream<unknown>): [runId: string, namespace: string];
+  /** The chunks of a run's stream, as a ReadableStream. */
+  openReadable?(runId: string, namespace: string): ReadableStream<unknown>;
+}
 
 export { type ErrorRecord, isErrorLike, reduceError, reviveError } from "./errors.js";
 
@@ -35,79 +58,128 @@ type HeaderPairs = [string, string][];
 
 const RESPOND = RESPOND_KEY;
 
-const reducers = {
-  // A run's stream (getWritable()): carried by namespace; the receiving realm makes its own writable.
-  WorkflowStream: (value: unknown) => {
-    const namespace =
-      typeof value === "object" && value !== null
-        ? (value as Record<symbol, unknown>)[STREAM_HANDLE_KEY]
-        : undefined;
-    return typeof namespace === "string" && [namespace];
-  },
-  // A request a manual webhook received: keeps its id so a step can answer it.
-  WebhookRequest: (value: unknown) => {
-    if (tagOf(value) !== "Request" || typeof (value as { requestId?: unknown }).requestId !== "string")
-      return false;
-    const r = value as Request & { requestId: string };
-    return [r.method, r.url, [...r.headers], bodyOf(r), r.requestId];
-  },
-  Error: (value: unknown) => isErrorLike(value) && reduceError(value),
-  Headers: (value: unknown) => tagOf(value) === "Headers" && [...(value as Headers)],
-  Request: (value: unknown) => {
-    if (tagOf(value) !== "Request") return false;
-    const r = value as Request;
-    return [r.method, r.url, [...r.headers], bodyOf(r)];
-  },
-  Response: (value: unknown) => {
-    if (tagOf(value) !== "Response") return false;
-    const r = value as Response;
-    return [r.status, r.statusText, [...r.headers], bodyOf(r)];
-  },
-};
+function makeReducers(ports: StreamPorts | undefined) {
+  return {
+    // A run's stream (getWritable()): carried by namespace (and run, when it is another run's);
+    // the receiving realm makes its own writable.
+    WorkflowStream: (value: unknown) => {
+      if (typeof value !== "object" || value === null) return false;
+      const namespace = (value as Record<symbol, unknown>)[STREAM_HANDLE_KEY];
+      if (typeof namespace !== "string") return false;
+      const runId = (value as Record<symbol, unknown>)[STREAM_RUN_KEY];
+      return typeof runId === "string" ? [namespace, runId] : [namespace];
+    },
+    // A ReadableStream: one already stored (a handle, or one read back) is carried by
+    // `[runId, namespace]`; a new one is stored by the host's ports first.
+    ReadableStream: (value: unknown) => {
+      if (typeof value !== "object" || value === null) return false;
+      const stored = (value as Record<symbol, unknown>)[READABLE_HANDLE_KEY];
+      if (Array.isArray(stored)) return [stored[0], stored[1]];
+      if (tagOf(value) !== "ReadableStream") return false;
+      if (!ports?.storeReadable) {
+        throw new WorkflowError(
+          "WF_SERIALIZE_UNSUPPORTED",
+          "A ReadableStream can only cross where the runtime stores it as a run's stream.",
+          "Return the stream from a step or a workflow, pass it to a step or to start(); elsewhere (a hook payload) read it first and pass its content.",
+        );
+      }
+      return ports.storeReadable(value as ReadableStream<unknown>);
+    },
+    // A step function: by id (with a nested step's captured variables), callable where it is read.
+    StepFunction: (value: unknown) => {
+      if (typeof value !== "function") return false;
+      const stepId = (value as { stepId?: unknown }).stepId;
+      if (typeof stepId !== "string") return false;
+      const closure = closureOfProxy(value);
+      return closure === undefined ? [stepId] : [stepId, closure];
+    },
+    // Custom classes go before Error, so an error class with its own serializer uses it.
+    Class: reduceClass,
+    Instance: reduceInstance,
+    // A request a manual webhook received: keeps its id so a step can answer it.
+    WebhookRequest: (value: unknown) => {
+      if (tagOf(value) !== "Request" || typeof (value as { requestId?: unknown }).requestId !== "string")
+        return false;
+      const r = value as Request & { requestId: string };
+      return [r.method, r.url, [...r.headers], bodyOf(r), r.requestId];
+    },
+    Error: (value: unknown) => isErrorLike(value) && reduceError(value),
+    Headers: (value: unknown) => tagOf(value) === "Headers" && [...(value as Headers)],
+    Request: (value: unknown) => {
+      if (tagOf(value) !== "Request") return false;
+      const r = value as Request;
+      return [r.method, r.url, [...r.headers], bodyOf(r)];
+    },
+    Response: (value: unknown) => {
+      if (tagOf(value) !== "Response") return false;
+      const r = value as Response;
+      return [r.status, r.statusText, [...r.headers], bodyOf(r)];
+    },
+  };
+}
 
-const revivers = {
-  WorkflowStream: ([namespace]: [string]) => reviveWritable(namespace),
-  WebhookRequest: ([method, url, headers, body, requestId]: [
-    string,
-    string,
-    HeaderPairs,
-    Uint8Array | null,
-    string,
-  ]) => {
-    const RequestCtor = Request as unknown as new (url: string, init: object, requestId?: string) => Request;
-    const request = new RequestCtor(
-      url,
-      { method, headers, body: body as BodyInit | null },
-      requestId,
-    ) as Request & {
-      requestId?: string;
-      respondWith?: (response: Response) => Promise<void>;
-    };
-    if (request.requestId === undefined) {
-      // Host realm: answer through the runtime that runs this step.
-      Object.defineProperty(request, "requestId", { value: requestId });
-      request.respondWith = async (response: Response) => {
-        const respond = (globalThis as Record<symbol, unknown>)[RESPOND] as
-          | ((id: string, response: Response) => Promise<void>)
-          | undefined;
-        if (!respond)
-          throw new WorkflowError(
-            "WF_RESPOND_NOT_MANUAL",
-            "respondWith() needs the workflow runtime in this process.",
-            "Call request.respondWith() from a step, in the process that runs the workflow runtime.",
-          );
-        await respond(requestId, response);
+const reducers = makeReducers(undefined);
+
+function makeRevivers(ports: StreamPorts | undefined) {
+  return {
+    WorkflowStream: ([namespace, runId]: [string, string?]) => reviveWritable(namespace, runId),
+    ReadableStream: ([runId, namespace]: [string, string]) => {
+      const stream = reviveReadable(runId, namespace, ports?.openReadable ?? currentHost()?.openReadable);
+      Object.defineProperty(stream, READABLE_HANDLE_KEY, { value: [runId, namespace] });
+      return stream;
+    },
+    StepFunction: ([stepId, closure]: [string, Record<string, unknown>?]) =>
+      reviveStepReference(stepId, closure),
+    Class: reviveClass,
+    Instance: reviveInstance,
+    WebhookRequest: ([method, url, headers, body, requestId]: [
+      string,
+      string,
+      HeaderPairs,
+      Uint8Array | null,
+      string,
+    ]) => {
+      const RequestCtor = Request as unknown as new (
+        url: string,
+        init: object,
+        requestId?: string,
+      ) => Request;
+      const request = new RequestCtor(
+        url,
+        { method, headers, body: body as BodyInit | null },
+        requestId,
+      ) as Request & {
+        requestId?: string;
+        respondWith?: (response: Response) => Promise<void>;
       };
-    }
-    return request;
-  },
-  Error: (record: ErrorRecord) => reviveError(record),
-  Headers: (pairs: HeaderPairs) => new Headers(pairs),
-  Request: ([method, url, headers, body]: [string, string, HeaderPairs, Uint8Array | null]) =>
-    new Request(url, { method, headers, body: body as BodyInit | null }),
-  Response: ([status, statusText, headers, body]: [number, string, HeaderPairs, Uint8Array | null]) =>
-    new Response(body as BodyInit | null, { status, statusText, headers }),
-};
+      if (request.requestId === undefined) {
+        // Host realm: answer through the runtime that runs this step.
+        Object.defineProperty(request, "requestId", { value: requestId });
+        request.respondWith = async (response: Response) => {
+          const respond = (globalThis as Record<symbol, unknown>)[RESPOND] as
+            | ((id: string, response: Response) => Promise<void>)
+            | undefined;
+          if (!respond)
+            throw new WorkflowError(
+              "WF_RESPOND_NOT_MANUAL",
+              "respondWith() needs the workflow runtime in this process.",
+              "Call request.respondWith() from a step, in the process that runs the workflow runtime.",
+            );
+          await respond(requestId, response);
+        };
+      }
+      return request;
+    },
+    Error: (record: ErrorRecord) => reviveError(record),
+    Headers: (pairs: HeaderPairs) => new Headers(pairs),
+    Request: ([method, url, headers, body]: [string, string, HeaderPairs, Uint8Array | null]) =>
+      new Request(url, { method, headers, body: body as BodyInit | null }),
+    Response: ([status, statusText, headers, body]: [number, string, HeaderPairs, Uint8Array | null]) =>
+      new Response(body as BodyInit | null, { status, statusText, headers }),
+  };
+}
+
+const revivers = makeRevivers(undefined);
 
 function describe(value: unknown): string {
   if (typeof value === "function") return "a function";
@@ -157,25 +229,26 @@ function isPlainJson(value: unknown, depth: number): boolean {
  * Serializes a value for the event log. `label` names the root in errors:
  * `args[0].conn: Socket is not serializable`.
  */
-export function serialize(value: unknown, label = "value"): string {
+export function serialize(value: unknown, label = "value", ports?: StreamPorts): string {
   if (isPlainJson(value, 0)) return JSON_PREFIX + JSON.stringify(value);
   try {
-    return stringify(value, reducers);
+    return stringify(value, ports ? makeReducers(ports) : reducers);
   } catch (error) {
     if (error instanceof DevalueError) {
       throw new WorkflowError(
         "WF_SERIALIZE_UNSUPPORTED",
         `${label}${error.path}: ${describe(error.value)} is not serializable.`,
-        "Pass plain data (objects, arrays, strings, numbers, Date, Map, Set, BigInt, URL, typed arrays, Error, Request/Response). Keep connections and class instances inside a step and pass ids instead.",
+        "Pass plain data (objects, arrays, strings, numbers, Date, Map, Set, BigInt, URL, typed arrays, Error, Request/Response, streams, step functions). Give a class static workflow-serialize/workflow-deserialize methods to pass its instances (docs/serialization.md); keep connections inside a step and pass ids instead.",
       );
     }
     throw error;
   }
 }
 
-export function deserialize<T = unknown>(text: string): T {
+/** Reads a value `serialize` wrote; `ports` open the streams it carries (host code). */
+export function deserialize<T = unknown>(text: string, ports?: StreamPorts): T {
   if (text.charCodeAt(0) === 106 /* "j" */) return JSON.parse(text.slice(1)) as T;
-  return parse(text, revivers) as T;
+  return parse(text, ports ? makeRevivers(ports) : revivers) as T;
 }
 
 /** Reads the bodies of every Request/Response inside `value`, so `serialize` can include them. */
@@ -198,7 +271,7 @@ export async function prepareBodies(value: unknown, seen = new Set<unknown>()): 
 }
 
 /** `serialize` after reading bodies: for host code (step results, webhook requests). */
-export async function serializeAsync(value: unknown, label = "value"): Promise<string> {
+export async function serializeAsync(value: unknown, label = "value", ports?: StreamPorts): Promise<string> {
   await prepareBodies(value);
-  return serialize(value, label);
+  return serialize(value, label, ports);
 }

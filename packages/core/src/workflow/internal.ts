@@ -5,6 +5,7 @@
 export {
   markStep,
   markWorkflow,
+  registerClass,
   registerStep,
   registerWorkflow,
   stepClosure,

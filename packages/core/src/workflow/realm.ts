@@ -10,6 +10,8 @@ export interface RealmHost {
     name: string,
     args: unknown[],
     closure: Record<string, unknown> | undefined,
+    /** The step's `this` when it was called as a method; undefined for a plain call. */
+    self?: unknown,
   ): Promise<unknown>;
   sleep?(until: number | string | Date): Promise<void>;
   createHook?(options: unknown, kind: "hook" | "webhook"): unknown;
@@ -19,8 +21,12 @@ export interface RealmHost {
   /** In a step: the metadata of the run that called it. */
   stepWorkflowMetadata?(): unknown;
   stepClosure?(): Record<string, unknown>;
+  /** Step realm: runs `fn` with `closure` as what `stepClosure()` returns (a nested step called inline). */
+  withStepClosure?<T>(closure: Record<string, unknown>, fn: () => T): T;
   /** Step realm: the running attempt's writable for a stream namespace (undefined outside a step). */
-  getWritable?(namespace: string): unknown;
+  getWritable?(namespace: string, runId?: string): unknown;
+  /** Step realm: a ReadableStream of a run's stream (a stream passed as a value). */
+  openReadable?(runId: string, namespace: string): ReadableStream<unknown> | undefined;
 }
 
 const HOST = HOST_KEY;

@@ -1,4 +1,5 @@
 import { WorkflowError } from "../errors/workflow-error.js";
+import { registerClassAs } from "../serialization/classes.js";
 import { currentHost, registry } from "./realm.js";
 
 // Functions the compiler's output calls. See docs/internals/compiled-output.md.
@@ -43,17 +44,38 @@ export function registerStep<F extends Function>(fn: F, id: string): F {
   return fn;
 }
 
-/** Workflow mode: the stand-in for a step function; calling it schedules the step durably. */
+/** The captured variables of step proxies made for nested steps, so a proxy passed as a value takes them along. */
+const proxyClosures = new WeakMap<Function, () => Record<string, unknown>>();
+
+/** The captured variables of a step proxy (a nested step's), if it has any. */
+export function closureOfProxy(fn: Function): Record<string, unknown> | undefined {
+  return proxyClosures.get(fn)?.();
+}
+
+/**
+ * Workflow mode: the stand-in for a step function; calling it schedules the step
+ * durably, with `this` when it was called as a method (`obj.step()`, `step.call(obj)`).
+ * Outside the workflow sandbox (a step reference revived in a step) it runs the
+ * registered body inline, as a direct call would.
+ */
 export function stepProxy(
   id: string,
   name: string,
   closure?: () => Record<string, unknown>,
 ): (...args: unknown[]) => Promise<unknown> {
-  const proxy = async (...args: unknown[]) => {
+  const proxy = async function (this: unknown, ...args: unknown[]) {
     const host = currentHost();
-    if (host?.callStep) return host.callStep(id, name, args, closure?.());
+    // A plain call has `this` undefined (or the global object, in sloppy bundles): nothing to send.
+    const self = this === globalThis ? undefined : this;
+    if (host?.callStep) return host.callStep(id, name, args, closure?.(), self);
     const body = registry().steps.get(id);
-    if (body) return body(...args);
+    if (body) {
+      // A nested step passed as a value brings the variables it captured.
+      const captured = closure?.();
+      if (captured && host?.withStepClosure)
+        return host.withStepClosure(captured, () => body.apply(self, args));
+      return body.apply(self, args);
+    }
     throw new WorkflowError(
       "WF_STEP_OUTSIDE_RUNTIME",
       `The step ${name} (${id}) was called from workflow-mode code outside the workflow runtime.`,
@@ -62,7 +84,23 @@ export function stepProxy(
   };
   Object.defineProperty(proxy, "name", { value: name });
   tag(proxy, "stepId", id);
+  if (closure) proxyClosures.set(proxy, closure);
   return proxy;
+}
+
+/** A step passed as a value, rebuilt where it is read: a proxy that schedules it (workflow) or runs it inline (step). */
+export function reviveStepReference(id: string, closure?: Record<string, unknown>): Function {
+  const name = (id.split("//").pop() ?? id).replace(/\$\d+$/, "");
+  return stepProxy(id, name, closure && (() => closure));
+}
+
+/**
+ * Every mode: registers a class that crosses as a value (one with `workflow-serialize`
+ * methods or with step methods) under its class id, in this realm.
+ */
+export function registerClass<C extends Function>(cls: C, id: string): C {
+  registerClassAs(cls, id);
+  return cls;
 }
 
 /** Step mode, nested steps: the variables the step captured from its workflow, by value. */

@@ -1,5 +1,5 @@
 import { WorkflowError } from "../errors/workflow-error.js";
-import { STREAM_HANDLE_KEY } from "../globals.js";
+import { STREAM_HANDLE_KEY, STREAM_RUN_KEY } from "../globals.js";
 import { currentHost } from "./realm.js";
 
 /** Options of {@link getWritable}. */
@@ -34,13 +34,17 @@ export const STREAM_HANDLE = STREAM_HANDLE_KEY;
  * ```
  */
 export function getWritable<T = unknown>(options: WritableOptions = {}): WritableStream<T> {
-  const namespace = options.namespace ?? "";
+  return writableOf(options.namespace ?? "") as WritableStream<T>;
+}
+
+/** The writable of `namespace` of this run, or of run `runId` (a parent's stream passed to a child). */
+function writableOf(namespace: string, runId?: string): unknown {
   const host = currentHost();
   if (host?.getWritable) {
-    const writable = host.getWritable(namespace);
-    if (writable) return writable as WritableStream<T>;
+    const writable = host.getWritable(namespace, runId);
+    if (writable) return writable;
   }
-  if (host?.realm === "workflow") return new WorkflowStreamHandle(namespace) as unknown as WritableStream<T>;
+  if (host?.realm === "workflow") return new WorkflowStreamHandle(namespace, runId);
   throw new WorkflowError(
     "WF_STREAM_OUTSIDE_RUN",
     "getWritable() was called outside a workflow or step, so there is no run whose stream it could be.",
@@ -55,8 +59,12 @@ export function getWritable<T = unknown>(options: WritableOptions = {}): Writabl
 class WorkflowStreamHandle {
   readonly locked = false;
 
-  constructor(readonly namespace: string) {
+  constructor(
+    readonly namespace: string,
+    runId?: string,
+  ) {
     Object.defineProperty(this, STREAM_HANDLE_KEY, { value: namespace });
+    if (runId !== undefined) Object.defineProperty(this, STREAM_RUN_KEY, { value: runId });
   }
 
   getWriter(): never {
@@ -82,6 +90,64 @@ function writeInWorkflow(): WorkflowError {
  * The writable for `namespace` in this realm, as a reviver finds it when a
  * stream is passed: a step's writer in a step, the handle in workflow code.
  */
-export function reviveWritable(namespace: string): unknown {
-  return getWritable({ namespace });
+export function reviveWritable(namespace: string, runId?: string): unknown {
+  return writableOf(namespace, runId);
+}
+
+/**
+ * A ReadableStream passed as a value, as workflow code holds it: something to
+ * pass on (to a step, to `start()`, as the return value), not to read. Reading
+ * would be I/O that replays could not repeat.
+ */
+class WorkflowReadableHandle {
+  readonly locked = false;
+
+  getReader(): never {
+    throw readInWorkflow();
+  }
+  pipeTo(): Promise<never> {
+    return Promise.reject(readInWorkflow());
+  }
+  pipeThrough(): never {
+    throw readInWorkflow();
+  }
+  tee(): never {
+    throw readInWorkflow();
+  }
+  cancel(): Promise<never> {
+    return Promise.reject(readInWorkflow());
+  }
+  values(): never {
+    throw readInWorkflow();
+  }
+  [Symbol.asyncIterator](): never {
+    throw readInWorkflow();
+  }
+}
+
+function readInWorkflow(): WorkflowError {
+  return new WorkflowError(
+    "WF_STREAM_READ_IN_WORKFLOW",
+    "Workflow code read a ReadableStream directly; the read would be I/O that a replay could not repeat.",
+    'Pass the stream to a step and read it there: `await consume(stream)` with `async function consume(s) { "use step"; for await (const chunk of s) ... }`.',
+  );
+}
+
+/**
+ * The ReadableStream of run `runId`'s stream `namespace`, as a reviver finds it:
+ * a handle in workflow code, the chunks (through `open`) elsewhere.
+ */
+export function reviveReadable(
+  runId: string,
+  namespace: string,
+  open: ((runId: string, namespace: string) => ReadableStream<unknown> | undefined) | undefined,
+): object {
+  if (currentHost()?.realm === "workflow") return new WorkflowReadableHandle();
+  const stream = open?.(runId, namespace);
+  if (stream) return stream;
+  throw new WorkflowError(
+    "WF_STREAM_OUTSIDE_RUN",
+    "A ReadableStream was read back outside a step and without a run handle, so there is no World to read its chunks from.",
+    "Read stream values in a step, or through run.returnValue of a run handle from workflow/api.",
+  );
 }

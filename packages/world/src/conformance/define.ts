@@ -5,6 +5,7 @@ import { useHarness, type WorldFactory } from "./context.js";
 import { describeDeliveries } from "./deliveries.js";
 import { describeDurability } from "./durability.js";
 import { describeHooks } from "./hooks.js";
+import { describePrune } from "./prune.js";
 import { describeQueue } from "./queue.js";
 import { describeResponses } from "./responses.js";
 import { describeRuns } from "./runs.js";
@@ -40,5 +41,6 @@ export function defineWorldConformance(name: string, factory: WorldFactory): voi
     describeResponses(ctx);
     describeDurability(ctx);
     describeStreams(ctx);
+    describePrune(ctx);
   });
 }

@@ -1,5 +1,5 @@
 import type { StoredEvent } from "../events.js";
-import { type MessageId, messageId } from "../ids.js";
+import { type MessageId, messageId, type RunId } from "../ids.js";
 import {
   type AppendRequest,
   type AppendResult,
@@ -10,10 +10,12 @@ import {
   DEFAULT_RELEASED_HOOK_RETENTION_MS,
   type DeliveryRecord,
   type HookRecord,
+  isPrunable,
   isTerminal,
   type ListRunsFilter,
   type MessageInput,
   matchesRunFilter,
+  type PruneRunsOptions,
   type QueueMessage,
   type ReleasedHookRecord,
   type RunRecord,
@@ -260,6 +262,31 @@ export class MemoryWorld implements World {
       const timer = setTimeout(() => done(null), timeoutMs);
       list.push(done);
     });
+  }
+
+  async pruneRuns(options: PruneRunsOptions): Promise<RunId[]> {
+    const ended = (r: RunRecord) => r.completedAt ?? r.createdAt;
+    const picked = [...this.runs.values()]
+      .map((r) => r.record)
+      .filter((r) => isPrunable(r, options.endedBefore))
+      .sort((a, b) => ended(a) - ended(b) || (a.runId < b.runId ? -1 : a.runId > b.runId ? 1 : 0))
+      .slice(0, options.limit ?? Number.POSITIVE_INFINITY)
+      .map((r) => r.runId);
+    if (options.dryRun) return picked;
+    for (const id of picked) {
+      this.runs.delete(id);
+      this.events.delete(id);
+      const prefix = `${id}\u0000`;
+      for (const k of this.dedupe) if (k.startsWith(prefix)) this.dedupe.delete(k);
+      for (const [token, hook] of this.released) if (hook.runId === id) this.released.delete(token);
+      for (const [key, delivery] of this.deliveries) {
+        if (delivery.runId !== id) continue;
+        this.deliveries.delete(key);
+        if (delivery.requestId !== undefined) this.byRequest.delete(delivery.requestId);
+      }
+      this.streams.deleteRun(id);
+    }
+    return picked;
   }
 
   async close(): Promise<void> {}

@@ -80,6 +80,12 @@ export class MemoryStreams implements WorldStreams {
     return found.sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
   }
 
+  /** Drops every stream of a run (`pruneRuns`). */
+  deleteRun(runId: string): void {
+    const prefix = `${runId}\u0000`;
+    for (const key of this.streams.keys()) if (key.startsWith(prefix)) this.streams.delete(key);
+  }
+
   onAppend(listener: StreamListener): () => void {
     const entry: StreamListener = (event) => listener(event);
     this.listeners.add(entry);

@@ -1,2 +1,3 @@
+export { auditLogs } from "./log-check.js";
 export { RunActor } from "./mailbox.js";
 export type { RunInput, Turn } from "./turn.js";

@@ -11,6 +11,7 @@ import type { SandboxInstance } from "../sandbox-vm.js";
 import type { ActorHandle, RuntimeCore } from "../types.js";
 import { CommitPipeline } from "./commit.js";
 import { EagerSteps } from "./eager.js";
+import { CorruptEventLogError, failCorruptRun } from "./log-check.js";
 import { type Replayed, replayRun } from "./replay.js";
 import type { TurnRequest } from "./request.js";
 import { buildTurn, createsHooks, type RunInput, type Turn } from "./turn.js";
@@ -33,6 +34,8 @@ export class RunActor implements ActorHandle {
   private inbox: RunInput[] = [];
   private pumping = false;
   private ended = false;
+  /** The run's workflow file did not build: inputs wait in the inbox until a new build (unpark). */
+  private parked = false;
   /** Wakes a pump waiting for work: a new input, or an append handed to the World. */
   private wakeUp: (() => void) | undefined;
   /** Commands of an activation that ran before the actor pumped (a run created with hooks). */
@@ -76,7 +79,7 @@ export class RunActor implements ActorHandle {
       return;
     }
     this.inbox.push(input);
-    if (!this.pumping) void this.pump();
+    if (!this.pumping && !this.parked) void this.pump();
     else this.wakeUp?.();
   }
 
@@ -128,7 +131,7 @@ export class RunActor implements ActorHandle {
     } finally {
       this.pumping = false;
       if (this.ended) this.core.forget(this.runId);
-      else if (this.inbox.length > 0)
+      else if (this.inbox.length > 0 && !this.parked)
         void this.pump(); // posted during the last await above
       else this.core.touch(this);
     }
@@ -158,14 +161,39 @@ export class RunActor implements ActorHandle {
     });
   }
 
+  /** A new build came: a parked run tries to load again (and parks again if its file still fails). */
+  unpark(): void {
+    if (!this.parked) return;
+    this.parked = false;
+    if (this.inbox.length > 0 && !this.pumping) void this.pump();
+  }
+
   /** Cold start: replays the whole log; the commands it returns are those the log lacks (a crash cut the last turn short). */
   private async load(): Promise<Replayed | null> {
-    const replayed = await replayRun(
-      this.core.world,
-      () => this.core.newSandbox(),
-      this.runId,
-      this.conflicts.splice(0),
-    );
+    const conflicts = this.conflicts.splice(0);
+    let replayed: Awaited<ReturnType<typeof replayRun>>;
+    try {
+      replayed = await replayRun(
+        this.core.world,
+        () => this.core.newSandbox(),
+        this.runId,
+        conflicts,
+        (id) => this.core.unbuiltFile(id),
+      );
+    } catch (error) {
+      if (!(error instanceof CorruptEventLogError)) throw error;
+      await failCorruptRun(this.core, this.runId, error);
+      this.finish();
+      return null;
+    }
+    if (replayed && "parkedOn" in replayed) {
+      this.conflicts.unshift(...conflicts);
+      this.parked = true;
+      this.core.log("warn", [
+        `wfkit: run ${this.runId} waits: its workflow's file ${replayed.parkedOn.file} did not build. It continues once the file builds again.`,
+      ]);
+      return null;
+    }
     if (!replayed) {
       this.finish();
       return null;

@@ -1,6 +1,8 @@
 import { type HookConflict, isTerminal, type RunId, type StoredEvent, type World } from "@wfkit/world";
 import type { Command } from "../../sandbox/protocol.js";
 import type { SandboxInstance } from "../sandbox-vm.js";
+import type { UnbuiltFile } from "../unbuilt.js";
+import { readCheckedLog } from "./log-check.js";
 
 /** A run's instance rebuilt from its log. */
 export interface Replayed {
@@ -25,10 +27,15 @@ export async function replayRun(
   newSandbox: () => SandboxInstance,
   runId: RunId,
   conflicts: readonly HookConflict[],
-): Promise<Replayed | null> {
+  unbuilt: (workflowId: string) => UnbuiltFile | undefined = () => undefined,
+): Promise<Replayed | { parkedOn: UnbuiltFile } | null> {
   const run = await world.getRun(runId);
   if (!run || isTerminal(run.status)) return null;
-  const events = await world.readEvents(runId);
+  // Its code is not in this build: replaying would fail the run for good (WF_WORKFLOW_NOT_FOUND).
+  const parkedOn = unbuilt(run.workflowId);
+  if (parkedOn) return { parkedOn };
+  // A log that cannot be read or has a bad event throws CorruptEventLogError (the actor fails the run).
+  const events = await readCheckedLog(world, runId);
   const created = events[0];
   if (created?.type !== "run_created") throw new Error(`run ${runId} has no run_created event`);
   const instance = newSandbox();

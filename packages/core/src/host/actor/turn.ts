@@ -1,6 +1,7 @@
 import type { DeliveryInput, EventInput, MessageId, MessageInput, OpId, RunId } from "@wfkit/world";
 import type { Command } from "../../sandbox/protocol.js";
 import type { SandboxInstance } from "../sandbox-vm.js";
+import { mapErrorStacks } from "../source-maps.js";
 import { addCommands } from "./commands.js";
 import { newTurnRequest, type TurnRequest } from "./request.js";
 
@@ -97,8 +98,10 @@ export function buildTurn(
     request.events.push({ v: 1, type: "run_completed", output: state.output, at: now });
     request.run = { status: "completed", output: state.output, completedAt: now };
   } else if (state.status === "failed") {
-    request.events.push({ v: 1, type: "run_failed", error: state.error, at: now });
-    request.run = { status: "failed", error: state.error, completedAt: now };
+    // The sandbox's stack names the bundle; the log keeps the user's lines.
+    const error = mapErrorStacks(state.error);
+    request.events.push({ v: 1, type: "run_failed", error, at: now });
+    request.run = { status: "failed", error, completedAt: now };
   }
   if (!carry.started) request.run = { startedAt: now, status: "running", ...request.run };
   const needsCommitFirst =

@@ -40,6 +40,7 @@ export function hmacVerifier(options: HmacVerifierOptions): WebhookVerifierDefin
   const header = options.header.toLowerCase();
   return {
     scheme: "hmac",
+    signatureHeaders: [header],
     ...(options.deliveryId && { deliveryId: options.deliveryId }),
     verify(request, body) {
       const secret = fixed ?? checked((options.secret as () => string)());

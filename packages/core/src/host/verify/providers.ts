@@ -32,6 +32,7 @@ export function stripeVerifier(options: StripeVerifierOptions): WebhookVerifierD
   const secrets = secretsOf("stripe", options.secret);
   return {
     scheme: "stripe",
+    signatureHeaders: ["stripe-signature"],
     deliveryId: (_request, body) => jsonField(body, "id"),
     verify(request, body) {
       const header = request.headers.get("stripe-signature");
@@ -62,6 +63,8 @@ export function githubVerifier(options: GithubVerifierOptions): WebhookVerifierD
   const secrets = secretsOf("github", options.secret);
   return {
     scheme: "github",
+    // The SHA-1 signature GitHub still sends alongside is as sensitive, though not checked.
+    signatureHeaders: ["x-hub-signature-256", "x-hub-signature"],
     deliveryId: "x-github-delivery",
     verify(request, body) {
       const header = request.headers.get("x-hub-signature-256");
@@ -86,6 +89,7 @@ export function slackVerifier(options: SlackVerifierOptions): WebhookVerifierDef
   const secrets = secretsOf("slack", options.secret);
   return {
     scheme: "slack",
+    signatureHeaders: ["x-slack-signature"],
     deliveryId: (_request, body) => jsonField(body, "event_id"),
     verify(request, body) {
       const timestamp = request.headers.get("x-slack-request-timestamp");

@@ -46,6 +46,7 @@ export function standardWebhooksVerifier(options: StandardWebhooksOptions): Webh
   });
   return {
     scheme: SCHEME,
+    signatureHeaders: ["webhook-signature"],
     deliveryId: "webhook-id",
     verify(request, body) {
       const id = request.headers.get("webhook-id");

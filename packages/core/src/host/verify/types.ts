@@ -23,6 +23,13 @@ export interface WebhookVerifierDefinition {
    * was and never recorded twice. Undefined or empty: no dedupe for that request.
    */
   deliveryId?: string | ((request: Request, body: Uint8Array) => string | undefined);
+  /**
+   * The headers that carry the signature (lower case). Once a request is verified
+   * they have done their job, and the webhook route leaves them out of the request
+   * it stores (and hands to workflow code). A custom verifier can list its own here,
+   * or name them in the route's `dropHeaders` option.
+   */
+  signatureHeaders?: readonly string[];
 }
 
 /**

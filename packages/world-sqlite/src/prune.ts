@@ -1,0 +1,45 @@
+import { type PruneRunsOptions, type RunId, runId } from "@wfkit/world";
+import type { Database, Statement } from "better-sqlite3";
+
+// The expression and predicate of the partial index runs_by_end (schema 6). INDEXED BY: without
+// statistics the planner prefers the status index, which reads every ended run to sort them.
+export const FIND_PRUNABLE = `
+  SELECT run_id FROM runs INDEXED BY runs_by_end
+  WHERE status IN ('completed', 'failed', 'cancelled') AND coalesce(completed_at, created_at) < ?
+  ORDER BY coalesce(completed_at, created_at), run_id
+  LIMIT ?`;
+
+/** Tables that keep rows per run, deleted with it. `hooks` and `messages` are empty for an ended run, but cheap to check. */
+const PER_RUN = [
+  "events",
+  "dedupe_keys",
+  "hooks",
+  "messages",
+  "released_hooks",
+  "deliveries",
+  "stream_chunks",
+  "streams",
+  "runs",
+] as const;
+
+/** `pruneRuns` on the SQLite World: finds the runs, then deletes each with its rows, in the caller's transaction. */
+export class RunPruner {
+  private readonly find: Statement<[number, number], { run_id: string }>;
+  private readonly deletes: Statement<[string]>[];
+
+  constructor(db: Database) {
+    this.find = db.prepare(FIND_PRUNABLE);
+    this.deletes = PER_RUN.map((table) => db.prepare(`DELETE FROM ${table} WHERE run_id = ?`));
+  }
+
+  /** The runs `options` selects, oldest end first (SQLite's LIMIT -1 is "no limit"). */
+  select(options: PruneRunsOptions): RunId[] {
+    const limit = options.limit === undefined ? -1 : Math.max(0, Math.floor(options.limit));
+    return this.find.all(options.endedBefore, limit).map((row) => runId(row.run_id));
+  }
+
+  /** Deletes the runs with everything kept for them. Run inside a write transaction. */
+  delete(ids: readonly RunId[]): void {
+    for (const id of ids) for (const statement of this.deletes) statement.run(id);
+  }
+}
