@@ -1,10 +1,11 @@
+// The base styles first: the pages' own sheets come after them.
+import "./style.css";
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { api, type Info } from "./api";
 import { onConnection } from "./live";
 import { RunPage } from "./run";
 import { RunsPage } from "./runs";
-import "./style.css";
 
 /** Hash routes, so the page works under any mount path: `#/` and `#/runs/<id>`. */
 function useRoute(): string {

@@ -3,6 +3,7 @@ import { api, type Info, type RunStatus, type RunSummary } from "./api";
 import { ago, duration, shortName } from "./format";
 import { subscribe } from "./live";
 import { useNow } from "./main";
+import "./runs.css";
 
 const STATUSES: Array<RunStatus | ""> = ["", "running", "pending", "completed", "failed", "cancelled"];
 
