@@ -148,6 +148,21 @@ describe("import directions", () => {
     }
   });
 
+  it("the web UI sees the runtime only over HTTP: its app imports only preact, its entry only node:url", () => {
+    // packages/web ships static files; the builder serves them by path (webRoot), so the UI's code
+    // never runs in a server and must not reach into the runtime's modules: it reads the inspect route.
+    const app = sources("web", "app");
+    expect(app.length).toBeGreaterThan(3);
+    expect(violations(app, (s) => s === "preact" || s.startsWith("preact/"))).toEqual([]);
+    const entry = sources("web").filter((f) => !f.file.startsWith("packages/web/src/app/"));
+    expect(violations(entry, (s) => s === "node:url")).toEqual([]);
+    // Only the builder serves the files; hosts mount the builder's routes.
+    const importers = packages
+      .filter((pkg) => pkg !== "web" && pkg !== "builder")
+      .flatMap((pkg) => violations(sources(pkg), (s) => s !== "@wfkit/web" && !s.startsWith("@wfkit/web/")));
+    expect(importers).toEqual([]);
+  });
+
   it("cross-realm Symbol.for keys live in core/src/globals.ts only", () => {
     const offenders = packages
       .flatMap((pkg) => sources(pkg))

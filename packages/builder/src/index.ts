@@ -20,7 +20,14 @@ export {
   SOURCE,
   WATCH_DEBOUNCE_MS,
 } from "./app/discover.js";
-export { INSPECT_PATH, type InspectOption } from "./app/inspect-route.js";
+export {
+  handleInspect,
+  INSPECT_PATH,
+  type InspectBackend,
+  type InspectOption,
+  refuseInspect,
+} from "./app/inspect-route.js";
+export { inspectEventStream } from "./app/inspect-stream.js";
 export {
   DEV_TOOL_PREFIXES,
   isDevToolPath,
@@ -28,6 +35,7 @@ export {
   ROUTE_PREFIX,
   WEBHOOK_PREFIX,
 } from "./app/routes.js";
+export { isUiPath, serveUi, UI_PATH } from "./app/ui-route.js";
 export { watchSources } from "./app/watch.js";
 export {
   type BuildOptions,

@@ -124,3 +124,59 @@ describe("the inspect route", () => {
     });
   });
 });
+
+const UI = "http://app.test/.well-known/workflow/v1/ui/";
+
+describe("the web UI on the app server", () => {
+  it("is served under /.well-known/workflow/v1/ui/ in development, with its assets", async () => {
+    const app = server();
+    // Without the trailing slash too (Next.js redirects to it), the same page naming its assets from the mount.
+    const bare = await app.handler(new Request(UI.slice(0, -1)));
+    expect(bare.status).toBe(200);
+    const page = await app.handler(new Request(UI));
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await page.text();
+    expect(await bare.text()).toBe(html);
+    const css = /href="\/\.well-known\/workflow\/v1\/ui\/(assets\/[\w.-]+\.css)"/.exec(html)?.[1];
+    expect(css, html).toBeDefined();
+    const asset = await app.handler(new Request(UI + css));
+    expect(asset.status).toBe(200);
+    expect(asset.headers.get("content-type")).toMatch(/^text\/css/);
+    expect(asset.headers.get("cache-control")).toContain("immutable");
+    // Only the build's own files: anything else is the runtime's 404.
+    const other = await app.handler(new Request(`${UI}assets/..%2F..%2Fpackage.json`));
+    expect(other.status).toBe(404);
+  });
+
+  it("follows the inspect option in production: hidden, refused, or let through by authorize", async () => {
+    expect((await server({ env: { NODE_ENV: "production" } }).handler(new Request(UI))).status).toBe(404);
+    const guarded = server({
+      env: { NODE_ENV: "production" },
+      inspect: { authorize: (request) => request.headers.get("cookie") === "session=ok" },
+    });
+    expect((await guarded.handler(new Request(UI))).status).toBe(403);
+    const allowed = await guarded.handler(new Request(UI, { headers: { cookie: "session=ok" } }));
+    expect(allowed.status).toBe(200);
+  });
+
+  it("pushes run changes as server-sent events from the runtime's notifications", async () => {
+    const app = server();
+    const { runtime } = await app.ready();
+    const response = await app.handler(new Request(`${BASE}stream`));
+    expect(response.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    const until = async (pattern: RegExp) => {
+      while (!pattern.test(text)) text += (await reader.read()).value ?? "";
+    };
+    await until(/event: hello\ndata: \{"live":true\}/);
+    const run = await runtime.start(APPROVE, ["c"]);
+    await until(new RegExp(`"runId":"${run.runId}"[^\\n]*"created":true`));
+    await runtime.cancel(run.runId);
+    await until(new RegExp(`"runId":"${run.runId}","workflowId":"${APPROVE}","status":"cancelled"`));
+    // A closed runtime ends the stream (the browser then reconnects to the next server).
+    await app.close();
+    for (;;) if ((await reader.read()).done) break;
+  });
+});

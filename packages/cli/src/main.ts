@@ -4,6 +4,7 @@ import { devCommand } from "./commands/dev.js";
 import { actionCommand, INSPECT_FLAGS, inspectCommand, SOURCE_FLAGS } from "./commands/inspect.js";
 import { migrateCommand } from "./commands/migrate.js";
 import { runCommand } from "./commands/run.js";
+import { uiCommand } from "./commands/ui.js";
 
 const USAGE = `wf — the wfkit command line
 
@@ -18,6 +19,7 @@ Usage:
       Compiles the "use workflow"/"use step" files under [dir] (default
       workflows/), recompiles on edits, and serves on http://127.0.0.1:N
       (default 3000; 0 picks a free port) until Ctrl-C:
+        GET  /                       the web UI: runs, timelines, actions
         POST /api/runs               {"workflow": "<file>#<export>", "args": [...]}
         GET  /api/runs/<runId>       status, output or error
         GET  /api/runs/<runId>/hooks live hooks and webhook URLs
@@ -42,11 +44,18 @@ Usage:
       WORKFLOW_POSTGRES_URL). Apps also migrate when they start; safe to run
       while they do. See docs/deploy.md.
 
-  wf cancel <runId> --url URL
+  wf cancel <runId> [--url URL | --data-dir DIR]
   wf resume <token> [--data '<json>'] --url URL
   wf rerun <runId> --url URL
       Cancels a run, resumes a hook, or starts a new run with a run's input,
-      through the running server at URL. --json prints the answer as JSON.
+      through the running server at URL. wf cancel also works on a data folder
+      no server holds. --json prints the answer as JSON.
+
+  wf ui [--data-dir DIR | --url URL [--token T]] [--port N]
+      Serves the web UI on http://127.0.0.1:N (default 3001): over a data
+      folder no server holds (read-only but for cancel), or over the running
+      app at URL (its inspect route, proxied; live updates, cancel, resume,
+      rerun; --token is sent as "Authorization: Bearer T").
 
   wf prune --older-than 30d [--data-dir DIR] [--dry-run] [--json]
       Deletes runs that ended (completed, failed, cancelled) longer ago than
@@ -82,6 +91,10 @@ export async function main(argv: string[]): Promise<number> {
         return await migrateCommand(parseArgs(rest, { "postgres-url": "string" }));
       case "inspect":
         return await inspectCommand(parseArgs(rest, INSPECT_FLAGS));
+      case "ui":
+        return await uiCommand(
+          parseArgs(rest, { port: "string", "data-dir": "string", url: "string", token: "string" }),
+        );
       case "prune":
         return await pruneCommand(parseArgs(rest, PRUNE_FLAGS));
       case "backup":

@@ -177,6 +177,38 @@ describe("wf dev", () => {
     );
   });
 
+  it("serves the web UI at / and pushes run changes as server-sent events", async () => {
+    const page = await fetch(`${dev.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    const html = await page.text();
+    const script = /src="\/(assets\/[\w.-]+\.js)"/.exec(html)?.[1];
+    expect(script, html).toBeDefined();
+    const js = await fetch(`${dev.url}/${script}`);
+    expect(js.status).toBe(200);
+    expect(js.headers.get("content-type")).toMatch(/javascript/);
+
+    const events = await fetch(`${dev.url}/.well-known/workflow/v1/inspect/stream`);
+    expect(events.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const reader = events.body!.pipeThrough(new TextDecoderStream()).getReader();
+    let text = "";
+    const until = async (pattern: RegExp) => {
+      while (!pattern.test(text)) {
+        const { done, value } = await reader.read();
+        if (done) throw new Error(`the event stream ended before ${pattern}: ${text}`);
+        text += value;
+      }
+    };
+    await until(/event: hello/);
+    const runId = await startRun("steps.ts#addThenDouble", [1, 2]);
+    // The run's creation and its completion both arrive, each with the run's summary.
+    await until(new RegExp(`event: run\ndata: \\{"runId":"${runId}"[^\n]*"created":true`));
+    await until(
+      new RegExp(`event: run\ndata: \\{"runId":"${runId}","workflowId":"[^"]+","status":"completed"`),
+    );
+    await reader.cancel();
+  });
+
   it("starts a run and reports its output once it completes", async () => {
     const runId = await startRun("steps.ts#addThenDouble", [2, 3]);
     const run = await ended(runId);
@@ -315,7 +347,8 @@ describe("wf dev", () => {
     expectError(await api("GET", "/api/runs/wrun_doesnotexist/hooks"), 404, "WF_RUN_NOT_FOUND");
     expectError(await api("POST", "/api/hooks/no-such-token", { approved: true }), 404, "WF_HOOK_NOT_FOUND");
 
-    expectError(await api("GET", "/"), 404, "WF_DEV_ROUTE_NOT_FOUND");
+    expectError(await api("GET", "/nothing"), 404, "WF_DEV_ROUTE_NOT_FOUND");
+    expectError(await api("GET", "/assets/../../package.json"), 404, "WF_DEV_ROUTE_NOT_FOUND");
     expectError(await api("GET", "/api/nothing/here"), 404, "WF_DEV_ROUTE_NOT_FOUND");
     expectError(await api("GET", "/api/runs/a/b/c"), 404, "WF_DEV_ROUTE_NOT_FOUND");
     const wrongMethod = await api("GET", "/api/runs");

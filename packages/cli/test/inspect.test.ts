@@ -39,6 +39,7 @@ export async function approval(item: string) {
 
 let tmp: string;
 let dev: DevServer | undefined;
+let rerunId: string | undefined;
 
 beforeAll(() => {
   assertBuilt();
@@ -113,7 +114,10 @@ describe("wf inspect on a data folder", () => {
     expect(bad.stderr).toContain("WF_INSPECT_INVALID_QUERY");
     const cancel = await wf(["cancel", "wrun_x", "--data-dir", "data"], tmp);
     expect(cancel.code).toBe(1);
-    expect(cancel.stderr).toContain("--url");
+    expect(cancel.stderr).toContain("WF_RUN_NOT_FOUND");
+    const resume = await wf(["resume", "some-token", "--data-dir", "data"], tmp);
+    expect(resume.code).toBe(1);
+    expect(resume.stderr).toContain("--url");
     expect((await wf(["inspect", "nope"], tmp)).code).toBe(2);
   });
 });
@@ -158,5 +162,45 @@ describe("wf inspect, resume, cancel and rerun against a running server (--url)"
     expect(newId).toBeDefined();
     const again = JSON.parse((await wf(["inspect", "run", newId!, ...url, "--json"], tmp)).stdout);
     expect(again.input).toEqual(["a"]);
+    rerunId = newId;
+  });
+});
+
+describe("wf cancel on a data folder (no server)", () => {
+  it("cancels a waiting run once the server is gone; a new server does not resume it", async () => {
+    expect(rerunId).toBeDefined();
+    await waitFor("the rerun to wait on its hook", async () => {
+      const view = JSON.parse(
+        (await wf(["inspect", "run", rerunId!, "--url", dev!.url, "--json"], tmp)).stdout,
+      );
+      return view.hooks.length ? view : undefined;
+    });
+    dev!.child.kill("SIGTERM");
+    expect(await dev!.exited).toBe(0);
+
+    const cancelled = await wf(["cancel", rerunId!, "--data-dir", "devdata", "--json"], tmp);
+    expect(cancelled.code, cancelled.stderr).toBe(0);
+    expect(JSON.parse(cancelled.stdout)).toEqual({ runId: rerunId, status: "cancelled" });
+    const view = JSON.parse(
+      (await wf(["inspect", "run", rerunId!, "--data-dir", "devdata", "--json"], tmp)).stdout,
+    );
+    expect(view.status).toBe("cancelled");
+    const events = JSON.parse(
+      (await wf(["inspect", "events", rerunId!, "--data-dir", "devdata", "--json"], tmp)).stdout,
+    );
+    expect(events.events.at(-1).type).toBe("run_cancelled");
+    // Again: an ended run stays as it is.
+    expect((await wf(["cancel", rerunId!, "--data-dir", "devdata"], tmp)).stdout).toBe(
+      `Run ${rerunId} is cancelled.\n`,
+    );
+
+    // Its hook was released with it: a new server has no hook with that token.
+    dev = await startDev(["flows", "--port", "0", "--data-dir", "devdata"], tmp);
+    const resumed = await fetch(`${dev.url}/api/hooks/${encodeURIComponent("approve:a")}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ by: "nobody" }),
+    });
+    expect(resumed.status).toBe(404);
   });
 });

@@ -32,6 +32,7 @@ export {
   type RetentionOptions,
 } from "./host/retention.js";
 export { Run } from "./host/run.js";
+export type { RunChange, RunChangeListener } from "./host/run-changes.js";
 export { Runtime, type RuntimeOptions, type WorkflowRef, type WorkflowsInput } from "./host/runtime.js";
 export { mapStack, registerModuleSourceMap } from "./host/source-maps.js";
 export type { RetryPolicy } from "./host/steps.js";
@@ -57,6 +58,14 @@ export {
   type WebhookVerifier,
   type WebhookVerifierDefinition,
 } from "./host/verify/index.js";
-export { buildRunView, createInspector, type Inspector, summarizeRun } from "./inspect/index.js";
+export {
+  buildRunView,
+  cancelStoredRun,
+  createInspector,
+  type Inspector,
+  type StreamSummary,
+  type StreamView,
+  summarizeRun,
+} from "./inspect/index.js";
 export { deserialize, type StreamPorts, serialize, serializeAsync } from "./serialization/index.js";
 export { type Duration, parseDuration } from "./workflow/duration.js";

@@ -1,5 +1,5 @@
 import path from "node:path";
-import type { AppRuntimeTuning, WorldOption } from "@wfkit/builder";
+import type { AppRuntimeTuning, InspectOption, WorldOption } from "@wfkit/builder";
 import { type AppConfig, type ConfigEnv, resolveConfig } from "@wfkit/builder/config";
 
 export type { WorldContext, WorldOption } from "@wfkit/builder";
@@ -32,6 +32,12 @@ export interface WithWorkflowOptions {
   runtime?: Omit<AppRuntimeTuning, "webhookBaseUrl">;
   /** More packages Next must load with Node rather than bundle, such as the World's (`workflow/next` adds its own). */
   serverExternalPackages?: string[];
+  /**
+   * The inspect route and the web UI (`/.well-known/workflow/v1/inspect/…` and `…/ui/`):
+   * `true` for anyone, `{ authorize(request) }` for requests it accepts, `false` never.
+   * Default: served by `next dev` only.
+   */
+  inspect?: InspectOption;
 }
 
 /** Options with every default filled in. */
@@ -45,6 +51,7 @@ export interface ResolvedOptions extends AppConfig {
   world?: WorldOption;
   runtime?: WithWorkflowOptions["runtime"];
   serverExternalPackages: string[];
+  inspect?: InspectOption;
 }
 
 /** Applies defaults; the shared settings go through `resolveConfig` (option, then environment, then default). */
@@ -64,5 +71,6 @@ export function resolveOptions(
     world: options.world,
     runtime: options.runtime,
     serverExternalPackages: options.serverExternalPackages ?? [],
+    inspect: options.inspect,
   };
 }

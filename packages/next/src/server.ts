@@ -53,6 +53,7 @@ export function startWorkflowServer(options: ResolvedOptions, dev: boolean): App
     watch: dev,
     onRebuild: logRebuild,
     runtime: options.runtime,
+    inspect: options.inspect,
     autoStart: false,
   });
   const origin = nextOrigin();

@@ -273,7 +273,11 @@ export function workflowPlugin(options: WorkflowPluginOptions): Plugin {
     configureServer(server) {
       const logger = viteLogger(server.config.logger);
       const workflow = createAppServer(
-        serverOptions(logger, { buildDir: path.join(config.cacheDir, "wfkit") }),
+        // The dev server is development whatever NODE_ENV says: the inspect route and the web UI are on.
+        serverOptions(logger, {
+          buildDir: path.join(config.cacheDir, "wfkit"),
+          inspect: options.inspect ?? true,
+        }),
       );
       startWhenListening(workflow, server, server.config.server);
 

@@ -15,6 +15,7 @@ interface StreamStatements {
   hasChunk: Statement<[string, string, string, number], { n: number }>;
   insertChunk: Statement<[string, string, number, string, number, string]>;
   read: Statement<[string, string, number, number], { idx: number; data: string }>;
+  list: Statement<[string], { namespace: string; tail: number; closed: number }>;
 }
 
 /**
@@ -46,6 +47,8 @@ export class SqliteStreams implements WorldStreams {
       read: db.prepare(
         "SELECT idx, data FROM stream_chunks WHERE run_id = ? AND namespace = ? AND idx >= ? ORDER BY idx LIMIT ?",
       ),
+      // The primary key (run_id, namespace) serves this.
+      list: db.prepare("SELECT namespace, tail, closed FROM streams WHERE run_id = ? ORDER BY namespace"),
     };
   }
 
@@ -93,6 +96,13 @@ export class SqliteStreams implements WorldStreams {
   async info(runId: string, namespace: string): Promise<StreamInfo> {
     this.assertOpen();
     return this.infoNow(runId, namespace);
+  }
+
+  async list(runId: string): Promise<Array<{ namespace: string } & StreamInfo>> {
+    this.assertOpen();
+    return this.s.list
+      .all(runId)
+      .map((r) => ({ namespace: r.namespace, tailIndex: r.tail, closed: r.closed === 1 }));
   }
 
   onAppend(listener: StreamListener): () => void {

@@ -72,6 +72,12 @@ export interface WorldStreams {
   ): Promise<StreamReadResult>;
   info(runId: string, namespace: string): Promise<StreamInfo>;
   /**
+   * The streams of a run (those something was appended to or closed), sorted
+   * by namespace, each with where it stands. Optional: tools (the web UI,
+   * the inspect API) show only the default stream of a World without it.
+   */
+  list?(runId: string): Promise<Array<{ namespace: string } & StreamInfo>>;
+  /**
    * Called after every commit that appended to or closed a stream, asynchronously
    * (never inside the committing call), possibly coalesced per stream. A World
    * shared between processes tells them all (PostgreSQL: LISTEN/NOTIFY on commit).

@@ -66,6 +66,18 @@ describe("next dev (Turbopack)", { timeout: 90_000 }, () => {
     expect(run.steps).toEqual([expect.objectContaining({ name: "formatGreeting", status: "completed" })]);
   });
 
+  it("mounts the web UI (with or without the trailing slash) and its assets", async () => {
+    for (const address of ["/.well-known/workflow/v1/ui/", "/.well-known/workflow/v1/ui"]) {
+      const page = await fetch(server!.url + address);
+      expect(page.status, address).toBe(200);
+      const html = await page.text();
+      expect(html).toContain('<div id="app">');
+      const script = /src="(\/\.well-known\/workflow\/v1\/ui\/assets\/[\w.-]+\.js)"/.exec(html)?.[1];
+      expect(script, html).toBeDefined();
+      expect((await fetch(server!.url + script)).status).toBe(200);
+    }
+  });
+
   it("applies an edited step file without a restart", async () => {
     edit("workflows/greeting-steps.ts", "`Hello, ", "`Bonjour, ");
     expect(await helloUntil(/^Bonjour/)).toBe("Bonjour, dev!");

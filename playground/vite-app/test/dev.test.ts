@@ -34,6 +34,15 @@ describe("vite-app under the dev server", { timeout: 60_000 }, () => {
     expect(await health.json()).toEqual({ ok: true, world: "sqlite", workflows: 1 });
   });
 
+  it("mounts the web UI and the inspect route in development", async () => {
+    const ui = await fetch(`${base}/.well-known/workflow/v1/ui/`);
+    expect(ui.status).toBe(200);
+    expect(await ui.text()).toContain('<div id="app">');
+    const runs = await fetch(`${base}/.well-known/workflow/v1/inspect/runs`);
+    expect(runs.status).toBe(200);
+    expect(await runs.json()).toMatchObject({ runs: expect.any(Array) });
+  });
+
   it("starts a run, takes the webhook call (202) and completes with the step's output", async () => {
     const { runId, answer, answerBody, run } = await paymentFlow(base, "order-dev-1", 42);
     expect(answer.status).toBe(202);

@@ -13,8 +13,9 @@ import type { World } from "@wfkit/world";
 import type { WorkflowBundle } from "../bundle/bundle.js";
 import { buildAppBundles } from "../bundle/isolate.js";
 import { DEFAULT_WORKFLOW_DIRS, findWorkflowFiles } from "./discover.js";
-import { handleInspect, type InspectOption, isInspectPath } from "./inspect-route.js";
+import { handleInspect, type InspectOption, isInspectPath, refuseInspect } from "./inspect-route.js";
 import { ROUTE_PREFIX, WEBHOOK_PREFIX } from "./routes.js";
+import { isUiPath, serveUi, UI_PATH } from "./ui-route.js";
 import { watchSources } from "./watch.js";
 
 const WEBHOOK_PATH = WEBHOOK_PREFIX;
@@ -50,7 +51,7 @@ export interface AppRuntimeOptions {
   ) => void;
   /** Make this runtime the one `workflow/api` uses. Default true. */
   setDefault?: boolean;
-  /** Serve the inspect route (`/.well-known/workflow/v1/inspect/…`). Default false; the app server decides. */
+  /** Serve the inspect route (`/.well-known/workflow/v1/inspect/…`) and the web UI (`…/ui/`). Default false; the app server decides. */
   inspect?: InspectOption;
   /** How long a request body to the inspect route may take to arrive, in ms. Default 10 s. */
   bodyTimeoutMs?: number;
@@ -152,10 +153,18 @@ export async function createAppRuntime(options: AppRuntimeOptions): Promise<AppR
     const url = new URL(request.url);
     if (url.pathname.startsWith(WEBHOOK_PATH)) return runtime.handleWebhook(request);
     if (isRunStatusPath(url.pathname)) return handleRunStatus(runtime, request);
-    if (isInspectPath(url.pathname))
-      return handleInspect(runtime, request, options.inspect ?? false, {
+    if (isInspectPath(url.pathname)) {
+      const workflows = () => current.workflows.manifest.workflows.map((w) => w.id);
+      return handleInspect({ world: runtime.world, runtime, workflows }, request, options.inspect ?? false, {
         timeoutMs: options.bodyTimeoutMs,
       });
+    }
+    if (isUiPath(url.pathname)) {
+      // The UI shows what the inspect route shows: the same option guards it.
+      const ui =
+        (await refuseInspect(options.inspect ?? false, request)) ?? (await serveUi(request, UI_PATH));
+      if (ui) return ui;
+    }
     if (url.pathname === `${ROUTE_PREFIX}health`) {
       return Response.json({
         ok: true,

@@ -15,8 +15,8 @@ import { describeWorld, worldFactory } from "../world/index.js";
 
 const HOST = "127.0.0.1";
 
-function parsePort(value: string | boolean | undefined): number {
-  if (value === undefined) return 3000;
+export function parsePort(value: string | boolean | undefined, fallback = 3000): number {
+  if (value === undefined) return fallback;
   const port = Number(value);
   if (typeof value !== "string" || !/^\d+$/.test(value) || port > 65535) {
     throw new UsageError(
@@ -41,7 +41,7 @@ const logger: AppServerLogger = {
   error: (message, error) => console.error(message, ...(error === undefined ? [] : [shown(error)])),
 };
 
-function listen(server: Server, port: number): Promise<number> {
+export function listen(server: Server, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const onError = (error: Error) => reject(error);
     server.once("error", onError);

@@ -1,5 +1,5 @@
 import path from "node:path";
-import { type AppRuntime, ROUTE_PREFIX } from "@wfkit/builder";
+import { type AppRuntime, ROUTE_PREFIX, serveUi } from "@wfkit/builder";
 import {
   CLOSE_CONNECTION,
   codeOf,
@@ -48,6 +48,7 @@ class ApiError extends WorkflowError {
 }
 
 const ROUTES = [
+  "GET / (the web UI)",
   "GET /api/workflows",
   "POST /api/runs",
   "GET /api/runs/<runId>",
@@ -293,6 +294,10 @@ export function createDevHandler(options: DevHandlerOptions): (request: Request)
     }
     try {
       if (url.pathname.startsWith(ROUTE_PREFIX)) return await app.handler(request);
+      if (!url.pathname.startsWith("/api/")) {
+        const ui = await serveUi(request, "/");
+        if (ui) return ui;
+      }
       return await api(request, url);
     } catch (error) {
       if (error instanceof ApiError)

@@ -1,6 +1,7 @@
 // Where `wf inspect` reads: a data folder no server holds, or a running server's inspect route.
 import { resolveConfig } from "@wfkit/builder";
 import {
+  cancelStoredRun,
   createInspector,
   type EventPage,
   type ListRunsOptions,
@@ -18,7 +19,7 @@ export interface InspectSource {
   listRuns(options: ListRunsOptions): Promise<RunPage>;
   inspectRun(runId: string): Promise<RunView>;
   listEvents(runId: string, options: { cursor?: string; limit?: number }): Promise<EventPage>;
-  /** A POST to the inspect route; only a running server can drive runs. */
+  /** A POST to the inspect route; on a data folder only `runs/<id>/cancel` (the rest needs a running server). */
   post(route: string, body?: unknown): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
@@ -42,10 +43,16 @@ export function openSource(flags: Record<string, string | boolean>): InspectSour
     listRuns: async (o) => (await inspector()).listRuns(o),
     inspectRun: async (id) => (await inspector()).inspectRun(id),
     listEvents: async (id, o) => (await inspector()).listEvents(id, o),
-    async post() {
+    async post(route) {
+      // Cancelling only writes the run's end; resuming and rerunning run workflow code.
+      const cancel = /^runs\/([^/]+)\/cancel$/.exec(route);
+      if (cancel) {
+        const run = await cancelStoredRun(await world(), decodeURIComponent(cancel[1]!));
+        return { runId: run.runId, status: run.status };
+      }
       throw new WorkflowError(
         "WF_CLI_USAGE",
-        "This command drives a run, which needs the app's running server.",
+        "This command runs the workflow's code, which needs the app's running server.",
         "Start the app (wf dev, or your server) and pass its address with --url http://127.0.0.1:3000.",
       );
     },

@@ -41,6 +41,10 @@ export const ERROR_CODES = {
     status: 400,
     title: "an inspect query with an invalid filter, limit or cursor",
   },
+  WF_INSPECT_READ_ONLY: {
+    status: 409,
+    title: "an action on runs read from a data folder, with no runtime to drive them",
+  },
   WF_INVALID_DURATION: { status: 400, title: "a value that is not a duration" },
   WF_JSON_TOO_DEEP: { status: 400, title: "JSON or a payload nested deeper than the limit" },
   WF_NEXT_NO_APP_DIR: { status: 500, title: "no app/ directory for the workflow routes" },
@@ -79,6 +83,7 @@ export const ERROR_CODES = {
   WF_STEP_ONLY: { status: 500, title: "a step-only call outside a step" },
   WF_STEP_OUTSIDE_RUNTIME: { status: 500, title: "a compiled workflow was run outside the runtime" },
   WF_STEP_TIMEOUT: { status: 500, title: "a step attempt ran past its timeout" },
+  WF_UI_NOT_BUILT: { status: 503, title: "the web UI's files are missing from @wfkit/web" },
   WF_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "a development route was sent a body that is not JSON" },
   WF_VITE_API_ENTRY_INVALID: { status: 500, title: "the `api` module cannot serve requests" },
   WF_WEBHOOK_BODY_TOO_LARGE: { status: 413, title: "the request body is over the webhook route's limit" },

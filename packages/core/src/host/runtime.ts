@@ -31,6 +31,7 @@ import { newRunId } from "./ids.js";
 import { filterLog, LifecycleLog, type LogFormat, type LogLevel } from "./lifecycle-log.js";
 import { type RetentionOptions, RetentionSweeper } from "./retention.js";
 import { Run, type RunSource } from "./run.js";
+import { type RunChangeListener, RunChanges } from "./run-changes.js";
 import { SandboxPool } from "./sandbox-pool.js";
 import { type SandboxInstance, type SandboxOptions, SandboxScript } from "./sandbox-vm.js";
 import { Scheduler } from "./scheduler.js";
@@ -161,6 +162,7 @@ export class Runtime implements RuntimeCore {
   private closed = false;
   readonly log: (level: string, args: unknown[]) => void;
   private readonly lifecycle: LifecycleLog;
+  private readonly changes = new RunChanges();
   private readonly unbuilt = new UnbuiltFiles();
   /** The secret of run status tokens, read on first use. */
   readonly statusSecret: () => Promise<string>;
@@ -176,7 +178,7 @@ export class Runtime implements RuntimeCore {
       options.logLevel ?? "info",
     );
     this.lifecycle = new LifecycleLog(this.log, options.logFormat ?? "text");
-    this.world = this.lifecycle.wrap(options.world);
+    this.world = this.lifecycle.wrap(this.changes.wrap(options.world));
     this.sandboxScript = new SandboxScript(options.workflows.code, options.workflows.hash);
     this.unbuilt.set(options.workflows.unbuilt);
     this.statusSecret = statusSecretSource(options.statusSecret);
@@ -241,6 +243,17 @@ export class Runtime implements RuntimeCore {
       const { runId } = await this.resumeHook(token, value);
       return { runId, token };
     };
+  }
+
+  /**
+   * Tells `listener` about every run change this runtime commits (a run created,
+   * events appended, a new status), after the commit. Returns the function that
+   * stops it. `onClose` is told when the runtime closes (at once if it has),
+   * so a feed can end and its client reconnect to the next runtime. The
+   * inspect route's live updates (the web UI) are fed from here.
+   */
+  onRunChange(listener: RunChangeListener, onClose?: () => void): () => void {
+    return this.changes.subscribe(listener, onClose);
   }
 
   /** Resumes everything the World holds: unfinished turns, steps, due timers. Call once after creating. */
@@ -553,6 +566,7 @@ export class Runtime implements RuntimeCore {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.changes.close();
     this.scheduler.close();
     // Turns already made are committed, not dropped: the World's close commits what it was given.
     for (const actor of this.actors.values()) actor.flush();

@@ -143,7 +143,8 @@ function encodeChunk(chunk: unknown): string {
   return serialize(chunk, "stream chunk");
 }
 
-function decodeChunk(data: string): unknown {
+/** A stored chunk as its writer wrote it: bytes, or the deserialized value. */
+export function decodeChunk(data: string): unknown {
   if (data.startsWith(BYTES_PREFIX))
     return new Uint8Array(Buffer.from(data.slice(BYTES_PREFIX.length), "base64"));
   return deserialize(data);

@@ -1,4 +1,5 @@
 export { buildRunView, summarizeRun } from "./build.js";
+export { cancelStoredRun } from "./cancel.js";
 export { createInspector, type Inspector } from "./inspector.js";
 export type {
   AttemptView,
@@ -13,4 +14,7 @@ export type {
   RunView,
   SleepView,
   StepView,
+  StreamChunkView,
+  StreamSummary,
+  StreamView,
 } from "./types.js";

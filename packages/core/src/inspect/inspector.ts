@@ -1,8 +1,18 @@
 import type { RunStatus, World } from "@wfkit/world";
 import { WorkflowRunNotFoundError } from "../errors/subclasses.js";
 import { WorkflowError } from "../errors/workflow-error.js";
+import { decodeChunk } from "../host/streams.js";
 import { buildRunView, summarizeRun } from "./build.js";
-import type { EventPage, ListRunsOptions, RunPage, RunView } from "./types.js";
+import type {
+  EventPage,
+  JsonValue,
+  ListRunsOptions,
+  RunPage,
+  RunView,
+  StreamSummary,
+  StreamView,
+} from "./types.js";
+import { decodePayload, toJsonValue } from "./values.js";
 
 const DEFAULT_LIMIT = 50;
 const MAX_LIMIT = 1000;
@@ -20,6 +30,17 @@ export interface Inspector {
   inspectRun(runId: string): Promise<RunView>;
   /** A run's raw events in log order, one page at a time. Throws WF_RUN_NOT_FOUND. */
   listEvents(runId: string, options?: { cursor?: string; limit?: number }): Promise<EventPage>;
+  /**
+   * A run's streams by namespace. On a World without `streams.list`, only the
+   * default stream (when it has chunks or was closed). Throws WF_RUN_NOT_FOUND.
+   */
+  listStreams(runId: string): Promise<StreamSummary[]>;
+  /** Chunks of a run's stream `namespace` (default `""`) from `fromIndex` on, at most `limit` (default 1000). Throws WF_RUN_NOT_FOUND. */
+  readStream(
+    runId: string,
+    namespace?: string,
+    options?: { fromIndex?: number; limit?: number },
+  ): Promise<StreamView>;
 }
 
 /** An {@link Inspector} over `world`. */
@@ -66,6 +87,35 @@ export function createInspector(world: World): Inspector {
       const last = events.at(-1);
       if (last && last.seq < run.lastSeq) page.nextCursor = String(last.seq);
       return page;
+    },
+
+    async listStreams(runId) {
+      if (!(await world.getRun(runId))) throw new WorkflowRunNotFoundError(runId);
+      if (world.streams.list) return world.streams.list(runId);
+      const info = await world.streams.info(runId, "");
+      return info.tailIndex >= 0 || info.closed ? [{ namespace: "", ...info }] : [];
+    },
+
+    async readStream(runId, namespace = "", options = {}) {
+      if (!(await world.getRun(runId))) throw new WorkflowRunNotFoundError(runId);
+      const fromIndex = options.fromIndex ?? 0;
+      if (!Number.isSafeInteger(fromIndex) || fromIndex < 0)
+        throw invalid(`stream index ${fromIndex}`, "a whole number from 0");
+      const read = await world.streams.read(runId, namespace, {
+        fromIndex,
+        limit: pageSize(options.limit, MAX_LIMIT),
+      });
+      const chunks = [];
+      for (const chunk of read.chunks) {
+        let value: JsonValue;
+        try {
+          value = await toJsonValue(decodeChunk(chunk.data));
+        } catch {
+          value = await decodePayload(chunk.data);
+        }
+        chunks.push({ index: chunk.index, value });
+      }
+      return { namespace, chunks, tailIndex: read.tailIndex, closed: read.closed };
     },
   };
 }

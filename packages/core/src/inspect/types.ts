@@ -127,3 +127,29 @@ export interface EventPage {
   events: StoredEvent[];
   nextCursor?: string;
 }
+
+/** One chunk of a run's stream, decoded and made JSON-safe (bytes as text, or `{ base64 }`). */
+export interface StreamChunkView {
+  index: number;
+  value: JsonValue;
+}
+
+/** One stream of a run: its name and where it stands. */
+export interface StreamSummary {
+  /** The stream's name; `""` is the run's default stream. */
+  namespace: string;
+  /** The index of its last chunk, -1 when it has none. */
+  tailIndex: number;
+  closed: boolean;
+}
+
+/** Chunks of one stream of a run, from an index on, with where the stream stands. */
+export interface StreamView {
+  /** The stream's name; `""` is the run's default stream. */
+  namespace: string;
+  chunks: StreamChunkView[];
+  /** The index of the stream's last chunk, -1 when it has none. */
+  tailIndex: number;
+  /** True once a step closed the stream. */
+  closed: boolean;
+}

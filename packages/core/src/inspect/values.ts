@@ -10,6 +10,11 @@ export async function decodePayload(text: string): Promise<JsonValue> {
   }
 }
 
+/** A value read back from storage (a stream chunk, say), made JSON-safe. */
+export function toJsonValue(value: unknown): Promise<JsonValue> {
+  return toJson(value, new Set());
+}
+
 /** A stored error (a serialized Error, or any thrown value) as the views show it. */
 export async function decodeError(text: string): Promise<ErrorView> {
   let value: unknown;

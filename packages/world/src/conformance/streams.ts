@@ -34,6 +34,21 @@ export function describeStreams(ctx: ConformanceContext): void {
       expect((await s.read(run.runId, "", { fromIndex: 3 })).chunks).toEqual([]);
     });
 
+    it("lists a run's streams by namespace with their tails (Worlds that implement list)", async () => {
+      const s = ctx.world.streams;
+      if (!s.list) return;
+      const run = await createRun(ctx.world);
+      const other = await createRun(ctx.world);
+      expect(await s.list(run.runId)).toEqual([]);
+      await s.append({ runId: run.runId, namespace: "logs", chunks: chunks("op1", ["a", "b"]) });
+      await s.append({ runId: run.runId, namespace: "", chunks: chunks("op1", ["x"]), close: true });
+      await s.append({ runId: other.runId, namespace: "elsewhere", chunks: chunks("op1", ["y"]) });
+      expect(await s.list(run.runId)).toEqual([
+        { namespace: "", tailIndex: 0, closed: true },
+        { namespace: "logs", tailIndex: 1, closed: false },
+      ]);
+    });
+
     it("keeps namespaces and runs apart, and stores data byte-exact", async () => {
       const a = await createRun(ctx.world);
       const b = await createRun(ctx.world);

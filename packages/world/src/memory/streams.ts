@@ -66,6 +66,20 @@ export class MemoryStreams implements WorldStreams {
     return { tailIndex: stream ? stream.chunks.length - 1 : -1, closed: stream?.closed ?? false };
   }
 
+  async list(runId: string): Promise<Array<{ namespace: string } & StreamInfo>> {
+    const prefix = streamKey(runId, "");
+    const found = [];
+    for (const [key, stream] of this.streams) {
+      if (!key.startsWith(prefix)) continue;
+      found.push({
+        namespace: key.slice(prefix.length),
+        tailIndex: stream.chunks.length - 1,
+        closed: stream.closed,
+      });
+    }
+    return found.sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
+  }
+
   /** Drops every stream of a run (`pruneRuns`). */
   deleteRun(runId: string): void {
     const prefix = `${runId}\u0000`;

@@ -1,0 +1,84 @@
+// The workflows the browser test drives: one of each kind the UI shows.
+
+export const ORDERS = `
+import { getStepMetadata, getWritable, sleep } from "workflow";
+
+async function reserve(orderId: string) {
+  "use step";
+  return { orderId, items: 3 };
+}
+
+async function charge(orderId: string, cents: number) {
+  "use step";
+  // The first attempt fails, so the timeline shows a retry.
+  if (getStepMetadata().attempt === 1) throw new Error("card network timeout");
+  return { receipt: \`rcpt-\${orderId}-\${cents}\` };
+}
+
+async function progress(writable: WritableStream<string>, line: string) {
+  "use step";
+  const writer = writable.getWriter();
+  await writer.write(line);
+  writer.releaseLock();
+}
+
+export async function processOrder(orderId: string) {
+  "use workflow";
+  const out = getWritable<string>();
+  const reserved = await reserve(orderId);
+  await progress(out, \`reserved \${reserved.items} items\`);
+  const paid = await charge(orderId, 4200);
+  await progress(out, \`charged: \${paid.receipt}\`);
+  await progress(getWritable<string>({ namespace: "audit" }), \`paid \${orderId}\`);
+  await sleep("1s");
+  return { ...reserved, ...paid };
+}
+`;
+
+export const APPROVAL = `
+import { createHook } from "workflow";
+
+export async function approval(requestId: string) {
+  "use workflow";
+  const hook = createHook<{ approved: boolean; by: string }>({ metadata: { requestId } });
+  const decision = await hook;
+  return { requestId, decision };
+}
+`;
+
+export const PAYMENTS = `
+import { createWebhook } from "workflow";
+
+async function record(body: unknown) {
+  "use step";
+  return { recorded: body };
+}
+
+export async function awaitPayment(invoice: string) {
+  "use workflow";
+  const webhook = createWebhook();
+  const request = await webhook;
+  return record({ invoice, payment: await request.json() });
+}
+`;
+
+export const CATALOG = `
+import { FatalError, sleep } from "workflow";
+
+async function validate(input: { sku?: string }) {
+  "use step";
+  if (!input.sku) throw new FatalError("sku is required");
+  return input;
+}
+
+export async function importCatalog(input: { sku?: string }) {
+  "use workflow";
+  return validate(input);
+}
+
+export async function nightly() {
+  "use workflow";
+  await sleep("1h");
+  return "done";
+}
+`;

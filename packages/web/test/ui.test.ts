@@ -1,0 +1,233 @@
+// The web UI in a real browser: Debian's Chromium, headless, driven by
+// playwright-core against a real `wf dev` (the built CLI) with a workflows
+// folder of each kind of run. Runs are started over the JSON API while the page
+// is open, so they must arrive through the server-sent events, without a reload.
+// UPDATE_SCREENSHOTS=1 writes the screenshots to docs/images/ (else a temp folder).
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Child, startChild, waitFor } from "@wfkit/testing-kit";
+import { type BrowserContext, chromium, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { APPROVAL, CATALOG, ORDERS, PAYMENTS } from "./fixtures.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const BIN = fileURLToPath(new URL("../../cli/dist/bin.js", import.meta.url));
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+const SHOTS = process.env.UPDATE_SCREENSHOTS ? path.join(REPO, "docs", "images") : undefined;
+
+let tmp: string;
+let dev: Child;
+let url: string;
+let context: BrowserContext;
+let page: Page;
+
+async function start(workflow: string, args: unknown[]): Promise<string> {
+  const response = await fetch(`${url}/api/runs`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ workflow, args }),
+  });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { runId: string }).runId;
+}
+
+async function runStatus(runId: string): Promise<{ status: string; output?: any }> {
+  return (await fetch(`${url}/api/runs/${runId}`)).json() as Promise<{ status: string; output?: any }>;
+}
+
+async function shot(name: string): Promise<void> {
+  const dir = SHOTS ?? path.join(tmp, "shots");
+  mkdirSync(dir, { recursive: true });
+  await page.screenshot({ path: path.join(dir, name), fullPage: true });
+}
+
+/** Waits on a condition: generous, since the machine may be busy (the default is 1 s). */
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 20_000, interval: 50 });
+
+/** The row of a run in the list, and its status badge. */
+const row = (runId: string) => page.locator(`a.row[data-run-id="${runId}"]`);
+const rowStatus = (runId: string) => row(runId).locator(".badge");
+
+beforeAll(async () => {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build first`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `${CHROMIUM} is missing: install Chromium (apt-get install -y chromium) or set CHROMIUM_PATH`,
+    );
+  tmp = mkdtempSync(path.join(tmpdir(), "wf-ui-test-"));
+  mkdirSync(path.join(tmp, "workflows"));
+  writeFileSync(path.join(tmp, "workflows", "orders.ts"), ORDERS);
+  writeFileSync(path.join(tmp, "workflows", "approval.ts"), APPROVAL);
+  writeFileSync(path.join(tmp, "workflows", "payments.ts"), PAYMENTS);
+  writeFileSync(path.join(tmp, "workflows", "catalog.ts"), CATALOG);
+  dev = startChild([BIN, "dev", "workflows", "--port", "0", "--data-dir", "data"], {
+    cwd: tmp,
+    name: "wf dev",
+  });
+  [, url] = (await dev.waitForOutput(
+    /^wf dev listening on (http:\/\/127\.0\.0\.1:\d+)$/m,
+    30_000,
+  )) as string[];
+  context = await chromium.launchPersistentContext(path.join(tmp, "chromium-profile"), {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+    viewport: { width: 1360, height: 860 },
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on("dialog", (dialog) => void dialog.accept());
+});
+
+afterAll(async () => {
+  await context?.close();
+  await dev?.stop();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe("the web UI, in Chromium, against wf dev", () => {
+  const ids: Record<string, string> = {};
+
+  it("shows runs of each kind as they start and change, without a reload", async () => {
+    await page.goto(`${url}/`);
+    await poll(() => page.getByTestId("live").textContent()).toBe("live");
+    await poll(() => page.locator(".empty").textContent()).toMatch(/No runs yet/);
+    // A reload would lose this mark.
+    await page.evaluate(() => Object.assign(window, { __sameDocument: true }));
+
+    ids.order = await start("orders.ts#processOrder", ["A-1"]);
+    ids.approval = await start("approval.ts#approval", ["REQ-7"]);
+    ids.payment = await start("payments.ts#awaitPayment", ["INV-3"]);
+    ids.failed = await start("catalog.ts#importCatalog", [{}]);
+    ids.nightly = await start("catalog.ts#nightly", []);
+
+    for (const runId of Object.values(ids)) await row(runId).waitFor();
+    // The order run completes after a retry and a sleep: its row turns green by itself.
+    await poll(() => rowStatus(ids.order).textContent()).toBe("completed");
+    await poll(() => rowStatus(ids.failed).textContent()).toBe("failed");
+    expect(await rowStatus(ids.approval).textContent()).toBe("running");
+    expect(await page.evaluate(() => (window as { __sameDocument?: boolean }).__sameDocument)).toBe(true);
+    expect(await page.locator("a.row").count()).toBe(5);
+  });
+
+  it("filters by status and workflow, and searches by run id", async () => {
+    await page.getByTestId("status-failed").click();
+    await poll(() => page.locator("a.row").count()).toBe(1);
+    expect(await row(ids.failed).count()).toBe(1);
+    await page.getByTestId("status-all").click();
+    await poll(() => page.locator("a.row").count()).toBe(5);
+
+    const select = page.getByTestId("workflow-filter");
+    const catalog = await select.locator("option", { hasText: "nightly" }).getAttribute("value");
+    await select.selectOption(catalog!);
+    await poll(() => page.locator("a.row").count()).toBe(1);
+    expect(await row(ids.nightly).count()).toBe(1);
+    await select.selectOption("");
+    await poll(() => page.locator("a.row").count()).toBe(5);
+
+    await page.keyboard.press("/");
+    await page.keyboard.type(ids.payment.slice(-10));
+    await poll(() => page.locator("a.row").count()).toBe(1);
+    expect(await row(ids.payment).count()).toBe(1);
+    await page.getByTestId("search").fill("");
+    await poll(() => page.locator("a.row").count()).toBe(5);
+    await shot("ui-runs.png");
+  });
+
+  it("opens a run: its steps with their attempts, the retry's error, the stream output", async () => {
+    await row(ids.order).click();
+    await poll(() => page.getByTestId("run-id").textContent()).toBe(ids.order);
+    await poll(() => page.getByTestId("row-step").count()).toBe(5);
+    expect(await page.getByTestId("row-sleep").count()).toBe(1);
+    // The keyboard walks the timeline: j selects the first row, the reservation step.
+    await page.keyboard.press("j");
+    await poll(() => page.getByTestId("detail").locator("h3").textContent()).toMatch(/^reserve/);
+    const charge = page.getByTestId("row-step").filter({ hasText: "charge" });
+    expect(await charge.textContent()).toContain("2 attempts");
+    await charge.click();
+    const detail = page.getByTestId("detail");
+    await poll(() => detail.textContent()).toContain("card network timeout");
+    expect(await detail.textContent()).toContain("rcpt-A-1-4200");
+    const streams = page.getByTestId("streams");
+    await poll(() => streams.textContent()).toContain("charged: rcpt-A-1-4200");
+    // A second namespace, listed from the World, under its own name.
+    await expect
+      .poll(() => streams.locator(".stream-head b").allTextContents())
+      .toEqual(["default", "audit"]);
+    expect(await streams.textContent()).toContain("paid A-1");
+    await shot("ui-run.png");
+  });
+
+  it("reruns a run from its page: a new run with the same input, opened at once", async () => {
+    await page.goto(`${url}/#/runs/${ids.order}`);
+    await poll(() => page.getByTestId("run-id").textContent()).toBe(ids.order);
+    await page.getByTestId("rerun").click();
+    await poll(() => page.getByTestId("run-id").textContent()).not.toBe(ids.order);
+    const rerun = (await page.getByTestId("run-id").textContent())!;
+    expect(page.url()).toContain(`#/runs/${rerun}`);
+    await poll(() => page.locator(".run-head .badge").textContent()).toBe("completed");
+    expect((await runStatus(rerun)).output).toMatchObject({ orderId: "A-1", receipt: "rcpt-A-1-4200" });
+  });
+
+  it("shows a webhook's request as it arrives", async () => {
+    await page.goto(`${url}/#/runs/${ids.payment}`);
+    await poll(() => page.getByTestId("row-hook").count()).toBe(1);
+    await page.getByTestId("row-hook").click();
+    await poll(() => page.getByTestId("detail").textContent()).toContain("None received yet");
+
+    const hooks = (await (await fetch(`${url}/api/runs/${ids.payment}/hooks`)).json()) as Array<{
+      url: string;
+    }>;
+    const answer = await fetch(hooks[0]!.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-provider": "test" },
+      body: JSON.stringify({ amount: 4200, currency: "eur" }),
+    });
+    expect(answer.status).toBe(202);
+    const request = page.getByTestId("hook-request");
+    await request.waitFor();
+    const text = await request.textContent();
+    expect(text).toContain("POST");
+    expect(text).toContain("x-provider: test");
+    expect(text).toContain('{"amount":4200,"currency":"eur"}');
+    await poll(() => page.locator(".run-head .badge").textContent()).toBe("completed");
+  });
+
+  it("shows a failed run's error with the user's stack", async () => {
+    await page.goto(`${url}/#/runs/${ids.failed}`);
+    const error = page.getByTestId("error").first();
+    await error.waitFor();
+    const text = await error.textContent();
+    expect(text).toContain("sku is required");
+    expect(text).toMatch(/at validate/);
+  });
+
+  it("cancels a run from its page", async () => {
+    await page.goto(`${url}/#/runs/${ids.nightly}`);
+    await page.getByTestId("cancel").click();
+    await poll(() => page.locator(".run-head .badge").textContent()).toBe("cancelled");
+    expect((await runStatus(ids.nightly)).status).toBe("cancelled");
+  });
+
+  it("resumes a hook with a JSON payload typed on the page", async () => {
+    await page.goto(`${url}/#/runs/${ids.approval}`);
+    await page.getByTestId("row-hook").click();
+    await page.getByTestId("resume-payload").fill('{"approved": true, "by": "ana"}');
+    await page.getByTestId("resume").click();
+    await poll(() => page.locator(".run-head .badge").textContent()).toBe("completed");
+    const run = await waitFor("the approval run to complete", async () => {
+      const r = await runStatus(ids.approval);
+      return r.status === "completed" ? r : undefined;
+    });
+    expect(run.output).toEqual({ requestId: "REQ-7", decision: { approved: true, by: "ana" } });
+  });
+});
