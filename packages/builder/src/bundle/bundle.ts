@@ -11,7 +11,13 @@ import * as esbuild from "esbuild";
 import { DIRECTIVE, NODE_MODULES, SOURCE } from "../app/discover.js";
 import { originalLineOf } from "./line-map.js";
 import { builtinDiagnostics, setupBuiltinStubs } from "./node-builtins.js";
-import { discoverPackageStepFiles, idRootOf, isWorkflowPackage, packageDirOf } from "./packages.js";
+import {
+  discoverPackageStepFiles,
+  idRootOf,
+  installedPackageDir,
+  isWorkflowPackage,
+  packageDirOf,
+} from "./packages.js";
 
 const self = fileURLToPath(import.meta.url);
 const ext = path.extname(self); // ".ts" under tests, ".js" when built
@@ -144,19 +150,6 @@ function setupPackageExternals(build: esbuild.PluginBuild): void {
   });
 }
 
-/** The folder of installed package `specifier` as Node finds it from `from` (node_modules upwards). */
-function installedPackageDir(specifier: string, from: string): string | undefined {
-  const parts = specifier.split("/");
-  const name = specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!;
-  let dir = from;
-  for (;;) {
-    const candidate = path.join(dir, "node_modules", name);
-    if (existsSync(path.join(candidate, "package.json"))) return candidate;
-    const up = path.dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
-}
 const RESOLVING = Symbol("wfkit-resolving");
 
 /**

@@ -1,7 +1,7 @@
 // Installed packages written for workflows: their published JavaScript holds
 // "use step" / "use workflow" functions (the peer's `@workflow/ai` does), so both
 // bundles compile them like the app's own files. Found per package, cached.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { isBuiltin } from "node:module";
 import path from "node:path";
 import * as esbuild from "esbuild";
@@ -53,6 +53,53 @@ export function isWorkflowPackage(dir: string): boolean {
   return compiled;
 }
 
+const leads = new Map<string, boolean>();
+
+/**
+ * Does package `dir` depend, directly or through its own dependencies, on a
+ * package written for workflows? Then the discovery follows its imports, as
+ * the workflow bundle does. Reads package.json files only; cached per process.
+ */
+export function leadsToWorkflowPackage(dir: string, seen = new Set<string>()): boolean {
+  const known = leads.get(dir);
+  if (known !== undefined) return known;
+  if (seen.has(dir)) return false;
+  seen.add(dir);
+  let found = false;
+  try {
+    const json = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as Record<
+      string,
+      Record<string, string> | undefined
+    >;
+    const deps = [json.dependencies, json.optionalDependencies].flatMap((d) => Object.keys(d ?? {}));
+    for (const name of deps) {
+      const depDir = installedPackageDir(name, dir);
+      if (depDir && (isWorkflowPackage(depDir) || leadsToWorkflowPackage(depDir, seen))) {
+        found = true;
+        break;
+      }
+    }
+  } catch {
+    found = false;
+  }
+  leads.set(dir, found);
+  return found;
+}
+
+/** The folder of installed package `specifier` as Node finds it from `from` (node_modules upwards). */
+export function installedPackageDir(specifier: string, from: string): string | undefined {
+  const parts = specifier.split("/");
+  const name = specifier.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0]!;
+  let dir = from;
+  for (;;) {
+    const candidate = path.join(dir, "node_modules", name);
+    if (existsSync(path.join(candidate, "package.json"))) return candidate;
+    const up = path.dirname(dir);
+    if (up === dir) return undefined;
+    dir = up;
+  }
+}
+
 function someFile(dir: string, test: (file: string) => boolean): boolean {
   let entries: string[];
   try {
@@ -86,8 +133,9 @@ export function idRootOf(file: string): string {
  * The files of workflow packages that the app's workflow files reach and that
  * hold a directive: the step bundle imports them, since the step-mode compile
  * of a workflow file drops the imports only its workflow bodies used. Walks the
- * workflow files' import graph as the workflow bundle does, but stops at other
- * packages, so it reads only the app's files and the workflow packages'.
+ * workflow files' import graph as the workflow bundle does, but does not enter
+ * packages that neither are nor depend on a workflow package, so it reads the
+ * app's files, the workflow packages' and the few packages in between.
  */
 export async function discoverPackageStepFiles(root: string, files: string[]): Promise<string[]> {
   const found = new Set<string>();
@@ -123,13 +171,16 @@ export async function discoverPackageStepFiles(root: string, files: string[]): P
             });
             if (resolved.errors.length > 0 || resolved.external) return { path: args.path, external: true };
             const dir = NODE_MODULES.test(resolved.path) ? packageDirOf(resolved.path) : undefined;
-            if (dir && !isWorkflowPackage(dir)) return { path: args.path, external: true };
+            // Other packages are followed only when they depend on a workflow package.
+            if (dir && !isWorkflowPackage(dir) && !leadsToWorkflowPackage(dir))
+              return { path: args.path, external: true };
             return { path: resolved.path };
           });
           build.onLoad({ filter: /\.[cm]?js$/ }, (args) => {
             if (!NODE_MODULES.test(args.path)) return undefined;
             const code = readFileSync(args.path, "utf8");
-            if (DIRECTIVE.test(code)) found.add(args.path);
+            const dir = packageDirOf(args.path);
+            if (dir && isWorkflowPackage(dir) && DIRECTIVE.test(code)) found.add(args.path);
             return { contents: code, loader: "js" };
           });
         },
