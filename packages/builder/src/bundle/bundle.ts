@@ -85,15 +85,15 @@ function compilerPlugin(
         const loader = (
           /\.[cm]?tsx?$/.test(args.path) ? (args.path.endsWith("x") ? "tsx" : "ts") : "js"
         ) as esbuild.Loader;
+        // An installed file without a directive loads as it is (its classes were registered by
+        // the compiler that published it).
+        if (installed && !DIRECTIVE.test(code)) return undefined;
         // Files with a directive, or declaring a class with the peer's serializer (registered by the compiler).
-        // An installed file's classes were registered by the compiler that published it.
         if (
-          installed
-            ? !DIRECTIVE.test(code)
-            : !code.includes("use workflow") &&
-              !code.includes("use step") &&
-              !code.includes("workflow-serialize") &&
-              !code.includes("WORKFLOW_SERIALIZE")
+          !code.includes("use workflow") &&
+          !code.includes("use step") &&
+          !code.includes("workflow-serialize") &&
+          !code.includes("WORKFLOW_SERIALIZE")
         )
           return { contents: code, loader };
         // Rebuilds recompile only files whose text changed.
