@@ -111,8 +111,8 @@ describe("a workflow file that does not build", () => {
     mkdirSync(path.join(dir, "workflows"), { recursive: true });
     writeFileSync(
       path.join(dir, "workflows", "stream.ts"),
-      `const Base = (globalThis as any).TransformStream;
-if (!Base) throw new ReferenceError("TransformStream is not defined");
+      `const Base = (globalThis as any).BroadcastChannel;
+if (!Base) throw new ReferenceError("BroadcastChannel is not defined");
 
 export async function pipe() {
   "use workflow";
@@ -133,9 +133,9 @@ export async function pipe() {
         (e: Error & { code?: string }) => e,
       );
       expect(error.code).toBe("WF_WORKFLOW_BUNDLE_THREW");
-      expect(error.message).toContain("ReferenceError: TransformStream is not defined");
+      expect(error.message).toContain("ReferenceError: BroadcastChannel is not defined");
       expect(error.message).toContain(
-        "ReferenceError: TransformStream is not defined\n    at workflows/stream.ts:2:18",
+        "ReferenceError: BroadcastChannel is not defined\n    at workflows/stream.ts:2:18",
       );
       expect(error.message).not.toMatch(/wfkit-workflows-/);
       // Starting again gives the same answer: the pool did not die with it, nor did this process.

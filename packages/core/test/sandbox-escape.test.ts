@@ -32,6 +32,7 @@ const ATTEMPTS = [
   "Request and Response",
   "typed array and buffer intrinsics",
   "Date and its constructor chain",
+  "stream classes, controllers, readers and their promises",
 ];
 
 const host = globalThis as { __wfkitEscaped?: number };

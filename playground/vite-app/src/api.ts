@@ -1,4 +1,5 @@
 import { acceptedResponse, getRun, start } from "workflow/api";
+import { chat } from "../workflows/agent";
 import { awaitPayment } from "../workflows/payment";
 import { webhookUrlOf } from "./webhook-urls";
 
@@ -26,6 +27,25 @@ export default async function api(request: Request): Promise<Response | undefine
     const { orderId } = (await request.json().catch(() => ({}))) as { orderId?: unknown };
     const id = typeof orderId === "string" && orderId ? orderId : `order-${Date.now().toString(36)}`;
     return acceptedResponse(await start(awaitPayment, [id]), { retryAfter: "1s", body: { orderId: id } });
+  }
+
+  // The durable agent (workflows/agent.ts): start a chat, then read its UI chunks as NDJSON.
+  if (pathname === "/api/chat" && request.method === "POST") {
+    const { prompt } = (await request.json().catch(() => ({}))) as { prompt?: unknown };
+    const run = await start(chat, [typeof prompt === "string" && prompt ? prompt : "Hi!"]);
+    return json({ runId: run.runId }, 201);
+  }
+  const stream = /^\/api\/runs\/([^/]+)\/stream$/.exec(pathname);
+  if (stream && request.method === "GET") {
+    const lines = getRun(decodeURIComponent(stream[1]!))
+      .getReadable()
+      .pipeThrough(
+        new TransformStream<unknown, string>({
+          transform: (chunk, controller) => controller.enqueue(`${JSON.stringify(chunk)}\n`),
+        }),
+      )
+      .pipeThrough(new TextEncoderStream());
+    return new Response(lines, { headers: { "content-type": "application/x-ndjson" } });
   }
 
   const match = /^\/api\/runs\/([^/]+)$/.exec(pathname);

@@ -31,7 +31,7 @@ describe("vite-app under the dev server", { timeout: 60_000 }, () => {
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<script type="module" src="/src/main.ts">');
     const health = await fetch(`${base}/.well-known/workflow/v1/health`);
-    expect(await health.json()).toEqual({ ok: true, world: "sqlite", workflows: 1 });
+    expect(await health.json()).toEqual({ ok: true, world: "sqlite", workflows: 2 });
   });
 
   it("mounts the web UI and the inspect route in development", async () => {

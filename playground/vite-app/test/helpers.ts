@@ -32,7 +32,10 @@ export function copyApp(): { dir: string; dataDir: string; cleanup(): void } {
   // Its own node_modules with links to the two packages it imports, so that
   // caches (Vite's, the compiled step bundles) are written here, not in the repository.
   const link = Object.fromEntries(
-    ["workflow", "vite"].map((name) => [name, path.join(repoRoot, "node_modules", name)]),
+    ["workflow", "vite", "@workflow/ai", "ai"].map((name) => [
+      name,
+      path.join(repoRoot, "node_modules", name),
+    ]),
   );
   const base = kit.tempDir("wfkit-vite-app-");
   const app = kit.copyApp({ from: appDir, entries: COPIED, parent: base, prefix: "app-", link });

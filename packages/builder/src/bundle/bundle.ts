@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { isBuiltin } from "node:module";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Diagnostic, Manifest } from "@wfkit/compiler";
@@ -7,9 +8,16 @@ import { formatDiagnostic } from "@wfkit/compiler/format";
 import { registerModuleSourceMap, WorkflowError } from "@wfkit/core";
 import { coreBundleEntries } from "@wfkit/core/bundle-entries";
 import * as esbuild from "esbuild";
-import { SOURCE } from "../app/discover.js";
+import { DIRECTIVE, NODE_MODULES, SOURCE } from "../app/discover.js";
 import { originalLineOf } from "./line-map.js";
 import { builtinDiagnostics, setupBuiltinStubs } from "./node-builtins.js";
+import {
+  discoverPackageStepFiles,
+  idRootOf,
+  installedPackageDir,
+  isWorkflowPackage,
+  packageDirOf,
+} from "./packages.js";
 
 const self = fileURLToPath(import.meta.url);
 const ext = path.extname(self); // ".ts" under tests, ".js" when built
@@ -67,17 +75,19 @@ function compilerPlugin(
         aliases[args.path] ? { path: aliases[args.path] } : undefined,
       );
       if (mode === "workflow") setupBuiltinStubs(build);
+      else setupPackageExternals(build);
       build.onLoad({ filter: SOURCE }, async (args) => {
-        if (
-          args.path.includes(`${path.sep}node_modules${path.sep}`) ||
-          args.path.startsWith(coreBundleEntries.dir) ||
-          args.path.startsWith(builderDir)
-        )
-          return undefined;
+        if (args.path.startsWith(coreBundleEntries.dir) || args.path.startsWith(builderDir)) return undefined;
+        const installed = NODE_MODULES.test(args.path);
+        // An installed file is compiled only when its package is written for workflows (packages.ts).
+        if (installed && !isWorkflowPackage(packageDirOf(args.path) ?? "")) return undefined;
         const code = readFileSync(args.path, "utf8");
         const loader = (
           /\.[cm]?tsx?$/.test(args.path) ? (args.path.endsWith("x") ? "tsx" : "ts") : "js"
         ) as esbuild.Loader;
+        // An installed file without a directive loads as it is (its classes were registered by
+        // the compiler that published it).
+        if (installed && !DIRECTIVE.test(code)) return undefined;
         // Files with a directive, or declaring a class with the peer's serializer (registered by the compiler).
         if (
           !code.includes("use workflow") &&
@@ -92,7 +102,14 @@ function compilerPlugin(
         if (!result) {
           // Loaded on demand: builds of files without directives never need the compiler.
           const { transform } = await import("@wfkit/compiler");
-          result = transform(code, { filename: args.path, mode, root, runtimeModule: RUNTIME_MODULE });
+          // A package's ids are relative to its node_modules folder, wherever npm put it.
+          const idRoot = installed ? idRootOf(args.path) : root;
+          result = transform(code, {
+            filename: args.path,
+            mode,
+            root: idRoot,
+            runtimeModule: RUNTIME_MODULE,
+          });
           transformCache.set(key, { code, result });
         }
         if (result.map) originalLines.set(args.path, originalLineOf(result.map.mappings));
@@ -109,6 +126,31 @@ function compilerPlugin(
     },
   };
 }
+
+/**
+ * The step bundle keeps installed packages external (Node loads them), except
+ * packages written for workflows: those are bundled, so their step functions
+ * are compiled and registered under the ids the workflow bundle uses.
+ */
+function setupPackageExternals(build: esbuild.PluginBuild): void {
+  build.onResolve({ filter: /^[^./]/ }, async (args) => {
+    if (args.pluginData === RESOLVING || path.isAbsolute(args.path) || isBuiltin(args.path)) return undefined;
+    const dir = installedPackageDir(args.path, args.resolveDir);
+    if (dir && !isWorkflowPackage(dir)) return { path: args.path, external: true };
+    const resolved = await build.resolve(args.path, {
+      kind: args.kind,
+      importer: args.importer,
+      resolveDir: args.resolveDir,
+      pluginData: RESOLVING,
+    });
+    // Not installed: a path alias of the app is bundled; anything else is left to Node, as before.
+    if (resolved.errors.length > 0 || resolved.external) return { path: args.path, external: true };
+    if (!dir && NODE_MODULES.test(resolved.path)) return { path: args.path, external: true };
+    return { path: resolved.path, sideEffects: resolved.sideEffects };
+  });
+}
+
+const RESOLVING = Symbol("wfkit-resolving");
 
 /**
  * The compiler's map, inlined so esbuild chains it: bundle frames then map to
@@ -229,7 +271,9 @@ export async function bundleStepCode(
   const files = options.files.map((f) => path.resolve(root, f));
   const manifests: Manifest[] = [];
   const diagnostics: Diagnostic[] = [];
-  const entry = files.map((f) => `import ${JSON.stringify(f)};`).join("\n");
+  // Steps of installed workflow packages the workflow files reach: imported too, so they register.
+  const packageSteps = await discoverPackageStepFiles(root, files).catch(() => []);
+  const entry = [...files, ...packageSteps].map((f) => `import ${JSON.stringify(f)};`).join("\n");
   let result: esbuild.BuildResult;
   try {
     result = await esbuild.build({
@@ -239,7 +283,6 @@ export async function bundleStepCode(
       format: "esm",
       platform: "node",
       target: "node20",
-      packages: "external",
       sourcemap: "inline",
       logLevel: "silent",
       plugins: [compilerPlugin("step", root, manifests, diagnostics)],

@@ -1,6 +1,7 @@
 // Globals workflow code expects that a bare VM realm lacks, all made in this realm
 // (see bridge.ts). Imported first by the bootstrap, before any module reads them.
 import { SandboxHeaders } from "./headers.js";
+import * as streams from "./streams/index.js";
 import { SandboxTextDecoder, SandboxTextEncoder, sandboxAtob, sandboxBtoa } from "./text.js";
 import { SandboxURL, SandboxURLSearchParams } from "./url.js";
 
@@ -18,6 +19,23 @@ rename(SandboxURLSearchParams, "URLSearchParams");
 rename(SandboxHeaders, "Headers");
 rename(SandboxTextEncoder, "TextEncoder");
 rename(SandboxTextDecoder, "TextDecoder");
+// The WHATWG stream classes the peer's workflow VM offers: libraries subclass
+// TransformStream when they load (the AI SDK's event-stream parser does).
+const STREAM_GLOBALS = {
+  ReadableStream: streams.SandboxReadableStream,
+  ReadableStreamDefaultReader: streams.SandboxReadableStreamDefaultReader,
+  ReadableStreamDefaultController: streams.SandboxReadableStreamDefaultController,
+  WritableStream: streams.SandboxWritableStream,
+  WritableStreamDefaultWriter: streams.SandboxWritableStreamDefaultWriter,
+  WritableStreamDefaultController: streams.SandboxWritableStreamDefaultController,
+  TransformStream: streams.SandboxTransformStream,
+  TransformStreamDefaultController: streams.SandboxTransformStreamDefaultController,
+  TextEncoderStream: streams.SandboxTextEncoderStream,
+  TextDecoderStream: streams.SandboxTextDecoderStream,
+  CountQueuingStrategy: streams.SandboxCountQueuingStrategy,
+  ByteLengthQueuingStrategy: streams.SandboxByteLengthQueuingStrategy,
+};
+for (const [name, ctor] of Object.entries(STREAM_GLOBALS)) rename(ctor, name);
 const g = globalThis as Record<string, unknown>;
 Object.assign(g, {
   URL: SandboxURL,
@@ -27,4 +45,5 @@ Object.assign(g, {
   TextDecoder: SandboxTextDecoder,
   atob: sandboxAtob,
   btoa: sandboxBtoa,
+  ...STREAM_GLOBALS,
 });

@@ -73,6 +73,17 @@ function decodeUtf8(bytes: Uint8Array, fatal: boolean): string {
   return out;
 }
 
+/** How many bytes at the end start a UTF-8 sequence that the next chunk completes. */
+function incompleteTail(bytes: Uint8Array): number {
+  for (let back = 1; back <= 3 && back <= bytes.length; back++) {
+    const b = bytes[bytes.length - back]!;
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: look further back
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return need > back ? back : 0;
+  }
+  return 0;
+}
+
 function toBytes(input: unknown): Uint8Array {
   if (input === undefined) return new Uint8Array(0);
   if (input instanceof Uint8Array) return input;
@@ -118,10 +129,27 @@ export class SandboxTextDecoder {
   get encoding(): string {
     return "utf-8";
   }
-  decode(input?: unknown): string {
+  /** Bytes of a character split across chunks (`{ stream: true }`), kept for the next call. */
+  private pending: Uint8Array = new Uint8Array(0);
+  private started = false;
+  decode(input?: unknown, options: { stream?: boolean } = {}): string {
     let bytes = toBytes(input);
-    if (!this.ignoreBOM && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
+    if (this.pending.length > 0) {
+      const joined = new Uint8Array(this.pending.length + bytes.length);
+      joined.set(this.pending);
+      joined.set(bytes, this.pending.length);
+      bytes = joined;
+      this.pending = new Uint8Array(0);
+    }
+    if (!this.started && !this.ignoreBOM && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf)
       bytes = bytes.subarray(3);
+    if (options.stream === true) {
+      if (bytes.length === 0) return "";
+      this.started = true;
+      const cut = incompleteTail(bytes);
+      this.pending = bytes.slice(bytes.length - cut);
+      bytes = bytes.subarray(0, bytes.length - cut);
+    } else this.started = false;
     return decodeUtf8(bytes, this.fatal);
   }
   get [Symbol.toStringTag](): string {

@@ -44,12 +44,30 @@ function writableOf(namespace: string, runId?: string): unknown {
     const writable = host.getWritable(namespace, runId);
     if (writable) return writable;
   }
-  if (host?.realm === "workflow") return new WorkflowStreamHandle(namespace, runId);
+  if (host?.realm === "workflow") {
+    inheritWritableStream();
+    return new WorkflowStreamHandle(namespace, runId);
+  }
   throw new WorkflowError(
     "WF_STREAM_OUTSIDE_RUN",
     "getWritable() was called outside a workflow or step, so there is no run whose stream it could be.",
     'Call getWritable() in a "use workflow" or "use step" function. To read a run\'s stream from server code, use (await getRun(runId)).getReadable().',
   );
+}
+
+let inherited = false;
+/**
+ * Like the peer's, the handle is `instanceof WritableStream` in workflow code
+ * (the sandbox's own class), so libraries that check for a stream accept it.
+ * Linked on first use: this module also loads in the host realm, whose
+ * WritableStream the handle must never touch.
+ */
+function inheritWritableStream(): void {
+  if (inherited) return;
+  inherited = true;
+  const ctor = (globalThis as { WritableStream?: unknown }).WritableStream;
+  if (typeof ctor === "function")
+    Object.setPrototypeOf(WorkflowStreamHandle.prototype, (ctor as { prototype: object }).prototype);
 }
 
 /**
