@@ -1,6 +1,6 @@
 import type { OpId, QueueMessage, RunId, World } from "@wfkit/world";
 import type { RunInput } from "./actor/turn.js";
-import type { SandboxInstance } from "./sandbox-vm.js";
+import type { WorkflowSandbox } from "./sandbox-host.js";
 
 /** What the runtime keeps of a run's actor: its warm-run cache and the routing of inputs. */
 export interface ActorHandle {
@@ -18,7 +18,7 @@ export interface ActorHandle {
 export interface RuntimeCore {
   readonly world: World;
   /** A fresh workflow context for a run (from the warm pool when one is ready). */
-  newSandbox(): SandboxInstance;
+  newSandbox(): WorkflowSandbox;
   log(level: string, args: unknown[]): void;
   /** Hands committed queue messages to their workers (steps now, timers when due). */
   dispatch(messages: QueueMessage[]): void;

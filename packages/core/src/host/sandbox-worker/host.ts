@@ -1,0 +1,272 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { EngineState } from "../../sandbox/protocol.js";
+import type { Activation, ActivationFailureCode } from "../sandbox-activation.js";
+import {
+  type Activated,
+  ActivationError,
+  parseAnswer,
+  type SandboxHost,
+  type SandboxLimits,
+  SandboxLostError,
+  type WorkflowSandbox,
+} from "../sandbox-host.js";
+import type { FromSandboxThread, SandboxThreadData, ToSandboxThread } from "./protocol.js";
+
+/**
+ * The built thread script. Run from the TypeScript sources (the tests' "source"
+ * condition), this module is a .ts file Node cannot start as a worker: the thread
+ * runs the built dist/ copy next to it.
+ */
+export function sandboxThreadFile(): URL {
+  const here = new URL("./thread.js", import.meta.url);
+  if (!import.meta.url.endsWith(".ts")) return here;
+  return new URL(
+    here.href.replace(/\/src\/host\/sandbox-worker\/thread\.js$/, "/dist/host/sandbox-worker/thread.js"),
+  );
+}
+
+/** Whether sandbox workers can start here (the thread file exists: not every bundler copies it). */
+export function sandboxThreadAvailable(): boolean {
+  const file = sandboxThreadFile();
+  return file.protocol === "file:" && existsSync(fileURLToPath(file));
+}
+
+interface Pending {
+  sandbox: number;
+  resolve(activated: Activated): void;
+  reject(error: Error): void;
+}
+
+/**
+ * One sandbox worker and the activations sent to it, answered in order: the oldest
+ * pending one is the one running. When the worker dies, that activation fails with
+ * the cause (out of memory, deadline, crash) and every other instance it hosted is lost.
+ */
+class SandboxThread {
+  readonly worker: Worker;
+  readonly pending = new Map<number, Pending>();
+  /** Since when the oldest pending activation has been running. */
+  headSince = 0;
+  dead = false;
+  /** The thread loaded the bundle: until then no deadline runs. */
+  ready = false;
+  /** Why the host stopped the worker, when it did. */
+  private stoppedFor: ActivationFailureCode | undefined;
+  private exitError: Error | undefined;
+
+  constructor(
+    code: string,
+    hash: string,
+    private readonly limits: SandboxLimits,
+    private readonly log: (level: string, args: unknown[]) => void,
+    private readonly onDeath: (thread: SandboxThread) => void,
+  ) {
+    const data: SandboxThreadData = { poolSize: limits.poolSize, callTimeoutMs: 0 };
+    this.worker = new Worker(sandboxThreadFile(), {
+      workerData: data,
+      resourceLimits: {
+        maxOldGenerationSizeMb: limits.memoryLimitMb,
+        maxYoungGenerationSizeMb: Math.max(8, Math.min(64, Math.round(limits.memoryLimitMb / 8))),
+        stackSizeMb: limits.stackSizeMb,
+      },
+      // Workflow code gets nothing of the process: no env, no stdin, no argv.
+      env: {},
+      stdin: false,
+      argv: [],
+      execArgv: [],
+    });
+    this.worker.unref();
+    this.worker.on("message", (message: FromSandboxThread) => this.received(message));
+    this.worker.on("error", (error) => (this.exitError = error));
+    this.worker.on("exit", () => this.died());
+    this.post({ t: "script", code, hash });
+  }
+
+  post(message: ToSandboxThread): void {
+    this.worker.postMessage(message);
+  }
+
+  send(sandbox: number, id: number, activation: Activation, base: string): Promise<Activated> {
+    return new Promise<Activated>((resolve, reject) => {
+      if (this.pending.size === 0) {
+        this.headSince = performance.now();
+        // Keeps the process alive while workflow code runs; idle workers do not.
+        this.worker.ref();
+      }
+      this.pending.set(id, { sandbox, resolve, reject });
+      this.post({ t: "act", id, sandbox, activation, base });
+    });
+  }
+
+  /** The deadline passed: stops the worker (the running activation fails with WF_ACTIVATION_TIMEOUT). */
+  stop(reason: ActivationFailureCode): void {
+    if (this.dead || this.stoppedFor) return;
+    this.stoppedFor = reason;
+    void this.worker.terminate();
+  }
+
+  private received(message: FromSandboxThread): void {
+    switch (message.t) {
+      case "ready":
+        this.ready = true;
+        this.headSince = performance.now();
+        return;
+      case "log":
+        this.log(message.level, [message.text]);
+        return;
+      case "done":
+      case "fail": {
+        const pending = this.pending.get(message.id);
+        if (!pending) return;
+        this.pending.delete(message.id);
+        this.headSince = performance.now();
+        if (this.pending.size === 0) this.worker.unref();
+        if (message.t === "done") pending.resolve(parseAnswer(message.answer));
+        else pending.reject(new ActivationError(message.code, this.limits, message.message));
+        return;
+      }
+    }
+  }
+
+  private died(): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.onDeath(this);
+    const entries = [...this.pending.values()];
+    this.pending.clear();
+    const [running, ...queued] = entries;
+    if (running) {
+      const code = this.stoppedFor ?? failureOf(this.exitError);
+      running.reject(
+        code === "lost"
+          ? new SandboxLostError(true)
+          : new ActivationError(code, this.limits, this.exitError?.message),
+      );
+    }
+    for (const entry of queued) entry.reject(new SandboxLostError());
+  }
+}
+
+function failureOf(error: Error | undefined): ActivationFailureCode | "lost" {
+  if (!error) return "lost"; // terminated by close()
+  const code = (error as { code?: unknown }).code;
+  if (code === "ERR_WORKER_OUT_OF_MEMORY") return "WF_WORKFLOW_OUT_OF_MEMORY";
+  if (error.name === "RangeError" && /call stack/i.test(error.message)) return "WF_WORKFLOW_STACK_OVERFLOW";
+  return "WF_WORKFLOW_CRASHED";
+}
+
+/**
+ * Workflow instances in a few worker threads with heap and stack limits; each
+ * worker hosts many runs' vm contexts. A deadline per activation stops a worker
+ * whose code does not give control back. When a worker dies, the run whose
+ * activation was running fails with the cause; the other runs it hosted lose
+ * their instances and are rebuilt by replay (their state is their event log).
+ */
+export class WorkerSandboxHost implements SandboxHost {
+  private readonly threads: Array<SandboxThread | undefined>;
+  private next = 0;
+  private ids = 0;
+  private closed = false;
+  private readonly watchdog: NodeJS.Timeout;
+  /** Instances the host forgot without disposing (an evicted actor): dropped in their worker too. */
+  private readonly forgotten = new FinalizationRegistry<{ thread: SandboxThread; sandbox: number }>(
+    ({ thread, sandbox }) => {
+      if (!thread.dead) thread.post({ t: "drop", sandbox });
+    },
+  );
+
+  constructor(
+    private code: string,
+    private hash: string,
+    private readonly limits: SandboxLimits,
+    private readonly webhookBase: () => string,
+    private readonly log: (level: string, args: unknown[]) => void,
+  ) {
+    this.threads = Array.from({ length: Math.max(1, limits.workers) }, () => undefined);
+    for (let i = 0; i < this.threads.length; i++) this.threads[i] = this.spawn(i);
+    // One timer for every worker's deadline, rather than one per activation.
+    const every = Math.max(10, Math.min(250, Math.floor(limits.activationTimeoutMs / 4)));
+    this.watchdog = setInterval(() => this.checkDeadlines(), every);
+    this.watchdog.unref();
+  }
+
+  private spawn(slot: number): SandboxThread {
+    return new SandboxThread(this.code, this.hash, this.limits, this.log, (thread) => {
+      if (this.threads[slot] === thread) this.threads[slot] = undefined;
+    });
+  }
+
+  private checkDeadlines(): void {
+    const now = performance.now();
+    for (const thread of this.threads) {
+      if (
+        thread?.ready &&
+        thread.pending.size > 0 &&
+        now - thread.headSince > this.limits.activationTimeoutMs
+      )
+        thread.stop("WF_ACTIVATION_TIMEOUT");
+    }
+  }
+
+  take(): WorkflowSandbox {
+    const slot = this.next;
+    this.next = (this.next + 1) % this.threads.length;
+    let thread = this.threads[slot];
+    if (!thread && !this.closed) {
+      thread = this.spawn(slot);
+      this.threads[slot] = thread;
+    }
+    const sandbox = new ThreadSandbox(this, thread, ++this.ids);
+    if (thread) this.forgotten.register(sandbox, { thread, sandbox: sandbox.id }, sandbox);
+    return sandbox;
+  }
+
+  /** @internal */
+  send(thread: SandboxThread, sandbox: number, activation: Activation): Promise<Activated> {
+    return thread.send(sandbox, ++this.ids, activation, this.webhookBase());
+  }
+
+  /** @internal */
+  dispose(sandbox: ThreadSandbox, thread: SandboxThread): void {
+    this.forgotten.unregister(sandbox);
+    if (!thread.dead) thread.post({ t: "drop", sandbox: sandbox.id });
+  }
+
+  setScript(code: string, hash: string): void {
+    if (hash === this.hash) return;
+    this.code = code;
+    this.hash = hash;
+    for (const thread of this.threads) thread?.post({ t: "script", code, hash });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.watchdog);
+    const threads = this.threads.splice(0).filter((t): t is SandboxThread => t !== undefined);
+    await Promise.all(threads.map((t) => t.worker.terminate()));
+  }
+}
+
+/** A run's instance in a sandbox worker. */
+class ThreadSandbox implements WorkflowSandbox {
+  state: EngineState = { status: "running" };
+
+  constructor(
+    private readonly host: WorkerSandboxHost,
+    private readonly thread: SandboxThread | undefined,
+    readonly id: number,
+  ) {}
+
+  async activate(activation: Activation): Promise<Activated> {
+    if (!this.thread || this.thread.dead) throw new SandboxLostError(!this.thread);
+    const activated = await this.host.send(this.thread, this.id, activation);
+    this.state = activated.state;
+    return activated;
+  }
+
+  dispose(): void {
+    if (this.thread) this.host.dispose(this, this.thread);
+  }
+}

@@ -1,0 +1,84 @@
+import { parentPort, workerData } from "node:worker_threads";
+import { type ActivationFailureCode, failureCodeOf, runActivation } from "../sandbox-activation.js";
+import { SandboxPool } from "../sandbox-pool.js";
+import { type SandboxInstance, type SandboxOptions, SandboxScript } from "../sandbox-vm.js";
+import type { FromSandboxThread, SandboxThreadData, ToSandboxThread } from "./protocol.js";
+
+// A sandbox worker: hosts many runs' vm contexts in a thread whose heap and
+// stack are limited (resourceLimits), so runaway workflow code kills at most
+// this thread, never the runtime's. Activations run one at a time, in order.
+
+const port = parentPort;
+if (!port) throw new Error("the wfkit sandbox thread runs only as a worker thread");
+const data = workerData as SandboxThreadData;
+const post = (message: FromSandboxThread) => port.postMessage(message);
+
+let base = "http://localhost:3000";
+/** The run of the latest activation: an unhandled rejection is reported after it, in a later tick. */
+let lastRun = "";
+const options: SandboxOptions = {
+  webhookBase: () => base,
+  log: (level, args) => post({ t: "log", level, text: args.map(String).join(" ") }),
+  activationTimeoutMs: data.callTimeoutMs || undefined,
+};
+let pool: SandboxPool | undefined;
+const instances = new Map<number, SandboxInstance>();
+const runOf = new Map<number, string>();
+
+// A promise workflow code rejected and nobody handled does not fail the run: it is
+// deterministic, replays the same way, and the run's outcome is what its workflow
+// function returns or throws. It is logged (once per activation that made it).
+process.on("unhandledRejection", (reason) => {
+  const what =
+    reason instanceof Error || (reason as Error)?.message ? (reason as Error).message : String(reason);
+  post({
+    t: "log",
+    level: "warn",
+    text: `wfkit: workflow code of run ${lastRun || "(unknown)"} left a rejected promise unhandled: ${what}`,
+  });
+});
+
+port.on("message", (message: ToSandboxThread) => {
+  switch (message.t) {
+    case "script":
+      if (pool) pool.setScript(new SandboxScript(message.code, message.hash));
+      else {
+        pool = new SandboxPool(new SandboxScript(message.code, message.hash), options, data.poolSize);
+        // Deadlines count from here: starting the thread and compiling the bundle is not workflow code.
+        post({ t: "ready" });
+      }
+      return;
+    case "drop":
+      instances.delete(message.sandbox);
+      runOf.delete(message.sandbox);
+      return;
+    case "act": {
+      base = message.base;
+      const { activation, sandbox, id } = message;
+      let instance = instances.get(sandbox);
+      try {
+        if (!pool) throw new Error("no workflow bundle was loaded");
+        if (!instance) {
+          instance = pool.take();
+          instances.set(sandbox, instance);
+        }
+        if (activation.op !== "apply") runOf.set(sandbox, runIdOf(activation.init));
+        lastRun = runOf.get(sandbox) ?? "";
+        post({ t: "done", id, answer: runActivation(instance, activation) });
+      } catch (error) {
+        instances.delete(sandbox);
+        const code: ActivationFailureCode = failureCodeOf(error);
+        post({ t: "fail", id, code, message: String((error as Error)?.message ?? error) });
+      }
+      return;
+    }
+  }
+});
+
+function runIdOf(init: string): string {
+  try {
+    return String((JSON.parse(init) as { runId?: unknown }).runId ?? "");
+  } catch {
+    return "";
+  }
+}
