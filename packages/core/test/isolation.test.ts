@@ -16,6 +16,8 @@ const LIMITS: Partial<RuntimeOptions> = {
   activationTimeoutMs: 1000,
   sandbox: { memoryLimitMb: 64, workers: 2 },
 };
+/** Where a run must run out of memory: a deadline long enough that the collector's last tries under load fit in it. */
+const OOM_LIMITS: Partial<RuntimeOptions> = { ...LIMITS, activationTimeoutMs: 5000 };
 
 type Rt = InstanceType<typeof Runtime>;
 /** The code of the error a run failed with (else its status and output). */
@@ -76,7 +78,7 @@ describe("isolation of workflow code (worker sandbox only)", () => {
   });
 
   it("unbounded allocation fails its run with WF_WORKFLOW_OUT_OF_MEMORY; 50 healthy runs complete", async () => {
-    const { runtime: rt, id } = await testRuntime(["isolation.ts"], LIMITS);
+    const { runtime: rt, id } = await testRuntime(["isolation.ts"], OOM_LIMITS);
     try {
       const bad = [await rt.start(id("isolation.ts", "hog")), await rt.start(id("isolation.ts", "spin"))];
       const good = await Promise.all(
@@ -135,7 +137,7 @@ describe("recovery quarantine", () => {
       world: sqliteWorld({ dataDir }),
       workflows: await bundle("a"),
       log: () => {},
-      ...LIMITS,
+      ...OOM_LIMITS,
     });
     await a.recover();
     const runs = [
@@ -149,7 +151,7 @@ describe("recovery quarantine", () => {
       world: sqliteWorld({ dataDir }),
       workflows: await bundle("b"),
       log: () => {},
-      ...LIMITS,
+      ...OOM_LIMITS,
     });
     try {
       await b.recover();
