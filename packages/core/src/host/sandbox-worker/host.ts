@@ -12,7 +12,7 @@ import {
   SandboxLostError,
   type WorkflowSandbox,
 } from "../sandbox-host.js";
-import type { FromSandboxThread, SandboxThreadData, ToSandboxThread } from "./protocol.js";
+import type { Act, FromSandboxThread, SandboxThreadData, ToSandboxThread } from "./protocol.js";
 
 /**
  * The built thread script. Run from the TypeScript sources (the tests' "source"
@@ -34,24 +34,29 @@ export function sandboxThreadAvailable(): boolean {
 }
 
 interface Pending {
-  sandbox: number;
   resolve(activated: Activated): void;
   reject(error: Error): void;
 }
 
 /**
- * One sandbox worker and the activations sent to it, answered in order: the oldest
- * pending one is the one running. When the worker dies, that activation fails with
- * the cause (out of memory, deadline, crash) and every other instance it hosted is lost.
+ * One sandbox worker and the activations sent to it. Activations go in batches: one
+ * is sent at once when the worker is idle, and those that come while it works are
+ * sent together when its answers arrive. The worker writes the id of the activation
+ * it runs into a shared slot: when the worker dies, that activation fails with the
+ * cause (out of memory, deadline, crash) and every other one it held is lost.
  */
 class SandboxThread {
   readonly worker: Worker;
-  readonly pending = new Map<number, Pending>();
-  /** Since when the oldest pending activation has been running. */
-  headSince = 0;
+  private readonly pending = new Map<number, Pending>();
+  private outbox: Act[] = [];
+  /** Instances the host let go, told to the worker with the next batch (or in bulk). */
+  private dropped: number[] = [];
+  /** A batch was sent and is not answered yet. */
+  private inflight = false;
+  private readonly running: Int32Array;
+  /** The watchdog's last look: which activation ran, and since when. */
+  private seen = { id: 0, since: 0 };
   dead = false;
-  /** The thread loaded the bundle: until then no deadline runs. */
-  ready = false;
   /** Why the host stopped the worker, when it did. */
   private stoppedFor: ActivationFailureCode | undefined;
   private exitError: Error | undefined;
@@ -60,10 +65,13 @@ class SandboxThread {
     code: string,
     hash: string,
     private readonly limits: SandboxLimits,
+    private readonly webhookBase: () => string,
     private readonly log: (level: string, args: unknown[]) => void,
     private readonly onDeath: (thread: SandboxThread) => void,
   ) {
-    const data: SandboxThreadData = { poolSize: limits.poolSize, callTimeoutMs: 0 };
+    const shared = new SharedArrayBuffer(4);
+    this.running = new Int32Array(shared);
+    const data: SandboxThreadData = { poolSize: limits.poolSize, running: shared };
     this.worker = new Worker(sandboxThreadFile(), {
       workerData: data,
       resourceLimits: {
@@ -88,20 +96,40 @@ class SandboxThread {
     this.worker.postMessage(message);
   }
 
-  send(sandbox: number, id: number, activation: Activation, base: string): Promise<Activated> {
+  send(act: Act): Promise<Activated> {
     return new Promise<Activated>((resolve, reject) => {
-      if (this.pending.size === 0) {
-        this.headSince = performance.now();
-        // Keeps the process alive while workflow code runs; idle workers do not.
-        this.worker.ref();
-      }
-      this.pending.set(id, { sandbox, resolve, reject });
-      this.post({ t: "act", id, sandbox, activation, base });
+      // Keeps the process alive while workflow code runs; an idle worker does not.
+      if (this.pending.size === 0) this.worker.ref();
+      this.pending.set(act.id, { resolve, reject });
+      this.outbox.push(act);
+      if (!this.inflight) this.flush();
     });
   }
 
-  /** The deadline passed: stops the worker (the running activation fails with WF_ACTIVATION_TIMEOUT). */
-  stop(reason: ActivationFailureCode): void {
+  private flush(): void {
+    if (this.outbox.length === 0 || this.dead) return;
+    this.inflight = true;
+    const acts = this.outbox;
+    this.outbox = [];
+    this.post({ t: "acts", acts, drop: this.dropped.splice(0), base: this.webhookBase() });
+  }
+
+  /** The host let instance `sandbox` go: the worker forgets it with the next batch (so no message of its own). */
+  drop(sandbox: number): void {
+    if (this.dead) return;
+    this.dropped.push(sandbox);
+    if (this.dropped.length >= 256) this.post({ t: "drop", sandboxes: this.dropped.splice(0) });
+  }
+
+  /** Called by the watchdog: stops the worker when one activation has run past the deadline. */
+  checkDeadline(now: number): void {
+    const id = Atomics.load(this.running, 0);
+    if (id !== this.seen.id) this.seen = { id, since: now };
+    else if (id !== 0 && now - this.seen.since > this.limits.activationTimeoutMs)
+      this.stop("WF_ACTIVATION_TIMEOUT");
+  }
+
+  private stop(reason: ActivationFailureCode): void {
     if (this.dead || this.stoppedFor) return;
     this.stoppedFor = reason;
     void this.worker.terminate();
@@ -109,22 +137,20 @@ class SandboxThread {
 
   private received(message: FromSandboxThread): void {
     switch (message.t) {
-      case "ready":
-        this.ready = true;
-        this.headSince = performance.now();
-        return;
       case "log":
         this.log(message.level, [message.text]);
         return;
-      case "done":
-      case "fail": {
-        const pending = this.pending.get(message.id);
-        if (!pending) return;
-        this.pending.delete(message.id);
-        this.headSince = performance.now();
+      case "results": {
+        this.inflight = false;
+        this.flush();
+        for (const result of message.results) {
+          const pending = this.pending.get(result.id);
+          if (!pending) continue;
+          this.pending.delete(result.id);
+          if ("answer" in result) pending.resolve(parseAnswer(result.answer));
+          else pending.reject(new ActivationError(result.code, this.limits, result.message));
+        }
         if (this.pending.size === 0) this.worker.unref();
-        if (message.t === "done") pending.resolve(parseAnswer(message.answer));
-        else pending.reject(new ActivationError(message.code, this.limits, message.message));
         return;
       }
     }
@@ -134,18 +160,22 @@ class SandboxThread {
     if (this.dead) return;
     this.dead = true;
     this.onDeath(this);
-    const entries = [...this.pending.values()];
+    const runningId = Atomics.load(this.running, 0);
+    const entries = [...this.pending];
     this.pending.clear();
-    const [running, ...queued] = entries;
-    if (running) {
+    this.outbox = [];
+    for (const [id, entry] of entries) {
+      if (id !== runningId) {
+        entry.reject(new SandboxLostError());
+        continue;
+      }
       const code = this.stoppedFor ?? failureOf(this.exitError);
-      running.reject(
+      entry.reject(
         code === "lost"
           ? new SandboxLostError(true)
           : new ActivationError(code, this.limits, this.exitError?.message),
       );
     }
-    for (const entry of queued) entry.reject(new SandboxLostError());
   }
 }
 
@@ -168,12 +198,13 @@ export class WorkerSandboxHost implements SandboxHost {
   private readonly threads: Array<SandboxThread | undefined>;
   private next = 0;
   private ids = 0;
+  private actIds = 0;
   private closed = false;
   private readonly watchdog: NodeJS.Timeout;
   /** Instances the host forgot without disposing (an evicted actor): dropped in their worker too. */
   private readonly forgotten = new FinalizationRegistry<{ thread: SandboxThread; sandbox: number }>(
     ({ thread, sandbox }) => {
-      if (!thread.dead) thread.post({ t: "drop", sandbox });
+      thread.drop(sandbox);
     },
   );
 
@@ -193,21 +224,14 @@ export class WorkerSandboxHost implements SandboxHost {
   }
 
   private spawn(slot: number): SandboxThread {
-    return new SandboxThread(this.code, this.hash, this.limits, this.log, (thread) => {
+    return new SandboxThread(this.code, this.hash, this.limits, this.webhookBase, this.log, (thread) => {
       if (this.threads[slot] === thread) this.threads[slot] = undefined;
     });
   }
 
   private checkDeadlines(): void {
     const now = performance.now();
-    for (const thread of this.threads) {
-      if (
-        thread?.ready &&
-        thread.pending.size > 0 &&
-        now - thread.headSince > this.limits.activationTimeoutMs
-      )
-        thread.stop("WF_ACTIVATION_TIMEOUT");
-    }
+    for (const thread of this.threads) thread?.checkDeadline(now);
   }
 
   take(): WorkflowSandbox {
@@ -225,13 +249,14 @@ export class WorkerSandboxHost implements SandboxHost {
 
   /** @internal */
   send(thread: SandboxThread, sandbox: number, activation: Activation): Promise<Activated> {
-    return thread.send(sandbox, ++this.ids, activation, this.webhookBase());
+    this.actIds = (this.actIds % 0x7ffffffe) + 1; // an int32 for the shared slot, never 0
+    return thread.send({ id: this.actIds, sandbox, activation });
   }
 
   /** @internal */
   dispose(sandbox: ThreadSandbox, thread: SandboxThread): void {
     this.forgotten.unregister(sandbox);
-    if (!thread.dead) thread.post({ t: "drop", sandbox: sandbox.id });
+    thread.drop(sandbox.id);
   }
 
   setScript(code: string, hash: string): void {

@@ -1,8 +1,8 @@
 import { parentPort, workerData } from "node:worker_threads";
-import { type ActivationFailureCode, failureCodeOf, runActivation } from "../sandbox-activation.js";
+import { failureCodeOf, runActivation } from "../sandbox-activation.js";
 import { SandboxPool } from "../sandbox-pool.js";
 import { type SandboxInstance, type SandboxOptions, SandboxScript } from "../sandbox-vm.js";
-import type { FromSandboxThread, SandboxThreadData, ToSandboxThread } from "./protocol.js";
+import type { Act, ActResult, FromSandboxThread, SandboxThreadData, ToSandboxThread } from "./protocol.js";
 
 // A sandbox worker: hosts many runs' vm contexts in a thread whose heap and
 // stack are limited (resourceLimits), so runaway workflow code kills at most
@@ -12,6 +12,8 @@ const port = parentPort;
 if (!port) throw new Error("the wfkit sandbox thread runs only as a worker thread");
 const data = workerData as SandboxThreadData;
 const post = (message: FromSandboxThread) => port.postMessage(message);
+/** The activation running now (0: none), read by the host when this thread dies or runs late. */
+const running = new Int32Array(data.running);
 
 let base = "http://localhost:3000";
 /** The run of the latest activation: an unhandled rejection is reported after it, in a later tick. */
@@ -19,7 +21,8 @@ let lastRun = "";
 const options: SandboxOptions = {
   webhookBase: () => base,
   log: (level, args) => post({ t: "log", level, text: args.map(String).join(" ") }),
-  activationTimeoutMs: data.callTimeoutMs || undefined,
+  // No vm timeout: Node 20's aborts the process when it fires during a microtask drain inside a
+  // promise continuation; the host stops this whole thread at the deadline instead.
 };
 let pool: SandboxPool | undefined;
 const instances = new Map<number, SandboxInstance>();
@@ -42,38 +45,45 @@ port.on("message", (message: ToSandboxThread) => {
   switch (message.t) {
     case "script":
       if (pool) pool.setScript(new SandboxScript(message.code, message.hash));
-      else {
-        pool = new SandboxPool(new SandboxScript(message.code, message.hash), options, data.poolSize);
-        // Deadlines count from here: starting the thread and compiling the bundle is not workflow code.
-        post({ t: "ready" });
-      }
+      else pool = new SandboxPool(new SandboxScript(message.code, message.hash), options, data.poolSize);
       return;
     case "drop":
-      instances.delete(message.sandbox);
-      runOf.delete(message.sandbox);
+      forget(message.sandboxes);
       return;
-    case "act": {
+    case "acts":
+      forget(message.drop);
       base = message.base;
-      const { activation, sandbox, id } = message;
-      let instance = instances.get(sandbox);
-      try {
-        if (!pool) throw new Error("no workflow bundle was loaded");
-        if (!instance) {
-          instance = pool.take();
-          instances.set(sandbox, instance);
-        }
-        if (activation.op !== "apply") runOf.set(sandbox, runIdOf(activation.init));
-        lastRun = runOf.get(sandbox) ?? "";
-        post({ t: "done", id, answer: runActivation(instance, activation) });
-      } catch (error) {
-        instances.delete(sandbox);
-        const code: ActivationFailureCode = failureCodeOf(error);
-        post({ t: "fail", id, code, message: String((error as Error)?.message ?? error) });
-      }
+      post({ t: "results", results: message.acts.map(act) });
       return;
-    }
   }
 });
+
+function forget(sandboxes: number[]): void {
+  for (const sandbox of sandboxes) {
+    instances.delete(sandbox);
+    runOf.delete(sandbox);
+  }
+}
+
+function act({ id, sandbox, activation }: Act): ActResult {
+  Atomics.store(running, 0, id);
+  let instance = instances.get(sandbox);
+  try {
+    if (!pool) throw new Error("no workflow bundle was loaded");
+    if (!instance) {
+      instance = pool.take();
+      instances.set(sandbox, instance);
+    }
+    if (activation.op !== "apply") runOf.set(sandbox, runIdOf(activation.init));
+    lastRun = runOf.get(sandbox) ?? "";
+    return { id, answer: runActivation(instance, activation) };
+  } catch (error) {
+    instances.delete(sandbox);
+    return { id, code: failureCodeOf(error), message: String((error as Error)?.message ?? error) };
+  } finally {
+    Atomics.store(running, 0, 0);
+  }
+}
 
 function runIdOf(init: string): string {
   try {
