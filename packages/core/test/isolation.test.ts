@@ -17,7 +17,10 @@ const LIMITS: Partial<RuntimeOptions> = {
   sandbox: { memoryLimitMb: 64, workers: 2 },
 };
 /** Where a run must run out of memory: a deadline long enough that the collector's last tries under load fit in it. */
-const OOM_LIMITS: Partial<RuntimeOptions> = { ...LIMITS, activationTimeoutMs: 5000 };
+const OOM_LIMITS: Partial<RuntimeOptions> = {
+  activationTimeoutMs: 5000,
+  sandbox: { memoryLimitMb: 64, workers: 1 },
+};
 
 type Rt = InstanceType<typeof Runtime>;
 /** The code of the error a run failed with (else its status and output). */
@@ -79,7 +82,10 @@ describe("isolation of workflow code (worker sandbox only)", () => {
 
   it("unbounded allocation fails its run with WF_WORKFLOW_OUT_OF_MEMORY; 50 healthy runs complete", async () => {
     const { runtime: rt, id } = await testRuntime(["isolation.ts"], OOM_LIMITS);
+    const calls: Record<string, number> = {};
+    (globalThis as Record<string, unknown>).__isolationCalls = calls;
     try {
+      // One worker: every healthy run in flight shares it with the bad ones, and is rebuilt by replay.
       const bad = [await rt.start(id("isolation.ts", "hog")), await rt.start(id("isolation.ts", "spin"))];
       const good = await Promise.all(
         Array.from({ length: 50 }, (_, i) => rt.start(id("isolation.ts", "healthy"), [i])),
@@ -91,6 +97,9 @@ describe("isolation of workflow code (worker sandbox only)", () => {
         "WF_WORKFLOW_OUT_OF_MEMORY",
         "WF_ACTIVATION_TIMEOUT",
       ]);
+      // Rebuilt by replay, not re-run: every step of the healthy runs ran once.
+      expect(Object.keys(calls)).toHaveLength(150);
+      expect(Object.values(calls).every((n) => n === 1)).toBe(true);
       expect(await (await rt.start(id("isolation.ts", "healthy"), [2])).returnValue).toBe(16);
     } finally {
       await rt.close();
