@@ -34,6 +34,8 @@ export function sandboxThreadAvailable(): boolean {
 }
 
 interface Pending {
+  /** How long this activation may run, in ms. */
+  deadlineMs: number;
   resolve(activated: Activated): void;
   reject(error: Error): void;
 }
@@ -100,7 +102,7 @@ class SandboxThread {
     return new Promise<Activated>((resolve, reject) => {
       // Keeps the process alive while workflow code runs; an idle worker does not.
       if (this.pending.size === 0) this.worker.ref();
-      this.pending.set(act.id, { resolve, reject });
+      this.pending.set(act.id, { deadlineMs: deadlineOf(act, this.limits), resolve, reject });
       this.outbox.push(act);
       if (!this.inflight) this.flush();
     });
@@ -125,7 +127,10 @@ class SandboxThread {
   checkDeadline(now: number): void {
     const id = Atomics.load(this.running, 0);
     if (id !== this.seen.id) this.seen = { id, since: now };
-    else if (id !== 0 && now - this.seen.since > this.limits.activationTimeoutMs)
+    else if (
+      id !== 0 &&
+      now - this.seen.since > (this.pending.get(id)?.deadlineMs ?? this.limits.activationTimeoutMs)
+    )
       this.stop("WF_ACTIVATION_TIMEOUT");
   }
 
@@ -177,6 +182,16 @@ class SandboxThread {
       );
     }
   }
+}
+
+/**
+ * The deadline of one activation: the activation timeout, plus 1 ms per event a replay
+ * re-applies (a replay costs some 10–30 µs per event), so a run with a long log is not
+ * taken for an endless loop when it is rebuilt.
+ */
+function deadlineOf(act: Act, limits: SandboxLimits): number {
+  const { activation } = act;
+  return limits.activationTimeoutMs + (activation.op === "replay" ? activation.events.length : 0);
 }
 
 function failureOf(error: Error | undefined): ActivationFailureCode | "lost" {
