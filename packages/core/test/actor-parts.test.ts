@@ -104,6 +104,7 @@ describe("CommitPipeline", () => {
         refusedInputs.push(...batch);
       },
       flushed: () => {},
+      building: () => false,
     });
     const inputs: RunInput[] = [{ dedupeKey: "a" }, { dedupeKey: "b" }, { dedupeKey: "c" }];
     // The second append expects a seq the first does not reach: it and the third are refused.
@@ -126,6 +127,7 @@ describe("CommitPipeline", () => {
       committed: () => {},
       refused: () => {},
       flushed: () => {},
+      building: () => false,
     });
     const turn = turnWithStep(1);
     turn.request.hooks.create.push({ token: "t", opId: opId(1), kind: "hook" });

@@ -18,6 +18,7 @@ export interface ErrorCodeInfo {
 
 /** Every runtime code, in the `WF_<TOPIC>_<WHAT>` form. */
 export const ERROR_CODES = {
+  WF_ACTIVATION_TIMEOUT: { status: 500, title: "workflow code ran too long without giving control back" },
   WF_API_IN_WORKFLOW: { status: 500, title: '"workflow/api" called from workflow code' },
   WF_BUILD_FAILED: { status: 500, title: "the workflow or step bundle did not build" },
   WF_CLI_NOT_BUILT: { status: 500, title: "the `wf` command is not built" },
@@ -99,8 +100,11 @@ export const ERROR_CODES = {
   WF_WORKFLOW_BUILD_FAILED: { status: 500, title: "the workflow's file did not build" },
   WF_WORKFLOW_BUNDLE_THREW: { status: 500, title: "the workflow code threw while it was loaded" },
   WF_WORKFLOW_CALLED_DIRECTLY: { status: 500, title: "a workflow was called like a normal function" },
+  WF_WORKFLOW_CRASHED: { status: 500, title: "the workflow sandbox failed while running the run's code" },
   WF_WORKFLOW_NOT_FOUND: { status: 404, title: "the run's workflow is not in this build" },
   WF_WORKFLOW_ONLY: { status: 500, title: "a workflow-only function called elsewhere" },
+  WF_WORKFLOW_OUT_OF_MEMORY: { status: 500, title: "workflow code used more memory than its sandbox allows" },
+  WF_WORKFLOW_STACK_OVERFLOW: { status: 500, title: "workflow code overflowed the call stack" },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** A registered runtime code. */

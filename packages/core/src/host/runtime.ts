@@ -19,6 +19,7 @@ import type { StandardSchemaLike } from "../workflow/hooks.js";
 import { registerStep } from "../workflow/registry.js";
 import { SEND_WEBHOOK_STEP_ID } from "../workflow/send-webhook.js";
 import { auditLogs, RunActor, type RunInput } from "./actor/index.js";
+import { startRun } from "./actor/replay.js";
 import {
   DEFAULT_MAX_JSON_DEPTH,
   jsonTooDeepError,
@@ -32,8 +33,8 @@ import { filterLog, LifecycleLog, type LogFormat, type LogLevel } from "./lifecy
 import { type RetentionOptions, RetentionSweeper } from "./retention.js";
 import { Run, type RunSource } from "./run.js";
 import { type RunChangeListener, RunChanges } from "./run-changes.js";
-import { SandboxPool } from "./sandbox-pool.js";
-import { type SandboxInstance, type SandboxOptions, SandboxScript } from "./sandbox-vm.js";
+import type { SandboxHost, WorkflowSandbox } from "./sandbox-host.js";
+import { createSandboxHost, resolveSandboxLimits, type SandboxSettings } from "./sandboxes.js";
 import { Scheduler } from "./scheduler.js";
 import { sendWebhookAttempt } from "./send-webhook-step.js";
 import { type RetryPolicy, StepExecutor } from "./steps.js";
@@ -68,8 +69,13 @@ export interface RuntimeOptions {
   webhookBaseUrl?: string;
   /** Workflow contexts kept ready for new runs. Default 4. */
   sandboxPoolSize?: number;
-  /** Longest synchronous slice of workflow code, in ms, before the run fails. Default: none. */
+  /**
+   * Longest one activation of workflow code may run, in ms, before its run fails with
+   * WF_ACTIVATION_TIMEOUT. Default 5000 (env `WORKFLOW_ACTIVATION_TIMEOUT_MS`).
+   */
   activationTimeoutMs?: number;
+  /** Where workflow code runs and its memory and stack limits (docs/security.md). Default: one worker thread, 512 MB heap. */
+  sandbox?: SandboxSettings;
   /** Where log lines go: `(level, args)`. Default: `console[level]`. */
   log?: (level: string, args: unknown[]) => void;
   /** Least severe level logged. Default `"info"`; `"debug"` adds a line per completed step. */
@@ -144,9 +150,8 @@ registerStep(sendWebhookAttempt, SEND_WEBHOOK_STEP_ID);
  */
 export class Runtime implements RuntimeCore {
   readonly world: World;
-  private readonly sandboxOptions: SandboxOptions;
-  private sandboxScript: SandboxScript;
-  private readonly pool: SandboxPool;
+  private readonly sandboxes: SandboxHost;
+  private workflowsHash: string;
   private readonly actors = new Map<string, ActorHandle>();
   private readonly ended = new Set<string>();
   private readonly endWaiters = new Map<string, Array<() => void>>();
@@ -179,17 +184,18 @@ export class Runtime implements RuntimeCore {
     );
     this.lifecycle = new LifecycleLog(this.log, options.logFormat ?? "text");
     this.world = this.lifecycle.wrap(this.changes.wrap(options.world));
-    this.sandboxScript = new SandboxScript(options.workflows.code, options.workflows.hash);
+    this.workflowsHash = options.workflows.hash;
     this.unbuilt.set(options.workflows.unbuilt);
     this.statusSecret = statusSecretSource(options.statusSecret);
     this.payloadLimits = options.hookPayload ?? {};
     this.webhookBase = (options.webhookBaseUrl ?? "http://localhost:3000").replace(/\/+$/, "");
-    this.sandboxOptions = {
-      webhookBase: () => this.webhookBase,
-      log: (level, args) => this.log(level, args),
-      activationTimeoutMs: options.activationTimeoutMs,
-    };
-    this.pool = new SandboxPool(this.sandboxScript, this.sandboxOptions, options.sandboxPoolSize ?? 4);
+    this.sandboxes = createSandboxHost(
+      options.workflows.code,
+      options.workflows.hash,
+      { webhookBase: () => this.webhookBase, log: (level, args) => this.log(level, args) },
+      resolveSandboxLimits(options.sandbox, options.activationTimeoutMs, options.sandboxPoolSize ?? 4),
+      options.activationTimeoutMs,
+    );
     this.maxWarm = options.maxWarmRuns ?? 1000;
     const policy: RetryPolicy = { maxRetries: 3, initialDelayMs: 1000, maxDelayMs: 60_000, ...options.retry };
     this.steps = new StepExecutor(
@@ -276,9 +282,9 @@ export class Runtime implements RuntimeCore {
   /** Swaps in a rebuilt workflow bundle; warm instances of the old code are dropped. */
   reload(workflows: WorkflowsInput): void {
     this.unbuilt.set(workflows.unbuilt);
-    if (workflows.hash === this.sandboxScript.hash) return;
-    this.sandboxScript = new SandboxScript(workflows.code, workflows.hash);
-    this.pool.setScript(this.sandboxScript);
+    if (workflows.hash === this.workflowsHash) return;
+    this.workflowsHash = workflows.hash;
+    this.sandboxes.setScript(workflows.code, workflows.hash);
     for (const actor of this.actors.values()) actor.evict();
     // Runs and steps parked on a file that did not build try again (they park again if it still fails).
     for (const actor of [...this.actors.values()]) actor.unpark();
@@ -317,8 +323,8 @@ export class Runtime implements RuntimeCore {
     return this.webhookBase;
   }
 
-  newSandbox(): SandboxInstance {
-    return this.pool.take();
+  newSandbox(): WorkflowSandbox {
+    return this.sandboxes.take();
   }
 
   runStepEagerly(runId: RunId, opId: OpId, payload: string, deliver: (input: RunInput) => void): void {
@@ -370,12 +376,11 @@ export class Runtime implements RuntimeCore {
         this.log("error", [`run ${runId}: storing a stream argument failed:`, error]),
       );
     // The first activation runs now, so the run and its first turn commit together.
-    const instance = this.pool.take();
-    instance.start({ runId, workflowId, input, startedAt: at }, false);
+    const first = await startRun(() => this.newSandbox(), { runId, workflowId, input, startedAt: at });
     const actor = new RunActor(this, runId);
     const result = await actor.create(
       { runId, workflowId, input, at, idempotencyKey: options.idempotencyKey },
-      instance,
+      first,
     );
     if (result.created) {
       this.actors.set(runId, actor);
@@ -574,5 +579,6 @@ export class Runtime implements RuntimeCore {
     // A sweep in progress finishes its batch before the World closes.
     await this.retention?.stop();
     await this.world.close();
+    await this.sandboxes.close();
   }
 }

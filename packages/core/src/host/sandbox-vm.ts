@@ -28,6 +28,19 @@ function createSandboxContext(globals: Record<string, unknown>): vm.Context {
   return context;
 }
 
+/** The file name frames of the workflow bundle carry. */
+export function workflowScriptName(hash: string): string {
+  return `wfkit-workflows-${hash}.js`;
+}
+
+/**
+ * Stored errors name the user's files, not the bundle (host/source-maps.ts). Frames are
+ * mapped on the host thread, so a bundle evaluated in a sandbox worker is registered here too.
+ */
+export function registerWorkflowSourceMap(code: string, hash: string): void {
+  registerSourceMap(workflowScriptName(hash), () => inlineSourceMap(code));
+}
+
 /** The compiled workflow bundle, shared by every run's context. */
 export class SandboxScript {
   readonly script: vm.Script;
@@ -35,10 +48,9 @@ export class SandboxScript {
     readonly code: string,
     readonly hash: string,
   ) {
-    const filename = `wfkit-workflows-${hash}.js`;
+    const filename = workflowScriptName(hash);
     this.script = new vm.Script(code, { filename });
-    // Stored errors name the user's files, not this script (host/source-maps.ts).
-    registerSourceMap(filename, () => inlineSourceMap(code));
+    registerWorkflowSourceMap(code, hash);
   }
 }
 
@@ -88,25 +100,45 @@ export class SandboxInstance {
   }
 
   start(init: EngineInit, replaying: boolean): void {
-    this.call(CALL.start, JSON.stringify(init), replaying);
+    this.startRaw(JSON.stringify(init), replaying);
   }
   noteRecorded(event: StoredEvent): void {
-    this.call(CALL.note, JSON.stringify(event));
+    this.noteRecordedRaw(JSON.stringify(event));
   }
   noteRefused(conflict: HookConflict): void {
-    this.call(CALL.refused, JSON.stringify(conflict));
+    this.noteRefusedRaw(JSON.stringify(conflict));
   }
   apply(event: Omit<StoredEvent, "seq"> & { seq?: number }, replaying: boolean): void {
-    this.call(CALL.apply, JSON.stringify(event), replaying);
+    this.applyRaw(JSON.stringify(event), replaying);
   }
   finishReplay(): void {
     this.call(CALL.finish);
   }
   takeCommands(): Command[] {
-    return JSON.parse(answer(this.api.takeCommands())) as Command[];
+    return JSON.parse(this.takeCommandsRaw()) as Command[];
   }
   state(): EngineState {
-    return JSON.parse(answer(this.api.state())) as EngineState;
+    return JSON.parse(this.stateRaw()) as EngineState;
+  }
+
+  // The same calls with their JSON already made (or kept as JSON), for activations (sandbox-activation.ts).
+  startRaw(init: string, replaying: boolean): void {
+    this.call(CALL.start, init, replaying);
+  }
+  noteRecordedRaw(event: string): void {
+    this.call(CALL.note, event);
+  }
+  noteRefusedRaw(conflict: string): void {
+    this.call(CALL.refused, conflict);
+  }
+  applyRaw(event: string, replaying: boolean): void {
+    this.call(CALL.apply, event, replaying);
+  }
+  takeCommandsRaw(): string {
+    return answer(this.api.takeCommands());
+  }
+  stateRaw(): string {
+    return answer(this.api.state());
   }
 }
 

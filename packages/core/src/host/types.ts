@@ -1,6 +1,6 @@
 import type { OpId, QueueMessage, RunId, World } from "@wfkit/world";
 import type { RunInput } from "./actor/turn.js";
-import type { SandboxInstance } from "./sandbox-vm.js";
+import type { WorkflowSandbox } from "./sandbox-host.js";
 import type { UnbuiltFile } from "./unbuilt.js";
 
 /** What the runtime keeps of a run's actor: its warm-run cache and the routing of inputs. */
@@ -21,7 +21,7 @@ export interface ActorHandle {
 export interface RuntimeCore {
   readonly world: World;
   /** A fresh workflow context for a run (from the warm pool when one is ready). */
-  newSandbox(): SandboxInstance;
+  newSandbox(): WorkflowSandbox;
   log(level: string, args: unknown[]): void;
   /** The file a workflow or step id belongs to, when that file did not build (its runs wait). */
   unbuiltFile(id: string): UnbuiltFile | undefined;

@@ -115,6 +115,14 @@ export class Engine {
 
   fail(error: unknown): void {
     if (this.state.status !== "running") return;
+    // Unbounded recursion in workflow code: the run fails with a code rather than a bare RangeError.
+    if ((error as Error)?.name === "RangeError" && /call stack/i.test(String((error as Error).message))) {
+      error = new WorkflowError(
+        "WF_WORKFLOW_STACK_OVERFLOW",
+        "Workflow code overflowed the call stack (unbounded recursion?), so its run was stopped.",
+        "Give the recursion a base case, or turn it into a loop.",
+      );
+    }
     this.state = {
       status: "failed",
       error: serialize(error instanceof Error ? error : new Error(String(error))),

@@ -24,6 +24,11 @@ export interface CommitListener {
   refused(failure: AppendFailure, request: TurnRequest, batch: RunInput[]): void;
   /** An append was handed to the World: a pump waiting for work may now wait on it. */
   flushed(): void;
+  /**
+   * A turn is being built (its activation runs in a sandbox worker): the gathering append
+   * waits for it, as it would for a turn built in this thread within the same tick.
+   */
+  building(): boolean;
 }
 
 /**
@@ -87,13 +92,18 @@ export class CommitPipeline {
   add(turn: Turn, batch: RunInput[]): void {
     if (this.gathering) mergeInto(this.gathering, turn, batch);
     else this.gathering = { turn, batch };
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
-        this.flush();
-      });
-    }
+    this.scheduleFlush();
+  }
+
+  /** Flushes the gathering append once this tick is over (and no turn is being built: see `building`). */
+  scheduleFlush(): void {
+    if (this.flushScheduled || !this.gathering) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      // The turn being built schedules the flush again once it is built (or was not).
+      if (!this.listener.building()) this.flush();
+    });
   }
 
   /** Hands the gathering append to the World now. */

@@ -7,10 +7,11 @@ import type {
   RunId,
 } from "@wfkit/world";
 import type { Command } from "../../sandbox/protocol.js";
-import type { SandboxInstance } from "../sandbox-vm.js";
+import { type Activated, ActivationError, SandboxLostError, type WorkflowSandbox } from "../sandbox-host.js";
 import type { ActorHandle, RuntimeCore } from "../types.js";
 import { CommitPipeline } from "./commit.js";
 import { EagerSteps } from "./eager.js";
+import { failedTurn } from "./fail.js";
 import { CorruptEventLogError, failCorruptRun } from "./log-check.js";
 import { type Replayed, replayRun } from "./replay.js";
 import type { TurnRequest } from "./request.js";
@@ -26,12 +27,14 @@ import { buildTurn, createsHooks, type RunInput, type Turn } from "./turn.js";
  * are the `CommitPipeline` (commit.ts), and eager step acks are `EagerSteps` (eager.ts).
  */
 export class RunActor implements ActorHandle {
-  private instance: SandboxInstance | undefined;
+  private instance: WorkflowSandbox | undefined;
   /** The run's `lastSeq` after every turn submitted so far. */
   private seq = 0;
   /** Whether the run has its `startedAt` (set by its first turn). */
   private started = false;
   private inbox: RunInput[] = [];
+  /** A turn's activation is running (see CommitListener.building). */
+  private building = false;
   private pumping = false;
   private ended = false;
   /** The run's workflow file did not build: inputs wait in the inbox until a new build (unpark). */
@@ -56,6 +59,7 @@ export class RunActor implements ActorHandle {
       committed: (turn, batch, result) => this.afterCommit(turn, batch, result),
       refused: (failure, request, batch) => this.refused(failure, request, batch),
       flushed: () => this.wakeUp?.(),
+      building: () => this.building,
     });
   }
 
@@ -65,6 +69,12 @@ export class RunActor implements ActorHandle {
 
   /** Drops the warm instance; the next input replays the log. */
   evict(): void {
+    this.drop();
+  }
+
+  /** Lets the instance go (in its worker too). */
+  private drop(): void {
+    this.instance?.dispose();
     this.instance = undefined;
   }
 
@@ -119,15 +129,17 @@ export class RunActor implements ActorHandle {
           await this.commits.settleOldest();
           continue;
         }
-        this.submit(instance, batch, recovered);
+        await this.submit(instance, batch, recovered);
         recovered = [];
       }
       await this.commits.settleAll();
       if (this.eager.hasLateAcks && !this.ended) await this.core.world.ack(this.eager.takeLateAcks());
     } catch (error) {
-      this.core.log("error", [`wfkit: run ${this.runId} stopped on an internal error`, error]);
+      // A sandbox closed with the runtime is no error of the run's.
+      if (!(error instanceof SandboxLostError && error.closed))
+        this.core.log("error", [`wfkit: run ${this.runId} stopped on an internal error`, error]);
       for (const input of this.inbox.splice(0)) input.done?.(false);
-      this.instance = undefined;
+      this.drop();
     } finally {
       this.pumping = false;
       if (this.ended) this.core.forget(this.runId);
@@ -138,10 +150,28 @@ export class RunActor implements ActorHandle {
   }
 
   /** Builds a turn, starts its steps when they may run before the commit, and queues it for the next append. */
-  private submit(instance: SandboxInstance, batch: RunInput[], recovered: Command[]): void {
+  private async submit(instance: WorkflowSandbox, batch: RunInput[], recovered: Command[]): Promise<void> {
     // Acks due go as an input: if the append is refused, they come back with its batch.
     if (this.eager.hasLateAcks) batch.unshift({ ack: this.eager.takeLateAcks() });
-    const turn = this.build(instance, batch, recovered);
+    let turn: Turn;
+    this.building = true;
+    try {
+      turn = await this.build(instance, batch, recovered);
+    } catch (error) {
+      this.building = false;
+      this.commits.scheduleFlush();
+      if (error instanceof SandboxLostError && !error.closed) {
+        // Its worker was stopped for another run: the next pass replays the log into a new instance.
+        if (this.instance === instance) this.drop();
+        this.inbox.unshift(...batch);
+        return;
+      }
+      if (!(error instanceof ActivationError)) throw error;
+      // This run's code was stopped: the run fails with the cause.
+      turn = failedTurn(this.runId, this.seq, this.started, error, batch);
+      this.drop();
+    }
+    this.building = false;
     this.seq += turn.request.events.length;
     this.started = true;
     this.eager.start(turn, [turn, ...this.commits.uncommitted()], (opId, payload) =>
@@ -152,7 +182,7 @@ export class RunActor implements ActorHandle {
     this.commits.add(turn, batch);
   }
 
-  private build(instance: SandboxInstance, batch: RunInput[], recovered: Command[]): Turn {
+  private build(instance: WorkflowSandbox, batch: RunInput[], recovered: Command[]): Promise<Turn> {
     return buildTurn(instance, batch, recovered, {
       runId: this.runId,
       expectedSeq: this.seq,
@@ -198,17 +228,38 @@ export class RunActor implements ActorHandle {
       this.finish();
       return null;
     }
+    if ("failure" in replayed) {
+      // Quarantine: a run whose replay is stopped fails with the cause instead of being tried again and again.
+      this.seq = replayed.seq;
+      this.started = replayed.started;
+      const batch = this.inbox.splice(0);
+      const turn = failedTurn(this.runId, this.seq, this.started, replayed.failure, batch);
+      this.seq += turn.request.events.length;
+      this.commits.add(turn, batch);
+      return null;
+    }
     this.instance = replayed.instance;
     this.seq = replayed.seq;
     this.started = replayed.started;
     return replayed;
   }
 
-  /** Creates the run with its first turn in one commit; `instance` has already run the first activation. */
-  async create(input: CreateRunInput, instance: SandboxInstance): Promise<CreateRunResult> {
-    this.instance = instance;
+  /**
+   * Creates the run with its first turn in one commit; `first` is the first activation,
+   * already run (or the error that stopped it: the run is created failed).
+   */
+  async create(
+    input: CreateRunInput,
+    first: { instance: WorkflowSandbox; activated: Activated } | ActivationError,
+  ): Promise<CreateRunResult> {
     this.seq = 1;
-    const turn = this.build(instance, [], instance.takeCommands());
+    let turn: Turn;
+    if (first instanceof ActivationError) {
+      turn = failedTurn(this.runId, 1, false, first, []);
+    } else {
+      this.instance = first.instance;
+      turn = await this.build(first.instance, [], first.activated.commands[0] ?? []);
+    }
     // A turn that creates hooks goes through append (a token clash is resolved there); and steps must
     // not start before we know this is a new run.
     const merge = !createsHooks(turn);
@@ -245,7 +296,7 @@ export class RunActor implements ActorHandle {
 
   /** Refused: nothing of this batch is in the log. Replay and try again (or give up, if the run is gone). */
   private refused(result: AppendFailure, request: TurnRequest, batch: RunInput[]): void {
-    this.instance = undefined;
+    this.drop();
     this.eager.refused();
     switch (result.reason) {
       case "conflict":
@@ -296,7 +347,7 @@ export class RunActor implements ActorHandle {
   /** The run ended (or is gone): inputs still queued are refused. */
   private finish(): void {
     this.ended = true;
-    this.instance = undefined;
+    this.drop();
     for (const input of this.inbox.splice(0)) input.done?.(false);
   }
 }

@@ -1,12 +1,13 @@
-import { type HookConflict, isTerminal, type RunId, type StoredEvent, type World } from "@wfkit/world";
-import type { Command } from "../../sandbox/protocol.js";
-import type { SandboxInstance } from "../sandbox-vm.js";
+import { type HookConflict, isTerminal, type RunId, type World } from "@wfkit/world";
+import type { Command, EngineInit } from "../../sandbox/protocol.js";
+import type { Activation } from "../sandbox-activation.js";
+import { type Activated, ActivationError, SandboxLostError, type WorkflowSandbox } from "../sandbox-host.js";
 import type { UnbuiltFile } from "../unbuilt.js";
 import { readCheckedLog } from "./log-check.js";
 
 /** A run's instance rebuilt from its log. */
 export interface Replayed {
-  instance: SandboxInstance;
+  instance: WorkflowSandbox;
   /** The run's `lastSeq`. */
   seq: number;
   /** Whether the run already has its `startedAt`. */
@@ -15,20 +16,61 @@ export interface Replayed {
   commands: Command[];
 }
 
+/** The run's code was stopped while its log replayed (a timeout, out of memory, ...): the run is failed with it. */
+export interface ReplayStopped {
+  failure: ActivationError;
+  seq: number;
+  started: boolean;
+}
+
+/** How often an activation is tried again in a new instance when its worker died for another run. */
+const LOST_RETRIES = 3;
+
 /**
- * Cold start: replays a run's whole log into a fresh instance. Null when the run is
- * gone or has ended. Hook conflicts learned from a refused append are not in the log:
- * the instance answers the hook op with its conflict when the code issues it, during
- * this replay (the first activation) or when the retried inputs are applied, and the
- * conflict is recorded there, in the order the code issued it.
+ * Runs a first activation (start or replay) in a fresh instance. An instance lost
+ * with its worker (stopped for another run) is replaced and the activation tried
+ * again; an `ActivationError` is this run's own, and is returned.
+ */
+export async function firstActivation(
+  newSandbox: () => WorkflowSandbox,
+  activation: Activation,
+): Promise<{ instance: WorkflowSandbox; activated: Activated } | ActivationError> {
+  for (let attempt = 0; ; attempt++) {
+    const instance = newSandbox();
+    try {
+      return { instance, activated: await instance.activate(activation) };
+    } catch (error) {
+      instance.dispose();
+      if (error instanceof ActivationError) return error;
+      if (error instanceof SandboxLostError && !error.closed && attempt < LOST_RETRIES) continue;
+      throw error;
+    }
+  }
+}
+
+/** A new run's first activation. */
+export function startRun(
+  newSandbox: () => WorkflowSandbox,
+  init: EngineInit,
+): Promise<{ instance: WorkflowSandbox; activated: Activated } | ActivationError> {
+  return firstActivation(newSandbox, { op: "start", init: JSON.stringify(init) });
+}
+
+/**
+ * Cold start: replays a run's whole log into a fresh instance, in one activation.
+ * Null when the run is gone or has ended. Hook conflicts learned from a refused
+ * append are not in the log: the instance answers the hook op with its conflict
+ * when the code issues it, during this replay (the first activation) or when the
+ * retried inputs are applied, and the conflict is recorded there, in the order
+ * the code issued it.
  */
 export async function replayRun(
   world: World,
-  newSandbox: () => SandboxInstance,
+  newSandbox: () => WorkflowSandbox,
   runId: RunId,
   conflicts: readonly HookConflict[],
   unbuilt: (workflowId: string) => UnbuiltFile | undefined = () => undefined,
-): Promise<Replayed | { parkedOn: UnbuiltFile } | null> {
+): Promise<Replayed | ReplayStopped | { parkedOn: UnbuiltFile } | null> {
   const run = await world.getRun(runId);
   if (!run || isTerminal(run.status)) return null;
   // Its code is not in this build: replaying would fail the run for good (WF_WORKFLOW_NOT_FOUND).
@@ -38,14 +80,19 @@ export async function replayRun(
   const events = await readCheckedLog(world, runId);
   const created = events[0];
   if (created?.type !== "run_created") throw new Error(`run ${runId} has no run_created event`);
-  const instance = newSandbox();
-  for (const event of events) instance.noteRecorded(event);
-  for (const conflict of conflicts) instance.noteRefused(conflict);
-  instance.start(
-    { runId: run.runId, workflowId: run.workflowId, input: run.input, startedAt: run.createdAt },
-    events.length > 1,
-  );
-  for (let i = 1; i < events.length; i++) instance.apply(events[i] as StoredEvent, i < events.length - 1);
-  instance.finishReplay();
-  return { instance, seq: run.lastSeq, started: run.status === "running", commands: instance.takeCommands() };
+  const init: EngineInit = {
+    runId: run.runId,
+    workflowId: run.workflowId,
+    input: run.input,
+    startedAt: run.createdAt,
+  };
+  const first = await firstActivation(newSandbox, {
+    op: "replay",
+    init: JSON.stringify(init),
+    events: events.map((e) => JSON.stringify(e)),
+    conflicts: conflicts.map((c) => JSON.stringify(c)),
+  });
+  const started = run.status === "running";
+  if (first instanceof ActivationError) return { failure: first, seq: run.lastSeq, started };
+  return { instance: first.instance, seq: run.lastSeq, started, commands: first.activated.commands[0] ?? [] };
 }

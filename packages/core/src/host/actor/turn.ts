@@ -1,6 +1,6 @@
 import type { DeliveryInput, EventInput, MessageId, MessageInput, OpId, RunId } from "@wfkit/world";
 import type { Command } from "../../sandbox/protocol.js";
-import type { SandboxInstance } from "../sandbox-vm.js";
+import type { WorkflowSandbox } from "../sandbox-host.js";
 import { mapErrorStacks } from "../source-maps.js";
 import { addCommands } from "./commands.js";
 import { newTurnRequest, type TurnRequest } from "./request.js";
@@ -56,17 +56,35 @@ export interface TurnCarry {
  * append: the inputs' events, the commands the workflow issued, and the run's status.
  * `recovered` are commands of an earlier activation that the log lacks.
  */
-export function buildTurn(
-  instance: SandboxInstance,
+export async function buildTurn(
+  instance: WorkflowSandbox,
   batch: RunInput[],
   recovered: Command[],
   carry: TurnCarry,
-): Turn {
+): Promise<Turn> {
+  // The batch's events, stamped now, go to the instance in one activation (a cancellation ends the list).
+  const stamped: Array<EventInput | undefined> = [];
+  const toApply: string[] = [];
+  for (let i = 0; i < batch.length; i++) {
+    const input = batch[i] as RunInput;
+    if (!input.event) continue;
+    const event = { ...input.event, at: Date.now() } as EventInput;
+    stamped[i] = event;
+    if (event.type === "run_cancelled") break;
+    toApply.push(JSON.stringify(event));
+  }
+  const activated =
+    toApply.length > 0
+      ? await instance.activate({ op: "apply", events: toApply })
+      : { commands: [], state: instance.state };
   const request = newTurnRequest(carry.runId, carry.expectedSeq);
   const responses: Array<[string, string]> = [];
   let cancelled = false;
   addCommands(carry.runId, request, recovered, responses, Date.now());
-  for (const input of batch) {
+  /** Events handed to the instance so far; the first `activated.commands.length` of them were applied. */
+  let handed = 0;
+  for (let i = 0; i < batch.length; i++) {
+    const input = batch[i] as RunInput;
     // This turn scheduled the eager step again (its first append was refused): its result is here,
     // so its message is never written. Otherwise the message is acked with the result (eager.ts).
     if (input.eagerOpId !== undefined && !dropFirstAttempt(request, input.eagerOpId)) {
@@ -76,21 +94,22 @@ export function buildTurn(
     if (input.ack) request.ack.push(...input.ack);
     if (input.enqueue) request.enqueue.push(...input.enqueue);
     if (input.dedupeKey) request.dedupeKeys.push(input.dedupeKey);
-    if (!input.event) continue;
-    if (input.delivery && instance.state().status === "running") request.deliveries.push(input.delivery);
-    const at = Date.now();
-    const event = { ...input.event, at } as EventInput;
+    const event = stamped[i];
+    if (!event) continue;
     if (event.type === "run_cancelled") {
+      if (input.delivery && activated.state.status === "running") request.deliveries.push(input.delivery);
       cancelled = true;
       request.events.push(event);
       break;
     }
-    if (instance.state().status !== "running") continue;
+    // Applied: the run was still running when the instance got it.
+    const commands = activated.commands[handed++];
+    if (!commands) continue;
+    if (input.delivery) request.deliveries.push(input.delivery);
     request.events.push(event);
-    instance.apply(event, false);
-    addCommands(carry.runId, request, instance.takeCommands(), responses, at);
+    addCommands(carry.runId, request, commands, responses, event.at);
   }
-  const state = instance.state();
+  const state = activated.state;
   const now = Date.now();
   if (cancelled) {
     request.run = { status: "cancelled", completedAt: now };

@@ -1,0 +1,39 @@
+import type { EventInput, RunId } from "@wfkit/world";
+import { serialize } from "../../serialization/index.js";
+import type { ActivationError } from "../sandbox-host.js";
+import { newTurnRequest } from "./request.js";
+import type { RunInput, Turn } from "./turn.js";
+
+/**
+ * The turn that fails a run whose code was stopped (a timeout, out of memory, a
+ * stack overflow, a crash), also when its replay at start-up was (quarantine).
+ * The batch's inputs are recorded as they came, without being applied: the
+ * instance that would apply them is gone.
+ */
+export function failedTurn(
+  runId: RunId,
+  expectedSeq: number,
+  started: boolean,
+  error: ActivationError,
+  batch: RunInput[],
+): Turn {
+  const request = newTurnRequest(runId, expectedSeq);
+  const now = Date.now();
+  for (const input of batch) {
+    if (input.ack) request.ack.push(...input.ack);
+    if (input.dedupeKey) request.dedupeKeys.push(input.dedupeKey);
+    if (input.delivery) request.deliveries.push(input.delivery);
+    if (input.event && input.event.type !== "run_cancelled") {
+      request.events.push({ ...input.event, at: now } as EventInput);
+    }
+  }
+  const failure = serialize(error);
+  request.events.push({ v: 1, type: "run_failed", error: failure, at: now });
+  request.run = {
+    ...(started ? {} : { startedAt: now }),
+    status: "failed",
+    error: failure,
+    completedAt: now,
+  };
+  return { request, responses: [], eagerOps: new Set(), commands: [], needsCommitFirst: false };
+}

@@ -1,0 +1,315 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { EngineState } from "../../sandbox/protocol.js";
+import type { Activation, ActivationFailureCode } from "../sandbox-activation.js";
+import {
+  type Activated,
+  ActivationError,
+  parseAnswer,
+  type SandboxHost,
+  type SandboxLimits,
+  SandboxLostError,
+  type WorkflowSandbox,
+} from "../sandbox-host.js";
+import { registerWorkflowSourceMap } from "../sandbox-vm.js";
+import type { Act, FromSandboxThread, SandboxThreadData, ToSandboxThread } from "./protocol.js";
+
+/**
+ * The built thread script. Run from the TypeScript sources (the tests' "source"
+ * condition), this module is a .ts file Node cannot start as a worker: the thread
+ * runs the built dist/ copy next to it.
+ */
+export function sandboxThreadFile(): URL {
+  const here = new URL("./thread.js", import.meta.url);
+  if (!import.meta.url.endsWith(".ts")) return here;
+  return new URL(
+    here.href.replace(/\/src\/host\/sandbox-worker\/thread\.js$/, "/dist/host/sandbox-worker/thread.js"),
+  );
+}
+
+/** Whether sandbox workers can start here (the thread file exists: not every bundler copies it). */
+export function sandboxThreadAvailable(): boolean {
+  const file = sandboxThreadFile();
+  return file.protocol === "file:" && existsSync(fileURLToPath(file));
+}
+
+interface Pending {
+  /** How long this activation may run, in ms. */
+  deadlineMs: number;
+  resolve(activated: Activated): void;
+  reject(error: Error): void;
+}
+
+/**
+ * One sandbox worker and the activations sent to it. Activations go in batches: one
+ * is sent at once when the worker is idle, and those that come while it works are
+ * sent together when its answers arrive. The worker writes the id of the activation
+ * it runs into a shared slot: when the worker dies, that activation fails with the
+ * cause (out of memory, deadline, crash) and every other one it held is lost.
+ */
+class SandboxThread {
+  readonly worker: Worker;
+  private readonly pending = new Map<number, Pending>();
+  private outbox: Act[] = [];
+  /** Instances the host let go, told to the worker with the next batch (or in bulk). */
+  private dropped: number[] = [];
+  /** A batch was sent and is not answered yet. */
+  private inflight = false;
+  private readonly running: Int32Array;
+  /** The watchdog's last look: which activation ran, and since when. */
+  private seen = { id: 0, since: 0 };
+  dead = false;
+  /** Why the host stopped the worker, when it did. */
+  private stoppedFor: ActivationFailureCode | undefined;
+  private exitError: Error | undefined;
+
+  constructor(
+    code: string,
+    hash: string,
+    private readonly limits: SandboxLimits,
+    private readonly webhookBase: () => string,
+    private readonly log: (level: string, args: unknown[]) => void,
+    private readonly onDeath: (thread: SandboxThread) => void,
+  ) {
+    const shared = new SharedArrayBuffer(4);
+    this.running = new Int32Array(shared);
+    const data: SandboxThreadData = { poolSize: limits.poolSize, running: shared };
+    this.worker = new Worker(sandboxThreadFile(), {
+      workerData: data,
+      resourceLimits: {
+        maxOldGenerationSizeMb: limits.memoryLimitMb,
+        maxYoungGenerationSizeMb: Math.max(8, Math.min(64, Math.round(limits.memoryLimitMb / 8))),
+        stackSizeMb: limits.stackSizeMb,
+      },
+      // Workflow code gets nothing of the process: no env, no stdin, no argv.
+      env: {},
+      stdin: false,
+      argv: [],
+      execArgv: [],
+    });
+    this.worker.unref();
+    this.worker.on("message", (message: FromSandboxThread) => this.received(message));
+    this.worker.on("error", (error) => (this.exitError = error));
+    this.worker.on("exit", () => this.died());
+    this.post({ t: "script", code, hash });
+  }
+
+  post(message: ToSandboxThread): void {
+    this.worker.postMessage(message);
+  }
+
+  send(act: Act): Promise<Activated> {
+    return new Promise<Activated>((resolve, reject) => {
+      // Keeps the process alive while workflow code runs; an idle worker does not.
+      if (this.pending.size === 0) this.worker.ref();
+      this.pending.set(act.id, { deadlineMs: deadlineOf(act, this.limits), resolve, reject });
+      this.outbox.push(act);
+      if (!this.inflight) this.flush();
+    });
+  }
+
+  private flush(): void {
+    if (this.outbox.length === 0 || this.dead) return;
+    this.inflight = true;
+    const acts = this.outbox;
+    this.outbox = [];
+    this.post({ t: "acts", acts, drop: this.dropped.splice(0), base: this.webhookBase() });
+  }
+
+  /** The host let instance `sandbox` go: the worker forgets it with the next batch (so no message of its own). */
+  drop(sandbox: number): void {
+    if (this.dead) return;
+    this.dropped.push(sandbox);
+    if (this.dropped.length >= 256) this.post({ t: "drop", sandboxes: this.dropped.splice(0) });
+  }
+
+  /** Called by the watchdog: stops the worker when one activation has run past the deadline. */
+  checkDeadline(now: number): void {
+    const id = Atomics.load(this.running, 0);
+    if (id !== this.seen.id) this.seen = { id, since: now };
+    else if (
+      id !== 0 &&
+      now - this.seen.since > (this.pending.get(id)?.deadlineMs ?? this.limits.activationTimeoutMs)
+    )
+      this.stop("WF_ACTIVATION_TIMEOUT");
+  }
+
+  private stop(reason: ActivationFailureCode): void {
+    if (this.dead || this.stoppedFor) return;
+    this.stoppedFor = reason;
+    void this.worker.terminate();
+  }
+
+  private received(message: FromSandboxThread): void {
+    switch (message.t) {
+      case "log":
+        this.log(message.level, [message.text]);
+        return;
+      case "results": {
+        this.inflight = false;
+        this.flush();
+        for (const result of message.results) {
+          const pending = this.pending.get(result.id);
+          if (!pending) continue;
+          this.pending.delete(result.id);
+          if ("answer" in result) pending.resolve(parseAnswer(result.answer));
+          else pending.reject(new ActivationError(result.code, this.limits, result.message));
+        }
+        if (this.pending.size === 0) this.worker.unref();
+        return;
+      }
+    }
+  }
+
+  private died(): void {
+    if (this.dead) return;
+    this.dead = true;
+    this.onDeath(this);
+    const runningId = Atomics.load(this.running, 0);
+    const entries = [...this.pending];
+    this.pending.clear();
+    this.outbox = [];
+    for (const [id, entry] of entries) {
+      if (id !== runningId) {
+        entry.reject(new SandboxLostError());
+        continue;
+      }
+      const code = this.stoppedFor ?? failureOf(this.exitError);
+      entry.reject(
+        code === "lost"
+          ? new SandboxLostError(true)
+          : new ActivationError(code, this.limits, this.exitError?.message),
+      );
+    }
+  }
+}
+
+/**
+ * The deadline of one activation: the activation timeout, plus 1 ms per event a replay
+ * re-applies (a replay costs some 10–30 µs per event), so a run with a long log is not
+ * taken for an endless loop when it is rebuilt.
+ */
+function deadlineOf(act: Act, limits: SandboxLimits): number {
+  const { activation } = act;
+  return limits.activationTimeoutMs + (activation.op === "replay" ? activation.events.length : 0);
+}
+
+function failureOf(error: Error | undefined): ActivationFailureCode | "lost" {
+  if (!error) return "lost"; // terminated by close()
+  const code = (error as { code?: unknown }).code;
+  if (code === "ERR_WORKER_OUT_OF_MEMORY") return "WF_WORKFLOW_OUT_OF_MEMORY";
+  if (error.name === "RangeError" && /call stack/i.test(error.message)) return "WF_WORKFLOW_STACK_OVERFLOW";
+  return "WF_WORKFLOW_CRASHED";
+}
+
+/**
+ * Workflow instances in a few worker threads with heap and stack limits; each
+ * worker hosts many runs' vm contexts. A deadline per activation stops a worker
+ * whose code does not give control back. When a worker dies, the run whose
+ * activation was running fails with the cause; the other runs it hosted lose
+ * their instances and are rebuilt by replay (their state is their event log).
+ */
+export class WorkerSandboxHost implements SandboxHost {
+  private readonly threads: Array<SandboxThread | undefined>;
+  private next = 0;
+  private ids = 0;
+  private actIds = 0;
+  private closed = false;
+  private readonly watchdog: NodeJS.Timeout;
+  /** Instances the host forgot without disposing (an evicted actor): dropped in their worker too. */
+  private readonly forgotten = new FinalizationRegistry<{ thread: SandboxThread; sandbox: number }>(
+    ({ thread, sandbox }) => {
+      thread.drop(sandbox);
+    },
+  );
+
+  constructor(
+    private code: string,
+    private hash: string,
+    private readonly limits: SandboxLimits,
+    private readonly webhookBase: () => string,
+    private readonly log: (level: string, args: unknown[]) => void,
+  ) {
+    registerWorkflowSourceMap(code, hash);
+    this.threads = Array.from({ length: Math.max(1, limits.workers) }, () => undefined);
+    for (let i = 0; i < this.threads.length; i++) this.threads[i] = this.spawn(i);
+    // One timer for every worker's deadline, rather than one per activation.
+    const every = Math.max(10, Math.min(250, Math.floor(limits.activationTimeoutMs / 4)));
+    this.watchdog = setInterval(() => this.checkDeadlines(), every);
+    this.watchdog.unref();
+  }
+
+  private spawn(slot: number): SandboxThread {
+    return new SandboxThread(this.code, this.hash, this.limits, this.webhookBase, this.log, (thread) => {
+      if (this.threads[slot] === thread) this.threads[slot] = undefined;
+    });
+  }
+
+  private checkDeadlines(): void {
+    const now = performance.now();
+    for (const thread of this.threads) thread?.checkDeadline(now);
+  }
+
+  take(): WorkflowSandbox {
+    const slot = this.next;
+    this.next = (this.next + 1) % this.threads.length;
+    let thread = this.threads[slot];
+    if (!thread && !this.closed) {
+      thread = this.spawn(slot);
+      this.threads[slot] = thread;
+    }
+    const sandbox = new ThreadSandbox(this, thread, ++this.ids);
+    if (thread) this.forgotten.register(sandbox, { thread, sandbox: sandbox.id }, sandbox);
+    return sandbox;
+  }
+
+  /** @internal */
+  send(thread: SandboxThread, sandbox: number, activation: Activation): Promise<Activated> {
+    this.actIds = (this.actIds % 0x7ffffffe) + 1; // an int32 for the shared slot, never 0
+    return thread.send({ id: this.actIds, sandbox, activation });
+  }
+
+  /** @internal */
+  dispose(sandbox: ThreadSandbox, thread: SandboxThread): void {
+    this.forgotten.unregister(sandbox);
+    thread.drop(sandbox.id);
+  }
+
+  setScript(code: string, hash: string): void {
+    if (hash === this.hash) return;
+    this.code = code;
+    this.hash = hash;
+    registerWorkflowSourceMap(code, hash);
+    for (const thread of this.threads) thread?.post({ t: "script", code, hash });
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearInterval(this.watchdog);
+    const threads = this.threads.splice(0).filter((t): t is SandboxThread => t !== undefined);
+    await Promise.all(threads.map((t) => t.worker.terminate()));
+  }
+}
+
+/** A run's instance in a sandbox worker. */
+class ThreadSandbox implements WorkflowSandbox {
+  state: EngineState = { status: "running" };
+
+  constructor(
+    private readonly host: WorkerSandboxHost,
+    private readonly thread: SandboxThread | undefined,
+    readonly id: number,
+  ) {}
+
+  async activate(activation: Activation): Promise<Activated> {
+    if (!this.thread || this.thread.dead) throw new SandboxLostError(!this.thread);
+    const activated = await this.host.send(this.thread, this.id, activation);
+    this.state = activated.state;
+    return activated;
+  }
+
+  dispose(): void {
+    if (this.thread) this.host.dispose(this, this.thread);
+  }
+}

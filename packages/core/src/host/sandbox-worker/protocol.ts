@@ -1,0 +1,41 @@
+import type { Activation, ActivationAnswer, ActivationFailureCode } from "../sandbox-activation.js";
+
+// Messages between the runtime and a sandbox worker (thread.ts). Activations go
+// in batches: while the worker runs one batch, the host gathers the next, so a
+// busy worker costs one message each way per batch, not per activation. Which
+// activation is running is in a shared slot (`SandboxThreadData.running`), so the
+// host knows whose code it was when the worker dies or passes its deadline.
+
+/** One activation of instance `sandbox` (made on first use). */
+export interface Act {
+  id: number;
+  sandbox: number;
+  activation: Activation;
+}
+
+/** The outcome of one activation: its answer, or why it threw out of the sandbox (the instance is gone). */
+export type ActResult =
+  | { id: number; answer: ActivationAnswer }
+  | { id: number; code: ActivationFailureCode; message: string };
+
+/** The host to a sandbox worker. */
+export type ToSandboxThread =
+  /** The workflow bundle: instances made after it run this code. */
+  | { t: "script"; code: string; hash: string }
+  /** Forgets the instances in `drop`, then runs `acts` in order; `base` is the webhook base URL now. */
+  | { t: "acts"; acts: Act[]; drop: number[]; base: string }
+  /** The host dropped these instances. */
+  | { t: "drop"; sandboxes: number[] };
+
+/** A sandbox worker to the host. */
+export type FromSandboxThread =
+  /** The results of one `acts` batch, in order. */
+  { t: "results"; results: ActResult[] } | { t: "log"; level: string; text: string };
+
+/** `workerData` of a sandbox worker. */
+export interface SandboxThreadData {
+  /** Contexts kept ready for new runs. */
+  poolSize: number;
+  /** `Int32Array` over this: [0] is the id of the activation running now, 0 when none. */
+  running: SharedArrayBuffer;
+}

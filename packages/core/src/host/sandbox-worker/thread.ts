@@ -1,0 +1,94 @@
+import { parentPort, workerData } from "node:worker_threads";
+import { failureCodeOf, runActivation } from "../sandbox-activation.js";
+import { SandboxPool } from "../sandbox-pool.js";
+import { type SandboxInstance, type SandboxOptions, SandboxScript } from "../sandbox-vm.js";
+import type { Act, ActResult, FromSandboxThread, SandboxThreadData, ToSandboxThread } from "./protocol.js";
+
+// A sandbox worker: hosts many runs' vm contexts in a thread whose heap and
+// stack are limited (resourceLimits), so runaway workflow code kills at most
+// this thread, never the runtime's. Activations run one at a time, in order.
+
+const port = parentPort;
+if (!port) throw new Error("the wfkit sandbox thread runs only as a worker thread");
+const data = workerData as SandboxThreadData;
+const post = (message: FromSandboxThread) => port.postMessage(message);
+/** The activation running now (0: none), read by the host when this thread dies or runs late. */
+const running = new Int32Array(data.running);
+
+let base = "http://localhost:3000";
+/** The run of the latest activation: an unhandled rejection is reported after it, in a later tick. */
+let lastRun = "";
+const options: SandboxOptions = {
+  webhookBase: () => base,
+  log: (level, args) => post({ t: "log", level, text: args.map(String).join(" ") }),
+  // No vm timeout: Node 20's aborts the process when it fires during a microtask drain inside a
+  // promise continuation; the host stops this whole thread at the deadline instead.
+};
+let pool: SandboxPool | undefined;
+const instances = new Map<number, SandboxInstance>();
+const runOf = new Map<number, string>();
+
+// A promise workflow code rejected and nobody handled does not fail the run: it is
+// deterministic, replays the same way, and the run's outcome is what its workflow
+// function returns or throws. It is logged (once per activation that made it).
+process.on("unhandledRejection", (reason) => {
+  const what =
+    reason instanceof Error || (reason as Error)?.message ? (reason as Error).message : String(reason);
+  post({
+    t: "log",
+    level: "warn",
+    text: `wfkit: workflow code of run ${lastRun || "(unknown)"} left a rejected promise unhandled: ${what}`,
+  });
+});
+
+port.on("message", (message: ToSandboxThread) => {
+  switch (message.t) {
+    case "script":
+      if (pool) pool.setScript(new SandboxScript(message.code, message.hash));
+      else pool = new SandboxPool(new SandboxScript(message.code, message.hash), options, data.poolSize);
+      return;
+    case "drop":
+      forget(message.sandboxes);
+      return;
+    case "acts":
+      forget(message.drop);
+      base = message.base;
+      post({ t: "results", results: message.acts.map(act) });
+      return;
+  }
+});
+
+function forget(sandboxes: number[]): void {
+  for (const sandbox of sandboxes) {
+    instances.delete(sandbox);
+    runOf.delete(sandbox);
+  }
+}
+
+function act({ id, sandbox, activation }: Act): ActResult {
+  Atomics.store(running, 0, id);
+  let instance = instances.get(sandbox);
+  try {
+    if (!pool) throw new Error("no workflow bundle was loaded");
+    if (!instance) {
+      instance = pool.take();
+      instances.set(sandbox, instance);
+    }
+    if (activation.op !== "apply") runOf.set(sandbox, runIdOf(activation.init));
+    lastRun = runOf.get(sandbox) ?? "";
+    return { id, answer: runActivation(instance, activation) };
+  } catch (error) {
+    instances.delete(sandbox);
+    return { id, code: failureCodeOf(error), message: String((error as Error)?.message ?? error) };
+  } finally {
+    Atomics.store(running, 0, 0);
+  }
+}
+
+function runIdOf(init: string): string {
+  try {
+    return String((JSON.parse(init) as { runId?: unknown }).runId ?? "");
+  } catch {
+    return "";
+  }
+}

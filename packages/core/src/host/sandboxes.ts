@@ -1,0 +1,110 @@
+import { WorkflowError } from "../errors/workflow-error.js";
+import { type SandboxHost, type SandboxLimits, VmSandboxHost } from "./sandbox-host.js";
+import type { SandboxOptions } from "./sandbox-vm.js";
+import { sandboxThreadAvailable, WorkerSandboxHost } from "./sandbox-worker/host.js";
+
+/** Where workflow code runs and its limits (`RuntimeOptions.sandbox`); unset fields fall back to env, then defaults. */
+export interface SandboxSettings {
+  /**
+   * `"worker"` (default): worker threads with heap and stack limits, so an endless
+   * loop, a runaway allocation or a stack overflow fails its run alone.
+   * `"vm"`: contexts in the runtime's own thread (only the activation timeout applies). Env `WORKFLOW_SANDBOX`.
+   */
+  mode?: "worker" | "vm";
+  /** Worker threads hosting workflow instances. Default 1. Env `WORKFLOW_SANDBOX_WORKERS`. */
+  workers?: number;
+  /** Heap limit of one sandbox worker, in MB. Default 512. Env `WORKFLOW_SANDBOX_MEMORY_MB`. */
+  memoryLimitMb?: number;
+  /** Stack of one sandbox worker, in MB. Default 4. Env `WORKFLOW_SANDBOX_STACK_MB`. */
+  stackSizeMb?: number;
+}
+
+/** The defaults, as docs/security.md lists them. */
+export const SANDBOX_DEFAULTS = {
+  mode: "worker",
+  workers: 1,
+  activationTimeoutMs: 5000,
+  memoryLimitMb: 512,
+  stackSizeMb: 4,
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+/** Option, then environment variable, then default; a value that cannot be used is WF_CONFIG_INVALID. */
+export function resolveSandboxLimits(
+  settings: SandboxSettings = {},
+  activationTimeoutMs: number | undefined,
+  poolSize: number,
+  env: Env = process.env,
+): SandboxLimits {
+  const mode = settings.mode ?? env.WORKFLOW_SANDBOX ?? SANDBOX_DEFAULTS.mode;
+  if (mode !== "worker" && mode !== "vm") {
+    throw invalid("sandbox.mode (WORKFLOW_SANDBOX)", String(mode), '"worker" or "vm"');
+  }
+  return {
+    mode,
+    workers: positive(
+      "sandbox.workers (WORKFLOW_SANDBOX_WORKERS)",
+      settings.workers,
+      env.WORKFLOW_SANDBOX_WORKERS,
+      SANDBOX_DEFAULTS.workers,
+    ),
+    activationTimeoutMs: positive(
+      "activationTimeoutMs (WORKFLOW_ACTIVATION_TIMEOUT_MS)",
+      activationTimeoutMs,
+      env.WORKFLOW_ACTIVATION_TIMEOUT_MS,
+      SANDBOX_DEFAULTS.activationTimeoutMs,
+    ),
+    memoryLimitMb: positive(
+      "sandbox.memoryLimitMb (WORKFLOW_SANDBOX_MEMORY_MB)",
+      settings.memoryLimitMb,
+      env.WORKFLOW_SANDBOX_MEMORY_MB,
+      SANDBOX_DEFAULTS.memoryLimitMb,
+    ),
+    stackSizeMb: positive(
+      "sandbox.stackSizeMb (WORKFLOW_SANDBOX_STACK_MB)",
+      settings.stackSizeMb,
+      env.WORKFLOW_SANDBOX_STACK_MB,
+      SANDBOX_DEFAULTS.stackSizeMb,
+    ),
+    poolSize,
+  };
+}
+
+function positive(
+  name: string,
+  option: number | undefined,
+  fromEnv: string | undefined,
+  fallback: number,
+): number {
+  const value = option ?? (fromEnv === undefined || fromEnv === "" ? fallback : Number(fromEnv));
+  if (!Number.isFinite(value) || value <= 0)
+    throw invalid(name, String(option ?? fromEnv), "a positive number");
+  return value;
+}
+
+function invalid(name: string, value: string, expected: string): WorkflowError {
+  return new WorkflowError(
+    "WF_CONFIG_INVALID",
+    `The runtime setting ${name} is ${JSON.stringify(value)}, but it must be ${expected}.`,
+    "Fix the option or the environment variable (docs/runtime.md lists both).",
+  );
+}
+
+/** The sandbox host the limits ask for: worker threads when they can start here, else vm contexts (logged). */
+export function createSandboxHost(
+  code: string,
+  hash: string,
+  options: SandboxOptions,
+  limits: SandboxLimits,
+  explicitTimeoutMs: number | undefined,
+): SandboxHost {
+  const log = options.log ?? (() => {});
+  if (limits.mode === "worker") {
+    if (sandboxThreadAvailable()) return new WorkerSandboxHost(code, hash, limits, options.webhookBase, log);
+    log("warn", [
+      "wfkit: the sandbox worker file is missing (a bundler that did not copy it?), so workflow code runs in this thread: endless loops still time out, but memory and stack are not limited.",
+    ]);
+  }
+  return new VmSandboxHost(code, hash, VmSandboxHost.vmOptions(options, explicitTimeoutMs), limits);
+}

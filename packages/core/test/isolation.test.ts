@@ -1,0 +1,176 @@
+// Isolation of workflow code: an endless loop, a runaway allocation, a stack
+// overflow or an unhandled rejection in one run fails that run alone (or, for
+// the rejection, is logged), next to healthy runs; a run whose replay is stopped
+// at start-up is failed (quarantined) and the rest recover. Small limits keep it bounded.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { buildWorkflowBundle } from "@wfkit/builder";
+import { sqliteWorld } from "@wfkit/world-sqlite";
+import { afterAll, describe, expect, it } from "vitest";
+import { Runtime, type RuntimeOptions } from "../src/host/runtime.js";
+import { deserialize } from "../src/serialization/index.js";
+import { testRuntime } from "./runtime-helpers.js";
+
+const LIMITS: Partial<RuntimeOptions> = {
+  activationTimeoutMs: 1000,
+  sandbox: { memoryLimitMb: 64, workers: 2 },
+};
+/** Where a run must run out of memory: a deadline long enough that the collector's last tries under load fit in it. */
+const OOM_LIMITS: Partial<RuntimeOptions> = {
+  activationTimeoutMs: 5000,
+  sandbox: { memoryLimitMb: 64, workers: 1 },
+};
+
+type Rt = InstanceType<typeof Runtime>;
+/** The code of the error a run failed with (else its status and output). */
+async function failure(rt: Rt, runId: string): Promise<string | undefined> {
+  const run = await rt.waitForEnd(runId);
+  if (run.status !== "failed") return `${run.status}: ${run.output ?? ""}`;
+  return (deserialize(run.error!) as { code?: string }).code;
+}
+
+// Not the endless loops in the vm sandbox: Node 20's vm timeout aborts the process (a native
+// assertion in InternalCallbackScope::Close) when it fires while a context drains its microtasks
+// inside a promise continuation, where workflow code after an await runs. Only a worker stops them.
+const LOOPS = ["spin", "spinAsync"];
+
+describe.each(["worker", "vm"] as const)("isolation of workflow code (%s sandbox)", (mode) => {
+  it("a stack overflow fails its run with WF_WORKFLOW_STACK_OVERFLOW", async () => {
+    const { runtime: rt, id } = await testRuntime(["isolation.ts"], {
+      ...LIMITS,
+      sandbox: { ...LIMITS.sandbox, mode },
+    });
+    try {
+      const bad = await rt.start(id("isolation.ts", "recurse"));
+      const good = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => rt.start(id("isolation.ts", "healthy"), [i])),
+      );
+      expect(await failure(rt, bad.runId)).toBe("WF_WORKFLOW_STACK_OVERFLOW");
+      expect(await Promise.all(good.map((r) => r.returnValue))).toEqual(
+        Array.from({ length: 10 }, (_, i) => i * 8),
+      );
+    } finally {
+      await rt.close();
+    }
+  });
+});
+
+describe("isolation of workflow code (worker sandbox only)", () => {
+  it("endless loops fail with WF_ACTIVATION_TIMEOUT; 50 healthy runs complete", async () => {
+    const { runtime: rt, id } = await testRuntime(["isolation.ts"], {
+      ...LIMITS,
+      sandbox: { ...LIMITS.sandbox, mode: "worker" },
+    });
+    try {
+      const bad = await Promise.all(LOOPS.map((name) => rt.start(id("isolation.ts", name))));
+      const good = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => rt.start(id("isolation.ts", "healthy"), [i])),
+      );
+      expect(await Promise.all(good.map((r) => r.returnValue))).toEqual(
+        Array.from({ length: 50 }, (_, i) => i * 8),
+      );
+      expect(await Promise.all(bad.map((r) => failure(rt, r.runId)))).toEqual(
+        LOOPS.map(() => "WF_ACTIVATION_TIMEOUT"),
+      );
+      // The runtime goes on after them.
+      expect(await (await rt.start(id("isolation.ts", "healthy"), [1])).returnValue).toBe(8);
+    } finally {
+      await rt.close();
+    }
+  });
+
+  it("unbounded allocation fails its run with WF_WORKFLOW_OUT_OF_MEMORY; 50 healthy runs complete", async () => {
+    const { runtime: rt, id } = await testRuntime(["isolation.ts"], OOM_LIMITS);
+    const calls: Record<string, number> = {};
+    (globalThis as Record<string, unknown>).__isolationCalls = calls;
+    try {
+      // One worker: every healthy run in flight shares it with the bad ones, and is rebuilt by replay.
+      const bad = [await rt.start(id("isolation.ts", "hog")), await rt.start(id("isolation.ts", "spin"))];
+      const good = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => rt.start(id("isolation.ts", "healthy"), [i])),
+      );
+      expect(await Promise.all(good.map((r) => r.returnValue))).toEqual(
+        Array.from({ length: 50 }, (_, i) => i * 8),
+      );
+      expect(await Promise.all(bad.map((r) => failure(rt, r.runId)))).toEqual([
+        "WF_WORKFLOW_OUT_OF_MEMORY",
+        "WF_ACTIVATION_TIMEOUT",
+      ]);
+      // Rebuilt by replay, not re-run: every step of the healthy runs ran once.
+      expect(Object.keys(calls)).toHaveLength(150);
+      expect(Object.values(calls).every((n) => n === 1)).toBe(true);
+      expect(await (await rt.start(id("isolation.ts", "healthy"), [2])).returnValue).toBe(16);
+    } finally {
+      await rt.close();
+    }
+  });
+
+  it("an unhandled rejection in workflow code is logged with its run, and the run completes", async () => {
+    const lines: string[] = [];
+    const { runtime: rt, id } = await testRuntime(["isolation.ts"], {
+      ...LIMITS,
+      log: (_level, args) => void lines.push(args.map(String).join(" ")),
+    });
+    try {
+      const run = await rt.start(id("isolation.ts", "leaveRejected"));
+      expect(await run.returnValue).toBe(5);
+      await expect
+        .poll(() => lines.find((l) => l.includes("rejected promise unhandled")))
+        .toContain(run.runId);
+    } finally {
+      await rt.close();
+    }
+  });
+
+  it("limits that cannot be used are WF_CONFIG_INVALID", async () => {
+    await expect(testRuntime(["isolation.ts"], { sandbox: { memoryLimitMb: -1 } })).rejects.toMatchObject({
+      code: "WF_CONFIG_INVALID",
+    });
+  });
+});
+
+describe("recovery quarantine", () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "wfkit-quarantine-"));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+  const bundle = (version: "a" | "b") =>
+    buildWorkflowBundle({
+      root: path.join(path.dirname(new URL(import.meta.url).pathname), "fixtures", "quarantine", version),
+      files: ["quarantine.ts"],
+    });
+  const wf = (name: string) => `workflow//quarantine//${name}`;
+
+  it("runs whose replay is stopped at start-up fail with their code; the runtime recovers the rest", async () => {
+    // Version A starts three runs that sleep, and stops.
+    const a = new Runtime({
+      world: sqliteWorld({ dataDir }),
+      workflows: await bundle("a"),
+      log: () => {},
+      ...OOM_LIMITS,
+    });
+    await a.recover();
+    const runs = [
+      await a.start(wf("spinOnReplay")),
+      await a.start(wf("hogOnReplay")),
+      await a.start(wf("fine")),
+    ];
+    await a.close();
+    // Version B's code loops or runs out of memory on replay.
+    const b = new Runtime({
+      world: sqliteWorld({ dataDir }),
+      workflows: await bundle("b"),
+      log: () => {},
+      ...OOM_LIMITS,
+    });
+    try {
+      await b.recover();
+      expect(await failure(b, runs[0]!.runId)).toBe("WF_ACTIVATION_TIMEOUT");
+      expect(await failure(b, runs[1]!.runId)).toBe("WF_WORKFLOW_OUT_OF_MEMORY");
+      expect(await b.getRun(runs[2]!.runId).returnValue).toBe("b");
+      const events = await b.world.readEvents(runs[0]!.runId);
+      expect(events.map((e) => e.type).at(-1)).toBe("run_failed");
+    } finally {
+      await b.close();
+    }
+  });
+});
