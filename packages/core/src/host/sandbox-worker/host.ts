@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { WorkflowError } from "../../errors/index.js";
 import type { EngineState } from "../../sandbox/protocol.js";
 import type { Activation, ActivationFailureCode } from "../sandbox-activation.js";
 import {
@@ -154,6 +155,8 @@ class SandboxThread {
           if (!pending) continue;
           this.pending.delete(result.id);
           if ("answer" in result) pending.resolve(parseAnswer(result.answer));
+          else if (result.code === "WF_WORKFLOW_BUNDLE_THREW")
+            pending.reject(new WorkflowError(result.code, result.message, result.hint));
           else pending.reject(new ActivationError(result.code, this.limits, result.message));
         }
         if (this.pending.size === 0) this.worker.unref();

@@ -16,7 +16,9 @@ export interface Act {
 /** The outcome of one activation: its answer, or why it threw out of the sandbox (the instance is gone). */
 export type ActResult =
   | { id: number; answer: ActivationAnswer }
-  | { id: number; code: ActivationFailureCode; message: string };
+  | { id: number; code: ActivationFailureCode; message: string }
+  /** The bundle's top-level code threw: no run can start, so the caller gets the error (nothing is recorded). */
+  | { id: number; code: "WF_WORKFLOW_BUNDLE_THREW"; message: string; hint: string };
 
 /** The host to a sandbox worker. */
 export type ToSandboxThread =

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from "node:worker_threads";
+import { messageOf } from "../../errors/format.js";
 import { failureCodeOf, runActivation } from "../sandbox-activation.js";
 import { SandboxPool } from "../sandbox-pool.js";
 import { type SandboxInstance, type SandboxOptions, SandboxScript } from "../sandbox-vm.js";
@@ -79,6 +80,10 @@ function act({ id, sandbox, activation }: Act): ActResult {
     return { id, answer: runActivation(instance, activation) };
   } catch (error) {
     instances.delete(sandbox);
+    if ((error as { code?: unknown } | null)?.code === "WF_WORKFLOW_BUNDLE_THREW") {
+      const hint = (error as { hint?: string }).hint ?? "";
+      return { id, code: "WF_WORKFLOW_BUNDLE_THREW", message: messageOf(error), hint };
+    }
     return { id, code: failureCodeOf(error), message: String((error as Error)?.message ?? error) };
   } finally {
     Atomics.store(running, 0, 0);
