@@ -79,6 +79,8 @@ export class StepExecutor {
     /** The metadata of a run, for getWorkflowMetadata() in its steps. */
     private readonly workflowOf: (runId: RunId) => Promise<WorkflowMetadata>,
     private readonly streams: WorldStreams,
+    /** Told when an attempt ended without handing an outcome on (its run ended, or the runtime closed). */
+    private readonly dropped: (message: StepAttempt) => void = () => {},
   ) {}
 
   run(message: StepAttempt): void {
@@ -92,8 +94,14 @@ export class StepExecutor {
       return;
     }
     this.running++;
-    void this.attempt(message, deliver).finally(() => {
+    let delivered = false;
+    const handOn = (input: RunInput) => {
+      delivered = true;
+      deliver(input);
+    };
+    void this.attempt(message, handOn).finally(() => {
       this.running--;
+      if (!delivered) this.dropped(message);
       const next = this.waiting.shift();
       if (next) this.runWith(next.message, next.deliver);
     });

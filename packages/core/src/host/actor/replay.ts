@@ -40,5 +40,8 @@ export async function replayRun(
   );
   for (let i = 1; i < events.length; i++) instance.apply(events[i] as StoredEvent, i < events.length - 1);
   instance.finishReplay();
-  return { instance, seq: run.lastSeq, started: run.status === "running", commands: instance.takeCommands() };
+  // The log, not the run record read before it: another process may have appended in between.
+  const seq = events[events.length - 1].seq;
+  const started = run.status === "running" || events.length > 1;
+  return { instance, seq, started, commands: instance.takeCommands() };
 }

@@ -48,6 +48,8 @@ export interface TurnCarry {
   started: boolean;
   /** The queue message id to ack with an eager step's result, when already known (see eager.ts). */
   eagerAck(opId: OpId): MessageId | undefined;
+  /** Whether a turn built before and not yet committed carries this dedupe key. */
+  pendingKey(key: string): boolean;
 }
 
 /**
@@ -73,8 +75,20 @@ export function buildTurn(
       input.ack = [...(input.ack ?? []), ...(id ? [id] : [])];
     }
     if (input.ack) request.ack.push(...input.ack);
+    const key = input.dedupeKey;
+    if (key !== undefined && (request.dedupeKeys.includes(key) || carry.pendingKey(key))) {
+      // The same outcome twice before either committed (a step run twice: its lease ended while
+      // it ran). The World only refuses keys of earlier appends, so the second is dropped here;
+      // its message is acked all the same, and it is left as a bare ack should the batch be retried.
+      input.event = undefined;
+      input.dedupeKey = undefined;
+      input.enqueue = undefined;
+      input.done?.(false);
+      input.done = undefined;
+      continue;
+    }
     if (input.enqueue) request.enqueue.push(...input.enqueue);
-    if (input.dedupeKey) request.dedupeKeys.push(input.dedupeKey);
+    if (key !== undefined) request.dedupeKeys.push(key);
     if (!input.event) continue;
     if (input.delivery && instance.state().status === "running") request.deliveries.push(input.delivery);
     const at = Date.now();
