@@ -44,6 +44,16 @@ describe("resolveConfig", () => {
     });
   });
 
+  it("reads WORKFLOW_POSTGRES_URL, the option first; unset (or empty) means the embedded SQLite World", () => {
+    const env = { WORKFLOW_POSTGRES_URL: "postgres://env@db/app" };
+    expect(resolveConfig({ root }, env).postgresUrl).toBe("postgres://env@db/app");
+    expect(resolveConfig({ root, postgresUrl: "postgres://opt@db/app" }, env).postgresUrl).toBe(
+      "postgres://opt@db/app",
+    );
+    expect(resolveConfig({ root }, { WORKFLOW_POSTGRES_URL: "" })).not.toHaveProperty("postgresUrl");
+    expect(resolveConfig({ root }, {})).not.toHaveProperty("postgresUrl");
+  });
+
   it("never reads trustProxy from the environment", () => {
     expect(resolveConfig({ root }, { WORKFLOW_TRUST_PROXY: "1" }).trustProxy).toBe(false);
     expect(resolveConfig({ root, trustProxy: true }, {}).trustProxy).toBe(true);

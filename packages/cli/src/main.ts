@@ -1,17 +1,19 @@
 import { parseArgs, UsageError } from "./args.js";
 import { devCommand } from "./commands/dev.js";
 import { actionCommand, INSPECT_FLAGS, inspectCommand, SOURCE_FLAGS } from "./commands/inspect.js";
+import { migrateCommand } from "./commands/migrate.js";
 import { runCommand } from "./commands/run.js";
 
 const USAGE = `wf — the wfkit command line
 
 Usage:
-  wf run <file> <exportName> [--args '<json array>'] [--data-dir DIR] [--root DIR]
-      Compiles <file>, runs the workflow <exportName> on the embedded SQLite
-      world until it ends, prints its return value as JSON. Exit 0 when it
-      completed, 1 when it failed, 2 on a usage error.
+  wf run <file> <exportName> [--args '<json array>'] [--data-dir DIR] [--postgres-url URL] [--root DIR]
+      Compiles <file>, runs the workflow <exportName> on the configured World
+      (PostgreSQL with --postgres-url or WORKFLOW_POSTGRES_URL, else the
+      embedded SQLite World) until it ends, prints its return value as JSON.
+      Exit 0 when it completed, 1 when it failed, 2 on a usage error.
 
-  wf dev [dir] [--port N] [--data-dir DIR]
+  wf dev [dir] [--port N] [--data-dir DIR] [--postgres-url URL]
       Compiles the "use workflow"/"use step" files under [dir] (default
       workflows/), recompiles on edits, and serves on http://127.0.0.1:N
       (default 3000; 0 picks a free port) until Ctrl-C:
@@ -31,7 +33,13 @@ Usage:
       Lists runs newest first, shows a run's timeline (steps, attempts,
       durations, sleeps, hooks, webhook requests), or its raw events. Reads the
       data folder (--data-dir, default as for wf run) while no server holds it,
-      or a running server with --url http://127.0.0.1:3000. --json for scripts.
+      the PostgreSQL database (--postgres-url, or WORKFLOW_POSTGRES_URL) at any
+      time, or a running server with --url http://127.0.0.1:3000. --json for scripts.
+
+  wf migrate [--postgres-url URL]
+      Brings the PostgreSQL World's schema up to date (default URL:
+      WORKFLOW_POSTGRES_URL). Apps also migrate when they start; safe to run
+      while they do. See docs/deploy.md.
 
   wf cancel <runId> --url URL
   wf resume <token> [--data '<json>'] --url URL
@@ -48,9 +56,15 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case "run":
-        return await runCommand(parseArgs(rest, { args: "string", "data-dir": "string", root: "string" }));
+        return await runCommand(
+          parseArgs(rest, { args: "string", "data-dir": "string", "postgres-url": "string", root: "string" }),
+        );
       case "dev":
-        return await devCommand(parseArgs(rest, { port: "string", "data-dir": "string" }));
+        return await devCommand(
+          parseArgs(rest, { port: "string", "data-dir": "string", "postgres-url": "string" }),
+        );
+      case "migrate":
+        return await migrateCommand(parseArgs(rest, { "postgres-url": "string" }));
       case "inspect":
         return await inspectCommand(parseArgs(rest, INSPECT_FLAGS));
       case "cancel":

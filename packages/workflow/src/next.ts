@@ -1,18 +1,22 @@
-// `workflow/next`: withWorkflow() for next.config, bound to the embedded SQLite World.
+// `workflow/next`: withWorkflow() for next.config, with the World chosen from the settings.
+import { type WorldChoice, worldFactory } from "@wfkit/cli/world";
 import {
+  type WithWorkflowOptions as AdapterOptions,
   type NextConfigInput,
-  type WithWorkflowOptions,
-  type WorldContext,
   withWorkflow as withWorkflowOn,
 } from "@wfkit/next";
 
-export type { NextConfigInput, WithWorkflowOptions, WorldContext } from "@wfkit/next";
+export type { WorldChoice } from "@wfkit/cli/world";
+export type { NextConfigInput, WorldContext } from "@wfkit/next";
 
-/** The default World: SQLite in the resolved `dataDir` (option, else `WORKFLOW_DATA_DIR`, else `<app root>/.workflow-data`). */
-async function embeddedWorld({ dataDir }: WorldContext) {
-  // Loaded on demand: next.config is also evaluated by build workers, which never open a World.
-  const { sqliteWorld } = await import("@wfkit/world-sqlite");
-  return sqliteWorld({ dataDir });
+/** Options of {@link withWorkflow}: the adapter's, with `world` also taking `{ postgres: url }`. */
+export interface WithWorkflowOptions extends Omit<AdapterOptions, "world"> {
+  /**
+   * Where runs are stored: a World, a function that opens one, or `{ postgres: url }`.
+   * Default: PostgreSQL when `WORKFLOW_POSTGRES_URL` is set, else the embedded SQLite
+   * World in `dataDir` (option, else `WORKFLOW_DATA_DIR`, else `<app root>/.workflow-data`).
+   */
+  world?: WorldChoice;
 }
 
 /**
@@ -24,15 +28,21 @@ async function embeddedWorld({ dataDir }: WorldContext) {
  * export default withWorkflow({ reactStrictMode: true });
  * ```
  *
- * Runs are stored by the embedded SQLite World under `.workflow-data/` unless
- * `options.world` gives another one.
+ * Runs are stored by the embedded SQLite World under `.workflow-data/`, in
+ * PostgreSQL when `WORKFLOW_POSTGRES_URL` is set, or in `options.world`.
  */
 export function withWorkflow(nextConfig?: NextConfigInput, options: WithWorkflowOptions = {}) {
   return withWorkflowOn(nextConfig, {
     runtimeModule: "workflow/internal",
     routeModule: "workflow/next/route",
     ...options,
-    world: options.world ?? embeddedWorld,
-    serverExternalPackages: ["@wfkit/world-sqlite", ...(options.serverExternalPackages ?? [])],
+    // A function: the World's package is loaded only by the server process, never by build workers.
+    world: worldFactory(options.world),
+    serverExternalPackages: [
+      "@wfkit/world-sqlite",
+      "@wfkit/world-postgres",
+      "postgres",
+      ...(options.serverExternalPackages ?? []),
+    ],
   });
 }

@@ -1,12 +1,11 @@
-// `workflow/vite/server`: the production side of the Vite integration, with the SQLite World bound.
+// `workflow/vite/server`: the production side of the Vite integration, with the World chosen from the settings.
 import { resolveConfig } from "@wfkit/builder/config";
+import { type WorldChoice, worldFactory } from "@wfkit/cli/world";
 import {
   createWorkflowServer as createServerWithWorld,
   type WorkflowServer,
   type WorkflowServerOptions,
-  type WorldOption,
 } from "@wfkit/vite/server";
-import { sqliteWorld } from "@wfkit/world-sqlite";
 
 export {
   isWorkflowPath,
@@ -28,21 +27,25 @@ export function resolveDataDir(root: string, dataDir?: string): string {
   return resolveConfig({ root, dataDir }).dataDir;
 }
 
-/** Options of `createWorkflowServer()`: the app server's, with the SQLite World as the default. See docs/vite.md. */
+/** Options of `createWorkflowServer()`: the app server's, with the World chosen from the settings by default. See docs/vite.md. */
 export interface SqliteServerOptions extends Omit<WorkflowServerOptions, "world"> {
-  /** Default: the SQLite World in `dataDir` (option, else `WORKFLOW_DATA_DIR`, else `<root>/.workflow-data`). */
-  world?: WorldOption;
+  /**
+   * A World, a function that opens one, or `{ postgres: url }`. Default: PostgreSQL when
+   * `WORKFLOW_POSTGRES_URL` is set, else the SQLite World in `dataDir` (option, else
+   * `WORKFLOW_DATA_DIR`, else `<root>/.workflow-data`).
+   */
+  world?: WorldChoice;
 }
 
 /**
  * The workflow runtime of a Vite app in production: compiles the workflow
  * files under `root` (default: the current directory), runs them on the
- * SQLite World and serves `/.well-known/workflow/v1/*` through `handler`
+ * configured World (see `world`) and serves `/.well-known/workflow/v1/*` through `handler`
  * (Web) or `nodeHandler` (Node). See docs/vite.md and docs/configuration.md.
  */
 export function createWorkflowServer(options: SqliteServerOptions = {}): WorkflowServer {
   return createServerWithWorld({
     ...options,
-    world: options.world ?? (({ dataDir }) => sqliteWorld({ dataDir })),
+    world: worldFactory(options.world),
   });
 }

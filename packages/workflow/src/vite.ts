@@ -1,14 +1,18 @@
-// `workflow/vite`: the Vite plugin, with the SQLite World bound. `workflow/vite/server` has the production pieces.
-import { type WorkflowPluginOptions, type WorldFactory, workflowPlugin } from "@wfkit/vite";
-import { sqliteWorld } from "@wfkit/world-sqlite";
+// `workflow/vite`: the Vite plugin, with the World chosen from the settings. `workflow/vite/server` has the production pieces.
+import { type WorldChoice, worldFactory } from "@wfkit/cli/world";
+import { type WorkflowPluginOptions, workflowPlugin } from "@wfkit/vite";
 
 export type { WorldFactory } from "@wfkit/vite";
 export * from "./vite-server.js";
 
-/** Options of `workflow()` for vite.config.ts: the plugin's, with the SQLite World as the default. See docs/vite.md. */
+/** Options of `workflow()` for vite.config.ts: the plugin's, with the World chosen from the settings by default. See docs/vite.md. */
 export interface WorkflowViteOptions extends Omit<WorkflowPluginOptions, "world"> {
-  /** Default: the SQLite World in `dataDir` (option, else `WORKFLOW_DATA_DIR`, else `<root>/.workflow-data`). */
-  world?: WorkflowPluginOptions["world"];
+  /**
+   * A World, a function that opens one, or `{ postgres: url }`. Default: PostgreSQL when
+   * `WORKFLOW_POSTGRES_URL` is set, else the SQLite World in `dataDir` (option, else
+   * `WORKFLOW_DATA_DIR`, else `<root>/.workflow-data`).
+   */
+  world?: WorldChoice;
 }
 
 /**
@@ -23,8 +27,7 @@ export interface WorkflowViteOptions extends Omit<WorkflowPluginOptions, "world"
  * ```
  */
 export function workflow(options: WorkflowViteOptions = {}): ReturnType<typeof workflowPlugin> {
-  const sqlite: WorldFactory = ({ dataDir }) => sqliteWorld({ dataDir });
-  return workflowPlugin({ ...options, world: options.world ?? sqlite });
+  return workflowPlugin({ ...options, world: worldFactory(options.world) });
 }
 
 export default workflow;

@@ -330,7 +330,11 @@ class AppServerImpl implements AppServer {
   private async openWorld(): Promise<World> {
     const option = this.options.world;
     if (typeof option === "function") {
-      const context = { root: this.root, dataDir: this.config.dataDir };
+      const context = {
+        root: this.root,
+        dataDir: this.config.dataDir,
+        ...(this.config.postgresUrl && { postgresUrl: this.config.postgresUrl }),
+      };
       return openWorldWaiting(option, context, this.options.lockWaitMs ?? Number.POSITIVE_INFINITY, {
         warn: (m) => this.log.warn(m),
         info: (m) => this.log.info(m),

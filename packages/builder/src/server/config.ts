@@ -12,6 +12,13 @@ export interface AppConfigOptions {
   /** Folder of the embedded World's data. Env: `WORKFLOW_DATA_DIR`. Default: `<root>/.workflow-data`. */
   dataDir?: string;
   /**
+   * Store runs in PostgreSQL at this URL instead of the embedded SQLite World,
+   * e.g. `postgres://user:pass@db:5432/app`. Env: `WORKFLOW_POSTGRES_URL`.
+   * Default: none (SQLite). Read by the hosts that pick the default World
+   * (`workflow/next`, `workflow/vite`, `wf dev`, `wf run`); see docs/deploy.md.
+   */
+  postgresUrl?: string;
+  /**
    * Base of every webhook URL, e.g. `https://app.example.com`. Env:
    * `WORKFLOW_PUBLIC_URL`. Default: none, and the server's own listening
    * address is used.
@@ -40,6 +47,8 @@ export interface AppConfig {
   root: string;
   /** Absolute. */
   dataDir: string;
+  /** Undefined when neither the option nor `WORKFLOW_POSTGRES_URL` sets it. */
+  postgresUrl?: string;
   /** Without a trailing slash; undefined when neither the option nor the environment sets it. */
   publicUrl: string | undefined;
   trustProxy: boolean;
@@ -56,7 +65,7 @@ const set = (value: string | undefined) => (value === undefined || value === "" 
 
 /**
  * Resolves the runtime settings of an app: for each one the explicit option,
- * else its environment variable (`WORKFLOW_DATA_DIR`, `WORKFLOW_PUBLIC_URL`, `WORKFLOW_SECRET`),
+ * else its environment variable (`WORKFLOW_DATA_DIR`, `WORKFLOW_POSTGRES_URL`, `WORKFLOW_PUBLIC_URL`, `WORKFLOW_SECRET`),
  * else the default. An empty string counts as unset. A relative `dataDir` is
  * relative to the root.
  */
@@ -65,6 +74,7 @@ export function resolveConfig(options: AppConfigOptions = {}, env: ConfigEnv = p
   const dataDir = path.resolve(root, set(options.dataDir) ?? set(env.WORKFLOW_DATA_DIR) ?? ".workflow-data");
   const publicUrl = (set(options.publicUrl) ?? set(env.WORKFLOW_PUBLIC_URL))?.replace(/\/+$/, "");
   const secret = set(options.secret) ?? set(env.WORKFLOW_SECRET);
+  const postgresUrl = set(options.postgresUrl) ?? set(env.WORKFLOW_POSTGRES_URL);
   const logLevel = (set(options.logLevel) ?? set(env.WORKFLOW_LOG_LEVEL) ?? "info") as LogLevel;
   if (!LOG_LEVELS.includes(logLevel))
     throw invalidSetting("WORKFLOW_LOG_LEVEL", logLevel, LOG_LEVELS.join(", "));
@@ -74,6 +84,7 @@ export function resolveConfig(options: AppConfigOptions = {}, env: ConfigEnv = p
   return {
     root,
     dataDir,
+    ...(postgresUrl && { postgresUrl }),
     publicUrl,
     trustProxy: options.trustProxy ?? false,
     ...(secret && { secret }),

@@ -6,6 +6,8 @@ export interface WorldContext {
   root: string;
   /** The resolved data folder (absolute): option, else `WORKFLOW_DATA_DIR`, else `<root>/.workflow-data`. */
   dataDir: string;
+  /** The PostgreSQL URL when one is configured: option, else `WORKFLOW_POSTGRES_URL`. */
+  postgresUrl?: string;
 }
 
 /** A World, or (better: the server can open it again after a failed start) a function that opens one. */

@@ -3,9 +3,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { type AppRuntime, type AppServerLogger, createAppServer, resolveConfig } from "@wfkit/builder";
-import { sqliteWorld } from "@wfkit/world-sqlite";
 import { type ParsedArgs, UsageError } from "../args.js";
 import { createDevHandler, workflowNames } from "../dev/api.js";
+import { describeWorld, worldFactory } from "../world/index.js";
 
 const HOST = "127.0.0.1";
 
@@ -48,7 +48,7 @@ function listen(server: Server, port: number): Promise<number> {
 
 /**
  * `wf dev [dir]`: compiles the directive files under `dir`, runs them on the
- * SQLite World, and serves the webhook routes and a JSON API on 127.0.0.1 until
+ * configured World (PostgreSQL with `--postgres-url` or `WORKFLOW_POSTGRES_URL`, else SQLite), and serves the webhook routes and a JSON API on 127.0.0.1 until
  * SIGINT or SIGTERM. Resolves with the exit code.
  */
 export async function devCommand({ positional, flags }: ParsedArgs): Promise<number> {
@@ -63,13 +63,17 @@ export async function devCommand({ positional, flags }: ParsedArgs): Promise<num
     );
   }
   const port = parsePort(flags.port);
-  const config = resolveConfig({ root, dataDir: flags["data-dir"] as string | undefined });
+  const config = resolveConfig({
+    root,
+    dataDir: flags["data-dir"] as string | undefined,
+    postgresUrl: flags["postgres-url"] as string | undefined,
+  });
 
   let api: { app: AppRuntime; handle: (request: Request) => Promise<Response> } | undefined;
   const workflow = createAppServer({
     ...config,
     dirs: [path.relative(root, dir) || "."],
-    world: ({ dataDir }) => sqliteWorld({ dataDir }),
+    world: worldFactory(),
     watch: true,
     onRebuild: (outcome) =>
       outcome.ok
@@ -122,7 +126,7 @@ export async function devCommand({ positional, flags }: ParsedArgs): Promise<num
     `wf dev listening on ${origin}`,
     `  ${names.length} workflow${names.length === 1 ? "" : "s"} in ${shownDir}/${names.length ? ":" : ' (none yet: export an async function that starts with "use workflow")'}`,
     ...names.map((name) => `    ${name}`),
-    `  data: ${path.relative(root, config.dataDir) || "."}${webhookBase === origin ? "" : `, webhook base: ${webhookBase}`}`,
+    `  data: ${config.postgresUrl ? describeWorld(config) : path.relative(root, config.dataDir) || "."}${webhookBase === origin ? "" : `, webhook base: ${webhookBase}`}`,
     "  Ctrl-C stops. Edits to the folder are picked up for new runs.",
   ];
   process.stdout.write(`${lines.join("\n")}\n`);

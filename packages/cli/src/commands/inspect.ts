@@ -4,7 +4,12 @@ import { formatEvents, formatRun, formatRuns } from "../inspect/format.js";
 import { type InspectSource, openSource } from "../inspect/source.js";
 
 /** The flags every inspect command takes. */
-export const SOURCE_FLAGS = { "data-dir": "string", url: "string", json: "boolean" } as const;
+export const SOURCE_FLAGS = {
+  "data-dir": "string",
+  "postgres-url": "string",
+  url: "string",
+  json: "boolean",
+} as const;
 export const INSPECT_FLAGS = {
   ...SOURCE_FLAGS,
   workflow: "string",

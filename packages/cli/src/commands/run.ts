@@ -3,9 +3,9 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { buildStepBundle, buildWorkflowBundle, formatDiagnostic, resolveConfig } from "@wfkit/builder";
 import { Runtime, setDefaultRuntime } from "@wfkit/core";
-import { sqliteWorld } from "@wfkit/world-sqlite";
 import { type ParsedArgs, UsageError } from "../args.js";
 import { toJson } from "../json.js";
+import { openWorld } from "../world/index.js";
 
 /** `wf run <file> <exportName>`: runs one workflow to its end in this process. */
 export async function runCommand({ positional, flags }: ParsedArgs): Promise<number> {
@@ -44,10 +44,14 @@ export async function runCommand({ positional, flags }: ParsedArgs): Promise<num
   }
   await import(pathToFileURL(steps.file).href);
 
-  const config = resolveConfig({ root: process.cwd(), dataDir: flags["data-dir"] as string | undefined });
+  const config = resolveConfig({
+    root: process.cwd(),
+    dataDir: flags["data-dir"] as string | undefined,
+    postgresUrl: flags["postgres-url"] as string | undefined,
+  });
   // Progress goes to stderr (stdout is the return value): the run id, then a line per step.
   const runtime = new Runtime({
-    world: sqliteWorld({ dataDir: config.dataDir }),
+    world: await openWorld(config),
     workflows,
     logLevel: process.env.WORKFLOW_LOG_LEVEL ? config.logLevel : "debug",
     logFormat: config.logFormat,

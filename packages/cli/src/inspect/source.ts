@@ -8,7 +8,8 @@ import {
   type RunView,
 } from "@wfkit/core";
 import { WorkflowError } from "@wfkit/core/api";
-import { sqliteWorld } from "@wfkit/world-sqlite";
+import type { World } from "@wfkit/world";
+import { openWorld } from "../world/index.js";
 
 const INSPECT_PATH = "/.well-known/workflow/v1/inspect/";
 
@@ -25,16 +26,22 @@ export interface InspectSource {
 /** `--url` when given, else the data folder (`--data-dir`, else WORKFLOW_DATA_DIR, else .workflow-data). */
 export function openSource(flags: Record<string, string | boolean>): InspectSource {
   if (typeof flags.url === "string") return urlSource(flags.url);
-  const { dataDir } = resolveConfig({
+  const config = resolveConfig({
     root: process.cwd(),
     dataDir: flags["data-dir"] as string | undefined,
+    postgresUrl: flags["postgres-url"] as string | undefined,
   });
-  const world = sqliteWorld({ dataDir });
-  const inspector = createInspector(world);
+  // Opened on first use, so a command that fails its arguments opens nothing.
+  let opened: Promise<World> | undefined;
+  const world = () => {
+    opened ??= openWorld(config);
+    return opened;
+  };
+  const inspector = async () => createInspector(await world());
   return {
-    listRuns: (o) => inspector.listRuns(o),
-    inspectRun: (id) => inspector.inspectRun(id),
-    listEvents: (id, o) => inspector.listEvents(id, o),
+    listRuns: async (o) => (await inspector()).listRuns(o),
+    inspectRun: async (id) => (await inspector()).inspectRun(id),
+    listEvents: async (id, o) => (await inspector()).listEvents(id, o),
     async post() {
       throw new WorkflowError(
         "WF_CLI_USAGE",
@@ -42,7 +49,9 @@ export function openSource(flags: Record<string, string | boolean>): InspectSour
         "Start the app (wf dev, or your server) and pass its address with --url http://127.0.0.1:3000.",
       );
     },
-    close: () => world.close(),
+    close: async () => {
+      if (opened) await (await opened).close();
+    },
   };
 }
 

@@ -1,0 +1,1 @@
+export { describeWorld, openWorld, type WorldChoice, type WorldSettings, worldFactory } from "./select.js";

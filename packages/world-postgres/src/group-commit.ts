@@ -1,0 +1,112 @@
+import { applyBatch, type BatchEffects, type Write } from "./batch.js";
+import type { Sql } from "./connect.js";
+
+interface Job {
+  write: Write;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+/** SQLSTATEs worth another try one write at a time: unique violation, serialization failure, deadlock. */
+const RETRYABLE = new Set(["23505", "40001", "40P01"]);
+const MAX_TRIES = 5;
+/** Most writes in one transaction: bounds the statement's parameters and the time locks are held. */
+const MAX_BATCH = 500;
+
+/**
+ * Group commit on PostgreSQL. Writes submitted while a batch is committing wait
+ * and go together in the next one, so under load many appends share one
+ * transaction (and one WAL flush), and commits grow far slower than steps.
+ * With no load a write is committed at once, alone.
+ *
+ * If a batch fails as a whole (a unique index raced by another process), its
+ * writes are run again one per transaction so each caller gets its own answer.
+ */
+export class GroupCommitter {
+  private queue: Job[] = [];
+  private running: Promise<void> | null = null;
+  private batches = 0;
+  private writes = 0;
+
+  constructor(
+    private readonly sql: Sql,
+    private readonly instanceId: string,
+    private readonly committed: (effects: BatchEffects) => void,
+  ) {}
+
+  submit<T>(write: Write): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.running) this.running = this.drain();
+    });
+  }
+
+  /** Transactions committed and the writes they carried, since this committer was made. */
+  stats(): { batches: number; writes: number } {
+    return { batches: this.batches, writes: this.writes };
+  }
+
+  /** Resolves once every write submitted so far is committed (or failed). */
+  async flush(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async drain(): Promise<void> {
+    // Let writes issued in the same turn of the event loop join the first batch.
+    await new Promise((resolve) => setImmediate(resolve));
+    while (this.queue.length > 0) {
+      const jobs = this.queue.splice(0, MAX_BATCH);
+      await this.run(jobs);
+    }
+    this.running = null;
+  }
+
+  private async run(jobs: Job[]): Promise<void> {
+    try {
+      await this.commit(jobs);
+      return;
+    } catch (error) {
+      if (jobs.length === 1) {
+        await this.retryAlone(jobs[0], error);
+        return;
+      }
+    }
+    for (const job of jobs) await this.retryAlone(job, undefined);
+  }
+
+  private async retryAlone(job: Job, firstError: unknown): Promise<void> {
+    let error = firstError;
+    for (let tries = firstError === undefined ? 0 : 1; tries < MAX_TRIES; tries++) {
+      if (error !== undefined && !RETRYABLE.has(sqlState(error))) break;
+      try {
+        await this.commit([job]);
+        return;
+      } catch (caught) {
+        error = caught;
+      }
+    }
+    job.reject(error);
+  }
+
+  /** One transaction for all of `jobs`; throws (having resolved none) if it did not commit. */
+  private async commit(jobs: Job[]): Promise<void> {
+    const { outcomes, effects } = await this.sql.begin((tx) =>
+      applyBatch(
+        tx,
+        jobs.map((j) => j.write),
+        this.instanceId,
+      ),
+    );
+    this.batches += 1;
+    this.writes += jobs.length;
+    outcomes.forEach((outcome, i) => {
+      if (outcome.ok) jobs[i].resolve(outcome.value);
+      else jobs[i].reject(outcome.error);
+    });
+    this.committed(effects);
+  }
+}
+
+function sqlState(error: unknown): string {
+  return typeof error === "object" && error !== null && "code" in error ? String(error.code) : "";
+}

@@ -1,0 +1,8 @@
+export {
+  openPostgresWorld,
+  PostgresWorld,
+  type PostgresWorldOptions,
+  type PostgresWorldStats,
+  postgresWorld,
+} from "./postgres-world.js";
+export { migratePostgres, POSTGRES_SCHEMA_VERSION } from "./schema.js";
