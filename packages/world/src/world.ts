@@ -161,9 +161,10 @@ export interface EnqueueFields {
   /**
    * With `leased`: the lease ends this many ms after the commit, like a lease from
    * `claim` (renew it with `renewLeases`). A runtime sharing its World with other
-   * processes always gives one, so a process that dies leaves nothing held for good;
-   * a World that is not `singleProcess` treats `leased` without it as a lease of its
-   * own default length (say a minute), never as held forever.
+   * processes always gives one, so a process that dies leaves nothing held for good.
+   * A World that is not `singleProcess` never holds a message `leased` without it
+   * forever either: it ends such a lease after a default length, or once it learns
+   * the instance that inserted it died (PostgreSQL: its liveness heartbeat stopped).
    */
   leaseMs?: number;
 }
