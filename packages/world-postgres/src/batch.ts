@@ -19,7 +19,7 @@ import {
   toMessage,
   toRun,
 } from "./codec.js";
-import type { Tx } from "./connect.js";
+import type { Conn } from "./connect.js";
 
 /** `leased_until` of a message inserted with `leased: true`: later than any `now` a claim can pass. */
 export const HELD = Number.MAX_SAFE_INTEGER;
@@ -39,8 +39,9 @@ export interface BatchEffects {
 type Pending = Promise<unknown>;
 
 /**
- * Applies a group of writes in one transaction (the group commit): the rows
- * every write needs are read in one pipelined round trip (runs locked `FOR
+ * Applies a group of writes in one transaction (the group commit) on a
+ * connection where `BEGIN` was sent: the rows every write needs are read in
+ * one pipelined round trip (behind the BEGIN) (runs locked `FOR
  * UPDATE`, in run id order so two processes' batches cannot deadlock on them),
  * every contract check is evaluated in memory in submission order against
  * those rows plus what earlier writes of the batch did, and the effects of the
@@ -54,9 +55,10 @@ type Pending = Promise<unknown>;
  * the other process's row.
  */
 export async function applyBatch(
-  tx: Tx,
+  tx: Conn,
   writes: readonly Write[],
   instanceId: string,
+  commit: () => Pending,
 ): Promise<{ outcomes: WriteOutcome[]; effects: BatchEffects }> {
   const now = Date.now();
   const state = await readState(tx, writes, now);
@@ -69,7 +71,7 @@ export async function applyBatch(
       return () => Promise.reject(error);
     }
   });
-  await out.finish(state);
+  await out.finish(state, commit);
   const outcomes = await Promise.all(
     finishers.map((finish) =>
       finish().then(
@@ -100,7 +102,7 @@ interface BatchState {
 
 const pair = (a: string, b: string) => `${a}\u0000${b}`;
 
-async function readState(tx: Tx, writes: readonly Write[], now: number): Promise<BatchState> {
+async function readState(tx: Conn, writes: readonly Write[], now: number): Promise<BatchState> {
   const runIds = new Set<string>();
   const keys = new Set<string>();
   const dedupeRuns: string[] = [];
@@ -189,7 +191,7 @@ class Effects {
   private readonly dedupe: { run: string[]; key: string[] } = { run: [], key: [] };
 
   constructor(
-    readonly tx: Tx,
+    readonly tx: Conn,
     private readonly instanceId: string,
     readonly now: number,
   ) {}
@@ -234,8 +236,12 @@ class Effects {
     return inserted;
   }
 
-  /** Sends the multi-row statements and waits for every statement of the batch. */
-  async finish(state: BatchState): Promise<void> {
+  /**
+   * Sends the multi-row statements and the COMMIT right behind them, then waits
+   * for every statement. If one failed, the transaction did not commit, and
+   * this rejects with that statement's error.
+   */
+  async finish(state: BatchState, commit: () => Pending): Promise<void> {
     const { tx } = this;
     const fresh = [...state.runs.values()].filter((r) => r.isNew).map((r) => r.row);
     const changed = [...state.runs.values()].filter((r) => r.touched && !r.isNew).map((r) => r.row);
@@ -269,7 +275,12 @@ class Effects {
       // Delivered at commit to every listening process (and coalesced per transaction).
       this.send(tx`SELECT pg_notify('wfkit_work', ${`${this.instanceId} ${this.workAt}`})`);
     }
-    await Promise.all(this.pending);
+    this.pending.push(commit());
+    // Every statement settles before the connection goes back to the pool; the
+    // first failure in sending order is the cause (later ones only say "aborted").
+    const settled = await Promise.allSettled(this.pending);
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (failed) throw failed.reason;
   }
 }
 

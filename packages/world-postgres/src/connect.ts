@@ -4,6 +4,8 @@ import postgres from "postgres";
 export type Sql = postgres.Sql<Record<string, never>>;
 /** A transaction's handle. */
 export type Tx = postgres.TransactionSql<Record<string, never>>;
+/** A connection reserved from the pool (the group commit drives its transaction by hand, to pipeline it). */
+export type Conn = postgres.ReservedSql<Record<string, never>>;
 
 /** Options of {@link connect}. */
 export interface ConnectOptions {

@@ -1,3 +1,4 @@
+export { POSTGRES_UNAVAILABLE, PostgresUnavailableError } from "./errors.js";
 export {
   openPostgresWorld,
   PostgresWorld,

@@ -30,6 +30,7 @@ import {
   toRun,
 } from "./codec.js";
 import { connect, type Sql } from "./connect.js";
+import { PostgresUnavailableError, redactUrl } from "./errors.js";
 import { GroupCommitter } from "./group-commit.js";
 import { listRuns } from "./list-runs.js";
 import { HEARTBEAT_MS, INSTANCE_TTL_MS, Liveness } from "./liveness.js";
@@ -97,6 +98,9 @@ export class PostgresWorld implements World {
   private readonly listeners = new Set<() => void>();
   private readonly retentionMs: number;
   private notifyScheduled = false;
+  /** The local timer for the earliest future work announced (a sleep or retry due later). */
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private wakeAt = Number.POSITIVE_INFINITY;
   private closed = false;
   private ready: Promise<void>;
 
@@ -129,12 +133,19 @@ export class PostgresWorld implements World {
   }
 
   private async open(): Promise<void> {
-    if (this.options.migrate !== false) await migrateSchema(this.sql);
-    await this.liveness.start();
+    try {
+      if (this.options.migrate !== false) await migrateSchema(this.sql);
+      await this.liveness.start();
+    } catch (error) {
+      throw new PostgresUnavailableError(redactUrl(this.options.url), error);
+    }
     await this.sql.listen(
       "wfkit_work",
       (payload) => {
-        if (!payload.startsWith(`${this.instanceId} `)) this.notifyWork();
+        if (payload.startsWith(`${this.instanceId} `)) return;
+        this.notifyWork();
+        // Work due later (a timer, a retry) wakes this process when it is due, too.
+        this.wakeWhenDue(Number(payload.slice(payload.lastIndexOf(" ") + 1)));
       },
       // Also on every reconnect: whatever was announced while the connection was down is looked for.
       () => {
@@ -260,6 +271,7 @@ export class PostgresWorld implements World {
     }
     // Writes already accepted are committed, not dropped.
     await this.committer.flush();
+    clearTimeout(this.wakeTimer);
     this.responses.close();
     this.listeners.clear();
     this.streams.close();
@@ -278,7 +290,27 @@ export class PostgresWorld implements World {
   }
 
   private committed(effects: BatchEffects): void {
-    if (effects.workAt !== null) this.notifyWork();
+    if (effects.workAt === null) return;
+    this.notifyWork();
+    this.wakeWhenDue(effects.workAt);
+  }
+
+  /** Calls the `onWork` listeners at `at` (epoch ms) if it is in the future; keeps only the earliest. */
+  private wakeWhenDue(at: number): void {
+    const delay = at - Date.now();
+    if (!Number.isFinite(at) || delay <= 0 || at >= this.wakeAt || this.closed) return;
+    clearTimeout(this.wakeTimer);
+    this.wakeAt = at;
+    this.wakeTimer = setTimeout(
+      () => {
+        this.wakeAt = Number.POSITIVE_INFINITY;
+        this.wakeTimer = undefined;
+        this.notifyWork();
+      },
+      Math.min(delay + 1, 2_147_483_647),
+    );
+    // Listeners that want to keep the process alive do so themselves (the runtime's scheduler).
+    this.wakeTimer.unref();
   }
 
   /** Tells listeners once per burst, after the committing call has returned. */

@@ -59,6 +59,19 @@ describe("PostgreSQL World across processes", () => {
     expect((await migratePostgres(db.url)).applied).toEqual([]);
   });
 
+  it("a database it cannot open is a WF_W002_POSTGRES_UNAVAILABLE error that names it without the password", async () => {
+    const url = new URL(db.url);
+    url.password = "s3cret";
+    url.pathname = "/wfkit_no_such_database";
+    const failed = await openPostgresWorld(url.href).catch(
+      (error: unknown) => error as Error & { code?: string },
+    );
+    expect(failed).toBeInstanceOf(Error);
+    expect((failed as { code?: string }).code).toBe("WF_W002_POSTGRES_UNAVAILABLE");
+    expect((failed as Error).message).toContain('database "wfkit_no_such_database" does not exist');
+    expect((failed as Error).message).not.toContain("s3cret");
+  });
+
   it("a manual webhook response put by another process reaches the waiter here, once", async () => {
     const world = await open();
     const waiting = world.awaitResponse("req-cross", 30_000);
@@ -92,6 +105,31 @@ describe("PostgreSQL World across processes", () => {
     await waitFor("onWork in the other instance", () => work > 0);
     await b.streams.append({ runId: id, namespace: "logs", chunks: [{ writer: "w", seq: 0, data: "x" }] });
     await waitFor("the stream listener in the other instance", () => heard.includes(`${id}/logs`));
+  });
+
+  it("a timer another instance enqueued for later wakes this one's onWork when it is due", async () => {
+    const a = await open();
+    const b = await open();
+    const id = await created(b);
+    // Work left by the tests above is done with, so nothing else is due meanwhile.
+    const leftover = await a.claim({ limit: 10_000, now: Date.now() + 3_600_000, leaseMs: 60_000 });
+    await a.ack(leftover.map((m) => m.id));
+    let woken = 0;
+    a.onWork(() => {
+      woken += 1;
+    });
+    const dueAt = Date.now() + 300;
+    await b.append({
+      runId: id,
+      events: [],
+      enqueue: [{ runId: id, kind: "timer", opId: opId(5), availableAt: dueAt }],
+    });
+    await waitFor("the announcement of the new timer", () => woken > 0);
+    const announced = woken;
+    await waitFor("the wake-up when the timer is due", () => woken > announced);
+    // Woken because it is due: the claim (at the clock's now) returns it.
+    const due = await a.claim({ limit: 100, now: Date.now(), leaseMs: 60_000 });
+    expect(due.some((m) => m.runId === id && m.kind === "timer")).toBe(true);
   });
 
   it("optimistic concurrency holds across instances: one winner per seq, no gaps", async () => {

@@ -16,6 +16,7 @@ export interface WorldErrorCodeInfo {
 /** Every World code. */
 export const WORLD_ERROR_CODES = {
   WF_W001_DATA_DIR_LOCKED: { status: 503, title: "another process has the data directory open" },
+  WF_W002_POSTGRES_UNAVAILABLE: { status: 503, title: "the PostgreSQL World could not open its database" },
 } as const satisfies Record<string, WorldErrorCodeInfo>;
 
 /** A registered World code. */

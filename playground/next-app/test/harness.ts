@@ -36,14 +36,20 @@ export interface NextServer {
 /** Starts `next dev` or `next start` on a free port and resolves once the workflow runtime is ready. */
 export async function startNext(
   command: "dev" | "start",
-  options: { cwd: string; dataDir: string; args?: string[]; timeoutMs?: number },
+  options: {
+    cwd: string;
+    dataDir: string;
+    args?: string[];
+    timeoutMs?: number;
+    env?: Record<string, string>;
+  },
 ): Promise<NextServer> {
   const port = await kit.freePort();
   const child = kit.startChild(
     [NEXT_BIN, command, "-p", String(port), "-H", "127.0.0.1", ...(options.args ?? [])],
     {
       cwd: options.cwd,
-      env: { ...NEXT_ENV, WORKFLOW_DATA_DIR: options.dataDir },
+      env: { ...NEXT_ENV, WORKFLOW_DATA_DIR: options.dataDir, ...options.env },
       group: true, // its own process group, so stop() also ends next dev's server process
       name: `next ${command}`,
     },

@@ -2,6 +2,7 @@
 // driven over HTTP.
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { createTestDatabase, type TestDatabase } from "@wfkit/testing-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   APP_DIR,
@@ -173,4 +174,41 @@ describe("the report service: async request-reply with a signed callback", { tim
 
 describe("streams: a run's progress over HTTP", { timeout: 60_000 }, () => {
   streamTests(() => base);
+});
+
+describe("the same build on PostgreSQL (WORKFLOW_POSTGRES_URL)", { timeout: 60_000 }, () => {
+  let db: TestDatabase;
+  let pg: NextServer | undefined;
+  let pgDataDir: string;
+
+  beforeAll(async () => {
+    db = await createTestDatabase("next_app");
+    pgDataDir = tempDataDir("prod-pg");
+    pg = await startNext("start", {
+      cwd: APP_DIR,
+      dataDir: pgDataDir,
+      env: { WORKFLOW_POSTGRES_URL: db.url },
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await pg?.stop();
+    await db?.drop();
+    remove(pgDataDir);
+  });
+
+  it("runs on the PostgreSQL World: a manual webhook answered by a step, and a sleep", async () => {
+    const health = await fetch(`${pg!.url}/.well-known/workflow/v1/health`);
+    expect(await health.json()).toMatchObject({ ok: true, world: "postgres" });
+
+    const { runId } = await startRun(pg!.url, { scenario: "quote", quotes: 1 });
+    const url = await webhookUrl(pg!.url, runId);
+    const answer = await post(url, { item: "gear", qty: 2 });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ item: "gear", qty: 2, total: 24, currency: "EUR" });
+    expect((await waitForEnd(pg!.url, runId)).output.quotes).toEqual([{ item: "gear", qty: 2, total: 24 }]);
+
+    const hello = await startRun(pg!.url, { scenario: "hello", name: "postgres" });
+    expect((await waitForEnd(pg!.url, hello.runId)).output).toBe("Hello, postgres!");
+  });
 });
