@@ -481,9 +481,14 @@ export class Runtime implements RuntimeCore {
   /** Keeps the leases of the work this process holds on a shared World. */
   private renewHeld(leaseMs: number): void {
     if (this.held.size === 0 || this.closed) return;
-    this.world.renewLeases([...this.held], leaseMs).catch((error) => {
+    const failed = (error: unknown) =>
       this.log("error", ["wfkit: could not renew the leases of running steps", error]);
-    });
+    // A timer callback: nothing may escape it, not even a World that throws synchronously.
+    try {
+      this.world.renewLeases([...this.held], leaseMs).catch(failed);
+    } catch (error) {
+      failed(error);
+    }
   }
 
   touch(actor: ActorHandle): void {
