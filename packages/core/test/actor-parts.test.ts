@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { CommitPipeline } from "../src/host/actor/commit.js";
 import { EagerSteps } from "../src/host/actor/eager.js";
 import { newTurnRequest } from "../src/host/actor/request.js";
+import { heldOnSharedWorld, placeOnSharedWorld } from "../src/host/actor/shared.js";
 import type { RunInput, Turn } from "../src/host/actor/turn.js";
 
 // The actor's parts, each on its own: the eager-step ledger and the commit pipeline.
@@ -133,5 +134,30 @@ describe("CommitPipeline", () => {
     turn.request.hooks.create.push({ token: "t", opId: opId(1), kind: "hook" });
     pipeline.add(turn, []);
     expect(pipeline.mayPipeline()).toBe(false);
+  });
+});
+
+describe("queue messages on a World shared by processes", () => {
+  it("only a step's first attempt is held, with a finite lease; timers and retries wait for any claimer", () => {
+    const enqueue: Parameters<typeof placeOnSharedWorld>[0] = [
+      { runId: RUN, kind: "step", opId: opId(1), attempt: 1, payload: "p", leased: true },
+      { runId: RUN, kind: "timer", opId: opId(2), availableAt: 50, leased: true },
+      { runId: RUN, kind: "step", opId: opId(3), attempt: 2, payload: "p", availableAt: 60, leased: true },
+    ];
+    placeOnSharedWorld(enqueue, 1_000);
+    expect(enqueue).toEqual([
+      { runId: RUN, kind: "step", opId: opId(1), attempt: 1, payload: "p", leased: true, leaseMs: 1_000 },
+      { runId: RUN, kind: "timer", opId: opId(2), availableAt: 50 },
+      { runId: RUN, kind: "step", opId: opId(3), attempt: 2, payload: "p", availableAt: 60 },
+    ]);
+    const retry = { ...stepMessage(3, "9"), attempt: 2 };
+    const timer: QueueMessage = {
+      id: messageId("8"),
+      runId: RUN,
+      kind: "timer",
+      opId: opId(2),
+      availableAt: 50,
+    };
+    expect(heldOnSharedWorld([stepMessage(1, "7"), timer, retry])).toEqual([stepMessage(1, "7")]);
   });
 });

@@ -20,15 +20,7 @@ export async function testRuntime(
   options: Partial<RuntimeOptions> = {},
   wrapWorld: (world: World) => World = (w) => w,
 ) {
-  const [workflows, steps] = await Promise.all([
-    buildWorkflowBundle({ root: fixtures, files }),
-    buildStepBundle({
-      root: fixtures,
-      files,
-      outDir: mkdtempSync(path.join(mkdirSync(stepsDir, { recursive: true }) ?? stepsDir, "steps-")),
-    }),
-  ]);
-  await import(pathToFileURL(steps.file).href);
+  const workflows = await buildFixtures(files);
   const runtime = new Runtime({
     world: wrapWorld(memoryWorld()),
     workflows,
@@ -39,4 +31,18 @@ export async function testRuntime(
   await runtime.recover();
   const id = (file: string, name: string) => `workflow//${file.replace(/\.ts$/, "")}//${name}`;
   return { runtime, manifest: workflows.manifest, id };
+}
+
+/** The fixture files compiled in both modes: the workflow bundle, with the step bundle loaded into this process. */
+export async function buildFixtures(files: string[]) {
+  const [workflows, steps] = await Promise.all([
+    buildWorkflowBundle({ root: fixtures, files }),
+    buildStepBundle({
+      root: fixtures,
+      files,
+      outDir: mkdtempSync(path.join(mkdirSync(stepsDir, { recursive: true }) ?? stepsDir, "steps-")),
+    }),
+  ]);
+  await import(pathToFileURL(steps.file).href);
+  return workflows;
 }

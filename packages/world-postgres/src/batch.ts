@@ -224,7 +224,8 @@ class Effects {
         this.send(this
           .tx`INSERT INTO wfkit.messages (run_id, kind, body, available_at, dedupe_key, leased_until, owner)
           VALUES (${m.runId}, ${m.kind}, ${messageBody(m as unknown as Record<string, unknown>)}, ${availableAt},
-            ${encOpt(m.dedupeKey)}, ${m.leased ? HELD : null}, ${m.leased ? this.instanceId : null})
+            ${encOpt(m.dedupeKey)}, ${m.leased ? (m.leaseMs !== undefined ? this.now + m.leaseMs : HELD) : null},
+            ${m.leased ? this.instanceId : null})
           ON CONFLICT (run_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
           RETURNING id, run_id, kind, body, available_at, dedupe_key`) as Promise<MessageRow[]>,
       );

@@ -168,7 +168,7 @@ export function toMessage(row: MessageRow): QueueMessage {
 
 /** The kind-specific fields of a message to store in `body`. */
 export function messageBody(input: Record<string, unknown>): string {
-  const { runId: _r, availableAt: _a, dedupeKey: _d, leased: _l, kind: _k, ...body } = input;
+  const { runId: _r, availableAt: _a, dedupeKey: _d, leased: _l, leaseMs: _m, kind: _k, ...body } = input;
   return JSON.stringify(body);
 }
 

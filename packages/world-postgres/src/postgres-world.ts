@@ -37,7 +37,7 @@ import { GroupCommitter } from "./group-commit.js";
 import { listRuns } from "./list-runs.js";
 import { HEARTBEAT_MS, INSTANCE_TTL_MS, Liveness } from "./liveness.js";
 import { pruneRuns } from "./prune.js";
-import { ackMessages, claimMessages, nextAvailableAt, releaseMessages } from "./queue.js";
+import { ackMessages, claimMessages, nextAvailableAt, releaseMessages, renewLeases } from "./queue.js";
 import { ResponseHandoff } from "./responses.js";
 import { migrateSchema } from "./schema.js";
 import { PostgresStreams } from "./streams.js";
@@ -206,6 +206,11 @@ export class PostgresWorld implements World {
   async release(ids: MessageId[]): Promise<void> {
     await this.open_();
     if (await releaseMessages(this.sql, this.instanceId, ids)) this.notifyWork();
+  }
+
+  async renewLeases(ids: MessageId[], leaseMs: number): Promise<void> {
+    await this.open_();
+    await renewLeases(this.sql, ids, Date.now() + leaseMs);
   }
 
   async nextAvailableAt(): Promise<number | null> {

@@ -52,6 +52,14 @@ export async function releaseMessages(
   return rows.length > 0;
 }
 
+/** Extends the leases of messages still leased to `until`; free and unknown ones are left alone. */
+export async function renewLeases(sql: Sql, ids: readonly string[], until: number): Promise<void> {
+  const keys = messageKeys(ids);
+  if (keys.length === 0) return;
+  await sql`UPDATE wfkit.messages SET leased_until = ${until}
+    WHERE id = ANY(${keys}::bigint[]) AND leased_until IS NOT NULL`;
+}
+
 export async function nextAvailableAt(sql: Sql): Promise<number | null> {
   const [row] = await sql<{ next: number | null }[]>`
     SELECT min(available_at) AS next FROM wfkit.messages WHERE leased_until IS NULL`;

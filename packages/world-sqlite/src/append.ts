@@ -169,12 +169,12 @@ export function insertMessages(s: Statements, inputs: MessageInput[], batch: Bat
     const row = s.insertMessage.get({
       runId: m.runId,
       kind: m.kind,
-      opId: m.opId,
+      opId: m.kind === "turn" ? null : m.opId,
       attempt: m.kind === "step" ? m.attempt : null,
       payload: m.kind === "step" ? m.payload : null,
       availableAt: m.availableAt ?? now,
       dedupeKey: m.dedupeKey ?? null,
-      leasedUntil: m.leased ? HELD_BY_INSTANCE : null,
+      leasedUntil: m.leased ? (m.leaseMs !== undefined ? now + m.leaseMs : HELD_BY_INSTANCE) : null,
     });
     if (!row) continue;
     inserted.push(toMessage(row));

@@ -36,3 +36,11 @@ export function releaseMessages(s: Statements, ids: readonly string[], batch: Ba
     if (key !== null && s.releaseMessage.run(key).changes > 0) batch.workAdded();
   }
 }
+
+/** Leases messages still leased until `now + leaseMs`; free and unknown ones are left alone. */
+export function renewLeases(s: Statements, ids: readonly string[], until: number): void {
+  for (const id of ids) {
+    const key = messageKey(id);
+    if (key !== null) s.renewLease.run(until, key);
+  }
+}

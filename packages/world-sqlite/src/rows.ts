@@ -148,6 +148,8 @@ export function toMessage(row: MessageRow): QueueMessage {
     message = { ...fields, kind: "step", opId: opId(row.op_id), attempt: row.attempt, payload: row.payload };
   } else if (row.kind === "timer" && row.op_id !== null) {
     message = { ...fields, kind: "timer", opId: opId(row.op_id) };
+  } else if (row.kind === "turn") {
+    message = { ...fields, kind: "turn" };
   } else {
     throw new Error(`wfkit: the queue row ${row.id} (kind "${row.kind}") lacks the fields its kind needs`);
   }

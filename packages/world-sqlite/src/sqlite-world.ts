@@ -25,7 +25,7 @@ import { type BatchContext, type FlushOn, GroupCommitter } from "./group-commit.
 import { RunLister } from "./list-runs.js";
 import { acquireLock } from "./lock.js";
 import { RunPruner } from "./prune.js";
-import { ackMessages, claimMessages, releaseMessages } from "./queue.js";
+import { ackMessages, claimMessages, releaseMessages, renewLeases } from "./queue.js";
 import { RESPONSE_TTL_MS, ResponseHandoff } from "./responses.js";
 import { decodeEvent, toDelivery, toHook, toReleasedHook, toRun } from "./rows.js";
 import { migrate } from "./schema.js";
@@ -170,6 +170,11 @@ export class SqliteWorld implements World {
   async release(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     return this.write((batch) => releaseMessages(this.s, ids, batch));
+  }
+
+  async renewLeases(ids: string[], leaseMs: number): Promise<void> {
+    if (ids.length === 0) return;
+    return this.write(() => renewLeases(this.s, ids, Date.now() + leaseMs));
   }
 
   async nextAvailableAt(): Promise<number | null> {

@@ -39,6 +39,7 @@ export interface Statements {
   deleteRunMessages: Statement<[string]>;
   claimMessages: Statement<[{ now: number; until: number; limit: number; kinds: string | null }], MessageRow>;
   releaseMessage: Statement<[number]>;
+  renewLease: Statement<[number, number]>;
   nextAvailableAt: Statement<[], { next: number | null }>;
   clearLeases: Statement<[]>;
 
@@ -190,6 +191,7 @@ export function prepareStatements(db: Database): Statements {
     deleteRunMessages: p("DELETE FROM messages WHERE run_id = ?"),
     claimMessages: p(CLAIM),
     releaseMessage: p("UPDATE messages SET leased_until = NULL WHERE id = ?"),
+    renewLease: p("UPDATE messages SET leased_until = ? WHERE id = ? AND leased_until IS NOT NULL"),
     nextAvailableAt: p("SELECT min(available_at) AS next FROM messages WHERE leased_until IS NULL"),
     clearLeases: p("UPDATE messages SET leased_until = NULL WHERE leased_until IS NOT NULL"),
 

@@ -109,9 +109,18 @@ export interface TimerWork {
 }
 
 /**
- * The kinds of queue work. There is no "turn" kind: a run's turns are driven by
- * the process that appends them, so the queue only carries steps and timers.
+ * A run that needs a turn no process is known to be driving: whoever claims it
+ * replays the run's log and appends what the log lacks (the commands of an
+ * activation that ran before a crash), acking the message with that append.
+ * The runtime enqueues one, leased to itself, when a run's first turn cannot
+ * commit with the run; if the process dies before that turn, the lease ends and
+ * another process finishes it.
  */
+export interface TurnWork {
+  kind: "turn";
+}
+
+/** The kinds of queue work: step attempts, timers, and runs that need a turn. */
 export type MessageKind = QueueMessage["kind"];
 
 /** The fields a World adds to every queued message. */
@@ -125,9 +134,10 @@ export interface QueuedFields {
 
 export interface StepMessage extends StepWork, QueuedFields {}
 export interface TimerMessage extends TimerWork, QueuedFields {}
+export interface TurnMessage extends TurnWork, QueuedFields {}
 
-/** Work to do: a step attempt, or a timer due at `availableAt`. Narrow on `kind`. */
-export type QueueMessage = StepMessage | TimerMessage;
+/** Work to do: a step attempt, a timer due at `availableAt`, or a run that needs a turn. Narrow on `kind`. */
+export type QueueMessage = StepMessage | TimerMessage | TurnMessage;
 
 /** The options of a message to enqueue, whatever its kind. */
 export interface EnqueueFields {
@@ -144,16 +154,27 @@ export interface EnqueueFields {
   /**
    * Inserted already leased by this World instance, for in-process dispatch:
    * `claim` does not return it until it is released, or until the World is
-   * closed and opened again (the lease dies with the instance that held it).
+   * closed and opened again (the lease dies with the instance that held it),
+   * or, with `leaseMs`, until that lease ends.
    */
   leased?: boolean;
+  /**
+   * With `leased`: the lease ends this many ms after the commit, like a lease from
+   * `claim` (renew it with `renewLeases`). A runtime sharing its World with other
+   * processes always gives one, so a process that dies leaves nothing held for good.
+   * A World that is not `singleProcess` never holds a message `leased` without it
+   * forever either: it ends such a lease after a default length, or once it learns
+   * the instance that inserted it died (PostgreSQL: its liveness heartbeat stopped).
+   */
+  leaseMs?: number;
 }
 
 export interface StepMessageInput extends StepWork, EnqueueFields {}
 export interface TimerMessageInput extends TimerWork, EnqueueFields {}
+export interface TurnMessageInput extends TurnWork, EnqueueFields {}
 
 /** A message to enqueue; the World returns it as a `QueueMessage` of the same kind. */
-export type MessageInput = StepMessageInput | TimerMessageInput;
+export type MessageInput = StepMessageInput | TimerMessageInput | TurnMessageInput;
 
 /**
  * A new run. Its log starts with `run_created` (seq 1, `at`, `v: 1`, `workflowId`,
@@ -394,6 +415,13 @@ export interface World {
   ack(ids: MessageId[]): Promise<void>;
   /** Gives leased messages back (for a clean shutdown): claimable again at once. */
   release(ids: MessageId[]): Promise<void>;
+  /**
+   * Extends the leases of messages still held: each of `ids` that exists and is
+   * leased is leased until `now + leaseMs` (the World's clock). Unknown ids and
+   * messages not leased are left alone. A process holding work longer than its
+   * lease (a long step) renews it, so no other process takes the work over.
+   */
+  renewLeases(ids: MessageId[], leaseMs: number): Promise<void>;
   /** The earliest `availableAt` among messages not leased, or null. */
   nextAvailableAt(): Promise<number | null>;
   /**

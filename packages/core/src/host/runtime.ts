@@ -1,6 +1,7 @@
 import type {
   DeliveryInput,
   HookRecord,
+  MessageId,
   OpId,
   QueueMessage,
   RunId,
@@ -99,6 +100,13 @@ export interface RuntimeOptions {
    * forever (`wf prune` deletes them on demand). See docs/operations.md.
    */
   retention?: RetentionOptions;
+  /**
+   * On a World shared by several processes (PostgreSQL): how long work this
+   * process holds (a step it runs) stays its own without renewal. It renews every
+   * third of it; if the process dies, other processes take the work over once the
+   * lease ends. Ignored on a single-process World. Default 30000.
+   */
+  leaseMs?: number;
 }
 
 /** A built workflow bundle, as the runtime takes it. */
@@ -162,6 +170,11 @@ export class Runtime implements RuntimeCore {
   readonly runSource: RunSource;
   private readonly scheduler: Scheduler;
   private readonly retention: RetentionSweeper | undefined;
+  /** On a shared World: the lease of the work this process holds; undefined on a single-process World. */
+  readonly sharedLeaseMs: number | undefined;
+  /** Queue messages this process holds on a shared World (steps running or waiting to), renewed until settled. */
+  private readonly held = new Set<MessageId>();
+  private renewTimer: NodeJS.Timeout | undefined;
   private readonly maxWarm: number;
   private webhookBase: string;
   private closed = false;
@@ -184,6 +197,7 @@ export class Runtime implements RuntimeCore {
     );
     this.lifecycle = new LifecycleLog(this.log, options.logFormat ?? "text");
     this.world = this.lifecycle.wrap(this.changes.wrap(options.world));
+    this.sharedLeaseMs = options.world.singleProcess === true ? undefined : (options.leaseMs ?? 30_000);
     this.workflowsHash = options.workflows.hash;
     this.unbuilt.set(options.workflows.unbuilt);
     this.statusSecret = statusSecretSource(options.statusSecret);
@@ -201,8 +215,10 @@ export class Runtime implements RuntimeCore {
     this.steps = new StepExecutor(
       policy,
       options.stepConcurrency ?? 256,
-      (runId, input) => this.post(runId, input),
-      (runId) => this.ended.has(runId),
+      (runId, input) =>
+        this.post(runId, this.sharedLeaseMs === undefined ? input : this.holdUntilDone(input)),
+      // A closed runtime starts no attempt (a crashed process runs nothing more either).
+      (runId) => this.closed || this.ended.has(runId),
       (runId) => this.workflowMetadataOf(runId),
       {
         streams: this.world.streams,
@@ -212,12 +228,20 @@ export class Runtime implements RuntimeCore {
         },
       },
       (stepId) => this.unbuilt.of(stepId),
+      (attempt) => attempt.id !== undefined && this.held.delete(attempt.id),
     );
+    const shared = this.sharedLeaseMs;
     this.scheduler = new Scheduler(
       this.world,
       (message, claimed) => this.handle(message, claimed),
-      5 * 60_000,
+      shared ?? 5 * 60_000,
+      // Leases of a process that died end with time, which no commit announces: sweep for them.
+      shared && shared / 2,
     );
+    if (shared !== undefined) {
+      this.renewTimer = setInterval(() => this.renewHeld(shared), shared / 3);
+      this.renewTimer.unref();
+    }
     // The webhook route and Run handles see the runtime through narrow ports.
     const webhookPort: WebhookPort = {
       getHook: (token) => this.world.getHook(token),
@@ -265,17 +289,24 @@ export class Runtime implements RuntimeCore {
   /** Resumes everything the World holds: unfinished turns, steps, due timers. Call once after creating. */
   async recover(): Promise<void> {
     // Unfinished runs were left by a process that stopped: say so once, then resume them.
-    const unfinished = await this.world.listRuns({ status: ["pending", "running"], limit: 1001 });
-    for (const run of unfinished) this.lifecycle.knowWorkflow(run.runId, run.workflowId);
-    if (unfinished.length > 0) this.lifecycle.recovered(unfinished.map((r) => r.runId));
-    await this.scheduler.poll();
-    // In the background: a run with a damaged log is failed (WF_CORRUPT_EVENT_LOG) even if nothing wakes it.
-    void auditLogs(
-      this.world,
-      unfinished.map((r) => r.runId),
-      (runId) => this.post(runId, {}),
-      () => this.closed,
-    );
+    // On a shared World, unfinished runs are mostly driven by live processes: this one only takes
+    // over work whose lease ended (claim), never a run as a whole, so it drives nothing twice.
+    if (this.sharedLeaseMs === undefined) {
+      const unfinished = await this.world.listRuns({ status: ["pending", "running"], limit: 1001 });
+      for (const run of unfinished) this.lifecycle.knowWorkflow(run.runId, run.workflowId);
+      if (unfinished.length > 0) this.lifecycle.recovered(unfinished.map((r) => r.runId));
+      await this.scheduler.poll();
+      // In the background: a run with a damaged log is failed (WF_CORRUPT_EVENT_LOG) even if nothing wakes it.
+      // Only here: on a shared World those runs are driven by live processes, which meet a damaged log themselves.
+      void auditLogs(
+        this.world,
+        unfinished.map((r) => r.runId),
+        (runId) => this.post(runId, {}),
+        () => this.closed,
+      );
+    } else {
+      await this.scheduler.poll();
+    }
     this.retention?.start();
   }
 
@@ -498,8 +529,17 @@ export class Runtime implements RuntimeCore {
     if (this.closed) return;
     switch (message.kind) {
       case "step":
+        if (this.sharedLeaseMs !== undefined) {
+          // Claimed again by this very process (its lease ended while the step ran here): it runs once.
+          if (this.held.has(message.id)) return;
+          this.held.add(message.id);
+        }
         if (claimed) void this.runClaimedStep(message);
         else this.steps.run(message);
+        return;
+      case "turn":
+        // The run's first turn never committed (its process stopped): the replay's commands are it.
+        this.post(message.runId, { ack: [message.id] });
         return;
       case "timer":
         this.post(message.runId, {
@@ -529,8 +569,39 @@ export class Runtime implements RuntimeCore {
     const done = events.some(
       (e) => (e.type === "step_completed" || e.type === "step_failed") && e.opId === message.opId,
     );
-    if (done) await this.world.ack([message.id]);
-    else this.steps.run(message);
+    if (done) {
+      this.held.delete(message.id);
+      await this.world.ack([message.id]);
+    } else this.steps.run(message);
+  }
+
+  /**
+   * A step's message stays this process's until the append that acks it with the outcome
+   * has settled: a lease that ended while that append waited would hand the step to another
+   * process, which would run it again.
+   */
+  private holdUntilDone(input: RunInput): RunInput {
+    const done = input.done;
+    return {
+      ...input,
+      done: (committed) => {
+        for (const id of input.ack ?? []) this.held.delete(id);
+        done?.(committed);
+      },
+    };
+  }
+
+  /** Keeps the leases of the work this process holds on a shared World. */
+  private renewHeld(leaseMs: number): void {
+    if (this.held.size === 0 || this.closed) return;
+    const failed = (error: unknown) =>
+      this.log("error", ["wfkit: could not renew the leases of running steps", error]);
+    // A timer callback: nothing may escape it, not even a World that throws synchronously.
+    try {
+      this.world.renewLeases([...this.held], leaseMs).catch(failed);
+    } catch (error) {
+      failed(error);
+    }
   }
 
   touch(actor: ActorHandle): void {
@@ -573,6 +644,9 @@ export class Runtime implements RuntimeCore {
     this.closed = true;
     this.changes.close();
     this.scheduler.close();
+    clearInterval(this.renewTimer);
+    // A graceful hand-off: other processes may take the steps this one holds at once.
+    if (this.held.size > 0) await this.world.release([...this.held.values()]).catch(() => {});
     // Turns already made are committed, not dropped: the World's close commits what it was given.
     for (const actor of this.actors.values()) actor.flush();
     for (const waiters of [...this.endWaiters.values()]) for (const wake of [...waiters]) wake();

@@ -14,14 +14,21 @@ export class Scheduler {
   private polling = false;
   private pollAgain = false;
   private closed = false;
+  private sweepTimer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: () => void;
 
   constructor(
     private readonly world: World,
     private readonly run: (message: QueueMessage, claimed: boolean) => void,
     private readonly leaseMs: number,
+    /** Polls this often as well (a World shared by processes: leases of a dead one end unannounced). */
+    sweepMs?: number,
   ) {
     this.unsubscribe = world.onWork(() => void this.poll());
+    if (sweepMs !== undefined) {
+      this.sweepTimer = setInterval(() => void this.poll(), sweepMs);
+      this.sweepTimer.unref();
+    }
   }
 
   /** Runs the message now if due, or when it is. */
@@ -82,6 +89,7 @@ export class Scheduler {
   close(): void {
     this.closed = true;
     this.unsubscribe();
+    clearInterval(this.sweepTimer);
     clearTimeout(this.pollTimer);
     for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();

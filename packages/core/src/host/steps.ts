@@ -94,6 +94,8 @@ export class StepExecutor {
     private readonly streamSource: StreamReadSource,
     /** Whether a step's file did not build: its attempts wait instead of failing. */
     private readonly unbuilt: (stepId: string) => unknown = () => undefined,
+    /** Told when an attempt ended without handing an outcome on (its run ended, or the runtime closed). */
+    private readonly dropped: (message: StepAttempt) => void = () => {},
   ) {}
 
   /** Runs the attempts parked on files that did not build (a new build came). */
@@ -112,8 +114,14 @@ export class StepExecutor {
       return;
     }
     this.running++;
-    void this.attempt(message, deliver).finally(() => {
+    let delivered = false;
+    const handOn = (input: RunInput) => {
+      delivered = true;
+      deliver(input);
+    };
+    void this.attempt(message, handOn).finally(() => {
       this.running--;
+      if (!delivered) this.dropped(message);
       const next = this.waiting.shift();
       if (next) this.runWith(next.message, next.deliver);
     });

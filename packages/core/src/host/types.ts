@@ -20,6 +20,12 @@ export interface ActorHandle {
 /** What the parts of the host runtime (actors, step workers, timers) share: the port actors see. */
 export interface RuntimeCore {
   readonly world: World;
+  /**
+   * The lease of work this process holds, when its World is shared with other
+   * processes (`world.singleProcess` is not true); undefined on a single-process
+   * World. See "Several processes on one World" in docs/internals/architecture.md.
+   */
+  readonly sharedLeaseMs: number | undefined;
   /** A fresh workflow context for a run (from the warm pool when one is ready). */
   newSandbox(): WorkflowSandbox;
   log(level: string, args: unknown[]): void;

@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { messageId, opId, type RunId } from "../ids.js";
-import type { StepMessageInput, TimerMessageInput } from "../world.js";
+import type { StepMessageInput, TimerMessageInput, TurnMessageInput } from "../world.js";
 import type { ConformanceContext } from "./context.js";
 import { createRun, expectOk, newRunId, waitFor } from "./context.js";
 
 /** A message to enqueue, less the run it goes to. */
-type Unqueued = Omit<StepMessageInput, "runId"> | Omit<TimerMessageInput, "runId">;
+type Unqueued =
+  | Omit<StepMessageInput, "runId">
+  | Omit<TimerMessageInput, "runId">
+  | Omit<TurnMessageInput, "runId">;
 
 /** The outbox: claim, leases, ack, release, dedupe keys, nextAvailableAt, onWork. */
 export function describeQueue(ctx: ConformanceContext): void {
@@ -190,12 +193,56 @@ export function describeQueue(ctx: ConformanceContext): void {
         }),
       ]);
       expect(messages[0]).not.toHaveProperty("leased");
-      const farFuture = Date.now() + 60 * 60_000;
+      // Held by this instance for good on a single-process World; for at least a second on a shared one.
+      const farFuture = Date.now() + (ctx.world.singleProcess ? 60 * 60_000 : 1_000);
       expect(await ctx.world.claim({ limit: 5, now: farFuture, leaseMs: 10 })).toEqual([]);
       expect(await ctx.world.nextAvailableAt()).toBeNull();
       await ctx.world.release([messages[0].id]);
       expect(await ctx.world.nextAvailableAt()).toBe(0);
       expect(await ctx.world.claim({ limit: 5, now: 0, leaseMs: 10 })).toEqual(messages);
+    });
+
+    it("a message inserted leased with leaseMs is claimable once that lease ends", async () => {
+      const before = Date.now();
+      const { messages } = await enqueue([
+        {
+          kind: "step",
+          opId: opId(1),
+          attempt: 1,
+          payload: "p",
+          availableAt: 0,
+          leased: true,
+          leaseMs: 60_000,
+        },
+      ]);
+      const after = Date.now();
+      expect(messages[0]).not.toHaveProperty("leaseMs");
+      // Held while the lease lasts (it started at the commit, between before and after).
+      expect(await ctx.world.claim({ limit: 5, now: before + 59_000, leaseMs: 10 })).toEqual([]);
+      // Its holder is presumed dead once the lease ended: another process takes it over.
+      expect(await ctx.world.claim({ limit: 5, now: after + 60_000, leaseMs: 10 })).toEqual(messages);
+    });
+
+    it("renewLeases extends the leases of messages still leased, and leaves others alone", async () => {
+      const { messages } = await enqueue([
+        { kind: "step", opId: opId(1), attempt: 1, payload: "p", availableAt: 0 },
+        { kind: "step", opId: opId(2), attempt: 1, payload: "p", availableAt: 0 },
+      ]);
+      const now = Date.now();
+      expect(await ctx.world.claim({ limit: 1, now, leaseMs: 50 })).toEqual([messages[0]]);
+      await ctx.world.renewLeases([messages[0].id, messages[1].id, messageId("no-such-message")], 60_000);
+      // The renewed lease outlasts the claim's: not handed out again when the first lease would have ended.
+      expect(await ctx.world.claim({ limit: 5, now: now + 1_000, leaseMs: 50 })).toEqual([messages[1]]);
+      expect(await ctx.world.claim({ limit: 5, now: Date.now() + 61_000, leaseMs: 50 })).toEqual(messages);
+      await ctx.world.renewLeases([], 1_000);
+    });
+
+    it("a turn message carries only the run: a run that needs a turn", async () => {
+      const { runId, messages } = await enqueue([{ kind: "turn", dedupeKey: "turn", availableAt: 0 }]);
+      expect(messages).toEqual([
+        { id: expect.any(String), runId, kind: "turn", dedupeKey: "turn", availableAt: 0 },
+      ]);
+      expect(await ctx.world.claim({ limit: 5, now: 1, leaseMs: 10, kinds: ["turn"] })).toEqual(messages);
     });
 
     it("onWork listeners hear about commits that inserted claimable messages, until they unsubscribe", async () => {

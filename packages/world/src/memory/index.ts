@@ -4,3 +4,9 @@
  * @module
  */
 export { MemoryWorld, type MemoryWorldOptions, memoryWorld } from "./memory-world.js";
+export {
+  MemoryWorldConnection,
+  SHARED_DEFAULT_LEASE_MS,
+  SharedMemoryWorld,
+  sharedMemoryWorld,
+} from "./shared.js";

@@ -204,6 +204,14 @@ export class MemoryWorld implements World {
     this.notify();
   }
 
+  async renewLeases(ids: MessageId[], leaseMs: number): Promise<void> {
+    const until = Date.now() + leaseMs;
+    for (const id of ids) {
+      const m = this.messages.get(id);
+      if (m && m.leasedUntil !== null) m.leasedUntil = until;
+    }
+  }
+
   async nextAvailableAt(): Promise<number | null> {
     const free = [...this.messages.values()].filter((m) => m.leasedUntil === null).map((m) => m.availableAt);
     return free.length > 0 ? Math.min(...free) : null;
@@ -321,7 +329,7 @@ export class MemoryWorld implements World {
   private insert(inputs: MessageInput[]): QueueMessage[] {
     const inserted: QueueMessage[] = [];
     for (const input of inputs) {
-      const { leased, ...fields } = input;
+      const { leased, leaseMs, ...fields } = input;
       const pending = [...this.messages.values()].some(
         (m) => input.dedupeKey !== undefined && m.runId === input.runId && m.dedupeKey === input.dedupeKey,
       );
@@ -331,7 +339,7 @@ export class MemoryWorld implements World {
         ...fields,
         id,
         availableAt: input.availableAt ?? Date.now(),
-        leasedUntil: leased ? Infinity : null,
+        leasedUntil: leased ? (leaseMs !== undefined ? Date.now() + leaseMs : Infinity) : null,
       };
       this.messages.set(id, message);
       inserted.push(publicMessage(message));

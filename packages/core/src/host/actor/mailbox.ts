@@ -15,6 +15,7 @@ import { failedTurn } from "./fail.js";
 import { CorruptEventLogError, failCorruptRun } from "./log-check.js";
 import { type Replayed, replayRun } from "./replay.js";
 import type { TurnRequest } from "./request.js";
+import { heldOnSharedWorld, placeOnSharedWorld } from "./shared.js";
 import { buildTurn, createsHooks, type RunInput, type Turn } from "./turn.js";
 
 /**
@@ -174,21 +175,29 @@ export class RunActor implements ActorHandle {
     this.building = false;
     this.seq += turn.request.events.length;
     this.started = true;
-    this.eager.start(turn, [turn, ...this.commits.uncommitted()], (opId, payload) =>
-      this.core.runStepEagerly(this.runId, opId, payload, (input) =>
-        this.post({ ...input, eagerOpId: opId }),
-      ),
-    );
+    // On a shared World this instance may be stale (another process appended): nothing of a
+    // turn happens before it commits, so a step never starts from a turn that loses the race.
+    if (this.core.sharedLeaseMs === undefined) {
+      this.eager.start(turn, [turn, ...this.commits.uncommitted()], (opId, payload) =>
+        this.core.runStepEagerly(this.runId, opId, payload, (input) =>
+          this.post({ ...input, eagerOpId: opId }),
+        ),
+      );
+    }
     this.commits.add(turn, batch);
   }
 
-  private build(instance: WorkflowSandbox, batch: RunInput[], recovered: Command[]): Promise<Turn> {
-    return buildTurn(instance, batch, recovered, {
+  private async build(instance: WorkflowSandbox, batch: RunInput[], recovered: Command[]): Promise<Turn> {
+    const turn = await buildTurn(instance, batch, recovered, {
       runId: this.runId,
       expectedSeq: this.seq,
       started: this.started,
       eagerAck: (opId) => this.eager.resultArrived(opId, this.commits.gatheringTurn),
+      pendingKey: (key) => this.commits.uncommitted().some((t) => t.request.dedupeKeys.includes(key)),
     });
+    const leaseMs = this.core.sharedLeaseMs;
+    if (leaseMs !== undefined) placeOnSharedWorld(turn.request.enqueue, leaseMs);
+    return turn;
   }
 
   /** A new build came: a parked run tries to load again (and parks again if its file still fails). */
@@ -264,7 +273,13 @@ export class RunActor implements ActorHandle {
     // not start before we know this is a new run.
     const merge = !createsHooks(turn);
     const { runId: _r, expectedSeq: _e, ...firstTurn } = turn.request;
-    const result = await this.core.world.createRun(merge ? { ...input, firstTurn } : input);
+    // Apart, the run needs its first turn until it commits: a leased `turn` message says so, and
+    // whoever claims it after a crash (this process restarted, or another) appends that turn.
+    const leaseMs = this.core.sharedLeaseMs;
+    const needsTurn = { runId: this.runId, kind: "turn" as const, leased: true, ...(leaseMs && { leaseMs }) };
+    const result = await this.core.world.createRun(
+      merge ? { ...input, firstTurn } : { ...input, enqueue: [needsTurn] },
+    );
     if (!result.created) {
       this.finish();
       return result;
@@ -291,7 +306,8 @@ export class RunActor implements ActorHandle {
       this.core.runEnded(this.runId);
       return;
     }
-    this.core.dispatch(this.eager.committed(turn, batch, result.messages));
+    const messages = this.eager.committed(turn, batch, result.messages);
+    this.core.dispatch(this.core.sharedLeaseMs === undefined ? messages : heldOnSharedWorld(messages));
   }
 
   /** Refused: nothing of this batch is in the log. Replay and try again (or give up, if the run is gone). */

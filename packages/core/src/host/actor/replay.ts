@@ -92,7 +92,9 @@ export async function replayRun(
     events: events.map((e) => JSON.stringify(e)),
     conflicts: conflicts.map((c) => JSON.stringify(c)),
   });
-  const started = run.status === "running";
-  if (first instanceof ActivationError) return { failure: first, seq: run.lastSeq, started };
-  return { instance: first.instance, seq: run.lastSeq, started, commands: first.activated.commands[0] ?? [] };
+  // The log, not the run record read before it: another process may have appended in between.
+  const seq = events[events.length - 1]!.seq;
+  const started = run.status === "running" || events.length > 1;
+  if (first instanceof ActivationError) return { failure: first, seq, started };
+  return { instance: first.instance, seq, started, commands: first.activated.commands[0] ?? [] };
 }

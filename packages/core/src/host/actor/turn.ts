@@ -49,6 +49,31 @@ export interface TurnCarry {
   started: boolean;
   /** The queue message id to ack with an eager step's result, when already known (see eager.ts). */
   eagerAck(opId: OpId): MessageId | undefined;
+  /** Whether a turn built before and not yet committed carries this dedupe key. */
+  pendingKey(key: string): boolean;
+}
+
+/**
+ * The same outcome twice before either committed (a step run twice: its lease ended while
+ * it ran). The World only refuses keys of earlier appends, so the second is dropped here,
+ * before the instance sees it; its message is acked all the same, and it is left as a bare
+ * ack should the batch be retried.
+ */
+function dropDuplicateOutcomes(batch: RunInput[], carry: TurnCarry): void {
+  const keys = new Set<string>();
+  for (const input of batch) {
+    const key = input.dedupeKey;
+    if (key === undefined) continue;
+    if (!keys.has(key) && !carry.pendingKey(key)) {
+      keys.add(key);
+      continue;
+    }
+    input.event = undefined;
+    input.dedupeKey = undefined;
+    input.enqueue = undefined;
+    input.done?.(false);
+    input.done = undefined;
+  }
 }
 
 /**
@@ -62,6 +87,7 @@ export async function buildTurn(
   recovered: Command[],
   carry: TurnCarry,
 ): Promise<Turn> {
+  dropDuplicateOutcomes(batch, carry);
   // The batch's events, stamped now, go to the instance in one activation (a cancellation ends the list).
   const stamped: Array<EventInput | undefined> = [];
   const toApply: string[] = [];
