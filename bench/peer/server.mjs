@@ -1,22 +1,25 @@
 // The peer-benchmark route contract (../../../shared/peer-bench/README.md) over
-// wfkit: one Node process, the embedded SQLite world, no HTTP loopback.
+// wfkit: one Node process, the embedded SQLite world (PostgreSQL when
+// WORKFLOW_POSTGRES_URL is set; several processes: ./cluster.mjs), no HTTP loopback.
 //   PORT=3100 WORKFLOW_DATA_DIR=/tmp/wf node bench/peer/server.mjs
+import cluster from "node:cluster";
 import { createServer } from "node:http";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createAppRuntime, resolveConfig, serverTimeouts } from "@wfkit/builder";
 import { deserialize } from "@wfkit/core";
+import { openPostgresWorld } from "@wfkit/world-postgres";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const port = Number(process.env.PORT ?? 3100);
 const host = process.env.HOST ?? "127.0.0.1";
-const { dataDir, bodyTimeoutMs } = resolveConfig({ root: here });
+const { dataDir, postgresUrl, bodyTimeoutMs } = resolveConfig({ root: here });
 // The same workflows as the in-process bench (packages/core/bench/workflows.ts).
 const app = await createAppRuntime({
   root: path.join(here, "../../packages/core/bench"),
   files: ["workflows.ts"],
-  world: sqliteWorld({ dataDir }),
+  world: postgresUrl ? await openPostgresWorld({ url: postgresUrl }) : sqliteWorld({ dataDir }),
   runtime: { webhookBaseUrl: `http://${host}:${port}`, log: () => {} },
 });
 const { runtime } = app;
@@ -60,8 +63,9 @@ const server = createServer(serverTimeouts(bodyTimeoutMs), async (req, res) => {
     if (p === "/peer-bench/info") {
       return json(res, 200, {
         impl: "wfkit",
-        pid: process.pid,
-        dataDir,
+        // Under ./cluster.mjs the primary is the process tree to sample.
+        pid: cluster.isWorker ? process.ppid : process.pid,
+        ...(postgresUrl ? { world: "postgres" } : { world: "sqlite", dataDir }),
         versions: { node: process.version, wfkit: "0.1.0" },
       });
     }
