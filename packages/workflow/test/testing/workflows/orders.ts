@@ -1,4 +1,4 @@
-import { createHook, createWebhook, FatalError, sleep, waitForWebhook } from "workflow";
+import { createHook, createWebhook, FatalError, getStepMetadata, sleep, waitForWebhook } from "workflow";
 
 const attempts = new Map<string, number>();
 
@@ -8,7 +8,8 @@ export async function chargeCard(orderId: string): Promise<{ attempt: number; at
   const attempt = (attempts.get(orderId) ?? 0) + 1;
   attempts.set(orderId, attempt);
   if (attempt < 3) throw new Error(`card declined (attempt ${attempt})`);
-  return { attempt, at: Date.now() };
+  // Step code runs in real time; its metadata is stamped on the virtual clock.
+  return { attempt, at: getStepMetadata().stepStartedAt.getTime() };
 }
 
 /** Charges the card, retrying declines; a FatalError is not retried. */
