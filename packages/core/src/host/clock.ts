@@ -1,5 +1,5 @@
-/** A timer started by a {@link Clock}; pass it back to `clearTimeout`. */
-export type ClockTimer = { readonly __clockTimer?: never } | object;
+/** A timer started by a {@link Clock}: opaque, only passed back to its `clearTimeout`. */
+export type ClockTimer = object;
 
 /**
  * The runtime's notion of time: what stamps events and records (and so what
