@@ -9,8 +9,8 @@ const files = ["workflows/orders.ts"];
 const START = Date.UTC(2026, 0, 1);
 const envs: TestEnv[] = [];
 
-async function newEnv() {
-  const env = await createTestEnv({ files, root, startTime: START });
+async function newEnv(mode?: "worker" | "vm") {
+  const env = await createTestEnv({ files, root, startTime: START, ...(mode && { sandbox: { mode } }) });
   envs.push(env);
   return env;
 }
@@ -128,8 +128,8 @@ describe("sendWebhook", () => {
 
 describe("determinism", () => {
   /** A scenario with retries, sleeps and a race, its logs stripped of nothing but run ids. */
-  async function scenario(): Promise<unknown[]> {
-    const env = await newEnv();
+  async function scenario(mode?: "worker" | "vm"): Promise<unknown[]> {
+    const env = await newEnv(mode);
     env.mockStep(reserveStock, async (sku: string) => `reserved ${sku}`);
     const a = await env.start(reminders, [`det-${envs.length}`]);
     const b = await env.start(approval, [`det-${envs.length}`]);
@@ -147,5 +147,9 @@ describe("determinism", () => {
     const second = await scenario();
     expect(second).toEqual(first);
     expect(JSON.stringify(first)).toContain("step_retrying");
+  });
+
+  it("workflow code in the test's own thread (sandbox vm) records the same logs", async () => {
+    expect(await scenario("vm")).toEqual(await scenario("worker"));
   });
 });
