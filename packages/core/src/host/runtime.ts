@@ -28,6 +28,7 @@ import {
   serializePayload,
   valueTooDeep,
 } from "./body.js";
+import { type Clock, systemClock } from "./clock.js";
 import { validate } from "./errors.js";
 import { newRunId } from "./ids.js";
 import { filterLog, LifecycleLog, type LogFormat, type LogLevel } from "./lifecycle-log.js";
@@ -107,6 +108,12 @@ export interface RuntimeOptions {
    * lease ends. Ignored on a single-process World. Default 30000.
    */
   leaseMs?: number;
+  /**
+   * The runtime's time: event and record stamps (so `Date.now()` in workflow code),
+   * sleeps, wait timeouts and step retry backoff. Default: the system clock. The test
+   * kit passes a virtual clock (docs/testing.md).
+   */
+  clock?: Clock;
 }
 
 /** A built workflow bundle, as the runtime takes it. */
@@ -158,6 +165,7 @@ registerStep(sendWebhookAttempt, SEND_WEBHOOK_STEP_ID);
  */
 export class Runtime implements RuntimeCore {
   readonly world: World;
+  readonly clock: Clock;
   private readonly sandboxes: SandboxHost;
   private workflowsHash: string;
   private readonly actors = new Map<string, ActorHandle>();
@@ -197,6 +205,7 @@ export class Runtime implements RuntimeCore {
     );
     this.lifecycle = new LifecycleLog(this.log, options.logFormat ?? "text");
     this.world = this.lifecycle.wrap(this.changes.wrap(options.world));
+    this.clock = options.clock ?? systemClock;
     this.sharedLeaseMs = options.world.singleProcess === true ? undefined : (options.leaseMs ?? 30_000);
     this.workflowsHash = options.workflows.hash;
     this.unbuilt.set(options.workflows.unbuilt);
@@ -229,6 +238,7 @@ export class Runtime implements RuntimeCore {
       },
       (stepId) => this.unbuilt.of(stepId),
       (attempt) => attempt.id !== undefined && this.held.delete(attempt.id),
+      this.clock,
     );
     const shared = this.sharedLeaseMs;
     this.scheduler = new Scheduler(
@@ -237,6 +247,7 @@ export class Runtime implements RuntimeCore {
       shared ?? 5 * 60_000,
       // Leases of a process that died end with time, which no commit announces: sweep for them.
       shared && shared / 2,
+      this.clock,
     );
     if (shared !== undefined) {
       this.renewTimer = setInterval(() => this.renewHeld(shared), shared / 3);
@@ -251,6 +262,7 @@ export class Runtime implements RuntimeCore {
       awaitResponse: (requestId, timeoutMs) => this.world.awaitResponse(requestId, timeoutMs),
       waitForEnd: (runId) => this.waitForEnd(runId),
       webhookBase: () => this.webhookBaseUrl,
+      now: () => this.clock.now(),
     };
     this.runSource = {
       read: (runId) => this.world.getRun(runId),
@@ -388,7 +400,7 @@ export class Runtime implements RuntimeCore {
     // The serializer recurses: a million nested arrays must be a coded refusal, not a stack overflow.
     const maxDepth = this.payloadLimits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
     if (valueTooDeep(args, maxDepth + 1)) throw jsonTooDeepError("The workflow's arguments", maxDepth);
-    const at = Date.now();
+    const at = this.clock.now();
     const runId = newRunId(at);
     // A ReadableStream among the arguments becomes a stream of the new run; its chunks
     // are stored as they come (a live source keeps flowing after start() returns).
@@ -625,6 +637,11 @@ export class Runtime implements RuntimeCore {
     const waiters = this.endWaiters.get(runId);
     this.endWaiters.delete(runId);
     for (const wake of [...(waiters ?? [])]) wake();
+  }
+
+  /** No turn in flight, no step running, no poll of the World under way (the test kit settles on it). */
+  get idle(): boolean {
+    return this.steps.idle && !this.scheduler.busy && ![...this.actors.values()].some((a) => a.busy);
   }
 
   isEnded(runId: string): boolean {

@@ -9,6 +9,7 @@ import type { StepMetadata, WorkflowMetadata } from "../workflow/api.js";
 import { parseDuration } from "../workflow/duration.js";
 import { installHost, registry } from "../workflow/realm.js";
 import type { RunInput } from "./actor/turn.js";
+import { type Clock, systemClock } from "./clock.js";
 import { mapErrorStacks } from "./source-maps.js";
 import { readRunStream, StepStreams, type StreamReadSource } from "./streams.js";
 
@@ -21,6 +22,8 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** Default per-step timeout in ms (none when undefined); a step may set `fn.timeout`. */
   timeoutMs?: number;
+  /** Spread of the backoff, as a fraction (0.2: ±20%). Default 0.2; the test kit uses 0 so retries land at exact times. */
+  jitter?: number;
 }
 
 interface StepContext extends StepMetadata {
@@ -96,7 +99,14 @@ export class StepExecutor {
     private readonly unbuilt: (stepId: string) => unknown = () => undefined,
     /** Told when an attempt ended without handing an outcome on (its run ended, or the runtime closed). */
     private readonly dropped: (message: StepAttempt) => void = () => {},
+    /** Times retries and stamps step starts (a virtual clock in the test kit). */
+    private readonly clock: Clock = systemClock,
   ) {}
+
+  /** Whether no attempt is running or waiting for a slot (the test kit waits for this). */
+  get idle(): boolean {
+    return this.running === 0 && this.waiting.length === 0;
+  }
 
   /** Runs the attempts parked on files that did not build (a new build came). */
   resumeParked(): void {
@@ -172,7 +182,7 @@ export class StepExecutor {
       const ctx: StepContext = {
         stepId,
         attempt,
-        stepStartedAt: new Date(),
+        stepStartedAt: new Date(this.clock.now()),
         workflow: await this.workflowOf(message.runId),
         closure: {},
         // Keyed by op id: every attempt of this step numbers its chunks from 0 (exactly once across retries).
@@ -226,7 +236,7 @@ export class StepExecutor {
         });
         return;
       }
-      const retryAt = Date.now() + delay;
+      const retryAt = this.clock.now() + delay;
       deliver({
         event: { v: 1, type: "step_retrying", opId, attempt, error: serialized, retryAt },
         ack,
@@ -254,11 +264,12 @@ export class StepExecutor {
   private retryDelay(error: unknown, attempt: number): number {
     if (isRetryableError(error)) {
       const after = (error as { retryAfter?: number | string | Date }).retryAfter;
-      if (after instanceof Date) return Math.max(0, after.getTime() - Date.now());
+      if (after instanceof Date) return Math.max(0, after.getTime() - this.clock.now());
       if (after !== undefined) return parseDuration(after, "retryAfter");
     }
     const base = Math.min(this.policy.maxDelayMs, this.policy.initialDelayMs * 2 ** (attempt - 1));
-    return Math.round(base * (0.8 + Math.random() * 0.4));
+    const jitter = this.policy.jitter ?? 0.2;
+    return Math.round(base * (1 - jitter + Math.random() * 2 * jitter));
   }
 }
 

@@ -169,7 +169,7 @@ export class RunActor implements ActorHandle {
       }
       if (!(error instanceof ActivationError)) throw error;
       // This run's code was stopped: the run fails with the cause.
-      turn = failedTurn(this.runId, this.seq, this.started, error, batch);
+      turn = failedTurn(this.runId, this.seq, this.started, error, batch, this.core.clock.now());
       this.drop();
     }
     this.building = false;
@@ -194,6 +194,7 @@ export class RunActor implements ActorHandle {
       started: this.started,
       eagerAck: (opId) => this.eager.resultArrived(opId, this.commits.gatheringTurn),
       pendingKey: (key) => this.commits.uncommitted().some((t) => t.request.dedupeKeys.includes(key)),
+      now: () => this.core.clock.now(),
     });
     const leaseMs = this.core.sharedLeaseMs;
     if (leaseMs !== undefined) placeOnSharedWorld(turn.request.enqueue, leaseMs);
@@ -242,7 +243,14 @@ export class RunActor implements ActorHandle {
       this.seq = replayed.seq;
       this.started = replayed.started;
       const batch = this.inbox.splice(0);
-      const turn = failedTurn(this.runId, this.seq, this.started, replayed.failure, batch);
+      const turn = failedTurn(
+        this.runId,
+        this.seq,
+        this.started,
+        replayed.failure,
+        batch,
+        this.core.clock.now(),
+      );
       this.seq += turn.request.events.length;
       this.commits.add(turn, batch);
       return null;
@@ -264,7 +272,7 @@ export class RunActor implements ActorHandle {
     this.seq = 1;
     let turn: Turn;
     if (first instanceof ActivationError) {
-      turn = failedTurn(this.runId, 1, false, first, []);
+      turn = failedTurn(this.runId, 1, false, first, [], this.core.clock.now());
     } else {
       this.instance = first.instance;
       turn = await this.build(first.instance, [], first.activated.commands[0] ?? []);

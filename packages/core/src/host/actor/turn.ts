@@ -51,6 +51,8 @@ export interface TurnCarry {
   eagerAck(opId: OpId): MessageId | undefined;
   /** Whether a turn built before and not yet committed carries this dedupe key. */
   pendingKey(key: string): boolean;
+  /** The runtime's clock: stamps the turn's events (what workflow code reads as the time). */
+  now(): number;
 }
 
 /**
@@ -94,7 +96,7 @@ export async function buildTurn(
   for (let i = 0; i < batch.length; i++) {
     const input = batch[i] as RunInput;
     if (!input.event) continue;
-    const event = { ...input.event, at: Date.now() } as EventInput;
+    const event = { ...input.event, at: carry.now() } as EventInput;
     stamped[i] = event;
     if (event.type === "run_cancelled") break;
     toApply.push(JSON.stringify(event));
@@ -106,7 +108,7 @@ export async function buildTurn(
   const request = newTurnRequest(carry.runId, carry.expectedSeq);
   const responses: Array<[string, string]> = [];
   let cancelled = false;
-  addCommands(carry.runId, request, recovered, responses, Date.now());
+  addCommands(carry.runId, request, recovered, responses, carry.now());
   /** Events handed to the instance so far; the first `activated.commands.length` of them were applied. */
   let handed = 0;
   for (let i = 0; i < batch.length; i++) {
@@ -136,7 +138,7 @@ export async function buildTurn(
     addCommands(carry.runId, request, commands, responses, event.at);
   }
   const state = activated.state;
-  const now = Date.now();
+  const now = carry.now();
   if (cancelled) {
     request.run = { status: "cancelled", completedAt: now };
   } else if (state.status === "completed") {
