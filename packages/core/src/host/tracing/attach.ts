@@ -1,0 +1,23 @@
+import type { World } from "@wfkit/world";
+import type { LifecycleLog } from "../lifecycle-log.js";
+import type { StepExecutor } from "../steps.js";
+import { loadOtelApi } from "./otel.js";
+import { RunTracer } from "./run-tracer.js";
+
+/**
+ * Turns runs and step attempts into OpenTelemetry spans when the app has
+ * `@opentelemetry/api`: the tracer observes the lifecycle log's commits and the
+ * step executor's attempts. Resolves once that is decided (the runtime waits for
+ * it in `recover()`); without the package, nothing is attached.
+ */
+export async function attachTracing(
+  lifecycle: LifecycleLog,
+  steps: StepExecutor,
+  world: World,
+): Promise<void> {
+  const api = await loadOtelApi();
+  if (!api) return;
+  const tracer = new RunTracer(api, world);
+  lifecycle.observer = tracer;
+  steps.tracer = tracer;
+}
