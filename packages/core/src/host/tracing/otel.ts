@@ -40,6 +40,8 @@ interface OtelTracer {
 export interface OtelApi {
   trace: {
     getTracer(name: string, version?: string): OtelTracer;
+    /** The global provider: a proxy whose `getDelegateTracer` is undefined until an SDK registers one. */
+    getTracerProvider(): { getDelegateTracer?: (name: string) => unknown };
     setSpan(context: OtelContext, span: OtelSpan): OtelContext;
     setSpanContext(context: OtelContext, spanContext: OtelSpanContext): OtelContext;
   };

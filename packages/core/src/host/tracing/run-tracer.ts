@@ -153,6 +153,8 @@ export class RunTracer implements LifecycleObserver, StepTracer {
   /** The run's open span; a continuation of its stored trace if this process has none. */
   private open(runId: RunId): Promise<RunSpan | undefined> {
     let open = this.runs.get(runId);
+    // The package is there but no SDK registered a provider: read nothing, per step or commit.
+    if (!open && !this.providerRegistered()) return Promise.resolve(undefined);
     if (!open) {
       const reading = this.continueRun(runId);
       open = reading;
@@ -163,6 +165,13 @@ export class RunTracer implements LifecycleObserver, StepTracer {
       });
     }
     return open;
+  }
+
+  private providerRegistered(): boolean {
+    const provider = this.api.trace.getTracerProvider();
+    return (
+      typeof provider.getDelegateTracer !== "function" || provider.getDelegateTracer("wfkit") !== undefined
+    );
   }
 
   private async continueRun(runId: RunId): Promise<RunSpan | undefined> {
