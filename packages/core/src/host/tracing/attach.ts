@@ -1,8 +1,7 @@
 import type { World } from "@wfkit/world";
-import type { LifecycleLog } from "../lifecycle-log.js";
-import type { StepExecutor } from "../steps.js";
+import type { LifecycleObserver } from "../lifecycle-log.js";
 import { loadOtelApi } from "./otel.js";
-import { RunTracer } from "./run-tracer.js";
+import { RunTracer, type StepTracer } from "./run-tracer.js";
 
 /**
  * Turns runs and step attempts into OpenTelemetry spans when the app has
@@ -11,8 +10,8 @@ import { RunTracer } from "./run-tracer.js";
  * it in `recover()`); without the package, nothing is attached.
  */
 export async function attachTracing(
-  lifecycle: LifecycleLog,
-  steps: StepExecutor,
+  lifecycle: { observer: LifecycleObserver | undefined },
+  steps: { tracer: StepTracer | undefined },
   world: World,
 ): Promise<void> {
   const api = await loadOtelApi();
