@@ -64,6 +64,8 @@ export {
   cancelStoredRun,
   createInspector,
   type Inspector,
+  rerunStoredRun,
+  resumeStoredHook,
   type StreamSummary,
   type StreamView,
   summarizeRun,

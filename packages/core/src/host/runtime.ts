@@ -41,6 +41,7 @@ import { Scheduler } from "./scheduler.js";
 import { sendWebhookAttempt } from "./send-webhook-step.js";
 import { type RetryPolicy, StepExecutor } from "./steps.js";
 import { StepStreams } from "./streams.js";
+import { attachTracing } from "./tracing/index.js";
 import type { ActorHandle, RuntimeCore } from "./types.js";
 import { type UnbuiltFile, UnbuiltFiles, workflowBuildFailed } from "./unbuilt.js";
 import {
@@ -188,6 +189,8 @@ export class Runtime implements RuntimeCore {
   private closed = false;
   readonly log: (level: string, args: unknown[]) => void;
   private readonly lifecycle: LifecycleLog;
+  /** Settles once OpenTelemetry tracing is attached, or known to be absent (host/tracing). */
+  private readonly tracing: Promise<void>;
   private readonly changes = new RunChanges();
   private readonly unbuilt = new UnbuiltFiles();
   /** The secret of run status tokens, read on first use. */
@@ -240,6 +243,7 @@ export class Runtime implements RuntimeCore {
       (attempt) => attempt.id !== undefined && this.held.delete(attempt.id),
       this.clock,
     );
+    this.tracing = attachTracing(this.lifecycle, this.steps, this.world);
     const shared = this.sharedLeaseMs;
     this.scheduler = new Scheduler(
       this.world,
@@ -300,6 +304,7 @@ export class Runtime implements RuntimeCore {
 
   /** Resumes everything the World holds: unfinished turns, steps, due timers. Call once after creating. */
   async recover(): Promise<void> {
+    await this.tracing;
     // Unfinished runs were left by a process that stopped: say so once, then resume them.
     // On a shared World, unfinished runs are mostly driven by live processes: this one only takes
     // over work whose lease ended (claim), never a run as a whole, so it drives nothing twice.

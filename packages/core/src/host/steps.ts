@@ -12,6 +12,7 @@ import type { RunInput } from "./actor/turn.js";
 import { type Clock, systemClock } from "./clock.js";
 import { mapErrorStacks } from "./source-maps.js";
 import { readRunStream, StepStreams, type StreamReadSource } from "./streams.js";
+import type { StepTracer } from "./tracing/index.js";
 
 export interface RetryPolicy {
   /** Retries after the first attempt, unless the step sets `fn.maxRetries`. Default 3. */
@@ -86,6 +87,8 @@ export class StepExecutor {
   private readonly waiting: Array<{ message: StepAttempt; deliver: (input: RunInput) => void }> = [];
   /** Attempts of steps whose file did not build: run again after the next build (resumeParked). */
   private parked: Array<{ message: StepAttempt; deliver: (input: RunInput) => void }> = [];
+  /** Set once tracing is on (host/tracing): each attempt becomes a span. */
+  tracer: StepTracer | undefined;
 
   constructor(
     private readonly policy: RetryPolicy,
@@ -137,7 +140,7 @@ export class StepExecutor {
     });
   }
 
-  private async attempt(message: StepAttempt, deliver: (input: RunInput) => void): Promise<void> {
+  private async attempt(message: StepAttempt, handOn: (input: RunInput) => void): Promise<void> {
     if (this.isEnded(message.runId)) return;
     const { stepId, name, input } = JSON.parse(message.payload) as {
       stepId: string;
@@ -153,9 +156,11 @@ export class StepExecutor {
     if (this.unbuilt(stepId)) {
       // Failing it would fail the run for good over a file the user is fixing; and an older
       // build's copy of the step, still registered in this process, is not the code to run.
-      this.parked.push({ message, deliver });
+      this.parked.push({ message, deliver: handOn });
       return;
     }
+    const span = await this.tracer?.startStep(message.runId, stepId, name, attempt, opId);
+    const deliver = span ? span.ending(handOn) : handOn;
     let output: string;
     let streams: StepStreams | undefined;
     try {
@@ -190,16 +195,18 @@ export class StepExecutor {
         streamSource: this.streamSource,
       };
       streams = ctx.streams;
-      const result = await storage.run(ctx, () => {
-        // Inside the attempt's context: a stream passed as an argument revives as this attempt's writer.
-        const [args, closure, self] = deserialize<[unknown[], Record<string, unknown>?, unknown?]>(input);
-        ctx.closure = closure ?? {};
-        return withTimeout(
-          Promise.resolve().then(() => fn.apply(self, args)),
-          timeout,
-          name,
-        );
-      });
+      const run = () =>
+        storage.run(ctx, () => {
+          // Inside the attempt's context: a stream passed as an argument revives as this attempt's writer.
+          const [args, closure, self] = deserialize<[unknown[], Record<string, unknown>?, unknown?]>(input);
+          ctx.closure = closure ?? {};
+          return withTimeout(
+            Promise.resolve().then(() => fn.apply(self, args)),
+            timeout,
+            name,
+          );
+        });
+      const result = await (span ? span.run(run) : run());
       try {
         // A ReadableStream in the result is stored as a stream of this run, named after
         // the step's op id (the same on every attempt, so its chunks are stored once).

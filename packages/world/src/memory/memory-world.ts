@@ -99,7 +99,15 @@ export class MemoryWorld implements World {
     };
     this.runs.set(input.runId, { record, order: this.counter++ });
     this.events.set(input.runId, [
-      { v: 1, type: "run_created", workflowId: input.workflowId, input: input.input, seq: 1, at: input.at },
+      {
+        v: 1,
+        type: "run_created",
+        workflowId: input.workflowId,
+        input: input.input,
+        ...(input.traceContext && { traceContext: input.traceContext }),
+        seq: 1,
+        at: input.at,
+      },
     ]);
     const messages = this.insert(input.enqueue ?? []);
     if (!input.firstTurn) return { created: true, run: { ...record }, messages };

@@ -27,9 +27,7 @@ export function sandboxThreadFile(): URL {
   // pattern for a worker entry to bundle; the thread must be this package's own file.
   const here = path.dirname(fileURLToPath(import.meta.url));
   const fromSources = import.meta.url.endsWith(".ts");
-  const folder = fromSources
-    ? here.replace(/([\\/])src([\\/]host[\\/]sandbox-worker)$/, "$1dist$2")
-    : here;
+  const folder = fromSources ? here.replace(/([\\/])src([\\/]host[\\/]sandbox-worker)$/, "$1dist$2") : here;
   return pathToFileURL(path.join(folder, "thread.js"));
 }
 
