@@ -416,6 +416,8 @@ export class Runtime implements RuntimeCore {
     if (result.created) {
       this.actors.set(runId, actor);
       this.touch(actor);
+      // A first turn that creates hooks commits after the run: its hooks are live once start() resolves.
+      await actor.firstTurnCommitted();
     }
     return new Run<T>(this.runSource, result.run.runId);
   }

@@ -51,6 +51,8 @@ export class RunActor implements ActorHandle {
   private conflicts: HookConflict[] = [];
   private readonly eager = new EagerSteps();
   private readonly commits: CommitPipeline;
+  /** Settles once the first turn of a run created here is in the log (or can never be). */
+  private firstTurn: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly core: RuntimeCore,
@@ -290,11 +292,21 @@ export class RunActor implements ActorHandle {
       this.started = true;
       this.afterCommit(turn, [], result.turn);
     } else {
-      this.inbox.unshift({ ack: result.messages.map((m) => m.id) });
+      this.firstTurn = new Promise<boolean>((done) =>
+        this.inbox.unshift({ ack: result.messages.map((m) => m.id), done }),
+      );
       this.recoveredCommands = turn.commands;
       if (!this.pumping) void this.pump();
     }
     return result;
+  }
+
+  /**
+   * Resolves once the run's first turn is committed: its hooks are live in the World, so
+   * `start()` waits for it and a caller may resume a first-line hook at once.
+   */
+  async firstTurnCommitted(): Promise<void> {
+    await this.firstTurn;
   }
 
   private afterCommit(turn: Turn, batch: RunInput[], result: Extract<AppendResult, { ok: true }>): void {
