@@ -38,6 +38,12 @@ export class RunActor implements ActorHandle {
   private building = false;
   private pumping = false;
   private ended = false;
+  /**
+   * A turn that ends the run (cancelled, completed, failed) is submitted and not yet committed:
+   * nothing may be built after it, or a late input (a step attempt's failure) would be merged
+   * into its append and land after the terminal event.
+   */
+  private ending = false;
   /** The run's workflow file did not build: inputs wait in the inbox until a new build (unpark). */
   private parked = false;
   /** Wakes a pump waiting for work: a new input, or an append handed to the World. */
@@ -126,7 +132,7 @@ export class RunActor implements ActorHandle {
           await this.commits.settleReady();
           continue;
         }
-        if (!this.commits.mayPipeline()) {
+        if (this.ending || !this.commits.mayPipeline()) {
           this.inbox.unshift(...batch);
           this.commits.flush();
           await this.commits.settleOldest();
@@ -175,6 +181,8 @@ export class RunActor implements ActorHandle {
       this.drop();
     }
     this.building = false;
+    const status = turn.request.run?.status;
+    if (status !== undefined && status !== "running") this.ending = true;
     this.seq += turn.request.events.length;
     this.started = true;
     // On a shared World this instance may be stale (another process appended): nothing of a
@@ -325,6 +333,7 @@ export class RunActor implements ActorHandle {
   /** Refused: nothing of this batch is in the log. Replay and try again (or give up, if the run is gone). */
   private refused(result: AppendFailure, request: TurnRequest, batch: RunInput[]): void {
     this.drop();
+    this.ending = false;
     this.eager.refused();
     switch (result.reason) {
       case "conflict":
