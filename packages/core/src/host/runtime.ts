@@ -527,6 +527,10 @@ export class Runtime implements RuntimeCore {
     for (const message of messages) this.scheduler.schedule(message);
   }
 
+  unschedule(ids: MessageId[]): void {
+    this.scheduler.unschedule(ids);
+  }
+
   private handle(message: QueueMessage, claimed: boolean): void {
     if (this.closed) return;
     switch (message.kind) {

@@ -16,6 +16,7 @@ import { CorruptEventLogError, failCorruptRun } from "./log-check.js";
 import { type Replayed, replayRun } from "./replay.js";
 import type { TurnRequest } from "./request.js";
 import { heldOnSharedWorld, placeOnSharedWorld } from "./shared.js";
+import { SleepTimers } from "./sleeps.js";
 import { buildTurn, createsHooks, type RunInput, type Turn } from "./turn.js";
 
 /**
@@ -56,6 +57,7 @@ export class RunActor implements ActorHandle {
    */
   private conflicts: HookConflict[] = [];
   private readonly eager = new EagerSteps();
+  private readonly sleeps = new SleepTimers();
   private readonly commits: CommitPipeline;
   /** Settles once the first turn of a run created here is in the log (or can never be). */
   private firstTurn: Promise<unknown> = Promise.resolve();
@@ -204,6 +206,7 @@ export class RunActor implements ActorHandle {
       started: this.started,
       eagerAck: (opId) => this.eager.resultArrived(opId, this.commits.gatheringTurn),
       pendingKey: (key) => this.commits.uncommitted().some((t) => t.request.dedupeKeys.includes(key)),
+      sleeps: this.sleeps,
     });
     const leaseMs = this.core.sharedLeaseMs;
     if (leaseMs !== undefined) placeOnSharedWorld(turn.request.enqueue, leaseMs);
@@ -326,7 +329,11 @@ export class RunActor implements ActorHandle {
       this.core.runEnded(this.runId);
       return;
     }
-    const messages = this.eager.committed(turn, batch, result.messages);
+    if (request.ack.length > 0) this.core.unschedule(request.ack);
+    const timers = this.sleeps.committed(result.messages);
+    // Timers of sleeps cancelled before their scheduling committed: never scheduled.
+    if (timers.drop.length > 0) void this.core.world.ack(timers.drop).catch(() => {});
+    const messages = this.eager.committed(turn, batch, timers.keep);
     this.core.dispatch(this.core.sharedLeaseMs === undefined ? messages : heldOnSharedWorld(messages));
   }
 
