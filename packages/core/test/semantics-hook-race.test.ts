@@ -1,5 +1,9 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { waitFor } from "@wfkit/testing-kit";
-import { describe, expect, it } from "vitest";
+import { sqliteWorld } from "@wfkit/world-sqlite";
+import { afterAll, describe, expect, it } from "vitest";
 import { testRuntime } from "./runtime-helpers.js";
 
 // A hook wait that loses a race leaves the line, however the hook promise was wrapped:
@@ -25,6 +29,48 @@ describe("a payload after a hook wait lost a race", () => {
       expect(await runtime.getRun(run.runId).returnValue).toEqual(["timeout", 7]);
     } finally {
       await runtime.close();
+    }
+  });
+});
+
+describe("what a race does not call off", () => {
+  it("keeps a wait on another hook begun before the race", async () => {
+    const { runtime, id } = await testRuntime(["semantics.ts"]);
+    try {
+      const run = await runtime.start(id("semantics.ts", "waitBeforeRace"), ["kept"]);
+      await waitFor("the race lost", async () => runtime.world.getHook("kept-ready"));
+      await runtime.resumeHook("kept", 4);
+      expect(await runtime.getRun(run.runId).returnValue).toEqual(["timeout", 40]);
+    } finally {
+      await runtime.close();
+    }
+  });
+});
+
+const dirs: string[] = [];
+afterAll(() => {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("a lost hook wait across a restart (SQLite)", () => {
+  it("the replayed run still gives the next payload to the next wait", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "wfkit-sem-hook-restart-"));
+    dirs.push(dataDir);
+    const first = await testRuntime(["semantics.ts"], {}, () => sqliteWorld({ dataDir }));
+    const run = await first.runtime.start(first.id("semantics.ts", "wrappedHookLosesRace"), [
+      "restart",
+      "helper",
+      "await",
+    ]);
+    await waitFor("the race lost", async () => first.runtime.world.getHook("restart-ready"));
+    await first.runtime.close();
+
+    const second = await testRuntime(["semantics.ts"], {}, () => sqliteWorld({ dataDir }));
+    try {
+      await second.runtime.resumeHook("restart", 8);
+      expect(await second.runtime.getRun(run.runId).returnValue).toEqual(["timeout", 8]);
+    } finally {
+      await second.runtime.close();
     }
   });
 });
