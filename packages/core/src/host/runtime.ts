@@ -433,6 +433,8 @@ export class Runtime implements RuntimeCore {
     if (result.created) {
       this.actors.set(runId, actor);
       this.touch(actor);
+      // A first turn that creates hooks commits after the run: its hooks are live once start() resolves.
+      await actor.firstTurnCommitted();
     }
     return new Run<T>(this.runSource, result.run.runId);
   }
@@ -540,6 +542,10 @@ export class Runtime implements RuntimeCore {
 
   dispatch(messages: QueueMessage[]): void {
     for (const message of messages) this.scheduler.schedule(message);
+  }
+
+  unschedule(ids: MessageId[]): void {
+    this.scheduler.unschedule(ids);
   }
 
   private handle(message: QueueMessage, claimed: boolean): void {

@@ -56,6 +56,16 @@ export class Scheduler {
     return this.polling;
   }
 
+  /** Drops the in-memory timers of these messages (acked before they were due). */
+  unschedule(ids: readonly string[]): void {
+    for (const id of ids) {
+      const timer = this.timers.get(id);
+      if (timer === undefined) continue;
+      this.clock.clearTimeout(timer);
+      this.timers.delete(id);
+    }
+  }
+
   /** Claims every due message from the World, then waits for the next one. */
   async poll(): Promise<void> {
     if (this.closed) return;

@@ -1,4 +1,4 @@
-import type { OpId, QueueMessage, RunId, World } from "@wfkit/world";
+import type { MessageId, OpId, QueueMessage, RunId, World } from "@wfkit/world";
 import type { RunInput } from "./actor/turn.js";
 import type { Clock } from "./clock.js";
 import type { WorkflowSandbox } from "./sandbox-host.js";
@@ -36,6 +36,8 @@ export interface RuntimeCore {
   unbuiltFile(id: string): UnbuiltFile | undefined;
   /** Hands committed queue messages to their workers (steps now, timers when due). */
   dispatch(messages: QueueMessage[]): void;
+  /** Forgets the in-memory timers of these messages (acked: a sleep that lost a race). */
+  unschedule(ids: MessageId[]): void;
   /** The actor was used: keep its instance warm (least recently used ones are evicted). */
   touch(actor: ActorHandle): void;
   forget(runId: RunId): void;
