@@ -4,7 +4,9 @@ import { defineConfig } from "vitest/config";
 // so unit tests never need a build; end-to-end tests spawn the built `dist/`.
 export default defineConfig({
   resolve: { conditions: ["source", "module", "node", "default"] },
-  ssr: { resolve: { conditions: ["source", "module", "node", "default"], externalConditions: ["source"] } },
+  // No "module" in Node's own resolution (the test workers get these as --conditions): it is a
+  // bundlers' condition, and packages such as @opentelemetry/api point it at builds Node cannot load.
+  ssr: { resolve: { conditions: ["source", "node", "default"], externalConditions: ["source"] } },
   test: {
     include: [
       "packages/*/src/**/*.test.ts",

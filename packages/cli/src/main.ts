@@ -45,11 +45,12 @@ Usage:
       while they do. See docs/deploy.md.
 
   wf cancel <runId> [--url URL | --data-dir DIR]
-  wf resume <token> [--data '<json>'] --url URL
-  wf rerun <runId> --url URL
+  wf resume <token> [--data '<json>'] [--url URL | --data-dir DIR]
+  wf rerun <runId> [--url URL | --data-dir DIR]
       Cancels a run, resumes a hook, or starts a new run with a run's input,
-      through the running server at URL. wf cancel also works on a data folder
-      no server holds. --json prints the answer as JSON.
+      through the running server at URL, or on a data folder no server holds
+      (resume and rerun are recorded there, and the next server on the folder
+      carries them out). --json prints the answer as JSON.
 
   wf ui [--data-dir DIR | --url URL [--token T]] [--port N]
       Serves the web UI on http://127.0.0.1:N (default 3001): over a data

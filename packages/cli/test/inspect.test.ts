@@ -117,7 +117,10 @@ describe("wf inspect on a data folder", () => {
     expect(cancel.stderr).toContain("WF_RUN_NOT_FOUND");
     const resume = await wf(["resume", "some-token", "--data-dir", "data"], tmp);
     expect(resume.code).toBe(1);
-    expect(resume.stderr).toContain("--url");
+    expect(resume.stderr).toContain("WF_HOOK_NOT_FOUND");
+    const rerun = await wf(["rerun", "wrun_x", "--data-dir", "data"], tmp);
+    expect(rerun.code).toBe(1);
+    expect(rerun.stderr).toContain("WF_RUN_NOT_FOUND");
     expect((await wf(["inspect", "nope"], tmp)).code).toBe(2);
   });
 });

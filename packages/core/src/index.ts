@@ -24,6 +24,7 @@ export {
   requestTimeout,
   valueTooDeep,
 } from "./host/body.js";
+export { type Clock, type ClockTimer, systemClock } from "./host/clock.js";
 export { getDefaultRuntime, setDefaultRuntime, setDefaultRuntimeFactory } from "./host/default.js";
 export { LOG_LEVELS, type LogFormat, type LogLevel } from "./host/lifecycle-log.js";
 export {
@@ -63,6 +64,8 @@ export {
   cancelStoredRun,
   createInspector,
   type Inspector,
+  rerunStoredRun,
+  resumeStoredHook,
   type StreamSummary,
   type StreamView,
   summarizeRun,

@@ -47,6 +47,7 @@ export function applyCreateRun(s: Statements, input: CreateRunInput, batch: Batc
       type: "run_created",
       workflowId: input.workflowId,
       input: input.input,
+      ...(input.traceContext && { traceContext: input.traceContext }),
       at: input.at,
     }),
   );

@@ -18,6 +18,14 @@ interface Base<T extends string> {
 export interface RunCreated extends Base<"run_created"> {
   workflowId: string;
   input: string;
+  /** The W3C trace context the run's spans continue (host/tracing in core); absent when no tracer was set up. */
+  traceContext?: TraceContext;
+}
+
+/** A W3C trace context: the `traceparent` header's value and, if any, `tracestate`. */
+export interface TraceContext {
+  traceparent: string;
+  tracestate?: string;
 }
 export interface StepScheduled extends Base<"step_scheduled"> {
   opId: OpId;

@@ -1,4 +1,4 @@
-import type { HookKind, StoredEvent, WorkflowEvent } from "./events.js";
+import type { HookKind, StoredEvent, TraceContext, WorkflowEvent } from "./events.js";
 import type { MessageId, OpId, RunId } from "./ids.js";
 import type { WorldStreams } from "./streams.js";
 
@@ -192,6 +192,8 @@ export interface CreateRunInput {
    */
   idempotencyKey?: string;
   at: number;
+  /** Stored as it is in the `run_created` event (the run's trace, continued by later processes). */
+  traceContext?: TraceContext;
   /** Messages committed with the run (its first turn), in the same transaction. */
   enqueue?: MessageInput[];
   /**

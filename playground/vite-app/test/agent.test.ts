@@ -1,33 +1,14 @@
 // The peer's DurableAgent (@workflow/ai with the AI SDK's mock model) in the
 // playground, under the Vite dev server as a user runs it: the agent's UI
 // chunks are read from the run's stream over HTTP, and the run returns the answer.
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appDir, type Child, copyApp, getRunInfo, startChild, waitFor } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { getRunInfo, useDevServer, waitFor } from "./helpers.js";
 
 describe("vite-app: a DurableAgent run", { timeout: 90_000 }, () => {
-  let app: ReturnType<typeof copyApp>;
-  let server: Child;
-  let base: string;
-
-  beforeAll(async () => {
-    app = copyApp();
-    server = startChild([path.join(appDir, "test", "dev-server.mjs")], {
-      cwd: app.dir,
-      env: { WORKFLOW_DATA_DIR: app.dataDir, WORKFLOW_PUBLIC_URL: undefined },
-    });
-    const [, url] = await server.waitForOutput(/dev server ready at (http:\/\/\S+?)\/?\n/);
-    base = url!;
-    await server.waitForOutput(/wfkit: workflow runtime ready/);
-  }, 90_000);
-
-  afterAll(async () => {
-    await server?.stop();
-    app?.cleanup();
-  });
+  const dev = useDevServer(90_000);
 
   it("streams the agent's UI chunks and completes with the model's answer", async () => {
-    const started = await fetch(`${base}/api/chat`, {
+    const started = await fetch(`${dev.base}/api/chat`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ prompt: "Say hello." }),
@@ -36,7 +17,7 @@ describe("vite-app: a DurableAgent run", { timeout: 90_000 }, () => {
     const { runId } = (await started.json()) as { runId: string };
 
     // The stream ends when the agent closes it (its closeStream step).
-    const response = await fetch(`${base}/api/runs/${encodeURIComponent(runId)}/stream`);
+    const response = await fetch(`${dev.base}/api/runs/${encodeURIComponent(runId)}/stream`);
     expect(response.headers.get("content-type")).toBe("application/x-ndjson");
     const chunks = (await response.text())
       .trim()
@@ -54,7 +35,7 @@ describe("vite-app: a DurableAgent run", { timeout: 90_000 }, () => {
     expect(chunks.find((c) => c.type === "text-delta")?.delta).toBe("Hello from the mock model.");
 
     const done = await waitFor("the run to complete", async () => {
-      const info = await getRunInfo(base, runId);
+      const info = await getRunInfo(dev.base, runId);
       return info.status === "completed" ? info : undefined;
     });
     expect(done.output).toEqual({

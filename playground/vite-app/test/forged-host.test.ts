@@ -1,9 +1,8 @@
 // The Vite dev server: forged Host / X-Forwarded-* headers on any request
 // never change webhook URLs, which stay on the dev server's own address.
 import { request as httpRequest } from "node:http";
-import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { appDir, type Child, copyApp, startChild, startRun, waitFor } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { startRun, useDevServer, waitFor } from "./helpers.js";
 
 const FORGED = { "x-forwarded-host": "attacker.example", "x-forwarded-proto": "https" };
 
@@ -31,50 +30,38 @@ function forged(
 }
 
 describe("vite-app dev server with forged Host and X-Forwarded-Host headers", { timeout: 60_000 }, () => {
-  let app: ReturnType<typeof copyApp>;
-  let server: Child;
-  let base: string;
-
-  beforeAll(async () => {
-    app = copyApp();
-    server = startChild([path.join(appDir, "test", "dev-server.mjs")], {
-      cwd: app.dir,
-      env: { WORKFLOW_DATA_DIR: app.dataDir, WORKFLOW_PUBLIC_URL: undefined },
-    });
-    const [, url] = await server.waitForOutput(/dev server ready at (http:\/\/\S+?)\/?\n/);
-    base = url!;
-    await server.waitForOutput(/wfkit: workflow runtime ready/);
-  }, 60_000);
-
-  afterAll(async () => {
-    await server?.stop();
-    app?.cleanup();
-  });
+  const dev = useDevServer(60_000);
 
   it("keeps every webhook URL on the dev server's address", async () => {
-    const own = new URL(base).host;
+    const own = new URL(dev.base).host;
     // Forged first: X-Forwarded-* with the real Host (Vite lets it through), then a forged Host too.
     for (const headers of [
       { host: own, ...FORGED },
       { host: "attacker.example", ...FORGED },
     ]) {
-      await forged(base, "GET", "/.well-known/workflow/v1/health", headers);
-      await forged(base, "POST", "/.well-known/workflow/v1/webhook/nope", headers, "{}");
+      await forged(dev.base, "GET", "/.well-known/workflow/v1/health", headers);
+      await forged(dev.base, "POST", "/.well-known/workflow/v1/webhook/nope", headers, "{}");
     }
-    const start = await forged(base, "POST", "/api/start", { host: own, ...FORGED }, '{"orderId":"forged"}');
+    const start = await forged(
+      dev.base,
+      "POST",
+      "/api/start",
+      { host: own, ...FORGED },
+      '{"orderId":"forged"}',
+    );
     expect(start.status).toBe(201);
     const { runId: forgedRun } = JSON.parse(start.text) as { runId: string };
     const forgedUrl = await waitFor("the forged run's webhook URL", async () => {
-      const info = (await (await fetch(`${base}/api/runs/${forgedRun}`)).json()) as {
+      const info = (await (await fetch(`${dev.base}/api/runs/${forgedRun}`)).json()) as {
         webhookUrl: string | null;
       };
       return info.webhookUrl ?? undefined;
     });
 
-    const { webhookUrl } = await startRun(base, "plain");
+    const { webhookUrl } = await startRun(dev.base, "plain");
     for (const url of [forgedUrl, webhookUrl]) {
-      expect(new URL(url).origin).toBe(new URL(base).origin);
-      expect(url.startsWith(`${new URL(base).origin}/.well-known/workflow/v1/webhook/`)).toBe(true);
+      expect(new URL(url).origin).toBe(new URL(dev.base).origin);
+      expect(url.startsWith(`${new URL(dev.base).origin}/.well-known/workflow/v1/webhook/`)).toBe(true);
     }
   });
 });

@@ -4,7 +4,7 @@ import { rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import * as kit from "@wfkit/testing-kit";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 
 export type { Child } from "@wfkit/testing-kit";
 export { waitFor } from "@wfkit/testing-kit";
@@ -107,4 +107,36 @@ export function run(args: string[], options: { cwd: string; env?: Record<string,
     cwd: options.cwd,
     env: { NO_COLOR: "1", FORCE_COLOR: undefined, ...options.env },
   });
+}
+
+/** A copy of the playground under its own Vite dev server (test/dev-server.mjs), for one describe block. */
+export interface DevServer {
+  app: ReturnType<typeof copyApp>;
+  server: kit.Child;
+  /** The dev server's address, e.g. `http://127.0.0.1:5173`. */
+  base: string;
+}
+
+/**
+ * Starts the playground's dev server before the block's tests (a fresh copy with
+ * its own data folder, the runtime ready) and stops it after. The fields are set
+ * once `beforeAll` ran.
+ */
+export function useDevServer(timeoutMs = 60_000): DevServer {
+  const dev = {} as DevServer;
+  beforeAll(async () => {
+    dev.app = copyApp();
+    dev.server = startChild([path.join(appDir, "test", "dev-server.mjs")], {
+      cwd: dev.app.dir,
+      env: { WORKFLOW_DATA_DIR: dev.app.dataDir, WORKFLOW_PUBLIC_URL: undefined },
+    });
+    const [, url] = await dev.server.waitForOutput(/dev server ready at (http:\/\/\S+?)\/?\n/);
+    dev.base = url!;
+    await dev.server.waitForOutput(/wfkit: workflow runtime ready/);
+  }, timeoutMs);
+  afterAll(async () => {
+    await dev.server?.stop();
+    dev.app?.cleanup();
+  });
+  return dev;
 }

@@ -59,7 +59,7 @@ export async function inspectCommand({ positional, flags }: ParsedArgs): Promise
   });
 }
 
-/** `wf cancel <id>`, `wf resume <token> [--data json]`, `wf rerun <id>`: through a running server's inspect route. */
+/** `wf cancel <id>`, `wf resume <token> [--data json]`, `wf rerun <id>`: through a running server's inspect route (`--url`), or on a data folder no server holds. */
 export async function actionCommand(
   command: "cancel" | "resume" | "rerun",
   { positional, flags }: ParsedArgs,
@@ -84,8 +84,12 @@ export async function actionCommand(
       command === "cancel"
         ? `Run ${id} is ${result.status}.\n`
         : command === "resume"
-          ? `Resumed hook ${id} of run ${result.runId}.\n`
-          : `Started run ${result.runId} with the input of ${id}.\n`;
+          ? typeof flags.url === "string"
+            ? `Resumed hook ${id} of run ${result.runId}.\n`
+            : `Recorded the payload for hook ${id} of run ${result.runId}; the next server on this data folder continues the run.\n`
+          : typeof flags.url === "string"
+            ? `Started run ${result.runId} with the input of ${id}.\n`
+            : `Created run ${result.runId} with the input of ${id}; the next server on this data folder runs it.\n`;
     out(flags, result, text);
     return 0;
   });

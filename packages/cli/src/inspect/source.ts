@@ -7,6 +7,8 @@ import {
   type ListRunsOptions,
   type RunPage,
   type RunView,
+  rerunStoredRun,
+  resumeStoredHook,
 } from "@wfkit/core";
 import { WorkflowError } from "@wfkit/core/api";
 import type { World } from "@wfkit/world";
@@ -19,7 +21,7 @@ export interface InspectSource {
   listRuns(options: ListRunsOptions): Promise<RunPage>;
   inspectRun(runId: string): Promise<RunView>;
   listEvents(runId: string, options: { cursor?: string; limit?: number }): Promise<EventPage>;
-  /** A POST to the inspect route; on a data folder only `runs/<id>/cancel` (the rest needs a running server). */
+  /** A POST to the inspect route: `runs/<id>/cancel|rerun` or `hooks/<token>/resume`. */
   post(route: string, body?: unknown): Promise<Record<string, unknown>>;
   close(): Promise<void>;
 }
@@ -43,18 +45,19 @@ export function openSource(flags: Record<string, string | boolean>): InspectSour
     listRuns: async (o) => (await inspector()).listRuns(o),
     inspectRun: async (id) => (await inspector()).inspectRun(id),
     listEvents: async (id, o) => (await inspector()).listEvents(id, o),
-    async post(route) {
-      // Cancelling only writes the run's end; resuming and rerunning run workflow code.
+    async post(route, body) {
+      // No workflow code runs here: each action records what a runtime would, and the
+      // next server on this folder carries the run on (core's inspect/offline.ts).
       const cancel = /^runs\/([^/]+)\/cancel$/.exec(route);
       if (cancel) {
         const run = await cancelStoredRun(await world(), decodeURIComponent(cancel[1]!));
         return { runId: run.runId, status: run.status };
       }
-      throw new WorkflowError(
-        "WF_CLI_USAGE",
-        "This command runs the workflow's code, which needs the app's running server.",
-        "Start the app (wf dev, or your server) and pass its address with --url http://127.0.0.1:3000.",
-      );
+      const rerun = /^runs\/([^/]+)\/rerun$/.exec(route);
+      if (rerun) return { ...(await rerunStoredRun(await world(), decodeURIComponent(rerun[1]!))) };
+      const resume = /^hooks\/([^/]+)\/resume$/.exec(route);
+      if (resume) return { ...(await resumeStoredHook(await world(), decodeURIComponent(resume[1]!), body)) };
+      throw new WorkflowError("WF_CLI_USAGE", `No such action on a data folder: ${route}.`, "See wf --help.");
     },
     close: async () => {
       if (opened) await (await opened).close();

@@ -87,6 +87,11 @@ export const ERROR_CODES = {
   WF_UI_NOT_BUILT: { status: 503, title: "the web UI's files are missing from @wfkit/web" },
   WF_UNSUPPORTED_MEDIA_TYPE: { status: 415, title: "a development route was sent a body that is not JSON" },
   WF_VITE_API_ENTRY_INVALID: { status: 500, title: "the `api` module cannot serve requests" },
+  WF_TEST_LOOKUP: {
+    status: 500,
+    title: "the test environment cannot find the named workflow, step or webhook",
+  },
+  WF_TEST_NOT_SETTLED: { status: 500, title: "the test runtime did not become idle in time" },
   WF_WEBHOOK_BODY_TOO_LARGE: { status: 413, title: "the request body is over the webhook route's limit" },
   WF_WEBHOOK_CUSTOM_TOKEN: { status: 500, title: "createWebhook() does not take a token" },
   WF_WEBHOOK_GONE: { status: 410, title: "the webhook at this URL has ended" },

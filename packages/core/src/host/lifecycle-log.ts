@@ -1,7 +1,7 @@
 // One log line per thing an operator wants to know happened to a run, read from
 // what the World committed: a run started, completed, failed or was cancelled,
 // a step attempt failed (and will retry, or not), a step completed.
-import type { AppendRequest, CreateRunInput, EventInput, World } from "@wfkit/world";
+import type { AppendRequest, CreateRunInput, EventInput, RunId, World } from "@wfkit/world";
 import { deserialize } from "../serialization/index.js";
 
 /** Least severe level written; `silent` writes nothing. */
@@ -31,8 +31,19 @@ interface Fields {
   [key: string]: unknown;
 }
 
+/** Sees what the lifecycle log sees (tracing, host/tracing): run creations, commits, the World closing. */
+export interface LifecycleObserver {
+  /** Before a run is created: may add to what is stored (its trace context). */
+  creating(input: CreateRunInput): CreateRunInput;
+  created(input: CreateRunInput, created: boolean): void;
+  committed(runId: RunId, events: EventInput[]): void;
+  closing(): void;
+}
+
 /** Writes lifecycle lines in the chosen format through the runtime's `log`. */
 export class LifecycleLog {
+  /** Set once tracing is on (host/tracing); undefined costs one check per commit. */
+  observer: LifecycleObserver | undefined;
   private readonly workflows = new Map<string, string>();
   /** Step ids by op, per run: `step_retrying` names only the op. */
   private readonly steps = new Map<string, Map<number, string>>();
@@ -70,13 +81,18 @@ export class LifecycleLog {
 
   /** A World whose commits are logged; every other call goes straight to `world`. */
   wrap(world: World): World {
-    const createRun = async (input: CreateRunInput) => {
+    const createRun = async (given: CreateRunInput) => {
+      const input = this.observer ? this.observer.creating(given) : given;
       this.noteSteps(input.runId, input.firstTurn?.events ?? []);
       const result = await world.createRun(input);
+      this.observer?.created(input, result.created);
       if (result.created) {
         this.workflows.set(input.runId, input.workflowId);
         this.line("info", "started", { runId: input.runId, workflow: input.workflowId });
-        if (input.firstTurn) this.committed(world, input.runId, input.firstTurn.events);
+        if (input.firstTurn) {
+          this.committed(world, input.runId, input.firstTurn.events);
+          this.observer?.committed(input.runId, input.firstTurn.events);
+        }
       }
       return result;
     };
@@ -84,13 +100,21 @@ export class LifecycleLog {
       // Step names are noted before the commit: a pipelined later append may settle first.
       this.noteSteps(request.runId, request.events);
       const result = await world.append(request);
-      if (result.ok) this.committed(world, request.runId, request.events);
+      if (result.ok) {
+        this.committed(world, request.runId, request.events);
+        this.observer?.committed(request.runId, request.events);
+      }
       return result;
+    };
+    const close = () => {
+      this.observer?.closing();
+      return world.close();
     };
     return new Proxy(world, {
       get(target, prop) {
         if (prop === "createRun") return createRun;
         if (prop === "append") return append;
+        if (prop === "close") return close;
         const value = Reflect.get(target, prop, target);
         return typeof value === "function" ? value.bind(target) : value;
       },

@@ -28,6 +28,7 @@ import {
   serializePayload,
   valueTooDeep,
 } from "./body.js";
+import { type Clock, systemClock } from "./clock.js";
 import { validate } from "./errors.js";
 import { newRunId } from "./ids.js";
 import { filterLog, LifecycleLog, type LogFormat, type LogLevel } from "./lifecycle-log.js";
@@ -40,6 +41,7 @@ import { Scheduler } from "./scheduler.js";
 import { sendWebhookAttempt } from "./send-webhook-step.js";
 import { type RetryPolicy, StepExecutor } from "./steps.js";
 import { StepStreams } from "./streams.js";
+import { attachTracing } from "./tracing/index.js";
 import type { ActorHandle, RuntimeCore } from "./types.js";
 import { type UnbuiltFile, UnbuiltFiles, workflowBuildFailed } from "./unbuilt.js";
 import {
@@ -107,6 +109,12 @@ export interface RuntimeOptions {
    * lease ends. Ignored on a single-process World. Default 30000.
    */
   leaseMs?: number;
+  /**
+   * The runtime's time: event and record stamps (so `Date.now()` in workflow code),
+   * sleeps, wait timeouts and step retry backoff. Default: the system clock. The test
+   * kit passes a virtual clock (docs/testing.md).
+   */
+  clock?: Clock;
 }
 
 /** A built workflow bundle, as the runtime takes it. */
@@ -158,6 +166,7 @@ registerStep(sendWebhookAttempt, SEND_WEBHOOK_STEP_ID);
  */
 export class Runtime implements RuntimeCore {
   readonly world: World;
+  readonly clock: Clock;
   private readonly sandboxes: SandboxHost;
   private workflowsHash: string;
   private readonly actors = new Map<string, ActorHandle>();
@@ -180,6 +189,8 @@ export class Runtime implements RuntimeCore {
   private closed = false;
   readonly log: (level: string, args: unknown[]) => void;
   private readonly lifecycle: LifecycleLog;
+  /** Settles once OpenTelemetry tracing is attached, or known to be absent (host/tracing). */
+  private readonly tracing: Promise<void>;
   private readonly changes = new RunChanges();
   private readonly unbuilt = new UnbuiltFiles();
   /** The secret of run status tokens, read on first use. */
@@ -197,6 +208,7 @@ export class Runtime implements RuntimeCore {
     );
     this.lifecycle = new LifecycleLog(this.log, options.logFormat ?? "text");
     this.world = this.lifecycle.wrap(this.changes.wrap(options.world));
+    this.clock = options.clock ?? systemClock;
     this.sharedLeaseMs = options.world.singleProcess === true ? undefined : (options.leaseMs ?? 30_000);
     this.workflowsHash = options.workflows.hash;
     this.unbuilt.set(options.workflows.unbuilt);
@@ -229,7 +241,9 @@ export class Runtime implements RuntimeCore {
       },
       (stepId) => this.unbuilt.of(stepId),
       (attempt) => attempt.id !== undefined && this.held.delete(attempt.id),
+      this.clock,
     );
+    this.tracing = attachTracing(this.lifecycle, this.steps, this.world);
     const shared = this.sharedLeaseMs;
     this.scheduler = new Scheduler(
       this.world,
@@ -237,6 +251,7 @@ export class Runtime implements RuntimeCore {
       shared ?? 5 * 60_000,
       // Leases of a process that died end with time, which no commit announces: sweep for them.
       shared && shared / 2,
+      this.clock,
     );
     if (shared !== undefined) {
       this.renewTimer = setInterval(() => this.renewHeld(shared), shared / 3);
@@ -251,6 +266,7 @@ export class Runtime implements RuntimeCore {
       awaitResponse: (requestId, timeoutMs) => this.world.awaitResponse(requestId, timeoutMs),
       waitForEnd: (runId) => this.waitForEnd(runId),
       webhookBase: () => this.webhookBaseUrl,
+      now: () => this.clock.now(),
     };
     this.runSource = {
       read: (runId) => this.world.getRun(runId),
@@ -288,6 +304,7 @@ export class Runtime implements RuntimeCore {
 
   /** Resumes everything the World holds: unfinished turns, steps, due timers. Call once after creating. */
   async recover(): Promise<void> {
+    await this.tracing;
     // Unfinished runs were left by a process that stopped: say so once, then resume them.
     // On a shared World, unfinished runs are mostly driven by live processes: this one only takes
     // over work whose lease ended (claim), never a run as a whole, so it drives nothing twice.
@@ -388,7 +405,7 @@ export class Runtime implements RuntimeCore {
     // The serializer recurses: a million nested arrays must be a coded refusal, not a stack overflow.
     const maxDepth = this.payloadLimits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
     if (valueTooDeep(args, maxDepth + 1)) throw jsonTooDeepError("The workflow's arguments", maxDepth);
-    const at = Date.now();
+    const at = this.clock.now();
     const runId = newRunId(at);
     // A ReadableStream among the arguments becomes a stream of the new run; its chunks
     // are stored as they come (a live source keeps flowing after start() returns).
@@ -416,6 +433,8 @@ export class Runtime implements RuntimeCore {
     if (result.created) {
       this.actors.set(runId, actor);
       this.touch(actor);
+      // A first turn that creates hooks commits after the run: its hooks are live once start() resolves.
+      await actor.firstTurnCommitted();
     }
     return new Run<T>(this.runSource, result.run.runId);
   }
@@ -525,6 +544,10 @@ export class Runtime implements RuntimeCore {
     for (const message of messages) this.scheduler.schedule(message);
   }
 
+  unschedule(ids: MessageId[]): void {
+    this.scheduler.unschedule(ids);
+  }
+
   private handle(message: QueueMessage, claimed: boolean): void {
     if (this.closed) return;
     switch (message.kind) {
@@ -625,6 +648,11 @@ export class Runtime implements RuntimeCore {
     const waiters = this.endWaiters.get(runId);
     this.endWaiters.delete(runId);
     for (const wake of [...(waiters ?? [])]) wake();
+  }
+
+  /** No turn in flight, no step running, no poll of the World under way (the test kit settles on it). */
+  get idle(): boolean {
+    return this.steps.idle && !this.scheduler.busy && ![...this.actors.values()].some((a) => a.busy);
   }
 
   isEnded(runId: string): boolean {

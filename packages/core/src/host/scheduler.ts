@@ -1,4 +1,5 @@
 import type { QueueMessage, World } from "@wfkit/world";
+import { type Clock, type ClockTimer, systemClock } from "./clock.js";
 
 const MAX_TIMEOUT = 2_147_483_647;
 
@@ -8,8 +9,8 @@ const MAX_TIMEOUT = 2_147_483_647;
  * when another process adds work, it claims due messages from the World.
  */
 export class Scheduler {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private pollTimer: NodeJS.Timeout | undefined;
+  private readonly timers = new Map<string, ClockTimer>();
+  private pollTimer: ClockTimer | undefined;
   private pollAt = Number.POSITIVE_INFINITY;
   private polling = false;
   private pollAgain = false;
@@ -23,6 +24,8 @@ export class Scheduler {
     private readonly leaseMs: number,
     /** Polls this often as well (a World shared by processes: leases of a dead one end unannounced). */
     sweepMs?: number,
+    /** Decides when messages are due (a virtual clock in the test kit). */
+    private readonly clock: Clock = systemClock,
   ) {
     this.unsubscribe = world.onWork(() => void this.poll());
     if (sweepMs !== undefined) {
@@ -33,12 +36,12 @@ export class Scheduler {
 
   /** Runs the message now if due, or when it is. */
   schedule(message: QueueMessage): void {
-    const delay = message.availableAt - Date.now();
+    const delay = message.availableAt - this.clock.now();
     if (delay <= 0) {
       this.run(message, false);
       return;
     }
-    const timer = setTimeout(
+    const timer = this.clock.setTimeout(
       () => {
         this.timers.delete(message.id);
         this.schedule(message);
@@ -46,6 +49,21 @@ export class Scheduler {
       Math.min(delay, MAX_TIMEOUT),
     );
     this.timers.set(message.id, timer);
+  }
+
+  /** Whether a poll of the World is in progress (the test kit waits for it to settle). */
+  get busy(): boolean {
+    return this.polling;
+  }
+
+  /** Drops the in-memory timers of these messages (acked before they were due). */
+  unschedule(ids: readonly string[]): void {
+    for (const id of ids) {
+      const timer = this.timers.get(id);
+      if (timer === undefined) continue;
+      this.clock.clearTimeout(timer);
+      this.timers.delete(id);
+    }
   }
 
   /** Claims every due message from the World, then waits for the next one. */
@@ -60,7 +78,11 @@ export class Scheduler {
       do {
         this.pollAgain = false;
         for (;;) {
-          const messages = await this.world.claim({ limit: 500, now: Date.now(), leaseMs: this.leaseMs });
+          const messages = await this.world.claim({
+            limit: 500,
+            now: this.clock.now(),
+            leaseMs: this.leaseMs,
+          });
           for (const message of messages) this.run(message, true);
           if (messages.length < 500) break;
         }
@@ -74,15 +96,15 @@ export class Scheduler {
 
   private wakeAt(at: number): void {
     if (at >= this.pollAt && this.pollTimer) return;
-    clearTimeout(this.pollTimer);
+    this.clock.clearTimeout(this.pollTimer);
     this.pollAt = at;
-    this.pollTimer = setTimeout(
+    this.pollTimer = this.clock.setTimeout(
       () => {
         this.pollTimer = undefined;
         this.pollAt = Number.POSITIVE_INFINITY;
         void this.poll();
       },
-      Math.min(Math.max(0, at - Date.now()), MAX_TIMEOUT),
+      Math.min(Math.max(0, at - this.clock.now()), MAX_TIMEOUT),
     );
   }
 
@@ -90,8 +112,8 @@ export class Scheduler {
     this.closed = true;
     this.unsubscribe();
     clearInterval(this.sweepTimer);
-    clearTimeout(this.pollTimer);
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.clock.clearTimeout(this.pollTimer);
+    for (const timer of this.timers.values()) this.clock.clearTimeout(timer);
     this.timers.clear();
   }
 }

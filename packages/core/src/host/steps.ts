@@ -9,8 +9,10 @@ import type { StepMetadata, WorkflowMetadata } from "../workflow/api.js";
 import { parseDuration } from "../workflow/duration.js";
 import { installHost, registry } from "../workflow/realm.js";
 import type { RunInput } from "./actor/turn.js";
+import { type Clock, systemClock } from "./clock.js";
 import { mapErrorStacks } from "./source-maps.js";
 import { readRunStream, StepStreams, type StreamReadSource } from "./streams.js";
+import type { StepTracer } from "./tracing/index.js";
 
 export interface RetryPolicy {
   /** Retries after the first attempt, unless the step sets `fn.maxRetries`. Default 3. */
@@ -21,6 +23,8 @@ export interface RetryPolicy {
   maxDelayMs: number;
   /** Default per-step timeout in ms (none when undefined); a step may set `fn.timeout`. */
   timeoutMs?: number;
+  /** Spread of the backoff, as a fraction (0.2: ±20%). Default 0.2; the test kit uses 0 so retries land at exact times. */
+  jitter?: number;
 }
 
 interface StepContext extends StepMetadata {
@@ -83,6 +87,8 @@ export class StepExecutor {
   private readonly waiting: Array<{ message: StepAttempt; deliver: (input: RunInput) => void }> = [];
   /** Attempts of steps whose file did not build: run again after the next build (resumeParked). */
   private parked: Array<{ message: StepAttempt; deliver: (input: RunInput) => void }> = [];
+  /** Set once tracing is on (host/tracing): each attempt becomes a span. */
+  tracer: StepTracer | undefined;
 
   constructor(
     private readonly policy: RetryPolicy,
@@ -96,7 +102,14 @@ export class StepExecutor {
     private readonly unbuilt: (stepId: string) => unknown = () => undefined,
     /** Told when an attempt ended without handing an outcome on (its run ended, or the runtime closed). */
     private readonly dropped: (message: StepAttempt) => void = () => {},
+    /** Times retries and stamps step starts (a virtual clock in the test kit). */
+    private readonly clock: Clock = systemClock,
   ) {}
+
+  /** Whether no attempt is running or waiting for a slot (the test kit waits for this). */
+  get idle(): boolean {
+    return this.running === 0 && this.waiting.length === 0;
+  }
 
   /** Runs the attempts parked on files that did not build (a new build came). */
   resumeParked(): void {
@@ -127,7 +140,7 @@ export class StepExecutor {
     });
   }
 
-  private async attempt(message: StepAttempt, deliver: (input: RunInput) => void): Promise<void> {
+  private async attempt(message: StepAttempt, handOn: (input: RunInput) => void): Promise<void> {
     if (this.isEnded(message.runId)) return;
     const { stepId, name, input } = JSON.parse(message.payload) as {
       stepId: string;
@@ -143,9 +156,11 @@ export class StepExecutor {
     if (this.unbuilt(stepId)) {
       // Failing it would fail the run for good over a file the user is fixing; and an older
       // build's copy of the step, still registered in this process, is not the code to run.
-      this.parked.push({ message, deliver });
+      this.parked.push({ message, deliver: handOn });
       return;
     }
+    const span = await this.tracer?.startStep(message.runId, stepId, name, attempt, opId);
+    const deliver = span ? span.ending(handOn) : handOn;
     let output: string;
     let streams: StepStreams | undefined;
     try {
@@ -172,7 +187,7 @@ export class StepExecutor {
       const ctx: StepContext = {
         stepId,
         attempt,
-        stepStartedAt: new Date(),
+        stepStartedAt: new Date(this.clock.now()),
         workflow: await this.workflowOf(message.runId),
         closure: {},
         // Keyed by op id: every attempt of this step numbers its chunks from 0 (exactly once across retries).
@@ -180,16 +195,18 @@ export class StepExecutor {
         streamSource: this.streamSource,
       };
       streams = ctx.streams;
-      const result = await storage.run(ctx, () => {
-        // Inside the attempt's context: a stream passed as an argument revives as this attempt's writer.
-        const [args, closure, self] = deserialize<[unknown[], Record<string, unknown>?, unknown?]>(input);
-        ctx.closure = closure ?? {};
-        return withTimeout(
-          Promise.resolve().then(() => fn.apply(self, args)),
-          timeout,
-          name,
-        );
-      });
+      const run = () =>
+        storage.run(ctx, () => {
+          // Inside the attempt's context: a stream passed as an argument revives as this attempt's writer.
+          const [args, closure, self] = deserialize<[unknown[], Record<string, unknown>?, unknown?]>(input);
+          ctx.closure = closure ?? {};
+          return withTimeout(
+            Promise.resolve().then(() => fn.apply(self, args)),
+            timeout,
+            name,
+          );
+        });
+      const result = await (span ? span.run(run) : run());
       try {
         // A ReadableStream in the result is stored as a stream of this run, named after
         // the step's op id (the same on every attempt, so its chunks are stored once).
@@ -226,7 +243,7 @@ export class StepExecutor {
         });
         return;
       }
-      const retryAt = Date.now() + delay;
+      const retryAt = this.clock.now() + delay;
       deliver({
         event: { v: 1, type: "step_retrying", opId, attempt, error: serialized, retryAt },
         ack,
@@ -254,11 +271,12 @@ export class StepExecutor {
   private retryDelay(error: unknown, attempt: number): number {
     if (isRetryableError(error)) {
       const after = (error as { retryAfter?: number | string | Date }).retryAfter;
-      if (after instanceof Date) return Math.max(0, after.getTime() - Date.now());
+      if (after instanceof Date) return Math.max(0, after.getTime() - this.clock.now());
       if (after !== undefined) return parseDuration(after, "retryAfter");
     }
     const base = Math.min(this.policy.maxDelayMs, this.policy.initialDelayMs * 2 ** (attempt - 1));
-    return Math.round(base * (0.8 + Math.random() * 0.4));
+    const jitter = this.policy.jitter ?? 0.2;
+    return Math.round(base * (1 - jitter + Math.random() * 2 * jitter));
   }
 }
 

@@ -1,5 +1,6 @@
-import type { OpId, QueueMessage, RunId, World } from "@wfkit/world";
+import type { MessageId, OpId, QueueMessage, RunId, World } from "@wfkit/world";
 import type { RunInput } from "./actor/turn.js";
+import type { Clock } from "./clock.js";
 import type { WorkflowSandbox } from "./sandbox-host.js";
 import type { UnbuiltFile } from "./unbuilt.js";
 
@@ -20,6 +21,8 @@ export interface ActorHandle {
 /** What the parts of the host runtime (actors, step workers, timers) share: the port actors see. */
 export interface RuntimeCore {
   readonly world: World;
+  /** The runtime's clock (RuntimeOptions.clock): stamps events, times sleeps and retries. */
+  readonly clock: Clock;
   /**
    * The lease of work this process holds, when its World is shared with other
    * processes (`world.singleProcess` is not true); undefined on a single-process
@@ -33,6 +36,8 @@ export interface RuntimeCore {
   unbuiltFile(id: string): UnbuiltFile | undefined;
   /** Hands committed queue messages to their workers (steps now, timers when due). */
   dispatch(messages: QueueMessage[]): void;
+  /** Forgets the in-memory timers of these messages (acked: a sleep that lost a race). */
+  unschedule(ids: MessageId[]): void;
   /** The actor was used: keep its instance warm (least recently used ones are evicted). */
   touch(actor: ActorHandle): void;
   forget(runId: RunId): void;

@@ -94,6 +94,8 @@ export interface WebhookPort {
   waitForEnd(runId: string): Promise<unknown>;
   /** The base of webhook URLs, for requests delivered without HTTP (`resumeWebhook`). */
   webhookBase(): string;
+  /** The runtime's clock: when a delivery id stops being remembered is set on it. */
+  now?(): number;
 }
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -277,7 +279,7 @@ export function createWebhookHandler(port: WebhookPort, options: WebhookHandlerO
         request,
         body,
         verifier,
-        { token, id, expiresAt: Date.now() + retention },
+        { token, id, expiresAt: (port.now?.() ?? Date.now()) + retention },
         release,
       );
     } finally {

@@ -1,6 +1,7 @@
 export { buildRunView, summarizeRun } from "./build.js";
 export { cancelStoredRun } from "./cancel.js";
 export { createInspector, type Inspector } from "./inspector.js";
+export { rerunStoredRun, resumeStoredHook } from "./offline.js";
 export type {
   AttemptView,
   ErrorView,

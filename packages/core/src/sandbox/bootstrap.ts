@@ -7,7 +7,7 @@ import { callHost } from "./bridge.js";
 import { installDeterministicGlobals, seededRandom } from "./determinism.js";
 import { Engine } from "./engine.js";
 import { hardenRealm } from "./harden.js";
-import { createSandboxHook, type HookWait, isSandboxHook, waitWithTimeout } from "./hooks.js";
+import { createSandboxHook, isSandboxHook, waitWithTimeout } from "./hooks.js";
 import type { EngineInit, SandboxApi, SandboxHostBridge } from "./protocol.js";
 import { requestClassFor, WorkflowResponse } from "./web.js";
 
@@ -50,32 +50,28 @@ installHost({
   }),
 });
 
-// A hook raced against a timer must not swallow a payload that arrives
-// after the race was lost: races over hooks call off the losing waits.
+// A race settles, and what lost is called off (races.ts): a sleep never fires, a hook
+// wait leaves the line so a later payload stays queued for the next wait.
 for (const method of ["race", "any"] as const) {
   const original = Promise[method].bind(Promise) as (values: Iterable<unknown>) => Promise<unknown>;
   Object.defineProperty(Promise, method, {
     configurable: true,
     writable: true,
-    value(values: Iterable<unknown>) {
-      const waits: HookWait<unknown>[] = [];
-      const items = [...values].map((value) => {
-        if (!isSandboxHook(value)) return value;
-        const wait = value.wait();
-        waits.push(wait);
-        return wait.promise;
-      });
-      const result = original(items);
-      if (waits.length > 0) {
-        const callOff = () => {
-          for (const wait of waits) wait.cancel();
-        };
-        result.then(callOff, callOff);
-      }
-      return result;
-    },
+    value: (values: Iterable<unknown>) => engine.races.run(values, original, isSandboxHook),
   });
 }
+// `.then()` (and `.catch()`/`.finally()`, which call it) passes a promise's sources on.
+const then = Promise.prototype.then;
+// biome-ignore lint/suspicious/noThenProperty: wraps the native then, keeping promises promises.
+Object.defineProperty(Promise.prototype, "then", {
+  configurable: true,
+  writable: true,
+  value: function then_(this: Promise<unknown>, onFulfilled?: unknown, onRejected?: unknown) {
+    const derived = then.call(this, onFulfilled as never, onRejected as never);
+    engine.races.inherit(this, derived);
+    return derived;
+  },
+});
 
 // Everything the host passes is a JSON string parsed here, and everything it
 // reads back is a string made here: no object crosses the boundary either way.

@@ -4,6 +4,7 @@ import { deserialize, serialize } from "../serialization/index.js";
 import { parseDuration } from "../workflow/duration.js";
 import { registry } from "../workflow/realm.js";
 import type { Command, EngineInit, EngineState, RecordedOp } from "./protocol.js";
+import { Races } from "./races.js";
 
 interface PendingOp {
   resolve(value: unknown): void;
@@ -33,6 +34,10 @@ export class Engine {
   private readonly disposedRecorded = new Set<number>();
   private readonly respondedRecorded = new Set<string>();
   private state: EngineState = { status: "running" };
+  /** Sleeps and hook waits that races call off (races.ts). */
+  readonly races = new Races(this);
+  /** Advances once per event applied: what a race calls off by slice (races.ts). */
+  slice = 0;
   /** Time of the event being applied; `Date.now()` in workflow code. */
   now = 0;
   /** True while applying events the log already has (console output is muted then). */
@@ -71,6 +76,7 @@ export class Engine {
   start(init: EngineInit): void {
     this.init = init;
     this.now = init.startedAt;
+    this.slice++;
     const fn = registry().workflows.get(init.workflowId);
     if (!fn) {
       this.fail(
@@ -132,6 +138,7 @@ export class Engine {
   /** Applies one resolution event from the log (or a new one about to be appended). */
   apply(event: StoredEvent | (Omit<StoredEvent, "seq"> & { seq?: number })): void {
     this.now = event.at;
+    this.slice++;
     const e = event as StoredEvent;
     switch (e.type) {
       case "step_completed":
@@ -295,11 +302,24 @@ export class Engine {
       until instanceof Date || Object.prototype.toString.call(until) === "[object Date]"
         ? (until as Date).getTime()
         : this.now + parseDuration(until as number | string, "sleep()");
-    return this.issue<void>(
+    const { opId, promise } = this.issue<void>(
       "sleeps",
       (r) => r.type === "sleep_scheduled",
       (opId) => ({ type: "sleep", opId, wakeAt }),
-    ).promise;
+    );
+    if (opId >= 0) this.races.tag(promise, { sleep: opId });
+    return promise;
+  }
+
+  /**
+   * A sleep that lost a race: nobody waits for it, so its timer is removed (with the
+   * turn being built) and its wake-up, should it come anyway, is never recorded. On
+   * replay only for a sleep the log lacks (its command is issued again too): for one it
+   * has, the turn that recorded the race's winner removed the timer.
+   */
+  cancelSleep(opId: number): void {
+    if (this.state.status !== "running" || !this.pending.delete(opId)) return;
+    if (!this.replaying || !this.recorded.has(opId)) this.commands.push({ type: "cancel_sleep", opId });
   }
 
   /** A manual webhook response given in workflow code (recorded once, replayed silently). */

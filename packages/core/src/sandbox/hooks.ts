@@ -7,17 +7,13 @@ import { parseDuration } from "../workflow/duration.js";
 import type { HookOptions, WebhookOptions } from "../workflow/hooks.js";
 import type { Engine, HookSink } from "./engine.js";
 import type { SandboxHostBridge } from "./protocol.js";
+import type { HookWait, TrackedWait } from "./races.js";
 import { toWebhookRequest, type WebhookRequestRecord } from "./web.js";
 
 interface Waiter {
   resolve(value: unknown): void;
   reject(error: unknown): void;
-}
-
-/** A wait on a hook that a race can call off, so a later payload is not lost. */
-export interface HookWait<T> {
-  promise: Promise<T>;
-  cancel(): void;
+  tracked: TrackedWait;
 }
 
 const HOOK = SANDBOX_HOOK_KEY;
@@ -52,13 +48,18 @@ export class SandboxHook implements HookSink {
         ? toWebhookRequest(this.engine, payload as WebhookRequestRecord, requestId)
         : payload;
     const waiter = this.waiters.shift();
-    if (waiter) waiter.resolve(value);
-    else this.buffer.push(value);
+    if (waiter) {
+      this.engine.races.untrack(waiter.tracked);
+      waiter.resolve(value);
+    } else this.buffer.push(value);
   }
 
   conflict(error: Error): void {
     this.error = error;
-    for (const waiter of this.waiters.splice(0)) waiter.reject(error);
+    for (const waiter of this.waiters.splice(0)) {
+      this.engine.races.untrack(waiter.tracked);
+      waiter.reject(error);
+    }
   }
 
   hasBuffered(): boolean {
@@ -72,17 +73,19 @@ export class SandboxHook implements HookSink {
       return { promise: Promise.reject(disposedError(this.token)), cancel() {} };
     }
     let waiter!: Waiter;
-    const promise = new Promise<unknown>((resolve, reject) => {
-      waiter = { resolve, reject };
-    });
-    this.waiters.push(waiter);
-    return {
-      promise,
-      cancel: () => {
-        const index = this.waiters.indexOf(waiter);
-        if (index >= 0) this.waiters.splice(index, 1);
-      },
+    // A wait called off by a lost race leaves the line: the next payload stays queued for the next wait.
+    const cancel = () => {
+      this.engine.races.untrack(waiter.tracked);
+      const index = this.waiters.indexOf(waiter);
+      if (index >= 0) this.waiters.splice(index, 1);
     };
+    const tracked = this.engine.races.track(cancel);
+    const promise = new Promise<unknown>((resolve, reject) => {
+      waiter = { resolve, reject, tracked };
+    });
+    this.engine.races.tag(promise, { wait: tracked });
+    this.waiters.push(waiter);
+    return { promise, cancel };
   }
 
   // biome-ignore lint/suspicious/noThenProperty: a hook is awaited directly, like the peer's.
@@ -106,7 +109,10 @@ export class SandboxHook implements HookSink {
     if (!this.engine.isDisposeRecorded(this.opId)) {
       this.engine.commands.push({ type: "dispose_hook", opId: this.opId, token: this.token });
     }
-    for (const waiter of this.waiters.splice(0)) waiter.reject(disposedError(this.token));
+    for (const waiter of this.waiters.splice(0)) {
+      this.engine.races.untrack(waiter.tracked);
+      waiter.reject(disposedError(this.token));
+    }
   }
 
   [Symbol.dispose](): void {

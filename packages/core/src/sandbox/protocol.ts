@@ -6,6 +6,7 @@ import type { HookConflict, HookCreated, SleepScheduled, StepScheduled } from "@
 export type Command =
   | { type: "step"; opId: number; stepId: string; name: string; input: string }
   | { type: "sleep"; opId: number; wakeAt: number }
+  | { type: "cancel_sleep"; opId: number }
   | {
       type: "hook";
       opId: number;

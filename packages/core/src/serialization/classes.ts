@@ -1,5 +1,6 @@
 import { WorkflowError } from "../errors/workflow-error.js";
 import { CARRIED_CLASS_KEY, CLASS_REGISTRY_KEY, DESERIALIZE_KEY, SERIALIZE_KEY } from "../globals.js";
+import { type ErrorRecord, isErrorLike, reduceError, reviveError } from "./errors.js";
 
 // Classes that cross as values, by the `@workflow/serde` convention: a class with
 // static `[Symbol.for("workflow-serialize")](instance)` and
@@ -60,13 +61,30 @@ export function reduceClass(value: unknown): false | [string] {
   return id !== undefined && [id];
 }
 
-/** Reducer: an instance of a class with `workflow-serialize`, or a carried one. */
-export function reduceInstance(value: unknown): false | [string, unknown] {
+/**
+ * An error of a serde class this realm has not loaded, rebuilt as a named error: it keeps
+ * the class id and data here, so serialized again it reaches a realm that has the class.
+ */
+const CARRIED_ERROR = Symbol("wfkit.carriedError");
+
+interface CarriedError {
+  classId: string;
+  data: unknown;
+}
+
+/**
+ * Reducer: an instance of a class with `workflow-serialize`, or a carried one. An error
+ * also carries its error record (name, message, stack, fields): a realm without the
+ * class still gets an `Error`, and one with it gets the thrower's stack.
+ */
+export function reduceInstance(value: unknown): false | [string, unknown] | [string, unknown, ErrorRecord] {
   if (typeof value !== "object" || value === null) return false;
   if ((value as Record<symbol, unknown>)[CARRIED_CLASS_KEY] === true) {
     const carried = value as CarriedInstance;
     return [carried.classId, carried.data];
   }
+  const carriedError = (value as Record<symbol, CarriedError | undefined>)[CARRIED_ERROR];
+  if (carriedError) return [carriedError.classId, carriedError.data, reduceError(value as Error)];
   const cls = (value as { constructor?: unknown }).constructor;
   if (typeof cls !== "function") return false;
   const serialize = (cls as unknown as Record<symbol, unknown>)[SERIALIZE_KEY];
@@ -79,7 +97,8 @@ export function reduceInstance(value: unknown): false | [string, unknown] {
       "Declare the class at the top level of a file the workflow compiler transforms (a workflow or step file, or a file they import), with a name: the compiler registers it.",
     );
   }
-  return [id, serialize.call(cls, value)];
+  const data = serialize.call(cls, value);
+  return isErrorLike(value) ? [id, data, reduceError(value)] : [id, data];
 }
 
 /** Reviver of {@link reduceClass}. */
@@ -93,10 +112,25 @@ export function reviveClass([id]: [string]): Function {
   );
 }
 
-/** Reviver of {@link reduceInstance}: the class rebuilds it, or it is carried as it is. */
-export function reviveInstance([id, data]: [string, unknown]): unknown {
+/**
+ * Reviver of {@link reduceInstance}: the class rebuilds it, or it is carried as it is (an
+ * error as a named error, as errors of other classes are).
+ */
+export function reviveInstance([id, data, error]: [string, unknown, ErrorRecord?]): unknown {
   const cls = classById(id);
   const deserialize = cls && (cls as unknown as Record<symbol, unknown>)[DESERIALIZE_KEY];
-  if (typeof deserialize === "function") return deserialize.call(cls, data);
+  if (typeof deserialize === "function") {
+    const value = deserialize.call(cls, data);
+    // The stack where it was thrown, not where it was rebuilt.
+    if (error?.[3] !== undefined && isErrorLike(value)) {
+      Object.defineProperty(value, "stack", { value: error[3], writable: true, configurable: true });
+    }
+    return value;
+  }
+  if (error) {
+    const revived = reviveError(error);
+    Object.defineProperty(revived, CARRIED_ERROR, { value: { classId: id, data } satisfies CarriedError });
+    return revived;
+  }
   return new CarriedInstance(id, data);
 }

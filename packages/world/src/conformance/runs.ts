@@ -64,6 +64,25 @@ export function describeRuns(ctx: ConformanceContext): void {
       expect(claimed).toEqual(result.messages);
     });
 
+    it("createRun stores the trace context given in run_created, as it is", async () => {
+      const runId = newRunId();
+      const traceContext = {
+        traceparent: "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+        tracestate: "vendor=a,other=b",
+      };
+      await ctx.world.createRun({ runId, workflowId: "wf_traced", input: "[]", at: 1_000, traceContext });
+      const [created] = await ctx.world.readEvents(runId);
+      expect(created).toEqual({
+        v: 1,
+        type: "run_created",
+        workflowId: "wf_traced",
+        input: "[]",
+        traceContext,
+        seq: 1,
+        at: 1_000,
+      });
+    });
+
     it("createRun applies firstTurn in the same transaction, right after run_created", async () => {
       const runId = newRunId();
       const result = await ctx.world.createRun({

@@ -29,6 +29,11 @@ type StoredMessage = QueueMessage & { leasedUntil: number | null };
 export interface MemoryWorldOptions {
   /** How long a released hook is remembered (`getReleasedHook`). Default 7 days. */
   releasedHookRetentionMs?: number;
+  /**
+   * The clock stamping records and deciding what is due, in epoch ms. Default
+   * `Date.now`. Give it the runtime's clock when that is virtual (the test kit).
+   */
+  now?: () => number;
 }
 
 /** Expired deliveries and released hooks are deleted at most this often, during appends. */
@@ -70,7 +75,10 @@ export class MemoryWorld implements World {
   private nextPrune = 0;
   private counter = 0;
 
+  private readonly now: () => number;
+
   constructor(options: MemoryWorldOptions = {}) {
+    this.now = options.now ?? Date.now;
     this.retentionMs = options.releasedHookRetentionMs ?? DEFAULT_RELEASED_HOOK_RETENTION_MS;
   }
 
@@ -91,7 +99,15 @@ export class MemoryWorld implements World {
     };
     this.runs.set(input.runId, { record, order: this.counter++ });
     this.events.set(input.runId, [
-      { v: 1, type: "run_created", workflowId: input.workflowId, input: input.input, seq: 1, at: input.at },
+      {
+        v: 1,
+        type: "run_created",
+        workflowId: input.workflowId,
+        input: input.input,
+        ...(input.traceContext && { traceContext: input.traceContext }),
+        seq: 1,
+        at: input.at,
+      },
     ]);
     const messages = this.insert(input.enqueue ?? []);
     if (!input.firstTurn) return { created: true, run: { ...record }, messages };
@@ -124,7 +140,7 @@ export class MemoryWorld implements World {
     const key = (k: string) => `${run.runId}\u0000${k}`;
     const duplicate = request.dedupeKeys?.find((k) => this.dedupe.has(key(k)));
     if (duplicate !== undefined) return { ok: false, reason: "duplicate", key: duplicate };
-    const now = Date.now();
+    const now = this.now();
     const given = new Set<string>();
     for (const { token, id } of request.deliveries ?? []) {
       const at = deliveryKey(token, id);
@@ -205,7 +221,7 @@ export class MemoryWorld implements World {
   }
 
   async renewLeases(ids: MessageId[], leaseMs: number): Promise<void> {
-    const until = Date.now() + leaseMs;
+    const until = this.now() + leaseMs;
     for (const id of ids) {
       const m = this.messages.get(id);
       if (m && m.leasedUntil !== null) m.leasedUntil = until;
@@ -237,11 +253,11 @@ export class MemoryWorld implements World {
 
   async getReleasedHook(token: string): Promise<ReleasedHookRecord | null> {
     const hook = this.released.get(token);
-    return hook && hook.releasedAt + this.retentionMs > Date.now() ? structuredClone(hook) : null;
+    return hook && hook.releasedAt + this.retentionMs > this.now() ? structuredClone(hook) : null;
   }
 
   async getDelivery(token: string, id: string): Promise<DeliveryRecord | null> {
-    const delivery = this.liveDelivery(deliveryKey(token, id), Date.now());
+    const delivery = this.liveDelivery(deliveryKey(token, id), this.now());
     return delivery ? structuredClone(delivery) : null;
   }
 
@@ -338,8 +354,8 @@ export class MemoryWorld implements World {
       const message: StoredMessage = {
         ...fields,
         id,
-        availableAt: input.availableAt ?? Date.now(),
-        leasedUntil: leased ? (leaseMs !== undefined ? Date.now() + leaseMs : Infinity) : null,
+        availableAt: input.availableAt ?? this.now(),
+        leasedUntil: leased ? (leaseMs !== undefined ? this.now() + leaseMs : Infinity) : null,
       };
       this.messages.set(id, message);
       inserted.push(publicMessage(message));

@@ -1,6 +1,7 @@
 import { opId, type RunId, runId as toRunId } from "@wfkit/world";
 import type { Command } from "../../sandbox/protocol.js";
 import type { TurnRequest } from "./request.js";
+import type { SleepTimers } from "./sleeps.js";
 
 // The engine's commands are plain data from the sandbox (op ids are plain numbers
 // there); here they become events, queue messages and hook changes, and their op
@@ -13,6 +14,7 @@ export function addCommands(
   commands: Command[],
   responses: Array<[string, string]>,
   at: number,
+  sleeps?: SleepTimers,
 ): void {
   for (const command of commands) {
     switch (command.type) {
@@ -50,6 +52,14 @@ export function addCommands(
           leased: true,
         });
         break;
+      case "cancel_sleep": {
+        // A sleep that lost a race: its timer goes (never written, if scheduled in this same append).
+        const index = request.enqueue.findIndex((m) => m.kind === "timer" && m.opId === command.opId);
+        if (index >= 0) request.enqueue.splice(index, 1);
+        const id = sleeps?.cancel(command.opId);
+        if (id !== undefined) request.ack.push(id);
+        break;
+      }
       case "hook":
         request.events.push({
           v: 1,

@@ -16,9 +16,9 @@ export function failedTurn(
   started: boolean,
   error: ActivationError,
   batch: RunInput[],
+  now: number,
 ): Turn {
   const request = newTurnRequest(runId, expectedSeq);
-  const now = Date.now();
   for (const input of batch) {
     if (input.ack) request.ack.push(...input.ack);
     if (input.dedupeKey) request.dedupeKeys.push(input.dedupeKey);

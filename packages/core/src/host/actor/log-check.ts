@@ -110,7 +110,7 @@ export async function failCorruptRun(
     );
     serialized = serialize(plain, "error");
   }
-  const now = Date.now();
+  const now = core.clock.now();
   const result = await core.world.append({
     runId,
     expectedSeq: run.lastSeq,

@@ -16,6 +16,7 @@ import { CorruptEventLogError, failCorruptRun } from "./log-check.js";
 import { type Replayed, replayRun } from "./replay.js";
 import type { TurnRequest } from "./request.js";
 import { heldOnSharedWorld, placeOnSharedWorld } from "./shared.js";
+import { SleepTimers } from "./sleeps.js";
 import { buildTurn, createsHooks, type RunInput, type Turn } from "./turn.js";
 
 /**
@@ -38,6 +39,12 @@ export class RunActor implements ActorHandle {
   private building = false;
   private pumping = false;
   private ended = false;
+  /**
+   * A turn that ends the run (cancelled, completed, failed) is submitted and not yet committed:
+   * nothing may be built after it, or a late input (a step attempt's failure) would be merged
+   * into its append and land after the terminal event.
+   */
+  private ending = false;
   /** The run's workflow file did not build: inputs wait in the inbox until a new build (unpark). */
   private parked = false;
   /** Wakes a pump waiting for work: a new input, or an append handed to the World. */
@@ -50,7 +57,10 @@ export class RunActor implements ActorHandle {
    */
   private conflicts: HookConflict[] = [];
   private readonly eager = new EagerSteps();
+  private readonly sleeps = new SleepTimers();
   private readonly commits: CommitPipeline;
+  /** Settles once the first turn of a run created here is in the log (or can never be). */
+  private firstTurn: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly core: RuntimeCore,
@@ -124,7 +134,7 @@ export class RunActor implements ActorHandle {
           await this.commits.settleReady();
           continue;
         }
-        if (!this.commits.mayPipeline()) {
+        if (this.ending || !this.commits.mayPipeline()) {
           this.inbox.unshift(...batch);
           this.commits.flush();
           await this.commits.settleOldest();
@@ -169,10 +179,12 @@ export class RunActor implements ActorHandle {
       }
       if (!(error instanceof ActivationError)) throw error;
       // This run's code was stopped: the run fails with the cause.
-      turn = failedTurn(this.runId, this.seq, this.started, error, batch);
+      turn = failedTurn(this.runId, this.seq, this.started, error, batch, this.core.clock.now());
       this.drop();
     }
     this.building = false;
+    const status = turn.request.run?.status;
+    if (status !== undefined && status !== "running") this.ending = true;
     this.seq += turn.request.events.length;
     this.started = true;
     // On a shared World this instance may be stale (another process appended): nothing of a
@@ -194,6 +206,8 @@ export class RunActor implements ActorHandle {
       started: this.started,
       eagerAck: (opId) => this.eager.resultArrived(opId, this.commits.gatheringTurn),
       pendingKey: (key) => this.commits.uncommitted().some((t) => t.request.dedupeKeys.includes(key)),
+      now: () => this.core.clock.now(),
+      sleeps: this.sleeps,
     });
     const leaseMs = this.core.sharedLeaseMs;
     if (leaseMs !== undefined) placeOnSharedWorld(turn.request.enqueue, leaseMs);
@@ -242,7 +256,14 @@ export class RunActor implements ActorHandle {
       this.seq = replayed.seq;
       this.started = replayed.started;
       const batch = this.inbox.splice(0);
-      const turn = failedTurn(this.runId, this.seq, this.started, replayed.failure, batch);
+      const turn = failedTurn(
+        this.runId,
+        this.seq,
+        this.started,
+        replayed.failure,
+        batch,
+        this.core.clock.now(),
+      );
       this.seq += turn.request.events.length;
       this.commits.add(turn, batch);
       return null;
@@ -264,7 +285,7 @@ export class RunActor implements ActorHandle {
     this.seq = 1;
     let turn: Turn;
     if (first instanceof ActivationError) {
-      turn = failedTurn(this.runId, 1, false, first, []);
+      turn = failedTurn(this.runId, 1, false, first, [], this.core.clock.now());
     } else {
       this.instance = first.instance;
       turn = await this.build(first.instance, [], first.activated.commands[0] ?? []);
@@ -290,11 +311,21 @@ export class RunActor implements ActorHandle {
       this.started = true;
       this.afterCommit(turn, [], result.turn);
     } else {
-      this.inbox.unshift({ ack: result.messages.map((m) => m.id) });
+      this.firstTurn = new Promise<boolean>((done) =>
+        this.inbox.unshift({ ack: result.messages.map((m) => m.id), done }),
+      );
       this.recoveredCommands = turn.commands;
       if (!this.pumping) void this.pump();
     }
     return result;
+  }
+
+  /**
+   * Resolves once the run's first turn is committed: its hooks are live in the World, so
+   * `start()` waits for it and a caller may resume a first-line hook at once.
+   */
+  async firstTurnCommitted(): Promise<void> {
+    await this.firstTurn;
   }
 
   private afterCommit(turn: Turn, batch: RunInput[], result: Extract<AppendResult, { ok: true }>): void {
@@ -306,13 +337,18 @@ export class RunActor implements ActorHandle {
       this.core.runEnded(this.runId);
       return;
     }
-    const messages = this.eager.committed(turn, batch, result.messages);
+    if (request.ack.length > 0) this.core.unschedule(request.ack);
+    const timers = this.sleeps.committed(result.messages);
+    // Timers of sleeps cancelled before their scheduling committed: never scheduled.
+    if (timers.drop.length > 0) void this.core.world.ack(timers.drop).catch(() => {});
+    const messages = this.eager.committed(turn, batch, timers.keep);
     this.core.dispatch(this.core.sharedLeaseMs === undefined ? messages : heldOnSharedWorld(messages));
   }
 
   /** Refused: nothing of this batch is in the log. Replay and try again (or give up, if the run is gone). */
   private refused(result: AppendFailure, request: TurnRequest, batch: RunInput[]): void {
     this.drop();
+    this.ending = false;
     this.eager.refused();
     switch (result.reason) {
       case "conflict":

@@ -4,6 +4,7 @@ import type { WorkflowSandbox } from "../sandbox-host.js";
 import { mapErrorStacks } from "../source-maps.js";
 import { addCommands } from "./commands.js";
 import { newTurnRequest, type TurnRequest } from "./request.js";
+import type { SleepTimers } from "./sleeps.js";
 
 // What one turn of a run appends, how it is built from a batch of inputs, and
 // how turns gather into one append.
@@ -51,6 +52,10 @@ export interface TurnCarry {
   eagerAck(opId: OpId): MessageId | undefined;
   /** Whether a turn built before and not yet committed carries this dedupe key. */
   pendingKey(key: string): boolean;
+  /** The runtime's clock: stamps the turn's events (what workflow code reads as the time). */
+  now(): number;
+  /** The run's sleep timers: a cancelled sleep's wake-up is acked, not recorded. */
+  sleeps: SleepTimers;
 }
 
 /**
@@ -94,7 +99,7 @@ export async function buildTurn(
   for (let i = 0; i < batch.length; i++) {
     const input = batch[i] as RunInput;
     if (!input.event) continue;
-    const event = { ...input.event, at: Date.now() } as EventInput;
+    const event = { ...input.event, at: carry.now() } as EventInput;
     stamped[i] = event;
     if (event.type === "run_cancelled") break;
     toApply.push(JSON.stringify(event));
@@ -106,7 +111,7 @@ export async function buildTurn(
   const request = newTurnRequest(carry.runId, carry.expectedSeq);
   const responses: Array<[string, string]> = [];
   let cancelled = false;
-  addCommands(carry.runId, request, recovered, responses, Date.now());
+  addCommands(carry.runId, request, recovered, responses, carry.now(), carry.sleeps);
   /** Events handed to the instance so far; the first `activated.commands.length` of them were applied. */
   let handed = 0;
   for (let i = 0; i < batch.length; i++) {
@@ -131,12 +136,18 @@ export async function buildTurn(
     // Applied: the run was still running when the instance got it.
     const commands = activated.commands[handed++];
     if (!commands) continue;
+    if (event.type === "sleep_fired") {
+      const lost = carry.sleeps.isCancelled(event.opId);
+      carry.sleeps.woke(event.opId);
+      // A sleep that lost a race (possibly earlier in this batch): the instance ignored it, and so does the log.
+      if (lost) continue;
+    }
     if (input.delivery) request.deliveries.push(input.delivery);
     request.events.push(event);
-    addCommands(carry.runId, request, commands, responses, event.at);
+    addCommands(carry.runId, request, commands, responses, event.at, carry.sleeps);
   }
   const state = activated.state;
-  const now = Date.now();
+  const now = carry.now();
   if (cancelled) {
     request.run = { status: "cancelled", completedAt: now };
   } else if (state.status === "completed") {

@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import { WorkflowError } from "../../errors/index.js";
 import type { EngineState } from "../../sandbox/protocol.js";
@@ -22,11 +23,12 @@ import type { Act, FromSandboxThread, SandboxThreadData, ToSandboxThread } from 
  * runs the built dist/ copy next to it.
  */
 export function sandboxThreadFile(): URL {
-  const here = new URL("./thread.js", import.meta.url);
-  if (!import.meta.url.endsWith(".ts")) return here;
-  return new URL(
-    here.href.replace(/\/src\/host\/sandbox-worker\/thread\.js$/, "/dist/host/sandbox-worker/thread.js"),
-  );
+  // Built from a path, not `new URL("./thread.js", import.meta.url)`: bundlers (Turbopack) take that
+  // pattern for a worker entry to bundle; the thread must be this package's own file.
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const fromSources = import.meta.url.endsWith(".ts");
+  const folder = fromSources ? here.replace(/([\\/])src([\\/]host[\\/]sandbox-worker)$/, "$1dist$2") : here;
+  return pathToFileURL(path.join(folder, "thread.js"));
 }
 
 /** Whether sandbox workers can start here (the thread file exists: not every bundler copies it). */

@@ -1,0 +1,2 @@
+export { attachTracing } from "./attach.js";
+export type { StepSpan, StepTracer } from "./run-tracer.js";
