@@ -28,6 +28,7 @@ import {
   serializePayload,
   valueTooDeep,
 } from "./body.js";
+import { handleChildMessage } from "./children.js";
 import { validate } from "./errors.js";
 import { newRunId } from "./ids.js";
 import { filterLog, LifecycleLog, type LogFormat, type LogLevel } from "./lifecycle-log.js";
@@ -547,6 +548,9 @@ export class Runtime implements RuntimeCore {
           ack: [message.id],
           dedupeKey: `sleep:${message.opId}`,
         });
+        return;
+      case "child":
+        void handleChildMessage(this, message);
         return;
     }
   }

@@ -3,6 +3,7 @@ export { cancelStoredRun } from "./cancel.js";
 export { createInspector, type Inspector } from "./inspector.js";
 export type {
   AttemptView,
+  ChildView,
   ErrorView,
   EventPage,
   HookRequestView,

@@ -7,6 +7,7 @@ import type {
   RunId,
 } from "@wfkit/world";
 import type { Command } from "../../sandbox/protocol.js";
+import { linkEndToFamily } from "../children.js";
 import { type Activated, ActivationError, SandboxLostError, type WorkflowSandbox } from "../sandbox-host.js";
 import type { ActorHandle, RuntimeCore } from "../types.js";
 import { CommitPipeline } from "./commit.js";
@@ -49,6 +50,8 @@ export class RunActor implements ActorHandle {
    * them to the instance, which records each where the code creates that hook.
    */
   private conflicts: HookConflict[] = [];
+  /** The run that started this one from workflow code (learned when its log loads): told when this run ends. */
+  private parentRunId: RunId | undefined;
   private readonly eager = new EagerSteps();
   private readonly commits: CommitPipeline;
 
@@ -170,6 +173,7 @@ export class RunActor implements ActorHandle {
       if (!(error instanceof ActivationError)) throw error;
       // This run's code was stopped: the run fails with the cause.
       turn = failedTurn(this.runId, this.seq, this.started, error, batch);
+      linkEndToFamily(turn.request, this.parentRunId, undefined);
       this.drop();
     }
     this.building = false;
@@ -194,6 +198,7 @@ export class RunActor implements ActorHandle {
       started: this.started,
       eagerAck: (opId) => this.eager.resultArrived(opId, this.commits.gatheringTurn),
       pendingKey: (key) => this.commits.uncommitted().some((t) => t.request.dedupeKeys.includes(key)),
+      parentRunId: this.parentRunId,
     });
     const leaseMs = this.core.sharedLeaseMs;
     if (leaseMs !== undefined) placeOnSharedWorld(turn.request.enqueue, leaseMs);
@@ -248,6 +253,7 @@ export class RunActor implements ActorHandle {
       return null;
     }
     this.instance = replayed.instance;
+    this.parentRunId = replayed.parentRunId;
     this.seq = replayed.seq;
     this.started = replayed.started;
     return replayed;

@@ -14,6 +14,8 @@ export interface Replayed {
   started: boolean;
   /** Commands the log lacks (a crash cut the last turn short): the next turn appends them. */
   commands: Command[];
+  /** The run that started this one from workflow code, if any. */
+  parentRunId?: RunId;
 }
 
 /** The run's code was stopped while its log replayed (a timeout, out of memory, ...): the run is failed with it. */
@@ -96,5 +98,11 @@ export async function replayRun(
   const seq = events[events.length - 1]!.seq;
   const started = run.status === "running" || events.length > 1;
   if (first instanceof ActivationError) return { failure: first, seq, started };
-  return { instance: first.instance, seq, started, commands: first.activated.commands[0] ?? [] };
+  return {
+    instance: first.instance,
+    seq,
+    started,
+    commands: first.activated.commands[0] ?? [],
+    ...(run.parentRunId !== undefined && { parentRunId: run.parentRunId }),
+  };
 }

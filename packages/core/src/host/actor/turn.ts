@@ -1,5 +1,6 @@
 import type { DeliveryInput, EventInput, MessageId, MessageInput, OpId, RunId } from "@wfkit/world";
 import type { Command } from "../../sandbox/protocol.js";
+import { linkEndToFamily } from "../children.js";
 import type { WorkflowSandbox } from "../sandbox-host.js";
 import { mapErrorStacks } from "../source-maps.js";
 import { addCommands } from "./commands.js";
@@ -51,6 +52,8 @@ export interface TurnCarry {
   eagerAck(opId: OpId): MessageId | undefined;
   /** Whether a turn built before and not yet committed carries this dedupe key. */
   pendingKey(key: string): boolean;
+  /** The run that started this one from workflow code, if any: told when this run ends. */
+  parentRunId?: RunId;
 }
 
 /**
@@ -149,6 +152,7 @@ export async function buildTurn(
     request.run = { status: "failed", error, completedAt: now };
   }
   if (!carry.started) request.run = { startedAt: now, status: "running", ...request.run };
+  if (cancelled || state.status !== "running") linkEndToFamily(request, carry.parentRunId, state.children);
   const needsCommitFirst =
     request.hooks.create.length > 0 || request.events.some((e) => e.type === "hook_received");
   return { request, responses, eagerOps: new Set(), commands: recovered, needsCommitFirst };
