@@ -8,9 +8,8 @@ import {
   type World,
 } from "@wfkit/world";
 import { WorkflowRunCancelledError } from "../errors/subclasses.js";
-import type { Command } from "../sandbox/protocol.js";
 import { serialize } from "../serialization/index.js";
-import type { TurnRequest } from "./actor/request.js";
+import { type ChildWorkPayload, childIdempotencyKey } from "./actor/child-links.js";
 import type { RunInput } from "./actor/turn.js";
 
 // Child runs on the host: the queue work that creates a child a parent's turn
@@ -18,52 +17,6 @@ import type { RunInput } from "./actor/turn.js";
 // parent that ended. Each is a `child` queue message committed with the append
 // that caused it, so a crash between that append and the work loses nothing:
 // whichever process claims the message does the work, idempotently, then acks it.
-
-/** The payload of a `child` queue message, by what it asks for. */
-type ChildWorkPayload =
-  | { start: { parentRunId: string; opId: number; workflowId: string; input: string } }
-  | { ended: string }
-  | { cancel: string };
-
-/** The idempotency key of the child a parent started at `opId`: at most one such run, whatever is retried. */
-export function childIdempotencyKey(parentRunId: string, opId: number): string {
-  return `wfkit-child:${parentRunId}:${opId}`;
-}
-
-/** The payload of the message (on the child's queue, before the child exists) that creates the child of a `child` command. */
-export function startChildPayload(parentRunId: RunId, command: Extract<Command, { type: "child" }>): string {
-  const { opId, workflowId, input } = command;
-  return JSON.stringify({ start: { parentRunId, opId, workflowId, input } } satisfies ChildWorkPayload);
-}
-
-/**
- * Adds to the append that ends a run what its family must hear: its parent (a message
- * on the parent's queue that hands it this run's end) and its live children (a message
- * on each child's queue that cancels it: the cascade policy, see docs/child-runs.md).
- * The messages are not on this run's queue, so its end does not delete them.
- */
-export function linkEndToFamily(
-  request: TurnRequest,
-  parentRunId: RunId | undefined,
-  children: readonly string[] | undefined,
-): void {
-  if (parentRunId !== undefined) {
-    request.enqueue.push({
-      runId: parentRunId,
-      kind: "child",
-      payload: JSON.stringify({ ended: request.runId } satisfies ChildWorkPayload),
-      dedupeKey: `child-ended:${request.runId}`,
-    });
-  }
-  for (const child of children ?? []) {
-    request.enqueue.push({
-      runId: toRunId(child),
-      kind: "child",
-      payload: JSON.stringify({ cancel: request.runId } satisfies ChildWorkPayload),
-      dedupeKey: "parent-ended",
-    });
-  }
-}
 
 /** What child-run work needs of the runtime. */
 export interface ChildRunsPort {

@@ -1,6 +1,6 @@
 import { opId, type RunId, runId as toRunId } from "@wfkit/world";
 import type { Command } from "../../sandbox/protocol.js";
-import { startChildPayload } from "../children.js";
+import { startChildPayload } from "./child-links.js";
 import type { TurnRequest } from "./request.js";
 
 // The engine's commands are plain data from the sandbox (op ids are plain numbers

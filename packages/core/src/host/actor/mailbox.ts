@@ -7,9 +7,9 @@ import type {
   RunId,
 } from "@wfkit/world";
 import type { Command } from "../../sandbox/protocol.js";
-import { linkEndToFamily } from "../children.js";
 import { type Activated, ActivationError, SandboxLostError, type WorkflowSandbox } from "../sandbox-host.js";
 import type { ActorHandle, RuntimeCore } from "../types.js";
+import { linkEndToFamily } from "./child-links.js";
 import { CommitPipeline } from "./commit.js";
 import { EagerSteps } from "./eager.js";
 import { failedTurn } from "./fail.js";

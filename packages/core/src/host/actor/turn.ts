@@ -1,8 +1,8 @@
 import type { DeliveryInput, EventInput, MessageId, MessageInput, OpId, RunId } from "@wfkit/world";
 import type { Command } from "../../sandbox/protocol.js";
-import { linkEndToFamily } from "../children.js";
 import type { WorkflowSandbox } from "../sandbox-host.js";
 import { mapErrorStacks } from "../source-maps.js";
+import { linkEndToFamily } from "./child-links.js";
 import { addCommands } from "./commands.js";
 import { newTurnRequest, type TurnRequest } from "./request.js";
 
