@@ -49,6 +49,17 @@ describe("child runs: start() in workflow code", () => {
     expect(await failing.returnValue).toBe("card declined for o-8");
   });
 
+  it("a child cancelled on its own reaches the parent as WorkflowRunCancelledError it catches", async () => {
+    const parent = await rt.start(wf("parentCatchesCancel"), ["cancel-child-1"]);
+    const childRunId = await until("the child running", async () => {
+      const e = (await rt.world.readEvents(parent.runId)).find((x) => x.type === "child_started");
+      if (e?.type !== "child_started") return undefined;
+      return (await statusOf(e.childRunId)) === "running" ? e.childRunId : undefined;
+    });
+    await rt.getRun(childRunId).cancel();
+    expect(await parent.returnValue).toEqual({ name: "WorkflowRunCancelledError", code: "WF_RUN_CANCELLED" });
+  });
+
   it("cancelling the parent cancels its live child (cascade), and the child's end is not delivered to the ended parent", async () => {
     const parent = await rt.start(wf("parentOfWaiter"), ["cascade-1"]);
     const started = await until("the child run", async () => {

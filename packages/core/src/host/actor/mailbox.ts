@@ -248,6 +248,7 @@ export class RunActor implements ActorHandle {
       this.started = replayed.started;
       const batch = this.inbox.splice(0);
       const turn = failedTurn(this.runId, this.seq, this.started, replayed.failure, batch);
+      linkEndToFamily(turn.request, replayed.parentRunId, undefined);
       this.seq += turn.request.events.length;
       this.commits.add(turn, batch);
       return null;
