@@ -86,6 +86,13 @@ describe("child runs: start() in workflow code", () => {
     );
   });
 
+  it("start() in workflow code refuses a non-workflow and arguments not in an array, recording nothing", async () => {
+    const parent = await rt.start(wf("parentStartsWrongly"));
+    expect(await parent.returnValue).toEqual(["WF_NOT_A_WORKFLOW", "WF_START_ARGS"]);
+    const types = (await rt.world.readEvents(parent.runId)).map((e) => e.type);
+    expect(types).toEqual(["run_created", "run_completed"]);
+  });
+
   it("a child handle's live state is refused in workflow code with a code", async () => {
     const parent = await rt.start(wf("parentReadsStatus"));
     expect(await parent.returnValue).toBe("WF_CHILD_HANDLE_UNSUPPORTED");
