@@ -78,6 +78,22 @@ describe("child runs: start() in workflow code", () => {
     expect(last?.type).toBe("run_cancelled");
   });
 
+  it("the cascade goes down every generation", async () => {
+    const top = await rt.start(wf("grandparent"), ["generations-1"]);
+    const childOf = (runId: string) =>
+      until(`the child of ${runId} running`, async () => {
+        const e = (await rt.world.readEvents(runId)).find((x) => x.type === "child_started");
+        if (e?.type !== "child_started") return undefined;
+        return (await statusOf(e.childRunId)) === "running" ? e.childRunId : undefined;
+      });
+    const middle = await childOf(top.runId);
+    const bottom = await childOf(middle);
+    await rt.cancel(top.runId);
+    await until("both descendants cancelled", async () =>
+      (await statusOf(middle)) === "cancelled" && (await statusOf(bottom)) === "cancelled" ? true : undefined,
+    );
+  });
+
   it("a parent that completes while its child still runs cancels the child", async () => {
     const parent = await rt.start(wf("parentLeavesChild"), ["leaves-1"]);
     const childRunId = (await parent.returnValue) as string;
