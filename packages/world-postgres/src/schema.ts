@@ -144,6 +144,10 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX runs_by_end ON wfkit.runs ((coalesce(completed_at, created_at)), run_id)
     WHERE status IN ('completed', 'failed', 'cancelled');
   `,
+  // 3: child runs: the run that started this one from workflow code.
+  `
+  ALTER TABLE wfkit.runs ADD COLUMN parent_run_id text;
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -89,6 +89,27 @@ export interface WebhookResponded extends Base<"webhook_responded"> {
   requestId: string;
   response: string;
 }
+/**
+ * Workflow code called `start(child, args)`: the child run `childRunId` (id derived from
+ * this run's id and `opId`) is created by a queue message enqueued with this event.
+ */
+export interface ChildStarted extends Base<"child_started"> {
+  opId: OpId;
+  childRunId: RunId;
+  workflowId: string;
+}
+/** The child run started at `opId` completed; `output` is its serialized return value. */
+export interface ChildCompleted extends Base<"child_completed"> {
+  opId: OpId;
+  childRunId: RunId;
+  output: string;
+}
+/** The child run started at `opId` failed or was cancelled; `error` is the serialized error. */
+export interface ChildFailed extends Base<"child_failed"> {
+  opId: OpId;
+  childRunId: RunId;
+  error: string;
+}
 export interface RunCompleted extends Base<"run_completed"> {
   output: string;
 }
@@ -112,6 +133,9 @@ export type WorkflowEvent =
   | HookReceived
   | HookDisposed
   | WebhookResponded
+  | ChildStarted
+  | ChildCompleted
+  | ChildFailed
   | RunCompleted
   | RunFailed
   | RunCancelled;

@@ -30,6 +30,7 @@ export type { ReadableOptions, Run } from "../host/run.js";
 export type { HookInfo, StartOptions } from "../host/runtime.js";
 export type {
   AttemptView,
+  ChildView,
   ErrorView,
   EventPage,
   HookRequestView,

@@ -21,6 +21,10 @@ export const ERROR_CODES = {
   WF_ACTIVATION_TIMEOUT: { status: 500, title: "workflow code ran too long without giving control back" },
   WF_API_IN_WORKFLOW: { status: 500, title: '"workflow/api" called from workflow code' },
   WF_BUILD_FAILED: { status: 500, title: "the workflow or step bundle did not build" },
+  WF_CHILD_HANDLE_UNSUPPORTED: {
+    status: 500,
+    title: "a child run's live state was read in workflow code",
+  },
   WF_CLI_NOT_BUILT: { status: 500, title: "the `wf` command is not built" },
   WF_CLI_USAGE: { status: 400, title: "the `wf` command line was used wrongly" },
   WF_CONFIG_INVALID: { status: 500, title: "a setting has a value it cannot take" },

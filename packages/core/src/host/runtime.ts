@@ -28,6 +28,7 @@ import {
   serializePayload,
   valueTooDeep,
 } from "./body.js";
+import { handleChildMessage } from "./children.js";
 import { type Clock, systemClock } from "./clock.js";
 import { validate } from "./errors.js";
 import { newRunId } from "./ids.js";
@@ -570,6 +571,9 @@ export class Runtime implements RuntimeCore {
           ack: [message.id],
           dedupeKey: `sleep:${message.opId}`,
         });
+        return;
+      case "child":
+        void handleChildMessage(this, message);
         return;
     }
   }

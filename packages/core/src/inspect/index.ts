@@ -4,6 +4,7 @@ export { createInspector, type Inspector } from "./inspector.js";
 export { rerunStoredRun, resumeStoredHook } from "./offline.js";
 export type {
   AttemptView,
+  ChildView,
   ErrorView,
   EventPage,
   HookRequestView,

@@ -51,6 +51,7 @@ export class Engine {
       case "sleep_scheduled":
       case "hook_created":
       case "hook_conflict":
+      case "child_started":
         this.recorded.set(event.opId, { event, seq: event.seq });
         return;
       case "hook_disposed":
@@ -160,6 +161,18 @@ export class Engine {
       case "sleep_fired":
         this.settle(e, (op) => op.resolve(undefined));
         return;
+      case "child_completed":
+        this.settle(e, (op) => {
+          try {
+            op.resolve(deserialize(e.output));
+          } catch (error) {
+            op.reject(error);
+          }
+        });
+        return;
+      case "child_failed":
+        this.settle(e, (op) => op.reject(deserialize(e.error)));
+        return;
       case "hook_received": {
         const hook = this.hooks.get(e.opId);
         if (hook) hook.deliver(deserialize(e.payload), e.requestId);
@@ -174,6 +187,7 @@ export class Engine {
       case "hook_conflict":
       case "hook_disposed":
       case "webhook_responded":
+      case "child_started":
       case "run_completed":
       case "run_failed":
       case "run_cancelled":
@@ -226,6 +240,8 @@ export class Engine {
         return `a call to step ${e.stepId}`;
       case "sleep_scheduled":
         return "a sleep";
+      case "child_started":
+        return `a child run of ${e.workflowId}`;
       case "hook_created":
       case "hook_conflict":
         return `a ${e.type === "hook_created" ? e.kind : "hook"} with token ${e.token}`;

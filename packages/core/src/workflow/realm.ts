@@ -16,6 +16,8 @@ export interface RealmHost {
   sleep?(until: number | string | Date): Promise<void>;
   createHook?(options: unknown, kind: "hook" | "webhook"): unknown;
   waitWithTimeout?(source: unknown, timeout: number | string): Promise<unknown>;
+  /** Workflow realm: `start(child, args)` from "workflow/api" in workflow code (a child run). */
+  startChild?(workflow: unknown, args: unknown): Promise<unknown>;
   workflowMetadata?(): unknown;
   stepMetadata?(): unknown;
   /** In a step: the metadata of the run that called it. */

@@ -110,6 +110,11 @@ const scenarios: Scenario[] = [
     await d.ended(runId);
     return { "race-hook-wins": runId };
   },
+  async (d) => {
+    const runId = await d.start("parentOfChildren");
+    await d.ended(runId);
+    return { "child-runs": runId };
+  },
 ];
 
 /**

@@ -13,6 +13,7 @@ import {
   sleep,
   waitForHook,
 } from "workflow";
+import { start } from "workflow/api";
 
 async function add(a: number, b: number): Promise<number> {
   "use step";
@@ -180,5 +181,26 @@ export async function conflictedAfterStep(token: string) {
     return "no conflict";
   } catch (error) {
     return { sum, name: (error as Error).name, after: await double(sum) };
+  }
+}
+
+/** A child run's workflow: fails for the odd ones. */
+export async function childHalf(n: number) {
+  "use workflow";
+  if (n % 2 === 1) throw new Error(`${n} is odd`);
+  return await double(n / 2);
+}
+
+/** Child runs: one that completes, one that fails and is caught. */
+export async function parentOfChildren() {
+  "use workflow";
+  const even = await start(childHalf, [8]);
+  const odd = await start(childHalf, [3]);
+  const value = await even.returnValue;
+  try {
+    await odd.returnValue;
+    return { value, caught: null };
+  } catch (error) {
+    return { value, caught: (error as Error).message };
   }
 }

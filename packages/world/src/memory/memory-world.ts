@@ -96,6 +96,7 @@ export class MemoryWorld implements World {
       createdAt: input.at,
       lastSeq: 1,
       ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
+      ...(input.parentRunId !== undefined ? { parentRunId: input.parentRunId } : {}),
     };
     this.runs.set(input.runId, { record, order: this.counter++ });
     this.events.set(input.runId, [

@@ -9,6 +9,7 @@ import type {
 import type { Command } from "../../sandbox/protocol.js";
 import { type Activated, ActivationError, SandboxLostError, type WorkflowSandbox } from "../sandbox-host.js";
 import type { ActorHandle, RuntimeCore } from "../types.js";
+import { linkEndToFamily } from "./child-links.js";
 import { CommitPipeline } from "./commit.js";
 import { EagerSteps } from "./eager.js";
 import { failedTurn } from "./fail.js";
@@ -56,6 +57,8 @@ export class RunActor implements ActorHandle {
    * them to the instance, which records each where the code creates that hook.
    */
   private conflicts: HookConflict[] = [];
+  /** The run that started this one from workflow code (learned when its log loads): told when this run ends. */
+  private parentRunId: RunId | undefined;
   private readonly eager = new EagerSteps();
   private readonly sleeps = new SleepTimers();
   private readonly commits: CommitPipeline;
@@ -180,6 +183,7 @@ export class RunActor implements ActorHandle {
       if (!(error instanceof ActivationError)) throw error;
       // This run's code was stopped: the run fails with the cause.
       turn = failedTurn(this.runId, this.seq, this.started, error, batch, this.core.clock.now());
+      linkEndToFamily(turn.request, this.parentRunId, undefined);
       this.drop();
     }
     this.building = false;
@@ -208,6 +212,7 @@ export class RunActor implements ActorHandle {
       pendingKey: (key) => this.commits.uncommitted().some((t) => t.request.dedupeKeys.includes(key)),
       now: () => this.core.clock.now(),
       sleeps: this.sleeps,
+      parentRunId: this.parentRunId,
     });
     const leaseMs = this.core.sharedLeaseMs;
     if (leaseMs !== undefined) placeOnSharedWorld(turn.request.enqueue, leaseMs);
@@ -264,11 +269,13 @@ export class RunActor implements ActorHandle {
         batch,
         this.core.clock.now(),
       );
+      linkEndToFamily(turn.request, replayed.parentRunId, undefined);
       this.seq += turn.request.events.length;
       this.commits.add(turn, batch);
       return null;
     }
     this.instance = replayed.instance;
+    this.parentRunId = replayed.parentRunId;
     this.seq = replayed.seq;
     this.started = replayed.started;
     return replayed;

@@ -14,6 +14,8 @@ export interface Replayed {
   started: boolean;
   /** Commands the log lacks (a crash cut the last turn short): the next turn appends them. */
   commands: Command[];
+  /** The run that started this one from workflow code, if any. */
+  parentRunId?: RunId;
 }
 
 /** The run's code was stopped while its log replayed (a timeout, out of memory, ...): the run is failed with it. */
@@ -21,6 +23,8 @@ export interface ReplayStopped {
   failure: ActivationError;
   seq: number;
   started: boolean;
+  /** The run that started this one from workflow code, if any: told of the failure. */
+  parentRunId?: RunId;
 }
 
 /** How often an activation is tried again in a new instance when its worker died for another run. */
@@ -95,6 +99,13 @@ export async function replayRun(
   // The log, not the run record read before it: another process may have appended in between.
   const seq = events[events.length - 1]!.seq;
   const started = run.status === "running" || events.length > 1;
-  if (first instanceof ActivationError) return { failure: first, seq, started };
-  return { instance: first.instance, seq, started, commands: first.activated.commands[0] ?? [] };
+  const parent = run.parentRunId !== undefined ? { parentRunId: run.parentRunId } : {};
+  if (first instanceof ActivationError) return { failure: first, seq, started, ...parent };
+  return {
+    instance: first.instance,
+    seq,
+    started,
+    commands: first.activated.commands[0] ?? [],
+    ...parent,
+  };
 }
