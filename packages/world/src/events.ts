@@ -81,6 +81,14 @@ export interface WebhookResponded extends Base<"webhook_responded"> {
   requestId: string;
   response: string;
 }
+/**
+ * `patched(patchId)` (or `deprecatePatch`) returned true at this op position the first
+ * time: replays of this log take the patched branch there; logs without it take the old one.
+ */
+export interface PatchMarker extends Base<"patch_marker"> {
+  opId: OpId;
+  patchId: string;
+}
 export interface RunCompleted extends Base<"run_completed"> {
   output: string;
 }
@@ -104,6 +112,7 @@ export type WorkflowEvent =
   | HookReceived
   | HookDisposed
   | WebhookResponded
+  | PatchMarker
   | RunCompleted
   | RunFailed
   | RunCancelled;

@@ -53,6 +53,7 @@ export const ERROR_CODES = {
   WF_NONDETERMINISTIC_API: { status: 500, title: "an API workflow code may not use" },
   WF_NOT_A_HOOK: { status: 500, title: "waitForHook() was not given a hook" },
   WF_NOT_A_WORKFLOW: { status: 400, title: "start() was not given a workflow" },
+  WF_PATCH_ID_INVALID: { status: 500, title: "patched() or deprecatePatch() given a bad patch id" },
   WF_PAYLOAD_TOO_LARGE: { status: 413, title: "a request body or hook payload over the size limit" },
   WF_REPLAY_DIVERGED: { status: 500, title: "workflow code no longer matches its event log" },
   WF_REQUEST_TIMEOUT: { status: 408, title: "a request body did not arrive in time" },

@@ -1,4 +1,4 @@
-import type { HookConflict, HookCreated, SleepScheduled, StepScheduled } from "@wfkit/world";
+import type { HookConflict, HookCreated, PatchMarker, SleepScheduled, StepScheduled } from "@wfkit/world";
 
 // The data that crosses the sandbox boundary: plain objects and strings only.
 
@@ -17,7 +17,9 @@ export type Command =
     }
   | { type: "hook_conflict"; opId: number; token: string; ownerRunId: string }
   | { type: "dispose_hook"; opId: number; token: string }
-  | { type: "respond"; requestId: string; response: string };
+  | { type: "respond"; requestId: string; response: string }
+  /** `patched(patchId)` returned true at a new position: recorded as `patch_marker`. */
+  | { type: "patch"; opId: number; patchId: string };
 
 export interface EngineInit {
   runId: string;
@@ -32,7 +34,7 @@ export type EngineState =
   | { status: "failed"; error: string };
 
 export interface RecordedOp {
-  event: StepScheduled | SleepScheduled | HookCreated | HookConflict;
+  event: StepScheduled | SleepScheduled | HookCreated | HookConflict | PatchMarker;
   seq: number;
 }
 

@@ -24,6 +24,7 @@ const EVENT_TYPES: Record<EventType, true> = {
   hook_received: true,
   hook_disposed: true,
   webhook_responded: true,
+  patch_marker: true,
   run_completed: true,
   run_failed: true,
   run_cancelled: true,
