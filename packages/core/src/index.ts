@@ -27,6 +27,16 @@ export {
 export { getDefaultRuntime, setDefaultRuntime, setDefaultRuntimeFactory } from "./host/default.js";
 export { LOG_LEVELS, type LogFormat, type LogLevel } from "./host/lifecycle-log.js";
 export {
+  exportRunHistory,
+  HISTORY_FORMAT,
+  isRunHistory,
+  type ReplayBundle,
+  type ReplayDivergence,
+  type ReplayReport,
+  type RunHistory,
+  replayHistories,
+} from "./host/replay-check.js";
+export {
   type PruneEndedRunsOptions,
   pruneEndedRuns,
   type RetentionOptions,

@@ -56,6 +56,7 @@ export const ERROR_CODES = {
   WF_PATCH_ID_INVALID: { status: 500, title: "patched() or deprecatePatch() given a bad patch id" },
   WF_PAYLOAD_TOO_LARGE: { status: 413, title: "a request body or hook payload over the size limit" },
   WF_REPLAY_DIVERGED: { status: 500, title: "workflow code no longer matches its event log" },
+  WF_REPLAY_MORE_WORK: { status: 500, title: "a completed run's history replays into more work" },
   WF_REQUEST_TIMEOUT: { status: 408, title: "a request body did not arrive in time" },
   WF_RESPOND_NOT_MANUAL: { status: 500, title: "respondWith() on a webhook that answers by itself" },
   WF_ROUTE_NOT_FOUND: { status: 404, title: "no workflow runtime route at this path" },
