@@ -322,6 +322,7 @@ function createRun(state: BatchState, out: Effects, input: CreateRunInput): () =
       type: "run_created",
       workflowId: input.workflowId,
       input: input.input,
+      ...(input.bundle !== undefined && { bundle: input.bundle }),
       at: input.at,
     }),
   );

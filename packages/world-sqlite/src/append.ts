@@ -47,6 +47,7 @@ export function applyCreateRun(s: Statements, input: CreateRunInput, batch: Batc
       type: "run_created",
       workflowId: input.workflowId,
       input: input.input,
+      ...(input.bundle !== undefined && { bundle: input.bundle }),
       at: input.at,
     }),
   );

@@ -18,6 +18,11 @@ interface Base<T extends string> {
 export interface RunCreated extends Base<"run_created"> {
   workflowId: string;
   input: string;
+  /**
+   * Content hash of the workflow bundle the run started on (`World.putBundle`): the
+   * runtime replays the run on that bundle. Absent on runs created before it was recorded.
+   */
+  bundle?: string;
 }
 export interface StepScheduled extends Base<"step_scheduled"> {
   opId: OpId;

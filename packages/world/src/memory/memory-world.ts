@@ -3,6 +3,7 @@ import { type MessageId, messageId, type RunId } from "../ids.js";
 import {
   type AppendRequest,
   type AppendResult,
+  type BundleInfo,
   type ClaimOptions,
   type CreateRunInput,
   type CreateRunResult,
@@ -69,6 +70,7 @@ export class MemoryWorld implements World {
   private readonly retentionMs: number;
   private nextPrune = 0;
   private counter = 0;
+  private readonly bundles = new Map<string, { code: string; storedAt: number }>();
 
   constructor(options: MemoryWorldOptions = {}) {
     this.retentionMs = options.releasedHookRetentionMs ?? DEFAULT_RELEASED_HOOK_RETENTION_MS;
@@ -91,7 +93,15 @@ export class MemoryWorld implements World {
     };
     this.runs.set(input.runId, { record, order: this.counter++ });
     this.events.set(input.runId, [
-      { v: 1, type: "run_created", workflowId: input.workflowId, input: input.input, seq: 1, at: input.at },
+      {
+        v: 1,
+        type: "run_created",
+        workflowId: input.workflowId,
+        input: input.input,
+        ...(input.bundle !== undefined && { bundle: input.bundle }),
+        seq: 1,
+        at: input.at,
+      },
     ]);
     const messages = this.insert(input.enqueue ?? []);
     if (!input.firstTurn) return { created: true, run: { ...record }, messages };
@@ -295,6 +305,24 @@ export class MemoryWorld implements World {
       this.streams.deleteRun(id);
     }
     return picked;
+  }
+
+  async putBundle(hash: string, code: string): Promise<void> {
+    // Re-inserted: listBundles is oldest stored first.
+    this.bundles.delete(hash);
+    this.bundles.set(hash, { code, storedAt: Date.now() });
+  }
+
+  async getBundle(hash: string): Promise<string | null> {
+    return this.bundles.get(hash)?.code ?? null;
+  }
+
+  async listBundles(): Promise<BundleInfo[]> {
+    return [...this.bundles].map(([hash, { storedAt }]) => ({ hash, storedAt }));
+  }
+
+  async deleteBundles(hashes: string[]): Promise<void> {
+    for (const hash of hashes) this.bundles.delete(hash);
   }
 
   async close(): Promise<void> {}
