@@ -10,6 +10,7 @@ import {
   FatalError,
   getStepMetadata,
   getWorkflowMetadata,
+  patched,
   sleep,
   waitForHook,
 } from "workflow";
@@ -181,4 +182,12 @@ export async function conflictedAfterStep(token: string) {
   } catch (error) {
     return { sum, name: (error as Error).name, after: await double(sum) };
   }
+}
+
+/** A patch taken on a new run: its marker is recorded where patched() was asked. */
+export async function patchedRefund(amount: number) {
+  "use workflow";
+  const sum = await add(amount, 1);
+  if (patched("fix-refund")) return { refunded: await double(sum), patched: true };
+  return { refunded: sum, patched: false };
 }

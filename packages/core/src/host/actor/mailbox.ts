@@ -214,7 +214,7 @@ export class RunActor implements ActorHandle {
     try {
       replayed = await replayRun(
         this.core.world,
-        () => this.core.newSandbox(),
+        (bundle) => this.core.sandboxFor(bundle),
         this.runId,
         conflicts,
         (id) => this.core.unbuiltFile(id),
