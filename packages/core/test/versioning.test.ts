@@ -139,17 +139,29 @@ describe("patched(), with runs moved onto new code (versioning: latest)", () => 
     }
   });
 
-  it("without the patch (version 2), the same move diverges: what patched() is for", async () => {
-    const runtime = new Runtime({ world: memoryWorld(), workflows: v1, log: () => {}, versioning: "latest" });
+  it("without the patch (version 2) the run diverges and is parked, not failed; compatible code (version 3) resumes it", async () => {
+    const v3 = await build("v3");
+    const logs: string[] = [];
+    const runtime = new Runtime({
+      world: memoryWorld(),
+      workflows: v1,
+      log: (_level, args) => logs.push(args.map(String).join(" ")),
+      versioning: "latest",
+    });
     await runtime.recover();
     try {
-      const [first] = await Promise.all([runtime.start(ORDER, ["x"])]);
+      const run = await runtime.start(ORDER, ["x"]);
       await waitFor("hook go-x", () => runtime.world.getHook("go-x"));
       runtime.reload(v2);
-      await runtime.resumeHook("go-x", "go").catch(() => {});
-      const run = await runtime.waitForEnd(first!.runId);
-      expect(run.status).toBe("failed");
-      expect(run.error).toContain("WF_REPLAY_DIVERGED");
+      // Recorded once applied: the parked run holds the payload until it can take it.
+      const delivered = runtime.resumeHook("go-x", "go");
+      const parked = await waitFor("the parking log line", () => logs.find((l) => l.includes("is parked")));
+      expect(parked).toContain(`run ${run.runId} is parked until compatible code is deployed`);
+      expect(parked).toContain("position 2 (hook_created)");
+      expect((await runtime.world.getRun(run.runId))?.status).toBe("running");
+      runtime.reload(v3);
+      await delivered;
+      expect(await run.returnValue).toEqual(["v3", "go", "tagged x", "not prepared"]);
     } finally {
       await runtime.close();
     }

@@ -10,6 +10,7 @@ import type { Command } from "../../sandbox/protocol.js";
 import { type Activated, ActivationError, SandboxLostError, type WorkflowSandbox } from "../sandbox-host.js";
 import type { ActorHandle, RuntimeCore } from "../types.js";
 import { CommitPipeline } from "./commit.js";
+import { divergenceOf } from "./diverged.js";
 import { EagerSteps } from "./eager.js";
 import { failedTurn } from "./fail.js";
 import { CorruptEventLogError, failCorruptRun } from "./log-check.js";
@@ -245,6 +246,17 @@ export class RunActor implements ActorHandle {
       const turn = failedTurn(this.runId, this.seq, this.started, replayed.failure, batch);
       this.seq += turn.request.events.length;
       this.commits.add(turn, batch);
+      return null;
+    }
+    const diverged = divergenceOf(replayed.instance.state);
+    if (diverged) {
+      // Parked, not failed: the run stays running and loads again with the next build.
+      replayed.instance.dispose();
+      this.conflicts.unshift(...conflicts);
+      this.parked = true;
+      this.core.log("warn", [
+        `wfkit: run ${this.runId} is parked until compatible code is deployed: ${diverged}`,
+      ]);
       return null;
     }
     this.instance = replayed.instance;
