@@ -34,11 +34,6 @@ export class RunBundles {
     this.loaded.add(workflows.hash);
   }
 
-  /** Runs in flight move to new code (`versioning: "latest"`). */
-  get runsMove(): boolean {
-    return this.versioning === "latest";
-  }
-
   get currentHash(): string {
     return this.current.hash;
   }

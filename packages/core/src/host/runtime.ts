@@ -343,8 +343,9 @@ export class Runtime implements RuntimeCore {
     this.workflowsHash = workflows.hash;
     // Runs in flight keep the bundle they started on (warm or replayed); new runs get this one.
     this.bundles.setCurrent(workflows.code, workflows.hash);
-    // With `versioning: "latest"` they move to it: warm instances of the old code are dropped.
-    if (this.bundles.runsMove) for (const actor of this.actors.values()) actor.evict();
+    // Warm instances are dropped: runs replay (on their bundle, or the new one with versioning
+    // "latest"), and a run whose workflow file no longer builds waits (host/unbuilt.ts).
+    for (const actor of this.actors.values()) actor.evict();
     this.pruneBundles();
     // Runs and steps parked on a file that did not build try again (they park again if it still fails).
     for (const actor of [...this.actors.values()]) actor.unpark();
