@@ -325,6 +325,7 @@ function createRun(state: BatchState, out: Effects, input: CreateRunInput): () =
       workflowId: input.workflowId,
       input: input.input,
       ...(input.traceContext && { traceContext: input.traceContext }),
+      ...(input.bundle !== undefined && { bundle: input.bundle }),
       at: input.at,
     }),
   );

@@ -148,6 +148,14 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE wfkit.runs ADD COLUMN parent_run_id text;
   `,
+  // 4: workflow bundles by content hash, so a run replays on the code it started on.
+  `
+  CREATE TABLE wfkit.bundles (
+    hash      text PRIMARY KEY,
+    code      text NOT NULL,
+    stored_at bigint NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -49,6 +49,7 @@ export function applyCreateRun(s: Statements, input: CreateRunInput, batch: Batc
       workflowId: input.workflowId,
       input: input.input,
       ...(input.traceContext && { traceContext: input.traceContext }),
+      ...(input.bundle !== undefined && { bundle: input.bundle }),
       at: input.at,
     }),
   );

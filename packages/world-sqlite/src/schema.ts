@@ -153,6 +153,14 @@ const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE runs ADD COLUMN parent_run_id TEXT;
   `,
+  // 8: workflow bundles by content hash, so a run replays on the code it started on.
+  `
+  CREATE TABLE bundles (
+    hash      TEXT PRIMARY KEY,
+    code      TEXT NOT NULL,
+    stored_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -20,9 +20,10 @@ defineWorldConformance("sqlite (flushOn: microtask)", async () => {
   };
 });
 
-/** Undoes the child-run link (version 7): back to what version 6 wrote. */
-const DOWN_TO_V6 =
-  "ALTER TABLE runs DROP COLUMN parent_run_id; DELETE FROM schema_version WHERE version = 7;";
+/** Undoes the bundles table (version 8): back to what version 7 wrote. */
+const DOWN_TO_V7 = "DROP TABLE bundles; DELETE FROM schema_version WHERE version = 8;";
+/** Undoes the child-run link (version 7) too: back to what version 6 wrote. */
+const DOWN_TO_V6 = `${DOWN_TO_V7} ALTER TABLE runs DROP COLUMN parent_run_id; DELETE FROM schema_version WHERE version = 7;`;
 
 /** Undoes the retention indexes (version 6): back to what version 5 wrote. */
 const DOWN_TO_V5 = `${DOWN_TO_V6} DROP INDEX runs_by_end; DROP INDEX released_hooks_by_run; DROP INDEX deliveries_by_run;
@@ -237,6 +238,22 @@ describe("SqliteWorld on disk", () => {
     expect(plan.map((r) => r.detail).join("\n")).toMatch(/USING INDEX runs_by_end/);
   });
 
+  it("brings a version-7 data dir up to date with the bundles table: runs kept, bundles stored", async () => {
+    const world = sqliteWorld({ dataDir });
+    await world.createRun({ runId: runId("wrun_v6"), workflowId: "wf", input: "[]", at: 1 });
+    await world.close();
+    const raw = new Database(join(dataDir, "world.sqlite"));
+    raw.exec(DOWN_TO_V7);
+    expect(raw.prepare("SELECT max(version) AS v FROM schema_version").get()).toEqual({ v: 7 });
+    raw.close();
+
+    const reopened = sqliteWorld({ dataDir });
+    expect(await reopened.getRun("wrun_v6")).toMatchObject({ runId: "wrun_v6" });
+    await reopened.putBundle("sha-v7", "code");
+    expect(await reopened.getBundle("sha-v7")).toBe("code");
+    await reopened.close();
+  });
+
   it("resolves dataDir from the cwd and writes a WAL database with synchronous=FULL", async () => {
     const world = sqliteWorld({ dataDir: relative(process.cwd(), dataDir), filename: "custom.db" });
     expect(world.dataDir).toBe(dataDir);
@@ -247,7 +264,7 @@ describe("SqliteWorld on disk", () => {
     const db = new Database(join(dataDir, "custom.db"), { readonly: true });
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(db.prepare("SELECT max(version) AS v FROM schema_version").get()).toEqual({ v: SCHEMA_VERSION });
-    expect(SCHEMA_VERSION).toBe(7);
+    expect(SCHEMA_VERSION).toBe(8);
     const indexes = db
       .prepare(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",

@@ -20,6 +20,11 @@ export interface RunCreated extends Base<"run_created"> {
   input: string;
   /** The W3C trace context the run's spans continue (host/tracing in core); absent when no tracer was set up. */
   traceContext?: TraceContext;
+  /**
+   * Content hash of the workflow bundle the run started on (`World.putBundle`): the
+   * runtime replays the run on that bundle. Absent on runs created before it was recorded.
+   */
+  bundle?: string;
 }
 
 /** A W3C trace context: the `traceparent` header's value and, if any, `tracestate`. */
@@ -110,6 +115,15 @@ export interface ChildFailed extends Base<"child_failed"> {
   childRunId: RunId;
   error: string;
 }
+
+/**
+ * `patched(patchId)` (or `deprecatePatch`) returned true at this op position the first
+ * time: replays of this log take the patched branch there; logs without it take the old one.
+ */
+export interface PatchMarker extends Base<"patch_marker"> {
+  opId: OpId;
+  patchId: string;
+}
 export interface RunCompleted extends Base<"run_completed"> {
   output: string;
 }
@@ -136,6 +150,7 @@ export type WorkflowEvent =
   | ChildStarted
   | ChildCompleted
   | ChildFailed
+  | PatchMarker
   | RunCompleted
   | RunFailed
   | RunCancelled;

@@ -210,6 +210,8 @@ export interface CreateRunInput {
   at: number;
   /** Stored as it is in the `run_created` event (the run's trace, continued by later processes). */
   traceContext?: TraceContext;
+  /** The content hash of the workflow bundle the run starts on, recorded in its `run_created` event. */
+  bundle?: string;
   /** Messages committed with the run (its first turn), in the same transaction. */
   enqueue?: MessageInput[];
   /**
@@ -328,6 +330,13 @@ export interface ClaimOptions {
   /** The lease: a claimed message is not handed out again for this long. */
   leaseMs: number;
   kinds?: MessageKind[];
+}
+
+/** A stored workflow bundle, as `listBundles` returns it. */
+export interface BundleInfo {
+  hash: string;
+  /** When it was last stored (`putBundle`), epoch ms of the World's clock. */
+  storedAt: number;
 }
 
 /** What `listRuns` returns: every filter given must hold. */
@@ -485,6 +494,19 @@ export interface World {
 
   /** Per-run chunk streams (`getWritable()` / `run.getReadable()`). */
   readonly streams: WorldStreams;
+
+  /**
+   * Stores a workflow bundle's code under its content hash, so any process can replay
+   * a run on the bundle it started on. Storing a hash already stored changes nothing
+   * but its `storedAt` (now). The runtime deletes bundles no unfinished run needs.
+   */
+  putBundle(hash: string, code: string): Promise<void>;
+  /** A stored bundle's code, or null. */
+  getBundle(hash: string): Promise<string | null>;
+  /** The stored bundles' hashes and when each was last stored (epoch ms), oldest first. */
+  listBundles(): Promise<BundleInfo[]>;
+  /** Deletes stored bundles; unknown hashes are ignored. */
+  deleteBundles(hashes: string[]): Promise<void>;
 
   /** Waits for pending writes, then releases the storage. Other calls must not follow. */
   close(): Promise<void>;

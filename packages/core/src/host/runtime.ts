@@ -28,6 +28,7 @@ import {
   serializePayload,
   valueTooDeep,
 } from "./body.js";
+import { RunBundles } from "./bundles.js";
 import { handleChildMessage } from "./children.js";
 import { type Clock, systemClock } from "./clock.js";
 import { validate } from "./errors.js";
@@ -116,6 +117,12 @@ export interface RuntimeOptions {
    * kit passes a virtual clock (docs/testing.md).
    */
   clock?: Clock;
+  /**
+   * Which code a run in flight replays on after new code is deployed: `"pinned"`
+   * (default) the bundle it started on, kept in the World; `"latest"` the current
+   * bundle, for apps that move old runs onto new code with `patched()`. See docs/versioning.md.
+   */
+  versioning?: "pinned" | "latest";
 }
 
 /** A built workflow bundle, as the runtime takes it. */
@@ -169,6 +176,8 @@ export class Runtime implements RuntimeCore {
   readonly world: World;
   readonly clock: Clock;
   private readonly sandboxes: SandboxHost;
+  private readonly bundles: RunBundles;
+  private pruning: Promise<unknown> | undefined;
   private workflowsHash: string;
   private readonly actors = new Map<string, ActorHandle>();
   private readonly ended = new Set<string>();
@@ -222,6 +231,13 @@ export class Runtime implements RuntimeCore {
       { webhookBase: () => this.webhookBase, log: (level, args) => this.log(level, args) },
       resolveSandboxLimits(options.sandbox, options.activationTimeoutMs, options.sandboxPoolSize ?? 4),
       options.activationTimeoutMs,
+    );
+    this.bundles = new RunBundles(
+      this.world,
+      this.sandboxes,
+      options.workflows,
+      this.log,
+      options.versioning,
     );
     this.maxWarm = options.maxWarmRuns ?? 1000;
     const policy: RetryPolicy = { maxRetries: 3, initialDelayMs: 1000, maxDelayMs: 60_000, ...options.retry };
@@ -326,15 +342,29 @@ export class Runtime implements RuntimeCore {
       await this.scheduler.poll();
     }
     this.retention?.start();
+    this.pruneBundles();
   }
 
-  /** Swaps in a rebuilt workflow bundle; warm instances of the old code are dropped. */
+  private pruneBundles(): void {
+    this.pruning = this.bundles
+      .prune()
+      .catch(
+        (error: unknown) =>
+          this.closed || this.log("error", ["wfkit: pruning workflow bundles failed", error]),
+      );
+  }
+
+  /** Swaps in a rebuilt workflow bundle for new runs; runs in flight stay on theirs (host/bundles.ts). */
   reload(workflows: WorkflowsInput): void {
     this.unbuilt.set(workflows.unbuilt);
     if (workflows.hash === this.workflowsHash) return;
     this.workflowsHash = workflows.hash;
-    this.sandboxes.setScript(workflows.code, workflows.hash);
+    // Runs in flight keep the bundle they started on (warm or replayed); new runs get this one.
+    this.bundles.setCurrent(workflows.code, workflows.hash);
+    // Warm instances are dropped: runs replay (on their bundle, or the new one with versioning
+    // "latest"), and a run whose workflow file no longer builds waits (host/unbuilt.ts).
     for (const actor of this.actors.values()) actor.evict();
+    this.pruneBundles();
     // Runs and steps parked on a file that did not build try again (they park again if it still fails).
     for (const actor of [...this.actors.values()]) actor.unpark();
     this.steps.resumeParked();
@@ -374,6 +404,10 @@ export class Runtime implements RuntimeCore {
 
   newSandbox(): WorkflowSandbox {
     return this.sandboxes.take();
+  }
+
+  sandboxFor(bundle: string | undefined): Promise<() => WorkflowSandbox> {
+    return this.bundles.sandboxFor(bundle);
   }
 
   runStepEagerly(runId: RunId, opId: OpId, payload: string, deliver: (input: RunInput) => void): void {
@@ -425,10 +459,14 @@ export class Runtime implements RuntimeCore {
         this.log("error", [`run ${runId}: storing a stream argument failed:`, error]),
       );
     // The first activation runs now, so the run and its first turn commit together.
-    const first = await startRun(() => this.newSandbox(), { runId, workflowId, input, startedAt: at });
+    const bundle = this.bundles.currentHash;
+    const [first] = await Promise.all([
+      startRun(() => this.sandboxes.take(bundle), { runId, workflowId, input, startedAt: at }),
+      this.bundles.ensureStored(),
+    ]);
     const actor = new RunActor(this, runId);
     const result = await actor.create(
-      { runId, workflowId, input, at, idempotencyKey: options.idempotencyKey },
+      { runId, workflowId, input, at, idempotencyKey: options.idempotencyKey, bundle },
       first,
     );
     if (result.created) {
@@ -684,6 +722,7 @@ export class Runtime implements RuntimeCore {
     for (const waiters of [...this.endWaiters.values()]) for (const wake of [...waiters]) wake();
     // A sweep in progress finishes its batch before the World closes.
     await this.retention?.stop();
+    await this.pruning;
     await this.world.close();
     await this.sandboxes.close();
   }

@@ -158,6 +158,7 @@ export async function buildRunView(run: RunRecord, events: StoredEvent[]): Promi
         break;
       }
       case "run_created":
+      case "patch_marker":
       case "run_completed":
       case "run_failed":
       case "run_cancelled":

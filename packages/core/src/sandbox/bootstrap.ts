@@ -42,6 +42,7 @@ installHost({
   realm: "workflow",
   callStep: (stepId, name, args, closure, self) => engine.callStep(stepId, name, args, closure, self),
   sleep: (until) => engine.sleep(until),
+  patched: (patchId) => engine.patched(patchId),
   createHook: (options, kind) => createSandboxHook(engine, bridge, options as object, kind),
   waitWithTimeout: (source, timeout) => waitWithTimeout(engine, source, timeout),
   startChild: (workflow, args) => children.start(workflow, args),

@@ -1,4 +1,11 @@
-import type { ChildStarted, HookConflict, HookCreated, SleepScheduled, StepScheduled } from "@wfkit/world";
+import type {
+  ChildStarted,
+  HookConflict,
+  HookCreated,
+  PatchMarker,
+  SleepScheduled,
+  StepScheduled,
+} from "@wfkit/world";
 
 // The data that crosses the sandbox boundary: plain objects and strings only.
 
@@ -19,7 +26,9 @@ export type Command =
   | { type: "hook_conflict"; opId: number; token: string; ownerRunId: string }
   | { type: "dispose_hook"; opId: number; token: string }
   | { type: "respond"; requestId: string; response: string }
-  | { type: "child"; opId: number; childRunId: string; workflowId: string; input: string };
+  | { type: "child"; opId: number; childRunId: string; workflowId: string; input: string }
+  /** `patched(patchId)` returned true at a new position: recorded as `patch_marker`. */
+  | { type: "patch"; opId: number; patchId: string };
 
 export interface EngineInit {
   runId: string;
@@ -38,7 +47,7 @@ export type EngineState = (
 };
 
 export interface RecordedOp {
-  event: StepScheduled | SleepScheduled | HookCreated | HookConflict | ChildStarted;
+  event: StepScheduled | SleepScheduled | HookCreated | HookConflict | ChildStarted | PatchMarker;
   seq: number;
 }
 

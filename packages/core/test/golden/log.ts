@@ -77,6 +77,7 @@ export const EVENT_ROLES = {
   hook_created: "derived",
   hook_disposed: "derived",
   webhook_responded: "derived",
+  patch_marker: "derived",
   run_completed: "derived",
   run_failed: "derived",
   step_retrying: "host",

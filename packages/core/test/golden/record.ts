@@ -45,6 +45,7 @@ const scenarios: Scenario[] = [
       "step-fails-for-good": await d.start("stepFailsForGood"),
       "run-fails": await d.start("runFails", ["order-7"]),
       sleeper: await d.start("sleeper"),
+      patched: await d.start("patchedRefund", [5]),
     };
     for (const runId of Object.values(runs)) await d.ended(runId);
     return runs;

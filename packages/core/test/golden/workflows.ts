@@ -10,6 +10,7 @@ import {
   FatalError,
   getStepMetadata,
   getWorkflowMetadata,
+  patched,
   sleep,
   waitForHook,
 } from "workflow";
@@ -203,4 +204,12 @@ export async function parentOfChildren() {
   } catch (error) {
     return { value, caught: (error as Error).message };
   }
+}
+
+/** A patch taken on a new run: its marker is recorded where patched() was asked. */
+export async function patchedRefund(amount: number) {
+  "use workflow";
+  const sum = await add(amount, 1);
+  if (patched("fix-refund")) return { refunded: await double(sum), patched: true };
+  return { refunded: sum, patched: false };
 }

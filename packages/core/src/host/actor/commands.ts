@@ -125,6 +125,15 @@ export function addCommands(
           dedupeKey: "start",
         });
         break;
+      case "patch":
+        request.events.push({
+          v: 1,
+          type: "patch_marker",
+          opId: opId(command.opId),
+          patchId: command.patchId,
+          at,
+        });
+        break;
       default: {
         const never: never = command;
         throw new Error(`unknown command ${JSON.stringify(never)}`);

@@ -11,6 +11,7 @@ import { type Activated, ActivationError, SandboxLostError, type WorkflowSandbox
 import type { ActorHandle, RuntimeCore } from "../types.js";
 import { linkEndToFamily } from "./child-links.js";
 import { CommitPipeline } from "./commit.js";
+import { divergenceOf } from "./diverged.js";
 import { EagerSteps } from "./eager.js";
 import { failedTurn } from "./fail.js";
 import { CorruptEventLogError, failCorruptRun } from "./log-check.js";
@@ -233,7 +234,7 @@ export class RunActor implements ActorHandle {
     try {
       replayed = await replayRun(
         this.core.world,
-        () => this.core.newSandbox(),
+        (bundle) => this.core.sandboxFor(bundle),
         this.runId,
         conflicts,
         (id) => this.core.unbuiltFile(id),
@@ -272,6 +273,17 @@ export class RunActor implements ActorHandle {
       linkEndToFamily(turn.request, replayed.parentRunId, undefined);
       this.seq += turn.request.events.length;
       this.commits.add(turn, batch);
+      return null;
+    }
+    const diverged = divergenceOf(replayed.instance.state);
+    if (diverged) {
+      // Parked, not failed: the run stays running and loads again with the next build.
+      replayed.instance.dispose();
+      this.conflicts.unshift(...conflicts);
+      this.parked = true;
+      this.core.log("warn", [
+        `wfkit: run ${this.runId} is parked until compatible code is deployed: ${diverged}`,
+      ]);
       return null;
     }
     this.instance = replayed.instance;

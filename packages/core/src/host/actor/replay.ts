@@ -70,7 +70,7 @@ export function startRun(
  */
 export async function replayRun(
   world: World,
-  newSandbox: () => WorkflowSandbox,
+  sandboxFor: (bundle: string | undefined) => Promise<() => WorkflowSandbox>,
   runId: RunId,
   conflicts: readonly HookConflict[],
   unbuilt: (workflowId: string) => UnbuiltFile | undefined = () => undefined,
@@ -90,6 +90,8 @@ export async function replayRun(
     input: run.input,
     startedAt: run.createdAt,
   };
+  // The run replays on the bundle it started on (host/bundles.ts).
+  const newSandbox = await sandboxFor(created.bundle);
   const first = await firstActivation(newSandbox, {
     op: "replay",
     init: JSON.stringify(init),

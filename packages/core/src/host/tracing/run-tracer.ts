@@ -249,6 +249,9 @@ export class RunTracer implements LifecycleObserver, StepTracer {
         case "webhook_responded":
           span.addEvent("webhook responded", { "wfkit.webhook.request_id": e.requestId }, e.at);
           break;
+        case "patch_marker":
+          note("patched", e.opId, e.at, { "wfkit.patch.id": e.patchId });
+          break;
         case "child_started":
           note("child run started", e.opId, e.at, { "wfkit.child.run_id": e.childRunId });
           break;
