@@ -37,3 +37,21 @@ describe("wf inspect run: the parent-child link", () => {
     expect(child).not.toContain("children");
   });
 });
+
+describe("wf inspect run: a parked run", () => {
+  it("prints why the run is parked, and nothing when it is not", () => {
+    const parked = formatRun({
+      ...base,
+      parked: {
+        code: "WF_REPLAY_DIVERGED",
+        message: "Workflow code diverged from its event log at position 4 (step_scheduled): ...",
+        position: 4,
+        since: base.createdAt + 10,
+      },
+    });
+    expect(parked).toContain(
+      "  parked: WF_REPLAY_DIVERGED at position 4: Workflow code diverged from its event log at position 4",
+    );
+    expect(formatRun(base)).not.toContain("parked");
+  });
+});

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RunBundles } from "../src/host/bundles.js";
 import { Runtime } from "../src/host/runtime.js";
 import type { SandboxHost } from "../src/host/sandbox-host.js";
+import { createInspector } from "../src/inspect/index.js";
 
 // Runs stay on their build: 20 runs wait on version 1, the code changes to version 2
 // (which would diverge their histories), and all 20 finish on version 1 while new runs
@@ -159,9 +160,29 @@ describe("patched(), with runs moved onto new code (versioning: latest)", () => 
       expect(parked).toContain(`run ${run.runId} is parked until compatible code is deployed`);
       expect(parked).toContain("position 2 (hook_created)");
       expect((await runtime.world.getRun(run.runId))?.status).toBe("running");
+      // Durable: the log ends with a run_parked marker, so inspect (any process, no server) shows why.
+      const inspector = createInspector(runtime.world);
+      const whileParked = await inspector.inspectRun(run.runId);
+      expect(whileParked.status).toBe("running");
+      expect(whileParked.parked).toMatchObject({ code: "WF_REPLAY_DIVERGED", position: 2 });
+      expect(whileParked.parked?.message).toContain("position 2 (hook_created)");
+      // Another build that still diverges (in `wf dev`, a save of another file) parks the run
+      // again at the same position: no second marker.
+      const rebuilt = `${v2.hash.slice(0, -1)}${v2.hash.endsWith("0") ? "1" : "0"}`;
+      runtime.reload({ ...v2, hash: rebuilt });
+      await waitFor(
+        "the second parking log line",
+        () => logs.filter((l) => l.includes("is parked")).length >= 2,
+      );
+      const markers = (await runtime.world.readEvents(run.runId)).filter((e) => e.type === "run_parked");
+      expect(markers).toHaveLength(1);
       runtime.reload(v3);
       await delivered;
       expect(await run.returnValue).toEqual(["v3", "go", "tagged x", "not prepared"]);
+      // Continued: its next events follow the marker, and inspect no longer shows it parked.
+      const events = await runtime.world.readEvents(run.runId);
+      expect(events.findIndex((e) => e.type === "run_parked")).toBeLessThan(events.length - 1);
+      expect((await inspector.inspectRun(run.runId)).parked).toBeUndefined();
     } finally {
       await runtime.close();
     }

@@ -124,6 +124,17 @@ export interface PatchMarker extends Base<"patch_marker"> {
   opId: OpId;
   patchId: string;
 }
+/**
+ * Informational, not an op: a cold replay of this log diverged from the deployed code
+ * (`code` WF_REPLAY_DIVERGED at log `position`), so the run is parked, not failed. The
+ * run is parked while this is its last event; replays ignore it.
+ */
+export interface RunParked extends Base<"run_parked"> {
+  code: "WF_REPLAY_DIVERGED";
+  message: string;
+  /** The log position (seq) where the code diverged. */
+  position: number;
+}
 export interface RunCompleted extends Base<"run_completed"> {
   output: string;
 }
@@ -151,6 +162,7 @@ export type WorkflowEvent =
   | ChildCompleted
   | ChildFailed
   | PatchMarker
+  | RunParked
   | RunCompleted
   | RunFailed
   | RunCancelled;

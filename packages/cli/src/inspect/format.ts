@@ -73,6 +73,10 @@ export function formatRun(run: RunView): string {
     `  status    ${run.status}${took}`,
     `  created   ${iso(run.createdAt)}`,
   ];
+  if (run.parked) {
+    const p = run.parked;
+    head.push(`  parked: ${p.code} at position ${p.position}: ${p.message}`);
+  }
   if (run.parentRunId !== undefined) head.push(`  parent    ${run.parentRunId}`);
   if (run.children?.length) head.push(`  children  ${run.children.map((c) => c.runId).join(", ")}`);
   head.push(`  input     ${short(run.input)}`);

@@ -37,6 +37,7 @@ export type {
   HookView,
   JsonValue,
   ListRunsOptions,
+  ParkedView,
   RunPage,
   RunSummary,
   RunView,

@@ -159,6 +159,7 @@ export async function buildRunView(run: RunRecord, events: StoredEvent[]): Promi
       }
       case "run_created":
       case "patch_marker":
+      case "run_parked":
       case "run_completed":
       case "run_failed":
       case "run_cancelled":
@@ -181,6 +182,11 @@ export async function buildRunView(run: RunRecord, events: StoredEvent[]): Promi
   };
   if (run.output !== undefined) view.output = await decodePayload(run.output);
   if (run.error !== undefined) view.error = await decodeError(run.error);
+  // Parked while the marker is the log's last event: events appended after it mean the run continued.
+  const last = events.at(-1);
+  if (run.status === "running" && last?.type === "run_parked") {
+    view.parked = { code: last.code, message: last.message, position: last.position, since: last.at };
+  }
   return view;
 }
 

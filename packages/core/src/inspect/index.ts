@@ -11,6 +11,7 @@ export type {
   HookView,
   JsonValue,
   ListRunsOptions,
+  ParkedView,
   RunPage,
   RunSummary,
   RunView,

@@ -134,6 +134,18 @@ export interface RunView extends RunSummary {
   hooks: HookView[];
   /** Child runs started from this run's workflow code, in the order it started them. */
   children: ChildView[];
+  /** Set while the run is parked: its code diverged from its log; compatible code continues it. */
+  parked?: ParkedView;
+}
+
+/** Why a running run waits: the `run_parked` marker its log ends with. */
+export interface ParkedView {
+  code: "WF_REPLAY_DIVERGED";
+  message: string;
+  /** The log position where the deployed code diverged. */
+  position: number;
+  /** When the run was parked (epoch ms). */
+  since: number;
 }
 
 /** One page of a run's raw events, in log order. */

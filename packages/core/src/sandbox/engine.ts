@@ -190,6 +190,7 @@ export class Engine {
       case "webhook_responded":
       case "child_started":
       case "patch_marker":
+      case "run_parked":
       case "run_completed":
       case "run_failed":
       case "run_cancelled":

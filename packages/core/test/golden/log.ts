@@ -82,6 +82,7 @@ export const EVENT_ROLES = {
   run_failed: "derived",
   step_retrying: "host",
   hook_conflict: "host",
+  run_parked: "host",
 } as const satisfies Record<EventType, "input" | "derived" | "host">;
 
 /** The event types declared in world/src/events.ts (read from the source, so a new type is noticed). */

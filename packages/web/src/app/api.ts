@@ -81,6 +81,8 @@ export interface RunView extends RunSummary {
   hooks: HookView[];
   /** Child runs this run started (absent from servers older than child runs). */
   children?: ChildView[];
+  /** Set while the run is parked: its code diverged from its log (see docs/versioning.md). */
+  parked?: { code: string; message: string; position: number; since: number };
 }
 
 export interface ChildView {

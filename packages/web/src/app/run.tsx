@@ -189,6 +189,12 @@ export function RunPage({ runId, info }: { runId: string; info: Info | undefined
       </div>
       {notice && <div class={notice.kind === "ok" ? "notice" : "error-box"}>{notice.text}</div>}
       {run.error && <ErrorBlock error={run.error} />}
+      {run.parked && (
+        <div class="parked" data-testid="parked" title={absolute(run.parked.since)}>
+          <b>Parked</b> since {ago(run.parked.since, now)}: {run.parked.code} at position{" "}
+          {run.parked.position}: {run.parked.message} It continues once compatible code is deployed.
+        </div>
+      )}
 
       <div class="tabs" role="tablist">
         <button

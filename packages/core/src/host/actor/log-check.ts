@@ -28,6 +28,7 @@ const EVENT_TYPES: Record<EventType, true> = {
   child_completed: true,
   child_failed: true,
   patch_marker: true,
+  run_parked: true,
   run_completed: true,
   run_failed: true,
   run_cancelled: true,

@@ -11,7 +11,7 @@ import { type Activated, ActivationError, SandboxLostError, type WorkflowSandbox
 import type { ActorHandle, RuntimeCore } from "../types.js";
 import { linkEndToFamily } from "./child-links.js";
 import { CommitPipeline } from "./commit.js";
-import { divergenceOf } from "./diverged.js";
+import { divergenceOf, recordParked } from "./diverged.js";
 import { EagerSteps } from "./eager.js";
 import { failedTurn } from "./fail.js";
 import { CorruptEventLogError, failCorruptRun } from "./log-check.js";
@@ -281,8 +281,9 @@ export class RunActor implements ActorHandle {
       replayed.instance.dispose();
       this.conflicts.unshift(...conflicts);
       this.parked = true;
+      await recordParked(this.core, this.runId, replayed.last, diverged);
       this.core.log("warn", [
-        `wfkit: run ${this.runId} is parked until compatible code is deployed: ${diverged}`,
+        `wfkit: run ${this.runId} is parked until compatible code is deployed: ${diverged.message}`,
       ]);
       return null;
     }

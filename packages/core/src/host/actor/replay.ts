@@ -1,4 +1,4 @@
-import { type HookConflict, isTerminal, type RunId, type World } from "@wfkit/world";
+import { type HookConflict, isTerminal, type RunId, type StoredEvent, type World } from "@wfkit/world";
 import type { Command, EngineInit } from "../../sandbox/protocol.js";
 import type { Activation } from "../sandbox-activation.js";
 import { type Activated, ActivationError, SandboxLostError, type WorkflowSandbox } from "../sandbox-host.js";
@@ -10,6 +10,8 @@ export interface Replayed {
   instance: WorkflowSandbox;
   /** The run's `lastSeq`. */
   seq: number;
+  /** The log's last event (a `run_parked` marker is not written twice in a row). */
+  last: StoredEvent;
   /** Whether the run already has its `startedAt`. */
   started: boolean;
   /** Commands the log lacks (a crash cut the last turn short): the next turn appends them. */
@@ -106,6 +108,7 @@ export async function replayRun(
   return {
     instance: first.instance,
     seq,
+    last: events[events.length - 1]!,
     started,
     commands: first.activated.commands[0] ?? [],
     ...parent,

@@ -252,6 +252,17 @@ export class RunTracer implements LifecycleObserver, StepTracer {
         case "patch_marker":
           note("patched", e.opId, e.at, { "wfkit.patch.id": e.patchId });
           break;
+        case "run_parked":
+          span.addEvent(
+            "run parked",
+            {
+              "wfkit.error.code": e.code,
+              "wfkit.parked.position": e.position,
+              "wfkit.parked.message": e.message,
+            },
+            e.at,
+          );
+          break;
         case "child_started":
           note("child run started", e.opId, e.at, { "wfkit.child.run_id": e.childRunId });
           break;
