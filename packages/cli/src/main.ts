@@ -3,6 +3,13 @@ import { BACKUP_FLAGS, backupCommand, PRUNE_FLAGS, pruneCommand } from "./comman
 import { devCommand } from "./commands/dev.js";
 import { actionCommand, INSPECT_FLAGS, inspectCommand, SOURCE_FLAGS } from "./commands/inspect.js";
 import { migrateCommand } from "./commands/migrate.js";
+import {
+  EXPORT_FLAGS,
+  expandShortOut,
+  exportCommand,
+  REPLAY_FLAGS,
+  replayCommand,
+} from "./commands/replay.js";
 import { runCommand } from "./commands/run.js";
 import { uiCommand } from "./commands/ui.js";
 
@@ -72,6 +79,19 @@ Usage:
       Restore: put <file> as world.sqlite in an empty data folder.
       See docs/operations.md.
 
+  wf export <runId> [--data-dir DIR | --postgres-url URL] [-o file]
+      Writes a run's history (its run record and every event, JSON) to
+      stdout or to the file. Such files are what wf replay checks.
+
+  wf replay <file|folder|data-dir> [--workflows DIR] [--workflow W] [--root DIR] [--json]
+      Builds the app's workflows (the files under DIR, default workflows/,
+      as wf dev does) and replays recorded histories on them: a history file
+      (or a JSON array of them), a folder of *.json histories, or every run of
+      a data folder (--postgres-url instead of a source: every run of the
+      database). --workflow keeps the histories of one workflow (its id or
+      export name). Prints each divergence with its run id and log position;
+      exit 1 on any divergence, 0 when all replay. See docs/versioning.md.
+
   wf help
 `;
 
@@ -100,6 +120,10 @@ export async function main(argv: string[]): Promise<number> {
         return await pruneCommand(parseArgs(rest, PRUNE_FLAGS));
       case "backup":
         return await backupCommand(parseArgs(rest, BACKUP_FLAGS));
+      case "export":
+        return await exportCommand(parseArgs(expandShortOut(rest), EXPORT_FLAGS));
+      case "replay":
+        return await replayCommand(parseArgs(rest, REPLAY_FLAGS));
       case "cancel":
       case "rerun":
         return await actionCommand(command, parseArgs(rest, SOURCE_FLAGS));

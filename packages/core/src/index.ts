@@ -28,6 +28,16 @@ export { type Clock, type ClockTimer, systemClock } from "./host/clock.js";
 export { getDefaultRuntime, setDefaultRuntime, setDefaultRuntimeFactory } from "./host/default.js";
 export { LOG_LEVELS, type LogFormat, type LogLevel } from "./host/lifecycle-log.js";
 export {
+  exportRunHistory,
+  HISTORY_FORMAT,
+  isRunHistory,
+  type ReplayBundle,
+  type ReplayDivergence,
+  type ReplayReport,
+  type RunHistory,
+  replayHistories,
+} from "./host/replay-check.js";
+export {
   type PruneEndedRunsOptions,
   pruneEndedRuns,
   type RetentionOptions,

@@ -142,9 +142,10 @@ describe("recovery quarantine", () => {
 
   it("runs whose replay is stopped at start-up fail with their code; the runtime recovers the rest", async () => {
     // Version A starts three runs that sleep, and stops.
+    const codeA = await bundle("a");
     const a = new Runtime({
       world: sqliteWorld({ dataDir }),
-      workflows: await bundle("a"),
+      workflows: codeA,
       log: () => {},
       ...OOM_LIMITS,
     });
@@ -155,6 +156,10 @@ describe("recovery quarantine", () => {
       await a.start(wf("fine")),
     ];
     await a.close();
+    // Runs replay on the bundle they started on; with A's bundle gone from the World, they replay on B's.
+    const world = sqliteWorld({ dataDir });
+    await world.deleteBundles([codeA.hash]);
+    await world.close();
     // Version B's code loops or runs out of memory on replay.
     const b = new Runtime({
       world: sqliteWorld({ dataDir }),

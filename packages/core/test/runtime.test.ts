@@ -214,8 +214,8 @@ describe("steps and calls that belong elsewhere", () => {
     }
   });
 
-  it("refuses workflow/api calls from workflow code, saying where they belong", async () => {
-    const run = await rt.start(wf("callsStart"));
+  it("refuses workflow/api server calls (getRun) from workflow code, saying where they belong", async () => {
+    const run = await rt.start(wf("callsServerApi"));
     const value = (await run.returnValue) as { code: string; message: string };
     expect(value.code).toBe("WF_API_IN_WORKFLOW");
     expect(value.message).toContain("belongs in server code");

@@ -82,3 +82,23 @@ export async function nightly() {
   return "done";
 }
 `;
+
+export const FAMILY = `
+import { start } from "workflow/api";
+
+async function pack(orderId: string) {
+  "use step";
+  return \`parcel-\${orderId}\`;
+}
+
+export async function shipOrder(orderId: string) {
+  "use workflow";
+  return await pack(orderId);
+}
+
+export async function fulfil(orderId: string) {
+  "use workflow";
+  const shipping = await start(shipOrder, [orderId]);
+  return { parcel: await shipping.returnValue };
+}
+`;

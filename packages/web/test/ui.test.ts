@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { type Child, startChild, waitFor } from "@wfkit/testing-kit";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APPROVAL, CATALOG, ORDERS, PAYMENTS } from "./fixtures.js";
+import { APPROVAL, CATALOG, FAMILY, ORDERS, PAYMENTS } from "./fixtures.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const BIN = fileURLToPath(new URL("../../cli/dist/bin.js", import.meta.url));
@@ -62,6 +62,7 @@ beforeAll(async () => {
   writeFileSync(path.join(tmp, "workflows", "approval.ts"), APPROVAL);
   writeFileSync(path.join(tmp, "workflows", "payments.ts"), PAYMENTS);
   writeFileSync(path.join(tmp, "workflows", "catalog.ts"), CATALOG);
+  writeFileSync(path.join(tmp, "workflows", "family.ts"), FAMILY);
   dev = startChild([BIN, "dev", "workflows", "--port", "0", "--data-dir", "data"], {
     cwd: tmp,
     name: "wf dev",
@@ -229,5 +230,23 @@ describe("the web UI, in Chromium, against wf dev", () => {
       return r.status === "completed" ? r : undefined;
     });
     expect(run.output).toEqual({ requestId: "REQ-7", decision: { approved: true, by: "ana" } });
+  });
+
+  it("links a parent run to its child run and back", async () => {
+    const parent = await start("family.ts#fulfil", ["F-1"]);
+    const run = await waitFor("the parent run to complete", async () => {
+      const r = await runStatus(parent);
+      return r.status === "completed" ? r : undefined;
+    });
+    expect(run.output).toEqual({ parcel: "parcel-F-1" });
+    await page.goto(`${url}/#/runs/${parent}`);
+    const children = page.getByTestId("child-runs");
+    await poll(() => children.textContent()).toContain("shipOrder (completed)");
+    await children.locator("a").first().click();
+    const parentLink = page.getByTestId("parent-run");
+    await poll(() => parentLink.textContent()).toContain(parent);
+    expect(await page.getByTestId("run-id").textContent()).not.toBe(parent);
+    await parentLink.locator("a").click();
+    await poll(() => page.getByTestId("run-id").textContent()).toBe(parent);
   });
 });

@@ -247,10 +247,11 @@ class Effects {
     const changed = [...state.runs.values()].filter((r) => r.touched && !r.isNew).map((r) => r.row);
     if (fresh.length > 0) {
       this.send(tx`INSERT INTO wfkit.runs
-        (run_id, workflow_id, status, input, output, error, idempotency_key, created_at, started_at, completed_at, last_seq)
+        (run_id, workflow_id, status, input, output, error, idempotency_key, parent_run_id, created_at, started_at, completed_at, last_seq)
         SELECT * FROM unnest(${col(fresh, "run_id")}::text[], ${col(fresh, "workflow_id")}::text[],
           ${col(fresh, "status")}::text[], ${col(fresh, "input")}::text[], ${col(fresh, "output")}::text[],
-          ${col(fresh, "error")}::text[], ${col(fresh, "idempotency_key")}::text[], ${col(fresh, "created_at")}::bigint[],
+          ${col(fresh, "error")}::text[], ${col(fresh, "idempotency_key")}::text[], ${col(fresh, "parent_run_id")}::text[],
+          ${col(fresh, "created_at")}::bigint[],
           ${col(fresh, "started_at")}::bigint[], ${col(fresh, "completed_at")}::bigint[], ${col(fresh, "last_seq")}::int[])`);
     }
     if (changed.length > 0) {
@@ -306,6 +307,7 @@ function createRun(state: BatchState, out: Effects, input: CreateRunInput): () =
     output: null,
     error: null,
     idempotency_key: encOpt(input.idempotencyKey),
+    parent_run_id: input.parentRunId ?? null,
     created_at: input.at,
     started_at: null,
     completed_at: null,
@@ -323,6 +325,7 @@ function createRun(state: BatchState, out: Effects, input: CreateRunInput): () =
       workflowId: input.workflowId,
       input: input.input,
       ...(input.traceContext && { traceContext: input.traceContext }),
+      ...(input.bundle !== undefined && { bundle: input.bundle }),
       at: input.at,
     }),
   );

@@ -42,6 +42,7 @@ export interface RunRow {
   output: string | null;
   error: string | null;
   idempotency_key: string | null;
+  parent_run_id: string | null;
   created_at: number;
   started_at: number | null;
   completed_at: number | null;
@@ -101,6 +102,7 @@ export function toRun(row: RunRow): RunRecord {
   if (row.output !== null) run.output = dec(row.output);
   if (row.error !== null) run.error = dec(row.error);
   if (row.idempotency_key !== null) run.idempotencyKey = dec(row.idempotency_key);
+  if (row.parent_run_id !== null) run.parentRunId = runId(row.parent_run_id);
   setIf(run, "startedAt", row.started_at);
   setIf(run, "completedAt", row.completed_at);
   return run;

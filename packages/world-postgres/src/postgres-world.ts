@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type {
   AppendRequest,
   AppendResult,
+  BundleInfo,
   ClaimOptions,
   CreateRunInput,
   CreateRunResult,
@@ -21,6 +22,7 @@ import { DEFAULT_RELEASED_HOOK_RETENTION_MS } from "@wfkit/world";
 import type { BatchEffects } from "./batch.js";
 import {
   type DeliveryRow,
+  dec,
   decodeEvent,
   enc,
   type HookRow,
@@ -174,6 +176,32 @@ export class PostgresWorld implements World {
   async listRuns(filter: ListRunsFilter = {}): Promise<RunRecord[]> {
     await this.open_();
     return listRuns(this.sql, filter);
+  }
+
+  async putBundle(hash: string, code: string): Promise<void> {
+    await this.open_();
+    const at = Date.now();
+    await this.sql`INSERT INTO wfkit.bundles (hash, code, stored_at) VALUES (${hash}, ${enc(code)}, ${at})
+      ON CONFLICT (hash) DO UPDATE SET stored_at = excluded.stored_at`;
+  }
+
+  async getBundle(hash: string): Promise<string | null> {
+    await this.open_();
+    const [row] = await this.sql<{ code: string }[]>`SELECT code FROM wfkit.bundles WHERE hash = ${hash}`;
+    return row ? dec(row.code) : null;
+  }
+
+  async listBundles(): Promise<BundleInfo[]> {
+    await this.open_();
+    const rows = await this.sql<{ hash: string; stored_at: string | number }[]>`
+      SELECT hash, stored_at FROM wfkit.bundles ORDER BY stored_at, hash`;
+    return rows.map((r) => ({ hash: r.hash, storedAt: Number(r.stored_at) }));
+  }
+
+  async deleteBundles(hashes: string[]): Promise<void> {
+    if (hashes.length === 0) return;
+    await this.open_();
+    await this.sql`DELETE FROM wfkit.bundles WHERE hash = ANY(${hashes}::text[])`;
   }
 
   async pruneRuns(options: PruneRunsOptions): Promise<RunId[]> {

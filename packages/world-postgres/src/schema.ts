@@ -144,6 +144,18 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX runs_by_end ON wfkit.runs ((coalesce(completed_at, created_at)), run_id)
     WHERE status IN ('completed', 'failed', 'cancelled');
   `,
+  // 3: child runs: the run that started this one from workflow code.
+  `
+  ALTER TABLE wfkit.runs ADD COLUMN parent_run_id text;
+  `,
+  // 4: workflow bundles by content hash, so a run replays on the code it started on.
+  `
+  CREATE TABLE wfkit.bundles (
+    hash      text PRIMARY KEY,
+    code      text NOT NULL,
+    stored_at bigint NOT NULL
+  );
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -22,7 +22,7 @@ afterAll(async () => {
 defineWorldConformance("postgres", async () => {
   await admin.unsafe(
     "TRUNCATE wfkit.runs, wfkit.events, wfkit.messages, wfkit.hooks, wfkit.released_hooks, wfkit.dedupe_keys, " +
-      "wfkit.deliveries, wfkit.responses, wfkit.streams, wfkit.stream_chunks, wfkit.instances",
+      "wfkit.deliveries, wfkit.responses, wfkit.streams, wfkit.stream_chunks, wfkit.instances, wfkit.bundles",
   );
   return {
     world: await openPostgresWorld(db.url),

@@ -36,6 +36,7 @@ export function applyCreateRun(s: Statements, input: CreateRunInput, batch: Batc
     workflowId: input.workflowId,
     input: input.input,
     idempotencyKey: input.idempotencyKey ?? null,
+    parentRunId: input.parentRunId ?? null,
     createdAt: input.at,
   });
   s.insertEvent.run(
@@ -48,6 +49,7 @@ export function applyCreateRun(s: Statements, input: CreateRunInput, batch: Batc
       workflowId: input.workflowId,
       input: input.input,
       ...(input.traceContext && { traceContext: input.traceContext }),
+      ...(input.bundle !== undefined && { bundle: input.bundle }),
       at: input.at,
     }),
   );
@@ -60,6 +62,7 @@ export function applyCreateRun(s: Statements, input: CreateRunInput, batch: Batc
     lastSeq: 1,
   };
   if (input.idempotencyKey !== undefined) run.idempotencyKey = input.idempotencyKey;
+  if (input.parentRunId !== undefined) run.parentRunId = input.parentRunId;
   const messages = insertMessages(s, input.enqueue ?? [], batch);
   if (!input.firstTurn) return { created: true, run, messages };
   const turn = applyAppend(s, { ...input.firstTurn, runId: input.runId, expectedSeq: 1 }, batch);
@@ -170,9 +173,9 @@ export function insertMessages(s: Statements, inputs: MessageInput[], batch: Bat
     const row = s.insertMessage.get({
       runId: m.runId,
       kind: m.kind,
-      opId: m.kind === "turn" ? null : m.opId,
+      opId: m.kind === "step" || m.kind === "timer" ? m.opId : null,
       attempt: m.kind === "step" ? m.attempt : null,
-      payload: m.kind === "step" ? m.payload : null,
+      payload: m.kind === "step" || m.kind === "child" ? m.payload : null,
       availableAt: m.availableAt ?? now,
       dedupeKey: m.dedupeKey ?? null,
       leasedUntil: m.leased ? (m.leaseMs !== undefined ? now + m.leaseMs : HELD_BY_INSTANCE) : null,

@@ -21,6 +21,7 @@ export interface RunRow {
   output: string | null;
   error: string | null;
   idempotency_key: string | null;
+  parent_run_id: string | null;
   created_at: number;
   started_at: number | null;
   completed_at: number | null;
@@ -89,6 +90,7 @@ export function toRun(row: RunRow): RunRecord {
   setIf(run, "output", row.output);
   setIf(run, "error", row.error);
   setIf(run, "idempotencyKey", row.idempotency_key);
+  if (row.parent_run_id !== null) run.parentRunId = runId(row.parent_run_id);
   setIf(run, "startedAt", row.started_at);
   setIf(run, "completedAt", row.completed_at);
   return run;
@@ -150,6 +152,8 @@ export function toMessage(row: MessageRow): QueueMessage {
     message = { ...fields, kind: "timer", opId: opId(row.op_id) };
   } else if (row.kind === "turn") {
     message = { ...fields, kind: "turn" };
+  } else if (row.kind === "child" && row.payload !== null) {
+    message = { ...fields, kind: "child", payload: row.payload };
   } else {
     throw new Error(`wfkit: the queue row ${row.id} (kind "${row.kind}") lacks the fields its kind needs`);
   }

@@ -149,6 +149,18 @@ const MIGRATIONS: readonly string[] = [
   CREATE INDEX released_hooks_by_run ON released_hooks (run_id);
   CREATE INDEX deliveries_by_run ON deliveries (run_id);
   `,
+  // 7: child runs: the run that started this one from workflow code.
+  `
+  ALTER TABLE runs ADD COLUMN parent_run_id TEXT;
+  `,
+  // 8: workflow bundles by content hash, so a run replays on the code it started on.
+  `
+  CREATE TABLE bundles (
+    hash      TEXT PRIMARY KEY,
+    code      TEXT NOT NULL,
+    stored_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  `,
 ];
 
 /** The schema version this build writes. */

@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import type {
   AppendRequest,
   AppendResult,
+  BundleInfo,
   ClaimOptions,
   CreateRunInput,
   CreateRunResult,
@@ -222,6 +223,42 @@ export class SqliteWorld implements World {
   async awaitResponse(requestId: string, timeoutMs: number): Promise<string | null> {
     this.assertOpen();
     return this.responses.await(requestId, timeoutMs);
+  }
+
+  async putBundle(hash: string, code: string): Promise<void> {
+    const at = Date.now();
+    await this.write(() =>
+      this.db
+        .prepare(
+          "INSERT INTO bundles (hash, code, stored_at) VALUES (?, ?, ?) ON CONFLICT (hash) DO UPDATE SET stored_at = excluded.stored_at",
+        )
+        .run(hash, code, at),
+    );
+  }
+
+  async getBundle(hash: string): Promise<string | null> {
+    const row = this.read(
+      () =>
+        this.db.prepare("SELECT code FROM bundles WHERE hash = ?").get(hash) as { code: string } | undefined,
+    );
+    return row?.code ?? null;
+  }
+
+  async listBundles(): Promise<BundleInfo[]> {
+    return this.read(
+      () =>
+        this.db
+          .prepare("SELECT hash, stored_at AS storedAt FROM bundles ORDER BY stored_at, hash")
+          .all() as BundleInfo[],
+    );
+  }
+
+  async deleteBundles(hashes: string[]): Promise<void> {
+    if (hashes.length === 0) return;
+    await this.write(() => {
+      const del = this.db.prepare("DELETE FROM bundles WHERE hash = ?");
+      for (const hash of hashes) del.run(hash);
+    });
   }
 
   async pruneRuns(options: PruneRunsOptions): Promise<RunId[]> {

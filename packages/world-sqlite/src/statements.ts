@@ -53,6 +53,7 @@ export interface RunInsert {
   workflowId: string;
   input: string;
   idempotencyKey: string | null;
+  parentRunId: string | null;
   createdAt: number;
 }
 
@@ -128,8 +129,8 @@ export function prepareStatements(db: Database): Statements {
     getRun: p("SELECT * FROM runs WHERE run_id = ?"),
     getRunByKey: p("SELECT * FROM runs WHERE idempotency_key = ?"),
     insertRun: p(
-      `INSERT INTO runs (run_id, workflow_id, status, input, idempotency_key, created_at, last_seq)
-       VALUES (@runId, @workflowId, 'pending', @input, @idempotencyKey, @createdAt, 1)`,
+      `INSERT INTO runs (run_id, workflow_id, status, input, idempotency_key, parent_run_id, created_at, last_seq)
+       VALUES (@runId, @workflowId, 'pending', @input, @idempotencyKey, @parentRunId, @createdAt, 1)`,
     ),
     updateRun: p(
       `UPDATE runs SET last_seq = @lastSeq,

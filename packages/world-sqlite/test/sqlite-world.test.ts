@@ -20,8 +20,13 @@ defineWorldConformance("sqlite (flushOn: microtask)", async () => {
   };
 });
 
+/** Undoes the bundles table (version 8): back to what version 7 wrote. */
+const DOWN_TO_V7 = "DROP TABLE bundles; DELETE FROM schema_version WHERE version = 8;";
+/** Undoes the child-run link (version 7) too: back to what version 6 wrote. */
+const DOWN_TO_V6 = `${DOWN_TO_V7} ALTER TABLE runs DROP COLUMN parent_run_id; DELETE FROM schema_version WHERE version = 7;`;
+
 /** Undoes the retention indexes (version 6): back to what version 5 wrote. */
-const DOWN_TO_V5 = `DROP INDEX runs_by_end; DROP INDEX released_hooks_by_run; DROP INDEX deliveries_by_run;
+const DOWN_TO_V5 = `${DOWN_TO_V6} DROP INDEX runs_by_end; DROP INDEX released_hooks_by_run; DROP INDEX deliveries_by_run;
   DELETE FROM schema_version WHERE version = 6;`;
 
 /** Undoes the "run listing indexes" migration (version 5): back to what version 4 wrote. */
@@ -46,6 +51,22 @@ describe("SqliteWorld on disk", () => {
 
   afterEach(async () => {
     await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it("brings a version-6 data dir up to date with the child-run link: old runs have no parent, new ones keep it", async () => {
+    const world = sqliteWorld({ dataDir });
+    const old = runId("wrun_old");
+    await world.createRun({ runId: old, workflowId: "wf", input: "[]", at: 1 });
+    await world.close();
+    const raw = new Database(join(dataDir, "world.sqlite"));
+    raw.exec(DOWN_TO_V6);
+    raw.close();
+    const reopened = sqliteWorld({ dataDir });
+    expect(await reopened.getRun(old)).not.toHaveProperty("parentRunId");
+    const child = runId("wrun_child");
+    await reopened.createRun({ runId: child, workflowId: "wf", input: "[]", at: 2, parentRunId: old });
+    expect(await reopened.getRun(child)).toMatchObject({ parentRunId: old });
+    await reopened.close();
   });
 
   it("brings a version-1 data dir up to date and keeps its hooks", async () => {
@@ -217,6 +238,22 @@ describe("SqliteWorld on disk", () => {
     expect(plan.map((r) => r.detail).join("\n")).toMatch(/USING INDEX runs_by_end/);
   });
 
+  it("brings a version-7 data dir up to date with the bundles table: runs kept, bundles stored", async () => {
+    const world = sqliteWorld({ dataDir });
+    await world.createRun({ runId: runId("wrun_v6"), workflowId: "wf", input: "[]", at: 1 });
+    await world.close();
+    const raw = new Database(join(dataDir, "world.sqlite"));
+    raw.exec(DOWN_TO_V7);
+    expect(raw.prepare("SELECT max(version) AS v FROM schema_version").get()).toEqual({ v: 7 });
+    raw.close();
+
+    const reopened = sqliteWorld({ dataDir });
+    expect(await reopened.getRun("wrun_v6")).toMatchObject({ runId: "wrun_v6" });
+    await reopened.putBundle("sha-v7", "code");
+    expect(await reopened.getBundle("sha-v7")).toBe("code");
+    await reopened.close();
+  });
+
   it("resolves dataDir from the cwd and writes a WAL database with synchronous=FULL", async () => {
     const world = sqliteWorld({ dataDir: relative(process.cwd(), dataDir), filename: "custom.db" });
     expect(world.dataDir).toBe(dataDir);
@@ -227,7 +264,7 @@ describe("SqliteWorld on disk", () => {
     const db = new Database(join(dataDir, "custom.db"), { readonly: true });
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(db.prepare("SELECT max(version) AS v FROM schema_version").get()).toEqual({ v: SCHEMA_VERSION });
-    expect(SCHEMA_VERSION).toBe(6);
+    expect(SCHEMA_VERSION).toBe(8);
     const indexes = db
       .prepare(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",

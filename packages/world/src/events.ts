@@ -20,6 +20,11 @@ export interface RunCreated extends Base<"run_created"> {
   input: string;
   /** The W3C trace context the run's spans continue (host/tracing in core); absent when no tracer was set up. */
   traceContext?: TraceContext;
+  /**
+   * Content hash of the workflow bundle the run started on (`World.putBundle`): the
+   * runtime replays the run on that bundle. Absent on runs created before it was recorded.
+   */
+  bundle?: string;
 }
 
 /** A W3C trace context: the `traceparent` header's value and, if any, `tracestate`. */
@@ -89,6 +94,47 @@ export interface WebhookResponded extends Base<"webhook_responded"> {
   requestId: string;
   response: string;
 }
+/**
+ * Workflow code called `start(child, args)`: the child run `childRunId` (id derived from
+ * this run's id and `opId`) is created by a queue message enqueued with this event.
+ */
+export interface ChildStarted extends Base<"child_started"> {
+  opId: OpId;
+  childRunId: RunId;
+  workflowId: string;
+}
+/** The child run started at `opId` completed; `output` is its serialized return value. */
+export interface ChildCompleted extends Base<"child_completed"> {
+  opId: OpId;
+  childRunId: RunId;
+  output: string;
+}
+/** The child run started at `opId` failed or was cancelled; `error` is the serialized error. */
+export interface ChildFailed extends Base<"child_failed"> {
+  opId: OpId;
+  childRunId: RunId;
+  error: string;
+}
+
+/**
+ * `patched(patchId)` (or `deprecatePatch`) returned true at this op position the first
+ * time: replays of this log take the patched branch there; logs without it take the old one.
+ */
+export interface PatchMarker extends Base<"patch_marker"> {
+  opId: OpId;
+  patchId: string;
+}
+/**
+ * Informational, not an op: a cold replay of this log diverged from the deployed code
+ * (`code` WF_REPLAY_DIVERGED at log `position`), so the run is parked, not failed. The
+ * run is parked while this is its last event; replays ignore it.
+ */
+export interface RunParked extends Base<"run_parked"> {
+  code: "WF_REPLAY_DIVERGED";
+  message: string;
+  /** The log position (seq) where the code diverged. */
+  position: number;
+}
 export interface RunCompleted extends Base<"run_completed"> {
   output: string;
 }
@@ -112,6 +158,11 @@ export type WorkflowEvent =
   | HookReceived
   | HookDisposed
   | WebhookResponded
+  | ChildStarted
+  | ChildCompleted
+  | ChildFailed
+  | PatchMarker
+  | RunParked
   | RunCompleted
   | RunFailed
   | RunCancelled;

@@ -22,6 +22,8 @@ export interface RunRecord {
   output?: string;
   error?: string;
   idempotencyKey?: string;
+  /** The run that started this one from workflow code (`start()` in a workflow), if any. */
+  parentRunId?: RunId;
   /** The `at` given to `createRun`. */
   createdAt: number;
   startedAt?: number;
@@ -120,7 +122,17 @@ export interface TurnWork {
   kind: "turn";
 }
 
-/** The kinds of queue work: step attempts, timers, and runs that need a turn. */
+/**
+ * Work about a child run, for whichever process claims it: creating a child a parent's
+ * turn started, handing a child's end to its parent, or cancelling a child whose parent
+ * ended. `payload` is opaque data for the consumer, like a step's.
+ */
+export interface ChildWork {
+  kind: "child";
+  payload: string;
+}
+
+/** The kinds of queue work: step attempts, timers, runs that need a turn, and child-run work. */
 export type MessageKind = QueueMessage["kind"];
 
 /** The fields a World adds to every queued message. */
@@ -135,9 +147,10 @@ export interface QueuedFields {
 export interface StepMessage extends StepWork, QueuedFields {}
 export interface TimerMessage extends TimerWork, QueuedFields {}
 export interface TurnMessage extends TurnWork, QueuedFields {}
+export interface ChildMessage extends ChildWork, QueuedFields {}
 
 /** Work to do: a step attempt, a timer due at `availableAt`, or a run that needs a turn. Narrow on `kind`. */
-export type QueueMessage = StepMessage | TimerMessage | TurnMessage;
+export type QueueMessage = StepMessage | TimerMessage | TurnMessage | ChildMessage;
 
 /** The options of a message to enqueue, whatever its kind. */
 export interface EnqueueFields {
@@ -172,9 +185,10 @@ export interface EnqueueFields {
 export interface StepMessageInput extends StepWork, EnqueueFields {}
 export interface TimerMessageInput extends TimerWork, EnqueueFields {}
 export interface TurnMessageInput extends TurnWork, EnqueueFields {}
+export interface ChildMessageInput extends ChildWork, EnqueueFields {}
 
 /** A message to enqueue; the World returns it as a `QueueMessage` of the same kind. */
-export type MessageInput = StepMessageInput | TimerMessageInput | TurnMessageInput;
+export type MessageInput = StepMessageInput | TimerMessageInput | TurnMessageInput | ChildMessageInput;
 
 /**
  * A new run. Its log starts with `run_created` (seq 1, `at`, `v: 1`, `workflowId`,
@@ -191,9 +205,13 @@ export interface CreateRunInput {
    * create exactly one run.
    */
   idempotencyKey?: string;
+  /** Stored on the run record as is: the run that started this one from workflow code. */
+  parentRunId?: RunId;
   at: number;
   /** Stored as it is in the `run_created` event (the run's trace, continued by later processes). */
   traceContext?: TraceContext;
+  /** The content hash of the workflow bundle the run starts on, recorded in its `run_created` event. */
+  bundle?: string;
   /** Messages committed with the run (its first turn), in the same transaction. */
   enqueue?: MessageInput[];
   /**
@@ -312,6 +330,13 @@ export interface ClaimOptions {
   /** The lease: a claimed message is not handed out again for this long. */
   leaseMs: number;
   kinds?: MessageKind[];
+}
+
+/** A stored workflow bundle, as `listBundles` returns it. */
+export interface BundleInfo {
+  hash: string;
+  /** When it was last stored (`putBundle`), epoch ms of the World's clock. */
+  storedAt: number;
 }
 
 /** What `listRuns` returns: every filter given must hold. */
@@ -469,6 +494,19 @@ export interface World {
 
   /** Per-run chunk streams (`getWritable()` / `run.getReadable()`). */
   readonly streams: WorldStreams;
+
+  /**
+   * Stores a workflow bundle's code under its content hash, so any process can replay
+   * a run on the bundle it started on. Storing a hash already stored changes nothing
+   * but its `storedAt` (now). The runtime deletes bundles no unfinished run needs.
+   */
+  putBundle(hash: string, code: string): Promise<void>;
+  /** A stored bundle's code, or null. */
+  getBundle(hash: string): Promise<string | null>;
+  /** The stored bundles' hashes and when each was last stored (epoch ms), oldest first. */
+  listBundles(): Promise<BundleInfo[]>;
+  /** Deletes stored bundles; unknown hashes are ignored. */
+  deleteBundles(hashes: string[]): Promise<void>;
 
   /** Waits for pending writes, then releases the storage. Other calls must not follow. */
   close(): Promise<void>;

@@ -61,6 +61,10 @@ export function formatRun(run: RunView): string {
       lines.push([r.receivedAt, `  received ${short(r.payload)}${response}`]);
     }
   }
+  for (const c of run.children ?? []) {
+    const took = c.endedAt !== undefined ? ` in ${duration(c.endedAt - c.startedAt)}` : "";
+    lines.push([c.startedAt, `child ${c.runId} ${c.workflowId} ${c.status}${took}`]);
+  }
   lines.sort((a, b) => a[0] - b[0]);
   const took = run.completedAt !== undefined ? ` in ${duration(run.completedAt - run.createdAt)}` : "";
   const head = [
@@ -68,8 +72,14 @@ export function formatRun(run: RunView): string {
     `  workflow  ${run.workflowId}`,
     `  status    ${run.status}${took}`,
     `  created   ${iso(run.createdAt)}`,
-    `  input     ${short(run.input)}`,
   ];
+  if (run.parked) {
+    const p = run.parked;
+    head.push(`  parked: ${p.code} at position ${p.position}: ${p.message}`);
+  }
+  if (run.parentRunId !== undefined) head.push(`  parent    ${run.parentRunId}`);
+  if (run.children?.length) head.push(`  children  ${run.children.map((c) => c.runId).join(", ")}`);
+  head.push(`  input     ${short(run.input)}`);
   if (run.output !== undefined) head.push(`  output    ${short(run.output)}`);
   if (run.error) head.push(`  error     ${run.error.name}: ${run.error.message}`);
   const body = lines.map(([ms, text]) => `${at(ms)}  ${text}`);

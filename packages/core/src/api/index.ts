@@ -30,12 +30,14 @@ export type { ReadableOptions, Run } from "../host/run.js";
 export type { HookInfo, StartOptions } from "../host/runtime.js";
 export type {
   AttemptView,
+  ChildView,
   ErrorView,
   EventPage,
   HookRequestView,
   HookView,
   JsonValue,
   ListRunsOptions,
+  ParkedView,
   RunPage,
   RunSummary,
   RunView,

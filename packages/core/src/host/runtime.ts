@@ -10,7 +10,7 @@ import type {
   World,
 } from "@wfkit/world";
 import { EVENT_UNREADABLE, isTerminal } from "@wfkit/world";
-import { type StatusSecretOption, statusSecretSource } from "../api/status-token.js";
+import { statusSecretSource } from "../api/status-token.js";
 import { HookNotFoundError, WorkflowRunNotFoundError } from "../errors/subclasses.js";
 import { WorkflowError } from "../errors/workflow-error.js";
 import { RESPOND_KEY, RESUME_TYPED_HOOK_KEY } from "../globals.js";
@@ -28,15 +28,25 @@ import {
   serializePayload,
   valueTooDeep,
 } from "./body.js";
+import { RunBundles } from "./bundles.js";
+import { handleChildMessage } from "./children.js";
 import { type Clock, systemClock } from "./clock.js";
 import { validate } from "./errors.js";
+import { HeldWork } from "./held-work.js";
 import { newRunId } from "./ids.js";
-import { filterLog, LifecycleLog, type LogFormat, type LogLevel } from "./lifecycle-log.js";
-import { type RetentionOptions, RetentionSweeper } from "./retention.js";
+import { filterLog, LifecycleLog } from "./lifecycle-log.js";
+import { RetentionSweeper } from "./retention.js";
 import { Run, type RunSource } from "./run.js";
 import { type RunChangeListener, RunChanges } from "./run-changes.js";
+import type {
+  HookInfo,
+  RuntimeOptions,
+  StartOptions,
+  WorkflowRef,
+  WorkflowsInput,
+} from "./runtime-options.js";
 import type { SandboxHost, WorkflowSandbox } from "./sandbox-host.js";
-import { createSandboxHost, resolveSandboxLimits, type SandboxSettings } from "./sandboxes.js";
+import { createSandboxHost, resolveSandboxLimits } from "./sandboxes.js";
 import { Scheduler } from "./scheduler.js";
 import { sendWebhookAttempt } from "./send-webhook-step.js";
 import { type RetryPolicy, StepExecutor } from "./steps.js";
@@ -44,110 +54,15 @@ import { StepStreams } from "./streams.js";
 import { attachTracing } from "./tracing/index.js";
 import type { ActorHandle, RuntimeCore } from "./types.js";
 import { type UnbuiltFile, UnbuiltFiles, workflowBuildFailed } from "./unbuilt.js";
-import {
-  createWebhookHandler,
-  resumeWebhookWith,
-  type WebhookHandlerOptions,
-  type WebhookPort,
-} from "./webhook.js";
+import { createWebhookHandler, resumeWebhookWith, type WebhookPort } from "./webhook.js";
 
-export interface RuntimeOptions {
-  world: World;
-  /**
-   * The workflow bundle from `buildWorkflowBundle` (the sandbox plus every workflow), and
-   * the workflow files the builder left out because they did not build (`unbuilt`).
-   */
-  workflows: WorkflowsInput;
-  /** Step retries and timeouts. */
-  retry?: Partial<RetryPolicy>;
-  /** Most step attempts running at once in this process. Default 256. */
-  stepConcurrency?: number;
-  /** Most workflow instances kept warm in memory. Default 1000. */
-  maxWarmRuns?: number;
-  /**
-   * Base URL of webhook URLs (`<base>/.well-known/workflow/v1/webhook/<token>`).
-   * Hosts pass the resolved one (`@wfkit/builder`'s `resolveConfig`: option, then
-   * `WORKFLOW_PUBLIC_URL`, then the server's address). Default `http://localhost:3000`.
-   */
-  webhookBaseUrl?: string;
-  /** Workflow contexts kept ready for new runs. Default 4. */
-  sandboxPoolSize?: number;
-  /**
-   * Longest one activation of workflow code may run, in ms, before its run fails with
-   * WF_ACTIVATION_TIMEOUT. Default 5000 (env `WORKFLOW_ACTIVATION_TIMEOUT_MS`).
-   */
-  activationTimeoutMs?: number;
-  /** Where workflow code runs and its memory and stack limits (docs/security.md). Default: one worker thread, 512 MB heap. */
-  sandbox?: SandboxSettings;
-  /** Where log lines go: `(level, args)`. Default: `console[level]`. */
-  log?: (level: string, args: unknown[]) => void;
-  /** Least severe level logged. Default `"info"`; `"debug"` adds a line per completed step. */
-  logLevel?: LogLevel;
-  /** `"json"`: lifecycle lines as one JSON object each. Default `"text"`. */
-  logFormat?: LogFormat;
-  /** Body limit and manual-response timeout of the webhook route. */
-  webhook?: WebhookHandlerOptions;
-  /**
-   * Limits of a `resumeHook` payload: serialized size in bytes (default 1 MiB)
-   * and nesting depth (default 64; also the depth limit of `start()`'s
-   * arguments). Over them: `WF_PAYLOAD_TOO_LARGE` / `WF_JSON_TOO_DEEP`, and
-   * nothing is recorded.
-   */
-  hookPayload?: PayloadLimits;
-  /** The secret run status tokens are derived from (api/status-token.ts). Default: random, for this process only. */
-  statusSecret?: StatusSecretOption;
-  /**
-   * Deletes ended runs once they are this old, from `recover()` on and then every
-   * `every` (default 1 hour): `{ endedRunsOlderThan: "30d" }`. Default: runs are kept
-   * forever (`wf prune` deletes them on demand). See docs/operations.md.
-   */
-  retention?: RetentionOptions;
-  /**
-   * On a World shared by several processes (PostgreSQL): how long work this
-   * process holds (a step it runs) stays its own without renewal. It renews every
-   * third of it; if the process dies, other processes take the work over once the
-   * lease ends. Ignored on a single-process World. Default 30000.
-   */
-  leaseMs?: number;
-  /**
-   * The runtime's time: event and record stamps (so `Date.now()` in workflow code),
-   * sleeps, wait timeouts and step retry backoff. Default: the system clock. The test
-   * kit passes a virtual clock (docs/testing.md).
-   */
-  clock?: Clock;
-}
-
-/** A built workflow bundle, as the runtime takes it. */
-export interface WorkflowsInput {
-  code: string;
-  hash: string;
-  /** Files left out of this build: their workflows cannot start, and their runs wait (host/unbuilt.ts). */
-  unbuilt?: readonly UnbuiltFile[];
-}
-
-/** A live hook as `getHookByToken` returns it. */
-/** What `getHookByToken(token)` returns about a live hook. */
-export interface HookInfo {
-  /** The hook's token. */
-  token: string;
-  /** The run waiting on it. */
-  runId: string;
-  /** `"webhook"` for hooks made with `createWebhook()`. */
-  kind: "hook" | "webhook";
-  /** When the workflow created it. */
-  createdAt: Date;
-  /** The `metadata` given to `createHook()`. */
-  metadata: unknown;
-}
-
-/** Options of `start()`. */
-export interface StartOptions {
-  /** Starting twice with the same key returns the first run instead of a new one. */
-  idempotencyKey?: string;
-}
-
-/** Something `start()` accepts: a workflow function (compiled, so it carries its id) or the id itself. */
-export type WorkflowRef = string | ({ workflowId?: string } & ((...args: never[]) => unknown));
+export type {
+  HookInfo,
+  RuntimeOptions,
+  StartOptions,
+  WorkflowRef,
+  WorkflowsInput,
+} from "./runtime-options.js";
 
 const RESPOND = RESPOND_KEY;
 const RESUME_TYPED = RESUME_TYPED_HOOK_KEY;
@@ -168,6 +83,8 @@ export class Runtime implements RuntimeCore {
   readonly world: World;
   readonly clock: Clock;
   private readonly sandboxes: SandboxHost;
+  private readonly bundles: RunBundles;
+  private pruning: Promise<unknown> | undefined;
   private workflowsHash: string;
   private readonly actors = new Map<string, ActorHandle>();
   private readonly ended = new Set<string>();
@@ -182,8 +99,7 @@ export class Runtime implements RuntimeCore {
   /** On a shared World: the lease of the work this process holds; undefined on a single-process World. */
   readonly sharedLeaseMs: number | undefined;
   /** Queue messages this process holds on a shared World (steps running or waiting to), renewed until settled. */
-  private readonly held = new Set<MessageId>();
-  private renewTimer: NodeJS.Timeout | undefined;
+  private readonly held: HeldWork | undefined;
   private readonly maxWarm: number;
   private webhookBase: string;
   private closed = false;
@@ -222,13 +138,19 @@ export class Runtime implements RuntimeCore {
       resolveSandboxLimits(options.sandbox, options.activationTimeoutMs, options.sandboxPoolSize ?? 4),
       options.activationTimeoutMs,
     );
+    this.bundles = new RunBundles(
+      this.world,
+      this.sandboxes,
+      options.workflows,
+      this.log,
+      options.versioning,
+    );
     this.maxWarm = options.maxWarmRuns ?? 1000;
     const policy: RetryPolicy = { maxRetries: 3, initialDelayMs: 1000, maxDelayMs: 60_000, ...options.retry };
     this.steps = new StepExecutor(
       policy,
       options.stepConcurrency ?? 256,
-      (runId, input) =>
-        this.post(runId, this.sharedLeaseMs === undefined ? input : this.holdUntilDone(input)),
+      (runId, input) => this.post(runId, this.held ? this.held.untilDone(input) : input),
       // A closed runtime starts no attempt (a crashed process runs nothing more either).
       (runId) => this.closed || this.ended.has(runId),
       (runId) => this.workflowMetadataOf(runId),
@@ -240,7 +162,7 @@ export class Runtime implements RuntimeCore {
         },
       },
       (stepId) => this.unbuilt.of(stepId),
-      (attempt) => attempt.id !== undefined && this.held.delete(attempt.id),
+      (attempt) => attempt.id !== undefined && this.held?.delete(attempt.id) === true,
       this.clock,
     );
     this.tracing = attachTracing(this.lifecycle, this.steps, this.world);
@@ -253,10 +175,7 @@ export class Runtime implements RuntimeCore {
       shared && shared / 2,
       this.clock,
     );
-    if (shared !== undefined) {
-      this.renewTimer = setInterval(() => this.renewHeld(shared), shared / 3);
-      this.renewTimer.unref();
-    }
+    this.held = shared === undefined ? undefined : new HeldWork(this.world, shared, this.log);
     // The webhook route and Run handles see the runtime through narrow ports.
     const webhookPort: WebhookPort = {
       getHook: (token) => this.world.getHook(token),
@@ -325,15 +244,29 @@ export class Runtime implements RuntimeCore {
       await this.scheduler.poll();
     }
     this.retention?.start();
+    this.pruneBundles();
   }
 
-  /** Swaps in a rebuilt workflow bundle; warm instances of the old code are dropped. */
+  private pruneBundles(): void {
+    this.pruning = this.bundles
+      .prune()
+      .catch(
+        (error: unknown) =>
+          this.closed || this.log("error", ["wfkit: pruning workflow bundles failed", error]),
+      );
+  }
+
+  /** Swaps in a rebuilt workflow bundle for new runs; runs in flight stay on theirs (host/bundles.ts). */
   reload(workflows: WorkflowsInput): void {
     this.unbuilt.set(workflows.unbuilt);
     if (workflows.hash === this.workflowsHash) return;
     this.workflowsHash = workflows.hash;
-    this.sandboxes.setScript(workflows.code, workflows.hash);
+    // Runs in flight keep the bundle they started on (warm or replayed); new runs get this one.
+    this.bundles.setCurrent(workflows.code, workflows.hash);
+    // Warm instances are dropped: runs replay (on their bundle, or the new one with versioning
+    // "latest"), and a run whose workflow file no longer builds waits (host/unbuilt.ts).
     for (const actor of this.actors.values()) actor.evict();
+    this.pruneBundles();
     // Runs and steps parked on a file that did not build try again (they park again if it still fails).
     for (const actor of [...this.actors.values()]) actor.unpark();
     this.steps.resumeParked();
@@ -373,6 +306,10 @@ export class Runtime implements RuntimeCore {
 
   newSandbox(): WorkflowSandbox {
     return this.sandboxes.take();
+  }
+
+  sandboxFor(bundle: string | undefined): Promise<() => WorkflowSandbox> {
+    return this.bundles.sandboxFor(bundle);
   }
 
   runStepEagerly(runId: RunId, opId: OpId, payload: string, deliver: (input: RunInput) => void): void {
@@ -424,10 +361,14 @@ export class Runtime implements RuntimeCore {
         this.log("error", [`run ${runId}: storing a stream argument failed:`, error]),
       );
     // The first activation runs now, so the run and its first turn commit together.
-    const first = await startRun(() => this.newSandbox(), { runId, workflowId, input, startedAt: at });
+    const bundle = this.bundles.currentHash;
+    const [first] = await Promise.all([
+      startRun(() => this.sandboxes.take(bundle), { runId, workflowId, input, startedAt: at }),
+      this.bundles.ensureStored(),
+    ]);
     const actor = new RunActor(this, runId);
     const result = await actor.create(
-      { runId, workflowId, input, at, idempotencyKey: options.idempotencyKey },
+      { runId, workflowId, input, at, idempotencyKey: options.idempotencyKey, bundle },
       first,
     );
     if (result.created) {
@@ -552,7 +493,7 @@ export class Runtime implements RuntimeCore {
     if (this.closed) return;
     switch (message.kind) {
       case "step":
-        if (this.sharedLeaseMs !== undefined) {
+        if (this.held) {
           // Claimed again by this very process (its lease ended while the step ran here): it runs once.
           if (this.held.has(message.id)) return;
           this.held.add(message.id);
@@ -570,6 +511,9 @@ export class Runtime implements RuntimeCore {
           ack: [message.id],
           dedupeKey: `sleep:${message.opId}`,
         });
+        return;
+      case "child":
+        void handleChildMessage(this, message);
         return;
     }
   }
@@ -593,38 +537,9 @@ export class Runtime implements RuntimeCore {
       (e) => (e.type === "step_completed" || e.type === "step_failed") && e.opId === message.opId,
     );
     if (done) {
-      this.held.delete(message.id);
+      this.held?.delete(message.id);
       await this.world.ack([message.id]);
     } else this.steps.run(message);
-  }
-
-  /**
-   * A step's message stays this process's until the append that acks it with the outcome
-   * has settled: a lease that ended while that append waited would hand the step to another
-   * process, which would run it again.
-   */
-  private holdUntilDone(input: RunInput): RunInput {
-    const done = input.done;
-    return {
-      ...input,
-      done: (committed) => {
-        for (const id of input.ack ?? []) this.held.delete(id);
-        done?.(committed);
-      },
-    };
-  }
-
-  /** Keeps the leases of the work this process holds on a shared World. */
-  private renewHeld(leaseMs: number): void {
-    if (this.held.size === 0 || this.closed) return;
-    const failed = (error: unknown) =>
-      this.log("error", ["wfkit: could not renew the leases of running steps", error]);
-    // A timer callback: nothing may escape it, not even a World that throws synchronously.
-    try {
-      this.world.renewLeases([...this.held], leaseMs).catch(failed);
-    } catch (error) {
-      failed(error);
-    }
   }
 
   touch(actor: ActorHandle): void {
@@ -672,14 +587,14 @@ export class Runtime implements RuntimeCore {
     this.closed = true;
     this.changes.close();
     this.scheduler.close();
-    clearInterval(this.renewTimer);
     // A graceful hand-off: other processes may take the steps this one holds at once.
-    if (this.held.size > 0) await this.world.release([...this.held.values()]).catch(() => {});
+    await this.held?.stop();
     // Turns already made are committed, not dropped: the World's close commits what it was given.
     for (const actor of this.actors.values()) actor.flush();
     for (const waiters of [...this.endWaiters.values()]) for (const wake of [...waiters]) wake();
     // A sweep in progress finishes its batch before the World closes.
     await this.retention?.stop();
+    await this.pruning;
     await this.world.close();
     await this.sandboxes.close();
   }

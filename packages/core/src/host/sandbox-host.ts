@@ -8,7 +8,7 @@ import {
   runActivation,
 } from "./sandbox-activation.js";
 import { SandboxPool } from "./sandbox-pool.js";
-import { type SandboxOptions, SandboxScript } from "./sandbox-vm.js";
+import { SandboxInstance, type SandboxOptions, SandboxScript } from "./sandbox-vm.js";
 
 // The sandboxes runs' workflow code lives in, behind one interface: in this
 // thread (`vm` contexts, sandbox-vm.ts) or in worker threads with heap and stack
@@ -36,10 +36,17 @@ export interface WorkflowSandbox {
 
 /** Where workflow instances come from. */
 export interface SandboxHost {
-  /** A fresh instance (the bundle evaluated, no run started). */
-  take(): WorkflowSandbox;
-  /** New code: later instances run it. */
+  /**
+   * A fresh instance (the bundle evaluated, no run started): of the current bundle, or
+   * of the bundle `hash` given to `setScript` or `addScript` before (runs replay on their own).
+   */
+  take(hash?: string): WorkflowSandbox;
+  /** New code: new runs get it. The previous bundle stays available by its hash (until `dropScript`). */
   setScript(code: string, hash: string): void;
+  /** Keeps another bundle available by its hash, for runs that started on it. */
+  addScript(code: string, hash: string): void;
+  /** Forgets a bundle no run here needs any more (never the current one). */
+  dropScript(hash: string): void;
   close(): Promise<void>;
 }
 
@@ -105,6 +112,8 @@ function describe(code: ActivationFailureCode, limits: SandboxLimits, detail?: s
 export class VmSandboxHost implements SandboxHost {
   private pool: SandboxPool;
   private hash: string;
+  /** Every bundle kept, the current one too, by hash. */
+  private readonly scripts = new Map<string, SandboxScript>();
 
   constructor(
     code: string,
@@ -113,11 +122,17 @@ export class VmSandboxHost implements SandboxHost {
     private readonly limits: SandboxLimits,
   ) {
     this.hash = hash;
-    this.pool = new SandboxPool(new SandboxScript(code, hash), options, limits.poolSize);
+    const script = new SandboxScript(code, hash);
+    this.scripts.set(hash, script);
+    this.pool = new SandboxPool(script, options, limits.poolSize);
   }
 
-  take(): WorkflowSandbox {
-    const instance = this.pool.take();
+  take(hash?: string): WorkflowSandbox {
+    // The pool holds instances of the current bundle; older bundles are rarer and made on demand.
+    const other = hash !== undefined && hash !== this.hash ? this.scripts.get(hash) : undefined;
+    if (hash !== undefined && hash !== this.hash && !other)
+      throw new Error(`workflow bundle ${hash} is not loaded`);
+    const instance = other ? new SandboxInstance(other, this.options) : this.pool.take();
     const limits = this.limits;
     const sandbox = {
       state: { status: "running" } as EngineState,
@@ -140,7 +155,17 @@ export class VmSandboxHost implements SandboxHost {
   setScript(code: string, hash: string): void {
     if (hash === this.hash) return;
     this.hash = hash;
-    this.pool.setScript(new SandboxScript(code, hash));
+    const script = this.scripts.get(hash) ?? new SandboxScript(code, hash);
+    this.scripts.set(hash, script);
+    this.pool.setScript(script);
+  }
+
+  addScript(code: string, hash: string): void {
+    if (!this.scripts.has(hash)) this.scripts.set(hash, new SandboxScript(code, hash));
+  }
+
+  dropScript(hash: string): void {
+    if (hash !== this.hash) this.scripts.delete(hash);
   }
 
   async close(): Promise<void> {}

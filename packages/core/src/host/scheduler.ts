@@ -87,8 +87,12 @@ export class Scheduler {
           if (messages.length < 500) break;
         }
       } while (this.pollAgain && !this.closed);
+      if (this.closed) return;
       const next = await this.world.nextAvailableAt();
       if (next !== null && !this.closed) this.wakeAt(next);
+    } catch (error) {
+      // Closed while a claim was in flight: the World is gone, and so is the work.
+      if (!this.closed) throw error;
     } finally {
       this.polling = false;
     }

@@ -31,6 +31,8 @@ export interface RuntimeCore {
   readonly sharedLeaseMs: number | undefined;
   /** A fresh workflow context for a run (from the warm pool when one is ready). */
   newSandbox(): WorkflowSandbox;
+  /** Where a run that started on bundle `bundle` gets its instances (host/bundles.ts). */
+  sandboxFor(bundle: string | undefined): Promise<() => WorkflowSandbox>;
   log(level: string, args: unknown[]): void;
   /** The file a workflow or step id belongs to, when that file did not build (its runs wait). */
   unbuiltFile(id: string): UnbuiltFile | undefined;

@@ -1,5 +1,6 @@
-import type { RunRecord, StoredEvent } from "@wfkit/world";
+import { assertNever, type RunRecord, type StoredEvent } from "@wfkit/world";
 import type {
+  ChildView,
   HookRequestView,
   HookView,
   JsonValue,
@@ -19,6 +20,7 @@ export function summarizeRun(run: RunRecord): RunSummary {
     createdAt: run.createdAt,
     eventCount: run.lastSeq,
   };
+  if (run.parentRunId !== undefined) summary.parentRunId = run.parentRunId;
   if (run.startedAt !== undefined) summary.startedAt = run.startedAt;
   if (run.completedAt !== undefined) summary.completedAt = run.completedAt;
   return summary;
@@ -34,6 +36,7 @@ export async function buildRunView(run: RunRecord, events: StoredEvent[]): Promi
   const sleeps = new Map<number, SleepView>();
   const hooks = new Map<number, HookView>();
   const requests = new Map<string, HookRequestView>();
+  const children = new Map<number, ChildView>();
 
   for (const event of events) {
     switch (event.type) {
@@ -137,11 +140,32 @@ export async function buildRunView(run: RunRecord, events: StoredEvent[]): Promi
           Object.assign(request, { response: await decodePayload(event.response), respondedAt: event.at });
         break;
       }
+      case "child_started":
+        children.set(event.opId, {
+          runId: event.childRunId,
+          workflowId: event.workflowId,
+          status: "running",
+          startedAt: event.at,
+        });
+        break;
+      case "child_completed":
+      case "child_failed": {
+        const child = children.get(event.opId);
+        if (child) {
+          child.status = event.type === "child_completed" ? "completed" : "failed";
+          child.endedAt = event.at;
+        }
+        break;
+      }
       case "run_created":
+      case "patch_marker":
+      case "run_parked":
       case "run_completed":
       case "run_failed":
       case "run_cancelled":
         break;
+      default:
+        assertNever(event, "event");
     }
   }
 
@@ -154,9 +178,15 @@ export async function buildRunView(run: RunRecord, events: StoredEvent[]): Promi
     steps: [...steps.values()],
     sleeps: [...sleeps.values()],
     hooks: [...hooks.values()],
+    children: [...children.values()],
   };
   if (run.output !== undefined) view.output = await decodePayload(run.output);
   if (run.error !== undefined) view.error = await decodeError(run.error);
+  // Parked while the marker is the log's last event: events appended after it mean the run continued.
+  const last = events.at(-1);
+  if (run.status === "running" && last?.type === "run_parked") {
+    view.parked = { code: last.code, message: last.message, position: last.position, since: last.at };
+  }
   return view;
 }
 

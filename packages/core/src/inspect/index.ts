@@ -4,12 +4,14 @@ export { createInspector, type Inspector } from "./inspector.js";
 export { rerunStoredRun, resumeStoredHook } from "./offline.js";
 export type {
   AttemptView,
+  ChildView,
   ErrorView,
   EventPage,
   HookRequestView,
   HookView,
   JsonValue,
   ListRunsOptions,
+  ParkedView,
   RunPage,
   RunSummary,
   RunView,

@@ -26,6 +26,18 @@ export interface RunSummary {
   completedAt?: number;
   /** Events in the run's log. */
   eventCount: number;
+  /** The run that started this one with `start()` in workflow code, if any. */
+  parentRunId?: string;
+}
+
+/** A child run this run started with `start()` in workflow code, as this run's log tells it. */
+export interface ChildView {
+  runId: string;
+  workflowId: string;
+  /** `running` until this run's log records the child's end (`failed` covers a cancelled child). */
+  status: "running" | "completed" | "failed";
+  startedAt: number;
+  endedAt?: number;
 }
 
 /** Filters and paging of `listRuns()` (from `workflow/api`, or an inspector's own `listRuns`). */
@@ -120,6 +132,20 @@ export interface RunView extends RunSummary {
   steps: StepView[];
   sleeps: SleepView[];
   hooks: HookView[];
+  /** Child runs started from this run's workflow code, in the order it started them. */
+  children: ChildView[];
+  /** Set while the run is parked: its code diverged from its log; compatible code continues it. */
+  parked?: ParkedView;
+}
+
+/** Why a running run waits: the `run_parked` marker its log ends with. */
+export interface ParkedView {
+  code: "WF_REPLAY_DIVERGED";
+  message: string;
+  /** The log position where the deployed code diverged. */
+  position: number;
+  /** When the run was parked (epoch ms). */
+  since: number;
 }
 
 /** One page of a run's raw events, in log order. */

@@ -4,6 +4,7 @@ import "./polyfills.js";
 import type { HookConflict, StoredEvent } from "@wfkit/world";
 import { installHost } from "../workflow/realm.js";
 import { callHost } from "./bridge.js";
+import { SandboxChildren } from "./children.js";
 import { installDeterministicGlobals, seededRandom } from "./determinism.js";
 import { Engine } from "./engine.js";
 import { hardenRealm } from "./harden.js";
@@ -20,6 +21,7 @@ const bridge: SandboxHostBridge = {
 // Captured before workflow code runs: the boundary does not depend on globals it could replace.
 const { parse, stringify } = JSON;
 const engine = new Engine();
+const children = new SandboxChildren(engine);
 let random: () => number = () => 0;
 installDeterministicGlobals(
   () => engine.now,
@@ -40,8 +42,10 @@ installHost({
   realm: "workflow",
   callStep: (stepId, name, args, closure, self) => engine.callStep(stepId, name, args, closure, self),
   sleep: (until) => engine.sleep(until),
+  patched: (patchId) => engine.patched(patchId),
   createHook: (options, kind) => createSandboxHook(engine, bridge, options as object, kind),
   waitWithTimeout: (source, timeout) => waitWithTimeout(engine, source, timeout),
+  startChild: (workflow, args) => children.start(workflow, args),
   workflowMetadata: () => ({
     workflowName: engine.init.workflowId,
     workflowRunId: engine.init.runId,
@@ -93,7 +97,10 @@ const api: SandboxApi = {
     engine.checkAllRecordedIssued();
   },
   takeCommands: () => stringify(engine.takeCommands()),
-  state: () => stringify(engine.getState()),
+  state: () => {
+    const live = children.liveIds();
+    return stringify(live.length > 0 ? { ...engine.getState(), children: live } : engine.getState());
+  },
 };
 Object.freeze(api);
 Object.defineProperty(g, "__wfkit", { value: api, writable: false, configurable: false });

@@ -51,6 +51,8 @@ export class Engine {
       case "sleep_scheduled":
       case "hook_created":
       case "hook_conflict":
+      case "child_started":
+      case "patch_marker":
         this.recorded.set(event.opId, { event, seq: event.seq });
         return;
       case "hook_disposed":
@@ -160,6 +162,18 @@ export class Engine {
       case "sleep_fired":
         this.settle(e, (op) => op.resolve(undefined));
         return;
+      case "child_completed":
+        this.settle(e, (op) => {
+          try {
+            op.resolve(deserialize(e.output));
+          } catch (error) {
+            op.reject(error);
+          }
+        });
+        return;
+      case "child_failed":
+        this.settle(e, (op) => op.reject(deserialize(e.error)));
+        return;
       case "hook_received": {
         const hook = this.hooks.get(e.opId);
         if (hook) hook.deliver(deserialize(e.payload), e.requestId);
@@ -174,6 +188,9 @@ export class Engine {
       case "hook_conflict":
       case "hook_disposed":
       case "webhook_responded":
+      case "child_started":
+      case "patch_marker":
+      case "run_parked":
       case "run_completed":
       case "run_failed":
       case "run_cancelled":
@@ -200,6 +217,8 @@ export class Engine {
   /** After a full replay: every op the log records must have been issued by the code. */
   checkAllRecordedIssued(): void {
     for (const [opId, { event, seq }] of this.recorded) {
+      // A marker of a patch the code no longer checks (retired): nothing to issue.
+      if (event.type === "patch_marker") continue;
       if (opId >= this.nextOpId) {
         this.diverged({ ...event, seq } as StoredEvent, "an operation the code never issued");
         return;
@@ -226,9 +245,13 @@ export class Engine {
         return `a call to step ${e.stepId}`;
       case "sleep_scheduled":
         return "a sleep";
+      case "child_started":
+        return `a child run of ${e.workflowId}`;
       case "hook_created":
       case "hook_conflict":
         return `a ${e.type === "hook_created" ? e.kind : "hook"} with token ${e.token}`;
+      case "patch_marker":
+        return `patched(${JSON.stringify(e.patchId)})`;
       default:
         return (e as { type: string }).type;
     }
@@ -246,6 +269,7 @@ export class Engine {
     if (this.state.status !== "running") {
       return { opId: -1, promise: new Promise<T>(() => {}) };
     }
+    this.skipRetiredMarkers();
     const opId = this.nextOpId++;
     const promise = new Promise<T>((resolve, reject) => {
       this.pending.set(opId, { resolve: resolve as (v: unknown) => void, reject });
@@ -267,6 +291,36 @@ export class Engine {
     }
     this.commands.push(command(opId));
     return { opId, promise };
+  }
+
+  /**
+   * Markers of patches the code no longer asks about (the patch was retired and its
+   * call removed) take no op of the code's: the next op is matched past them.
+   */
+  private skipRetiredMarkers(): void {
+    while (this.recorded.get(this.nextOpId)?.event.type === "patch_marker") this.nextOpId++;
+  }
+
+  /**
+   * `patched(patchId)`: true when the log records this patch's marker at the current
+   * op position (the run took the patch before), or when the log records nothing at
+   * this position (a new run, or a run reaching this point after the change; the
+   * marker is recorded then). False when the log records another op here: the run
+   * passed this point on code that had no patch. `deprecated` (`deprecatePatch`)
+   * records and matches the marker the same way but its answer is not used.
+   */
+  patched(patchId: string): boolean {
+    if (this.state.status !== "running") return true;
+    const rec = this.recorded.get(this.nextOpId);
+    if (rec) {
+      if (rec.event.type !== "patch_marker" || rec.event.patchId !== patchId) return false;
+      this.nextOpId++;
+      return true;
+    }
+    // Ops the World refused are issued ops too; a marker is never refused, so none is pending here.
+    const opId = this.nextOpId++;
+    this.commands.push({ type: "patch", opId, patchId });
+    return true;
   }
 
   /** Forgets a pending op whose result nobody waits for any more (a lost race). */

@@ -1,4 +1,11 @@
-import type { HookConflict, HookCreated, SleepScheduled, StepScheduled } from "@wfkit/world";
+import type {
+  ChildStarted,
+  HookConflict,
+  HookCreated,
+  PatchMarker,
+  SleepScheduled,
+  StepScheduled,
+} from "@wfkit/world";
 
 // The data that crosses the sandbox boundary: plain objects and strings only.
 
@@ -18,7 +25,10 @@ export type Command =
     }
   | { type: "hook_conflict"; opId: number; token: string; ownerRunId: string }
   | { type: "dispose_hook"; opId: number; token: string }
-  | { type: "respond"; requestId: string; response: string };
+  | { type: "respond"; requestId: string; response: string }
+  | { type: "child"; opId: number; childRunId: string; workflowId: string; input: string }
+  /** `patched(patchId)` returned true at a new position: recorded as `patch_marker`. */
+  | { type: "patch"; opId: number; patchId: string };
 
 export interface EngineInit {
   runId: string;
@@ -27,13 +37,17 @@ export interface EngineInit {
   startedAt: number;
 }
 
-export type EngineState =
+export type EngineState = (
   | { status: "running" }
   | { status: "completed"; output: string }
-  | { status: "failed"; error: string };
+  | { status: "failed"; error: string }
+) & {
+  /** Child runs started and not yet ended (present when there are any): cancelled if the run ends first. */
+  children?: string[];
+};
 
 export interface RecordedOp {
-  event: StepScheduled | SleepScheduled | HookCreated | HookConflict;
+  event: StepScheduled | SleepScheduled | HookCreated | HookConflict | ChildStarted | PatchMarker;
   seq: number;
 }
 

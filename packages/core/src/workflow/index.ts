@@ -8,5 +8,6 @@ export { isWorkflowError, WorkflowError } from "../errors/workflow-error.js";
 export * from "./api.js";
 export * from "./duration.js";
 export * from "./hooks.js";
+export { deprecatePatch, patched } from "./patching.js";
 export * from "./send-webhook.js";
 export { getWritable, type WritableOptions } from "./streams.js";

@@ -14,8 +14,12 @@ export interface RealmHost {
     self?: unknown,
   ): Promise<unknown>;
   sleep?(until: number | string | Date): Promise<void>;
+  /** Workflow realm: whether this run takes the patch `patchId` here (workflow/patching.ts). */
+  patched?(patchId: string): boolean;
   createHook?(options: unknown, kind: "hook" | "webhook"): unknown;
   waitWithTimeout?(source: unknown, timeout: number | string): Promise<unknown>;
+  /** Workflow realm: `start(child, args)` from "workflow/api" in workflow code (a child run). */
+  startChild?(workflow: unknown, args: unknown): Promise<unknown>;
   workflowMetadata?(): unknown;
   stepMetadata?(): unknown;
   /** In a step: the metadata of the run that called it. */

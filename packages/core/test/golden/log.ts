@@ -69,15 +69,20 @@ export const EVENT_ROLES = {
   sleep_fired: "input",
   hook_received: "input",
   run_cancelled: "input",
+  child_completed: "input",
+  child_failed: "input",
+  child_started: "derived",
   step_scheduled: "derived",
   sleep_scheduled: "derived",
   hook_created: "derived",
   hook_disposed: "derived",
   webhook_responded: "derived",
+  patch_marker: "derived",
   run_completed: "derived",
   run_failed: "derived",
   step_retrying: "host",
   hook_conflict: "host",
+  run_parked: "host",
 } as const satisfies Record<EventType, "input" | "derived" | "host">;
 
 /** The event types declared in world/src/events.ts (read from the source, so a new type is noticed). */

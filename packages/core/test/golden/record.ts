@@ -45,6 +45,7 @@ const scenarios: Scenario[] = [
       "step-fails-for-good": await d.start("stepFailsForGood"),
       "run-fails": await d.start("runFails", ["order-7"]),
       sleeper: await d.start("sleeper"),
+      patched: await d.start("patchedRefund", [5]),
     };
     for (const runId of Object.values(runs)) await d.ended(runId);
     return runs;
@@ -109,6 +110,11 @@ const scenarios: Scenario[] = [
     await d.runtime.resumeHook(token, "early");
     await d.ended(runId);
     return { "race-hook-wins": runId };
+  },
+  async (d) => {
+    const runId = await d.start("parentOfChildren");
+    await d.ended(runId);
+    return { "child-runs": runId };
   },
 ];
 

@@ -10,9 +10,11 @@ import {
   FatalError,
   getStepMetadata,
   getWorkflowMetadata,
+  patched,
   sleep,
   waitForHook,
 } from "workflow";
+import { start } from "workflow/api";
 
 async function add(a: number, b: number): Promise<number> {
   "use step";
@@ -181,4 +183,33 @@ export async function conflictedAfterStep(token: string) {
   } catch (error) {
     return { sum, name: (error as Error).name, after: await double(sum) };
   }
+}
+
+/** A child run's workflow: fails for the odd ones. */
+export async function childHalf(n: number) {
+  "use workflow";
+  if (n % 2 === 1) throw new Error(`${n} is odd`);
+  return await double(n / 2);
+}
+
+/** Child runs: one that completes, one that fails and is caught. */
+export async function parentOfChildren() {
+  "use workflow";
+  const even = await start(childHalf, [8]);
+  const odd = await start(childHalf, [3]);
+  const value = await even.returnValue;
+  try {
+    await odd.returnValue;
+    return { value, caught: null };
+  } catch (error) {
+    return { value, caught: (error as Error).message };
+  }
+}
+
+/** A patch taken on a new run: its marker is recorded where patched() was asked. */
+export async function patchedRefund(amount: number) {
+  "use workflow";
+  const sum = await add(amount, 1);
+  if (patched("fix-refund")) return { refunded: await double(sum), patched: true };
+  return { refunded: sum, patched: false };
 }

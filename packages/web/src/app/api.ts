@@ -18,6 +18,8 @@ export interface RunSummary {
   createdAt: number;
   startedAt?: number;
   completedAt?: number;
+  /** The run that started this one with start() in workflow code. */
+  parentRunId?: string;
   eventCount: number;
 }
 
@@ -77,6 +79,18 @@ export interface RunView extends RunSummary {
   steps: StepView[];
   sleeps: SleepView[];
   hooks: HookView[];
+  /** Child runs this run started (absent from servers older than child runs). */
+  children?: ChildView[];
+  /** Set while the run is parked: its code diverged from its log (see docs/versioning.md). */
+  parked?: { code: string; message: string; position: number; since: number };
+}
+
+export interface ChildView {
+  runId: string;
+  workflowId: string;
+  status: "running" | "completed" | "failed";
+  startedAt: number;
+  endedAt?: number;
 }
 
 export interface StoredEvent {

@@ -124,6 +124,24 @@ export function RunPage({ runId, info }: { runId: string; info: Info | undefined
               </span>
             )}
             <span>{run.eventCount} events</span>
+            {run.parentRunId !== undefined && (
+              <span data-testid="parent-run">
+                child of{" "}
+                <a class="mono" href={`#/runs/${encodeURIComponent(run.parentRunId)}`}>
+                  {run.parentRunId}
+                </a>
+              </span>
+            )}
+            {(run.children?.length ?? 0) > 0 && (
+              <span data-testid="child-runs">
+                children{" "}
+                {run.children?.map((c) => (
+                  <a key={c.runId} class="mono" href={`#/runs/${encodeURIComponent(c.runId)}`}>
+                    {shortName(c.workflowId).name} ({c.status}){" "}
+                  </a>
+                ))}
+              </span>
+            )}
           </div>
         </div>
         {canCancel && (
@@ -171,6 +189,12 @@ export function RunPage({ runId, info }: { runId: string; info: Info | undefined
       </div>
       {notice && <div class={notice.kind === "ok" ? "notice" : "error-box"}>{notice.text}</div>}
       {run.error && <ErrorBlock error={run.error} />}
+      {run.parked && (
+        <div class="parked" data-testid="parked" title={absolute(run.parked.since)}>
+          <b>Parked</b> since {ago(run.parked.since, now)}: {run.parked.code} at position{" "}
+          {run.parked.position}: {run.parked.message} It continues once compatible code is deployed.
+        </div>
+      )}
 
       <div class="tabs" role="tablist">
         <button

@@ -1,5 +1,6 @@
 import { describe } from "vitest";
 import { describeAppend } from "./append.js";
+import { describeBundles } from "./bundles.js";
 import { describeConcurrency } from "./concurrency.js";
 import { useHarness, type WorldFactory } from "./context.js";
 import { describeDeliveries } from "./deliveries.js";
@@ -42,5 +43,6 @@ export function defineWorldConformance(name: string, factory: WorldFactory): voi
     describeDurability(ctx);
     describeStreams(ctx);
     describePrune(ctx);
+    describeBundles(ctx);
   });
 }

@@ -34,6 +34,35 @@ export function describeRuns(ctx: ConformanceContext): void {
       ]);
     });
 
+    it("createRun stores parentRunId on the record, and a run ending keeps the messages it enqueued for another run", async () => {
+      const parent = await createRun(ctx.world);
+      const child = await createRun(ctx.world, { parentRunId: parent.runId });
+      expect(child.parentRunId).toBe(parent.runId);
+      expect((await ctx.world.getRun(child.runId))?.parentRunId).toBe(parent.runId);
+      expect((await ctx.world.getRun(parent.runId))?.parentRunId).toBeUndefined();
+      // A child's end is handed to its parent by a message committed with the child's last append.
+      const ended = expectOk(
+        await ctx.world.append({
+          runId: child.runId,
+          events: [{ v: 1, type: "run_completed", output: "1", at: 2_000 }],
+          run: { status: "completed", output: "1", completedAt: 2_000 },
+          enqueue: [{ runId: parent.runId, kind: "child", payload: '{"ended":"x"}', availableAt: 0 }],
+        }),
+      );
+      expect(ended.messages).toEqual([
+        {
+          id: expect.any(String),
+          runId: parent.runId,
+          kind: "child",
+          payload: '{"ended":"x"}',
+          availableAt: 0,
+        },
+      ]);
+      expect(await ctx.world.claim({ limit: 5, now: 1, leaseMs: 10, kinds: ["child"] })).toEqual(
+        ended.messages,
+      );
+    });
+
     it("createRun commits its enqueue messages with the run and returns them with ids", async () => {
       const runId = newRunId();
       const result = await ctx.world.createRun({

@@ -3,6 +3,7 @@ import { type MessageId, messageId, type RunId } from "../ids.js";
 import {
   type AppendRequest,
   type AppendResult,
+  type BundleInfo,
   type ClaimOptions,
   type CreateRunInput,
   type CreateRunResult,
@@ -74,6 +75,7 @@ export class MemoryWorld implements World {
   private readonly retentionMs: number;
   private nextPrune = 0;
   private counter = 0;
+  private readonly bundles = new Map<string, { code: string; storedAt: number }>();
 
   private readonly now: () => number;
 
@@ -96,6 +98,7 @@ export class MemoryWorld implements World {
       createdAt: input.at,
       lastSeq: 1,
       ...(input.idempotencyKey !== undefined ? { idempotencyKey: input.idempotencyKey } : {}),
+      ...(input.parentRunId !== undefined ? { parentRunId: input.parentRunId } : {}),
     };
     this.runs.set(input.runId, { record, order: this.counter++ });
     this.events.set(input.runId, [
@@ -105,6 +108,7 @@ export class MemoryWorld implements World {
         workflowId: input.workflowId,
         input: input.input,
         ...(input.traceContext && { traceContext: input.traceContext }),
+        ...(input.bundle !== undefined && { bundle: input.bundle }),
         seq: 1,
         at: input.at,
       },
@@ -311,6 +315,24 @@ export class MemoryWorld implements World {
       this.streams.deleteRun(id);
     }
     return picked;
+  }
+
+  async putBundle(hash: string, code: string): Promise<void> {
+    // Re-inserted: listBundles is oldest stored first.
+    this.bundles.delete(hash);
+    this.bundles.set(hash, { code, storedAt: Date.now() });
+  }
+
+  async getBundle(hash: string): Promise<string | null> {
+    return this.bundles.get(hash)?.code ?? null;
+  }
+
+  async listBundles(): Promise<BundleInfo[]> {
+    return [...this.bundles].map(([hash, { storedAt }]) => ({ hash, storedAt }));
+  }
+
+  async deleteBundles(hashes: string[]): Promise<void> {
+    for (const hash of hashes) this.bundles.delete(hash);
   }
 
   async close(): Promise<void> {}

@@ -112,6 +112,22 @@ export class MemoryWorldConnection implements World {
     return this.call(() => this.store.pruneRuns(options));
   }
 
+  putBundle(hash: string, code: string) {
+    return this.call(() => this.store.putBundle(hash, code));
+  }
+
+  getBundle(hash: string) {
+    return this.call(() => this.store.getBundle(hash));
+  }
+
+  listBundles() {
+    return this.call(() => this.store.listBundles());
+  }
+
+  deleteBundles(hashes: string[]) {
+    return this.call(() => this.store.deleteBundles(hashes));
+  }
+
   append(request: AppendRequest) {
     return this.call(() =>
       this.store.append(request.enqueue ? { ...request, enqueue: request.enqueue.map(withLease) } : request),

@@ -1,5 +1,6 @@
 import { opId, type RunId, runId as toRunId } from "@wfkit/world";
 import type { Command } from "../../sandbox/protocol.js";
+import { startChildPayload } from "./child-links.js";
 import type { TurnRequest } from "./request.js";
 import type { SleepTimers } from "./sleeps.js";
 
@@ -105,6 +106,33 @@ export function addCommands(
           at,
         });
         responses.push([command.requestId, command.response]);
+        break;
+      case "child":
+        // The child is created by whichever process claims this message (host/children.ts), idempotently.
+        request.events.push({
+          v: 1,
+          type: "child_started",
+          opId: opId(command.opId),
+          childRunId: toRunId(command.childRunId),
+          workflowId: command.workflowId,
+          at,
+        });
+        // On the child's queue: the parent's end (in this very append, perhaps) does not delete it.
+        request.enqueue.push({
+          runId: toRunId(command.childRunId),
+          kind: "child",
+          payload: startChildPayload(runId, command),
+          dedupeKey: "start",
+        });
+        break;
+      case "patch":
+        request.events.push({
+          v: 1,
+          type: "patch_marker",
+          opId: opId(command.opId),
+          patchId: command.patchId,
+          at,
+        });
         break;
       default: {
         const never: never = command;

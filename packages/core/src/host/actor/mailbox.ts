@@ -9,7 +9,9 @@ import type {
 import type { Command } from "../../sandbox/protocol.js";
 import { type Activated, ActivationError, SandboxLostError, type WorkflowSandbox } from "../sandbox-host.js";
 import type { ActorHandle, RuntimeCore } from "../types.js";
+import { linkEndToFamily } from "./child-links.js";
 import { CommitPipeline } from "./commit.js";
+import { divergenceOf, recordParked } from "./diverged.js";
 import { EagerSteps } from "./eager.js";
 import { failedTurn } from "./fail.js";
 import { CorruptEventLogError, failCorruptRun } from "./log-check.js";
@@ -56,6 +58,8 @@ export class RunActor implements ActorHandle {
    * them to the instance, which records each where the code creates that hook.
    */
   private conflicts: HookConflict[] = [];
+  /** The run that started this one from workflow code (learned when its log loads): told when this run ends. */
+  private parentRunId: RunId | undefined;
   private readonly eager = new EagerSteps();
   private readonly sleeps = new SleepTimers();
   private readonly commits: CommitPipeline;
@@ -180,6 +184,7 @@ export class RunActor implements ActorHandle {
       if (!(error instanceof ActivationError)) throw error;
       // This run's code was stopped: the run fails with the cause.
       turn = failedTurn(this.runId, this.seq, this.started, error, batch, this.core.clock.now());
+      linkEndToFamily(turn.request, this.parentRunId, undefined);
       this.drop();
     }
     this.building = false;
@@ -208,6 +213,7 @@ export class RunActor implements ActorHandle {
       pendingKey: (key) => this.commits.uncommitted().some((t) => t.request.dedupeKeys.includes(key)),
       now: () => this.core.clock.now(),
       sleeps: this.sleeps,
+      parentRunId: this.parentRunId,
     });
     const leaseMs = this.core.sharedLeaseMs;
     if (leaseMs !== undefined) placeOnSharedWorld(turn.request.enqueue, leaseMs);
@@ -228,7 +234,7 @@ export class RunActor implements ActorHandle {
     try {
       replayed = await replayRun(
         this.core.world,
-        () => this.core.newSandbox(),
+        (bundle) => this.core.sandboxFor(bundle),
         this.runId,
         conflicts,
         (id) => this.core.unbuiltFile(id),
@@ -264,11 +270,25 @@ export class RunActor implements ActorHandle {
         batch,
         this.core.clock.now(),
       );
+      linkEndToFamily(turn.request, replayed.parentRunId, undefined);
       this.seq += turn.request.events.length;
       this.commits.add(turn, batch);
       return null;
     }
+    const diverged = divergenceOf(replayed.instance.state);
+    if (diverged) {
+      // Parked, not failed: the run stays running and loads again with the next build.
+      replayed.instance.dispose();
+      this.conflicts.unshift(...conflicts);
+      this.parked = true;
+      await recordParked(this.core, this.runId, replayed.last, diverged);
+      this.core.log("warn", [
+        `wfkit: run ${this.runId} is parked until compatible code is deployed: ${diverged.message}`,
+      ]);
+      return null;
+    }
     this.instance = replayed.instance;
+    this.parentRunId = replayed.parentRunId;
     this.seq = replayed.seq;
     this.started = replayed.started;
     return replayed;

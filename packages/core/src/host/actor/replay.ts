@@ -1,4 +1,4 @@
-import { type HookConflict, isTerminal, type RunId, type World } from "@wfkit/world";
+import { type HookConflict, isTerminal, type RunId, type StoredEvent, type World } from "@wfkit/world";
 import type { Command, EngineInit } from "../../sandbox/protocol.js";
 import type { Activation } from "../sandbox-activation.js";
 import { type Activated, ActivationError, SandboxLostError, type WorkflowSandbox } from "../sandbox-host.js";
@@ -10,10 +10,14 @@ export interface Replayed {
   instance: WorkflowSandbox;
   /** The run's `lastSeq`. */
   seq: number;
+  /** The log's last event (a `run_parked` marker is not written twice in a row). */
+  last: StoredEvent;
   /** Whether the run already has its `startedAt`. */
   started: boolean;
   /** Commands the log lacks (a crash cut the last turn short): the next turn appends them. */
   commands: Command[];
+  /** The run that started this one from workflow code, if any. */
+  parentRunId?: RunId;
 }
 
 /** The run's code was stopped while its log replayed (a timeout, out of memory, ...): the run is failed with it. */
@@ -21,6 +25,8 @@ export interface ReplayStopped {
   failure: ActivationError;
   seq: number;
   started: boolean;
+  /** The run that started this one from workflow code, if any: told of the failure. */
+  parentRunId?: RunId;
 }
 
 /** How often an activation is tried again in a new instance when its worker died for another run. */
@@ -66,7 +72,7 @@ export function startRun(
  */
 export async function replayRun(
   world: World,
-  newSandbox: () => WorkflowSandbox,
+  sandboxFor: (bundle: string | undefined) => Promise<() => WorkflowSandbox>,
   runId: RunId,
   conflicts: readonly HookConflict[],
   unbuilt: (workflowId: string) => UnbuiltFile | undefined = () => undefined,
@@ -86,6 +92,8 @@ export async function replayRun(
     input: run.input,
     startedAt: run.createdAt,
   };
+  // The run replays on the bundle it started on (host/bundles.ts).
+  const newSandbox = await sandboxFor(created.bundle);
   const first = await firstActivation(newSandbox, {
     op: "replay",
     init: JSON.stringify(init),
@@ -95,6 +103,14 @@ export async function replayRun(
   // The log, not the run record read before it: another process may have appended in between.
   const seq = events[events.length - 1]!.seq;
   const started = run.status === "running" || events.length > 1;
-  if (first instanceof ActivationError) return { failure: first, seq, started };
-  return { instance: first.instance, seq, started, commands: first.activated.commands[0] ?? [] };
+  const parent = run.parentRunId !== undefined ? { parentRunId: run.parentRunId } : {};
+  if (first instanceof ActivationError) return { failure: first, seq, started, ...parent };
+  return {
+    instance: first.instance,
+    seq,
+    last: events[events.length - 1]!,
+    started,
+    commands: first.activated.commands[0] ?? [],
+    ...parent,
+  };
 }

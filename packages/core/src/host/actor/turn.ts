@@ -2,6 +2,7 @@ import type { DeliveryInput, EventInput, MessageId, MessageInput, OpId, RunId } 
 import type { Command } from "../../sandbox/protocol.js";
 import type { WorkflowSandbox } from "../sandbox-host.js";
 import { mapErrorStacks } from "../source-maps.js";
+import { linkEndToFamily } from "./child-links.js";
 import { addCommands } from "./commands.js";
 import { newTurnRequest, type TurnRequest } from "./request.js";
 import type { SleepTimers } from "./sleeps.js";
@@ -56,6 +57,8 @@ export interface TurnCarry {
   now(): number;
   /** The run's sleep timers: a cancelled sleep's wake-up is acked, not recorded. */
   sleeps: SleepTimers;
+  /** The run that started this one from workflow code, if any: told when this run ends. */
+  parentRunId?: RunId;
 }
 
 /**
@@ -160,6 +163,7 @@ export async function buildTurn(
     request.run = { status: "failed", error, completedAt: now };
   }
   if (!carry.started) request.run = { startedAt: now, status: "running", ...request.run };
+  if (cancelled || state.status !== "running") linkEndToFamily(request, carry.parentRunId, state.children);
   const needsCommitFirst =
     request.hooks.create.length > 0 || request.events.some((e) => e.type === "hook_received");
   return { request, responses, eagerOps: new Set(), commands: recovered, needsCommitFirst };

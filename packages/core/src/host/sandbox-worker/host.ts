@@ -95,7 +95,18 @@ class SandboxThread {
     this.worker.on("message", (message: FromSandboxThread) => this.received(message));
     this.worker.on("error", (error) => (this.exitError = error));
     this.worker.on("exit", () => this.died());
-    this.post({ t: "script", code, hash });
+    this.post({ t: "script", code, hash, current: true });
+    this.sent.add(hash);
+  }
+
+  /** Bundles this worker was sent (posted in order, so a bundle arrives before the acts that use it). */
+  readonly sent = new Set<string>();
+
+  /** Sends a bundle this worker lacks. */
+  ensureScript(hash: string, code: string | undefined): void {
+    if (this.sent.has(hash) || code === undefined) return;
+    this.post({ t: "script", code, hash, current: false });
+    this.sent.add(hash);
   }
 
   post(message: ToSandboxThread): void {
@@ -221,6 +232,8 @@ export class WorkerSandboxHost implements SandboxHost {
   private ids = 0;
   private actIds = 0;
   private closed = false;
+  /** Every bundle kept (the current one too), by hash: sent to a worker when an instance there needs it. */
+  private readonly scripts = new Map<string, string>();
   private readonly watchdog: NodeJS.Timeout;
   /** Instances the host forgot without disposing (an evicted actor): dropped in their worker too. */
   private readonly forgotten = new FinalizationRegistry<{ thread: SandboxThread; sandbox: number }>(
@@ -237,6 +250,7 @@ export class WorkerSandboxHost implements SandboxHost {
     private readonly log: (level: string, args: unknown[]) => void,
   ) {
     registerWorkflowSourceMap(code, hash);
+    this.scripts.set(hash, code);
     this.threads = Array.from({ length: Math.max(1, limits.workers) }, () => undefined);
     for (let i = 0; i < this.threads.length; i++) this.threads[i] = this.spawn(i);
     // One timer for every worker's deadline, rather than one per activation.
@@ -256,7 +270,9 @@ export class WorkerSandboxHost implements SandboxHost {
     for (const thread of this.threads) thread?.checkDeadline(now);
   }
 
-  take(): WorkflowSandbox {
+  take(hash?: string): WorkflowSandbox {
+    if (hash !== undefined && !this.scripts.has(hash))
+      throw new Error(`workflow bundle ${hash} is not loaded`);
     const slot = this.next;
     this.next = (this.next + 1) % this.threads.length;
     let thread = this.threads[slot];
@@ -264,15 +280,16 @@ export class WorkerSandboxHost implements SandboxHost {
       thread = this.spawn(slot);
       this.threads[slot] = thread;
     }
-    const sandbox = new ThreadSandbox(this, thread, ++this.ids);
+    const sandbox = new ThreadSandbox(this, thread, ++this.ids, hash ?? this.hash);
     if (thread) this.forgotten.register(sandbox, { thread, sandbox: sandbox.id }, sandbox);
     return sandbox;
   }
 
   /** @internal */
-  send(thread: SandboxThread, sandbox: number, activation: Activation): Promise<Activated> {
+  send(thread: SandboxThread, sandbox: number, activation: Activation, bundle: string): Promise<Activated> {
     this.actIds = (this.actIds % 0x7ffffffe) + 1; // an int32 for the shared slot, never 0
-    return thread.send({ id: this.actIds, sandbox, activation });
+    thread.ensureScript(bundle, this.scripts.get(bundle));
+    return thread.send({ id: this.actIds, sandbox, activation, bundle });
   }
 
   /** @internal */
@@ -285,8 +302,26 @@ export class WorkerSandboxHost implements SandboxHost {
     if (hash === this.hash) return;
     this.code = code;
     this.hash = hash;
+    this.scripts.set(hash, code);
     registerWorkflowSourceMap(code, hash);
-    for (const thread of this.threads) thread?.post({ t: "script", code, hash });
+    for (const thread of this.threads) {
+      thread?.post({ t: "script", code, hash, current: true });
+      thread?.sent.add(hash);
+    }
+  }
+
+  addScript(code: string, hash: string): void {
+    if (this.scripts.has(hash)) return;
+    this.scripts.set(hash, code);
+    registerWorkflowSourceMap(code, hash);
+  }
+
+  dropScript(hash: string): void {
+    if (hash === this.hash || !this.scripts.delete(hash)) return;
+    for (const thread of this.threads) {
+      if (!thread?.sent.delete(hash)) continue;
+      thread.post({ t: "forget-script", hash });
+    }
   }
 
   async close(): Promise<void> {
@@ -305,11 +340,12 @@ class ThreadSandbox implements WorkflowSandbox {
     private readonly host: WorkerSandboxHost,
     private readonly thread: SandboxThread | undefined,
     readonly id: number,
+    private readonly bundle: string,
   ) {}
 
   async activate(activation: Activation): Promise<Activated> {
     if (!this.thread || this.thread.dead) throw new SandboxLostError(!this.thread);
-    const activated = await this.host.send(this.thread, this.id, activation);
+    const activated = await this.host.send(this.thread, this.id, activation, this.bundle);
     this.state = activated.state;
     return activated;
   }

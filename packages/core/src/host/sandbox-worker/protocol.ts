@@ -11,6 +11,8 @@ export interface Act {
   id: number;
   sandbox: number;
   activation: Activation;
+  /** The bundle the instance is made from (a hash sent in a `script` message before); absent: the current one. */
+  bundle?: string;
 }
 
 /** The outcome of one activation: its answer, or why it threw out of the sandbox (the instance is gone). */
@@ -22,8 +24,10 @@ export type ActResult =
 
 /** The host to a sandbox worker. */
 export type ToSandboxThread =
-  /** The workflow bundle: instances made after it run this code. */
-  | { t: "script"; code: string; hash: string }
+  /** A workflow bundle: `current` ones are what new instances run; others are kept for runs that started on them. */
+  | { t: "script"; code: string; hash: string; current: boolean }
+  /** A bundle no run needs any more. */
+  | { t: "forget-script"; hash: string }
   /** Forgets the instances in `drop`, then runs `acts` in order; `base` is the webhook base URL now. */
   | { t: "acts"; acts: Act[]; drop: number[]; base: string }
   /** The host dropped these instances. */

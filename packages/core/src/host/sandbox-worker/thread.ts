@@ -2,7 +2,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import { messageOf } from "../../errors/format.js";
 import { failureCodeOf, runActivation } from "../sandbox-activation.js";
 import { SandboxPool } from "../sandbox-pool.js";
-import { type SandboxInstance, type SandboxOptions, SandboxScript } from "../sandbox-vm.js";
+import { SandboxInstance, type SandboxOptions, SandboxScript } from "../sandbox-vm.js";
 import type { Act, ActResult, FromSandboxThread, SandboxThreadData, ToSandboxThread } from "./protocol.js";
 
 // A sandbox worker: hosts many runs' vm contexts in a thread whose heap and
@@ -26,6 +26,9 @@ const options: SandboxOptions = {
   // promise continuation; the host stops this whole thread at the deadline instead.
 };
 let pool: SandboxPool | undefined;
+let currentHash = "";
+/** Bundles kept for runs that started on them (a few: pruned by the host), by hash. */
+const scripts = new Map<string, SandboxScript>();
 const instances = new Map<number, SandboxInstance>();
 const runOf = new Map<number, string>();
 
@@ -44,9 +47,17 @@ process.on("unhandledRejection", (reason) => {
 
 port.on("message", (message: ToSandboxThread) => {
   switch (message.t) {
-    case "script":
-      if (pool) pool.setScript(new SandboxScript(message.code, message.hash));
-      else pool = new SandboxPool(new SandboxScript(message.code, message.hash), options, data.poolSize);
+    case "script": {
+      const script = scripts.get(message.hash) ?? new SandboxScript(message.code, message.hash);
+      scripts.set(message.hash, script);
+      if (!message.current) return;
+      currentHash = message.hash;
+      if (pool) pool.setScript(script);
+      else pool = new SandboxPool(script, options, data.poolSize);
+      return;
+    }
+    case "forget-script":
+      if (message.hash !== currentHash) scripts.delete(message.hash);
       return;
     case "drop":
       forget(message.sandboxes);
@@ -66,13 +77,17 @@ function forget(sandboxes: number[]): void {
   }
 }
 
-function act({ id, sandbox, activation }: Act): ActResult {
+function act({ id, sandbox, activation, bundle }: Act): ActResult {
   Atomics.store(running, 0, id);
   let instance = instances.get(sandbox);
   try {
     if (!pool) throw new Error("no workflow bundle was loaded");
     if (!instance) {
-      instance = pool.take();
+      if (bundle !== undefined && bundle !== currentHash) {
+        const script = scripts.get(bundle);
+        if (!script) throw new Error(`workflow bundle ${bundle} was not sent to this sandbox worker`);
+        instance = new SandboxInstance(script, options);
+      } else instance = pool.take();
       instances.set(sandbox, instance);
     }
     if (activation.op !== "apply") runOf.set(sandbox, runIdOf(activation.init));

@@ -249,6 +249,29 @@ export class RunTracer implements LifecycleObserver, StepTracer {
         case "webhook_responded":
           span.addEvent("webhook responded", { "wfkit.webhook.request_id": e.requestId }, e.at);
           break;
+        case "patch_marker":
+          note("patched", e.opId, e.at, { "wfkit.patch.id": e.patchId });
+          break;
+        case "run_parked":
+          span.addEvent(
+            "run parked",
+            {
+              "wfkit.error.code": e.code,
+              "wfkit.parked.position": e.position,
+              "wfkit.parked.message": e.message,
+            },
+            e.at,
+          );
+          break;
+        case "child_started":
+          note("child run started", e.opId, e.at, { "wfkit.child.run_id": e.childRunId });
+          break;
+        case "child_completed":
+        case "child_failed":
+          note(e.type === "child_completed" ? "child run completed" : "child run failed", e.opId, e.at, {
+            "wfkit.child.run_id": e.childRunId,
+          });
+          break;
         case "run_completed":
         case "run_cancelled":
         case "run_failed": {

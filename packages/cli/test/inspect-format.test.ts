@@ -1,0 +1,57 @@
+import type { RunView } from "@wfkit/core/api";
+import { describe, expect, it } from "vitest";
+import { formatRun } from "../src/inspect/format.js";
+
+const base: RunView = {
+  runId: "wrun_parent",
+  workflowId: "workflow//orders//fulfil",
+  status: "running",
+  createdAt: Date.UTC(2026, 10, 30, 6, 0, 0),
+  eventCount: 3,
+  input: [],
+  steps: [],
+  sleeps: [],
+  hooks: [],
+  children: [],
+};
+
+describe("wf inspect run: the parent-child link", () => {
+  it("prints a run's children (in the head and on the timeline) and a child's parent", () => {
+    const parent = formatRun({
+      ...base,
+      children: [
+        {
+          runId: "wrun_child",
+          workflowId: "workflow//orders//ship",
+          status: "completed",
+          startedAt: base.createdAt + 5,
+          endedAt: base.createdAt + 1_505,
+        },
+      ],
+    });
+    expect(parent).toContain("  children  wrun_child");
+    expect(parent).toMatch(/\+\S+\s+child wrun_child workflow\/\/orders\/\/ship completed in 1\.5s/);
+    expect(parent).not.toContain("  parent ");
+    const child = formatRun({ ...base, runId: "wrun_child", parentRunId: "wrun_parent" });
+    expect(child).toContain("  parent    wrun_parent");
+    expect(child).not.toContain("children");
+  });
+});
+
+describe("wf inspect run: a parked run", () => {
+  it("prints why the run is parked, and nothing when it is not", () => {
+    const parked = formatRun({
+      ...base,
+      parked: {
+        code: "WF_REPLAY_DIVERGED",
+        message: "Workflow code diverged from its event log at position 4 (step_scheduled): ...",
+        position: 4,
+        since: base.createdAt + 10,
+      },
+    });
+    expect(parked).toContain(
+      "  parked: WF_REPLAY_DIVERGED at position 4: Workflow code diverged from its event log at position 4",
+    );
+    expect(formatRun(base)).not.toContain("parked");
+  });
+});
