@@ -1,18 +1,6 @@
 import { type PruneRunsOptions, type RunId, runId } from "@wfkit/world";
+import { RUN_OWNED_TABLES } from "@wfkit/world/rows";
 import type { Sql } from "./connect.js";
-
-/** Tables that keep rows per run, deleted with it (`runs` last). */
-const PER_RUN = [
-  "events",
-  "dedupe_keys",
-  "hooks",
-  "messages",
-  "released_hooks",
-  "deliveries",
-  "stream_chunks",
-  "streams",
-  "runs",
-] as const;
 
 /**
  * `pruneRuns` on PostgreSQL: selects the oldest ended runs through the partial
@@ -31,7 +19,7 @@ export async function pruneRuns(sql: Sql, options: PruneRunsOptions): Promise<Ru
   const ids = rows.map((row) => runId(row.run_id));
   if (options.dryRun || ids.length === 0) return ids;
   await sql.begin(async (tx) => {
-    for (const table of PER_RUN) {
+    for (const table of RUN_OWNED_TABLES) {
       await tx.unsafe(`DELETE FROM wfkit.${table} WHERE run_id = ANY($1::text[])`, [ids]);
     }
   });

@@ -1,4 +1,5 @@
 import { type PruneRunsOptions, type RunId, runId } from "@wfkit/world";
+import { RUN_OWNED_TABLES } from "@wfkit/world/rows";
 import type { Database, Statement } from "better-sqlite3";
 
 // The expression and predicate of the partial index runs_by_end (schema 6). INDEXED BY: without
@@ -9,19 +10,6 @@ export const FIND_PRUNABLE = `
   ORDER BY coalesce(completed_at, created_at), run_id
   LIMIT ?`;
 
-/** Tables that keep rows per run, deleted with it. `hooks` and `messages` are empty for an ended run, but cheap to check. */
-const PER_RUN = [
-  "events",
-  "dedupe_keys",
-  "hooks",
-  "messages",
-  "released_hooks",
-  "deliveries",
-  "stream_chunks",
-  "streams",
-  "runs",
-] as const;
-
 /** `pruneRuns` on the SQLite World: finds the runs, then deletes each with its rows, in the caller's transaction. */
 export class RunPruner {
   private readonly find: Statement<[number, number], { run_id: string }>;
@@ -29,7 +17,7 @@ export class RunPruner {
 
   constructor(db: Database) {
     this.find = db.prepare(FIND_PRUNABLE);
-    this.deletes = PER_RUN.map((table) => db.prepare(`DELETE FROM ${table} WHERE run_id = ?`));
+    this.deletes = RUN_OWNED_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE run_id = ?`));
   }
 
   /** The runs `options` selects, oldest end first (SQLite's LIMIT -1 is "no limit"). */

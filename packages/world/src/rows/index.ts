@@ -152,3 +152,16 @@ export function encodeEvent(event: EventInput): string {
   const { at: _at, seq: _seq, ...body } = event as EventInput & { seq?: number };
   return JSON.stringify(body);
 }
+
+/** The tables of a SQL World that keep rows per run, deleted with it (`runs` last). */
+export const RUN_OWNED_TABLES = [
+  "events",
+  "dedupe_keys",
+  "hooks",
+  "messages",
+  "released_hooks",
+  "deliveries",
+  "stream_chunks",
+  "streams",
+  "runs",
+] as const;

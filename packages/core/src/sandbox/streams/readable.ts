@@ -3,7 +3,16 @@
 // pull on demand, one reader at a time, async iteration, pipeTo/pipeThrough and tee.
 // No byte streams (BYOB readers), no timers: everything moves on microtasks, so
 // a replay does the same thing in the same order.
-import { callOptional, type Deferred, deferred, noop, quietly, type Strategy, strategyOf } from "./shared.js";
+import {
+  callOptional,
+  closedOf,
+  type Deferred,
+  deferred,
+  noop,
+  quietly,
+  type Strategy,
+  strategyOf,
+} from "./shared.js";
 
 type ReadResult<T> = { done: false; value: T } | { done: true; value: undefined };
 
@@ -175,13 +184,8 @@ export class SandboxReadableStreamDefaultReader<T> {
     if (state.reader) throw new TypeError("The stream is locked to another reader.");
     this.#state = state;
     state.reader = this;
-    this.#closed = deferred<void>();
+    this.#closed = closedOf(state);
     state.closed = this.#closed;
-    if (state.state === "closed") this.#closed.resolve();
-    if (state.state === "errored") {
-      quietly(this.#closed.promise);
-      this.#closed.reject(state.error);
-    }
   }
   get closed(): Promise<void> {
     return this.#closed.promise;

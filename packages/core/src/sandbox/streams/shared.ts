@@ -74,3 +74,14 @@ export class SandboxByteLengthQueuingStrategy {
     return (chunk) => chunk.byteLength;
   }
 }
+
+/** The `closed` promise a new reader or writer hands out: settled already if its stream is. */
+export function closedOf(stream: { state: string; error: unknown }): Deferred<void> {
+  const closed = deferred<void>();
+  if (stream.state === "closed") closed.resolve();
+  if (stream.state === "errored") {
+    quietly(closed.promise);
+    closed.reject(stream.error);
+  }
+  return closed;
+}

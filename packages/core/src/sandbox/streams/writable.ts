@@ -2,7 +2,16 @@
 // handed to the sink one at a time, close after the last, abort and errors.
 // Backpressure is reported (desiredSize) but `ready` never waits: nothing in a
 // workflow's realm can drain a sink on its own time, so a wait could only stall.
-import { callOptional, type Deferred, deferred, noop, quietly, type Strategy, strategyOf } from "./shared.js";
+import {
+  callOptional,
+  closedOf,
+  type Deferred,
+  deferred,
+  noop,
+  quietly,
+  type Strategy,
+  strategyOf,
+} from "./shared.js";
 
 interface UnderlyingSink<T> {
   start?(controller: SandboxWritableStreamDefaultController): unknown;
@@ -156,13 +165,8 @@ export class SandboxWritableStreamDefaultWriter<T> {
     if (state.writer) throw new TypeError("The stream is locked to another writer.");
     this.#state = state;
     state.writer = this;
-    this.#closed = deferred<void>();
+    this.#closed = closedOf(state);
     state.closed = this.#closed;
-    if (state.state === "closed") this.#closed.resolve();
-    if (state.state === "errored") {
-      quietly(this.#closed.promise);
-      this.#closed.reject(state.error);
-    }
   }
   get closed(): Promise<void> {
     return this.#closed.promise;
