@@ -88,8 +88,13 @@ export class RunBundles {
 
   /** Deletes bundles no unfinished run needs (see the class comment). Returns the hashes deleted from the World. */
   async prune(now = Date.now()): Promise<string[]> {
+    const stored = await this.world.listBundles();
+    // Only bundles other than the current one can go: with none, no run's log need be read.
+    const candidates = new Set([...stored.map((b) => b.hash), ...this.loaded]);
+    candidates.delete(this.current.hash);
+    if (candidates.size === 0) return [];
     const inUse = new Set([this.current.hash]);
-    for (let before: { createdAt: number; runId: string } | undefined; ; ) {
+    scan: for (let before: { createdAt: number; runId: string } | undefined; ; ) {
       const page = await this.world.listRuns({
         status: ["pending", "running"],
         limit: 500,
@@ -98,6 +103,8 @@ export class RunBundles {
       for (const run of page) {
         const [created] = await this.world.readEvents(run.runId).catch(() => []);
         if (created?.type === "run_created" && created.bundle !== undefined) inUse.add(created.bundle);
+        // Every candidate is used by some run: nothing to prune, the rest of the runs change nothing.
+        if (inUse.size > candidates.size && [...candidates].every((hash) => inUse.has(hash))) break scan;
       }
       if (page.length < 500) break;
       const last = page[page.length - 1]!;
@@ -108,7 +115,7 @@ export class RunBundles {
       this.sandboxes.dropScript(hash);
       this.loaded.delete(hash);
     }
-    const stale = (await this.world.listBundles())
+    const stale = stored
       .filter((b) => !inUse.has(b.hash) && b.storedAt < now - BUNDLE_PRUNE_GRACE_MS)
       .map((b) => b.hash);
     await this.world.deleteBundles(stale);
