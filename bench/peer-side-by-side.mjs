@@ -26,7 +26,11 @@ function parseArgs(argv) {
     rounds: 1,
     peerApp: path.join(process.env.PEER_BENCH ?? path.resolve(repo, "../peer-bench"), "app"),
     driver: process.env.PEER_BENCH_DRIVER ?? path.resolve(repo, "../shared/peer-bench/driver.mjs"),
-    outDir: path.join(repo, ".workflow-data/peer-side-by-side", new Date().toISOString().replace(/[:.]/g, "-")),
+    outDir: path.join(
+      repo,
+      ".workflow-data/peer-side-by-side",
+      new Date().toISOString().replace(/[:.]/g, "-"),
+    ),
   };
   for (let i = 0; i < argv.length; i++) {
     const value = () => {
@@ -44,7 +48,8 @@ function parseArgs(argv) {
     else if (flag === "--out-dir") o.outDir = path.resolve(value());
     else throw new Error(`unknown argument ${flag}`);
   }
-  for (const s of o.scenarios) if (!ALL.includes(s)) throw new Error(`unknown scenario ${s} (${ALL.join(", ")})`);
+  for (const s of o.scenarios)
+    if (!ALL.includes(s)) throw new Error(`unknown scenario ${s} (${ALL.join(", ")})`);
   return o;
 }
 
@@ -102,7 +107,8 @@ function figures(scenario, r) {
   const m = r.metrics?.[metric];
   const extra = [];
   if (scenario === "webhook") extra.push(`POST RTT ${fmt(r.metrics?.postRttMs?.median)} ms`);
-  if (scenario === "noop" || scenario === "seq10") extra.push(`start RTT ${fmt(r.metrics?.startRttMs?.median)} ms`);
+  if (scenario === "noop" || scenario === "seq10")
+    extra.push(`start RTT ${fmt(r.metrics?.startRttMs?.median)} ms`);
   return {
     value: m?.median,
     text: `${fmt(m?.median)} ${unit} (p95 ${fmt(m?.p95)}; ${r.okRuns}/${r.reps} ok${extra.length ? `; ${extra.join("; ")}` : ""})`,
@@ -112,7 +118,10 @@ function figures(scenario, r) {
 
 const rows = [];
 console.error(`peer side by side: raw driver output in ${o.outDir}`);
-if (!peerBuilt) console.error(`peer: no built app at ${o.peerApp} (../shared/peer-bench/setup-peer.sh; --peer-app DIR); left out`);
+if (!peerBuilt)
+  console.error(
+    `peer: no built app at ${o.peerApp} (../shared/peer-bench/setup-peer.sh; --peer-app DIR); left out`,
+  );
 for (const scenario of o.scenarios) {
   for (let round = 1; round <= o.rounds; round++) {
     for (const t of targets) {
@@ -142,28 +151,42 @@ for (const scenario of o.scenarios) {
 
 const version = (pkg) => {
   try {
-    return JSON.parse(readFileSync(path.join(o.peerApp, "node_modules", pkg, "package.json"), "utf8")).version;
+    return JSON.parse(readFileSync(path.join(o.peerApp, "node_modules", pkg, "package.json"), "utf8"))
+      .version;
   } catch {
     return "?";
   }
 };
 console.log(
   `\nwfkit vs the peer over HTTP — ${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} cores; ` +
-    (peerBuilt ? `peer: workflow ${version("workflow")} on world-local` : "peer: not measured (no built app)"),
+    (peerBuilt
+      ? `peer: workflow ${version("workflow")} on world-local`
+      : "peer: not measured (no built app)"),
 );
-console.log("latency: medians, from the client's send to the server-recorded completedAt; a fresh server and data folder per scenario");
-console.log("noise: load = 1-min load before; other = cores used by other processes (driver included); psi = % of time a task waited for CPU; steal = hypervisor steal\n");
+console.log(
+  "latency: medians, from the client's send to the server-recorded completedAt; a fresh server and data folder per scenario",
+);
+console.log(
+  "noise: load = 1-min load before; other = cores used by other processes (driver included); psi = % of time a task waited for CPU; steal = hypervisor steal\n",
+);
 for (const row of rows) {
   const n = row.noise;
-  const noise = n ? `cpu ${fmt(n.cpuMsPerRun)} ms/run; load ${fmt(row.load)}, other ${fmt(n.other)}, psi ${fmt(n.psi)}%, steal ${fmt(n.steal)}` : `load ${fmt(row.load)}`;
+  const noise = n
+    ? `cpu ${fmt(n.cpuMsPerRun)} ms/run; load ${fmt(row.load)}, other ${fmt(n.other)}, psi ${fmt(n.psi)}%, steal ${fmt(n.steal)}`
+    : `load ${fmt(row.load)}`;
   const disk = row.disk?.bytesPerRun ? `; disk ${fmt(row.disk.bytesPerRun / 1024)} KB/run` : "";
-  console.log(`${row.scenario.padEnd(11)} ${`${row.target}${o.rounds > 1 ? ` #${row.round}` : ""}`.padEnd(9)} ${row.text}${disk}; ${noise}`);
+  console.log(
+    `${row.scenario.padEnd(11)} ${`${row.target}${o.rounds > 1 ? ` #${row.round}` : ""}`.padEnd(9)} ${row.text}${disk}; ${noise}`,
+  );
 }
 if (peerBuilt) {
   console.log("\nratios (peer / wfkit, medians over rounds; throughput wfkit / peer)");
   for (const scenario of o.scenarios) {
     const med = (key) => {
-      const v = rows.filter((r) => r.scenario === scenario && r.target === key && Number.isFinite(r.value)).map((r) => r.value).sort((a, b) => a - b);
+      const v = rows
+        .filter((r) => r.scenario === scenario && r.target === key && Number.isFinite(r.value))
+        .map((r) => r.value)
+        .sort((a, b) => a - b);
       return v.length ? v[Math.ceil(v.length / 2) - 1] : undefined;
     };
     const ours = med("wfkit");

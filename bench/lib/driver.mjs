@@ -19,7 +19,18 @@ export const freePort = () =>
  * Runs the driver once for one scenario against a server it spawns, and returns
  * that scenario's result from the JSON the driver wrote.
  */
-export async function driveScenario({ driver, scenario, cmd, cwd, dataRoot, out, reps, warmup, label, env = [] }) {
+export async function driveScenario({
+  driver,
+  scenario,
+  cmd,
+  cwd,
+  dataRoot,
+  out,
+  reps,
+  warmup,
+  label,
+  env = [],
+}) {
   const port = await freePort();
   const args = [
     ...["--server-cmd", cmd, "--server-cwd", cwd, "--port", String(port)],
