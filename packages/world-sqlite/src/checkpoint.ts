@@ -2,23 +2,23 @@ import type { Database } from "better-sqlite3";
 
 /**
  * SQLite checkpoints (copies the WAL into the database file, then reuses the WAL from its
- * start) once the WAL holds this many pages, right after the commit that crossed it. 256
- * pages (1 MiB) instead of SQLite's 1000 (4 MiB): a checkpoint costs about one fsync of
- * the database file, i.e. a few percent more fsyncs at this size, and the WAL a busy
- * World keeps on disk is a quarter.
+ * start) once the WAL holds this many pages, right after the commit that crossed it:
+ * SQLite's default, stated here. A checkpoint costs about one fsync of the database file;
+ * 256 pages measured slower seq10 runs on a busy disk (bench/disk.mjs, docs/operations.md),
+ * so the WAL of a busy World stays at about 4 MiB, reused.
  */
-export const WAL_AUTOCHECKPOINT_PAGES = 256;
+export const WAL_AUTOCHECKPOINT_PAGES = 1000;
 
 /**
  * What is left of the WAL file after SQLite reuses it from its start. Above the size the
  * autocheckpoint keeps it to, so steady writing never truncates and regrows it (growing
- * the file makes each commit's fsync dearer); it only cuts back a WAL that grew while a
- * reader in another process (`wf backup`) held an old snapshot.
+ * the file makes each commit's fsync dearer); it cuts back a WAL that grew while a reader
+ * in another process (`wf backup`) held an old snapshot, which kept SQLite from reusing it.
  */
-export const WAL_SIZE_LIMIT_BYTES = 2 * 1024 * 1024;
+export const WAL_SIZE_LIMIT_BYTES = 6 * 1024 * 1024;
 
 /** Default of `checkpointIdleMs`. */
-export const DEFAULT_CHECKPOINT_IDLE_MS = 10_000;
+export const DEFAULT_CHECKPOINT_IDLE_MS = 30_000;
 
 /** Sets the WAL bounds above on a connection. */
 export function boundWal(db: Database): void {
@@ -29,8 +29,8 @@ export function boundWal(db: Database): void {
 /**
  * Once the World has written nothing for `idleMs`, checkpoints the whole WAL into the
  * database file and truncates the WAL to 0 bytes, so a World at rest is one file. Only
- * when idle: the next burst of writes regrows the file, which costs each of its first
- * commits a little. Durability is SQLite's: the checkpoint syncs the database file before
+ * after a long quiet: the next burst of writes regrows the file, which made the first
+ * ~25 seq10 runs after a truncation 1-2 ms slower each (measured). Durability is SQLite's: the checkpoint syncs the database file before
  * it truncates the WAL.
  */
 export class IdleCheckpointer {

@@ -54,8 +54,8 @@ export interface SqliteWorldOptions {
   releasedHookRetentionMs?: number;
   /**
    * After this long without a write, the World checkpoints its write-ahead log into the
-   * database file and truncates it to 0 bytes. Default 10 000 ms; 0 never (the WAL then
-   * stays at most about 1 MiB, reused). See docs/operations.md.
+   * database file and truncates it to 0 bytes. Default 30 000 ms; 0 never (the WAL then
+   * stays at about 4 MiB, reused). See docs/operations.md.
    */
   checkpointIdleMs?: number;
 }
