@@ -157,6 +157,8 @@ export function applyAppend(s: Statements, request: AppendRequest, batch: BatchC
     s.rememberRunHooks.run({ runId, releasedAt: now, reason: "run_ended" });
     s.releaseRunHooks.run(runId);
     s.deleteRunMessages.run(runId);
+    // Dedupe keys only guard appends, which an ended run takes no more of.
+    s.deleteRunDedupeKeys.run(run.run_key);
     messages = messages.filter((m) => m.runId !== runId);
   }
   const firstSeq = request.events.length > 0 ? run.last_seq + 1 : run.last_seq;

@@ -5,7 +5,7 @@ import { encodeEvent } from "./event-codec.js";
  * Migration 9, "compact rows": a run gets an integer key (`runs.run_key`, the rowid), and
  * the rows a run keeps many of (events, dedupe keys) name it by that key instead of its
  * 31-character id; an event's `v` and `type` become a one-byte type code (see
- * event-codec.ts). A seq10 run kept about 4 KB before, 2.5 KB after (bench/disk.mjs).
+ * event-codec.ts). A seq10 run kept about 4.0 KB before, 2.2 KB after (bench/disk.mjs).
  */
 export function compactRows(db: Database): void {
   db.exec(`

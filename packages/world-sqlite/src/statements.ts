@@ -17,6 +17,7 @@ export interface Statements {
 
   hasDedupeKey: Statement<[number, string], { found: number }>;
   insertDedupeKey: Statement<[number, string]>;
+  deleteRunDedupeKeys: Statement<[number]>;
 
   getHook: Statement<[string], HookRow>;
   listHooks: Statement<[string], HookRow>;
@@ -154,6 +155,7 @@ export function prepareStatements(db: Database): Statements {
 
     hasDedupeKey: p("SELECT 1 AS found FROM dedupe_keys WHERE run_key = ? AND key = ?"),
     insertDedupeKey: p("INSERT OR IGNORE INTO dedupe_keys (run_key, key) VALUES (?, ?)"),
+    deleteRunDedupeKeys: p("DELETE FROM dedupe_keys WHERE run_key = ?"),
 
     getHook: p("SELECT * FROM hooks WHERE token = ?"),
     listHooks: p("SELECT * FROM hooks WHERE run_id = ? ORDER BY id"),

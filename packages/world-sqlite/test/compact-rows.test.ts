@@ -126,6 +126,34 @@ describe("compact rows (schema 9)", () => {
     }
   });
 
+  it("forgets a run's dedupe keys when it ends: an ended run takes no appends to guard", async () => {
+    const world = sqliteWorld({ dataDir });
+    const id = runId("wrun_keys");
+    await world.createRun({ runId: id, workflowId: "wf", input: "[]", at: 1 });
+    await world.append({ runId: id, events: [], dedupeKeys: ["a", "b"] });
+    const keys = () => {
+      const raw = new Database(join(dataDir, "world.sqlite"), { readonly: true });
+      const { n } = raw.prepare("SELECT count(*) AS n FROM dedupe_keys").get() as { n: number };
+      raw.close();
+      return n;
+    };
+    expect(keys()).toBe(2);
+    expect(await world.append({ runId: id, events: [], dedupeKeys: ["a"] })).toMatchObject({
+      reason: "duplicate",
+    });
+    await world.append({
+      runId: id,
+      events: [],
+      dedupeKeys: ["c"],
+      run: { status: "completed", completedAt: 2 },
+    });
+    expect(keys()).toBe(0);
+    expect(await world.append({ runId: id, events: [], dedupeKeys: ["a"] })).toMatchObject({
+      reason: "run_ended",
+    });
+    await world.close();
+  });
+
   it("stores an event's type as a code and its body without v, type, at or seq; others whole", () => {
     expect(
       encodeEvent({ v: 1, type: "step_completed", opId: opId(3), output: "o", attempt: 1, at: 9 }),
