@@ -41,11 +41,13 @@ describe("a corrupt event log", () => {
 
     // Damage two logs while no process has the folder open: bytes that are not JSON, and JSON that is no event.
     const db = new Database(path.join(dataDir, "world.sqlite"));
-    const set = db.prepare("UPDATE events SET body = ? WHERE run_id = ? AND seq = ?");
+    // Events name their run by its key (SQLite World schema 9); type 0 means the body is the whole event.
+    const ofRun = "run_key = (SELECT run_key FROM runs WHERE run_id = ?)";
+    const set = db.prepare(`UPDATE events SET type = 0, body = ? WHERE ${ofRun} AND seq = ?`);
     expect(set.run("\u0000garbage{", garbage.runId, 2).changes).toBe(1);
     expect(set.run('{"v":1,"type":"bogus"}', bogus.runId, 3).changes).toBe(1);
     // A gap: the log of a run nothing will wake (its hook is never resumed) skips a position.
-    expect(db.prepare("DELETE FROM events WHERE run_id = ? AND seq = 2").run(idle.runId).changes).toBe(1);
+    expect(db.prepare(`DELETE FROM events WHERE ${ofRun} AND seq = 2`).run(idle.runId).changes).toBe(1);
     db.close();
 
     const second = await open(dataDir);
@@ -77,10 +79,14 @@ describe("a corrupt event log", () => {
       // The failure is appended after the damage, which stays where it was for investigation.
       const raw = new Database(path.join(dataDir, "world.sqlite"), { readonly: true });
       const last = raw
-        .prepare("SELECT body FROM events WHERE run_id = ? ORDER BY seq DESC LIMIT 1")
-        .get(garbage.runId) as { body: string };
+        .prepare(
+          "SELECT type, body FROM events WHERE run_key = (SELECT run_key FROM runs WHERE run_id = ?) ORDER BY seq DESC LIMIT 1",
+        )
+        .get(garbage.runId) as { type: number; body: string };
       raw.close();
-      expect(JSON.parse(last.body).type).toBe("run_failed");
+      // 19: run_failed's stored type code.
+      expect(last.type).toBe(19);
+      expect(JSON.parse(last.body)).toHaveProperty("error");
     } finally {
       await rt.close();
     }

@@ -9,9 +9,10 @@ import {
   type RunRecord,
   runId as toRunId,
 } from "@wfkit/world";
+import { encodeEvent } from "./event-codec.js";
 import type { BatchContext } from "./group-commit.js";
 import { ackMessages } from "./queue.js";
-import { encodeEvent, toMessage, toRun } from "./rows.js";
+import { toMessage, toRun } from "./rows.js";
 import type { Statements } from "./statements.js";
 
 /**
@@ -31,28 +32,24 @@ export function applyCreateRun(s: Statements, input: CreateRunInput, batch: Batc
     if (existing) return { created: false, run: toRun(existing), messages: [] };
   }
   if (s.getRun.get(input.runId)) throw new Error(`A run with id "${input.runId}" already exists`);
-  s.insertRun.run({
+  const { run_key: runKey } = s.insertRun.get({
     runId: input.runId,
     workflowId: input.workflowId,
     input: input.input,
     idempotencyKey: input.idempotencyKey ?? null,
     parentRunId: input.parentRunId ?? null,
     createdAt: input.at,
+  })!;
+  const created = encodeEvent({
+    v: 1,
+    type: "run_created",
+    workflowId: input.workflowId,
+    input: input.input,
+    ...(input.traceContext && { traceContext: input.traceContext }),
+    ...(input.bundle !== undefined && { bundle: input.bundle }),
+    at: input.at,
   });
-  s.insertEvent.run(
-    input.runId,
-    1,
-    input.at,
-    encodeEvent({
-      v: 1,
-      type: "run_created",
-      workflowId: input.workflowId,
-      input: input.input,
-      ...(input.traceContext && { traceContext: input.traceContext }),
-      ...(input.bundle !== undefined && { bundle: input.bundle }),
-      at: input.at,
-    }),
-  );
+  s.insertEvent.run(runKey, 1, input.at, created.type, created.body);
   const run: RunRecord = {
     runId: input.runId,
     workflowId: input.workflowId,
@@ -84,7 +81,7 @@ export function applyAppend(s: Statements, request: AppendRequest, batch: BatchC
     return { ok: false, reason: "conflict", lastSeq: run.last_seq };
   }
   for (const key of request.dedupeKeys ?? []) {
-    if (s.hasDedupeKey.get(runId, key)) return { ok: false, reason: "duplicate", key };
+    if (s.hasDedupeKey.get(run.run_key, key)) return { ok: false, reason: "duplicate", key };
   }
   const now = Date.now();
   const given = new Set<string>();
@@ -107,7 +104,8 @@ export function applyAppend(s: Statements, request: AppendRequest, batch: BatchC
   let seq = run.last_seq;
   for (const event of request.events) {
     seq += 1;
-    s.insertEvent.run(runId, seq, event.at, encodeEvent(event));
+    const { type, body } = encodeEvent(event);
+    s.insertEvent.run(run.run_key, seq, event.at, type, body);
   }
   const fields = request.run ?? {};
   s.updateRun.run({
@@ -141,7 +139,7 @@ export function applyAppend(s: Statements, request: AppendRequest, batch: BatchC
   // successor under the same dedupe key must not find the old one still pending.
   ackMessages(s, request.ack ?? []);
   let messages = insertMessages(s, request.enqueue ?? [], batch);
-  for (const key of request.dedupeKeys ?? []) s.insertDedupeKey.run(runId, key);
+  for (const key of request.dedupeKeys ?? []) s.insertDedupeKey.run(run.run_key, key);
   for (const d of request.deliveries ?? []) {
     s.insertDelivery.run({
       token: d.token,
@@ -159,6 +157,8 @@ export function applyAppend(s: Statements, request: AppendRequest, batch: BatchC
     s.rememberRunHooks.run({ runId, releasedAt: now, reason: "run_ended" });
     s.releaseRunHooks.run(runId);
     s.deleteRunMessages.run(runId);
+    // Dedupe keys only guard appends, which an ended run takes no more of.
+    s.deleteRunDedupeKeys.run(run.run_key);
     messages = messages.filter((m) => m.runId !== runId);
   }
   const firstSeq = request.events.length > 0 ? run.last_seq + 1 : run.last_seq;

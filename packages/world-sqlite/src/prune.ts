@@ -17,7 +17,14 @@ export class RunPruner {
 
   constructor(db: Database) {
     this.find = db.prepare(FIND_PRUNABLE);
-    this.deletes = RUN_OWNED_TABLES.map((table) => db.prepare(`DELETE FROM ${table} WHERE run_id = ?`));
+    // Events and dedupe keys name their run by its integer key (schema 9), deleted before the run.
+    this.deletes = RUN_OWNED_TABLES.map((table) =>
+      db.prepare(
+        table === "events" || table === "dedupe_keys"
+          ? `DELETE FROM ${table} WHERE run_key = (SELECT run_key FROM runs WHERE run_id = ?)`
+          : `DELETE FROM ${table} WHERE run_id = ?`,
+      ),
+    );
   }
 
   /** The runs `options` selects, oldest end first (SQLite's LIMIT -1 is "no limit"). */

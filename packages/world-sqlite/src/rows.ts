@@ -1,15 +1,8 @@
-import {
-  EventUnreadableError,
-  messageId,
-  opId,
-  type QueueMessage,
-  runId,
-  type StoredEvent,
-} from "@wfkit/world";
+import { messageId, opId, type QueueMessage, runId } from "@wfkit/world";
 import { rowMappers } from "@wfkit/world/rows";
 
 export type { DeliveryRow, HookRow, ReleasedHookRow, RunRow } from "@wfkit/world/rows";
-export { encodeEvent, messageKey } from "@wfkit/world/rows";
+export { messageKey } from "@wfkit/world/rows";
 
 export interface MessageRow {
   id: number;
@@ -53,19 +46,4 @@ export function toMessage(row: MessageRow): QueueMessage {
 /** Orders claimed messages as `claim` promises: oldest `availableAt` first, then insertion order. */
 export function byAvailability(a: MessageRow, b: MessageRow): number {
   return a.available_at - b.available_at || a.id - b.id;
-}
-
-/** An event row as stored; a body that is not the JSON object `encodeEvent` wrote is an {@link EventUnreadableError}. */
-export function decodeEvent(runId: string, row: { seq: number; at: number; body: unknown }): StoredEvent {
-  let body: unknown;
-  try {
-    if (typeof row.body !== "string") throw new Error(`the body is stored as ${typeof row.body}, not text`);
-    body = JSON.parse(row.body);
-  } catch (error) {
-    throw new EventUnreadableError(runId, row.seq, (error as Error).message);
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body))
-    throw new EventUnreadableError(runId, row.seq, "the body is not a JSON object");
-  if (typeof row.at !== "number") throw new EventUnreadableError(runId, row.seq, "its time is not a number");
-  return { ...(body as object), seq: row.seq, at: row.at } as StoredEvent;
 }

@@ -1,11 +1,13 @@
 import type { Database } from "better-sqlite3";
+import { compactRows } from "./compact-rows.js";
 
 /**
  * Schema migrations, applied in order. Entry `i` moves the schema from version
  * `i` to `i + 1`; released entries are never edited, only appended to, so a
- * data dir written by any earlier version can be brought up to date.
+ * data dir written by any earlier version can be brought up to date. An entry is SQL,
+ * or a function for a step SQL alone cannot do.
  */
-const MIGRATIONS: readonly string[] = [
+const MIGRATIONS: ReadonlyArray<string | ((db: Database) => void)> = [
   `
   CREATE TABLE runs (
     run_id          TEXT PRIMARY KEY,
@@ -161,6 +163,8 @@ const MIGRATIONS: readonly string[] = [
     stored_at INTEGER NOT NULL
   ) WITHOUT ROWID;
   `,
+  // 9: compact rows: events and dedupe keys name their run by an integer key, events store their type as a code.
+  compactRows,
 ];
 
 /** The schema version this build writes. */
@@ -182,8 +186,21 @@ export function migrate(db: Database): void {
   for (let version = current; version < SCHEMA_VERSION; version++) {
     // One transaction per step: a crash mid-migration leaves the previous version intact.
     db.transaction(() => {
-      db.exec(MIGRATIONS[version]);
+      const step = MIGRATIONS[version];
+      if (typeof step === "string") db.exec(step);
+      else step(db);
       db.prepare("INSERT INTO schema_version (version) VALUES (?)").run(version + 1);
     }).immediate();
   }
+  // Compacting rows (9) rewrote the runs, events and dedupe keys beside the old ones, whose
+  // pages are free now but still in the file: give them back once, as the file is upgraded.
+  // Best effort: a reader in another process makes it fail, and free pages are reused anyway.
+  if (current > 0 && current < COMPACT_ROWS) {
+    try {
+      db.exec("VACUUM");
+    } catch {}
+  }
 }
+
+/** The version whose migration rewrites the run-owned tables (see compact-rows.ts). */
+const COMPACT_ROWS = 9;

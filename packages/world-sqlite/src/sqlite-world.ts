@@ -21,14 +21,16 @@ import type {
 import { DEFAULT_RELEASED_HOOK_RETENTION_MS } from "@wfkit/world";
 import Database from "better-sqlite3";
 import { applyAppend, applyCreateRun } from "./append.js";
+import { boundWal, DEFAULT_CHECKPOINT_IDLE_MS, IdleCheckpointer } from "./checkpoint.js";
 import { assertWorldSchema, createDataFile, existingDataFile, wrapCorruption } from "./data-file.js";
+import { decodeEvent } from "./event-codec.js";
 import { type BatchContext, type FlushOn, GroupCommitter } from "./group-commit.js";
 import { RunLister } from "./list-runs.js";
 import { acquireLock } from "./lock.js";
 import { RunPruner } from "./prune.js";
 import { ackMessages, claimMessages, releaseMessages, renewLeases } from "./queue.js";
 import { RESPONSE_TTL_MS, ResponseHandoff } from "./responses.js";
-import { decodeEvent, toDelivery, toHook, toReleasedHook, toRun } from "./rows.js";
+import { toDelivery, toHook, toReleasedHook, toRun } from "./rows.js";
 import { migrate } from "./schema.js";
 import { prepareStatements, type Statements } from "./statements.js";
 import { SqliteStreams } from "./streams.js";
@@ -50,6 +52,12 @@ export interface SqliteWorldOptions {
   busyTimeoutMs?: number;
   /** How long a released hook is remembered (`getReleasedHook`; the webhook route's 410). Default 7 days. */
   releasedHookRetentionMs?: number;
+  /**
+   * After this long without a write, the World checkpoints its write-ahead log into the
+   * database file and truncates it to 0 bytes. Default 30 000 ms; 0 never (the WAL then
+   * stays at about 4 MiB, reused). See docs/operations.md.
+   */
+  checkpointIdleMs?: number;
 }
 
 /** Expired deliveries and old released hooks are deleted when the World opens, then at most this often. */
@@ -80,6 +88,7 @@ export class SqliteWorld implements World {
   private readonly pruner: RunPruner;
   private readonly committer: GroupCommitter;
   private readonly responses: ResponseHandoff;
+  private readonly checkpointer: IdleCheckpointer;
   private readonly listeners = new Set<() => void>();
   private readonly unlock: () => void;
   private readonly retentionMs: number;
@@ -106,11 +115,13 @@ export class SqliteWorld implements World {
       db = new Database(this.filename, { fileMustExist: true });
       // This process is the only writer, but a tool inspecting the file can hold SQLite's
       // locks for a moment: wait for it rather than fail.
-      db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5_000))}`);
+      const busyTimeoutMs = Math.max(0, Math.floor(options.busyTimeoutMs ?? 5_000));
+      db.pragma(`busy_timeout = ${busyTimeoutMs}`);
       if (existing) assertWorldSchema(db, this.filename);
       db.pragma("journal_mode = WAL");
       // FULL: the WAL is fsynced at every commit, so a commit that returned is durable.
       db.pragma("synchronous = FULL");
+      boundWal(db);
       migrate(db);
       this.s = prepareStatements(db);
       this.lister = new RunLister(db);
@@ -119,7 +130,14 @@ export class SqliteWorld implements World {
       this.s.clearLeases.run();
       this.s.purgeResponses.run(Date.now() - RESPONSE_TTL_MS);
       this.prune(Date.now());
+      const checkpointer = new IdleCheckpointer(
+        db,
+        Math.max(0, options.checkpointIdleMs ?? DEFAULT_CHECKPOINT_IDLE_MS),
+        busyTimeoutMs,
+      );
+      this.checkpointer = checkpointer;
       this.committer = new GroupCommitter(db, options.flushOn ?? "immediate", ({ workAdded }) => {
+        checkpointer.wrote();
         if (workAdded) this.notifyWork();
       });
       this.responses = new ResponseHandoff(this.s, this.committer);
@@ -281,6 +299,8 @@ export class SqliteWorld implements World {
     this.responses.close();
     this.listeners.clear();
     this.streams.close();
+    this.checkpointer.close();
+    // The last connection to close checkpoints the WAL and removes it.
     this.db.close();
     this.unlock();
   }

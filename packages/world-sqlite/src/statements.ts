@@ -6,16 +6,18 @@ import type { DeliveryRow, HookRow, MessageRow, ReleasedHookRow, RunRow } from "
  * and plans the SQL, which would otherwise cost more than many of the writes.
  */
 export interface Statements {
-  getRun: Statement<[string], RunRow>;
-  getRunByKey: Statement<[string], RunRow>;
-  insertRun: Statement<[RunInsert]>;
+  getRun: Statement<[string], KeyedRunRow>;
+  getRunByKey: Statement<[string], KeyedRunRow>;
+  insertRun: Statement<[RunInsert], { run_key: number }>;
   updateRun: Statement<[RunUpdate]>;
 
-  insertEvent: Statement<[string, number, number, string]>;
-  readEvents: Statement<[string, number], { seq: number; at: number; body: string }>;
+  /** (run_key, seq, at, type, body): see event-codec.ts. */
+  insertEvent: Statement<[number, number, number, number, string]>;
+  readEvents: Statement<[string, number], { seq: number; at: number; type: number; body: string }>;
 
-  hasDedupeKey: Statement<[string, string], { found: number }>;
-  insertDedupeKey: Statement<[string, string]>;
+  hasDedupeKey: Statement<[number, string], { found: number }>;
+  insertDedupeKey: Statement<[number, string]>;
+  deleteRunDedupeKeys: Statement<[number]>;
 
   getHook: Statement<[string], HookRow>;
   listHooks: Statement<[string], HookRow>;
@@ -47,6 +49,9 @@ export interface Statements {
   takeResponse: Statement<[string], { response: string }>;
   purgeResponses: Statement<[number]>;
 }
+
+/** A `runs` row with the integer key its events and dedupe keys name it by (schema 9). */
+export type KeyedRunRow = RunRow & { run_key: number };
 
 export interface RunInsert {
   runId: string;
@@ -130,7 +135,8 @@ export function prepareStatements(db: Database): Statements {
     getRunByKey: p("SELECT * FROM runs WHERE idempotency_key = ?"),
     insertRun: p(
       `INSERT INTO runs (run_id, workflow_id, status, input, idempotency_key, parent_run_id, created_at, last_seq)
-       VALUES (@runId, @workflowId, 'pending', @input, @idempotencyKey, @parentRunId, @createdAt, 1)`,
+       VALUES (@runId, @workflowId, 'pending', @input, @idempotencyKey, @parentRunId, @createdAt, 1)
+       RETURNING run_key`,
     ),
     updateRun: p(
       `UPDATE runs SET last_seq = @lastSeq,
@@ -141,11 +147,15 @@ export function prepareStatements(db: Database): Statements {
          completed_at = coalesce(@completedAt, completed_at)
        WHERE run_id = @runId`,
     ),
-    insertEvent: p("INSERT INTO events (run_id, seq, at, body) VALUES (?, ?, ?, ?)"),
-    readEvents: p("SELECT seq, at, body FROM events WHERE run_id = ? AND seq > ? ORDER BY seq"),
+    insertEvent: p("INSERT INTO events (run_key, seq, at, type, body) VALUES (?, ?, ?, ?, ?)"),
+    readEvents: p(
+      `SELECT seq, at, type, body FROM events
+       WHERE run_key = (SELECT run_key FROM runs WHERE run_id = ?) AND seq > ? ORDER BY seq`,
+    ),
 
-    hasDedupeKey: p("SELECT 1 AS found FROM dedupe_keys WHERE run_id = ? AND key = ?"),
-    insertDedupeKey: p("INSERT OR IGNORE INTO dedupe_keys (run_id, key) VALUES (?, ?)"),
+    hasDedupeKey: p("SELECT 1 AS found FROM dedupe_keys WHERE run_key = ? AND key = ?"),
+    insertDedupeKey: p("INSERT OR IGNORE INTO dedupe_keys (run_key, key) VALUES (?, ?)"),
+    deleteRunDedupeKeys: p("DELETE FROM dedupe_keys WHERE run_key = ?"),
 
     getHook: p("SELECT * FROM hooks WHERE token = ?"),
     listHooks: p("SELECT * FROM hooks WHERE run_id = ? ORDER BY id"),

@@ -156,7 +156,9 @@ describe("what is at the data path", () => {
     const [id] = await fill(world, 1);
     await world.close();
     const db = new Database(fileOf(dir));
-    db.prepare("UPDATE events SET body = ? WHERE run_id = ? AND seq = 3").run("}{not json", id);
+    db.prepare(
+      "UPDATE events SET body = ? WHERE run_key = (SELECT run_key FROM runs WHERE run_id = ?) AND seq = 3",
+    ).run("}{not json", id);
     db.close();
     const again = sqliteWorld({ dataDir: dir });
     try {

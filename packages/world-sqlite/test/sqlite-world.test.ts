@@ -9,6 +9,7 @@ import { GroupCommitter } from "../src/group-commit.js";
 import { sqliteWorld } from "../src/index.js";
 import { FIND_PRUNABLE } from "../src/prune.js";
 import { SCHEMA_VERSION } from "../src/schema.js";
+import { downToV8 } from "./down-to-v8.js";
 
 // The whole contract once more with the other flush mode, so both stay correct.
 defineWorldConformance("sqlite (flushOn: microtask)", async () => {
@@ -20,8 +21,10 @@ defineWorldConformance("sqlite (flushOn: microtask)", async () => {
   };
 });
 
-/** Undoes the bundles table (version 8): back to what version 7 wrote. */
-const DOWN_TO_V7 = "DROP TABLE bundles; DELETE FROM schema_version WHERE version = 8;";
+/** Undoes the compact rows (version 9): back to what version 8 wrote. */
+const DOWN_TO_V8 = downToV8();
+/** Undoes the bundles table (version 8) too: back to what version 7 wrote. */
+const DOWN_TO_V7 = `${DOWN_TO_V8} DROP TABLE bundles; DELETE FROM schema_version WHERE version = 8;`;
 /** Undoes the child-run link (version 7) too: back to what version 6 wrote. */
 const DOWN_TO_V6 = `${DOWN_TO_V7} ALTER TABLE runs DROP COLUMN parent_run_id; DELETE FROM schema_version WHERE version = 7;`;
 
@@ -264,7 +267,7 @@ describe("SqliteWorld on disk", () => {
     const db = new Database(join(dataDir, "custom.db"), { readonly: true });
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(db.prepare("SELECT max(version) AS v FROM schema_version").get()).toEqual({ v: SCHEMA_VERSION });
-    expect(SCHEMA_VERSION).toBe(8);
+    expect(SCHEMA_VERSION).toBe(9);
     const indexes = db
       .prepare(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",
