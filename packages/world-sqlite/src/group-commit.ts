@@ -31,6 +31,8 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  */
 export class GroupCommitter {
   private queue: Job[] = [];
+  /** Batches committed so far: how many fsyncs the writes took (tests and benchmarks read it). */
+  commits = 0;
   private scheduled = false;
   private readonly runBatch: (jobs: Job[]) => { outcomes: Outcome[]; workAdded: boolean };
   private readonly runJob: (job: Job, batch: BatchContext) => unknown;
@@ -82,6 +84,7 @@ export class GroupCommitter {
       for (const job of jobs) job.reject(error);
       return;
     }
+    this.commits++;
     result.outcomes.forEach((outcome, i) => {
       if (outcome.ok) jobs[i].resolve(outcome.value);
       else jobs[i].reject(outcome.error);
