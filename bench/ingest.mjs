@@ -5,6 +5,7 @@
 //   node bench/ingest.mjs [--runs 1000] [--concurrency 300] [--port 3420]
 //     [--peer-app DIR | --no-peer] [--peer-runs 300] [--peer-port 3421]
 //     [--data-root DIR] [--only ours|peer] [--reps 1] [--cpu-prof DIR] [--server-env K=V,...]
+//     [--floor] [--warm-connections] [--trace FILE] [--json FILE]
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
@@ -37,7 +38,8 @@ const defaultPeer = "/work/peer-bench/app";
 const peerApp =
   args["no-peer"] || opt.only === "ours"
     ? undefined
-    : (args["peer-app"] ?? (fs.existsSync(path.join(defaultPeer, ".output/server/index.mjs")) ? defaultPeer : undefined));
+    : (args["peer-app"] ??
+      (fs.existsSync(path.join(defaultPeer, ".output/server/index.mjs")) ? defaultPeer : undefined));
 
 function parseArgs(argv) {
   const out = {};
@@ -149,13 +151,24 @@ const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100
 
 // ——— servers ———
 async function spawnServer(kind, rep) {
-  const port = kind === "ours" ? opt.port : opt.peerPort;
+  const port = kind === "peer" ? opt.peerPort : opt.port;
   const dataDir = path.join(opt.dataRoot, `${kind}-${rep}-${Date.now()}`);
   fs.mkdirSync(dataDir, { recursive: true });
-  const env = { ...process.env, PORT: String(port), HOST: "127.0.0.1", NITRO_PORT: String(port), NITRO_HOST: "127.0.0.1" };
+  const env = {
+    ...process.env,
+    PORT: String(port),
+    HOST: "127.0.0.1",
+    NITRO_PORT: String(port),
+    NITRO_HOST: "127.0.0.1",
+  };
   let cmd;
   let cwd;
-  if (kind === "ours") {
+  if (kind === "floor") {
+    // The ceiling of this box and client: a bare node:http server that reads the body and answers 202.
+    cwd = root;
+    const bare = `const s=require("node:http").createServer((q,r)=>{q.resume();q.on("end",()=>{r.writeHead(202);r.end()})});s.listen(${port},"127.0.0.1")`;
+    cmd = [process.execPath, "-e", bare];
+  } else if (kind === "ours") {
     cwd = root;
     const prof = opt.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${opt.cpuProf}`] : [];
     cmd = [process.execPath, ...prof, "bench/peer/server.mjs"];
@@ -169,9 +182,11 @@ async function spawnServer(kind, rep) {
   const child = spawn(cmd[0], cmd.slice(1), { cwd, env, stdio: ["ignore", log, log] });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    if (child.exitCode !== null) throw new Error(`${kind} server exited (${child.exitCode}); see ${dataDir}/server.log`);
+    if (child.exitCode !== null)
+      throw new Error(`${kind} server exited (${child.exitCode}); see ${dataDir}/server.log`);
     try {
-      await json(`${base}/bench/info`);
+      if (kind === "floor") await request(`${base}/`);
+      else await json(`${base}/bench/info`);
       break;
     } catch {
       if (i > 600) throw new Error(`${kind} server did not answer on ${base}`);
@@ -192,7 +207,52 @@ async function spawnServer(kind, rep) {
 }
 
 // ——— one measurement ———
+/** The same ingest window against the bare server: `n` POSTs, `c` in flight. */
+async function measureFloor(rep) {
+  const server = await spawnServer("floor", rep);
+  try {
+    const latencies = [];
+    const statuses = {};
+    const url = `${server.base}/.well-known/workflow/v1/webhook/x`;
+    if (args["warm-connections"])
+      await pool(Array(opt.concurrency), opt.concurrency, () => request(`${server.base}/`));
+    const noise = window(server.pid);
+    const w0 = performance.now();
+    await pool(Array(opt.runs), opt.concurrency, async (_, i) => {
+      const s = performance.now();
+      const res = await request(url, {
+        method: "POST",
+        body: `ingest ${i}`,
+        headers: { "content-type": "text/plain" },
+      });
+      latencies.push(performance.now() - s);
+      statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+    });
+    const ingestS = (performance.now() - w0) / 1000;
+    const ingestWindow = noise();
+    latencies.sort((a, b) => a - b);
+    const q = (p) => round(pct(latencies, p));
+    return {
+      impl: "floor",
+      runs: opt.runs,
+      inFlight: opt.concurrency,
+      reqPerSec: round(latencies.length / ingestS, 0),
+      latencyMs: { p50: q(50), p95: q(95), p99: q(99), max: round(latencies.at(-1)) },
+      statuses,
+      lost: 0,
+      completedWithBody: "-",
+      allDoneAfterS: round(ingestS, 2),
+      serverCpuMsPerReq: round((ingestWindow.serverCpuS * 1000) / opt.runs, 2),
+      ingestWindow,
+    };
+  } finally {
+    await server.stop();
+    fs.rmSync(server.dataDir, { recursive: true, force: true });
+  }
+}
+
 async function measure(kind, rep) {
+  if (kind === "floor") return measureFloor(rep);
   const n = kind === "ours" ? opt.runs : opt.peerRuns;
   const c = kind === "ours" ? opt.concurrency : opt.peerConcurrency;
   const server = await spawnServer(kind, rep);
@@ -252,7 +312,9 @@ async function measure(kind, rep) {
     let open = runIds.map((_, i) => i);
     while (open.length > 0 && Date.now() < deadline) {
       const { runs } = await json(`${server.base}/bench/runs`, { runIds: open.map((i) => runIds[i]) });
-      const done = new Set(runs.filter((r) => r.status !== "pending" && r.status !== "running").map((r) => r.runId));
+      const done = new Set(
+        runs.filter((r) => r.status !== "pending" && r.status !== "running").map((r) => r.runId),
+      );
       open = open.filter((i) => !done.has(runIds[i]));
       if (open.length > 0) await sleep(200);
     }
@@ -266,7 +328,8 @@ async function measure(kind, rep) {
       20,
       async ([id, i]) => {
         const run = await json(`${server.base}/bench/run?runId=${encodeURIComponent(id)}`);
-        const ok = run.status === "completed" && run.output?.method === "POST" && run.output?.body === bodies[i];
+        const ok =
+          run.status === "completed" && run.output?.method === "POST" && run.output?.body === bodies[i];
         if (ok) completedWithBody++;
         else if (accepted.has(i)) {
           lost++;
@@ -298,7 +361,11 @@ async function measure(kind, rep) {
       allDoneAfterS: round(drainS, 2),
       // Server CPU from the first POST until every run completed, per request: steadier than req/s on a busy box.
       serverCpuMsPerReq: round(((ingestNoise.serverCpuS + drainNoise.serverCpuS) * 1000) / n, 2),
-      rssMb: { idle: round(idleRss ?? 0), waiting: round(waitingRss ?? 0), end: round(rssMb(server.pid) ?? 0) },
+      rssMb: {
+        idle: round(idleRss ?? 0),
+        waiting: round(waitingRss ?? 0),
+        end: round(rssMb(server.pid) ?? 0),
+      },
       ingestWindow: ingestNoise,
       drainWindow: drainNoise,
     };
@@ -309,13 +376,15 @@ async function measure(kind, rep) {
 }
 
 const kinds = [];
+if (args.floor) kinds.push("floor");
 if (opt.only !== "peer") kinds.push("ours");
 if (peerApp && opt.only !== "ours") kinds.push("peer");
 console.log(
   `webhook ingest: ours ${opt.runs} runs / ${opt.concurrency} in flight` +
     (kinds.includes("peer")
       ? `; peer (${peerApp}) ${opt.peerRuns} runs / ${opt.peerConcurrency} in flight (smaller: it ingests ~13 req/s)`
-      : "; peer not run"),
+      : "; peer not run") +
+    (args.floor ? "; floor = a bare node:http server answering 202 (this box's and client's ceiling)" : ""),
 );
 const results = [];
 for (let rep = 0; rep < opt.reps; rep++) {

@@ -1,6 +1,6 @@
-// Webhook ingest (issue 16): a request is recorded in its own append, group-committed with
-// other runs' requests, and answered once that commit is durable, before the run's activation
-// commits; a failed commit answers 503 WF_WEBHOOK_NOT_RECORDED and records nothing.
+// Webhook ingest (issue 16): requests are group-committed across runs and answered once durable;
+// a request that would wait for its run's activation (a cold run, other activations running) is
+// recorded in its own append first. A failed commit answers 503 WF_WEBHOOK_NOT_RECORDED and records nothing.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -21,7 +21,8 @@ const tokenOf = (rt: Runtime, runId: string) =>
 const bodiesIn = async (rt: Runtime, runId: string) =>
   (await rt.world.readEvents(runId)).filter((e) => e.type === "hook_received").length;
 /** The SQLite World's group committer, to count its commits (each one fsync). */
-const commitsOf = (world: World) => (world as unknown as { committer: { commits: number } }).committer.commits;
+const commitsOf = (world: World) =>
+  (world as unknown as { committer: { commits: number } }).committer.commits;
 
 const dirs: string[] = [];
 let rt: Runtime | undefined;
@@ -30,8 +31,8 @@ afterEach(async () => {
   rt = undefined;
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-async function start(world: World, wrap: (w: World) => World = (w) => w) {
-  const t = await testRuntime(["ingest.ts"], { webhookBaseUrl: BASE, world: wrap(world) });
+async function start(world: World, wrap: (w: World) => World = (w) => w, maxWarmRuns?: number) {
+  const t = await testRuntime(["ingest.ts"], { webhookBaseUrl: BASE, world: wrap(world), maxWarmRuns });
   rt = t.runtime;
   return { rt: t.runtime, echo: t.id("ingest.ts", "webhookEcho") };
 }
@@ -60,7 +61,7 @@ describe("webhook ingest", () => {
     }
   });
 
-  it("answers 202 once the request is durable, before the run's activation commits", async () => {
+  it("answers a cold run's request once it is durable, before the run's replay and activation commit", async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     // Holds every append that ends a run: the activation that applies the request.
@@ -74,7 +75,8 @@ describe("webhook ingest", () => {
           };
         },
       });
-    const { rt, echo } = await start(sqliteWorld({ dataDir: dataDir() }), holdEnds);
+    // No warm instances: the request finds its run cold (a replay away from its activation).
+    const { rt, echo } = await start(sqliteWorld({ dataDir: dataDir() }), holdEnds, 0);
     const run = await rt.start(echo);
     const answer = await post(rt, await tokenOf(rt, run.runId), "early");
     expect(answer.status).toBe(202);

@@ -82,6 +82,7 @@ registerStep(sendWebhookAttempt, SEND_WEBHOOK_STEP_ID);
 export class Runtime implements RuntimeCore {
   readonly world: World;
   readonly clock: Clock;
+  activating = 0;
   private readonly sandboxes: SandboxHost;
   private readonly bundles: RunBundles;
   private pruning: Promise<unknown> | undefined;

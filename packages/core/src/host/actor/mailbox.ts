@@ -157,20 +157,23 @@ export class RunActor implements ActorHandle {
           await this.commits.settleOldest();
           continue;
         }
-        const recorded = recordPayloads(this.commits, this.runId, this.seq, batch, this.core.clock.now());
+        // While other activations run, this one would queue behind them: its payloads are answered
+        // on their own commit first. Otherwise the payload commits with its activation's effects.
+        const recorded = this.core.activating
+          ? recordPayloads(this.commits, this.runId, this.seq, batch, this.core.clock.now())
+          : undefined;
         if (recorded) {
           this.seq += recorded.count;
           batch = [...recorded.applied, ...batch];
-          // On a World shared by processes, the activation's append waits for the payload's commit;
-          // refused, the payloads are back in the inbox as posted and the instance is gone.
-          if (!this.commits.mayPipeline()) {
-            await this.commits.settleAll();
-            if (this.instance !== instance || this.ended) {
-              const rest = batch.filter((input) => !input.recorded);
-              if (this.ended) for (const input of rest) input.done?.(false);
-              else this.inbox.unshift(...rest);
-              continue;
-            }
+          // The activation starts once the payloads' commit answered their callers: under a burst of
+          // requests, activations queue behind the answers, not the other way round. Refused, the
+          // payloads are back in the inbox as posted and the instance is gone.
+          await this.commits.settleAll();
+          if (this.instance !== instance || this.ended) {
+            const rest = batch.filter((input) => !input.recorded);
+            if (this.ended) for (const input of rest) input.done?.(false);
+            else this.inbox.unshift(...rest);
+            continue;
           }
         }
         await this.submit(instance, batch, recovered);
@@ -234,16 +237,22 @@ export class RunActor implements ActorHandle {
   }
 
   private async build(instance: WorkflowSandbox, batch: RunInput[], recovered: Command[]): Promise<Turn> {
-    const turn = await buildTurn(instance, batch, recovered, {
-      runId: this.runId,
-      expectedSeq: this.seq,
-      started: this.started,
-      eagerAck: (opId) => this.eager.resultArrived(opId, this.commits.gatheringTurn),
-      pendingKey: (key) => this.commits.uncommitted().some((t) => t.request.dedupeKeys.includes(key)),
-      now: () => this.core.clock.now(),
-      sleeps: this.sleeps,
-      parentRunId: this.parentRunId,
-    });
+    this.core.activating = (this.core.activating ?? 0) + 1;
+    let turn: Turn;
+    try {
+      turn = await buildTurn(instance, batch, recovered, {
+        runId: this.runId,
+        expectedSeq: this.seq,
+        started: this.started,
+        eagerAck: (opId) => this.eager.resultArrived(opId, this.commits.gatheringTurn),
+        pendingKey: (key) => this.commits.uncommitted().some((t) => t.request.dedupeKeys.includes(key)),
+        now: () => this.core.clock.now(),
+        sleeps: this.sleeps,
+        parentRunId: this.parentRunId,
+      });
+    } finally {
+      this.core.activating = (this.core.activating ?? 1) - 1;
+    }
     const leaseMs = this.core.sharedLeaseMs;
     if (leaseMs !== undefined) placeOnSharedWorld(turn.request.enqueue, leaseMs);
     return turn;
