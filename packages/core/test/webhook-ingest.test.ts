@@ -1,6 +1,6 @@
 // Webhook ingest (issue 16): requests are group-committed across runs and answered once durable;
-// a request that would wait for its run's activation (a cold run, other activations running) is
-// recorded in its own append first. A failed commit answers 503 WF_WEBHOOK_NOT_RECORDED and records nothing.
+// a request that would wait for its run's activation (other activations running) is recorded
+// in its own append first. A failed commit answers 503 WF_WEBHOOK_NOT_RECORDED and records nothing.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -31,8 +31,8 @@ afterEach(async () => {
   rt = undefined;
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-async function start(world: World, wrap: (w: World) => World = (w) => w, maxWarmRuns?: number) {
-  const t = await testRuntime(["ingest.ts"], { webhookBaseUrl: BASE, world: wrap(world), maxWarmRuns });
+async function start(world: World, wrap: (w: World) => World = (w) => w) {
+  const t = await testRuntime(["ingest.ts"], { webhookBaseUrl: BASE, world: wrap(world) });
   rt = t.runtime;
   return { rt: t.runtime, echo: t.id("ingest.ts", "webhookEcho") };
 }
@@ -61,7 +61,7 @@ describe("webhook ingest", () => {
     }
   });
 
-  it("answers a cold run's request once it is durable, before the run's replay and activation commit", async () => {
+  it("while other activations run, answers a request once it is durable, before its run's activation commits", async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
     // Holds every append that ends a run: the activation that applies the request.
@@ -75,10 +75,13 @@ describe("webhook ingest", () => {
           };
         },
       });
-    // No warm instances: the request finds its run cold (a replay away from its activation).
-    const { rt, echo } = await start(sqliteWorld({ dataDir: dataDir() }), holdEnds, 0);
+    const { rt, echo } = await start(sqliteWorld({ dataDir: dataDir() }), holdEnds);
     const run = await rt.start(echo);
-    const answer = await post(rt, await tokenOf(rt, run.runId), "early");
+    const token = await tokenOf(rt, run.runId);
+    // Another run's activation in progress (counted as the runtime counts them): this request would queue behind it.
+    rt.activating += 1;
+    const answer = await post(rt, token, "early");
+    rt.activating -= 1;
     expect(answer.status).toBe(202);
     expect(await bodiesIn(rt, run.runId)).toBe(1);
     expect((await rt.world.getRun(run.runId))?.status).toBe("running");

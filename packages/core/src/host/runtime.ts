@@ -82,6 +82,7 @@ registerStep(sendWebhookAttempt, SEND_WEBHOOK_STEP_ID);
 export class Runtime implements RuntimeCore {
   readonly world: World;
   readonly clock: Clock;
+  /** Activations running now, across this runtime's runs (RuntimeCore). */
   activating = 0;
   private readonly sandboxes: SandboxHost;
   private readonly bundles: RunBundles;

@@ -123,9 +123,6 @@ export class RunActor implements ActorHandle {
       while (!this.ended) {
         let instance = this.instance;
         if (!instance) {
-          // Cold: payloads are recorded (and answered) first; the replay below then applies them.
-          if (this.commits.idle && this.core.world.singleProcess === true)
-            recordPayloads(this.commits, this.runId, undefined, this.inbox, this.core.clock.now());
           // Nothing built on the old instance may still be in flight when it is replaced.
           await this.commits.settleAll();
           if (this.ended) break;

@@ -11,23 +11,20 @@ import type { RunInput } from "./turn.js";
 
 /**
  * Appends the leading payloads of `from` on their own, now (taking them out of `from`), so
- * their callers are answered on that commit. `expectedSeq` undefined: appended after whatever
- * the log holds (a cold actor with nothing in flight, on a single-process World; its replay
- * then reads them). Returns how many, and stand-ins for the activation: the same events,
- * marked recorded; undefined when `from` starts with no payload.
+ * their callers are answered on that commit. Returns how many, and stand-ins for the
+ * activation: the same events, marked recorded; undefined when `from` starts with no payload.
  */
 export function recordPayloads(
   commits: CommitPipeline,
   runId: RunId,
-  expectedSeq: number | undefined,
+  expectedSeq: number,
   from: RunInput[],
   now: number,
 ): { count: number; applied: RunInput[] } | undefined {
   let n = 0;
   while (n < from.length && from[n]!.recordFirst === true && from[n]!.event !== undefined) n++;
   if (n === 0) return undefined;
-  const request = newTurnRequest(runId, expectedSeq ?? 0);
-  if (expectedSeq === undefined) delete request.expectedSeq;
+  const request = newTurnRequest(runId, expectedSeq);
   const inputs = from.splice(0, n);
   const applied: RunInput[] = [];
   for (const input of inputs) {
