@@ -1,4 +1,5 @@
-import { close, fdatasync, open } from "node:fs";
+import { close, fdatasync, fsync, open } from "node:fs";
+import { dirname } from "node:path";
 
 /**
  * Makes commits durable off the event loop. With `synchronous=FULL`, SQLite fsyncs
@@ -62,9 +63,14 @@ export class WalSync {
 
   private sync(): Promise<void> {
     // Opened on first use: the WAL file exists once the database has been written in WAL mode.
-    this.fd ??= new Promise<number>((resolve, reject) =>
-      open(this.walPath, "r+", (error, fd) => (error ? reject(error) : resolve(fd))),
-    );
+    // Its directory is fsynced once too (as SQLite does for a WAL it creates): the file's name is durable.
+    this.fd ??= openFile(this.walPath, "r+").then(async (fd) => {
+      await openFile(dirname(this.walPath), "r").then(
+        (dir) => fsyncThenClose(dir),
+        () => {},
+      );
+      return fd;
+    });
     const fd = this.fd;
     return fd.then(
       (n) =>
@@ -76,4 +82,15 @@ export class WalSync {
       },
     );
   }
+}
+
+function openFile(file: string, flags: string): Promise<number> {
+  return new Promise((resolve, reject) =>
+    open(file, flags, (error, fd) => (error ? reject(error) : resolve(fd))),
+  );
+}
+
+/** fsyncs a directory (its entries) and closes it; a platform that cannot fsync a directory is left as is. */
+function fsyncThenClose(fd: number): Promise<void> {
+  return new Promise((resolve) => fsync(fd, () => close(fd, () => resolve())));
 }
