@@ -56,11 +56,13 @@ const server = createServer(serverTimeouts(bodyTimeoutMs), async (req, res) => {
     const p = url.pathname.replace(/^\/bench\//, "/peer-bench/");
     if (p.startsWith("/.well-known/workflow/v1/")) {
       const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req);
+      // The href, not the URL object: Request parses its input again either way.
       const response = await app.handler(
-        new Request(url, { method: req.method, headers: req.headers, body }),
+        new Request(url.href, { method: req.method, headers: req.headers, body }),
       );
       res.writeHead(response.status, Object.fromEntries(response.headers));
-      res.end(Buffer.from(await response.arrayBuffer()));
+      // A 202 has no body: nothing to buffer.
+      res.end(response.body === null ? undefined : Buffer.from(await response.arrayBuffer()));
       return;
     }
     if (p === "/peer-bench/info") {

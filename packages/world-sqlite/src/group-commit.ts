@@ -26,11 +26,14 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
  * Each write runs in its own SAVEPOINT: if it throws, only its own changes are
  * rolled back and only its caller sees the error. Writes that fail by contract
  * (`conflict`, `duplicate`, ...) return a result without writing anything. No
- * caller hears back before the COMMIT has returned, so an acknowledged write is
- * on disk; if the COMMIT itself fails, every write of the batch is rejected.
+ * caller hears back before the COMMIT has returned (and, given `durable`, the WAL
+ * is fsynced), so an acknowledged write is on disk; if the COMMIT (or that fsync)
+ * fails, every write of the batch is rejected.
  */
 export class GroupCommitter {
   private queue: Job[] = [];
+  /** Batches committed so far: how many fsyncs the writes took (tests and benchmarks read it). */
+  commits = 0;
   private scheduled = false;
   private readonly runBatch: (jobs: Job[]) => { outcomes: Outcome[]; workAdded: boolean };
   private readonly runJob: (job: Job, batch: BatchContext) => unknown;
@@ -39,6 +42,8 @@ export class GroupCommitter {
     db: Database,
     private readonly flushOn: FlushOn,
     private readonly committed: (info: { workAdded: boolean }) => void,
+    /** Makes a committed batch durable before its writers hear back (wal-sync.ts); none: COMMIT did. */
+    private readonly durable?: (then: (error?: unknown) => void) => void,
   ) {
     // Nested better-sqlite3 transactions are savepoints; a throw rolls back to it and rethrows.
     this.runJob = db.transaction((job: Job, batch: BatchContext) => job.work(batch));
@@ -82,11 +87,18 @@ export class GroupCommitter {
       for (const job of jobs) job.reject(error);
       return;
     }
-    result.outcomes.forEach((outcome, i) => {
-      if (outcome.ok) jobs[i].resolve(outcome.value);
-      else jobs[i].reject(outcome.error);
-    });
-    this.committed({ workAdded: result.workAdded });
+    this.commits++;
+    const settle = (syncError?: unknown) => {
+      result.outcomes.forEach((outcome, i) => {
+        // Not known to be durable: no writer may take it as done.
+        if (syncError !== undefined) jobs[i].reject(syncError);
+        else if (outcome.ok) jobs[i].resolve(outcome.value);
+        else jobs[i].reject(outcome.error);
+      });
+      this.committed({ workAdded: result.workAdded });
+    };
+    if (this.durable) this.durable(settle);
+    else settle();
   }
 
   private schedule(): void {

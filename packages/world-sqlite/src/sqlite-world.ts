@@ -34,6 +34,7 @@ import { toDelivery, toHook, toReleasedHook, toRun } from "./rows.js";
 import { migrate } from "./schema.js";
 import { prepareStatements, type Statements } from "./statements.js";
 import { SqliteStreams } from "./streams.js";
+import { WalSync } from "./wal-sync.js";
 
 /** Options of {@link sqliteWorld}. */
 export interface SqliteWorldOptions {
@@ -48,6 +49,13 @@ export interface SqliteWorldOptions {
    * commits as soon as the current microtask queue drains (see bench/).
    */
   flushOn?: FlushOn;
+  /**
+   * Where commits are fsynced. `"thread"` (default): SQLite runs `synchronous=NORMAL` and
+   * the WAL is fdatasynced on libuv's thread pool before writers hear back, so the event
+   * loop serves requests during the fsync. `"commit"`: `synchronous=FULL`, the fsync inside
+   * COMMIT, on the event loop. Either way an acknowledged write survives power loss.
+   */
+  fsync?: "thread" | "commit";
   /** How long to wait for SQLite's own file locks before failing. Default 5000 ms. */
   busyTimeoutMs?: number;
   /** How long a released hook is remembered (`getReleasedHook`; the webhook route's 410). Default 7 days. */
@@ -64,8 +72,9 @@ export interface SqliteWorldOptions {
 const PRUNE_EVERY_MS = 60_000;
 
 /**
- * The embedded World: one SQLite file in WAL mode with `synchronous=FULL`, so
- * an acknowledged write survives a crash or power loss. Writes from concurrent
+ * The embedded World: one SQLite file in WAL mode whose writes are acknowledged
+ * only once fsynced (off the event loop by default: `fsync` option), so an
+ * acknowledged write survives a crash or power loss. Writes from concurrent
  * callers are group-committed (see {@link GroupCommitter}).
  *
  * One process per data directory: the World takes `<dataDir>/LOCK` and
@@ -87,6 +96,7 @@ export class SqliteWorld implements World {
   private readonly lister: RunLister;
   private readonly pruner: RunPruner;
   private readonly committer: GroupCommitter;
+  private readonly walSync: WalSync | undefined;
   private readonly responses: ResponseHandoff;
   private readonly checkpointer: IdleCheckpointer;
   private readonly listeners = new Set<() => void>();
@@ -120,7 +130,9 @@ export class SqliteWorld implements World {
       if (existing) assertWorldSchema(db, this.filename);
       db.pragma("journal_mode = WAL");
       // FULL: the WAL is fsynced at every commit, so a commit that returned is durable.
-      db.pragma("synchronous = FULL");
+      // NORMAL + WalSync: the same, with the fsync off the event loop (wal-sync.ts).
+      this.walSync = options.fsync === "commit" ? undefined : new WalSync(`${this.filename}-wal`);
+      db.pragma(this.walSync ? "synchronous = NORMAL" : "synchronous = FULL");
       boundWal(db);
       migrate(db);
       this.s = prepareStatements(db);
@@ -136,10 +148,16 @@ export class SqliteWorld implements World {
         busyTimeoutMs,
       );
       this.checkpointer = checkpointer;
-      this.committer = new GroupCommitter(db, options.flushOn ?? "immediate", ({ workAdded }) => {
-        checkpointer.wrote();
-        if (workAdded) this.notifyWork();
-      });
+      const walSync = this.walSync;
+      this.committer = new GroupCommitter(
+        db,
+        options.flushOn ?? "immediate",
+        ({ workAdded }) => {
+          checkpointer.wrote();
+          if (workAdded) this.notifyWork();
+        },
+        walSync && ((then) => walSync.after(then)),
+      );
       this.responses = new ResponseHandoff(this.s, this.committer);
       this.streams = new SqliteStreams(
         db,
@@ -293,9 +311,10 @@ export class SqliteWorld implements World {
 
   async close(): Promise<void> {
     if (this.closed) return;
-    // Writes already accepted are committed, not dropped.
+    // Writes already accepted are committed, not dropped, and made durable.
     this.committer.flush();
     this.closed = true;
+    await this.walSync?.close();
     this.responses.close();
     this.listeners.clear();
     this.streams.close();

@@ -295,11 +295,16 @@ describe("SqliteWorld on disk", () => {
     db.close();
   });
 
-  it("sets synchronous=FULL on its connection", async () => {
-    const world = sqliteWorld({ dataDir });
+  it("fsyncs in COMMIT (synchronous=FULL) with fsync: 'commit', else off the loop (NORMAL + WAL fdatasync)", async () => {
+    const world = sqliteWorld({ dataDir, fsync: "commit" });
     const db = (world as unknown as { db: Database.Database }).db;
     expect(db.pragma("synchronous", { simple: true })).toBe(2);
     await world.close();
+    const offLoop = sqliteWorld({ dataDir });
+    expect((offLoop as unknown as { db: Database.Database }).db.pragma("synchronous", { simple: true })).toBe(
+      1,
+    );
+    await offLoop.close();
   });
 
   it("rejects calls after close", async () => {

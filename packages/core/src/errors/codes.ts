@@ -101,6 +101,7 @@ export const ERROR_CODES = {
   WF_WEBHOOK_BODY_TOO_LARGE: { status: 413, title: "the request body is over the webhook route's limit" },
   WF_WEBHOOK_CUSTOM_TOKEN: { status: 500, title: "createWebhook() does not take a token" },
   WF_WEBHOOK_GONE: { status: 410, title: "the webhook at this URL has ended" },
+  WF_WEBHOOK_NOT_RECORDED: { status: 503, title: "a webhook request could not be stored" },
   WF_WEBHOOK_NOT_FOUND: { status: 404, title: "no live webhook at this URL" },
   WF_WEBHOOK_NO_RESPONSE: { status: 500, title: "the run ended without answering a manual webhook call" },
   WF_WEBHOOK_PRESET_UNKNOWN: { status: 500, title: "no built-in webhook verifier has this name" },

@@ -82,6 +82,8 @@ registerStep(sendWebhookAttempt, SEND_WEBHOOK_STEP_ID);
 export class Runtime implements RuntimeCore {
   readonly world: World;
   readonly clock: Clock;
+  /** Activations running now, across this runtime's runs (RuntimeCore). */
+  activating = 0;
   private readonly sandboxes: SandboxHost;
   private readonly bundles: RunBundles;
   private pruning: Promise<unknown> | undefined;
@@ -447,24 +449,19 @@ export class Runtime implements RuntimeCore {
     return { runId: hook.runId, hook };
   }
 
-  /** Appends a payload for a live hook through its run's actor (with the webhook delivery it records, if any). */
+  /** Appends a payload for a live hook through its run's actor (with its webhook delivery), ahead of the activation. */
   async deliver(
     hook: HookRecord,
     payload: string,
     requestId?: string,
     delivery?: DeliveryInput,
   ): Promise<void> {
-    const committed = await new Promise<boolean>((resolve) =>
+    const committed = await new Promise<boolean>((resolve, reject) =>
       this.post(hook.runId, {
-        event: {
-          v: 1,
-          type: "hook_received",
-          opId: hook.opId,
-          payload,
-          ...(requestId && { requestId }),
-        },
+        event: { v: 1, type: "hook_received", opId: hook.opId, payload, ...(requestId && { requestId }) },
         ...(delivery && { delivery }),
-        done: resolve,
+        recordFirst: true,
+        done: (ok, error) => (error === undefined ? resolve(ok) : reject(error)),
       }),
     );
     if (!committed) throw new HookNotFoundError(hook.token);

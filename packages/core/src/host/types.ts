@@ -29,6 +29,8 @@ export interface RuntimeCore {
    * World. See "Several processes on one World" in docs/internals/architecture.md.
    */
   readonly sharedLeaseMs: number | undefined;
+  /** Activations running now, across the runtime's runs: a payload posted meanwhile is recorded first. */
+  activating?: number;
   /** A fresh workflow context for a run (from the warm pool when one is ready). */
   newSandbox(): WorkflowSandbox;
   /** Where a run that started on bundle `bundle` gets its instances (host/bundles.ts). */

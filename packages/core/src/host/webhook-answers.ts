@@ -27,6 +27,15 @@ export const gone = (token: string, hook: ReleasedHookRecord) =>
     "Stop sending to this URL (a provider may disable the endpoint); a new run gives a new webhook URL.",
   );
 
+/** 503: the World failed to store the request (its commit failed): nothing of it was recorded. */
+export const notRecorded = (error: unknown) =>
+  errorResponse(
+    "WF_WEBHOOK_NOT_RECORDED",
+    `The request could not be stored, so it was not recorded: ${error instanceof Error ? error.message : String(error)}.`,
+    "Send it again (providers retry a 5xx). If it keeps failing, check the World's storage: disk space, permissions, the database being reachable.",
+    { headers: { "retry-after": "1" } },
+  );
+
 export const tooLarge = (maxBody: number) =>
   errorResponse(
     413,

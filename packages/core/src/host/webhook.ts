@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import type { DeliveryInput, DeliveryRecord, HookRecord, ReleasedHookRecord } from "@wfkit/world";
+import { HookNotFoundError } from "../errors/subclasses.js";
 import type { WebhookRequestRecord } from "../sandbox/web.js";
 import { deserialize, serialize } from "../serialization/index.js";
 import {
@@ -20,6 +21,7 @@ import {
   awaitManual,
   gone,
   notFound,
+  notRecorded,
   ResponseWaits,
   timedOut,
   tooDeep,
@@ -86,7 +88,10 @@ export interface WebhookPort {
   getReleasedHook(token: string): Promise<ReleasedHookRecord | null>;
   /** A delivery recorded for this webhook token and provider id, or null. */
   getDelivery(token: string, id: string): Promise<DeliveryRecord | null>;
-  /** Appends a request for a live hook (with its delivery, in the same append); rejects when it was not recorded. */
+  /**
+   * Appends a request for a live hook (with its delivery, in the same append); rejects when it was
+   * not recorded: with `HookNotFoundError` when refused, with the World's error when its write failed.
+   */
   deliver(hook: HookRecord, payload: string, requestId?: string, delivery?: DeliveryInput): Promise<void>;
   /** The response a workflow gives a manual webhook request, handed over through the World; null on timeout. */
   awaitResponse(requestId: string, timeoutMs: number): Promise<string | null>;
@@ -204,11 +209,12 @@ export function createWebhookHandler(port: WebhookPort, options: WebhookHandlerO
         : manual(hook, requestId, delivery && [delivery.token, delivery.id]);
     try {
       await port.deliver(hook, serialize(entry), requestId, withRequest);
-    } catch {
+    } catch (error) {
       appended?.();
       // Nothing was recorded under this request id, so nobody will answer it.
       answer?.catch(() => {});
-      return refused(token, hook, withRequest);
+      // Refused (the hook ended, a retry): say why; the store failed: the sender should send it again.
+      return error instanceof HookNotFoundError ? refused(token, hook, withRequest) : notRecorded(error);
     }
     appended?.();
     return answer ?? automaticAnswer(hook);

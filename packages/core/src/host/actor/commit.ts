@@ -22,6 +22,8 @@ export interface CommitListener {
   committed(turn: Turn, batch: RunInput[], result: Extract<AppendResult, { ok: true }>): void;
   /** An append was refused; `batch` holds its inputs and those of every later append (none committed). */
   refused(failure: AppendFailure, request: TurnRequest, batch: RunInput[]): void;
+  /** An append failed (the World's write threw): nothing of `batch` (it and every later append) is in the log. */
+  failed(error: unknown, batch: RunInput[]): void;
   /** An append was handed to the World: a pump waiting for work may now wait on it. */
   flushed(): void;
   /**
@@ -130,7 +132,18 @@ export class CommitPipeline {
     const first = this.inflight.shift();
     if (!first) return;
     const { turn, batch, result } = first;
-    const outcome = await result;
+    let outcome: AppendResult;
+    try {
+      outcome = await result;
+    } catch (error) {
+      // Later appends, and the one gathering, were built on this one: none of them may commit.
+      const later = this.inflight.splice(0);
+      const gathering = this.gathering?.batch ?? [];
+      this.gathering = undefined;
+      await Promise.allSettled(later.map((l) => l.result));
+      this.listener.failed(error, [batch, ...later.map((l) => l.batch), gathering].flat());
+      throw error;
+    }
     if (outcome.ok) {
       this.listener.committed(turn, batch, outcome);
       return;

@@ -15,6 +15,7 @@ import { divergenceOf, recordParked } from "./diverged.js";
 import { EagerSteps } from "./eager.js";
 import { failedTurn } from "./fail.js";
 import { CorruptEventLogError, failCorruptRun } from "./log-check.js";
+import { recordPayloads } from "./record-first.js";
 import { type Replayed, replayRun } from "./replay.js";
 import type { TurnRequest } from "./request.js";
 import { heldOnSharedWorld, placeOnSharedWorld } from "./shared.js";
@@ -73,6 +74,12 @@ export class RunActor implements ActorHandle {
     this.commits = new CommitPipeline(core.world, {
       committed: (turn, batch, result) => this.afterCommit(turn, batch, result),
       refused: (failure, request, batch) => this.refused(failure, request, batch),
+      // The pump stops on the error (logged there); its callers hear it now, payloads recorded already aside.
+      failed: (error, batch) => {
+        this.ending = false;
+        this.eager.refused();
+        for (const input of batch) if (!input.recorded) input.done?.(false, error);
+      },
       flushed: () => this.wakeUp?.(),
       building: () => this.building,
     });
@@ -127,12 +134,15 @@ export class RunActor implements ActorHandle {
             recovered = loaded.commands;
           }
         }
-        const batch = this.inbox.splice(0);
-        if (batch.length === 0 && recovered.length === 0) {
+        let batch = this.inbox.splice(0);
+        // A replay that ended the run (its last payload was recorded, its activation cut short) still has to say so.
+        const unsaid = instance.state.status !== "running" && !this.ending;
+        if (batch.length === 0 && recovered.length === 0 && !unsaid) {
           if (this.commits.idle) break;
           // Whichever comes first: the oldest commit, the pending turn's flush, or a new input to pipeline.
           const wake = new Promise<void>((resolve) => (this.wakeUp = resolve));
-          const oldest = this.commits.oldest;
+          // A failed append is handled by settleReady, in order, not here.
+          const oldest = this.commits.oldest?.catch(() => {});
           await (oldest ? Promise.race([oldest, wake]) : wake);
           this.wakeUp = undefined;
           await this.commits.settleReady();
@@ -144,6 +154,25 @@ export class RunActor implements ActorHandle {
           await this.commits.settleOldest();
           continue;
         }
+        // While other activations run, this one would queue behind them: its payloads are answered
+        // on their own commit first. Otherwise the payload commits with its activation's effects.
+        const recorded = this.core.activating
+          ? recordPayloads(this.commits, this.runId, this.seq, batch, this.core.clock.now())
+          : undefined;
+        if (recorded) {
+          this.seq += recorded.count;
+          batch = [...recorded.applied, ...batch];
+          // The activation starts once the payloads' commit answered their callers: under a burst of
+          // requests, activations queue behind the answers, not the other way round. Refused, the
+          // payloads are back in the inbox as posted and the instance is gone.
+          await this.commits.settleAll();
+          if (this.instance !== instance || this.ended) {
+            const rest = batch.filter((input) => !input.recorded);
+            if (this.ended) for (const input of rest) input.done?.(false);
+            else this.inbox.unshift(...rest);
+            continue;
+          }
+        }
         await this.submit(instance, batch, recovered);
         recovered = [];
       }
@@ -153,7 +182,7 @@ export class RunActor implements ActorHandle {
       // A sandbox closed with the runtime is no error of the run's.
       if (!(error instanceof SandboxLostError && error.closed))
         this.core.log("error", [`wfkit: run ${this.runId} stopped on an internal error`, error]);
-      for (const input of this.inbox.splice(0)) input.done?.(false);
+      for (const input of this.inbox.splice(0)) input.done?.(false, error);
       this.drop();
     } finally {
       this.pumping = false;
@@ -205,16 +234,22 @@ export class RunActor implements ActorHandle {
   }
 
   private async build(instance: WorkflowSandbox, batch: RunInput[], recovered: Command[]): Promise<Turn> {
-    const turn = await buildTurn(instance, batch, recovered, {
-      runId: this.runId,
-      expectedSeq: this.seq,
-      started: this.started,
-      eagerAck: (opId) => this.eager.resultArrived(opId, this.commits.gatheringTurn),
-      pendingKey: (key) => this.commits.uncommitted().some((t) => t.request.dedupeKeys.includes(key)),
-      now: () => this.core.clock.now(),
-      sleeps: this.sleeps,
-      parentRunId: this.parentRunId,
-    });
+    this.core.activating = (this.core.activating ?? 0) + 1;
+    let turn: Turn;
+    try {
+      turn = await buildTurn(instance, batch, recovered, {
+        runId: this.runId,
+        expectedSeq: this.seq,
+        started: this.started,
+        eagerAck: (opId) => this.eager.resultArrived(opId, this.commits.gatheringTurn),
+        pendingKey: (key) => this.commits.uncommitted().some((t) => t.request.dedupeKeys.includes(key)),
+        now: () => this.core.clock.now(),
+        sleeps: this.sleeps,
+        parentRunId: this.parentRunId,
+      });
+    } finally {
+      this.core.activating = (this.core.activating ?? 1) - 1;
+    }
     const leaseMs = this.core.sharedLeaseMs;
     if (leaseMs !== undefined) placeOnSharedWorld(turn.request.enqueue, leaseMs);
     return turn;
@@ -366,7 +401,9 @@ export class RunActor implements ActorHandle {
   }
 
   /** Refused: nothing of this batch is in the log. Replay and try again (or give up, if the run is gone). */
-  private refused(result: AppendFailure, request: TurnRequest, batch: RunInput[]): void {
+  private refused(result: AppendFailure, request: TurnRequest, all: RunInput[]): void {
+    // Payloads already recorded come back with the replay; those whose record was refused are in `all` as posted.
+    const batch = all.filter((input) => !input.recorded);
     this.drop();
     this.ending = false;
     this.eager.refused();

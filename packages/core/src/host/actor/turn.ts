@@ -20,10 +20,14 @@ export interface RunInput {
   dedupeKey?: string;
   /** A webhook delivery recorded with the event; refused when the World already has it. */
   delivery?: DeliveryInput;
-  /** Told once the input is committed (true) or refused (false). */
-  done?: (committed: boolean) => void;
+  /** Told once the input is committed (true) or refused (false); `error` when the World's write failed. */
+  done?: (committed: boolean, error?: unknown) => void;
   /** The result of a step started before its scheduling was committed: ack its message once known. */
   eagerOpId?: OpId;
+  /** A payload from outside: appended (and `done` told) before the activation that applies it (record-first.ts). */
+  recordFirst?: boolean;
+  /** Its event is in the log already (record-first.ts): applied to the instance, not appended again. */
+  recorded?: boolean;
 }
 
 /** One turn's share of an append. */
@@ -102,7 +106,7 @@ export async function buildTurn(
   for (let i = 0; i < batch.length; i++) {
     const input = batch[i] as RunInput;
     if (!input.event) continue;
-    const event = { ...input.event, at: carry.now() } as EventInput;
+    const event = (input.recorded ? input.event : { ...input.event, at: carry.now() }) as EventInput;
     stamped[i] = event;
     if (event.type === "run_cancelled") break;
     toApply.push(JSON.stringify(event));
@@ -146,7 +150,7 @@ export async function buildTurn(
       if (lost) continue;
     }
     if (input.delivery) request.deliveries.push(input.delivery);
-    request.events.push(event);
+    if (!input.recorded) request.events.push(event);
     addCommands(carry.runId, request, commands, responses, event.at, carry.sleeps);
   }
   const state = activated.state;

@@ -1,0 +1,40 @@
+import type { EventInput, RunId } from "@wfkit/world";
+import type { CommitPipeline } from "./commit.js";
+import { newTurnRequest } from "./request.js";
+import type { RunInput } from "./turn.js";
+
+// Payloads from outside (a webhook request, resumeHook) are recorded before the workflow
+// sees them: their append is group-committed with other runs' and the caller is answered
+// once it is durable, without waiting for the run's activation. The activation follows
+// in a later append; a crash in between leaves a log that ends with the payload, whose
+// replay gives the commands the log lacks (replay.ts), as for any turn cut short.
+
+/**
+ * Appends the leading payloads of `from` on their own, now (taking them out of `from`), so
+ * their callers are answered on that commit. Returns how many, and stand-ins for the
+ * activation: the same events, marked recorded; undefined when `from` starts with no payload.
+ */
+export function recordPayloads(
+  commits: CommitPipeline,
+  runId: RunId,
+  expectedSeq: number,
+  from: RunInput[],
+  now: number,
+): { count: number; applied: RunInput[] } | undefined {
+  let n = 0;
+  while (n < from.length && from[n]!.recordFirst === true && from[n]!.event !== undefined) n++;
+  if (n === 0) return undefined;
+  const request = newTurnRequest(runId, expectedSeq);
+  const inputs = from.splice(0, n);
+  const applied: RunInput[] = [];
+  for (const input of inputs) {
+    const event = { ...input.event, at: now } as EventInput;
+    request.events.push(event);
+    if (input.delivery) request.deliveries.push(input.delivery);
+    applied.push({ event, recorded: true });
+  }
+  // needsCommitFirst: no step of a later turn starts before the payload is durable (a step may answer it).
+  commits.add({ request, responses: [], eagerOps: new Set(), commands: [], needsCommitFirst: true }, inputs);
+  commits.flush();
+  return { count: n, applied };
+}

@@ -1,0 +1,117 @@
+// Webhook ingest (issue 16): requests are group-committed across runs and answered once durable;
+// a request that would wait for its run's activation (other activations running) is recorded
+// in its own append first. A failed commit answers 503 WF_WEBHOOK_NOT_RECORDED and records nothing.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { waitFor as until } from "@wfkit/testing-kit";
+import type { AppendRequest, World } from "@wfkit/world";
+import { sqliteWorld } from "@wfkit/world-sqlite";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Runtime } from "../src/host/runtime.js";
+import { WEBHOOK_PATH } from "../src/host/webhook.js";
+import { testRuntime } from "./runtime-helpers.js";
+
+const BASE = "http://app.test";
+const post = (rt: Runtime, token: string, body: string) =>
+  rt.handleWebhook(new Request(`${BASE}${WEBHOOK_PATH}${token}`, { method: "POST", body }));
+const tokenOf = (rt: Runtime, runId: string) =>
+  until(`the webhook of ${runId}`, async () => (await rt.world.listHooks({ runId }))[0]?.token);
+const bodiesIn = async (rt: Runtime, runId: string) =>
+  (await rt.world.readEvents(runId)).filter((e) => e.type === "hook_received").length;
+/** The SQLite World's group committer, to count its commits (each one fsync). */
+const commitsOf = (world: World) =>
+  (world as unknown as { committer: { commits: number } }).committer.commits;
+
+const dirs: string[] = [];
+let rt: Runtime | undefined;
+afterEach(async () => {
+  await rt?.close();
+  rt = undefined;
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+async function start(world: World, wrap: (w: World) => World = (w) => w) {
+  const t = await testRuntime(["ingest.ts"], { webhookBaseUrl: BASE, world: wrap(world) });
+  rt = t.runtime;
+  return { rt: t.runtime, echo: t.id("ingest.ts", "webhookEcho") };
+}
+function dataDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "wf-ingest-"));
+  dirs.push(dir);
+  return dir;
+}
+
+describe("webhook ingest", () => {
+  it("concurrent requests to many runs share commits; every 202'd body is in a completed run", async () => {
+    const world = sqliteWorld({ dataDir: dataDir() });
+    const { rt, echo } = await start(world);
+    const n = 60;
+    const runs = await Promise.all(Array.from({ length: n }, () => rt.start(echo)));
+    const tokens = await Promise.all(runs.map((r) => tokenOf(rt, r.runId)));
+    const before = commitsOf(world);
+    const answers = await Promise.all(tokens.map((token, i) => post(rt, token, `body ${i}`)));
+    const commits = commitsOf(world) - before;
+    expect(answers.map((a) => a.status)).toEqual(Array(n).fill(202));
+    // One commit per request would be n; the requests arrived together, so they shared commits.
+    expect(commits).toBeLessThan(n);
+    for (const [i, run] of runs.entries()) {
+      expect(await bodiesIn(rt, run.runId)).toBe(1);
+      expect(await run.returnValue).toEqual({ method: "POST", body: `body ${i}` });
+    }
+  });
+
+  it("while other activations run, answers a request once it is durable, before its run's activation commits", async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    // Holds every append that ends a run: the activation that applies the request.
+    const holdEnds = (w: World): World =>
+      new Proxy(w, {
+        get(target, key, receiver) {
+          if (key !== "append") return Reflect.get(target, key, receiver);
+          return async (request: AppendRequest) => {
+            if (request.run?.status === "completed") await held;
+            return target.append(request);
+          };
+        },
+      });
+    const { rt, echo } = await start(sqliteWorld({ dataDir: dataDir() }), holdEnds);
+    const run = await rt.start(echo);
+    const token = await tokenOf(rt, run.runId);
+    // Another run's activation in progress (counted as the runtime counts them): this request would queue behind it.
+    rt.activating += 1;
+    const answer = await post(rt, token, "early");
+    rt.activating -= 1;
+    expect(answer.status).toBe(202);
+    expect(await bodiesIn(rt, run.runId)).toBe(1);
+    expect((await rt.world.getRun(run.runId))?.status).toBe("running");
+    release();
+    expect(await run.returnValue).toEqual({ method: "POST", body: "early" });
+  });
+
+  it("a failed commit answers 503 WF_WEBHOOK_NOT_RECORDED and records nothing; a retry is recorded", async () => {
+    const dir = dataDir();
+    // No waiting for SQLite's lock: a write while another connection holds it fails at once.
+    const world = sqliteWorld({ dataDir: dir, busyTimeoutMs: 0 });
+    const { rt, echo } = await start(world);
+    const run = await rt.start(echo);
+    const token = await tokenOf(rt, run.runId);
+    const lastSeq = (await rt.world.getRun(run.runId))!.lastSeq;
+    const other = new Database(path.join(dir, "world.sqlite"));
+    other.exec("BEGIN IMMEDIATE");
+    let answer: Response;
+    try {
+      answer = await post(rt, token, "lost");
+    } finally {
+      other.exec("ROLLBACK");
+      other.close();
+    }
+    expect(answer.status).toBe(503);
+    expect(((await answer.json()) as { error: { code: string } }).error.code).toBe("WF_WEBHOOK_NOT_RECORDED");
+    expect(await bodiesIn(rt, run.runId)).toBe(0);
+    expect((await rt.world.getRun(run.runId))?.lastSeq).toBe(lastSeq);
+    expect((await post(rt, token, "again")).status).toBe(202);
+    expect(await run.returnValue).toEqual({ method: "POST", body: "again" });
+    expect(await bodiesIn(rt, run.runId)).toBe(1);
+  });
+});
