@@ -61,7 +61,8 @@ export class Liveness {
     if (this.beating) return;
     this.beating = true;
     try {
-      const renewed = await this.sql`UPDATE wfkit.instances SET alive_until = ${Date.now() + this.options.ttlMs}
+      const renewed = await this
+        .sql`UPDATE wfkit.instances SET alive_until = ${Date.now() + this.options.ttlMs}
         WHERE id = ${this.instanceId}`;
       if (renewed.count === 0 && !this.stopped) await this.register();
     } catch {
