@@ -42,6 +42,9 @@ export class Effects {
   private readonly rows: OutboxRow[] = [];
   private keyedRows = false;
   private readonly acks: number[] = [];
+  /** Runs ended in the batch whose messages and hooks are still to delete. */
+  private readonly endedMessages: string[] = [];
+  private readonly endedHooks: string[] = [];
   private readonly insertedIds = new Set<number>();
   /** Settles once every statement of the batch did (rejected if the batch failed). */
   private readonly settled: Promise<void>;
@@ -124,18 +127,38 @@ export class Effects {
 
   /**
    * A run ended: none of its messages may run, including those queued so far in
-   * this batch (they are not inserted) and those committed before (deleted now).
+   * this batch (they are not inserted) and those committed before (deleted with
+   * the next flush of messages, before the messages queued after this point); its
+   * hooks are released (before the batch writes any other hook, see
+   * `releaseEndedHooks`).
    */
   runEnded(runId: string): void {
     for (const row of this.rows) if (row.run_id === runId) row.dropped = true;
-    this.send(this.tx`DELETE FROM wfkit.messages WHERE run_id = ${runId}`);
+    this.endedMessages.push(runId);
+    this.endedHooks.push(runId);
   }
 
-  /** Sends the acks, then the queued messages, as one statement each. */
+  /** Releases the hooks of the runs that ended so far in the batch, as one statement. */
+  releaseEndedHooks(): void {
+    if (this.endedHooks.length === 0) return;
+    this.send(this
+      .tx`WITH gone AS (DELETE FROM wfkit.hooks WHERE run_id = ANY(${this.endedHooks.splice(0)}::text[])
+        RETURNING *)
+      INSERT INTO wfkit.released_hooks (token, run_id, op_id, kind, created_at, respond_with, verify, released_at, reason)
+      SELECT token, run_id, op_id, kind, created_at, respond_with, verify, ${this.now}, 'run_ended' FROM gone
+      ON CONFLICT (token) DO UPDATE SET run_id = excluded.run_id, op_id = excluded.op_id, kind = excluded.kind,
+        created_at = excluded.created_at, respond_with = excluded.respond_with, verify = excluded.verify,
+        released_at = excluded.released_at, reason = excluded.reason`);
+  }
+
+  /** Sends the acks, the ended runs' deletes, then the queued messages: one statement each. */
   private flushMessages(): void {
     const { tx } = this;
     if (this.acks.length > 0) {
       this.send(tx`DELETE FROM wfkit.messages WHERE id = ANY(${this.acks.splice(0)}::bigint[])`);
+    }
+    if (this.endedMessages.length > 0) {
+      this.send(tx`DELETE FROM wfkit.messages WHERE run_id = ANY(${this.endedMessages.splice(0)}::text[])`);
     }
     const rows = this.rows.splice(0).filter((r) => !r.dropped);
     this.keyedRows = false;
@@ -174,6 +197,7 @@ export class Effects {
   private async finishStatements(state: BatchState, commit: () => Pending): Promise<void> {
     const { tx } = this;
     this.flushMessages();
+    this.releaseEndedHooks();
     const fresh = [...state.runs.values()].filter((r) => r.isNew).map((r) => r.row);
     const changed = [...state.runs.values()].filter((r) => r.touched && !r.isNew).map((r) => r.row);
     if (fresh.length > 0) {

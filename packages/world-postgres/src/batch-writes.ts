@@ -114,6 +114,9 @@ export function append(state: BatchState, out: Effects, request: AppendRequest):
   run.touched = true;
 
   const release = request.hooks?.release ?? [];
+  const creates = request.hooks?.create ?? [];
+  // A token freed by a run that ended earlier in the batch may be taken now: release those first.
+  if (release.length > 0 || creates.length > 0) out.releaseEndedHooks();
   if (release.length > 0) {
     out.send(tx`WITH gone AS (
         DELETE FROM wfkit.hooks WHERE token = ANY(${release}::text[]) AND run_id = ${runId} RETURNING *)
@@ -124,7 +127,7 @@ export function append(state: BatchState, out: Effects, request: AppendRequest):
         released_at = excluded.released_at, reason = excluded.reason`);
     for (const token of release) if (state.hooks.get(token) === runId) state.hooks.set(token, null);
   }
-  for (const hook of request.hooks?.create ?? []) {
+  for (const hook of creates) {
     out.send(tx`DELETE FROM wfkit.released_hooks WHERE token = ${hook.token}`);
     out.send(tx`INSERT INTO wfkit.hooks (token, run_id, op_id, kind, created_at, metadata, respond_with, verify)
       VALUES (${hook.token}, ${runId}, ${hook.opId}, ${hook.kind}, ${now}, ${encOpt(hook.metadata)},
@@ -154,12 +157,6 @@ export function append(state: BatchState, out: Effects, request: AppendRequest):
   if (ended) {
     // The run is over: nothing may resume it and none of its work may start,
     // including what this very request enqueued.
-    out.send(tx`WITH gone AS (DELETE FROM wfkit.hooks WHERE run_id = ${runId} RETURNING *)
-      INSERT INTO wfkit.released_hooks (token, run_id, op_id, kind, created_at, respond_with, verify, released_at, reason)
-      SELECT token, run_id, op_id, kind, created_at, respond_with, verify, ${now}, 'run_ended' FROM gone
-      ON CONFLICT (token) DO UPDATE SET run_id = excluded.run_id, op_id = excluded.op_id, kind = excluded.kind,
-        created_at = excluded.created_at, respond_with = excluded.respond_with, verify = excluded.verify,
-        released_at = excluded.released_at, reason = excluded.reason`);
     out.runEnded(runId);
     for (const [token, owner] of state.hooks) if (owner === runId) state.hooks.set(token, null);
   }

@@ -86,6 +86,29 @@ describe("PostgreSQL World batches", () => {
     expect(left.map((m) => m.kind)).toEqual(["timer"]);
   });
 
+  it("a hook token freed by a run ending is taken by a later write of the same batch", async () => {
+    const id = await created();
+    const other = await created();
+    await world.append({
+      runId: id,
+      events: [],
+      hooks: { create: [{ token: "batch-token", opId: opId(1), kind: "hook" }] },
+    });
+    const [end, take] = await together([
+      { runId: id, events: [], run: { status: "cancelled", completedAt: Date.now() } },
+      {
+        runId: other,
+        events: [],
+        hooks: { create: [{ token: "batch-token", opId: opId(2), kind: "hook" }] },
+      },
+    ]);
+    expect(end).toMatchObject({ ok: true });
+    expect(take).toMatchObject({ ok: true });
+    expect(await world.getHook("batch-token")).toMatchObject({ runId: other });
+    expect(await world.getReleasedHook("batch-token")).toBeNull();
+    expect(await world.listHooks({ runId: id })).toEqual([]);
+  });
+
   it("messages of one batch get ids in submission order, and claim returns them so", async () => {
     const runs = await Promise.all(Array.from({ length: 30 }, () => created()));
     await claimAll();
