@@ -1,6 +1,6 @@
 import type { MessageInput, QueueMessage } from "@wfkit/world";
 import type { BatchState } from "./batch-state.js";
-import { encOpt, messageBody, type RunRow, toMessage } from "./codec.js";
+import { encOpt, type MessageRow, messageBody, type RunRow, toMessage } from "./codec.js";
 import type { Conn } from "./connect.js";
 
 /** `leased_until` of a message inserted with `leased: true`: later than any `now` a claim can pass. */
@@ -54,6 +54,8 @@ export class Effects {
     readonly tx: Conn,
     private readonly instanceId: string,
     readonly now: number,
+    /** A write alone: acks and messages are sent as they come (see `messages`), not gathered. */
+    private readonly alone: boolean,
   ) {
     this.settled = new Promise<void>((resolve, reject) => {
       this.settle = (error) => (error === undefined ? resolve() : reject(error));
@@ -85,23 +87,12 @@ export class Effects {
    * inserted: not skipped for their dedupe key, nor dropped by their run ending.
    */
   messages(inputs: readonly MessageInput[], ids: number[]): Promise<QueueMessage[]> {
+    if (this.alone) return this.insertNow(inputs);
     const mine: OutboxRow[] = [];
     for (const m of inputs) {
-      const availableAt = m.availableAt ?? this.now;
-      if (!m.leased) this.workAt = Math.min(this.workAt ?? availableAt, availableAt);
       const id = ids.shift();
       if (id === undefined) throw new Error("wfkit: a batch enqueued more messages than it took ids for");
-      const row: OutboxRow = {
-        id,
-        run_id: m.runId,
-        kind: m.kind,
-        body: messageBody(m as unknown as Record<string, unknown>),
-        available_at: availableAt,
-        dedupe_key: encOpt(m.dedupeKey),
-        leased_until: m.leased ? (m.leaseMs !== undefined ? this.now + m.leaseMs : HELD) : null,
-        owner: m.leased ? this.instanceId : null,
-        dropped: false,
-      };
+      const row = this.outboxRow(m, id);
       if (row.dedupe_key !== null) this.keyedRows = true;
       mine.push(row);
       this.rows.push(row);
@@ -114,6 +105,41 @@ export class Effects {
     return inserted;
   }
 
+  /** A write alone: its messages inserted now, each with its own statement (no ids to take first). */
+  private insertNow(inputs: readonly MessageInput[]): Promise<QueueMessage[]> {
+    const rows: Array<Promise<MessageRow[]>> = [];
+    for (const m of inputs) {
+      const row = this.outboxRow(m, 0);
+      rows.push(
+        this.send(this
+          .tx`INSERT INTO wfkit.messages (run_id, kind, body, available_at, dedupe_key, leased_until, owner)
+          VALUES (${row.run_id}, ${row.kind}, ${row.body}, ${row.available_at}, ${row.dedupe_key}, ${row.leased_until},
+            ${row.owner})
+          ON CONFLICT (run_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
+          RETURNING id, run_id, kind, body, available_at, dedupe_key`) as Promise<MessageRow[]>,
+      );
+    }
+    const inserted = Promise.all(rows).then((all) => all.flat().map(toMessage));
+    inserted.catch(() => {});
+    return inserted;
+  }
+
+  private outboxRow(m: MessageInput, id: number): OutboxRow {
+    const availableAt = m.availableAt ?? this.now;
+    if (!m.leased) this.workAt = Math.min(this.workAt ?? availableAt, availableAt);
+    return {
+      id,
+      run_id: m.runId,
+      kind: m.kind,
+      body: messageBody(m as unknown as Record<string, unknown>),
+      available_at: availableAt,
+      dedupe_key: encOpt(m.dedupeKey),
+      leased_until: m.leased ? (m.leaseMs !== undefined ? this.now + m.leaseMs : HELD) : null,
+      owner: m.leased ? this.instanceId : null,
+      dropped: false,
+    };
+  }
+
   /**
    * Deletes acked messages. Their ids were committed before this batch, so the
    * delete may go before messages queued earlier in the batch, except one with a
@@ -123,6 +149,8 @@ export class Effects {
     if (ids.length === 0) return;
     if (this.keyedRows) this.flushMessages();
     this.acks.push(...ids);
+    // Alone, before the write's own messages (inserted at once): its successor may reuse a key.
+    if (this.alone) this.flushMessages();
   }
 
   /**

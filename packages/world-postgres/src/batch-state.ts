@@ -21,7 +21,10 @@ export interface BatchState {
   deliveries: Set<string>;
   /** Token → owning run, or null when free (for tokens some write creates). */
   hooks: Map<string, string | null>;
-  /** Ids taken from the messages' sequence for the messages the writes enqueue, in submission order. */
+  /**
+   * Ids taken from the messages' sequence for the messages the writes enqueue, in
+   * submission order; none for a write alone, whose messages are inserted one by one.
+   */
   messageIds: number[];
 }
 
@@ -82,7 +85,8 @@ export async function readState(tx: Conn, writes: readonly Write[], now: number)
       : none,
     // Ids known before the insert: the batch inserts its messages with one statement, and
     // still tells each write which of its own went in (and in which order they were made).
-    messages > 0
+    // A write alone inserts its few messages directly (one statement less to wait for).
+    messages > 0 && writes.length > 1
       ? tx<
           { id: number }[]
         >`SELECT nextval(${MESSAGE_IDS}::regclass)::int8 AS id FROM generate_series(1, ${messages})`

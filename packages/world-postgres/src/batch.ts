@@ -40,7 +40,7 @@ export async function applyBatch(
 ): Promise<{ outcomes: WriteOutcome[]; effects: BatchEffects }> {
   const now = Date.now();
   const state = await readState(tx, writes, now);
-  const out = new Effects(tx, instanceId, now);
+  const out = new Effects(tx, instanceId, now, writes.length === 1);
   // Checks and the sending of effects happen now, in order; results are read once the batch ran.
   const finishers = writes.map((write): (() => Promise<AppendResult | CreateRunResult>) => {
     try {
