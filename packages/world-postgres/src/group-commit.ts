@@ -1,4 +1,6 @@
 import { applyBatch, type BatchEffects, type Write } from "./batch.js";
+import type { BatchState } from "./batch-state.js";
+import { RunCache } from "./run-cache.js";
 import type { Sql } from "./connect.js";
 
 interface Job {
@@ -27,6 +29,8 @@ export class GroupCommitter {
   private running: Promise<void> | null = null;
   private batches = 0;
   private writes = 0;
+  private guardMisses = 0;
+  private readonly cache = new RunCache();
 
   constructor(
     private readonly sql: Sql,
@@ -41,9 +45,9 @@ export class GroupCommitter {
     });
   }
 
-  /** Transactions committed and the writes they carried, since this committer was made. */
-  stats(): { batches: number; writes: number } {
-    return { batches: this.batches, writes: this.writes };
+  /** Transactions committed, the writes they carried, and guarded batches sent again, since this committer was made. */
+  stats(): { batches: number; writes: number; guardMisses: number } {
+    return { batches: this.batches, writes: this.writes, guardMisses: this.guardMisses };
   }
 
   /** Resolves once every write submitted so far is committed (or failed). */
@@ -88,8 +92,33 @@ export class GroupCommitter {
     job.reject(error);
   }
 
-  /** One transaction for all of `jobs`; throws (having resolved none) if it did not commit. */
+  /**
+   * One transaction for all of `jobs`; throws (having resolved none) if it did not commit.
+   * Writes the cache can check go first in one round trip, guarded; if the guard finds a
+   * run changed by another process (or a dedupe key already taken), they go again the
+   * usual way, reading first.
+   */
   private async commit(jobs: Job[]): Promise<void> {
+    const writes = jobs.map((j) => j.write);
+    const remembered = this.cache.stateFor(writes);
+    if (remembered) {
+      try {
+        await this.attempt(jobs, remembered);
+        return;
+      } catch {
+        this.cache.forget(writes);
+        this.guardMisses += 1;
+      }
+    }
+    try {
+      await this.attempt(jobs, undefined);
+    } catch (error) {
+      this.cache.forget(writes);
+      throw error;
+    }
+  }
+
+  private async attempt(jobs: Job[], remembered: BatchState | undefined): Promise<void> {
     // BEGIN, the reads, then the writes and COMMIT are each sent back to back:
     // two round trips per batch, where a callback-style transaction takes four.
     const conn = await this.sql.reserve();
@@ -102,6 +131,7 @@ export class GroupCommitter {
         jobs.map((j) => j.write),
         this.instanceId,
         () => conn`COMMIT`.execute(),
+        remembered,
       );
       await began;
     } catch (error) {
@@ -112,7 +142,8 @@ export class GroupCommitter {
     } finally {
       conn.release();
     }
-    const { outcomes, effects } = result;
+    const { outcomes, effects, state } = result;
+    this.cache.committed(state);
     this.batches += 1;
     this.writes += jobs.length;
     outcomes.forEach((outcome, i) => {
