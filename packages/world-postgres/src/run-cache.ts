@@ -1,3 +1,4 @@
+import { isTerminal } from "@wfkit/world";
 import type { Write } from "./batch.js";
 import type { BatchState } from "./batch-state.js";
 import type { RunRow } from "./codec.js";
@@ -51,11 +52,15 @@ export class RunCache {
     return state;
   }
 
-  /** Remembers the rows a batch committed (as its writes left them). */
+  /**
+   * Remembers the rows a batch committed (as its writes left them), without their
+   * input (appends never read or write it). An ended run is forgotten: nothing
+   * more may be appended to it, and its output may be large.
+   */
   committed(state: BatchState): void {
     for (const { row } of state.runs.values()) {
       this.rows.delete(row.run_id);
-      this.rows.set(row.run_id, { ...row });
+      if (!isTerminal(row.status)) this.rows.set(row.run_id, { ...row, input: "" });
     }
     for (const runId of this.rows.keys()) {
       if (this.rows.size <= MAX_RUNS) break;
