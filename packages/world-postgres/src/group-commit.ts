@@ -1,7 +1,7 @@
 import { applyBatch, type BatchEffects, type Write } from "./batch.js";
 import type { BatchState } from "./batch-state.js";
-import { RunCache } from "./run-cache.js";
 import type { Sql } from "./connect.js";
+import { RunCache } from "./run-cache.js";
 
 interface Job {
   write: Write;
