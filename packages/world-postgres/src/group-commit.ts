@@ -105,8 +105,11 @@ export class GroupCommitter {
       try {
         await this.attempt(jobs, remembered);
         return;
-      } catch {
+      } catch (error) {
         this.cache.forget(writes);
+        // Only a statement the server refused proves nothing committed; a lost connection
+        // (the COMMIT may have run) is the caller's error, as on the usual way.
+        if (!refusedByServer(error)) throw error;
         this.guardMisses += 1;
       }
     }
@@ -152,6 +155,12 @@ export class GroupCommitter {
     });
     this.committed(effects);
   }
+}
+
+/** A SQLSTATE the server answered with, other than a connection or shutdown class: the transaction did not commit. */
+function refusedByServer(error: unknown): boolean {
+  const code = sqlState(error);
+  return /^[0-9A-Z]{5}$/.test(code) && !code.startsWith("08") && !code.startsWith("57");
 }
 
 function sqlState(error: unknown): string {
