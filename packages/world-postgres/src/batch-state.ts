@@ -26,11 +26,6 @@ export interface BatchState {
    * submission order; none for a write alone, whose messages are inserted one by one.
    */
   messageIds: number[];
-  /**
-   * Checked against remembered rows, not rows read (see `RunCache`): a key another
-   * append recorded is then found by the insert's unique index, which aborts the batch.
-   */
-  guarded?: boolean;
 }
 
 export const pair = (a: string, b: string) => `${a}\u0000${b}`;

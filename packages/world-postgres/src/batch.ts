@@ -1,9 +1,8 @@
 import type { AppendRequest, AppendResult, CreateRunInput, CreateRunResult } from "@wfkit/world";
 import { Effects } from "./batch-effects.js";
-import { type BatchState, readState } from "./batch-state.js";
+import { readState } from "./batch-state.js";
 import { append, createRun } from "./batch-writes.js";
 import type { Conn } from "./connect.js";
-import { sendGuard } from "./run-cache.js";
 
 /** One write of a batch: a `createRun` or an `append`. */
 export type Write = { type: "create"; input: CreateRunInput } | { type: "append"; request: AppendRequest };
@@ -38,14 +37,10 @@ export async function applyBatch(
   writes: readonly Write[],
   instanceId: string,
   commit: () => Promise<unknown>,
-  /** Rows remembered from this instance's last commits: sent in one round trip, guarded (see `RunCache`). */
-  remembered?: BatchState,
-): Promise<{ outcomes: WriteOutcome[]; effects: BatchEffects; state: BatchState }> {
+): Promise<{ outcomes: WriteOutcome[]; effects: BatchEffects }> {
   const now = Date.now();
-  const state = remembered ?? (await readState(tx, writes, now));
-  const out = new Effects(tx, instanceId, now, writes.length === 1 || state.guarded === true);
-  // First in the transaction and first awaited: a stale row fails the batch with the guard's own error.
-  if (remembered) out.pending.push(sendGuard(tx, remembered));
+  const state = await readState(tx, writes, now);
+  const out = new Effects(tx, instanceId, now, writes.length === 1);
   // Checks and the sending of effects happen now, in order; results are read once the batch ran.
   const finishers = writes.map((write): (() => Promise<AppendResult | CreateRunResult>) => {
     try {
@@ -63,5 +58,5 @@ export async function applyBatch(
       ),
     ),
   );
-  return { outcomes, effects: { workAt: out.workAt }, state };
+  return { outcomes, effects: { workAt: out.workAt } };
 }

@@ -68,11 +68,6 @@ export interface PostgresWorldStats {
   batches: number;
   /** `createRun` and `append` calls committed in them. */
   writes: number;
-  /**
-   * Batches sent in one round trip against remembered run rows that found a row
-   * changed by another process (or a dedupe key taken), and were sent again reading first.
-   */
-  guardMisses: number;
 }
 
 /**
