@@ -17,6 +17,8 @@ export const HEARTBEAT_MS = 5_000;
 export class Liveness {
   private timer: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | null = null;
+  private beating = false;
+  private stopped = false;
 
   constructor(
     private readonly sql: Sql,
@@ -31,17 +33,48 @@ export class Liveness {
   ) {}
 
   async start(): Promise<void> {
-    const now = Date.now();
-    await this.sql`INSERT INTO wfkit.instances (id, started_at, alive_until)
-      VALUES (${this.instanceId}, ${now}, ${now + this.options.ttlMs})`;
+    await this.register();
+    // The heartbeat has its own timer: a sweep slowed by a lock or an unreachable
+    // database must not delay it, or other processes would count this live one as
+    // dead and free the work it is doing (which would then run twice).
     this.timer = setInterval(() => {
+      void this.heartbeat();
       if (!this.sweeping) this.sweeping = this.sweep().finally(() => (this.sweeping = null));
     }, this.options.heartbeatMs);
     this.timer.unref();
   }
 
+  private async register(): Promise<void> {
+    const now = Date.now();
+    await this.sql`INSERT INTO wfkit.instances (id, started_at, alive_until)
+      VALUES (${this.instanceId}, ${now}, ${now + this.options.ttlMs})
+      ON CONFLICT (id) DO UPDATE SET alive_until = excluded.alive_until`;
+  }
+
+  /**
+   * Renews this instance's liveness. If another process found it expired (this one
+   * was stalled past the TTL) and removed it, it registers again: the messages it
+   * inserts leased from now on must belong to a registered instance, or nobody
+   * would free them should it die.
+   */
+  private async heartbeat(): Promise<void> {
+    if (this.beating) return;
+    this.beating = true;
+    try {
+      const renewed = await this
+        .sql`UPDATE wfkit.instances SET alive_until = ${Date.now() + this.options.ttlMs}
+        WHERE id = ${this.instanceId}`;
+      if (renewed.count === 0 && !this.stopped) await this.register();
+    } catch {
+      // The database is unreachable for now: the next heartbeat tries again.
+    } finally {
+      this.beating = false;
+    }
+  }
+
   /** Hands back every message this instance holds or has claimed, and unregisters it. */
   async stop(): Promise<void> {
+    this.stopped = true;
     clearInterval(this.timer);
     await this.sweeping;
     await this.sql.begin(async (tx) => {
@@ -56,8 +89,6 @@ export class Liveness {
   private async sweep(): Promise<void> {
     const now = Date.now();
     try {
-      await this
-        .sql`UPDATE wfkit.instances SET alive_until = ${now + this.options.ttlMs} WHERE id = ${this.instanceId}`;
       // Freed work is announced to every process, not only to this one.
       const [freed] = await this.sql<{ n: number }[]>`
         WITH dead AS (DELETE FROM wfkit.instances WHERE alive_until < ${now} RETURNING id),

@@ -27,11 +27,9 @@ import {
   enc,
   type HookRow,
   type ReleasedHookRow,
-  type RunRow,
   toDelivery,
   toHook,
   toReleasedHook,
-  toRun,
 } from "./codec.js";
 import { connect, type Sql } from "./connect.js";
 import { PostgresUnavailableError, redactUrl } from "./errors.js";
@@ -41,6 +39,7 @@ import { HEARTBEAT_MS, INSTANCE_TTL_MS, Liveness } from "./liveness.js";
 import { pruneRuns } from "./prune.js";
 import { ackMessages, claimMessages, nextAvailableAt, releaseMessages, renewLeases } from "./queue.js";
 import { ResponseHandoff } from "./responses.js";
+import { RunReads } from "./run-reads.js";
 import { migrateSchema } from "./schema.js";
 import { PostgresStreams } from "./streams.js";
 
@@ -99,6 +98,7 @@ export class PostgresWorld implements World {
   private readonly sql: Sql;
   private readonly committer: GroupCommitter;
   private readonly responses: ResponseHandoff;
+  private readonly runReads: RunReads;
   private readonly liveness: Liveness;
   private readonly listeners = new Set<() => void>();
   private readonly retentionMs: number;
@@ -114,6 +114,7 @@ export class PostgresWorld implements World {
     this.sql = connect(options.url, { max: options.maxConnections ?? 10 });
     this.committer = new GroupCommitter(this.sql, this.instanceId, (effects) => this.committed(effects));
     this.responses = new ResponseHandoff(this.sql);
+    this.runReads = new RunReads(this.sql);
     this.streams = new PostgresStreams(this.sql, this.instanceId, () => this.assertOpen());
     this.liveness = new Liveness(this.sql, this.instanceId, {
       retentionMs: this.retentionMs,
@@ -169,8 +170,7 @@ export class PostgresWorld implements World {
 
   async getRun(runId: string): Promise<RunRecord | null> {
     await this.open_();
-    const [row] = await this.sql<RunRow[]>`SELECT * FROM wfkit.runs WHERE run_id = ${runId}`;
-    return row ? toRun(row) : null;
+    return this.runReads.get(runId);
   }
 
   async listRuns(filter: ListRunsFilter = {}): Promise<RunRecord[]> {
@@ -218,7 +218,7 @@ export class PostgresWorld implements World {
     await this.open_();
     const rows = await this.sql<{ seq: number; at: number; body: string }[]>`
       SELECT seq, at, body FROM wfkit.events WHERE run_id = ${runId} AND seq > ${afterSeq} ORDER BY seq`;
-    return rows.map(decodeEvent);
+    return rows.map((row) => decodeEvent(runId, row));
   }
 
   async claim(options: ClaimOptions): Promise<QueueMessage[]> {

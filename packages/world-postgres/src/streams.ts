@@ -108,6 +108,16 @@ export class PostgresStreams implements WorldStreams {
     return { tailIndex: row?.tail ?? -1, closed: row?.closed ?? false };
   }
 
+  /** The run's streams by namespace (as JavaScript orders strings), each with its tail and whether it is closed. */
+  async list(runId: string): Promise<Array<{ namespace: string } & StreamInfo>> {
+    this.assertOpen();
+    const rows = await this.sql<{ namespace: string; tail: number; closed: boolean }[]>`
+      SELECT namespace, tail, closed FROM wfkit.streams WHERE run_id = ${runId}`;
+    return rows
+      .map((r) => ({ namespace: dec(r.namespace), tailIndex: r.tail, closed: r.closed }))
+      .sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : 0));
+  }
+
   onAppend(listener: StreamListener): () => void {
     const entry: StreamListener = (event) => listener(event);
     this.listeners.add(entry);

@@ -403,7 +403,7 @@ export class Runtime implements RuntimeCore {
       if (isTerminal(run.status)) return run;
       // Ended here between the read and now: read again at once.
       if (this.ended.has(runId)) continue;
-      // Runs of this process wake us at once; the timeout only covers runs driven by another process.
+      // Runs driven here wake us at once (and are polled slowly); the timeout covers runs driven elsewhere.
       await new Promise<void>((resolve) => {
         const list = this.endWaiters.get(runId) ?? [];
         const done = () => {
@@ -413,7 +413,7 @@ export class Runtime implements RuntimeCore {
           if (list.length === 0 && this.endWaiters.get(runId) === list) this.endWaiters.delete(runId);
           resolve();
         };
-        const timer = setTimeout(done, delay);
+        const timer = setTimeout(done, this.actors.has(runId) ? 2000 : delay);
         list.push(done);
         this.endWaiters.set(runId, list);
       });

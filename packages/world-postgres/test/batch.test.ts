@@ -1,0 +1,134 @@
+// The group commit's multi-row outbox: writes sharing one transaction must see the
+// messages as if each had run alone, in submission order.
+import { createTestDatabase, type TestDatabase } from "@wfkit/testing-kit";
+import { type AppendRequest, opId, runId } from "@wfkit/world";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openPostgresWorld, type PostgresWorld } from "../src/index.js";
+
+let db: TestDatabase;
+let world: PostgresWorld;
+let counter = 0;
+
+beforeAll(async () => {
+  db = await createTestDatabase("batch");
+  world = await openPostgresWorld(db.url);
+});
+afterAll(async () => {
+  await world?.close();
+  await db?.drop();
+});
+
+async function created() {
+  const id = runId(`wrun_batch_${process.pid}_${++counter}`);
+  await world.createRun({ runId: id, workflowId: "wf", input: "[]", at: Date.now() });
+  return id;
+}
+
+/** Appends `requests` in one turn of the event loop and checks they shared one transaction. */
+async function together(requests: AppendRequest[]) {
+  const before = world.stats().batches;
+  const results = await Promise.all(requests.map((r) => world.append(r)));
+  expect(world.stats().batches - before).toBe(1);
+  return results;
+}
+
+const claimAll = () => world.claim({ limit: 1000, now: Date.now() + 1, leaseMs: 60_000 });
+
+describe("PostgreSQL World batches", () => {
+  it("a dedupe-keyed message and a later ack of its holder behave as one write after the other", async () => {
+    const id = await created();
+    const [old] = (
+      await world.append({
+        runId: id,
+        events: [],
+        enqueue: [{ runId: id, kind: "timer", opId: opId(1), dedupeKey: "k" }],
+      })
+    ).messages as never as [{ id: string }];
+    expect(old).toBeDefined();
+    const [first, second] = await together([
+      // The old message still holds the key: skipped.
+      { runId: id, events: [], enqueue: [{ runId: id, kind: "timer", opId: opId(2), dedupeKey: "k" }] },
+      // Acks it, then takes the key.
+      {
+        runId: id,
+        events: [],
+        ack: [old.id as never],
+        enqueue: [{ runId: id, kind: "timer", opId: opId(3), dedupeKey: "k" }],
+      },
+    ]);
+    expect(first).toMatchObject({ ok: true, messages: [] });
+    expect(second).toMatchObject({ ok: true, messages: [{ opId: 3, dedupeKey: "k" }] });
+    const mine = (await claimAll()).filter((m) => m.runId === id);
+    expect(mine.map((m) => (m as { opId?: number }).opId)).toEqual([3]);
+  });
+
+  it("a run ending drops the messages written for it earlier in the same batch", async () => {
+    const id = await created();
+    const other = await created();
+    const [early, end, later] = await together([
+      {
+        runId: id,
+        events: [],
+        enqueue: [{ runId: id, kind: "step", opId: opId(1), attempt: 1, payload: "p" }],
+      },
+      { runId: id, events: [], run: { status: "completed", output: "1", completedAt: Date.now() } },
+      // Another run's write may still address the ended run's queue after the end (as alone).
+      {
+        runId: other,
+        events: [],
+        enqueue: [{ runId: id, kind: "timer", opId: opId(9) }],
+      },
+    ]);
+    expect(early).toMatchObject({ ok: true, messages: [] });
+    expect(end).toMatchObject({ ok: true, messages: [] });
+    expect(later).toMatchObject({ ok: true, messages: [{ runId: id, opId: 9 }] });
+    const left = (await claimAll()).filter((m) => m.runId === id);
+    expect(left.map((m) => m.kind)).toEqual(["timer"]);
+  });
+
+  it("a hook token freed by a run ending is taken by a later write of the same batch", async () => {
+    const id = await created();
+    const other = await created();
+    await world.append({
+      runId: id,
+      events: [],
+      hooks: { create: [{ token: "batch-token", opId: opId(1), kind: "hook" }] },
+    });
+    const [end, take] = await together([
+      { runId: id, events: [], run: { status: "cancelled", completedAt: Date.now() } },
+      {
+        runId: other,
+        events: [],
+        hooks: { create: [{ token: "batch-token", opId: opId(2), kind: "hook" }] },
+      },
+    ]);
+    expect(end).toMatchObject({ ok: true });
+    expect(take).toMatchObject({ ok: true });
+    expect(await world.getHook("batch-token")).toMatchObject({ runId: other });
+    expect(await world.getReleasedHook("batch-token")).toBeNull();
+    expect(await world.listHooks({ runId: id })).toEqual([]);
+  });
+
+  it("messages of one batch get ids in submission order, and claim returns them so", async () => {
+    const runs = await Promise.all(Array.from({ length: 30 }, () => created()));
+    await claimAll();
+    const at = Date.now();
+    const results = await together(
+      runs.map((id, i) => ({
+        runId: id,
+        events: [],
+        enqueue: [
+          { runId: id, kind: "timer", opId: opId(2 * i), availableAt: at },
+          { runId: id, kind: "timer", opId: opId(2 * i + 1), availableAt: at },
+        ],
+      })),
+    );
+    const ids = results.flatMap((r) => (r.ok ? r.messages.map((m) => Number(m.id)) : []));
+    expect(ids).toHaveLength(60);
+    expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+    const claimed = (await claimAll()).filter((m) => runs.includes(m.runId));
+    expect(claimed.map((m) => (m as { opId?: number }).opId)).toEqual(
+      Array.from({ length: 60 }, (_, i) => i),
+    );
+  });
+});
