@@ -1,5 +1,5 @@
-import { EventUnreadableError, messageId, type QueueMessage, runId, type StoredEvent } from "@wfkit/world";
-import { rowMappers } from "@wfkit/world/rows";
+import { messageId, type QueueMessage, runId, type StoredEvent } from "@wfkit/world";
+import { readEventBody, rowMappers } from "@wfkit/world/rows";
 
 export type { DeliveryRow, HookRow, ReleasedHookRow, RunRow } from "@wfkit/world/rows";
 export { encodeEvent, messageKey } from "@wfkit/world/rows";
@@ -72,21 +72,7 @@ export function byAvailability(a: MessageRow, b: MessageRow): number {
   return a.available_at - b.available_at || a.id - b.id;
 }
 
-/**
- * An event row as stored. A body that is not the JSON object `encodeEvent` wrote
- * (changed outside wfkit) is an {@link EventUnreadableError} naming the run and
- * position, so the runtime fails that run rather than retrying it forever.
- */
+/** An event row as stored; an unreadable one is an `EventUnreadableError` (see `readEventBody`). */
 export function decodeEvent(runId: string, row: { seq: number; at: number; body: unknown }): StoredEvent {
-  let body: unknown;
-  try {
-    if (typeof row.body !== "string") throw new Error(`the body is stored as ${typeof row.body}, not text`);
-    body = JSON.parse(row.body);
-  } catch (error) {
-    throw new EventUnreadableError(runId, row.seq, (error as Error).message);
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body))
-    throw new EventUnreadableError(runId, row.seq, "the body is not a JSON object");
-  if (typeof row.at !== "number") throw new EventUnreadableError(runId, row.seq, "its time is not a number");
-  return { ...(body as object), seq: row.seq, at: row.at } as StoredEvent;
+  return { ...readEventBody(runId, row), seq: row.seq, at: row.at } as StoredEvent;
 }

@@ -5,6 +5,7 @@ import {
   EventUnreadableError,
   type StoredEvent,
 } from "@wfkit/world";
+import { readEventBody } from "@wfkit/world/rows";
 
 /**
  * The stored code of each event type (schema 9 on): a one-byte integer column instead of
@@ -67,17 +68,8 @@ export function decodeEvent(
   runId: string,
   row: { seq: number; at: number; type: number; body: unknown },
 ): StoredEvent {
-  let body: unknown;
-  try {
-    if (typeof row.body !== "string") throw new Error(`the body is stored as ${typeof row.body}, not text`);
-    body = JSON.parse(row.body);
-  } catch (error) {
-    throw new EventUnreadableError(runId, row.seq, (error as Error).message);
-  }
-  if (typeof body !== "object" || body === null || Array.isArray(body))
-    throw new EventUnreadableError(runId, row.seq, "the body is not a JSON object");
-  if (typeof row.at !== "number") throw new EventUnreadableError(runId, row.seq, "its time is not a number");
-  if (row.type === IN_BODY) return { ...(body as object), seq: row.seq, at: row.at } as StoredEvent;
+  const body = readEventBody(runId, row);
+  if (row.type === IN_BODY) return { ...body, seq: row.seq, at: row.at } as StoredEvent;
   const type = TYPES_BY_CODE.get(row.type);
   if (type === undefined)
     throw new EventUnreadableError(
@@ -85,5 +77,5 @@ export function decodeEvent(
       row.seq,
       `its type code ${String(row.type)} is unknown to this build`,
     );
-  return { v: EVENT_VERSION, type, ...(body as object), seq: row.seq, at: row.at } as StoredEvent;
+  return { v: EVENT_VERSION, type, ...body, seq: row.seq, at: row.at } as StoredEvent;
 }

@@ -1,6 +1,7 @@
 // Row shapes and row-to-record mapping shared by the SQL Worlds (SQLite, PostgreSQL):
 // the same columns read back as the same records, so both Worlds agree by construction.
 
+import { EventUnreadableError } from "../errors.js";
 import { opId, runId } from "../ids.js";
 import type {
   DeliveryRecord,
@@ -151,6 +152,29 @@ export function messageKey(id: string): number | null {
 export function encodeEvent(event: EventInput): string {
   const { at: _at, seq: _seq, ...body } = event as EventInput & { seq?: number };
   return JSON.stringify(body);
+}
+
+/**
+ * The fields of a stored event body, checked: a body that is not the JSON object a
+ * World wrote (changed outside wfkit), or a time that is not a number, is an
+ * {@link EventUnreadableError} naming the run and position, so the runtime fails
+ * that run rather than retrying it forever.
+ */
+export function readEventBody(
+  runId: string,
+  row: { seq: number; at: unknown; body: unknown },
+): Record<string, unknown> {
+  let body: unknown;
+  try {
+    if (typeof row.body !== "string") throw new Error(`the body is stored as ${typeof row.body}, not text`);
+    body = JSON.parse(row.body);
+  } catch (error) {
+    throw new EventUnreadableError(runId, row.seq, (error as Error).message);
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body))
+    throw new EventUnreadableError(runId, row.seq, "the body is not a JSON object");
+  if (typeof row.at !== "number") throw new EventUnreadableError(runId, row.seq, "its time is not a number");
+  return body as Record<string, unknown>;
 }
 
 /** The tables of a SQL World that keep rows per run, deleted with it (`runs` last). */
