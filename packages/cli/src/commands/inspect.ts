@@ -1,5 +1,6 @@
 import type { ListRunsOptions } from "@wfkit/core";
 import { type ParsedArgs, UsageError } from "../args.js";
+import { type CodedError, codedErrorText } from "../coded-error.js";
 import { formatEvents, formatRun, formatRuns } from "../inspect/format.js";
 import { type InspectSource, openSource } from "../inspect/source.js";
 
@@ -102,9 +103,9 @@ async function withSource(flags: ParsedArgs["flags"], use: (source: InspectSourc
     source = openSource(flags);
     return await use(source);
   } catch (error) {
-    const e = error as { code?: string; message: string; hint?: string };
+    const e = error as Partial<CodedError> & { message: string };
     if (!e.code) throw error;
-    process.stderr.write(`wf: ${e.code}: ${e.message}\n${e.hint ? `${e.hint}\n` : ""}`);
+    process.stderr.write(codedErrorText({ code: e.code, message: e.message, hint: e.hint }));
     return 1;
   } finally {
     await source?.close();

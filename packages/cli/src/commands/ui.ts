@@ -5,6 +5,7 @@ import { errorResponse, errorResponseFor } from "@wfkit/core";
 import { toNodeHandler } from "@wfkit/core/node";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 import { type ParsedArgs, UsageError } from "../args.js";
+import { type CodedError, codedErrorText } from "../coded-error.js";
 import { listen, parsePort } from "./dev.js";
 
 const HOST = "127.0.0.1";
@@ -83,9 +84,9 @@ export async function uiCommand({ positional, flags }: ParsedArgs): Promise<numb
     try {
       world = sqliteWorld({ dataDir });
     } catch (error) {
-      const e = error as { code?: string; message: string; hint?: string };
+      const e = error as Partial<CodedError> & { message: string };
       if (!e.code) throw error;
-      process.stderr.write(`wf: ${e.code}: ${e.message}\n${e.hint ? `${e.hint}\n` : ""}`);
+      process.stderr.write(codedErrorText({ code: e.code, message: e.message, hint: e.hint }));
       return 1;
     }
     const backend = { world };
