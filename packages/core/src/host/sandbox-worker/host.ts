@@ -47,7 +47,7 @@ interface Pending {
 /**
  * One sandbox worker and the activations sent to it. Activations go in batches: one
  * is sent at once when the worker is idle, and those that come while it works are
- * sent together when its answers arrive. The worker writes the id of the activation
+ * sent together when answers arrive (a long batch answers in parts). The worker writes the id of the activation
  * it runs into a shared slot: when the worker dies, that activation fails with the
  * cause (out of memory, deadline, crash) and every other one it held is lost.
  */
@@ -57,8 +57,8 @@ class SandboxThread {
   private outbox: Act[] = [];
   /** Instances the host let go, told to the worker with the next batch (or in bulk). */
   private dropped: number[] = [];
-  /** A batch was sent and is not answered yet. */
-  private inflight = false;
+  /** Batches sent and not fully answered yet. */
+  private inflight = 0;
   private readonly running: Int32Array;
   /** The watchdog's last look: which activation ran, and since when. */
   private seen = { id: 0, since: 0 };
@@ -119,13 +119,13 @@ class SandboxThread {
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(act.id, { deadlineMs: deadlineOf(act, this.limits), resolve, reject });
       this.outbox.push(act);
-      if (!this.inflight) this.flush();
+      if (this.inflight === 0) this.flush();
     });
   }
 
   private flush(): void {
     if (this.outbox.length === 0 || this.dead) return;
-    this.inflight = true;
+    this.inflight++;
     const acts = this.outbox;
     this.outbox = [];
     this.post({ t: "acts", acts, drop: this.dropped.splice(0), base: this.webhookBase() });
@@ -161,7 +161,8 @@ class SandboxThread {
         this.log(message.level, [message.text]);
         return;
       case "results": {
-        this.inflight = false;
+        if (message.done) this.inflight--;
+        // Acts gathered while the worker was busy follow at once (a part of a long batch too).
         this.flush();
         for (const result of message.results) {
           const pending = this.pending.get(result.id);

@@ -2,7 +2,9 @@ import type { Activation, ActivationAnswer, ActivationFailureCode } from "../san
 
 // Messages between the runtime and a sandbox worker (thread.ts). Activations go
 // in batches: while the worker runs one batch, the host gathers the next, so a
-// busy worker costs one message each way per batch, not per activation. Which
+// busy worker costs one message each way per batch, not per activation. A long
+// batch answers in parts (about every `RESULTS_EVERY_MS`), so the host commits
+// and runs the steps of the first runs while the worker still works on the rest. Which
 // activation is running is in a shared slot (`SandboxThreadData.running`), so the
 // host knows whose code it was when the worker dies or passes its deadline.
 
@@ -35,8 +37,11 @@ export type ToSandboxThread =
 
 /** A sandbox worker to the host. */
 export type FromSandboxThread =
-  /** The results of one `acts` batch, in order. */
-  { t: "results"; results: ActResult[] } | { t: "log"; level: string; text: string };
+  /** Results of an `acts` batch, in order; `done` on the last part of the batch. */
+  { t: "results"; results: ActResult[]; done: boolean } | { t: "log"; level: string; text: string };
+
+/** How much work (ms) a sandbox worker does before it sends the results it has (thread.ts). */
+export const RESULTS_EVERY_MS = 0.5;
 
 /** `workerData` of a sandbox worker. */
 export interface SandboxThreadData {
