@@ -3,15 +3,19 @@
 // SQLite world under V8's sampling profiler, and prints µs of CPU per step per part.
 // Workflow code runs in this thread (WORKFLOW_SANDBOX=vm) so one profile sees it all:
 // a sandbox worker does the same work ("vm:" parts) on its own thread.
+//   --worker workflow code in its sandbox worker (the default elsewhere): the profile then
+//            sees this thread only; the per-thread CPU line shows the worker's share
+//   --no-profile  only the CPU figures (the sampler's own thread costs CPU too)
 //   --top=N  also the N functions with the most self time in each part
 //   --http   the same through bench/peer/server.mjs, loaded into this process (the
 //            load generator's own fetch() shows up as "client"; it is not the server's).
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
+if (process.argv.includes("--worker")) process.env.WORKFLOW_SANDBOX = "worker";
 process.env.WORKFLOW_SANDBOX ??= "vm";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const http = process.argv.includes("--http");
@@ -129,18 +133,36 @@ if (http) {
   close = () => rt.close().then(() => rmSync(dataDir, { recursive: true, force: true }));
 }
 
+/** CPU ticks (1/100 s) of each thread of this process, from /proc (Linux). */
+function threadTicks() {
+  const ticks = new Map();
+  try {
+    for (const tid of readdirSync("/proc/self/task")) {
+      const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks.set(Number(tid), Number(f[11]) + Number(f[12]));
+    }
+  } catch {}
+  return ticks;
+}
+
 await start(20); // warm-up
+const profiling = !process.argv.includes("--no-profile");
 const session = new Session();
 session.connect();
 await session.post("Profiler.enable");
 await session.post("Profiler.setSamplingInterval", { interval: 100 });
-await session.post("Profiler.start");
+if (profiling) await session.post("Profiler.start");
+const ticks0 = threadTicks();
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
 for (let b = 0; b < batches; b++) await start(N);
 const ms = performance.now() - t0;
 const cpu = process.cpuUsage(cpu0);
-const { profile } = await session.post("Profiler.stop");
+const ticks1 = threadTicks();
+const { profile } = profiling
+  ? await session.post("Profiler.stop")
+  : { profile: { nodes: [], samples: [], timeDeltas: [] } };
 session.disconnect();
 
 const steps = batches * N * 10;
@@ -149,8 +171,22 @@ const top = Number(process.argv.find((a) => a.startsWith("--top="))?.slice(6) ??
 const sampled = [...parts.values()].reduce((a, b) => a + b, 0);
 console.log(
   `cpu-parts ${http ? "HTTP (bench/peer/server.mjs)" : "in process"}, sandbox=${process.env.WORKFLOW_SANDBOX}, ${batches}×${N} seq10: ` +
-    `${((steps / ms) * 1000).toFixed(0)} steps/s, process CPU ${((cpu.user + cpu.system) / steps).toFixed(0)} µs/step (with the profiler on)`,
+    `${((steps / ms) * 1000).toFixed(0)} steps/s, process CPU ${((cpu.user + cpu.system) / steps).toFixed(0)} µs/step${profiling ? " (profiler on)" : ""}`,
 );
+// The busiest thread but this one is the sandbox worker (in worker mode); the rest are
+// V8's helpers (concurrent GC, compilers) and libuv's pool (fsync does not run there).
+const perThread = [...ticks1].map(([tid, t]) => [tid, (t - (ticks0.get(tid) ?? 0)) * 10_000]);
+const main = perThread.find(([tid]) => tid === process.pid)?.[1] ?? 0;
+const others = perThread.filter(([tid]) => tid !== process.pid).sort((a, b) => b[1] - a[1]);
+const worker = process.env.WORKFLOW_SANDBOX === "worker" ? (others.shift()?.[1] ?? 0) : 0;
+const rest = others.reduce((a, [, t]) => a + t, 0);
+if (perThread.length > 0)
+  console.log(
+    `  per thread (/proc, 10 ms ticks): main ${(main / steps).toFixed(0)} µs/step` +
+      (worker ? `, sandbox worker ${(worker / steps).toFixed(0)} µs/step` : "") +
+      `, other threads ${(rest / steps).toFixed(0)} µs/step`,
+  );
+console.log("  profile of this thread, by part:");
 for (const [name, us] of [...parts].sort((a, b) => b[1] - a[1])) {
   console.log(
     `  ${name.padEnd(44)} ${(us / steps).toFixed(1).padStart(7)} µs/step  ${((100 * us) / sampled).toFixed(1).padStart(5)}%`,

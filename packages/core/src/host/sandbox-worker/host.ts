@@ -161,9 +161,12 @@ class SandboxThread {
         this.log(message.level, [message.text]);
         return;
       case "results": {
-        if (message.done) this.inflight--;
-        // Acts gathered while the worker was busy follow at once (a part of a long batch too).
-        this.flush();
+        // Acts gathered while the worker was busy go once it has finished its batch: sent on
+        // each part, they would make many small batches (a message each) of a busy worker.
+        if (message.done) {
+          this.inflight--;
+          this.flush();
+        }
         for (const result of message.results) {
           const pending = this.pending.get(result.id);
           if (!pending) continue;
