@@ -10,7 +10,7 @@ const fixtures = new URL("./fixtures", import.meta.url).pathname;
 const LIMITS: SandboxLimits = {
   mode: "worker",
   workers: 1,
-  activationTimeoutMs: 3000,
+  activationTimeoutMs: 6000,
   memoryLimitMb: 128,
   stackSizeMb: 4,
   poolSize: 2,
@@ -47,7 +47,7 @@ describe("sandbox worker messaging", () => {
     const stuck = host.take();
     // The first goes alone (the worker is idle); the next two go together, as one batch.
     const a = start(first, "wrun_a", "busy", [10]);
-    const b = start(slow, "wrun_b", "busy", [20_000_000]);
+    const b = start(slow, "wrun_b", "busy", [100_000_000]);
     const c = start(stuck, "wrun_c", "endless", []).then(
       () => "answered",
       (error: unknown) => error,

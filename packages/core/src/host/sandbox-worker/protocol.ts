@@ -43,10 +43,11 @@ export type FromSandboxThread =
 
 /**
  * How much work (ms) a sandbox worker does before it sends the results it has (thread.ts).
- * Much less splits the host's group commits into many small ones: 1 ms cost about 10% more
- * CPU per step in the 200×seq10 bench, 5 ms none, and both let the host start early.
+ * Less splits the host's group commits and activation batches into many small ones: 1 ms
+ * cost about 10% more CPU per step in the 200×seq10 bench (cpu-parts.mjs), 5 ms about 7%,
+ * 20 ms too little to measure; a burst of new runs (each makes a context) still answers in parts.
  */
-export const RESULTS_EVERY_MS = 5;
+export const RESULTS_EVERY_MS = 20;
 
 /** `workerData` of a sandbox worker. */
 export interface SandboxThreadData {
