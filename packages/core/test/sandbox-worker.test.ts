@@ -1,5 +1,6 @@
 // The sandbox worker's messaging: a long batch of activations answers in parts, so the
-// host gets the first runs' commands while the worker still works on the rest.
+// host gets the first answers while the worker still works on the rest (and they are not
+// lost when a later activation of the batch stops the worker).
 import { buildWorkflowBundle } from "@wfkit/builder";
 import { afterEach, describe, expect, it } from "vitest";
 import type { SandboxLimits, WorkflowSandbox } from "../src/host/sandbox-host.js";
@@ -10,10 +11,11 @@ const fixtures = new URL("./fixtures", import.meta.url).pathname;
 const LIMITS: SandboxLimits = {
   mode: "worker",
   workers: 1,
-  activationTimeoutMs: 6000,
+  activationTimeoutMs: 3000,
   memoryLimitMb: 128,
   stackSizeMb: 4,
   poolSize: 2,
+  resultsEveryMs: 1,
 };
 const start = (sandbox: WorkflowSandbox, runId: string, name: string, args: unknown[]) =>
   sandbox.activate({
@@ -47,7 +49,7 @@ describe("sandbox worker messaging", () => {
     const stuck = host.take();
     // The first goes alone (the worker is idle); the next two go together, as one batch.
     const a = start(first, "wrun_a", "busy", [10]);
-    const b = start(slow, "wrun_b", "busy", [100_000_000]);
+    const b = start(slow, "wrun_b", "busy", [20_000_000]);
     const c = start(stuck, "wrun_c", "endless", []).then(
       () => "answered",
       (error: unknown) => error,

@@ -15,7 +15,13 @@ import {
   type WorkflowSandbox,
 } from "../sandbox-host.js";
 import { registerWorkflowSourceMap } from "../sandbox-vm.js";
-import type { Act, FromSandboxThread, SandboxThreadData, ToSandboxThread } from "./protocol.js";
+import {
+  type Act,
+  type FromSandboxThread,
+  RESULTS_EVERY_MS,
+  type SandboxThreadData,
+  type ToSandboxThread,
+} from "./protocol.js";
 
 /**
  * The built thread script. Run from the TypeScript sources (the tests' "source"
@@ -47,7 +53,7 @@ interface Pending {
 /**
  * One sandbox worker and the activations sent to it. Activations go in batches: one
  * is sent at once when the worker is idle, and those that come while it works are
- * sent together when answers arrive (a long batch answers in parts). The worker writes the id of the activation
+ * sent together when the worker has answered its batch (a very long one answers in parts). The worker writes the id of the activation
  * it runs into a shared slot: when the worker dies, that activation fails with the
  * cause (out of memory, deadline, crash) and every other one it held is lost.
  */
@@ -77,7 +83,11 @@ class SandboxThread {
   ) {
     const shared = new SharedArrayBuffer(4);
     this.running = new Int32Array(shared);
-    const data: SandboxThreadData = { poolSize: limits.poolSize, running: shared };
+    const data: SandboxThreadData = {
+      poolSize: limits.poolSize,
+      running: shared,
+      resultsEveryMs: limits.resultsEveryMs ?? RESULTS_EVERY_MS,
+    };
     this.worker = new Worker(sandboxThreadFile(), {
       workerData: data,
       resourceLimits: {

@@ -2,10 +2,9 @@ import type { Activation, ActivationAnswer, ActivationFailureCode } from "../san
 
 // Messages between the runtime and a sandbox worker (thread.ts). Activations go
 // in batches: while the worker runs one batch, the host gathers the next, so a
-// busy worker costs one message each way per batch, not per activation. A long
-// batch answers in parts (about every `RESULTS_EVERY_MS` of work), so the host
-// commits and runs the steps of the first runs while the worker still works on
-// the rest. Which activation is running is in a shared slot
+// busy worker costs one message each way per batch, not per activation. A very long
+// batch answers in parts (`RESULTS_EVERY_MS`), so its first answers neither wait
+// for the rest nor die with the worker. Which activation is running is in a shared slot
 // (`SandboxThreadData.running`), so the host knows whose code it was when the
 // worker dies or passes its deadline.
 
@@ -42,17 +41,20 @@ export type FromSandboxThread =
   { t: "results"; results: ActResult[]; done: boolean } | { t: "log"; level: string; text: string };
 
 /**
- * How much work (ms) a sandbox worker does before it sends the results it has (thread.ts).
- * Less splits the host's group commits and activation batches into many small ones: 1 ms
- * cost about 10% more CPU per step in the 200×seq10 bench (cpu-parts.mjs), 5 ms about 7%,
- * 20 ms too little to measure; a burst of new runs (each makes a context) still answers in parts.
+ * How much work (ms) a sandbox worker does in one batch before it sends the results it has
+ * (thread.ts): a batch that long is rare (a burst of replays, or one activation running
+ * towards its deadline), and its first answers should not wait for the rest, nor be lost
+ * with the worker. Not less: answering in parts breaks the host's lockstep of big batches
+ * and group commits, and every 20 ms cost 10–20% more CPU per run in the 200×seq10 bench.
  */
-export const RESULTS_EVERY_MS = 20;
+export const RESULTS_EVERY_MS = 250;
 
 /** `workerData` of a sandbox worker. */
 export interface SandboxThreadData {
   /** Contexts kept ready for new runs. */
   poolSize: number;
+  /** `RESULTS_EVERY_MS`, unless a test sets another. */
+  resultsEveryMs: number;
   /** `Int32Array` over this: [0] is the id of the activation running now, 0 when none. */
   running: SharedArrayBuffer;
 }

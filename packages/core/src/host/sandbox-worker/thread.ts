@@ -3,14 +3,7 @@ import { messageOf } from "../../errors/format.js";
 import { failureCodeOf, runActivation } from "../sandbox-activation.js";
 import { SandboxPool } from "../sandbox-pool.js";
 import { SandboxInstance, type SandboxOptions, SandboxScript } from "../sandbox-vm.js";
-import {
-  type Act,
-  type ActResult,
-  type FromSandboxThread,
-  RESULTS_EVERY_MS,
-  type SandboxThreadData,
-  type ToSandboxThread,
-} from "./protocol.js";
+import type { Act, ActResult, FromSandboxThread, SandboxThreadData, ToSandboxThread } from "./protocol.js";
 
 // A sandbox worker: hosts many runs' vm contexts in a thread whose heap and
 // stack are limited (resourceLimits), so runaway workflow code kills at most
@@ -72,14 +65,13 @@ port.on("message", (message: ToSandboxThread) => {
     case "acts": {
       forget(message.drop);
       base = message.base;
-      // Results go back in parts, so the host need not wait for a whole batch of new
-      // runs (each makes a context) before it commits and runs the first ones' steps.
+      // A very long batch answers in parts (see RESULTS_EVERY_MS).
       let results: ActResult[] = [];
       let since = performance.now();
       for (const one of message.acts) {
         results.push(act(one));
         const now = performance.now();
-        if (now - since >= RESULTS_EVERY_MS && results.length < message.acts.length) {
+        if (now - since >= data.resultsEveryMs && results.length < message.acts.length) {
           post({ t: "results", results, done: false });
           results = [];
           since = now;
