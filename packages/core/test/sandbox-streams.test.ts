@@ -51,6 +51,20 @@ describe("WHATWG streams in workflow code", () => {
     expect(error?.message).toContain("ReadableStream");
   });
 
+  it("made on first use, the stream globals are pinned like the other built-ins", async () => {
+    const run = await rt.start(id("sandbox-streams.ts", "pinnedStreamGlobals"), []);
+    expect(await run.returnValue).toEqual({
+      assignment: "as URL",
+      redefinition: "TypeError",
+      same: true,
+      name: "TransformStream",
+      readable: "function",
+      listed: true,
+      configurable: false,
+      hasSetter: false,
+    });
+  });
+
   it("a source that throws rejects the pipe with its error", async () => {
     const run = await rt.start(id("sandbox-streams.ts", "failingSource"), []);
     expect(await run.returnValue).toBe("source broke");

@@ -3,6 +3,7 @@
 // a step attempt failed (and will retry, or not), a step completed.
 import type { AppendRequest, CreateRunInput, EventInput, RunId, World } from "@wfkit/world";
 import { deserialize } from "../serialization/index.js";
+import { worldWith } from "./world-proxy.js";
 
 /** Least severe level written; `silent` writes nothing. */
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
@@ -48,13 +49,20 @@ export class LifecycleLog {
   /** Step ids by op, per run: `step_retrying` names only the op. */
   private readonly steps = new Map<string, Map<number, string>>();
 
+  /** Lines below this rank are not formatted at all (a debug line per step cost a string per step). */
+  private readonly minRank: number;
+
   constructor(
     private readonly log: (level: string, args: unknown[]) => void,
     private readonly format: LogFormat,
-  ) {}
+    level: LogLevel = "debug",
+  ) {
+    this.minRank = RANK[level] ?? 1;
+  }
 
   /** `frames`: the `at …` lines of an error's stack, written after the line (text) or as `stack` (JSON). */
   line(level: "debug" | "info" | "warn" | "error", message: string, fields: Fields, frames?: string): void {
+    if ((RANK[level] ?? 1) < this.minRank) return;
     if (this.format === "json") {
       const stack = frames ? { stack: frames } : {};
       this.log(level, [
@@ -110,15 +118,7 @@ export class LifecycleLog {
       this.observer?.closing();
       return world.close();
     };
-    return new Proxy(world, {
-      get(target, prop) {
-        if (prop === "createRun") return createRun;
-        if (prop === "append") return append;
-        if (prop === "close") return close;
-        const value = Reflect.get(target, prop, target);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
+    return worldWith(world, { createRun, append, close });
   }
 
   private noteSteps(runId: string, events: EventInput[]): void {
@@ -155,6 +155,7 @@ export class LifecycleLog {
     for (const e of events) {
       switch (e.type) {
         case "step_completed":
+          if (RANK.debug! < this.minRank) break;
           this.line("debug", "step completed", { ...base, step: step(e.opId), attempt: e.attempt });
           break;
         case "step_retrying":

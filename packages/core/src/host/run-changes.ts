@@ -2,6 +2,7 @@
 // behind the inspect route's server-sent events (the web UI's live updates).
 // Read from the commits themselves, so nothing polls.
 import type { AppendRequest, CreateRunInput, RunStatus, World } from "@wfkit/world";
+import { worldWith } from "./world-proxy.js";
 
 /** A committed change to a run: it was created, or events were appended (maybe with a new status). */
 export interface RunChange {
@@ -71,7 +72,7 @@ export class RunChanges {
   wrap(world: World): World {
     const createRun = async (input: CreateRunInput) => {
       const result = await world.createRun(input);
-      if (result.created) {
+      if (result.created && this.listeners.size > 0) {
         this.emit({
           kind: "created",
           runId: result.run.runId,
@@ -85,7 +86,7 @@ export class RunChanges {
     };
     const append = async (request: AppendRequest) => {
       const result = await world.append(request);
-      if (result.ok && (request.events.length > 0 || request.run?.status)) {
+      if (result.ok && this.listeners.size > 0 && (request.events.length > 0 || request.run?.status)) {
         this.emit({
           kind: "appended",
           runId: request.runId,
@@ -96,13 +97,6 @@ export class RunChanges {
       }
       return result;
     };
-    return new Proxy(world, {
-      get(target, prop) {
-        if (prop === "createRun") return createRun;
-        if (prop === "append") return append;
-        const value = Reflect.get(target, prop, target);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
+    return worldWith(world, { createRun, append });
   }
 }

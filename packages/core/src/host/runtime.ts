@@ -124,7 +124,7 @@ export class Runtime implements RuntimeCore {
       options.log ?? ((level, args) => (console as unknown as Record<string, Function>)[level]?.(...args)),
       options.logLevel ?? "info",
     );
-    this.lifecycle = new LifecycleLog(this.log, options.logFormat ?? "text");
+    this.lifecycle = new LifecycleLog(this.log, options.logFormat ?? "text", options.logLevel ?? "info");
     this.world = this.lifecycle.wrap(this.changes.wrap(options.world));
     this.clock = options.clock ?? systemClock;
     this.sharedLeaseMs = options.world.singleProcess === true ? undefined : (options.leaseMs ?? 30_000);

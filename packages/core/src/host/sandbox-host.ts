@@ -64,6 +64,8 @@ export interface SandboxLimits {
   stackSizeMb: number;
   /** Contexts kept ready for new runs (per worker). */
   poolSize: number;
+  /** @internal How long a worker works on one batch before it answers what it has (tests). */
+  resultsEveryMs?: number;
 }
 
 /** The run's own code was stopped; the run fails with this error (docs/errors/<code>.md). */

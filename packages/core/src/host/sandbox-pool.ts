@@ -3,7 +3,8 @@ import { SandboxInstance, type SandboxOptions, type SandboxScript } from "./sand
 /**
  * Keeps a few workflow contexts ready (bundle evaluated, no run started), so
  * a new or evicted run does not wait ~1 ms for `vm.createContext` and the
- * bundle's evaluation. Refilled when the event loop is free.
+ * bundle's evaluation. Refilled when the event loop is free: after each take
+ * (`refillOnTake`), or when the owner calls `refill` (a sandbox worker, at idle moments).
  */
 export class SandboxPool {
   private ready: SandboxInstance[] = [];
@@ -15,13 +16,14 @@ export class SandboxPool {
     private script: SandboxScript,
     private readonly options: SandboxOptions,
     private readonly size: number,
+    private readonly refillOnTake = true,
   ) {
     this.refill();
   }
 
   take(): SandboxInstance {
     const instance = this.ready.pop() ?? new SandboxInstance(this.script, this.options);
-    this.refill();
+    if (this.refillOnTake) this.refill();
     return instance;
   }
 
@@ -32,7 +34,8 @@ export class SandboxPool {
     this.refill();
   }
 
-  private refill(): void {
+  /** Makes contexts until the pool is full, one per turn of the event loop. */
+  refill(): void {
     if (this.refilling || this.ready.length >= this.size || this.failed === this.script) return;
     this.refilling = true;
     setImmediate(() => {

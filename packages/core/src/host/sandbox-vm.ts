@@ -77,6 +77,8 @@ export class SandboxInstance {
   private readonly context: vm.Context;
   private readonly api: SandboxApi;
   private readonly runOptions: vm.RunningScriptOptions;
+  /** The state's JSON after the last call into the context (only calls change it). */
+  private stateCache: string | undefined;
 
   constructor(script: SandboxScript, options: SandboxOptions) {
     // The context gets no host object but this one function, which the bootstrap
@@ -93,6 +95,7 @@ export class SandboxInstance {
   }
 
   private call(script: vm.Script, arg?: string, replaying = false): void {
+    this.stateCache = undefined;
     this.context.__wfkitArg = arg;
     this.context.__wfkitReplaying = replaying;
     script.runInContext(this.context, this.runOptions);
@@ -138,7 +141,8 @@ export class SandboxInstance {
     return answer(this.api.takeCommands());
   }
   stateRaw(): string {
-    return answer(this.api.state());
+    this.stateCache ??= answer(this.api.state());
+    return this.stateCache;
   }
 }
 

@@ -159,7 +159,8 @@ export class StepExecutor {
       this.parked.push({ message, deliver: handOn });
       return;
     }
-    const span = await this.tracer?.startStep(message.runId, stepId, name, attempt, opId);
+    // Without tracing, no await: each one is a turn of the microtask queue per step.
+    const span = this.tracer && (await this.tracer.startStep(message.runId, stepId, name, attempt, opId));
     const deliver = span ? span.ending(handOn) : handOn;
     let output: string;
     let streams: StepStreams | undefined;

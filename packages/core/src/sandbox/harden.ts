@@ -181,6 +181,10 @@ export function hardenRealm(): void {
     if (item) Object.freeze(item);
   }
   for (const name of FROZEN_GLOBALS) {
-    if (name in g) Reflect.defineProperty(g, name, { writable: false, configurable: false });
+    const desc = Reflect.getOwnPropertyDescriptor(g, name);
+    if (!desc) continue;
+    // A global made on first use (the stream classes, polyfills.ts) keeps its getter, without a setter.
+    if (desc.get) Reflect.defineProperty(g, name, { get: desc.get, set: undefined, configurable: false });
+    else Reflect.defineProperty(g, name, { writable: false, configurable: false });
   }
 }

@@ -15,7 +15,13 @@ import {
   type WorkflowSandbox,
 } from "../sandbox-host.js";
 import { registerWorkflowSourceMap } from "../sandbox-vm.js";
-import type { Act, FromSandboxThread, SandboxThreadData, ToSandboxThread } from "./protocol.js";
+import {
+  type Act,
+  type FromSandboxThread,
+  RESULTS_EVERY_MS,
+  type SandboxThreadData,
+  type ToSandboxThread,
+} from "./protocol.js";
 
 /**
  * The built thread script. Run from the TypeScript sources (the tests' "source"
@@ -47,7 +53,7 @@ interface Pending {
 /**
  * One sandbox worker and the activations sent to it. Activations go in batches: one
  * is sent at once when the worker is idle, and those that come while it works are
- * sent together when its answers arrive. The worker writes the id of the activation
+ * sent together when the worker has answered its batch (a very long one answers in parts). The worker writes the id of the activation
  * it runs into a shared slot: when the worker dies, that activation fails with the
  * cause (out of memory, deadline, crash) and every other one it held is lost.
  */
@@ -57,8 +63,8 @@ class SandboxThread {
   private outbox: Act[] = [];
   /** Instances the host let go, told to the worker with the next batch (or in bulk). */
   private dropped: number[] = [];
-  /** A batch was sent and is not answered yet. */
-  private inflight = false;
+  /** Batches sent and not fully answered yet. */
+  private inflight = 0;
   private readonly running: Int32Array;
   /** The watchdog's last look: which activation ran, and since when. */
   private seen = { id: 0, since: 0 };
@@ -77,7 +83,11 @@ class SandboxThread {
   ) {
     const shared = new SharedArrayBuffer(4);
     this.running = new Int32Array(shared);
-    const data: SandboxThreadData = { poolSize: limits.poolSize, running: shared };
+    const data: SandboxThreadData = {
+      poolSize: limits.poolSize,
+      running: shared,
+      resultsEveryMs: limits.resultsEveryMs ?? RESULTS_EVERY_MS,
+    };
     this.worker = new Worker(sandboxThreadFile(), {
       workerData: data,
       resourceLimits: {
@@ -119,13 +129,13 @@ class SandboxThread {
       if (this.pending.size === 0) this.worker.ref();
       this.pending.set(act.id, { deadlineMs: deadlineOf(act, this.limits), resolve, reject });
       this.outbox.push(act);
-      if (!this.inflight) this.flush();
+      if (this.inflight === 0) this.flush();
     });
   }
 
   private flush(): void {
     if (this.outbox.length === 0 || this.dead) return;
-    this.inflight = true;
+    this.inflight++;
     const acts = this.outbox;
     this.outbox = [];
     this.post({ t: "acts", acts, drop: this.dropped.splice(0), base: this.webhookBase() });
@@ -161,8 +171,12 @@ class SandboxThread {
         this.log(message.level, [message.text]);
         return;
       case "results": {
-        this.inflight = false;
-        this.flush();
+        // Acts gathered while the worker was busy go once it has finished its batch: sent on
+        // each part, they would make many small batches (a message each) of a busy worker.
+        if (message.done) {
+          this.inflight--;
+          this.flush();
+        }
         for (const result of message.results) {
           const pending = this.pending.get(result.id);
           if (!pending) continue;

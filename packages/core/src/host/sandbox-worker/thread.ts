@@ -53,7 +53,7 @@ port.on("message", (message: ToSandboxThread) => {
       if (!message.current) return;
       currentHash = message.hash;
       if (pool) pool.setScript(script);
-      else pool = new SandboxPool(script, options, data.poolSize);
+      else pool = new SandboxPool(script, options, data.poolSize, false);
       return;
     }
     case "forget-script":
@@ -62,13 +62,44 @@ port.on("message", (message: ToSandboxThread) => {
     case "drop":
       forget(message.sandboxes);
       return;
-    case "acts":
+    case "acts": {
       forget(message.drop);
       base = message.base;
-      post({ t: "results", results: message.acts.map(act) });
+      // A very long batch answers in parts (see RESULTS_EVERY_MS).
+      let results: ActResult[] = [];
+      let since = performance.now();
+      for (const one of message.acts) {
+        results.push(act(one));
+        const now = performance.now();
+        if (now - since >= data.resultsEveryMs && results.length < message.acts.length) {
+          post({ t: "results", results, done: false });
+          results = [];
+          since = now;
+        }
+      }
+      post({ t: "results", results, done: true });
+      scheduleRefill();
       return;
+    }
   }
 });
+
+// The pool of ready contexts is refilled when this thread has had nothing to do for a
+// moment, or right after a run ended (its last append is being made durable then), not
+// on every take: making a context takes most of a millisecond, and the next activation
+// of the run that took one (its first step's result) comes within that time.
+let ended = false;
+let refillTimer: ReturnType<typeof setTimeout> | undefined;
+function scheduleRefill(): void {
+  if (ended) {
+    ended = false;
+    pool?.refill();
+    return;
+  }
+  if (refillTimer) refillTimer.refresh();
+  else refillTimer = setTimeout(() => pool?.refill(), REFILL_IDLE_MS);
+}
+const REFILL_IDLE_MS = 3;
 
 function forget(sandboxes: number[]): void {
   for (const sandbox of sandboxes) {
@@ -92,7 +123,9 @@ function act({ id, sandbox, activation, bundle }: Act): ActResult {
     }
     if (activation.op !== "apply") runOf.set(sandbox, runIdOf(activation.init));
     lastRun = runOf.get(sandbox) ?? "";
-    return { id, answer: runActivation(instance, activation) };
+    const answer = runActivation(instance, activation);
+    if ((JSON.parse(answer.state) as { status?: unknown }).status !== "running") ended = true;
+    return { id, answer };
   } catch (error) {
     instances.delete(sandbox);
     if ((error as { code?: unknown } | null)?.code === "WF_WORKFLOW_BUNDLE_THREW") {

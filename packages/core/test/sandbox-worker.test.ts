@@ -1,0 +1,68 @@
+// The sandbox worker's messaging: a long batch of activations answers in parts, so the
+// host gets the first answers while the worker still works on the rest (and they are not
+// lost when a later activation of the batch stops the worker).
+import { buildWorkflowBundle } from "@wfkit/builder";
+import { afterEach, describe, expect, it } from "vitest";
+import type { SandboxLimits, WorkflowSandbox } from "../src/host/sandbox-host.js";
+import { WorkerSandboxHost } from "../src/host/sandbox-worker/host.js";
+import { serialize } from "../src/serialization/index.js";
+
+const fixtures = new URL("./fixtures", import.meta.url).pathname;
+const LIMITS: SandboxLimits = {
+  mode: "worker",
+  workers: 1,
+  activationTimeoutMs: 3000,
+  memoryLimitMb: 128,
+  stackSizeMb: 4,
+  poolSize: 2,
+  resultsEveryMs: 1,
+};
+const start = (sandbox: WorkflowSandbox, runId: string, name: string, args: unknown[]) =>
+  sandbox.activate({
+    op: "start",
+    init: JSON.stringify({
+      runId,
+      workflowId: `workflow//sandbox-worker//${name}`,
+      input: serialize(args),
+      startedAt: 0,
+    }),
+  });
+
+let host: WorkerSandboxHost | undefined;
+afterEach(async () => {
+  await host?.close();
+  host = undefined;
+});
+
+describe("sandbox worker messaging", () => {
+  it("answers an activation of a batch before a later one of the same batch has ended", async () => {
+    const bundle = await buildWorkflowBundle({ root: fixtures, files: ["sandbox-worker.ts"] });
+    host = new WorkerSandboxHost(
+      bundle.code,
+      bundle.hash,
+      LIMITS,
+      () => "http://localhost:3000",
+      () => {},
+    );
+    const first = host.take();
+    const slow = host.take();
+    const stuck = host.take();
+    // The first goes alone (the worker is idle); the next two go together, as one batch.
+    const a = start(first, "wrun_a", "busy", [10]);
+    const b = start(slow, "wrun_b", "busy", [20_000_000]);
+    const c = start(stuck, "wrun_c", "endless", []).then(
+      () => "answered",
+      (error: unknown) => error,
+    );
+    const settled = (p: Promise<unknown>) =>
+      p.then(
+        () => "answered",
+        (e: Error) => e.name,
+      );
+    // `stuck` never gives control back: had the worker answered the batch only as a whole,
+    // `slow`'s answer would be lost with the worker when its deadline stops it.
+    expect(await settled(a)).toBe("answered");
+    expect((await b).state).toMatchObject({ status: "completed" });
+    expect(await c).toMatchObject({ code: "WF_ACTIVATION_TIMEOUT" });
+  });
+});
