@@ -13,7 +13,7 @@
 // Options: --targets server,next,vite,vite-dev,wf-dev  --scenarios noop,seq10,hook,webhook,manual
 //   --reps N (default 30)  --rounds N (targets A, B, C, A, B, C...; default 1)  --out-dir DIR
 import { execFileSync, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";

@@ -10,6 +10,7 @@ import { createAppRuntime, resolveConfig, serverTimeouts } from "@wfkit/builder"
 import { deserialize } from "@wfkit/core";
 import { openPostgresWorld } from "@wfkit/world-postgres";
 import { sqliteWorld } from "@wfkit/world-sqlite";
+import { benchRoutes } from "./routes.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const port = Number(process.env.PORT ?? 3100);
@@ -25,10 +26,6 @@ const app = await createAppRuntime({
 const { runtime } = app;
 const ids = new Map(app.manifest().workflows.map((w) => [w.exportName, w.id]));
 
-const json = (res, status, body) => {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
-};
 const readBody = (req) =>
   new Promise((resolve, reject) => {
     const chunks = [];
@@ -36,97 +33,33 @@ const readBody = (req) =>
     req.on("end", () => resolve(Buffer.concat(chunks)));
     req.on("error", reject);
   });
-// ISO-8601: the driver reads times with Date.parse, which gives NaN for epoch numbers and
-// then falls back to when its 10 ms poll saw the run (that cost 10-14 ms per figure).
-const iso = (ms) => (ms === undefined ? undefined : new Date(ms).toISOString());
-const runView = (r, withOutput) => ({
-  runId: r.runId,
-  status: r.status,
-  createdAt: iso(r.createdAt),
-  startedAt: iso(r.startedAt),
-  completedAt: iso(r.completedAt),
-  ...(withOutput && r.output !== undefined && { output: deserialize(r.output) }),
-  ...(r.error !== undefined && { error: String(deserialize(r.error)?.message) }),
-});
 
-/** Views of ended runs (they do not change), the latest 10,000. */
-const ended = new Map();
-async function viewOf(runId) {
-  const r = await runtime.world.getRun(runId);
-  if (!r) return undefined;
-  const view = runView(r, false);
-  if (r.status === "completed" || r.status === "failed" || r.status === "cancelled") {
-    if (ended.size >= 10_000) ended.delete(ended.keys().next().value);
-    ended.set(runId, view);
-  }
-  return view;
-}
+// The bench routes (./routes.mjs) and the workflow routes, both Web handlers.
+const bench = benchRoutes({
+  runtime,
+  deserialize,
+  start: (workflow, args) => runtime.start(ids.get(workflow), args),
+  info: {
+    // Under ./cluster.mjs the primary is the process tree to sample.
+    pid: cluster.isWorker ? process.ppid : process.pid,
+    ...(postgresUrl ? { world: "postgres" } : { world: "sqlite", dataDir }),
+    versions: { node: process.version, wfkit: "0.1.0" },
+  },
+});
+const handle = async (request) => (await bench(request)) ?? app.handler(request);
 
 const server = createServer(serverTimeouts(bodyTimeoutMs), async (req, res) => {
   try {
-    const url = new URL(req.url, `http://${host}:${port}`);
-    // The driver calls /bench/*; its README says /peer-bench/*: serve both.
-    const p = url.pathname.replace(/^\/bench\//, "/peer-bench/");
-    if (p.startsWith("/.well-known/workflow/v1/")) {
-      const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req);
-      // The href, not the URL object: Request parses its input again either way.
-      const response = await app.handler(
-        new Request(url.href, { method: req.method, headers: req.headers, body }),
-      );
-      res.writeHead(response.status, Object.fromEntries(response.headers));
-      // A 202 has no body: nothing to buffer.
-      res.end(response.body === null ? undefined : Buffer.from(await response.arrayBuffer()));
-      return;
-    }
-    if (p === "/peer-bench/info") {
-      return json(res, 200, {
-        impl: "wfkit",
-        // Under ./cluster.mjs the primary is the process tree to sample.
-        pid: cluster.isWorker ? process.ppid : process.pid,
-        ...(postgresUrl ? { world: "postgres" } : { world: "sqlite", dataDir }),
-        versions: { node: process.version, wfkit: "0.1.0" },
-      });
-    }
-    if (p === "/peer-bench/start" && req.method === "POST") {
-      const { workflow, args } = JSON.parse(await readBody(req));
-      const run = await runtime.start(ids.get(workflow), args ?? []);
-      return json(res, 200, { runId: run.runId });
-    }
-    if (p === "/peer-bench/run") {
-      const r = await runtime.world.getRun(url.searchParams.get("runId"));
-      return r
-        ? json(res, 200, runView(r, url.searchParams.get("output") !== "0"))
-        : json(res, 404, { error: "no run" });
-    }
-    if (p === "/peer-bench/runs" && req.method === "POST") {
-      // The throughput scenario polls all its runs every 200 ms: an ended run's view never
-      // changes, so it is read once.
-      const { runIds } = JSON.parse(await readBody(req));
-      const runs = [];
-      for (const id of runIds) {
-        const view = ended.get(id) ?? (await viewOf(id));
-        if (view) runs.push(view);
-      }
-      return json(res, 200, { runs });
-    }
-    if (p === "/peer-bench/hooks") {
-      const hooks = await runtime.world.listHooks({ runId: url.searchParams.get("runId") });
-      const base = runtime.webhookBaseUrl;
-      return json(res, 200, {
-        hooks: hooks.map((h) => ({
-          token: h.token,
-          url: `${base}/.well-known/workflow/v1/webhook/${h.token}`,
-        })),
-      });
-    }
-    if (p === "/peer-bench/resume" && req.method === "POST") {
-      const { token, payload } = JSON.parse(await readBody(req));
-      const { runId } = await runtime.resumeHook(token, payload);
-      return json(res, 200, { runId });
-    }
-    json(res, 404, { error: "not found" });
+    const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req);
+    // The href, not a URL object: Request parses its input again either way.
+    const href = `http://${req.headers.host ?? `${host}:${port}`}${req.url}`;
+    const response = await handle(new Request(href, { method: req.method, headers: req.headers, body }));
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    // A 202 has no body: nothing to buffer.
+    res.end(response.body === null ? undefined : Buffer.from(await response.arrayBuffer()));
   } catch (error) {
-    json(res, 500, { error: String(error?.message ?? error) });
+    res.writeHead(500, { "content-type": "application/json" });
+    res.end(JSON.stringify({ error: String(error?.message ?? error) }));
   }
 });
 server.listen(port, host, () => console.log(`wfkit peer-bench server on http://${host}:${port}`));
