@@ -54,6 +54,7 @@ import { StepStreams } from "./streams.js";
 import { attachTracing } from "./tracing/index.js";
 import type { ActorHandle, RuntimeCore } from "./types.js";
 import { type UnbuiltFile, UnbuiltFiles, workflowBuildFailed } from "./unbuilt.js";
+import { resolveWarmLimits, WarmCache } from "./warm-cache.js";
 import { createWebhookHandler, resumeWebhookWith, type WebhookPort } from "./webhook.js";
 
 export type {
@@ -86,7 +87,8 @@ export class Runtime implements RuntimeCore {
   private readonly bundles: RunBundles;
   private pruning: Promise<unknown> | undefined;
   private workflowsHash: string;
-  private readonly actors = new Map<string, ActorHandle>();
+  /** Every run's actor here, the warm ones bounded by count and bytes (warm-cache.ts). */
+  private readonly actors: WarmCache;
   private readonly ended = new Set<string>();
   private readonly endWaiters = new Map<string, Array<() => void>>();
   private readonly steps: StepExecutor;
@@ -100,7 +102,6 @@ export class Runtime implements RuntimeCore {
   readonly sharedLeaseMs: number | undefined;
   /** Queue messages this process holds on a shared World (steps running or waiting to), renewed until settled. */
   private readonly held: HeldWork | undefined;
-  private readonly maxWarm: number;
   private webhookBase: string;
   private closed = false;
   readonly log: (level: string, args: unknown[]) => void;
@@ -145,7 +146,7 @@ export class Runtime implements RuntimeCore {
       this.log,
       options.versioning,
     );
-    this.maxWarm = options.maxWarmRuns ?? 1000;
+    this.actors = new WarmCache(resolveWarmLimits(options.maxWarmRuns, options.warmCacheMb));
     const policy: RetryPolicy = { maxRetries: 3, initialDelayMs: 1000, maxDelayMs: 60_000, ...options.retry };
     this.steps = new StepExecutor(
       policy,
@@ -372,7 +373,7 @@ export class Runtime implements RuntimeCore {
       first,
     );
     if (result.created) {
-      this.actors.set(runId, actor);
+      this.actors.add(actor);
       this.touch(actor);
       // A first turn that creates hooks commits after the run: its hooks are live once start() resolves.
       await actor.firstTurnCommitted();
@@ -476,7 +477,7 @@ export class Runtime implements RuntimeCore {
     let actor = this.actors.get(runId);
     if (!actor) {
       actor = new RunActor(this, runId);
-      this.actors.set(runId, actor);
+      this.actors.add(actor);
     }
     actor.post(input);
   }
@@ -543,18 +544,11 @@ export class Runtime implements RuntimeCore {
   }
 
   touch(actor: ActorHandle): void {
-    // Map order is insertion order: re-inserting marks the actor most recently used.
-    this.actors.delete(actor.runId);
-    this.actors.set(actor.runId, actor);
-    if (this.actors.size <= this.maxWarm) return;
-    for (const [runId, candidate] of this.actors) {
-      if (this.actors.size <= this.maxWarm) break;
-      if (!candidate.busy) this.actors.delete(runId);
-    }
+    this.actors.touch(actor);
   }
 
   forget(runId: RunId): void {
-    this.actors.delete(runId);
+    this.actors.forget(runId);
   }
 
   runEnded(runId: RunId): void {

@@ -9,6 +9,8 @@ export interface ActorHandle {
   readonly runId: RunId;
   /** Pumping or holding inputs: not to be evicted. */
   readonly busy: boolean;
+  /** What its warm workflow instance holds in memory, estimated (0 when it has none). */
+  readonly warmBytes: number;
   post(input: RunInput): void;
   /** Drops the warm instance; the next input replays the log. */
   evict(): void;

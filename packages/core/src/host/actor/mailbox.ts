@@ -82,6 +82,10 @@ export class RunActor implements ActorHandle {
     return this.pumping || this.inbox.length > 0;
   }
 
+  get warmBytes(): number {
+    return this.instance?.heldBytes ?? 0;
+  }
+
   /** Drops the warm instance; the next input replays the log. */
   evict(): void {
     this.drop();
