@@ -2,6 +2,7 @@ import type { MessageId, OpId, QueueMessage, RunId, World } from "@wfkit/world";
 import type { RunInput } from "./actor/turn.js";
 import type { Clock } from "./clock.js";
 import type { WorkflowSandbox } from "./sandbox-host.js";
+import type { Slots } from "./slots.js";
 import type { UnbuiltFile } from "./unbuilt.js";
 
 /** What the runtime keeps of a run's actor: its warm-run cache and the routing of inputs. */
@@ -31,6 +32,8 @@ export interface RuntimeCore {
    * World. See "Several processes on one World" in docs/internals/architecture.md.
    */
   readonly sharedLeaseMs: number | undefined;
+  /** New instances are made (a run started or replayed) through these, a bounded number at once. */
+  readonly instanceSlots: Slots;
   /** A fresh workflow context for a run (from the warm pool when one is ready). */
   newSandbox(): WorkflowSandbox;
   /** Where a run that started on bundle `bundle` gets its instances (host/bundles.ts). */

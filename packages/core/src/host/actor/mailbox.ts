@@ -242,6 +242,7 @@ export class RunActor implements ActorHandle {
         this.runId,
         conflicts,
         (id) => this.core.unbuiltFile(id),
+        this.core.instanceSlots,
       );
     } catch (error) {
       if (!(error instanceof CorruptEventLogError)) throw error;
