@@ -2,13 +2,17 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { waitFor } from "@wfkit/testing-kit";
-import type { RunId, World } from "@wfkit/world";
+import type { MessageId, RunId, World } from "@wfkit/world";
+import { memoryWorld } from "@wfkit/world/memory";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 import { describe, expect, it } from "vitest";
 import { Runtime } from "../src/host/runtime.js";
 import { INSTANCE_BASE_BYTES } from "../src/host/sandbox-size.js";
+import { TIMER_HORIZON_MS } from "../src/host/scheduler.js";
+import { Slots } from "../src/host/slots.js";
 import type { ActorHandle } from "../src/host/types.js";
 import { resolveWarmLimits, WarmCache } from "../src/host/warm-cache.js";
+import { VirtualClock } from "../src/testing/virtual-clock.js";
 import { buildFixtures, testRuntime } from "./runtime-helpers.js";
 
 function fakeActor(runId: string, warmBytes: number, busy = false) {
@@ -188,5 +192,85 @@ describe("start-up with runs waiting on hooks", () => {
     } finally {
       await second.close();
     }
+  });
+});
+
+describe("a sleep longer than the timer horizon", () => {
+  it("waits in the World by due time, not as a timer in memory, and fires when due", async () => {
+    const clock = new VirtualClock(1_700_000_000_000);
+    const released: string[] = [];
+    const wrap = (world: World): World =>
+      new Proxy(world, {
+        get(target, prop) {
+          const value = Reflect.get(target, prop, target);
+          if (prop === "release")
+            return (ids: MessageId[]) => {
+              released.push(...ids);
+              return target.release(ids);
+            };
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      });
+    // As the test kit makes it: the World's time is the virtual clock's too.
+    const rt = new Runtime({
+      world: wrap(memoryWorld({ now: () => clock.now() })),
+      workflows: await buildFixtures(["basic.ts"]),
+      clock,
+      log: () => {},
+    });
+    await rt.recover();
+    const t = { runtime: rt };
+    try {
+      const run = await rt.start("workflow//basic//forever");
+      await waitFor("the sleep's timer handed back to the World", () => released.length === 1 && rt.idle);
+      const events = await t.runtime.world.readEvents(run.runId);
+      const sleep = events.find((e) => e.type === "sleep_scheduled") as { wakeAt: number };
+      expect(sleep.wakeAt - clock.now()).toBeGreaterThan(TIMER_HORIZON_MS);
+      // The one timer on the clock is the scheduler's wake-up for the earliest stored work
+      // (capped at Node's longest timeout, 24.8 days: the 30-day sleep takes two wake-ups).
+      expect(clock.pending).toBe(1);
+      expect(clock.nextAt()).toBeLessThanOrEqual(sleep.wakeAt);
+      while (clock.now() < sleep.wakeAt) {
+        clock.set(Math.min(clock.nextAt()!, sleep.wakeAt));
+        await waitFor(
+          "the wake-up polled",
+          () => rt.idle && (clock.pending > 0 || clock.now() >= sleep.wakeAt),
+        );
+      }
+      expect(await run.returnValue).toBe("woke");
+    } finally {
+      await t.runtime.close();
+    }
+  });
+});
+
+describe("the slots new instances are made through", () => {
+  it("let at most their size run at once, and the rest in the order they came", async () => {
+    const slots = new Slots(2);
+    const order: number[] = [];
+    let running = 0;
+    let most = 0;
+    // Node 20 has no Promise.withResolvers.
+    const gates = Array.from({ length: 5 }, () => {
+      let resolve = () => {};
+      const promise = new Promise<void>((r) => (resolve = r));
+      return { promise, resolve };
+    });
+    const done = gates.map((gate, i) =>
+      slots.run(async () => {
+        running++;
+        most = Math.max(most, running);
+        order.push(i);
+        await gate.promise;
+        running--;
+      }),
+    );
+    await waitFor("two running", () => running === 2);
+    expect(order).toEqual([0, 1]);
+    gates[1]!.resolve();
+    await waitFor("the third started", () => order.length === 3);
+    for (const gate of gates) gate.resolve();
+    await Promise.all(done);
+    expect([order, most]).toEqual([[0, 1, 2, 3, 4], 2]);
   });
 });
