@@ -93,7 +93,7 @@ export class Runtime implements RuntimeCore {
   private workflowsHash: string;
   /** Every run's actor here, the warm ones bounded by count and bytes (warm-cache.ts). */
   private readonly actors: WarmCache;
-  /** Runs started or replayed at once, each making a new instance (slots.ts). */
+  /** Runs started or replayed at once, each making a new instance (slots.ts). @internal */
   readonly instanceSlots = new Slots(NEW_INSTANCES_AT_ONCE);
   private readonly ended = new Set<string>();
   private readonly endWaiters = new Map<string, Array<() => void>>();
