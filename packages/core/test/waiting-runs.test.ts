@@ -15,10 +15,11 @@ import { resolveWarmLimits, WarmCache } from "../src/host/warm-cache.js";
 import { VirtualClock } from "../src/testing/virtual-clock.js";
 import { buildFixtures, testRuntime } from "./runtime-helpers.js";
 
-function fakeActor(runId: string, warmBytes: number, busy = false) {
+function fakeActor(runId: string, warmBytes: number, busy = false, awaitingEagerSteps = false) {
   const actor = {
     runId: runId as RunId,
     busy,
+    awaitingEagerSteps,
     warmBytes,
     evicted: 0,
     post() {},
@@ -67,6 +68,17 @@ describe("the warm-run cache", () => {
     expect(big.evicted).toBe(1);
     expect(cache.get("big" as RunId)).toBeUndefined();
     expect(cache.bytes).toBe(910);
+  });
+
+  it("never evicts an actor whose eager steps' results are on their way to it", () => {
+    const cache = new WarmCache({ runs: 0, bytes: 0 });
+    const waiting = fakeActor("waiting", 100, false, true);
+    cache.add(waiting);
+    cache.touch(waiting);
+    expect([waiting.evicted, cache.size]).toEqual([0, 1]);
+    waiting.awaitingEagerSteps = false;
+    cache.touch(waiting);
+    expect([waiting.evicted, cache.size]).toEqual([1, 0]);
   });
 
   it("still bounds the count (maxWarmRuns: 0 evicts every idle actor, the one just used too)", () => {

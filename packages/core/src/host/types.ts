@@ -10,6 +10,11 @@ export interface ActorHandle {
   readonly runId: RunId;
   /** Pumping or holding inputs: not to be evicted. */
   readonly busy: boolean;
+  /**
+   * Eager step attempts are running whose results come back to this very actor (their
+   * callback holds it): evicting it would leave them to a copy the runtime no longer routes to.
+   */
+  readonly awaitingEagerSteps: boolean;
   /** What its warm workflow instance holds in memory, estimated (0 when it has none). */
   readonly warmBytes: number;
   post(input: RunInput): void;

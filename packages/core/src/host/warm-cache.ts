@@ -18,7 +18,8 @@ export const WARM_DEFAULTS = { runs: 1000, cacheMb: 64 } as const;
  * are evicted (their instance disposed, in its sandbox worker too) and forgotten, oldest
  * first; their runs replay their log when an input comes. A run waiting on a hook, a
  * webhook or a sleep is idle, so past the bounds it holds nothing here but its records
- * in the World. Busy actors (a turn in flight or inputs queued) are never evicted.
+ * in the World. Busy actors (a turn in flight or inputs queued) and actors awaiting
+ * their eager steps' results are never evicted.
  */
 export class WarmCache {
   /** In LRU order (a Map iterates in insertion order), with the bytes each held when last touched. */
@@ -46,7 +47,7 @@ export class WarmCache {
     if (this.entries.size <= this.limits.runs && this.total <= this.limits.bytes) return;
     for (const [runId, entry] of this.entries) {
       if (this.entries.size <= this.limits.runs && this.total <= this.limits.bytes) break;
-      if (entry.actor.busy) continue;
+      if (entry.actor.busy || entry.actor.awaitingEagerSteps) continue;
       // Over the bytes alone, the actor just used stays: a run larger than the bound would replay every turn.
       if (entry.actor === actor && this.entries.size <= this.limits.runs) continue;
       entry.actor.evict();

@@ -82,6 +82,10 @@ export class RunActor implements ActorHandle {
     return this.pumping || this.inbox.length > 0;
   }
 
+  get awaitingEagerSteps(): boolean {
+    return this.eager.inFlight;
+  }
+
   get warmBytes(): number {
     return this.instance?.heldBytes ?? 0;
   }
