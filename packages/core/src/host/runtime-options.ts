@@ -25,6 +25,12 @@ export interface RuntimeOptions {
   /** Most workflow instances kept warm in memory. Default 1000. */
   maxWarmRuns?: number;
   /**
+   * Most memory the warm workflow instances may hold, in MB, estimated (about 256 KB per
+   * instance plus the events it took in). Past it, the least recently used idle runs are
+   * evicted and replay their log when an input comes. Default 64 (env `WORKFLOW_WARM_CACHE_MB`).
+   */
+  warmCacheMb?: number;
+  /**
    * Base URL of webhook URLs (`<base>/.well-known/workflow/v1/webhook/<token>`).
    * Hosts pass the resolved one (`@wfkit/builder`'s `resolveConfig`: option, then
    * `WORKFLOW_PUBLIC_URL`, then the server's address). Default `http://localhost:3000`.

@@ -15,7 +15,7 @@ import { HookNotFoundError, WorkflowRunNotFoundError } from "../errors/subclasse
 import { WorkflowError } from "../errors/workflow-error.js";
 import { RESPOND_KEY, RESUME_TYPED_HOOK_KEY } from "../globals.js";
 import { deserialize, serializeAsync } from "../serialization/index.js";
-import { FETCH_STEP_ID, type WorkflowMetadata } from "../workflow/api.js";
+import { FETCH_STEP_ID } from "../workflow/api.js";
 import type { StandardSchemaLike } from "../workflow/hooks.js";
 import { registerStep } from "../workflow/registry.js";
 import { SEND_WEBHOOK_STEP_ID } from "../workflow/send-webhook.js";
@@ -38,6 +38,7 @@ import { filterLog, LifecycleLog } from "./lifecycle-log.js";
 import { RetentionSweeper } from "./retention.js";
 import { Run, type RunSource } from "./run.js";
 import { type RunChangeListener, RunChanges } from "./run-changes.js";
+import { RunMetadata } from "./run-metadata.js";
 import type {
   HookInfo,
   RuntimeOptions,
@@ -49,11 +50,13 @@ import type { SandboxHost, WorkflowSandbox } from "./sandbox-host.js";
 import { createSandboxHost, resolveSandboxLimits } from "./sandboxes.js";
 import { Scheduler } from "./scheduler.js";
 import { sendWebhookAttempt } from "./send-webhook-step.js";
+import { Slots } from "./slots.js";
 import { type RetryPolicy, StepExecutor } from "./steps.js";
 import { StepStreams } from "./streams.js";
 import { attachTracing } from "./tracing/index.js";
 import type { ActorHandle, RuntimeCore } from "./types.js";
 import { type UnbuiltFile, UnbuiltFiles, workflowBuildFailed } from "./unbuilt.js";
+import { resolveWarmLimits, WarmCache } from "./warm-cache.js";
 import { createWebhookHandler, resumeWebhookWith, type WebhookPort } from "./webhook.js";
 
 export type {
@@ -64,6 +67,8 @@ export type {
   WorkflowsInput,
 } from "./runtime-options.js";
 
+/** Enough to keep a sandbox worker busy; few enough that a burst of cold runs cannot fill its heap. */
+const NEW_INSTANCES_AT_ONCE = 64;
 const RESPOND = RESPOND_KEY;
 const RESUME_TYPED = RESUME_TYPED_HOOK_KEY;
 
@@ -88,12 +93,13 @@ export class Runtime implements RuntimeCore {
   private readonly bundles: RunBundles;
   private pruning: Promise<unknown> | undefined;
   private workflowsHash: string;
-  private readonly actors = new Map<string, ActorHandle>();
+  /** Every run's actor here, the warm ones bounded by count and bytes (warm-cache.ts). */
+  private readonly actors: WarmCache;
+  /** Runs started or replayed at once, each making a new instance (slots.ts). @internal */
+  readonly instanceSlots = new Slots(NEW_INSTANCES_AT_ONCE);
   private readonly ended = new Set<string>();
   private readonly endWaiters = new Map<string, Array<() => void>>();
   private readonly steps: StepExecutor;
-  /** Each run's workflow id and start, for getWorkflowMetadata() in its steps (bounded, oldest dropped). */
-  private readonly runInfo = new Map<string, { workflowName: string; startedAt: number }>();
   /** What `Run` handles read through; `workflow/api`'s lazy `getRun` forwards to it. */
   readonly runSource: RunSource;
   private readonly scheduler: Scheduler;
@@ -102,7 +108,6 @@ export class Runtime implements RuntimeCore {
   readonly sharedLeaseMs: number | undefined;
   /** Queue messages this process holds on a shared World (steps running or waiting to), renewed until settled. */
   private readonly held: HeldWork | undefined;
-  private readonly maxWarm: number;
   private webhookBase: string;
   private closed = false;
   readonly log: (level: string, args: unknown[]) => void;
@@ -147,15 +152,16 @@ export class Runtime implements RuntimeCore {
       this.log,
       options.versioning,
     );
-    this.maxWarm = options.maxWarmRuns ?? 1000;
+    this.actors = new WarmCache(resolveWarmLimits(options.maxWarmRuns, options.warmCacheMb));
     const policy: RetryPolicy = { maxRetries: 3, initialDelayMs: 1000, maxDelayMs: 60_000, ...options.retry };
+    const metadata = new RunMetadata(this.world, () => this.webhookBase);
     this.steps = new StepExecutor(
       policy,
       options.stepConcurrency ?? 256,
       (runId, input) => this.post(runId, this.held ? this.held.untilDone(input) : input),
       // A closed runtime starts no attempt (a crashed process runs nothing more either).
       (runId) => this.closed || this.ended.has(runId),
-      (runId) => this.workflowMetadataOf(runId),
+      (runId) => metadata.of(runId),
       {
         streams: this.world.streams,
         hasEnded: async (runId) => {
@@ -284,24 +290,6 @@ export class Runtime implements RuntimeCore {
     this.webhookBase = base.replace(/\/+$/, "");
   }
 
-  /** getWorkflowMetadata() in a step: the run's record, read once per run and kept for a while. */
-  private async workflowMetadataOf(runId: RunId): Promise<WorkflowMetadata> {
-    let known = this.runInfo.get(runId);
-    if (!known) {
-      const run = await this.world.getRun(runId);
-      if (!run) throw new WorkflowRunNotFoundError(runId);
-      // createdAt, as the workflow sees it (sandbox init), so both realms agree.
-      known = { workflowName: run.workflowId, startedAt: run.createdAt };
-      if (this.runInfo.size >= 1000) this.runInfo.delete(this.runInfo.keys().next().value!);
-      this.runInfo.set(runId, known);
-    }
-    return {
-      workflowName: known.workflowName,
-      workflowRunId: runId,
-      workflowStartedAt: new Date(known.startedAt),
-      url: this.webhookBase,
-    };
-  }
   get webhookBaseUrl(): string {
     return this.webhookBase;
   }
@@ -365,7 +353,11 @@ export class Runtime implements RuntimeCore {
     // The first activation runs now, so the run and its first turn commit together.
     const bundle = this.bundles.currentHash;
     const [first] = await Promise.all([
-      startRun(() => this.sandboxes.take(bundle), { runId, workflowId, input, startedAt: at }),
+      startRun(
+        () => this.sandboxes.take(bundle),
+        { runId, workflowId, input, startedAt: at },
+        this.instanceSlots,
+      ),
       this.bundles.ensureStored(),
     ]);
     const actor = new RunActor(this, runId);
@@ -374,7 +366,7 @@ export class Runtime implements RuntimeCore {
       first,
     );
     if (result.created) {
-      this.actors.set(runId, actor);
+      this.actors.add(actor);
       this.touch(actor);
       // A first turn that creates hooks commits after the run: its hooks are live once start() resolves.
       await actor.firstTurnCommitted();
@@ -473,7 +465,7 @@ export class Runtime implements RuntimeCore {
     let actor = this.actors.get(runId);
     if (!actor) {
       actor = new RunActor(this, runId);
-      this.actors.set(runId, actor);
+      this.actors.add(actor);
     }
     actor.post(input);
   }
@@ -540,18 +532,11 @@ export class Runtime implements RuntimeCore {
   }
 
   touch(actor: ActorHandle): void {
-    // Map order is insertion order: re-inserting marks the actor most recently used.
-    this.actors.delete(actor.runId);
-    this.actors.set(actor.runId, actor);
-    if (this.actors.size <= this.maxWarm) return;
-    for (const [runId, candidate] of this.actors) {
-      if (this.actors.size <= this.maxWarm) break;
-      if (!candidate.busy) this.actors.delete(runId);
-    }
+    this.actors.touch(actor);
   }
 
   forget(runId: RunId): void {
-    this.actors.delete(runId);
+    this.actors.forget(runId);
   }
 
   runEnded(runId: RunId): void {

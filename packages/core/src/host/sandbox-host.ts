@@ -8,6 +8,7 @@ import {
   runActivation,
 } from "./sandbox-activation.js";
 import { SandboxPool } from "./sandbox-pool.js";
+import { activationBytes, INSTANCE_BASE_BYTES } from "./sandbox-size.js";
 import { SandboxInstance, type SandboxOptions, SandboxScript } from "./sandbox-vm.js";
 
 // The sandboxes runs' workflow code lives in, behind one interface: in this
@@ -24,6 +25,8 @@ export interface Activated {
 export interface WorkflowSandbox {
   /** The state after the last activation (`running` before the first). */
   readonly state: EngineState;
+  /** What the instance holds in memory, estimated (sandbox-size.ts): the warm-run cache is bounded by it. */
+  readonly heldBytes: number;
   /**
    * Runs one activation. Rejects with `ActivationError` when the run's code was
    * stopped (the run fails with its code), or `SandboxLostError` when the
@@ -138,7 +141,9 @@ export class VmSandboxHost implements SandboxHost {
     const limits = this.limits;
     const sandbox = {
       state: { status: "running" } as EngineState,
+      heldBytes: INSTANCE_BASE_BYTES,
       async activate(activation: Activation): Promise<Activated> {
+        sandbox.heldBytes += activationBytes(activation);
         let answer: ActivationAnswer;
         try {
           answer = runActivation(instance, activation);

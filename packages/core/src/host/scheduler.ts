@@ -2,6 +2,12 @@ import type { QueueMessage, World } from "@wfkit/world";
 import { type Clock, type ClockTimer, systemClock } from "./clock.js";
 
 const MAX_TIMEOUT = 2_147_483_647;
+/**
+ * Timers due later than this are not held in memory: they are handed back to the World
+ * (their lease released) and claimed by due time like any stored work, so runs sleeping
+ * for hours cost no timer here, however many there are.
+ */
+export const TIMER_HORIZON_MS = 60_000;
 
 /**
  * Holds queue messages until they are due and hands them to `run`.
@@ -14,6 +20,9 @@ export class Scheduler {
   private pollAt = Number.POSITIVE_INFINITY;
   private polling = false;
   private pollAgain = false;
+  /** Timers to hand back to the World, and whether a release is in flight (counted as busy). */
+  private toRelease: QueueMessage[] = [];
+  private releasing = 0;
   private closed = false;
   private sweepTimer: NodeJS.Timeout | undefined;
   private readonly unsubscribe: () => void;
@@ -41,6 +50,12 @@ export class Scheduler {
       this.run(message, false);
       return;
     }
+    if (message.kind === "timer" && delay > TIMER_HORIZON_MS) this.release(message);
+    else this.timeInMemory(message);
+  }
+
+  private timeInMemory(message: QueueMessage): void {
+    const delay = message.availableAt - this.clock.now();
     const timer = this.clock.setTimeout(
       () => {
         this.timers.delete(message.id);
@@ -51,9 +66,31 @@ export class Scheduler {
     this.timers.set(message.id, timer);
   }
 
-  /** Whether a poll of the World is in progress (the test kit waits for it to settle). */
+  /** Whether a poll of the World, or a release of timers to it, is in progress (the test kit waits for it to settle). */
   get busy(): boolean {
-    return this.polling;
+    return this.polling || this.releasing > 0;
+  }
+
+  /** Releases the timer's lease in the World, with the others of this tick; the next poll finds it by due time. */
+  private release(message: QueueMessage): void {
+    this.toRelease.push(message);
+    if (this.toRelease.length > 1) return;
+    this.releasing++;
+    queueMicrotask(() => {
+      const messages = this.toRelease.splice(0);
+      this.world
+        .release(messages.map((m) => m.id))
+        .then(
+          // A World that released nothing (a message free already) announces no work: poll all the same.
+          () => this.poll(),
+          () => {
+            // Not released (closed meanwhile, or the write failed): timed here after all.
+            if (!this.closed) for (const m of messages) this.timeInMemory(m);
+          },
+        )
+        .catch(() => {})
+        .finally(() => this.releasing--);
+    });
   }
 
   /** Drops the in-memory timers of these messages (acked before they were due). */

@@ -2,6 +2,7 @@ import type { MessageId, OpId, QueueMessage, RunId, World } from "@wfkit/world";
 import type { RunInput } from "./actor/turn.js";
 import type { Clock } from "./clock.js";
 import type { WorkflowSandbox } from "./sandbox-host.js";
+import type { Slots } from "./slots.js";
 import type { UnbuiltFile } from "./unbuilt.js";
 
 /** What the runtime keeps of a run's actor: its warm-run cache and the routing of inputs. */
@@ -9,6 +10,13 @@ export interface ActorHandle {
   readonly runId: RunId;
   /** Pumping or holding inputs: not to be evicted. */
   readonly busy: boolean;
+  /**
+   * Eager step attempts are running whose results come back to this very actor (their
+   * callback holds it): evicting it would leave them to a copy the runtime no longer routes to.
+   */
+  readonly awaitingEagerSteps: boolean;
+  /** What its warm workflow instance holds in memory, estimated (0 when it has none). */
+  readonly warmBytes: number;
   post(input: RunInput): void;
   /** Drops the warm instance; the next input replays the log. */
   evict(): void;
@@ -31,6 +39,8 @@ export interface RuntimeCore {
   readonly sharedLeaseMs: number | undefined;
   /** Activations running now, across the runtime's runs: a payload posted meanwhile is recorded first. */
   activating?: number;
+  /** New instances are made (a run started or replayed) through these, a bounded number at once. */
+  readonly instanceSlots: Slots;
   /** A fresh workflow context for a run (from the warm pool when one is ready). */
   newSandbox(): WorkflowSandbox;
   /** Where a run that started on bundle `bundle` gets its instances (host/bundles.ts). */

@@ -79,6 +79,11 @@ export class EagerSteps {
     return this.late.splice(0);
   }
 
+  /** Eager attempts started whose results have not committed: they come back to this ledger's actor. */
+  get inFlight(): boolean {
+    return this.started.size > 0;
+  }
+
   get hasLateAcks(): boolean {
     return this.late.length > 0;
   }

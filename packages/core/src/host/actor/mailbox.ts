@@ -89,6 +89,14 @@ export class RunActor implements ActorHandle {
     return this.pumping || this.inbox.length > 0;
   }
 
+  get awaitingEagerSteps(): boolean {
+    return this.eager.inFlight;
+  }
+
+  get warmBytes(): number {
+    return this.instance?.heldBytes ?? 0;
+  }
+
   /** Drops the warm instance; the next input replays the log. */
   evict(): void {
     this.drop();
@@ -273,6 +281,7 @@ export class RunActor implements ActorHandle {
         this.runId,
         conflicts,
         (id) => this.core.unbuiltFile(id),
+        this.core.instanceSlots,
       );
     } catch (error) {
       if (!(error instanceof CorruptEventLogError)) throw error;

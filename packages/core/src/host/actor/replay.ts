@@ -2,6 +2,7 @@ import { type HookConflict, isTerminal, type RunId, type StoredEvent, type World
 import type { Command, EngineInit } from "../../sandbox/protocol.js";
 import type { Activation } from "../sandbox-activation.js";
 import { type Activated, ActivationError, SandboxLostError, type WorkflowSandbox } from "../sandbox-host.js";
+import type { Slots } from "../slots.js";
 import type { UnbuiltFile } from "../unbuilt.js";
 import { readCheckedLog } from "./log-check.js";
 
@@ -40,7 +41,9 @@ const LOST_RETRIES = 3;
 export async function firstActivation(
   newSandbox: () => WorkflowSandbox,
   activation: Activation,
+  slots?: Slots,
 ): Promise<{ instance: WorkflowSandbox; activated: Activated } | ActivationError> {
+  if (slots) return slots.run(() => firstActivation(newSandbox, activation));
   for (let attempt = 0; ; attempt++) {
     const instance = newSandbox();
     try {
@@ -58,8 +61,9 @@ export async function firstActivation(
 export function startRun(
   newSandbox: () => WorkflowSandbox,
   init: EngineInit,
+  slots?: Slots,
 ): Promise<{ instance: WorkflowSandbox; activated: Activated } | ActivationError> {
-  return firstActivation(newSandbox, { op: "start", init: JSON.stringify(init) });
+  return firstActivation(newSandbox, { op: "start", init: JSON.stringify(init) }, slots);
 }
 
 /**
@@ -76,6 +80,7 @@ export async function replayRun(
   runId: RunId,
   conflicts: readonly HookConflict[],
   unbuilt: (workflowId: string) => UnbuiltFile | undefined = () => undefined,
+  slots?: Slots,
 ): Promise<Replayed | ReplayStopped | { parkedOn: UnbuiltFile } | null> {
   const run = await world.getRun(runId);
   if (!run || isTerminal(run.status)) return null;
@@ -94,12 +99,16 @@ export async function replayRun(
   };
   // The run replays on the bundle it started on (host/bundles.ts).
   const newSandbox = await sandboxFor(created.bundle);
-  const first = await firstActivation(newSandbox, {
-    op: "replay",
-    init: JSON.stringify(init),
-    events: events.map((e) => JSON.stringify(e)),
-    conflicts: conflicts.map((c) => JSON.stringify(c)),
-  });
+  const first = await firstActivation(
+    newSandbox,
+    {
+      op: "replay",
+      init: JSON.stringify(init),
+      events: events.map((e) => JSON.stringify(e)),
+      conflicts: conflicts.map((c) => JSON.stringify(c)),
+    },
+    slots,
+  );
   // The log, not the run record read before it: another process may have appended in between.
   const seq = events[events.length - 1]!.seq;
   const started = run.status === "running" || events.length > 1;

@@ -14,6 +14,7 @@ import {
   SandboxLostError,
   type WorkflowSandbox,
 } from "../sandbox-host.js";
+import { activationBytes, INSTANCE_BASE_BYTES } from "../sandbox-size.js";
 import { registerWorkflowSourceMap } from "../sandbox-vm.js";
 import {
   type Act,
@@ -349,6 +350,7 @@ export class WorkerSandboxHost implements SandboxHost {
 /** A run's instance in a sandbox worker. */
 class ThreadSandbox implements WorkflowSandbox {
   state: EngineState = { status: "running" };
+  heldBytes = INSTANCE_BASE_BYTES;
 
   constructor(
     private readonly host: WorkerSandboxHost,
@@ -359,6 +361,7 @@ class ThreadSandbox implements WorkflowSandbox {
 
   async activate(activation: Activation): Promise<Activated> {
     if (!this.thread || this.thread.dead) throw new SandboxLostError(!this.thread);
+    this.heldBytes += activationBytes(activation);
     const activated = await this.host.send(this.thread, this.id, activation, this.bundle);
     this.state = activated.state;
     return activated;

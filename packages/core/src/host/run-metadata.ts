@@ -1,0 +1,38 @@
+import type { RunId, World } from "@wfkit/world";
+import { WorkflowRunNotFoundError } from "../errors/subclasses.js";
+import type { WorkflowMetadata } from "../workflow/api.js";
+
+/** Runs whose metadata is kept: a step of a run outside them reads its record again. */
+const KEPT = 1000;
+
+/**
+ * getWorkflowMetadata() in a step: each run's workflow id and start, read from its
+ * record once and kept for the most recent runs (oldest dropped), so the cache stays
+ * bounded however many runs wait.
+ */
+export class RunMetadata {
+  private readonly known = new Map<string, { workflowName: string; startedAt: number }>();
+
+  constructor(
+    private readonly world: World,
+    private readonly url: () => string,
+  ) {}
+
+  async of(runId: RunId): Promise<WorkflowMetadata> {
+    let known = this.known.get(runId);
+    if (!known) {
+      const run = await this.world.getRun(runId);
+      if (!run) throw new WorkflowRunNotFoundError(runId);
+      // createdAt, as the workflow sees it (sandbox init), so both realms agree.
+      known = { workflowName: run.workflowId, startedAt: run.createdAt };
+      if (this.known.size >= KEPT) this.known.delete(this.known.keys().next().value!);
+      this.known.set(runId, known);
+    }
+    return {
+      workflowName: known.workflowName,
+      workflowRunId: runId,
+      workflowStartedAt: new Date(known.startedAt),
+      url: this.url(),
+    };
+  }
+}
