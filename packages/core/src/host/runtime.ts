@@ -405,7 +405,7 @@ export class Runtime implements RuntimeCore {
           if (list.length === 0 && this.endWaiters.get(runId) === list) this.endWaiters.delete(runId);
           resolve();
         };
-        const timer = setTimeout(done, this.actors.has(runId) ? 2000 : delay);
+        const timer = setTimeout(done, this.actors.get(run.runId) ? 2000 : delay);
         list.push(done);
         this.endWaiters.set(runId, list);
       });
