@@ -114,4 +114,38 @@ describe("webhook ingest", () => {
     expect(await run.returnValue).toEqual({ method: "POST", body: "again" });
     expect(await bodiesIn(rt, run.runId)).toBe(1);
   });
+
+  it("a request recorded first is applied after a crash before its activation: the next runtime wakes the run", async () => {
+    // The activation that would apply the request never commits: the process "dies" there.
+    const never = new Promise<never>(() => {});
+    const dieBeforeEnd = (w: World): World =>
+      new Proxy(w, {
+        get(target, key, receiver) {
+          if (key !== "append") return Reflect.get(target, key, receiver);
+          return (request: AppendRequest) =>
+            request.run?.status === "completed" ? never : target.append(request);
+        },
+      });
+    const dir = dataDir();
+    const first = await testRuntime(["ingest.ts"], { webhookBaseUrl: BASE }, () =>
+      dieBeforeEnd(sqliteWorld({ dataDir: dir })),
+    );
+    const echo = first.id("ingest.ts", "webhookEcho");
+    const run = await first.runtime.start(echo);
+    const token = await tokenOf(first.runtime, run.runId);
+    first.runtime.activating += 1; // another run's activation in progress: the request is recorded first
+    expect((await post(first.runtime, token, "before the crash")).status).toBe(202);
+    expect(await bodiesIn(first.runtime, run.runId)).toBe(1);
+    await first.runtime.close();
+    // The next process on the data folder: nothing calls the run again, yet it ends with the body.
+    const next = await testRuntime(["ingest.ts"], { webhookBaseUrl: BASE }, () =>
+      sqliteWorld({ dataDir: dir }),
+    );
+    rt = next.runtime;
+    expect(await next.runtime.getRun(run.runId).returnValue).toEqual({
+      method: "POST",
+      body: "before the crash",
+    });
+    expect(await bodiesIn(next.runtime, run.runId)).toBe(1);
+  });
 });

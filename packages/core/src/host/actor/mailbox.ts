@@ -165,7 +165,14 @@ export class RunActor implements ActorHandle {
         // While other activations run, this one would queue behind them: its payloads are answered
         // on their own commit first. Otherwise the payload commits with its activation's effects.
         const recorded = this.core.activating
-          ? recordPayloads(this.commits, this.runId, this.seq, batch, this.core.clock.now())
+          ? recordPayloads(
+              this.commits,
+              this.runId,
+              this.seq,
+              batch,
+              this.core.clock.now(),
+              this.core.sharedLeaseMs,
+            )
           : undefined;
         if (recorded) {
           this.seq += recorded.count;

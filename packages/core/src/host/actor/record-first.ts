@@ -7,7 +7,10 @@ import type { RunInput } from "./turn.js";
 // sees them: their append is group-committed with other runs' and the caller is answered
 // once it is durable, without waiting for the run's activation. The activation follows
 // in a later append; a crash in between leaves a log that ends with the payload, whose
-// replay gives the commands the log lacks (replay.ts), as for any turn cut short.
+// replay gives the commands the log lacks (replay.ts), as for any turn cut short. That
+// replay needs a wake-up after the crash: the record carries a leased `turn` message, as
+// a run's first turn does, which the next process claims; here it comes straight back as
+// an ack that rides with the activation's append.
 
 /**
  * Appends the leading payloads of `from` on their own, now (taking them out of `from`), so
@@ -20,11 +23,14 @@ export function recordPayloads(
   expectedSeq: number,
   from: RunInput[],
   now: number,
+  /** The lease of held work on a World shared by processes (undefined: this process's own World). */
+  leaseMs: number | undefined,
 ): { count: number; applied: RunInput[] } | undefined {
   let n = 0;
   while (n < from.length && from[n]!.recordFirst === true && from[n]!.event !== undefined) n++;
   if (n === 0) return undefined;
   const request = newTurnRequest(runId, expectedSeq);
+  request.enqueue.push({ runId, kind: "turn", leased: true, ...(leaseMs && { leaseMs }) });
   const inputs = from.splice(0, n);
   const applied: RunInput[] = [];
   for (const input of inputs) {
