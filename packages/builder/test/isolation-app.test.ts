@@ -56,7 +56,9 @@ it("/health answers while an endless loop and an out-of-memory run are stopped",
   try {
     const { runtime } = await app.ready();
     const bad = [await runtime.start(id("spin")), await runtime.start(id("hog"))];
-    const good = await Promise.all(Array.from({ length: 50 }, (_, i) => runtime.start(id("healthy"), [i])));
+    // Not awaited before the checks: a healthy run that shares a sandbox worker with the endless
+    // loop starts only once that worker is stopped (its first activation waits behind the loop's).
+    const starting = Array.from({ length: 50 }, (_, i) => runtime.start(id("healthy"), [i]));
     const ended = async () =>
       (await Promise.all(bad.map((r) => runtime.world.getRun(r.runId)))).every(
         (r) => r?.status !== "running" && r?.status !== "pending",
@@ -71,6 +73,7 @@ it("/health answers while an endless loop and an out-of-memory run are stopped",
       await new Promise((resolve) => setImmediate(resolve));
     }
     expect(answeredWhileRunning).toBeGreaterThan(0);
+    const good = await Promise.all(starting);
     expect(await Promise.all(good.map((r) => r.returnValue))).toEqual(
       Array.from({ length: 50 }, (_, i) => i * 4),
     );

@@ -314,14 +314,16 @@ export class SqliteWorld implements World {
     // Writes already accepted are committed, not dropped, and made durable.
     this.committer.flush();
     this.closed = true;
-    await this.walSync?.close();
     this.responses.close();
     this.listeners.clear();
     this.streams.close();
     this.checkpointer.close();
-    // The last connection to close checkpoints the WAL and removes it.
+    // The last connection to close checkpoints the WAL into the database file and syncs it, so
+    // writes still waiting for their WAL fsync are durable once this returns; the folder is free
+    // at once (a host that exits right after a synchronous close still leaves no LOCK).
     this.db.close();
     this.unlock();
+    await this.walSync?.close();
   }
 
   private write<T>(work: (batch: BatchContext) => T): Promise<T> {
