@@ -290,10 +290,7 @@ export class Runtime implements RuntimeCore {
     if (!known) {
       const run = await this.world.getRun(runId);
       if (!run) throw new WorkflowRunNotFoundError(runId);
-      // createdAt, as the workflow sees it (sandbox init), so both realms agree.
-      known = { workflowName: run.workflowId, startedAt: run.createdAt };
-      if (this.runInfo.size >= 1000) this.runInfo.delete(this.runInfo.keys().next().value!);
-      this.runInfo.set(runId, known);
+      known = this.rememberRun(run);
     }
     return {
       workflowName: known.workflowName,
@@ -302,6 +299,14 @@ export class Runtime implements RuntimeCore {
       url: this.webhookBase,
     };
   }
+  /** Keeps what getWorkflowMetadata() needs of a run; createdAt, as the workflow sees it (sandbox init), so both realms agree. */
+  private rememberRun(run: Pick<RunRecord, "runId" | "workflowId" | "createdAt">): { workflowName: string; startedAt: number } {
+    const known = { workflowName: run.workflowId, startedAt: run.createdAt };
+    if (this.runInfo.size >= 1000) this.runInfo.delete(this.runInfo.keys().next().value!);
+    this.runInfo.set(run.runId, known);
+    return known;
+  }
+
   get webhookBaseUrl(): string {
     return this.webhookBase;
   }
@@ -369,10 +374,14 @@ export class Runtime implements RuntimeCore {
       this.bundles.ensureStored(),
     ]);
     const actor = new RunActor(this, runId);
+    // Its first step may start inside create() and needs the run's record (getWorkflowMetadata):
+    // known here, so it is not read back. Forgotten if an idempotency key found another run.
+    this.rememberRun({ runId, workflowId, createdAt: at });
     const result = await actor.create(
       { runId, workflowId, input, at, idempotencyKey: options.idempotencyKey, bundle },
       first,
     );
+    if (!result.created) this.runInfo.delete(runId);
     if (result.created) {
       this.actors.set(runId, actor);
       this.touch(actor);
