@@ -300,7 +300,10 @@ export class Runtime implements RuntimeCore {
     };
   }
   /** Keeps what getWorkflowMetadata() needs of a run; createdAt, as the workflow sees it (sandbox init), so both realms agree. */
-  private rememberRun(run: Pick<RunRecord, "runId" | "workflowId" | "createdAt">): { workflowName: string; startedAt: number } {
+  private rememberRun(run: Pick<RunRecord, "runId" | "workflowId" | "createdAt">): {
+    workflowName: string;
+    startedAt: number;
+  } {
     const known = { workflowName: run.workflowId, startedAt: run.createdAt };
     if (this.runInfo.size >= 1000) this.runInfo.delete(this.runInfo.keys().next().value!);
     this.runInfo.set(run.runId, known);
