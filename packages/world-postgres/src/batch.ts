@@ -37,9 +37,10 @@ export async function applyBatch(
   writes: readonly Write[],
   instanceId: string,
   commit: () => Promise<unknown>,
+  careful = true,
 ): Promise<{ outcomes: WriteOutcome[]; effects: BatchEffects }> {
   const now = Date.now();
-  const state = await readState(tx, writes, now);
+  const state = await readState(tx, writes, now, careful);
   const out = new Effects(tx, instanceId, now, writes.length === 1);
   // Checks and the sending of effects happen now, in order; results are read once the batch ran.
   const finishers = writes.map((write): (() => Promise<AppendResult | CreateRunResult>) => {

@@ -63,7 +63,7 @@ export class GroupCommitter {
 
   private async run(jobs: Job[]): Promise<void> {
     try {
-      await this.commit(jobs);
+      await this.commit(jobs, false);
       return;
     } catch (error) {
       if (jobs.length === 1) {
@@ -79,7 +79,7 @@ export class GroupCommitter {
     for (let tries = firstError === undefined ? 0 : 1; tries < MAX_TRIES; tries++) {
       if (error !== undefined && !RETRYABLE.has(sqlState(error))) break;
       try {
-        await this.commit([job]);
+        await this.commit([job], true);
         return;
       } catch (caught) {
         error = caught;
@@ -88,8 +88,11 @@ export class GroupCommitter {
     job.reject(error);
   }
 
-  /** One transaction for all of `jobs`; throws (having resolved none) if it did not commit. */
-  private async commit(jobs: Job[]): Promise<void> {
+  /**
+   * One transaction for all of `jobs`; throws (having resolved none) if it did not commit.
+   * Not `careful`, new runs are inserted without reading first (see readState): one round trip less.
+   */
+  private async commit(jobs: Job[], careful: boolean): Promise<void> {
     // BEGIN, the reads, then the writes and COMMIT are each sent back to back:
     // two round trips per batch, where a callback-style transaction takes four.
     const conn = await this.sql.reserve();
@@ -102,6 +105,7 @@ export class GroupCommitter {
         jobs.map((j) => j.write),
         this.instanceId,
         () => conn`COMMIT`.execute(),
+        careful,
       );
       await began;
     } catch (error) {

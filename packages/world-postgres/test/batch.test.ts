@@ -131,4 +131,21 @@ describe("PostgreSQL World batches", () => {
       Array.from({ length: 60 }, (_, i) => i),
     );
   });
+
+  it("new runs are inserted without a read; a taken run id in the batch is refused and the others created", async () => {
+    const taken = await created();
+    const fresh = runId(`wrun_batch_${process.pid}_${++counter}`);
+    const before = world.stats().batches;
+    const [dup, made] = await Promise.allSettled([
+      world.createRun({ runId: taken, workflowId: "other", input: "[1]", at: Date.now() }),
+      world.createRun({ runId: fresh, workflowId: "wf", input: "[]", at: Date.now() }),
+    ]);
+    expect(dup.status).toBe("rejected");
+    expect(String((dup as PromiseRejectedResult).reason)).toMatch(/already exists/);
+    expect(made).toMatchObject({ status: "fulfilled", value: { created: true } });
+    // The shared batch failed on the primary key, then each write went again alone, reading first.
+    expect(world.stats().batches - before).toBe(2);
+    expect(await world.getRun(taken)).toMatchObject({ workflowId: "wf", input: "[]" });
+    expect(await world.getRun(fresh)).toMatchObject({ workflowId: "wf", status: "pending" });
+  });
 });

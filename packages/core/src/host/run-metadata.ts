@@ -1,4 +1,4 @@
-import type { RunId, World } from "@wfkit/world";
+import type { RunId, RunRecord, World } from "@wfkit/world";
 import { WorkflowRunNotFoundError } from "../errors/subclasses.js";
 import type { WorkflowMetadata } from "../workflow/api.js";
 
@@ -23,10 +23,7 @@ export class RunMetadata {
     if (!known) {
       const run = await this.world.getRun(runId);
       if (!run) throw new WorkflowRunNotFoundError(runId);
-      // createdAt, as the workflow sees it (sandbox init), so both realms agree.
-      known = { workflowName: run.workflowId, startedAt: run.createdAt };
-      if (this.known.size >= KEPT) this.known.delete(this.known.keys().next().value!);
-      this.known.set(runId, known);
+      known = this.remember(run);
     }
     return {
       workflowName: known.workflowName,
@@ -34,5 +31,25 @@ export class RunMetadata {
       workflowStartedAt: new Date(known.startedAt),
       url: this.url(),
     };
+  }
+
+  /**
+   * Keeps what a run's steps need, from its record or from start() (which knows it: the
+   * run's first step then reads nothing back). createdAt, as the workflow sees it
+   * (sandbox init), so both realms agree.
+   */
+  remember(run: Pick<RunRecord, "runId" | "workflowId" | "createdAt">): {
+    workflowName: string;
+    startedAt: number;
+  } {
+    const known = { workflowName: run.workflowId, startedAt: run.createdAt };
+    if (this.known.size >= KEPT) this.known.delete(this.known.keys().next().value!);
+    this.known.set(run.runId, known);
+    return known;
+  }
+
+  /** Drops what start() remembered of a run that was not created (an idempotency key found another). */
+  forget(runId: string): void {
+    this.known.delete(runId);
   }
 }

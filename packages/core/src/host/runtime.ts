@@ -95,6 +95,7 @@ export class Runtime implements RuntimeCore {
   private workflowsHash: string;
   /** Every run's actor here, the warm ones bounded by count and bytes (warm-cache.ts). */
   private readonly actors: WarmCache;
+  private readonly metadata: RunMetadata;
   /** Runs started or replayed at once, each making a new instance (slots.ts). @internal */
   readonly instanceSlots = new Slots(NEW_INSTANCES_AT_ONCE);
   private readonly ended = new Set<string>();
@@ -154,7 +155,7 @@ export class Runtime implements RuntimeCore {
     );
     this.actors = new WarmCache(resolveWarmLimits(options.maxWarmRuns, options.warmCacheMb));
     const policy: RetryPolicy = { maxRetries: 3, initialDelayMs: 1000, maxDelayMs: 60_000, ...options.retry };
-    const metadata = new RunMetadata(this.world, () => this.webhookBase);
+    const metadata = (this.metadata = new RunMetadata(this.world, () => this.webhookBase));
     this.steps = new StepExecutor(
       policy,
       options.stepConcurrency ?? 256,
@@ -361,10 +362,14 @@ export class Runtime implements RuntimeCore {
       this.bundles.ensureStored(),
     ]);
     const actor = new RunActor(this, runId);
+    // Its first step may start inside create() and needs the run's record (getWorkflowMetadata):
+    // known here, so it is not read back. Forgotten if an idempotency key found another run.
+    this.metadata.remember({ runId, workflowId, createdAt: at });
     const result = await actor.create(
       { runId, workflowId, input, at, idempotencyKey: options.idempotencyKey, bundle },
       first,
     );
+    if (!result.created) this.metadata.forget(runId);
     if (result.created) {
       this.actors.add(actor);
       this.touch(actor);
