@@ -54,8 +54,11 @@ export class Effects {
     readonly tx: Conn,
     private readonly instanceId: string,
     readonly now: number,
-    /** A write alone: acks and messages are sent as they come (see `messages`), not gathered. */
-    private readonly alone: boolean,
+    /**
+     * Acks and messages are sent as they come (see `messages`), not gathered: a write
+     * alone, or a guarded batch (which takes no message ids first).
+     */
+    private readonly direct: boolean,
   ) {
     this.settled = new Promise<void>((resolve, reject) => {
       this.settle = (error) => (error === undefined ? resolve() : reject(error));
@@ -87,7 +90,7 @@ export class Effects {
    * inserted: not skipped for their dedupe key, nor dropped by their run ending.
    */
   messages(inputs: readonly MessageInput[], ids: number[]): Promise<QueueMessage[]> {
-    if (this.alone) return this.insertNow(inputs);
+    if (this.direct) return this.insertNow(inputs);
     const mine: OutboxRow[] = [];
     for (const m of inputs) {
       const id = ids.shift();
@@ -105,7 +108,7 @@ export class Effects {
     return inserted;
   }
 
-  /** A write alone: its messages inserted now, each with its own statement (no ids to take first). */
+  /** Direct: the messages inserted now, each with its own statement (no ids to take first). */
   private insertNow(inputs: readonly MessageInput[]): Promise<QueueMessage[]> {
     const rows: Array<Promise<MessageRow[]>> = [];
     for (const m of inputs) {
@@ -149,8 +152,8 @@ export class Effects {
     if (ids.length === 0) return;
     if (this.keyedRows) this.flushMessages();
     this.acks.push(...ids);
-    // Alone, before the write's own messages (inserted at once): its successor may reuse a key.
-    if (this.alone) this.flushMessages();
+    // Direct: before the write's own messages (inserted at once), whose successor may reuse a key.
+    if (this.direct) this.flushMessages();
   }
 
   /**
@@ -164,6 +167,8 @@ export class Effects {
     for (const row of this.rows) if (row.run_id === runId) row.dropped = true;
     this.endedMessages.push(runId);
     this.endedHooks.push(runId);
+    // Direct: in order with the messages later writes send for this run (kept, as alone).
+    if (this.direct) this.flushMessages();
   }
 
   /** Releases the hooks of the runs that ended so far in the batch, as one statement. */
@@ -252,8 +257,14 @@ export class Effects {
         SELECT * FROM unnest(${e.run}::text[], ${e.seq}::int[], ${e.at}::bigint[], ${e.body}::text[])`);
     }
     if (this.dedupe.run.length > 0) {
-      this.send(tx`INSERT INTO wfkit.dedupe_keys (run_id, key)
-        SELECT * FROM unnest(${this.dedupe.run}::text[], ${this.dedupe.key}::text[]) ON CONFLICT DO NOTHING`);
+      // Guarded, no key was read: one already recorded fails the insert, and the batch with it.
+      if (state.guarded) {
+        this.send(tx`INSERT INTO wfkit.dedupe_keys (run_id, key)
+          SELECT * FROM unnest(${this.dedupe.run}::text[], ${this.dedupe.key}::text[])`);
+      } else {
+        this.send(tx`INSERT INTO wfkit.dedupe_keys (run_id, key)
+          SELECT * FROM unnest(${this.dedupe.run}::text[], ${this.dedupe.key}::text[]) ON CONFLICT DO NOTHING`);
+      }
     }
     if (this.workAt !== null) {
       // Delivered at commit to every listening process (and coalesced per transaction).

@@ -26,22 +26,16 @@ export interface BatchState {
    * submission order; none for a write alone, whose messages are inserted one by one.
    */
   messageIds: number[];
+  /**
+   * Checked against remembered rows, not rows read (see `RunCache`): a key another
+   * append recorded is then found by the insert's unique index, which aborts the batch.
+   */
+  guarded?: boolean;
 }
 
 export const pair = (a: string, b: string) => `${a}\u0000${b}`;
 
-/**
- * Reads what the checks of `writes` need, locking their runs. With `careful` false, a
- * batch of new runs only (no idempotency key, ids the runtime made unique) does not read
- * the runs table: their insert fails on the primary key if an id is taken, and the
- * writes are then run again carefully, where the read finds the row and says so.
- */
-export async function readState(
-  tx: Conn,
-  writes: readonly Write[],
-  now: number,
-  careful = true,
-): Promise<BatchState> {
+export async function readState(tx: Conn, writes: readonly Write[], now: number): Promise<BatchState> {
   const runIds = new Set<string>();
   const keys = new Set<string>();
   const dedupeRuns: string[] = [];
@@ -72,13 +66,10 @@ export async function readState(
     } else collect(write.request.runId, write.request);
   }
   const none = Promise.resolve([]);
-  const readRuns = careful || writes.some((w) => w.type !== "create" || w.input.idempotencyKey !== undefined);
   const [runRows, keyRows, dedupeRows, deliveryRows, hookRows, idRows] = await Promise.all([
-    readRuns
-      ? tx<
-          RunRow[]
-        >`SELECT * FROM wfkit.runs WHERE run_id = ANY(${[...runIds]}::text[]) ORDER BY run_id FOR UPDATE`
-      : none,
+    tx<
+      RunRow[]
+    >`SELECT * FROM wfkit.runs WHERE run_id = ANY(${[...runIds]}::text[]) ORDER BY run_id FOR UPDATE`,
     keys.size > 0
       ? tx<RunRow[]>`SELECT * FROM wfkit.runs WHERE idempotency_key = ANY(${[...keys]}::text[])`
       : none,

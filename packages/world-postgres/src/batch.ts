@@ -1,8 +1,9 @@
 import type { AppendRequest, AppendResult, CreateRunInput, CreateRunResult } from "@wfkit/world";
 import { Effects } from "./batch-effects.js";
-import { readState } from "./batch-state.js";
+import { type BatchState, readState } from "./batch-state.js";
 import { append, createRun } from "./batch-writes.js";
 import type { Conn } from "./connect.js";
+import { sendGuard } from "./run-cache.js";
 
 /** One write of a batch: a `createRun` or an `append`. */
 export type Write = { type: "create"; input: CreateRunInput } | { type: "append"; request: AppendRequest };
@@ -37,11 +38,14 @@ export async function applyBatch(
   writes: readonly Write[],
   instanceId: string,
   commit: () => Promise<unknown>,
-  careful = true,
-): Promise<{ outcomes: WriteOutcome[]; effects: BatchEffects }> {
+  /** Rows remembered from this instance's last commits: sent in one round trip, guarded (see `RunCache`). */
+  remembered?: BatchState,
+): Promise<{ outcomes: WriteOutcome[]; effects: BatchEffects; state: BatchState }> {
   const now = Date.now();
-  const state = await readState(tx, writes, now, careful);
-  const out = new Effects(tx, instanceId, now, writes.length === 1);
+  const state = remembered ?? (await readState(tx, writes, now));
+  const out = new Effects(tx, instanceId, now, writes.length === 1 || state.guarded === true);
+  // First in the transaction and first awaited: a stale row fails the batch with the guard's own error.
+  if (remembered) out.pending.push(sendGuard(tx, remembered));
   // Checks and the sending of effects happen now, in order; results are read once the batch ran.
   const finishers = writes.map((write): (() => Promise<AppendResult | CreateRunResult>) => {
     try {
@@ -59,5 +63,5 @@ export async function applyBatch(
       ),
     ),
   );
-  return { outcomes, effects: { workAt: out.workAt } };
+  return { outcomes, effects: { workAt: out.workAt }, state };
 }

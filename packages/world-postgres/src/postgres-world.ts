@@ -68,6 +68,13 @@ export interface PostgresWorldStats {
   batches: number;
   /** `createRun` and `append` calls committed in them. */
   writes: number;
+  /**
+   * Batches sent in one round trip against remembered run rows that found a row
+   * changed by another process (or a dedupe key taken), and were sent again reading first.
+   */
+  guardMisses: number;
+  /** Batches committed in one round trip, checked against remembered run rows (not read first). */
+  unread: number;
 }
 
 /**

@@ -7,20 +7,24 @@ import { openPostgresWorld, type PostgresWorld } from "../src/index.js";
 
 let db: TestDatabase;
 let world: PostgresWorld;
+/** Creates the runs of the first tests: `world` has not written them, so its batches read them first. */
+let creator: PostgresWorld;
 let counter = 0;
 
 beforeAll(async () => {
   db = await createTestDatabase("batch");
   world = await openPostgresWorld(db.url);
+  creator = await openPostgresWorld(db.url);
 });
 afterAll(async () => {
   await world?.close();
+  await creator?.close();
   await db?.drop();
 });
 
-async function created() {
+async function created(by: PostgresWorld = creator) {
   const id = runId(`wrun_batch_${process.pid}_${++counter}`);
-  await world.createRun({ runId: id, workflowId: "wf", input: "[]", at: Date.now() });
+  await by.createRun({ runId: id, workflowId: "wf", input: "[]", at: Date.now() });
   return id;
 }
 
@@ -136,6 +140,7 @@ describe("PostgreSQL World batches", () => {
     const taken = await created();
     const fresh = runId(`wrun_batch_${process.pid}_${++counter}`);
     const before = world.stats().batches;
+    const misses = world.stats().guardMisses;
     const [dup, made] = await Promise.allSettled([
       world.createRun({ runId: taken, workflowId: "other", input: "[1]", at: Date.now() }),
       world.createRun({ runId: fresh, workflowId: "wf", input: "[]", at: Date.now() }),
@@ -143,9 +148,122 @@ describe("PostgreSQL World batches", () => {
     expect(dup.status).toBe("rejected");
     expect(String((dup as PromiseRejectedResult).reason)).toMatch(/already exists/);
     expect(made).toMatchObject({ status: "fulfilled", value: { created: true } });
-    // The shared batch failed on the primary key, then each write went again alone, reading first.
-    expect(world.stats().batches - before).toBe(2);
+    // Sent unread, the batch failed on the primary key; it went again reading first.
+    expect(world.stats().guardMisses - misses).toBe(1);
+    expect(world.stats().batches - before).toBe(1);
     expect(await world.getRun(taken)).toMatchObject({ workflowId: "wf", input: "[]" });
     expect(await world.getRun(fresh)).toMatchObject({ workflowId: "wf", status: "pending" });
+  });
+});
+
+describe("PostgreSQL World appends checked against remembered rows", () => {
+  it("appends to runs this instance wrote last are checked without reading them", async () => {
+    const id = await created(world);
+    const before = world.stats();
+    for (let seq = 1; seq <= 5; seq++) {
+      expect(
+        await world.append({
+          runId: id,
+          expectedSeq: seq,
+          events: [{ v: 1, type: "sleep_scheduled", opId: opId(seq), wakeAt: 0, at: seq }],
+          enqueue: [{ runId: id, kind: "step", opId: opId(seq), attempt: 1, payload: "p", leased: true }],
+        }),
+      ).toMatchObject({ ok: true, firstSeq: seq + 1, messages: [{ opId: seq }] });
+    }
+    expect(world.stats().guardMisses).toBe(before.guardMisses);
+    // This instance created the run: none of the appends read it.
+    expect(world.stats().unread - before.unread).toBe(5);
+    expect(await world.getRun(id)).toMatchObject({ lastSeq: 6 });
+  });
+
+  it("appends shaped as the runtime sends them (empty hook and delivery lists) are checked without reading", async () => {
+    const id = await created(world);
+    const before = world.stats();
+    for (let seq = 1; seq <= 3; seq++) {
+      expect(
+        await world.append({
+          runId: id,
+          expectedSeq: seq,
+          events: [{ v: 1, type: "sleep_scheduled", opId: opId(seq), wakeAt: 0, at: seq }],
+          enqueue: [],
+          ack: [],
+          dedupeKeys: [`k${seq}`],
+          deliveries: [],
+          hooks: { create: [], release: [] },
+        }),
+      ).toMatchObject({ ok: true, firstSeq: seq + 1 });
+    }
+    expect(world.stats().unread - before.unread).toBe(3);
+    expect(world.stats().guardMisses).toBe(before.guardMisses);
+  });
+
+  it("another instance's append since this one's last is found: the batch goes again, reading first", async () => {
+    const other = await openPostgresWorld(db.url);
+    try {
+      const id = await created();
+      const event = (n: number) => ({
+        v: 1 as const,
+        type: "sleep_scheduled" as const,
+        opId: opId(n),
+        wakeAt: 0,
+        at: n,
+      });
+      // Remembered by `world` (it created the run and appended last).
+      expect(await world.append({ runId: id, expectedSeq: 1, events: [event(1)] })).toMatchObject({
+        ok: true,
+      });
+      const misses = world.stats().guardMisses;
+      // Unseen by `world`: its remembered row is stale now.
+      expect(await other.append({ runId: id, expectedSeq: 2, events: [event(2)] })).toMatchObject({
+        ok: true,
+      });
+      // Checked against the stale row this would pass (expectedSeq 2) and fork the log; the guard stops it.
+      expect(await world.append({ runId: id, expectedSeq: 2, events: [event(3)] })).toEqual({
+        ok: false,
+        reason: "conflict",
+        lastSeq: 3,
+      });
+      expect(world.stats().guardMisses).toBe(misses + 1);
+      // Read afresh, it is remembered again: the next append is guarded and passes.
+      expect(await world.append({ runId: id, expectedSeq: 3, events: [event(4)] })).toMatchObject({
+        ok: true,
+        firstSeq: 4,
+      });
+      expect(world.stats().guardMisses).toBe(misses + 1);
+      // The other instance ended the run: a remembered "running" row must not hide it.
+      expect(
+        await other.append({ runId: id, events: [], run: { status: "cancelled", completedAt: Date.now() } }),
+      ).toMatchObject({ ok: true });
+      expect(await world.append({ runId: id, events: [event(5)] })).toEqual({
+        ok: false,
+        reason: "run_ended",
+        status: "cancelled",
+      });
+      expect((await world.readEvents(id)).map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it("a dedupe key recorded by another instance is refused as a duplicate, not lost", async () => {
+    const other = await openPostgresWorld(db.url);
+    try {
+      const id = await created();
+      expect(await world.append({ runId: id, events: [], dedupeKeys: ["a"] })).toMatchObject({ ok: true });
+      expect(await other.append({ runId: id, events: [], dedupeKeys: ["b"] })).toMatchObject({ ok: true });
+      // `world`'s row is unchanged by `other` (no events, no fields): only the key's index can tell.
+      expect(await world.append({ runId: id, events: [], dedupeKeys: ["b"] })).toEqual({
+        ok: false,
+        reason: "duplicate",
+        key: "b",
+      });
+      expect(await world.append({ runId: id, events: [], dedupeKeys: ["a"] })).toEqual({
+        ok: false,
+        reason: "duplicate",
+        key: "a",
+      });
+    } finally {
+      await other.close();
+    }
   });
 });
