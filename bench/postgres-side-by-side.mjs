@@ -22,12 +22,12 @@
 //   --peer-reps <driver syntax>  --peer-app DIR  --driver FILE  --out-dir DIR
 //   --admin-url URL (or WFKIT_BENCH_POSTGRES_URL; default postgres://postgres@127.0.0.1:5432/postgres,
 //   must allow CREATE DATABASE).
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { driveScenario, fmt as f, noiseOf } from "./lib/driver.mjs";
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -108,24 +108,6 @@ async function settled(name) {
   return false;
 }
 
-const freePort = () =>
-  new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-
-function runDriver(args) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [o.driver, ...args], { stdio: ["ignore", "ignore", "inherit"] });
-    child.once("error", reject);
-    child.once("exit", (code) => (code === 0 ? resolve() : reject(new Error(`driver exited ${code}`))));
-  });
-}
-
 const peerApp =
   o.peerApp && existsSync(path.join(o.peerApp, ".output/server/index.mjs")) ? o.peerApp : undefined;
 const peerSetup = peerApp && path.join(peerApp, "node_modules/@workflow/world-postgres/bin/setup.js");
@@ -190,7 +172,6 @@ if (!peerApp) console.error(`peer: no built peer app (--peer-app DIR or PEER_BEN
 for (const scenario of o.scenarios) {
   for (const t of targets) {
     if (t.only && !t.only.includes(scenario)) continue;
-    const port = await freePort();
     const warmup = t.warmup ?? 2;
     const out = path.join(o.outDir, `${scenario}-${t.key}.json`);
     const env = [...(t.env ?? [])];
@@ -205,14 +186,18 @@ for (const scenario of o.scenarios) {
     console.error(`== ${scenario} on ${t.label} (load ${load.toFixed(2)})`);
     try {
       if (db && t.setup) t.setup(dbUrl(db));
-      await runDriver([
-        ...["--server-cmd", t.cmd, "--server-cwd", t.cwd, "--port", String(port)],
-        ...["--data-root", path.join(o.outDir, `${scenario}-${t.key}`), "--out", out],
-        ...["--scenarios", scenario, "--reps", t.reps ?? o.reps, "--warmup", String(warmup)],
-        ...["--label", `${t.label} ${scenario}`],
-        ...env.flatMap((e) => ["--env", e]),
-      ]);
-      const r = JSON.parse(readFileSync(out, "utf8")).results[scenario];
+      const r = await driveScenario({
+        driver: o.driver,
+        scenario,
+        cmd: t.cmd,
+        cwd: t.cwd,
+        dataRoot: path.join(o.outDir, `${scenario}-${t.key}`),
+        out,
+        reps: t.reps ?? o.reps,
+        warmup,
+        label: `${t.label} ${scenario}`,
+        env,
+      });
       const row = { scenario, target: t.key, label: t.label, load, result: r };
       if (r.fatal) row.error = r.fatal.split("\n")[0];
       if (db && !r.fatal) {
@@ -232,27 +217,10 @@ for (const scenario of o.scenarios) {
 }
 
 // --- the table
-const f = (x) =>
-  x === undefined || x === null || Number.isNaN(x)
-    ? "-"
-    : x >= 100
-      ? Math.round(x).toLocaleString("en-US")
-      : x >= 10
-        ? x.toFixed(1)
-        : x.toFixed(2);
 function cells(row) {
   if (row.error) return { value: `error: ${row.error.slice(0, 60)}` };
   const r = row.result;
-  const res = r.batches ? r.batches.map((b) => b.resources) : [r.resources];
-  const med = (xs) => {
-    const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-    return v.length ? v[Math.ceil(v.length / 2) - 1] : undefined;
-  };
-  const noise = {
-    other: med(res.map((x) => x?.otherCpuAvgCores)),
-    psi: med(res.map((x) => x?.cpuPressurePct)),
-    cpuMsPerRun: med(res.map((x) => x?.serverCpuMsPerRun)),
-  };
+  const noise = noiseOf(r);
   const value =
     row.scenario === "throughput"
       ? `${f(r.summary?.stepsPerSec?.median)} steps/s (${r.batches.map((b) => f(b.stepsPerSec)).join(", ")}; ${r.batches.reduce((a, b) => a + b.completed, 0)}/${r.batches.reduce((a, b) => a + b.n, 0)} ok)`

@@ -70,3 +70,22 @@ export function benchRoutes({ runtime, start, deserialize, info = {} }) {
     }
   };
 }
+
+/**
+ * The bench routes of an adapter app (../apps/*): on the app's default runtime (made on first
+ * use), starting the exported workflows of its bench file through `workflow/api`'s `start`.
+ */
+export function appBenchRoutes({ getDefaultRuntime, start, deserialize, workflows, adapter }) {
+  let routes;
+  return async (request) => {
+    routes ??= getDefaultRuntime().then((runtime) =>
+      benchRoutes({
+        runtime,
+        deserialize,
+        start: (name, args) => start(workflows[name], args),
+        info: { adapter, dataDir: process.env.WORKFLOW_DATA_DIR },
+      }),
+    );
+    return (await routes)(request);
+  };
+}
