@@ -36,7 +36,10 @@ export class RunCache {
     // The runtime always sends the hook lists, mostly empty: only hooks made or released count.
     const plain = (
       request:
-        | { hooks?: { create?: readonly unknown[]; release?: readonly unknown[] }; deliveries?: readonly unknown[] }
+        | {
+            hooks?: { create?: readonly unknown[]; release?: readonly unknown[] };
+            deliveries?: readonly unknown[];
+          }
         | undefined,
     ) =>
       !request ||
