@@ -103,7 +103,7 @@ describe("the warm-run cache", () => {
   });
 
   it("reads WORKFLOW_WARM_CACHE_MB after the option, and refuses what is not a size", () => {
-    expect(resolveWarmLimits(undefined, undefined, {})).toEqual({ runs: 1000, bytes: 64 * 1024 * 1024 });
+    expect(resolveWarmLimits(undefined, undefined, {})).toEqual({ runs: 1000, bytes: 256 * 1024 * 1024 });
     expect(resolveWarmLimits(5, undefined, { WORKFLOW_WARM_CACHE_MB: "2" })).toEqual({
       runs: 5,
       bytes: 2 * 1024 * 1024,

@@ -27,7 +27,7 @@ export interface RuntimeOptions {
   /**
    * Most memory the warm workflow instances may hold, in MB, estimated (about 256 KB per
    * instance plus the events it took in). Past it, the least recently used idle runs are
-   * evicted and replay their log when an input comes. Default 64 (env `WORKFLOW_WARM_CACHE_MB`).
+   * evicted and replay their log when an input comes. Default 256 (env `WORKFLOW_WARM_CACHE_MB`).
    */
   warmCacheMb?: number;
   /**
