@@ -4,6 +4,7 @@ import {
   type CreateRunInput,
   type CreateRunResult,
   isTerminal,
+  runCreatedEvent,
   runId as toRunId,
 } from "@wfkit/world";
 import type { Effects } from "./batch-effects.js";
@@ -43,20 +44,7 @@ export function createRun(
   };
   state.runs.set(input.runId, { row, isNew: true, touched: true });
   if (row.idempotency_key !== null) state.byKey.set(row.idempotency_key, input.runId);
-  out.event(
-    input.runId,
-    1,
-    input.at,
-    encodeEvent({
-      v: 1,
-      type: "run_created",
-      workflowId: input.workflowId,
-      input: input.input,
-      ...(input.traceContext && { traceContext: input.traceContext }),
-      ...(input.bundle !== undefined && { bundle: input.bundle }),
-      at: input.at,
-    }),
-  );
+  out.event(input.runId, 1, input.at, encodeEvent(runCreatedEvent(input)));
   const created = toRun(row);
   const messages = out.messages(input.enqueue ?? [], state.messageIds);
   if (!input.firstTurn) return async () => ({ created: true, run: created, messages: await messages });

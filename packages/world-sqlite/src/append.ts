@@ -7,6 +7,7 @@ import {
   type MessageInput,
   type QueueMessage,
   type RunRecord,
+  runCreatedEvent,
   runId as toRunId,
 } from "@wfkit/world";
 import { encodeEvent } from "./event-codec.js";
@@ -40,15 +41,7 @@ export function applyCreateRun(s: Statements, input: CreateRunInput, batch: Batc
     parentRunId: input.parentRunId ?? null,
     createdAt: input.at,
   })!;
-  const created = encodeEvent({
-    v: 1,
-    type: "run_created",
-    workflowId: input.workflowId,
-    input: input.input,
-    ...(input.traceContext && { traceContext: input.traceContext }),
-    ...(input.bundle !== undefined && { bundle: input.bundle }),
-    at: input.at,
-  });
+  const created = encodeEvent(runCreatedEvent(input));
   s.insertEvent.run(runKey, 1, input.at, created.type, created.body);
   const run: RunRecord = {
     runId: input.runId,

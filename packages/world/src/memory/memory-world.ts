@@ -1,5 +1,6 @@
 import type { StoredEvent } from "../events.js";
 import { type MessageId, messageId, type RunId } from "../ids.js";
+import { runCreatedEvent } from "../run-created.js";
 import {
   type AppendRequest,
   type AppendResult,
@@ -101,18 +102,7 @@ export class MemoryWorld implements World {
       ...(input.parentRunId !== undefined ? { parentRunId: input.parentRunId } : {}),
     };
     this.runs.set(input.runId, { record, order: this.counter++ });
-    this.events.set(input.runId, [
-      {
-        v: 1,
-        type: "run_created",
-        workflowId: input.workflowId,
-        input: input.input,
-        ...(input.traceContext && { traceContext: input.traceContext }),
-        ...(input.bundle !== undefined && { bundle: input.bundle }),
-        seq: 1,
-        at: input.at,
-      },
-    ]);
+    this.events.set(input.runId, [{ ...runCreatedEvent(input), seq: 1 }]);
     const messages = this.insert(input.enqueue ?? []);
     if (!input.firstTurn) return { created: true, run: { ...record }, messages };
     const turn = await this.append({ ...input.firstTurn, runId: input.runId, expectedSeq: 1 });
