@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createAppRuntime, resolveConfig, serverTimeouts } from "@wfkit/builder";
 import { deserialize } from "@wfkit/core";
+import { toNodeHandler } from "@wfkit/core/node";
 import { openPostgresWorld } from "@wfkit/world-postgres";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 import { benchRoutes } from "./routes.mjs";
@@ -26,14 +27,6 @@ const app = await createAppRuntime({
 const { runtime } = app;
 const ids = new Map(app.manifest().workflows.map((w) => [w.exportName, w.id]));
 
-const readBody = (req) =>
-  new Promise((resolve, reject) => {
-    const chunks = [];
-    req.on("data", (c) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
-
 // The bench routes (./routes.mjs) and the workflow routes, both Web handlers.
 const bench = benchRoutes({
   runtime,
@@ -48,20 +41,8 @@ const bench = benchRoutes({
 });
 const handle = async (request) => (await bench(request)) ?? app.handler(request);
 
-const server = createServer(serverTimeouts(bodyTimeoutMs), async (req, res) => {
-  try {
-    const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req);
-    // The href, not a URL object: Request parses its input again either way.
-    const href = `http://${req.headers.host ?? `${host}:${port}`}${req.url}`;
-    const response = await handle(new Request(href, { method: req.method, headers: req.headers, body }));
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    // A 202 has no body: nothing to buffer.
-    res.end(response.body === null ? undefined : Buffer.from(await response.arrayBuffer()));
-  } catch (error) {
-    res.writeHead(500, { "content-type": "application/json" });
-    res.end(JSON.stringify({ error: String(error?.message ?? error) }));
-  }
-});
+// Node's requests to Web ones and back by the same adapter apps use (@wfkit/core/node).
+const server = createServer(serverTimeouts(bodyTimeoutMs), toNodeHandler(handle));
 server.listen(port, host, () => console.log(`wfkit peer-bench server on http://${host}:${port}`));
 const stop = () => server.close(() => app.close().then(() => process.exit(0)));
 process.on("SIGTERM", stop);

@@ -33,6 +33,19 @@ export interface BatchState {
   guarded?: boolean;
 }
 
+/** A batch's state before any row is known: what the reads (or remembered rows) then fill in. */
+export function emptyBatchState(messageIds: number[], guarded?: true): BatchState {
+  return {
+    runs: new Map(),
+    byKey: new Map(),
+    dedupe: new Set(),
+    deliveries: new Set(),
+    hooks: new Map(),
+    messageIds,
+    ...(guarded && { guarded }),
+  };
+}
+
 export const pair = (a: string, b: string) => `${a}\u0000${b}`;
 
 export async function readState(tx: Conn, writes: readonly Write[], now: number): Promise<BatchState> {
@@ -97,14 +110,7 @@ export async function readState(tx: Conn, writes: readonly Write[], now: number)
         >`SELECT nextval(${MESSAGE_IDS}::regclass)::int8 AS id FROM generate_series(1, ${messages})`
       : none,
   ]);
-  const state: BatchState = {
-    runs: new Map(),
-    byKey: new Map(),
-    dedupe: new Set(),
-    deliveries: new Set(),
-    hooks: new Map(),
-    messageIds: (idRows as { id: number }[]).map((r) => r.id).sort((a, b) => a - b),
-  };
+  const state = emptyBatchState((idRows as { id: number }[]).map((r) => r.id).sort((a, b) => a - b));
   for (const row of runRows as RunRow[]) state.runs.set(row.run_id, { row, isNew: false, touched: false });
   for (const row of keyRows as RunRow[])
     if (row.idempotency_key) state.byKey.set(row.idempotency_key, row.run_id);

@@ -1,6 +1,6 @@
 import { isTerminal } from "@wfkit/world";
 import type { Write } from "./batch.js";
-import type { BatchState } from "./batch-state.js";
+import { type BatchState, emptyBatchState } from "./batch-state.js";
 import type { RunRow } from "./codec.js";
 import type { Conn } from "./connect.js";
 
@@ -24,15 +24,7 @@ export class RunCache {
    * release no hook and record no delivery (those checks need rows of other tables).
    */
   stateFor(writes: readonly Write[]): BatchState | null {
-    const state: BatchState = {
-      runs: new Map(),
-      byKey: new Map(),
-      dedupe: new Set(),
-      deliveries: new Set(),
-      hooks: new Map(),
-      messageIds: [],
-      guarded: true,
-    };
+    const state = emptyBatchState([], true);
     // The runtime always sends the hook lists, mostly empty: only hooks made or released count.
     const plain = (
       request:
