@@ -96,6 +96,19 @@ describe("getWorkflowMetadata / getStepMetadata", () => {
       await rt.close();
     }
   });
+
+  it("stepStartedAt is when the step first started, on its retries too (as in the workflow package)", async () => {
+    const { runtime: rt, id } = await testRuntime(["basic.ts"]);
+    try {
+      const run = await rt.start(id("basic.ts", "stepStartedAcrossRetries"), []);
+      const { attempt, starts } = (await run.returnValue) as { attempt: number; starts: number[] };
+      expect(attempt).toBe(2);
+      expect(starts).toHaveLength(2);
+      expect(starts[1]).toBe(starts[0]);
+    } finally {
+      await rt.close();
+    }
+  });
 });
 
 describe("a failed run's error", () => {

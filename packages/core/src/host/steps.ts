@@ -142,11 +142,15 @@ export class StepExecutor {
 
   private async attempt(message: StepAttempt, handOn: (input: RunInput) => void): Promise<void> {
     if (this.isEnded(message.runId)) return;
-    const { stepId, name, input } = JSON.parse(message.payload) as {
+    const payload = JSON.parse(message.payload) as {
       stepId: string;
       name: string;
       input: string;
+      /** When the first attempt started: a retry's message carries it (the peer's stepStartedAt is the step's first start). */
+      startedAt?: number;
     };
+    const { stepId, name, input } = payload;
+    const startedAt = payload.startedAt ?? this.clock.now();
     const { opId, attempt } = message;
     // An eager attempt's message id comes later: its actor acks the message.
     const ack = message.id === undefined ? [] : [message.id];
@@ -188,7 +192,7 @@ export class StepExecutor {
       const ctx: StepContext = {
         stepId,
         attempt,
-        stepStartedAt: new Date(this.clock.now()),
+        stepStartedAt: new Date(startedAt),
         workflow: await this.workflowOf(message.runId),
         closure: {},
         // Keyed by op id: every attempt of this step numbers its chunks from 0 (exactly once across retries).
@@ -254,7 +258,8 @@ export class StepExecutor {
             kind: "step",
             opId,
             attempt: attempt + 1,
-            payload: message.payload,
+            payload:
+              payload.startedAt === undefined ? JSON.stringify({ ...payload, startedAt }) : message.payload,
             availableAt: retryAt,
             leased: true,
           },

@@ -21,7 +21,7 @@ export interface StepMetadata {
   stepId: string;
   /** 1 on the first attempt. */
   attempt: number;
-  /** When this attempt started. */
+  /** When the step's first attempt started (retries keep it, as in the `workflow` package): `Date.now() - stepStartedAt` spans the retries. */
   stepStartedAt: Date;
 }
 

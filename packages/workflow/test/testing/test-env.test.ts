@@ -34,7 +34,10 @@ describe("virtual time", () => {
     await env.advance("2001ms");
     expect(await run.status).toBe("completed");
     const value = (await run.returnValue) as { charge: { attempt: number; at: number } };
-    expect(value.charge).toEqual({ attempt: 3, at: START + 3000 });
+    // stepStartedAt is the first attempt's start; the retries were due at +1 s and +3 s.
+    expect(value.charge).toEqual({ attempt: 3, at: START });
+    const retries = (await env.events(run)).flatMap((e) => (e.type === "step_retrying" ? [e.retryAt] : []));
+    expect(retries).toEqual([START + 1000, START + 3000]);
     expect(env.now()).toBe(START + 3000);
   });
 

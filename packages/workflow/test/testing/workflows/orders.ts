@@ -8,7 +8,7 @@ export async function chargeCard(orderId: string): Promise<{ attempt: number; at
   const attempt = (attempts.get(orderId) ?? 0) + 1;
   attempts.set(orderId, attempt);
   if (attempt < 3) throw new Error(`card declined (attempt ${attempt})`);
-  // Step code runs in real time; its metadata is stamped on the virtual clock.
+  // Step code runs in real time; its metadata is stamped on the virtual clock (stepStartedAt: the first attempt's start).
   return { attempt, at: getStepMetadata().stepStartedAt.getTime() };
 }
 
