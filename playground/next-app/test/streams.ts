@@ -1,8 +1,14 @@
 // Streams over HTTP: steps write with getWritable(), a route reads with
 // run.getReadable() and answers NDJSON while the run is still going.
 // Registered by production.test.ts, so it reuses that file's one build and server.
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium } from "playwright-core";
 import { expect, it } from "vitest";
 import { getRun, startRun, waitFor, waitForEnd } from "./harness.js";
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /** Reads NDJSON lines from a streamed response body, one at a time. */
 function lineReader(body: ReadableStream<Uint8Array>) {
@@ -50,6 +56,52 @@ export function streamTests(base: () => string): void {
         .split("\n")
         .map((line) => JSON.parse(line)),
     ).toEqual([{ step: 3, of: 3, message: "finished" }]);
+  });
+
+  it("the page shows the progress job's updates as the run writes them, then the close", async () => {
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: install Chromium or set CHROMIUM_PATH`);
+    const profile = mkdtempSync(path.join(tmpdir(), "next-app-progress-"));
+    const context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    });
+    try {
+      const page = context.pages()[0] ?? (await context.newPage());
+      await page.goto(`${base()}/`);
+      const section = page.locator("section.run", { hasText: "Progress job" });
+      const started = page.waitForResponse(
+        (r) => new URL(r.url()).pathname === "/api/runs" && r.request().method() === "POST",
+      );
+      await section.getByRole("button", { name: "Start and stream" }).click();
+      const { runId } = (await (await started).json()) as { runId: string };
+      const items = section.locator("ul.steps li");
+      // Steps 1-3 of 4 reach the page; the run then waits for its go-ahead, still running.
+      await items.nth(2).waitFor();
+      expect((await items.allTextContents()).map((t) => t.trim())).toEqual([
+        "step 1 of 4 done",
+        "step 2 of 4 done",
+        "step 3 of 4 done",
+      ]);
+      expect((await getRun(base(), runId)).status).toBe("running");
+      expect(await section.getByText("The stream was closed.").count()).toBe(0);
+      await section.getByRole("button", { name: "Let it finish" }).click();
+      await section.getByText("The stream was closed.").waitFor();
+      expect((await items.nth(3).textContent())?.trim()).toBe("finished");
+      expect((await waitForEnd(base(), runId)).status).toBe("completed");
+    } finally {
+      await context.close();
+      rmSync(profile, { recursive: true, force: true });
+    }
   });
 
   it("answers 404 with a code for the stream of an unknown run", async () => {
