@@ -2,6 +2,7 @@
 // build of two files, one of them broken, on a real runtime.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { tempDir, waitFor } from "@wfkit/testing-kit";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 import { afterAll, describe, expect, it } from "vitest";
@@ -60,6 +61,46 @@ describe("a workflow file that does not build", () => {
     expect(message).toMatch(/^WF_C000_PARSE_ERROR: /);
     expect(message).toContain("at workflows/approve.ts:3:28");
     expect(message).toContain("> 3 |   return token.toUpperCase(;");
+  });
+
+  it("whose step imports a package that is not installed is left out; the other file builds", async () => {
+    const dir = tempDir("wfkit-unbuilt-missing-");
+    mkdirSync(path.join(dir, "workflows"), { recursive: true });
+    writeFileSync(path.join(dir, "workflows", "hello.ts"), GOOD);
+    // Only the step uses it, so the workflow bundle drops the import: the step bundle is where it fails.
+    writeFileSync(
+      path.join(dir, "workflows", "mail.ts"),
+      `import { send } from "@wfkit-test/not-installed/mail";
+
+async function deliver(to: string) {
+  "use step";
+  return send(to);
+}
+
+export async function mail(to: string) {
+  "use workflow";
+  return deliver(to);
+}
+`,
+    );
+    try {
+      const built = await buildAppBundles({
+        root: dir,
+        files: ["workflows/hello.ts", "workflows/mail.ts"],
+        outDir: path.join(dir, ".wfkit"),
+      });
+      expect(built.workflows.manifest.workflows.map((w) => w.id)).toEqual([
+        "workflow//workflows/hello//hello",
+      ]);
+      expect(built.unbuilt.map((u) => u.file)).toEqual(["workflows/mail.ts"]);
+      expect(built.unbuilt[0]!.message).toContain(
+        'workflows/mail.ts:1:22: Could not resolve "@wfkit-test/not-installed/mail": a step imports it and it is not installed (npm install @wfkit-test/not-installed).',
+      );
+      // The step bundle that was built loads: the missing package is not among its imports.
+      await import(pathToFileURL(built.steps.file).href);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("fails only its own workflows at start; a run under way waits while it is broken and continues once it builds", async () => {

@@ -127,6 +127,12 @@ function compilerPlugin(
   };
 }
 
+/** The package an import names: `@scope/name` or `name`, without a subpath. */
+function packageName(specifier: string): string {
+  const parts = specifier.split("/");
+  return (specifier.startsWith("@") ? parts.slice(0, 2) : parts.slice(0, 1)).join("/");
+}
+
 /**
  * The step bundle keeps installed packages external (Node loads them), except
  * packages written for workflows: those are bundled, so their step functions
@@ -143,7 +149,17 @@ function setupPackageExternals(build: esbuild.PluginBuild): void {
       resolveDir: args.resolveDir,
       pluginData: RESOLVING,
     });
-    // Not installed: a path alias of the app is bundled; anything else is left to Node, as before.
+    // Not installed, and imported statically: Node could not load the step bundle at all, so
+    // the build fails here, where the file at fault is known (only its workflows are left out).
+    if (resolved.errors.length > 0 && !dir && args.kind === "import-statement")
+      return {
+        errors: [
+          {
+            text: `Could not resolve "${args.path}": a step imports it and it is not installed (npm install ${packageName(args.path)}).`,
+          },
+        ],
+      };
+    // A path alias of the app is bundled; anything else (a dynamic import or require) is left to Node.
     if (resolved.errors.length > 0 || resolved.external) return { path: args.path, external: true };
     if (!dir && NODE_MODULES.test(resolved.path)) return { path: args.path, external: true };
     return { path: resolved.path, sideEffects: resolved.sideEffects };
@@ -288,6 +304,8 @@ export async function bundleStepCode(
       plugins: [compilerPlugin("step", root, manifests, diagnostics)],
       // Map sources relative to the module's folder, as the source-map spec reads them.
       outdir: outDir,
+      // Error locations relative to the app's root, like the workflow bundle's.
+      absWorkingDir: root,
     });
   } catch (error) {
     failure(error, "step bundle", root);
