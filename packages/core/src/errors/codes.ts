@@ -98,6 +98,7 @@ export const ERROR_CODES = {
     title: "the test environment cannot find the named workflow, step or webhook",
   },
   WF_TEST_NOT_SETTLED: { status: 500, title: "the test runtime did not become idle in time" },
+  WF_TEST_HISTORY_INVALID: { status: 500, title: "the histories to replay cannot be read" },
   WF_WEBHOOK_BODY_TOO_LARGE: { status: 413, title: "the request body is over the webhook route's limit" },
   WF_WEBHOOK_CUSTOM_TOKEN: { status: 500, title: "createWebhook() does not take a token" },
   WF_WEBHOOK_GONE: { status: 410, title: "the webhook at this URL has ended" },
