@@ -69,6 +69,7 @@ export const ERROR_CODES = {
   WF_RUN_CANCELLED: { status: 409, title: "the run was cancelled, so it has no return value" },
   WF_RUN_FAILED: { status: 500, title: "the workflow run failed" },
   WF_RUN_NOT_FOUND: { status: 404, title: "no run with this id" },
+  WF_RUN_PARKED: { status: 503, title: "the run is parked and the runtime closed before it took the input" },
   WF_SEND_WEBHOOK_FAILED: { status: 502, title: "sendWebhook() used up its attempts" },
   WF_SEND_WEBHOOK_INVALID: { status: 500, title: "sendWebhook() was called with something it cannot use" },
   WF_SEND_WEBHOOK_REJECTED: { status: 502, title: "the receiver refused a sendWebhook() request" },
