@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestEnv, type TestEnv } from "workflow/testing";
 import { approval, chargeCard, checkout, paymentCallback, reminders, reserveStock } from "./workflows/orders";
-import { quote, raceThenWait, sleeper, thanks, timeline } from "./workflows/timeline";
+import { parentOfSlow, quote, raceThenWait, sleeper, thanks, timeline } from "./workflows/timeline";
 
 const root = import.meta.dirname;
 const files = ["workflows/orders.ts", "workflows/timeline.ts"];
@@ -189,6 +189,20 @@ describe("sendWebhook", () => {
     expect(await run.status).toBe("running");
     await env.advance("1m");
     expect(await run.returnValue).toEqual({ paid: false });
+  });
+});
+
+describe("child runs", () => {
+  it("a child's sleep moves with the parent's clock; the parent gets its value and both are linked", async () => {
+    const env = await newEnv();
+    const parent = await env.start(parentOfSlow, [21]);
+    const [started] = (await env.events(parent)).filter((e) => e.type === "child_started");
+    const childRunId = (started as { childRunId: string }).childRunId;
+    expect(await env.status(childRunId)).toBe("running");
+    await env.advance("1d");
+    expect(await parent.returnValue).toEqual({ childRunId, value: 42 });
+    expect(await env.status(childRunId)).toBe("completed");
+    expect((await env.world.getRun(childRunId))?.parentRunId).toBe(parent.runId);
   });
 });
 

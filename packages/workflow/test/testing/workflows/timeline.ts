@@ -1,4 +1,5 @@
 import { createHook, createWebhook, getStepMetadata, sleep, waitForHook } from "workflow";
+import { start } from "workflow/api";
 
 const attempts = new Map<string, number>();
 
@@ -57,4 +58,18 @@ export async function raceThenWait(token: string) {
   const first = await Promise.race([createHook<string>({ token }), sleep("1h").then(() => "timeout")]);
   const second = await createHook<string>({ token: `${token}-done` });
   return [first, second];
+}
+
+/** A child run that sleeps a day, then doubles its input. */
+export async function slowDouble(n: number) {
+  "use workflow";
+  await sleep("1d");
+  return n * 2;
+}
+
+/** Starts `slowDouble` as a child run and waits for its value, without a step held open. */
+export async function parentOfSlow(n: number) {
+  "use workflow";
+  const child = await start(slowDouble, [n]);
+  return { childRunId: child.runId, value: await child.returnValue };
 }
