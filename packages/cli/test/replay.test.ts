@@ -68,9 +68,11 @@ afterAll(() => {
 const setCode = (code: string) => writeFileSync(path.join(tmp, "workflows", "refunds.ts"), code);
 
 describe("wf export", () => {
-  it("writes the run record and every event to -o file", async () => {
-    const result = await wf(["export", runId, "--data-dir", "data", "-o", history], tmp);
+  it("writes the run record and every event to -o file, making its folder", async () => {
+    const nested = path.join(tmp, "test", "histories", "refund.json");
+    const result = await wf(["export", runId, "--data-dir", "data", "-o", nested], tmp);
     expect(result.code, result.stderr).toBe(0);
+    cpSync(nested, history);
     const written = JSON.parse(readFileSync(history, "utf8"));
     expect(written).toMatchObject({
       format: "wfkit.history",

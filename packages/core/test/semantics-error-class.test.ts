@@ -46,12 +46,13 @@ describe("a user's error class thrown in a step", () => {
     }
   });
 
-  it("without the convention, arrives as an error with the class's name", async () => {
+  it("without the convention, arrives as an Error (not a WorkflowError) with the class's name", async () => {
     const { runtime, id } = await testRuntime(["semantics.ts"], { retry: { maxRetries: 0 } });
     try {
       const run = await runtime.start(id("semantics.ts", "catchShippingError"));
       expect(await runtime.getRun(run.runId).returnValue).toEqual({
         isShippingError: false,
+        isWorkflowError: false,
         isError: true,
         name: "ShippingError",
         message: "no courier",

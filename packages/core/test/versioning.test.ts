@@ -189,6 +189,58 @@ describe("patched(), with runs moved onto new code (versioning: latest)", () => 
   });
 });
 
+describe("a parked run across a deploy", () => {
+  it("a process with compatible code resumes it; a payload waiting on it when its process closed is refused, not left hanging", async () => {
+    const v3 = await build("v3");
+    const dataDir = mkdtempSync(path.join(tmpdir(), "wfkit-parked-restart-"));
+    const logs: string[] = [];
+    const log = (_level: string, args: unknown[]) => logs.push(args.map(String).join(" "));
+    const open = (workflows: typeof v1) =>
+      new Runtime({ world: sqliteWorld({ dataDir }), workflows, log, versioning: "latest" });
+    try {
+      const first = open(v1);
+      await first.recover();
+      const run = await first.start(ORDER, ["deploy"]);
+      await waitFor("hook go-deploy", () => first.world.getHook("go-deploy"));
+      await first.close();
+
+      // A deploy of incompatible code: the payload parks the run, and waits with it.
+      const second = open(v2);
+      await second.recover();
+      const waiting = second.resumeHook("go-deploy", "first try").then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+      await waitFor("the parking log line", () => logs.find((l) => l.includes(`run ${run.runId} is parked`)));
+      await second.close();
+      // Its process closed: the caller hears that the payload was not recorded.
+      const refused = (await waiting) as { code?: string; message?: string };
+      expect(refused?.code).toBe("WF_RUN_PARKED");
+      expect(refused?.message).toContain(`The run ${run.runId} is parked`);
+
+      // The next deploy matches the log (the change under patched()): the run takes a payload again.
+      const third = open(v3);
+      await third.recover();
+      try {
+        await third.resumeHook("go-deploy", "second try");
+        expect(await third.getRun(run.runId).returnValue).toEqual([
+          "v3",
+          "second try",
+          "tagged deploy",
+          "not prepared",
+        ]);
+        const types = (await third.world.readEvents(run.runId)).map((e) => e.type);
+        expect(types.filter((t) => t === "hook_received")).toHaveLength(1);
+        expect(types.indexOf("run_parked")).toBeLessThan(types.indexOf("hook_received"));
+      } finally {
+        await third.close();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("what is kept", () => {
   let world: World;
   afterAll(async () => world?.close());

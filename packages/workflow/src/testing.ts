@@ -8,6 +8,7 @@ import {
   type TestEnvOptions,
 } from "@wfkit/core/testing";
 
+export type { ReplayDivergence, ReplayReport, RunHistory } from "@wfkit/core";
 export type {
   Clock,
   ClockTimer,
@@ -18,6 +19,7 @@ export type {
   TestManifestEntry,
 } from "@wfkit/core/testing";
 export { VirtualClock } from "@wfkit/core/testing";
+export { loadHistories, type ReplayFromFilesOptions, replayHistories } from "./testing-replay.js";
 
 /** Options of {@link createTestEnv} given source files: they are compiled like the app's. */
 export interface TestEnvFromFilesOptions extends Omit<TestEnvOptions, "workflows"> {

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { buildWorkflowBundle, findWorkflowFiles, formatDiagnostic, resolveConfig } from "@wfkit/builder";
 import { exportRunHistory, isRunHistory, type RunHistory, replayHistories } from "@wfkit/core";
@@ -56,6 +56,8 @@ export async function exportCommand({ positional, flags }: ParsedArgs): Promise<
       }
       const text = `${JSON.stringify(history, null, 2)}\n`;
       if (typeof flags.out === "string") {
+        // `-o test/histories/x.json` into a folder not made yet, as the docs show it.
+        mkdirSync(path.dirname(flags.out), { recursive: true });
         writeFileSync(flags.out, text);
         process.stderr.write(`Wrote run ${runId} (${history.events.length} events) to ${flags.out}.\n`);
       } else process.stdout.write(text);

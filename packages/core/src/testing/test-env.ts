@@ -1,6 +1,7 @@
 import type { HookRecord, RunStatus, StoredEvent, World } from "@wfkit/world";
 import { memoryWorld } from "@wfkit/world/memory";
 import { WorkflowError } from "../errors/workflow-error.js";
+import { exportRunHistory, type RunHistory } from "../host/replay-check.js";
 import type { Run } from "../host/run.js";
 import { Runtime, type StartOptions, type WorkflowsInput } from "../host/runtime.js";
 import type { SandboxSettings } from "../host/sandboxes.js";
@@ -199,6 +200,22 @@ export class TestEnv {
   /** A run's event log, in order. */
   async events(run: Run | string): Promise<StoredEvent[]> {
     return this.world.readEvents(typeof run === "string" ? run : run.runId);
+  }
+
+  /**
+   * A run's history as `wf export` writes it (its record and whole event log): save it
+   * as JSON next to a replay test, for `replayHistories` to check later code against.
+   */
+  async history(run: Run | string): Promise<RunHistory> {
+    const runId = typeof run === "string" ? run : run.runId;
+    const history = await exportRunHistory(this.world, runId);
+    if (!history)
+      throw new WorkflowError(
+        "WF_RUN_NOT_FOUND",
+        `There is no run ${runId} in this test environment.`,
+        "Pass a run started by this environment (env.start).",
+      );
+    return history;
   }
 
   /** A run's live hooks and webhooks. */

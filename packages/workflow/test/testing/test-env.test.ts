@@ -3,9 +3,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { createTestEnv, type TestEnv } from "workflow/testing";
 import { approval, chargeCard, checkout, paymentCallback, reminders, reserveStock } from "./workflows/orders";
+import { parentOfSlow, quote, raceThenWait, sleeper, thanks, timeline } from "./workflows/timeline";
 
 const root = import.meta.dirname;
-const files = ["workflows/orders.ts"];
+const files = ["workflows/orders.ts", "workflows/timeline.ts"];
 const START = Date.UTC(2026, 0, 1);
 const envs: TestEnv[] = [];
 
@@ -41,6 +42,37 @@ describe("virtual time", () => {
     expect(env.now()).toBe(START + 3000);
   });
 
+  it("one advance fires a sleep, a retry backoff and a wait timeout, each at its own time, in order", async () => {
+    const env = await newEnv();
+    const run = await env.start(timeline, ["t-1"]);
+    await env.advance("1d");
+    // Each timer was set by the one before firing, so all three firing in one advance means
+    // the advance settled after each instant and went on.
+    expect(await run.returnValue).toEqual({
+      slept: 3_600_000,
+      retried: 3_600_000 + 1000,
+      timedOut: true,
+      ended: 3_600_000 + 1000 + 2 * 3_600_000,
+    });
+    expect(env.now()).toBe(START + 86_400_000);
+  });
+
+  it("fires timers of different runs earliest first, whatever order they were set in", async () => {
+    const env = await newEnv();
+    const ended: string[] = [];
+    env.runtime.onRunChange((change) => {
+      if (change.status === "completed") ended.push(change.runId);
+    });
+    const late = await env.start(sleeper, ["3h"]);
+    const early = await env.start(sleeper, ["1h"]);
+    const middle = await env.start(sleeper, ["2h"]);
+    await env.advance("1d");
+    expect(ended).toEqual([early.runId, middle.runId, late.runId]);
+    expect(await early.returnValue).toBe(START + 3_600_000);
+    expect(await middle.returnValue).toBe(START + 2 * 3_600_000);
+    expect(await late.returnValue).toBe(START + 3 * 3_600_000);
+  });
+
   it("a hook raced against sleep: the sleep wins on advance, or the hook wins when resumed first", async () => {
     const env = await newEnv();
     env.mockStep(reserveStock, async (sku: string) => `reserved ${sku}`);
@@ -64,6 +96,18 @@ describe("virtual time", () => {
       result: { decided: true },
       decidedAt: START + 53 * 3_600_000,
     });
+  });
+
+  it("a sleep that lost a race never fires, however far time moves", async () => {
+    const env = await newEnv();
+    const run = await env.start(raceThenWait, ["lost-sleep"]);
+    await env.resumeHook("lost-sleep", "hook first");
+    // The run is still live (it waits on a second hook) when the lost sleep would be due.
+    await env.advance("1d");
+    expect((await env.events(run)).map((e) => e.type)).not.toContain("sleep_fired");
+    await env.resumeHook("lost-sleep-done", "done");
+    expect(await run.returnValue).toEqual(["hook first", "done"]);
+    expect((await env.events(run)).map((e) => e.type)).not.toContain("sleep_fired");
   });
 
   it("now() and Date.now() in workflow code follow the virtual clock", async () => {
@@ -119,6 +163,28 @@ describe("sendWebhook", () => {
     expect(again.status).toBe(410);
   });
 
+  it("returns the workflow's own answer for a manual webhook", async () => {
+    const env = await newEnv();
+    const run = await env.start(quote);
+    const response = await env.sendWebhook(run, { body: JSON.stringify({ n: 21 }) });
+    expect(response.status).toBe(201);
+    expect(await response.json()).toEqual({ doubled: 42 });
+    expect(await run.returnValue).toBe(21);
+  });
+
+  it("returns a webhook's static answer, with its status, headers and body", async () => {
+    const env = await newEnv();
+    const run = await env.start(thanks);
+    const response = await env.sendWebhook(
+      run,
+      new Request("http://x.invalid/", { method: "POST", body: "hi" }),
+    );
+    expect(response.status).toBe(200);
+    expect(response.headers.get("x-answer")).toBe("static");
+    expect(await response.text()).toBe("thanks");
+    expect(await run.returnValue).toBe("hi");
+  });
+
   it("times out on advance when nobody calls", async () => {
     const env = await newEnv();
     const run = await env.start(paymentCallback);
@@ -126,6 +192,20 @@ describe("sendWebhook", () => {
     expect(await run.status).toBe("running");
     await env.advance("1m");
     expect(await run.returnValue).toEqual({ paid: false });
+  });
+});
+
+describe("child runs", () => {
+  it("a child's sleep moves with the parent's clock; the parent gets its value and both are linked", async () => {
+    const env = await newEnv();
+    const parent = await env.start(parentOfSlow, [21]);
+    const [started] = (await env.events(parent)).filter((e) => e.type === "child_started");
+    const childRunId = (started as { childRunId: string }).childRunId;
+    expect(await env.status(childRunId)).toBe("running");
+    await env.advance("1d");
+    expect(await parent.returnValue).toEqual({ childRunId, value: 42 });
+    expect(await env.status(childRunId)).toBe("completed");
+    expect((await env.world.getRun(childRunId))?.parentRunId).toBe(parent.runId);
   });
 });
 

@@ -1,4 +1,5 @@
 import type { RunId, StoredEvent } from "@wfkit/world";
+import { WorkflowError } from "../../errors/workflow-error.js";
 import type { EngineState } from "../../sandbox/protocol.js";
 import { deserialize } from "../../serialization/index.js";
 import type { RuntimeCore } from "../types.js";
@@ -58,4 +59,16 @@ export async function recordParked(
   } catch (error) {
     core.log("warn", [`wfkit: run ${runId} is parked; its run_parked marker was not recorded:`, error]);
   }
+}
+
+/**
+ * What a caller whose payload waited on a parked run hears when the runtime closes:
+ * the run never took it, so nothing was recorded, and it must be sent again.
+ */
+export function parkedAtClose(runId: RunId, why: string): WorkflowError {
+  return new WorkflowError(
+    "WF_RUN_PARKED",
+    `The run ${runId} is parked (${why}), and the runtime closed before the run could take this input: it was not recorded.`,
+    `Send it again once code that matches the run's log is deployed; \`wf inspect run ${runId}\` shows where the run parked.`,
+  );
 }

@@ -11,7 +11,7 @@ import { type Activated, ActivationError, SandboxLostError, type WorkflowSandbox
 import type { ActorHandle, RuntimeCore } from "../types.js";
 import { linkEndToFamily } from "./child-links.js";
 import { CommitPipeline } from "./commit.js";
-import { divergenceOf, recordParked } from "./diverged.js";
+import { divergenceOf, parkedAtClose, recordParked } from "./diverged.js";
 import { EagerSteps } from "./eager.js";
 import { failedTurn } from "./fail.js";
 import { CorruptEventLogError, failCorruptRun } from "./log-check.js";
@@ -48,8 +48,11 @@ export class RunActor implements ActorHandle {
    * into its append and land after the terminal event.
    */
   private ending = false;
-  /** The run's workflow file did not build: inputs wait in the inbox until a new build (unpark). */
-  private parked = false;
+  /**
+   * Why the run is parked (its workflow file did not build, or its code diverged from its
+   * log): inputs wait in the inbox until a new build (unpark). Undefined when not parked.
+   */
+  private parked: string | undefined;
   /** Wakes a pump waiting for work: a new input, or an append handed to the World. */
   private wakeUp: (() => void) | undefined;
   /** Commands of an activation that ran before the actor pumped (a run created with hooks). */
@@ -111,6 +114,12 @@ export class RunActor implements ActorHandle {
   /** Hands the append still gathering turns to the World now (the runtime is closing). */
   flush(): void {
     this.commits.flush();
+    // A parked run takes nothing more here: the callers still waiting on it (resumeHook, a
+    // webhook request) hear why instead of waiting forever. Queue messages come back to the
+    // next process from the World.
+    const why = this.parked;
+    if (why !== undefined)
+      for (const input of this.inbox.splice(0)) input.done?.(false, parkedAtClose(this.runId, why));
   }
 
   post(input: RunInput): void {
@@ -119,7 +128,7 @@ export class RunActor implements ActorHandle {
       return;
     }
     this.inbox.push(input);
-    if (!this.pumping && !this.parked) void this.pump();
+    if (!this.pumping && this.parked === undefined) void this.pump();
     else this.wakeUp?.();
   }
 
@@ -202,7 +211,7 @@ export class RunActor implements ActorHandle {
     } finally {
       this.pumping = false;
       if (this.ended) this.core.forget(this.runId);
-      else if (this.inbox.length > 0 && !this.parked)
+      else if (this.inbox.length > 0 && this.parked === undefined)
         void this.pump(); // posted during the last await above
       else this.core.touch(this);
     }
@@ -272,8 +281,8 @@ export class RunActor implements ActorHandle {
 
   /** A new build came: a parked run tries to load again (and parks again if its file still fails). */
   unpark(): void {
-    if (!this.parked) return;
-    this.parked = false;
+    if (this.parked === undefined) return;
+    this.parked = undefined;
     if (this.inbox.length > 0 && !this.pumping) void this.pump();
   }
 
@@ -298,7 +307,7 @@ export class RunActor implements ActorHandle {
     }
     if (replayed && "parkedOn" in replayed) {
       this.conflicts.unshift(...conflicts);
-      this.parked = true;
+      this.parked = `its workflow's file ${replayed.parkedOn.file} did not build`;
       this.core.log("warn", [
         `wfkit: run ${this.runId} waits: its workflow's file ${replayed.parkedOn.file} did not build. It continues once the file builds again.`,
       ]);
@@ -331,7 +340,7 @@ export class RunActor implements ActorHandle {
       // Parked, not failed: the run stays running and loads again with the next build.
       replayed.instance.dispose();
       this.conflicts.unshift(...conflicts);
-      this.parked = true;
+      this.parked = diverged.message;
       await recordParked(this.core, this.runId, replayed.last, diverged);
       this.core.log("warn", [
         `wfkit: run ${this.runId} is parked until compatible code is deployed: ${diverged.message}`,
