@@ -102,3 +102,24 @@ export async function fulfil(orderId: string) {
   return { parcel: await shipping.returnValue };
 }
 `;
+
+export const FEED = `
+import { createHook, getWritable } from "workflow";
+
+async function say(writable: WritableStream<string>, line: string) {
+  "use step";
+  const writer = writable.getWriter();
+  await writer.write(line);
+  writer.releaseLock();
+}
+
+/** Writes a line, waits on a hook, writes another: the page must show the second as it arrives. */
+export async function feed(id: string) {
+  "use workflow";
+  const out = getWritable<string>();
+  await say(out, \`first line of \${id}\`);
+  await createHook<{ go: boolean }>({ token: \`feed:\${id}\` });
+  await say(out, \`second line of \${id}\`);
+  return id;
+}
+`;
