@@ -60,6 +60,16 @@ export async function awaitPayment(invoice: string) {
   const request = await webhook;
   return record({ invoice, payment: await request.json() });
 }
+
+/** Answers the request itself: the page shows the response sent. */
+export async function refund(invoice: string) {
+  "use workflow";
+  const webhook = createWebhook({ respondWith: "manual" });
+  const request = await webhook;
+  const body = await request.json();
+  await request.respondWith(Response.json({ refunded: invoice, amount: body.amount }, { status: 201 }));
+  return body;
+}
 `;
 
 export const CATALOG = `

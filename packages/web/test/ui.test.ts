@@ -174,6 +174,11 @@ describe("the web UI, in Chromium, against wf dev", () => {
       .toEqual(["default", "audit"]);
     expect(await streams.textContent()).toContain("paid A-1");
     await shot("ui-run.png");
+    // The raw events (e), each saying which step and attempt it is about.
+    await page.keyboard.press("e");
+    await poll(() => page.getByTestId("events").textContent()).toContain("step_retrying charge · attempt 1");
+    await page.keyboard.press("t");
+    await page.getByTestId("timeline").waitFor();
   });
 
   it("reruns a run from its page: a new run with the same input, opened at once", async () => {
@@ -209,6 +214,28 @@ describe("the web UI, in Chromium, against wf dev", () => {
     expect(text).toContain("x-provider: test");
     expect(text).toContain('{"amount":4200,"currency":"eur"}');
     await poll(() => page.locator(".run-head .badge").textContent()).toBe("completed");
+  });
+
+  it("shows the response a webhook's workflow sent to its request", async () => {
+    const runId = await start("payments.ts#refund", ["INV-4"]);
+    await page.goto(`${url}/#/runs/${runId}`);
+    await poll(() => page.getByTestId("row-hook").count()).toBe(1);
+    await page.getByTestId("row-hook").click();
+    const hooks = (await (await fetch(`${url}/api/runs/${runId}/hooks`)).json()) as Array<{ url: string }>;
+    const answer = await fetch(hooks[0]!.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ amount: 990 }),
+    });
+    const answerText = await answer.text();
+    expect(answer.status, answerText).toBe(201);
+    expect(JSON.parse(answerText)).toEqual({ refunded: "INV-4", amount: 990 });
+    const request = page.getByTestId("hook-request");
+    await poll(() => request.textContent()).toContain("responded");
+    const text = await request.textContent();
+    expect(text).toContain('{"amount":990}');
+    expect(text).toContain("201");
+    expect(text).toContain('{"refunded":"INV-4","amount":990}');
   });
 
   it("shows stream output as it arrives, without a reload", async () => {
