@@ -1,6 +1,6 @@
 import type { RunView } from "@wfkit/core/api";
 import { describe, expect, it } from "vitest";
-import { formatRun } from "../src/inspect/format.js";
+import { duration, formatRun } from "../src/inspect/format.js";
 
 const base: RunView = {
   runId: "wrun_parent",
@@ -97,5 +97,16 @@ describe("wf inspect run: webhooks and streams", () => {
     expect(text).toMatch(/\+1\.2s {4}response 201 {2}body \{"ok":true\}\n/);
     expect(text).toContain("\nStreams\n  (default)  3 chunks, open\n  audit  1 chunk, closed\n");
     expect(formatRun(base)).not.toContain("Streams");
+  });
+});
+
+describe("wf inspect durations", () => {
+  it("round to whole seconds past a minute, never 60 of them", () => {
+    expect(duration(340)).toBe("340ms");
+    expect(duration(999.7)).toBe("1.0s");
+    expect(duration(59_700)).toBe("59.7s");
+    expect(duration(59_960)).toBe("1m00s");
+    expect(duration(3_599_993)).toBe("60m00s");
+    expect(duration(125_000)).toBe("2m05s");
   });
 });

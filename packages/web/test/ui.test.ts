@@ -300,6 +300,11 @@ describe("the web UI, in Chromium, against wf dev", () => {
     await page.goto(`${url}/#/runs/${parent}`);
     const children = page.getByTestId("child-runs");
     await poll(() => children.textContent()).toContain("shipOrder (completed)");
+    // The child is a row of the parent's timeline, and its detail links to it.
+    await page.getByTestId("row-child").click();
+    const detail = page.getByTestId("detail");
+    await poll(() => detail.textContent()).toContain("child shipOrder");
+    expect(await detail.locator("a.mono").textContent()).toMatch(/^wrun_/);
     await children.locator("a").first().click();
     const parentLink = page.getByTestId("parent-run");
     await poll(() => parentLink.textContent()).toContain(parent);

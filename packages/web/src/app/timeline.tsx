@@ -1,10 +1,11 @@
 // The run as a Gantt chart: a row per step (a bar per attempt, the backoff
-// between them dashed), per sleep, and per hook or webhook wait (a tick per
-// request it received), on one time axis from the run's start.
+// between them dashed), per sleep, per hook or webhook wait (a tick per
+// request it received), and per child run, on one time axis from the run's start.
 import type { RunView } from "./api";
 import { duration, shortName } from "./format";
 
-export type Selection = { kind: "step" | "sleep" | "hook"; opId: number };
+/** A row of the timeline; a child run is named by its place in `run.children`. */
+export type Selection = { kind: "step" | "sleep" | "hook" | "child"; opId: number };
 
 interface Row {
   key: string;
@@ -110,6 +111,28 @@ export function Timeline({
       })),
     });
   }
+  (run.children ?? []).forEach((child, i) => {
+    const to = child.endedAt ?? (live ? now : end);
+    const cls =
+      child.status === "running" ? "a-running" : child.status === "completed" ? "a-completed" : "a-failed";
+    rows.push({
+      key: `c${i}`,
+      sel: { kind: "child", opId: i },
+      label: `child ${shortName(child.workflowId).name}`,
+      sub: child.status === "running" ? "running" : `${child.status} · ${duration(to - child.startedAt)}`,
+      start: child.startedAt,
+      status: child.status,
+      bars: [
+        {
+          from: child.startedAt,
+          to,
+          cls: `child ${cls}`,
+          title: `child run ${child.runId}: ${child.status}`,
+        },
+      ],
+      ticks: [],
+    });
+  });
   rows.sort((a, b) => a.start - b.start || a.key.localeCompare(b.key));
 
   // The axis reaches the latest thing shown (a sleep's wake time may lie ahead).
@@ -122,7 +145,7 @@ export function Timeline({
   if (rows.length === 0)
     return (
       <div class="timeline empty" data-testid="timeline">
-        No steps, sleeps or hooks yet.
+        {live ? "No steps, sleeps or hooks yet." : "The run ended without steps, sleeps or hooks."}
       </div>
     );
   return (
