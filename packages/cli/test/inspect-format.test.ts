@@ -1,6 +1,6 @@
 import type { RunView } from "@wfkit/core/api";
 import { describe, expect, it } from "vitest";
-import { formatRun } from "../src/inspect/format.js";
+import { duration, formatRun } from "../src/inspect/format.js";
 
 const base: RunView = {
   runId: "wrun_parent",
@@ -13,6 +13,7 @@ const base: RunView = {
   sleeps: [],
   hooks: [],
   children: [],
+  streams: [],
 };
 
 describe("wf inspect run: the parent-child link", () => {
@@ -53,5 +54,59 @@ describe("wf inspect run: a parked run", () => {
       "  parked: WF_REPLAY_DIVERGED at position 4: Workflow code diverged from its event log at position 4",
     );
     expect(formatRun(base)).not.toContain("parked");
+  });
+});
+
+describe("wf inspect run: webhooks and streams", () => {
+  it("prints a webhook's request (method, path, body) and the response sent, and the run's streams", () => {
+    const text = formatRun({
+      ...base,
+      hooks: [
+        {
+          opId: 2,
+          token: "wh_secret",
+          kind: "webhook",
+          createdAt: base.createdAt + 10,
+          respondWith: "manual",
+          status: "ended",
+          requests: [
+            {
+              receivedAt: base.createdAt + 1_000,
+              payload: {
+                method: "POST",
+                url: "http://127.0.0.1:4000/.well-known/workflow/v1/webhook/wh_secret?x=1",
+                headers: { "content-type": "application/json" },
+                body: '{"amount":4200}',
+              },
+              requestId: "req_1",
+              response: { status: 201, headers: {}, body: '{"ok":true}' },
+              respondedAt: base.createdAt + 1_200,
+            },
+          ],
+        },
+      ],
+      streams: [
+        { namespace: "", tailIndex: 2, closed: false },
+        { namespace: "audit", tailIndex: 0, closed: true },
+      ],
+    });
+    expect(text).toMatch(/\+10ms {2}webhook wh_secret ended\n/);
+    expect(text).toMatch(
+      /\+1\.0s {4}request POST \/\.well-known\/workflow\/v1\/webhook\/wh_secret\?x=1 {2}body \{"amount":4200\}\n/,
+    );
+    expect(text).toMatch(/\+1\.2s {4}response 201 {2}body \{"ok":true\}\n/);
+    expect(text).toContain("\nStreams\n  (default)  3 chunks, open\n  audit  1 chunk, closed\n");
+    expect(formatRun(base)).not.toContain("Streams");
+  });
+});
+
+describe("wf inspect durations", () => {
+  it("round to whole seconds past a minute, never 60 of them", () => {
+    expect(duration(340)).toBe("340ms");
+    expect(duration(999.7)).toBe("1.0s");
+    expect(duration(59_700)).toBe("59.7s");
+    expect(duration(59_960)).toBe("1m00s");
+    expect(duration(3_599_993)).toBe("60m00s");
+    expect(duration(125_000)).toBe("2m05s");
   });
 });

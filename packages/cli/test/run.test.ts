@@ -2,8 +2,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { startChild } from "@wfkit/testing-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, wf } from "./helpers.js";
+import { assertBuilt, BIN, wf } from "./helpers.js";
 
 const ORDERS = `import { FatalError } from "workflow";
 
@@ -31,6 +32,21 @@ async function charge(id: string) {
 export async function chargeOrder(id: string) {
   "use workflow";
   return await charge(id);
+}
+`;
+
+const SLOW = `import { sleep } from "workflow";
+
+async function prepare(id: string) {
+  "use step";
+  return id;
+}
+
+export async function slowOrder(id: string) {
+  "use workflow";
+  await prepare(id);
+  await sleep("1h");
+  return id;
 }
 `;
 
@@ -63,6 +79,32 @@ describe("wf run", () => {
       `wfkit: run ${runId} workflow//orders//processOrder step step//orders//price attempt 1: step completed`,
     );
     expect(lines.at(-1)).toBe(`wfkit: run ${runId} workflow//orders//processOrder: completed`);
+  });
+
+  it("prints the run id and each step on stderr while the run works, not only at its end", async () => {
+    writeFileSync(path.join(tmp, "slow.ts"), SLOW);
+    const child = startChild(
+      [BIN, "run", "slow.ts", "slowOrder", "--args", '["s-1"]', "--data-dir", "data-slow"],
+      {
+        cwd: tmp,
+        name: "wf run slow.ts",
+      },
+    );
+    try {
+      const [, runId] = await child.waitForOutput(
+        /wfkit: run (wrun_\S+) workflow\/\/slow\/\/slowOrder: started/,
+      );
+      await child.waitForOutput(
+        new RegExp(
+          `wfkit: run ${runId} workflow//slow//slowOrder step step//slow//prepare attempt 1: step completed`,
+        ),
+      );
+      // The run now sleeps for an hour: the lines came while it works, and stdout waits for its value.
+      expect(child.process.exitCode).toBeNull();
+      expect(child.stdout()).toBe("");
+    } finally {
+      await child.stop();
+    }
   });
 
   it('prints a compile error with its code frame and fix, before any run (a helper missing "use step")', async () => {

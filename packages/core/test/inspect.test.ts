@@ -2,7 +2,11 @@ import { mkdtempSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { waitFor } from "@wfkit/testing-kit";
+import { createTestDatabase, type TestDatabase, waitFor } from "@wfkit/testing-kit";
+import type { World } from "@wfkit/world";
+// Not a declared dependency of core (world-postgres depends on core for its own tests):
+// resolved from the workspace, as the CLI's PostgreSQL test does.
+import { migratePostgres, openPostgresWorld } from "@wfkit/world-postgres";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { WorkflowError } from "../src/errors/index.js";
@@ -14,24 +18,29 @@ import { testRuntime } from "./runtime-helpers.js";
 const BASE = "http://app.test";
 const dataDir = mkdtempSync(path.join(tmpdir(), "wfkit-inspect-"));
 
-for (const worldName of ["memory", "sqlite"] as const) {
+for (const worldName of ["memory", "sqlite", "postgres"] as const) {
   describe(`inspect API on the ${worldName} World`, () => {
     let rt: Runtime;
     let wf: (name: string) => string;
     let inspector: Inspector;
+    let db: TestDatabase | undefined;
 
     beforeAll(async () => {
-      const t = await testRuntime(
-        ["inspect.ts"],
-        { webhookBaseUrl: BASE },
-        worldName === "sqlite" ? () => sqliteWorld({ dataDir, flushOn: "microtask" }) : undefined,
-      );
+      let world: World | undefined;
+      if (worldName === "sqlite") world = sqliteWorld({ dataDir, flushOn: "microtask" });
+      if (worldName === "postgres") {
+        db = await createTestDatabase("core_inspect");
+        await migratePostgres(db.url);
+        world = await openPostgresWorld(db.url);
+      }
+      const t = await testRuntime(["inspect.ts"], { webhookBaseUrl: BASE }, (memory) => world ?? memory);
       rt = t.runtime;
       wf = (name) => t.id("inspect.ts", name);
       inspector = createInspector(rt.world);
     });
     afterAll(async () => {
       await rt?.close();
+      await db?.drop();
       if (worldName === "sqlite") await rm(dataDir, { recursive: true, force: true });
     });
 
@@ -103,6 +112,28 @@ for (const worldName of ["memory", "sqlite"] as const) {
       expect(approval.requests.map((r) => r.payload)).toEqual([{ by: "ada" }]);
     });
 
+    it("lists the stream namespaces a run wrote to, and reads their chunks", async () => {
+      const run = await rt.start(wf("report"), ["r-1"]);
+      await run.returnValue;
+      const view = await inspector.inspectRun(run.runId);
+      expect(view.streams).toEqual([
+        { namespace: "", tailIndex: 0, closed: false },
+        { namespace: "audit", tailIndex: 0, closed: true },
+      ]);
+      expect(await inspector.listStreams(run.runId)).toEqual(view.streams);
+      expect(await inspector.readStream(run.runId, "audit")).toEqual({
+        namespace: "audit",
+        chunks: [{ index: 0, value: "audited r-1" }],
+        tailIndex: 0,
+        closed: true,
+      });
+      expect((await inspector.readStream(run.runId)).chunks).toEqual([{ index: 0, value: "report r-1" }]);
+      // A run that wrote nothing has no streams.
+      const quiet = await rt.start(wf("declined"), []);
+      await quiet.returnValue.catch(() => {});
+      expect((await inspector.inspectRun(quiet.runId)).streams).toEqual([]);
+    });
+
     it("shows a failed run's error with the user's message", async () => {
       const run = await rt.start(wf("declined"), []);
       await expect(run.returnValue).rejects.toThrow("card declined");
@@ -136,6 +167,12 @@ for (const worldName of ["memory", "sqlite"] as const) {
       expect(seen).toEqual(all.runs.map((r) => r.runId));
       expect((await inspector.listRuns({ workflow: "nope" })).runs).toEqual([]);
       expect((await inspector.listRuns({ since: Date.now() + 60_000 })).runs).toEqual([]);
+      // A time range: since is inclusive, until exclusive.
+      const oldest = all.runs.at(-1)!;
+      const window = { workflow: wf("declined"), since: oldest.createdAt, until: new Date(Date.now() + 1) };
+      expect((await inspector.listRuns({ ...window, limit: 1000 })).runs).toEqual(all.runs);
+      const before = await inspector.listRuns({ workflow: wf("declined"), until: oldest.createdAt });
+      expect(before.runs).toEqual([]);
 
       const events = await rt.world.readEvents(ids[0]);
       const first = await inspector.listEvents(ids[0], { limit: 2 });

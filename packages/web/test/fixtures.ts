@@ -60,6 +60,16 @@ export async function awaitPayment(invoice: string) {
   const request = await webhook;
   return record({ invoice, payment: await request.json() });
 }
+
+/** Answers the request itself: the page shows the response sent. */
+export async function refund(invoice: string) {
+  "use workflow";
+  const webhook = createWebhook({ respondWith: "manual" });
+  const request = await webhook;
+  const body = await request.json();
+  await request.respondWith(Response.json({ refunded: invoice, amount: body.amount }, { status: 201 }));
+  return body;
+}
 `;
 
 export const CATALOG = `
@@ -100,5 +110,26 @@ export async function fulfil(orderId: string) {
   "use workflow";
   const shipping = await start(shipOrder, [orderId]);
   return { parcel: await shipping.returnValue };
+}
+`;
+
+export const FEED = `
+import { createHook, getWritable } from "workflow";
+
+async function say(writable: WritableStream<string>, line: string) {
+  "use step";
+  const writer = writable.getWriter();
+  await writer.write(line);
+  writer.releaseLock();
+}
+
+/** Writes a line, waits on a hook, writes another: the page must show the second as it arrives. */
+export async function feed(id: string) {
+  "use workflow";
+  const out = getWritable<string>();
+  await say(out, \`first line of \${id}\`);
+  await createHook<{ go: boolean }>({ token: \`feed:\${id}\` });
+  await say(out, \`second line of \${id}\`);
+  return id;
 }
 `;

@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { type Child, startChild, waitFor } from "@wfkit/testing-kit";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { APPROVAL, CATALOG, FAMILY, ORDERS, PAYMENTS } from "./fixtures.js";
+import { APPROVAL, CATALOG, FAMILY, FEED, ORDERS, PAYMENTS } from "./fixtures.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const BIN = fileURLToPath(new URL("../../cli/dist/bin.js", import.meta.url));
@@ -63,6 +63,7 @@ beforeAll(async () => {
   writeFileSync(path.join(tmp, "workflows", "payments.ts"), PAYMENTS);
   writeFileSync(path.join(tmp, "workflows", "catalog.ts"), CATALOG);
   writeFileSync(path.join(tmp, "workflows", "family.ts"), FAMILY);
+  writeFileSync(path.join(tmp, "workflows", "feed.ts"), FEED);
   dev = startChild([BIN, "dev", "workflows", "--port", "0", "--data-dir", "data"], {
     cwd: tmp,
     name: "wf dev",
@@ -141,6 +142,13 @@ describe("the web UI, in Chromium, against wf dev", () => {
     expect(await row(ids.payment).count()).toBe(1);
     await page.getByTestId("search").fill("");
     await poll(() => page.locator("a.row").count()).toBe(5);
+    // A workflow's name matches too.
+    await page.getByTestId("search").fill("NIGHT");
+    await poll(() => page.locator("a.row").count()).toBe(1);
+    expect(await row(ids.nightly).count()).toBe(1);
+    await page.getByTestId("search").fill("");
+    await poll(() => page.locator("a.row").count()).toBe(5);
+    await page.getByTestId("search").blur();
     await shot("ui-runs.png");
   });
 
@@ -166,6 +174,11 @@ describe("the web UI, in Chromium, against wf dev", () => {
       .toEqual(["default", "audit"]);
     expect(await streams.textContent()).toContain("paid A-1");
     await shot("ui-run.png");
+    // The raw events (e), each saying which step and attempt it is about.
+    await page.keyboard.press("e");
+    await poll(() => page.getByTestId("events").textContent()).toContain("step_retrying charge · attempt 1");
+    await page.keyboard.press("t");
+    await page.getByTestId("timeline").waitFor();
   });
 
   it("reruns a run from its page: a new run with the same input, opened at once", async () => {
@@ -203,8 +216,53 @@ describe("the web UI, in Chromium, against wf dev", () => {
     await poll(() => page.locator(".run-head .badge").textContent()).toBe("completed");
   });
 
+  it("shows the response a webhook's workflow sent to its request", async () => {
+    const runId = await start("payments.ts#refund", ["INV-4"]);
+    await page.goto(`${url}/#/runs/${runId}`);
+    await poll(() => page.getByTestId("row-hook").count()).toBe(1);
+    await page.getByTestId("row-hook").click();
+    const hooks = (await (await fetch(`${url}/api/runs/${runId}/hooks`)).json()) as Array<{ url: string }>;
+    const answer = await fetch(hooks[0]!.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ amount: 990 }),
+    });
+    const answerText = await answer.text();
+    expect(answer.status, answerText).toBe(201);
+    expect(JSON.parse(answerText)).toEqual({ refunded: "INV-4", amount: 990 });
+    const request = page.getByTestId("hook-request");
+    await poll(() => request.textContent()).toContain("responded");
+    const text = await request.textContent();
+    expect(text).toContain('{"amount":990}');
+    expect(text).toContain("201");
+    expect(text).toContain('{"refunded":"INV-4","amount":990}');
+  });
+
+  it("shows stream output as it arrives, without a reload", async () => {
+    const runId = await start("feed.ts#feed", ["F-9"]);
+    await page.goto(`${url}/#/runs/${runId}`);
+    const streams = page.getByTestId("streams");
+    await poll(() => streams.textContent()).toContain("first line of F-9");
+    expect(await streams.textContent()).not.toContain("second line");
+    await page.evaluate(() => Object.assign(window, { __feedPage: true }));
+    const resumed = await fetch(`${url}/api/hooks/${encodeURIComponent("feed:F-9")}`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ go: true }),
+    });
+    expect(resumed.ok).toBe(true);
+    await poll(() => streams.textContent()).toContain("second line of F-9");
+    expect(await page.evaluate(() => (window as { __feedPage?: boolean }).__feedPage)).toBe(true);
+  });
+
   it("shows a failed run's error with the user's stack", async () => {
+    // Coming from a run with a hook selected: the new run's page starts with nothing selected.
+    await page.goto(`${url}/#/runs/${ids.payment}`);
+    await page.getByTestId("row-hook").click();
+    await poll(() => page.getByTestId("detail").textContent()).toContain("Requests");
     await page.goto(`${url}/#/runs/${ids.failed}`);
+    await poll(() => page.getByTestId("run-id").textContent()).toBe(ids.failed);
+    expect(await page.getByTestId("detail").textContent()).toContain("Select a step");
     const error = page.getByTestId("error").first();
     await error.waitFor();
     const text = await error.textContent();
@@ -242,6 +300,11 @@ describe("the web UI, in Chromium, against wf dev", () => {
     await page.goto(`${url}/#/runs/${parent}`);
     const children = page.getByTestId("child-runs");
     await poll(() => children.textContent()).toContain("shipOrder (completed)");
+    // The child is a row of the parent's timeline, and its detail links to it.
+    await page.getByTestId("row-child").click();
+    const detail = page.getByTestId("detail");
+    await poll(() => detail.textContent()).toContain("child shipOrder");
+    expect(await detail.locator("a.mono").textContent()).toMatch(/^wrun_/);
     await children.locator("a").first().click();
     const parentLink = page.getByTestId("parent-run");
     await poll(() => parentLink.textContent()).toContain(parent);

@@ -44,6 +44,7 @@ export {
   type StartOptions,
   type StatusUrlOptions,
   type StepView,
+  type StreamSummary,
   start,
   statusToken,
   statusUrl,

@@ -5,10 +5,11 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** `1.2s`, `340ms`, `2m05s`: a duration people read at a glance. */
 export function duration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const m = Math.floor(ms / 60_000);
-  return `${m}m${String(Math.round((ms % 60_000) / 1000)).padStart(2, "0")}s`;
+  if (ms < 999.5) return `${Math.max(0, Math.round(ms))}ms`;
+  if (ms < 59_950) return `${(ms / 1000).toFixed(1)}s`;
+  // Rounded to whole seconds first, so never `59m60s`.
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
 }
 
 function table(rows: string[][]): string {
@@ -57,8 +58,13 @@ export function formatRun(run: RunView): string {
   for (const h of run.hooks) {
     lines.push([h.createdAt, `${h.kind} ${h.token} ${h.status}`]);
     for (const r of h.requests) {
-      const response = r.response !== undefined ? `  -> ${short(r.response)}` : "";
-      lines.push([r.receivedAt, `  received ${short(r.payload)}${response}`]);
+      if (h.kind === "webhook") {
+        lines.push([r.receivedAt, `  request ${httpRequest(r.payload)}`]);
+        if (r.response !== undefined)
+          lines.push([r.respondedAt ?? r.receivedAt, `  response ${httpResponse(r.response)}`]);
+      } else {
+        lines.push([r.receivedAt, `  received ${short(r.payload)}`]);
+      }
     }
   }
   for (const c of run.children ?? []) {
@@ -83,10 +89,39 @@ export function formatRun(run: RunView): string {
   if (run.output !== undefined) head.push(`  output    ${short(run.output)}`);
   if (run.error) head.push(`  error     ${run.error.name}: ${run.error.message}`);
   const body = lines.map(([ms, text]) => `${at(ms)}  ${text}`);
+  const streams = (run.streams ?? []).map((st) => {
+    const chunks = st.tailIndex + 1;
+    return `  ${st.namespace === "" ? "(default)" : st.namespace}  ${chunks} chunk${chunks === 1 ? "" : "s"}, ${st.closed ? "closed" : "open"}`;
+  });
   return `${head.join("\n")}\n\nTimeline\n${body.length ? body.join("\n") : "  (nothing yet)"}\n${
-    run.error?.stack ? `\n${run.error.stack}\n` : ""
-  }`;
+    streams.length ? `\nStreams\n${streams.join("\n")}\n` : ""
+  }${run.error?.stack ? `\n${run.error.stack}\n` : ""}`;
 }
+
+type Json = Record<string, unknown>;
+const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** A webhook request as a line: method, path and body (the full request is in --json). */
+function httpRequest(payload: unknown): string {
+  if (!isObject(payload) || typeof payload.method !== "string") return short(payload);
+  let where = String(payload.url ?? "");
+  try {
+    const url = new URL(where);
+    where = url.pathname + url.search;
+  } catch {}
+  const body = typeof payload.body === "string" && payload.body !== "" ? `  body ${clip(payload.body)}` : "";
+  return `${payload.method} ${where}${body}`;
+}
+
+/** A response a manual webhook sent: status and body. */
+function httpResponse(response: unknown): string {
+  if (!isObject(response) || typeof response.status !== "number") return short(response);
+  const body =
+    typeof response.body === "string" && response.body !== "" ? `  body ${clip(response.body)}` : "";
+  return `${response.status}${body}`;
+}
+
+const clip = (text: string) => (text.length > 120 ? `${text.slice(0, 117)}...` : text);
 
 export function formatEvents(page: EventPage): string {
   const lines = page.events.map((e) => {

@@ -43,6 +43,7 @@ export type {
   RunView,
   SleepView,
   StepView,
+  StreamSummary,
 } from "../inspect/index.js";
 export {
   type AcceptedResponseOptions,

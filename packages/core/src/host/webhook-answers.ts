@@ -134,9 +134,16 @@ export async function awaitManual(
       ended = true;
     },
   );
-  const response = await Promise.race([port.waits.wait(requestId, timeoutMs), end.then(() => null)]);
-  const answer =
-    response ?? (ended ? await port.awaitResponse(requestId, 0) : null) ?? (await port.recorded?.()) ?? null;
+  const waiting = port.waits.wait(requestId, timeoutMs);
+  let response = await Promise.race([waiting, end.then(() => null)]);
+  if (response === null && ended) {
+    // The runtime hands a response over before it tells of the run's end, but the wait may
+    // settle a few microtasks after the end does (a response put in the run's last turn): the
+    // wait gets until the World's own zero-timeout wait (a timer) to settle, which also finds
+    // a response another process put.
+    response = await Promise.race([waiting, port.awaitResponse(requestId, 0)]);
+  }
+  const answer = response ?? (await port.recorded?.()) ?? null;
   if (answer) return deserialize<Response>(answer);
   if (ended) {
     return errorResponse(

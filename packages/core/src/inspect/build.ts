@@ -8,6 +8,7 @@ import type {
   RunView,
   SleepView,
   StepView,
+  StreamSummary,
 } from "./types.js";
 import { decodeError, decodePayload } from "./values.js";
 
@@ -29,9 +30,14 @@ export function summarizeRun(run: RunRecord): RunSummary {
 /**
  * Folds a run's log into its view. The log is the only source: steps and their
  * attempts, sleeps, hooks and the requests they received are all events, so any
- * World shows the same view.
+ * World shows the same view. `streams` (which namespaces the run wrote to) is
+ * the World's, not the log's: the caller reads it.
  */
-export async function buildRunView(run: RunRecord, events: StoredEvent[]): Promise<RunView> {
+export async function buildRunView(
+  run: RunRecord,
+  events: StoredEvent[],
+  streams: StreamSummary[] = [],
+): Promise<RunView> {
   const steps = new Map<number, StepView>();
   const sleeps = new Map<number, SleepView>();
   const hooks = new Map<number, HookView>();
@@ -179,6 +185,7 @@ export async function buildRunView(run: RunRecord, events: StoredEvent[]): Promi
     sleeps: [...sleeps.values()],
     hooks: [...hooks.values()],
     children: [...children.values()],
+    streams,
   };
   if (run.output !== undefined) view.output = await decodePayload(run.output);
   if (run.error !== undefined) view.error = await decodeError(run.error);

@@ -72,7 +72,8 @@ export function createInspector(world: World): Inspector {
     async inspectRun(runId) {
       const run = await world.getRun(runId);
       if (!run) throw new WorkflowRunNotFoundError(runId);
-      return buildRunView(run, await world.readEvents(runId));
+      const [events, streams] = await Promise.all([world.readEvents(runId), streamsOf(world, runId)]);
+      return buildRunView(run, events, streams);
     },
 
     async listEvents(runId, options = {}) {
@@ -91,9 +92,7 @@ export function createInspector(world: World): Inspector {
 
     async listStreams(runId) {
       if (!(await world.getRun(runId))) throw new WorkflowRunNotFoundError(runId);
-      if (world.streams.list) return world.streams.list(runId);
-      const info = await world.streams.info(runId, "");
-      return info.tailIndex >= 0 || info.closed ? [{ namespace: "", ...info }] : [];
+      return streamsOf(world, runId);
     },
 
     async readStream(runId, namespace = "", options = {}) {
@@ -118,6 +117,12 @@ export function createInspector(world: World): Inspector {
       return { namespace, chunks, tailIndex: read.tailIndex, closed: read.closed };
     },
   };
+}
+
+async function streamsOf(world: World, runId: string): Promise<StreamSummary[]> {
+  if (world.streams.list) return world.streams.list(runId);
+  const info = await world.streams.info(runId, "");
+  return info.tailIndex >= 0 || info.closed ? [{ namespace: "", ...info }] : [];
 }
 
 function pageSize(limit: number | undefined, fallback = DEFAULT_LIMIT): number {

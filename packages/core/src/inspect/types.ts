@@ -134,6 +134,12 @@ export interface RunView extends RunSummary {
   hooks: HookView[];
   /** Child runs started from this run's workflow code, in the order it started them. */
   children: ChildView[];
+  /**
+   * The run's streams by namespace (`""` is the default stream), each with its
+   * last index and whether it is closed; read their chunks with `run.getReadable()`
+   * or the inspect route. On a World without `streams.list`, only the default stream.
+   */
+  streams: StreamSummary[];
   /** Set while the run is parked: its code diverged from its log; compatible code continues it. */
   parked?: ParkedView;
 }

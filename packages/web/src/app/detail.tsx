@@ -94,6 +94,29 @@ export function Detail({
       </aside>
     );
   }
+  if (selection.kind === "child") {
+    const child = run.children?.[selection.opId];
+    if (!child) return null;
+    return (
+      <aside class="detail" data-testid="detail">
+        <h3>
+          child {shortName(child.workflowId).name} <StatusBadge status={child.status} />
+        </h3>
+        <div class="kv">
+          <span>run</span>
+          <a class="mono" href={`#/runs/${encodeURIComponent(child.runId)}`}>
+            {child.runId}
+          </a>
+          <span>workflow</span>
+          <code>{child.workflowId}</code>
+          <span>started</span>
+          <span>{t(child.startedAt)}</span>
+          <span>ended</span>
+          <span>{child.endedAt ? t(child.endedAt) : "not yet"}</span>
+        </div>
+      </aside>
+    );
+  }
   const hook = run.hooks.find((h) => h.opId === selection.opId);
   if (!hook) return null;
   const resumable = canAct && hook.kind === "hook" && hook.status === "waiting" && !TERMINAL.has(run.status);

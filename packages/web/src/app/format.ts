@@ -1,12 +1,17 @@
 // Times and durations as people read them.
 
+/** `340ms`, `1.2s`, `42s`, `2m 5s`, `1h 0m`, `2d 3h`: rounded in the smallest unit shown, so never `59m 60s`. */
 export function duration(ms: number): string {
   if (ms < 0) ms = 0;
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
-  if (ms < 3_600_000) return `${Math.floor(ms / 60_000)}m ${Math.round((ms % 60_000) / 1000)}s`;
-  if (ms < 86_400_000) return `${Math.floor(ms / 3_600_000)}h ${Math.round((ms % 3_600_000) / 60_000)}m`;
-  return `${Math.floor(ms / 86_400_000)}d ${Math.round((ms % 86_400_000) / 3_600_000)}h`;
+  if (ms < 999.5) return `${Math.round(ms)}ms`;
+  if (ms < 9_950) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  const m = Math.round(ms / 60_000);
+  if (m < 1440) return `${Math.floor(m / 60)}h ${m % 60}m`;
+  const h = Math.round(ms / 3_600_000);
+  return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
 
 export function ago(at: number, now: number): string {

@@ -60,7 +60,12 @@ function App() {
         </span>
       </header>
       <main>
-        {run ? <RunPage runId={decodeURIComponent(run[1])} info={info} /> : <RunsPage info={info} />}
+        {run ? (
+          // Keyed by run: another run's page starts afresh (its selection and tab are not this one's).
+          <RunPage key={run[1]} runId={decodeURIComponent(run[1])} info={info} />
+        ) : (
+          <RunsPage info={info} />
+        )}
       </main>
     </div>
   );

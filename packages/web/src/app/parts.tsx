@@ -32,7 +32,7 @@ export function Value({ value, label }: { value: Json | undefined; label?: strin
   if (value === undefined) return <span class="muted">—</span>;
   return (
     <pre class="value" data-label={label}>
-      {json(value)}
+      {compact(value)}
     </pre>
   );
 }
@@ -61,4 +61,10 @@ export function HttpMessage({ message }: { message: { [key: string]: Json } }) {
       )}
     </pre>
   );
+}
+
+/** Short values on one line (`["A-1"]`), longer ones indented. */
+function compact(value: Json): string {
+  const line = JSON.stringify(value);
+  return line !== undefined && line.length <= 40 ? line : json(value);
 }

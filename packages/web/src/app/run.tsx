@@ -233,7 +233,7 @@ export function RunPage({ runId, info }: { runId: string; info: Info | undefined
           />
         </div>
       ) : (
-        <EventList events={events} start={run.createdAt} />
+        <EventList events={events} start={run.createdAt} run={run} />
       )}
 
       <div class="io">

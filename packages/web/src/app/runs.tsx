@@ -91,7 +91,11 @@ export function RunsPage({ info }: { info: Info | undefined }) {
     return [...all].sort();
   }, [info, runs]);
 
-  const shown = (runs ?? []).filter((r) => !search || r.runId.includes(search.trim()));
+  // Search matches a run id or a workflow's name, case aside, within the runs loaded.
+  const needle = search.trim().toLowerCase();
+  const shown = (runs ?? []).filter(
+    (r) => !needle || r.runId.toLowerCase().includes(needle) || r.workflowId.toLowerCase().includes(needle),
+  );
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -164,7 +168,7 @@ export function RunsPage({ info }: { info: Info | undefined }) {
           ref={searchBox}
           class="search"
           type="search"
-          placeholder="Search run id   /"
+          placeholder="Search run id or workflow   /"
           value={search}
           onInput={(e) => setSearch((e.target as HTMLInputElement).value)}
           onKeyDown={(e) => {
@@ -187,7 +191,9 @@ export function RunsPage({ info }: { info: Info | undefined }) {
         {runs === undefined && !error && <div class="empty">Loading…</div>}
         {runs && shown.length === 0 && (
           <div class="empty">
-            {search ? `No run id contains “${search}”.` : "No runs yet. Start one and it shows up here."}
+            {search
+              ? `No run id or workflow contains “${search}”.`
+              : "No runs yet. Start one and it shows up here."}
           </div>
         )}
         {shown.map((run, i) => {

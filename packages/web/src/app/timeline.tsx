@@ -1,10 +1,11 @@
 // The run as a Gantt chart: a row per step (a bar per attempt, the backoff
-// between them dashed), per sleep, and per hook or webhook wait (a tick per
-// request it received), on one time axis from the run's start.
+// between them dashed), per sleep, per hook or webhook wait (a tick per
+// request it received), and per child run, on one time axis from the run's start.
 import type { RunView } from "./api";
 import { duration, shortName } from "./format";
 
-export type Selection = { kind: "step" | "sleep" | "hook"; opId: number };
+/** A row of the timeline; a child run is named by its place in `run.children`. */
+export type Selection = { kind: "step" | "sleep" | "hook" | "child"; opId: number };
 
 interface Row {
   key: string;
@@ -110,6 +111,28 @@ export function Timeline({
       })),
     });
   }
+  (run.children ?? []).forEach((child, i) => {
+    const to = child.endedAt ?? (live ? now : end);
+    const cls =
+      child.status === "running" ? "a-running" : child.status === "completed" ? "a-completed" : "a-failed";
+    rows.push({
+      key: `c${i}`,
+      sel: { kind: "child", opId: i },
+      label: `child ${shortName(child.workflowId).name}`,
+      sub: child.status === "running" ? "running" : `${child.status} · ${duration(to - child.startedAt)}`,
+      start: child.startedAt,
+      status: child.status,
+      bars: [
+        {
+          from: child.startedAt,
+          to,
+          cls: `child ${cls}`,
+          title: `child run ${child.runId}: ${child.status}`,
+        },
+      ],
+      ticks: [],
+    });
+  });
   rows.sort((a, b) => a.start - b.start || a.key.localeCompare(b.key));
 
   // The axis reaches the latest thing shown (a sleep's wake time may lie ahead).
@@ -117,12 +140,12 @@ export function Timeline({
   const span = far - t0;
   const pct = (at: number) => `${(((at - t0) / span) * 100).toFixed(3)}%`;
   const width = (from: number, to: number) => `max(3px, ${(((to - from) / span) * 100).toFixed(3)}%)`;
-  const ticks = [0, 0.25, 0.5, 0.75, 1];
+  const ticks = niceTicks(span);
 
   if (rows.length === 0)
     return (
       <div class="timeline empty" data-testid="timeline">
-        No steps, sleeps or hooks yet.
+        {live ? "No steps, sleeps or hooks yet." : "The run ended without steps, sleeps or hooks."}
       </div>
     );
   return (
@@ -132,7 +155,7 @@ export function Timeline({
         <div class="scale">
           {ticks.map((f) => (
             <span key={f} style={{ left: `${f * 100}%` }}>
-              +{duration(span * f)}
+              +{duration(Math.round(span * f))}
             </span>
           ))}
         </div>
@@ -153,7 +176,7 @@ export function Timeline({
               <small>{row.sub}</small>
             </span>
             <span class="track">
-              {ticks.slice(1, -1).map((f) => (
+              {ticks.slice(1).map((f) => (
                 <i key={f} class="grid" style={{ left: `${f * 100}%` }} />
               ))}
               {row.bars.map((b, i) => (
@@ -173,4 +196,18 @@ export function Timeline({
       })}
     </div>
   );
+}
+
+/** Round steps for the axis, from 1 ms to a week: 1, 2, 5 in ms; seconds, minutes and hours as clocks count them. */
+const STEPS = [
+  1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 10e3, 15e3, 30e3, 60e3, 120e3, 300e3, 600e3, 900e3,
+  1800e3, 3600e3, 7200e3, 10800e3, 21600e3, 43200e3, 86400e3, 172800e3, 604800e3,
+];
+
+/** Axis marks as fractions of `span`: multiples of the smallest round step that gives at most five. */
+function niceTicks(span: number): number[] {
+  const step = STEPS.find((s) => span / s <= 5) ?? span / 4;
+  const ticks: number[] = [];
+  for (let at = 0; at <= span + 1e-9; at += step) ticks.push(at / span);
+  return ticks;
 }
