@@ -100,13 +100,61 @@ describe("wf inspect run: webhooks and streams", () => {
   });
 });
 
+describe("wf inspect run: lines stay with their own entry", () => {
+  it("prints a webhook's request under the webhook even when a sleep starts at the same moment; an ended run's unfired sleep never woke", () => {
+    const text = formatRun({
+      ...base,
+      status: "completed",
+      completedAt: base.createdAt + 3_000,
+      sleeps: [
+        { opId: 1, scheduledAt: base.createdAt + 10, wakeAt: base.createdAt + 10 + 86_400_000 },
+        {
+          opId: 3,
+          scheduledAt: base.createdAt + 1_000,
+          wakeAt: base.createdAt + 3_000,
+          firedAt: base.createdAt + 3_000,
+        },
+      ],
+      hooks: [
+        {
+          opId: 2,
+          token: "wh_1",
+          kind: "webhook",
+          createdAt: base.createdAt + 10,
+          respondWith: "default",
+          status: "ended",
+          requests: [
+            {
+              receivedAt: base.createdAt + 1_000,
+              payload: { method: "POST", url: "http://x/w", headers: {}, body: "{}" },
+            },
+          ],
+        },
+      ],
+    });
+    const timeline = text
+      .slice(text.indexOf("Timeline\n") + 9)
+      .trimEnd()
+      .split("\n");
+    expect(timeline.map((line) => line.trim().replace(/^\+\S+\s+/, ""))).toEqual([
+      "sleep 1d00h, never woke (the run went on without it: a timeout or race it lost)",
+      "webhook wh_1 ended",
+      "request POST /w  body {}",
+      "sleep 2.0s, woke at +3.0s",
+    ]);
+  });
+});
+
 describe("wf inspect durations", () => {
   it("round to whole seconds past a minute, never 60 of them", () => {
     expect(duration(340)).toBe("340ms");
     expect(duration(999.7)).toBe("1.0s");
     expect(duration(59_700)).toBe("59.7s");
     expect(duration(59_960)).toBe("1m00s");
-    expect(duration(3_599_993)).toBe("60m00s");
+    expect(duration(3_599_993)).toBe("1h00m");
+    expect(duration(86_400_000)).toBe("1d00h");
+    expect(duration(86_340_000)).toBe("23h59m");
+    expect(duration(2 * 86_400_000 + 3 * 3_600_000)).toBe("2d03h");
     expect(duration(125_000)).toBe("2m05s");
   });
 });

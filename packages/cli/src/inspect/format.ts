@@ -3,13 +3,17 @@ import type { EventPage, RunPage, RunView } from "@wfkit/core";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** `1.2s`, `340ms`, `2m05s`: a duration people read at a glance. */
+/** `340ms`, `1.2s`, `2m05s`, `1h00m`, `2d03h`: rounded in the smallest unit shown, so never `59m60s` or `1440m00s`. */
 export function duration(ms: number): string {
   if (ms < 999.5) return `${Math.max(0, Math.round(ms))}ms`;
   if (ms < 59_950) return `${(ms / 1000).toFixed(1)}s`;
-  // Rounded to whole seconds first, so never `59m60s`.
+  const two = (n: number) => String(n).padStart(2, "0");
   const s = Math.round(ms / 1000);
-  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${two(s % 60)}s`;
+  const m = Math.round(ms / 60_000);
+  if (m < 1440) return `${Math.floor(m / 60)}h${two(m % 60)}m`;
+  const h = Math.round(ms / 3_600_000);
+  return `${Math.floor(h / 24)}d${two(h % 24)}h`;
 }
 
 function table(rows: string[][]): string {
@@ -39,10 +43,18 @@ const short = (value: unknown) => {
 export function formatRun(run: RunView): string {
   const t0 = run.createdAt;
   const at = (ms: number) => `+${duration(ms - t0)}`.padStart(9);
-  const lines: [number, string][] = [];
+  // Each entry is a group: its first line, then the lines that belong to it (attempts,
+  // requests), so a request is never printed under an unrelated line of the same moment.
+  const groups: [number, string][][] = [];
+  let lines: [number, string][] = [];
+  const group = (first: [number, string]) => {
+    lines = [first];
+    groups.push(lines);
+  };
+  const ended = run.completedAt !== undefined;
   for (const step of run.steps) {
     const took = step.endedAt !== undefined ? ` in ${duration(step.endedAt - step.scheduledAt)}` : "";
-    lines.push([step.scheduledAt, `step ${step.stepId} ${step.status}${took}  input ${short(step.input)}`]);
+    group([step.scheduledAt, `step ${step.stepId} ${step.status}${took}  input ${short(step.input)}`]);
     for (const a of step.attempts) {
       const end = a.endedAt !== undefined ? ` after ${duration(a.endedAt - a.startedAt)}` : "";
       const error = a.error ? `: ${a.error.name}: ${a.error.message}` : "";
@@ -52,11 +64,16 @@ export function formatRun(run: RunView): string {
     }
   }
   for (const s of run.sleeps) {
-    const state = s.firedAt !== undefined ? `woke at ${at(s.firedAt).trim()}` : `until ${iso(s.wakeAt)}`;
-    lines.push([s.scheduledAt, `sleep ${duration(s.wakeAt - s.scheduledAt)}, ${state}`]);
+    const state =
+      s.firedAt !== undefined
+        ? `woke at ${at(s.firedAt).trim()}`
+        : ended
+          ? "never woke (the run went on without it: a timeout or race it lost)"
+          : `until ${iso(s.wakeAt)}`;
+    group([s.scheduledAt, `sleep ${duration(s.wakeAt - s.scheduledAt)}, ${state}`]);
   }
   for (const h of run.hooks) {
-    lines.push([h.createdAt, `${h.kind} ${h.token} ${h.status}`]);
+    group([h.createdAt, `${h.kind} ${h.token} ${h.status}`]);
     for (const r of h.requests) {
       if (h.kind === "webhook") {
         lines.push([r.receivedAt, `  request ${httpRequest(r.payload)}`]);
@@ -69,9 +86,9 @@ export function formatRun(run: RunView): string {
   }
   for (const c of run.children ?? []) {
     const took = c.endedAt !== undefined ? ` in ${duration(c.endedAt - c.startedAt)}` : "";
-    lines.push([c.startedAt, `child ${c.runId} ${c.workflowId} ${c.status}${took}`]);
+    group([c.startedAt, `child ${c.runId} ${c.workflowId} ${c.status}${took}`]);
   }
-  lines.sort((a, b) => a[0] - b[0]);
+  groups.sort((a, b) => a[0]![0] - b[0]![0]);
   const took = run.completedAt !== undefined ? ` in ${duration(run.completedAt - run.createdAt)}` : "";
   const head = [
     `Run ${run.runId}`,
@@ -88,7 +105,7 @@ export function formatRun(run: RunView): string {
   head.push(`  input     ${short(run.input)}`);
   if (run.output !== undefined) head.push(`  output    ${short(run.output)}`);
   if (run.error) head.push(`  error     ${run.error.name}: ${run.error.message}`);
-  const body = lines.map(([ms, text]) => `${at(ms)}  ${text}`);
+  const body = groups.flat().map(([ms, text]) => `${at(ms)}  ${text}`);
   const streams = (run.streams ?? []).map((st) => {
     const chunks = st.tailIndex + 1;
     return `  ${st.namespace === "" ? "(default)" : st.namespace}  ${chunks} chunk${chunks === 1 ? "" : "s"}, ${st.closed ? "closed" : "open"}`;
