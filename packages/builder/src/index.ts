@@ -49,15 +49,10 @@ export {
   type ClientTransformResult,
   clientTransform,
 } from "./client/transform.js";
-export {
-  type AppServer,
-  type AppServerLogger,
-  type AppServerOptions,
-  type AppServerState,
-  consoleLogger,
-  createAppServer,
-} from "./server/app-server.js";
+export { createAppServer } from "./server/app-server.js";
+export type { AppServer, AppServerOptions, AppServerState } from "./server/app-server-types.js";
 export { type AppConfig, type AppConfigOptions, type ConfigEnv, resolveConfig } from "./server/config.js";
 export { HEADERS_TIMEOUT_MS, type NodeServerTimeouts, serverTimeouts } from "./server/node-timeouts.js";
 export type { WorldContext, WorldOption } from "./server/open-world.js";
 export { type GuardPolicy, guardDevRequest, isAllowedHost } from "./server/request-guard.js";
+export { type AppServerLogger, consoleLogger } from "./server/server-log.js";

@@ -1,5 +1,5 @@
+import type { CreateRunInput } from "./append.js";
 import type { RunCreated } from "./events.js";
-import type { CreateRunInput } from "./world.js";
 
 /** The `run_created` event every World writes first in a new run's log, from what `createRun` was given. */
 export function runCreatedEvent(input: CreateRunInput): RunCreated & { at: number } {

@@ -1,107 +1,19 @@
 // The one lifecycle of "the workflow runtime of an app, in a server process",
-// shared by the Next and Vite adapters, `wf dev` and production servers.
-import type { IncomingMessage } from "node:http";
-import {
-  codeOf,
-  errorResponseFor,
-  setDefaultRuntime,
-  setDefaultRuntimeFactory,
-  WorkflowError,
-} from "@wfkit/core";
+// shared by the Next and Vite adapters, `wf dev` and production servers: the
+// states idle → starting → ready / failed → closed, one live server per root in
+// the process, and the World opened (and reopened) for each start.
+import { setDefaultRuntime, setDefaultRuntimeFactory } from "@wfkit/core";
 import { APP_SERVERS_KEY } from "@wfkit/core/globals";
-import { type NodeHandler, toNodeHandler } from "@wfkit/core/node";
+import type { NodeHandler } from "@wfkit/core/node";
 import type { World } from "@wfkit/world";
-import { type AppRuntime, type AppRuntimeOptions, createAppRuntime } from "../app/app-runtime.js";
-import type { InspectOption } from "../app/inspect-route.js";
-import { isDevToolPath, isWorkflowPath, WEBHOOK_PREFIX } from "../app/routes.js";
+import { type AppRuntime, createAppRuntime } from "../app/app-runtime.js";
 import { appStatusSecret } from "../app/status-secret.js";
-import { type AppConfig, type AppConfigOptions, type ConfigEnv, resolveConfig } from "./config.js";
-import { openWorldWaiting, type WorldOption } from "./open-world.js";
-import { guardDevRequest } from "./request-guard.js";
-
-/** Where the server's messages go. Vite's logger fits; the default writes to the console. */
-export interface AppServerLogger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string, error?: unknown): void;
-}
-
-export interface AppServerOptions extends AppConfigOptions {
-  /** The World runs are stored in; a function lets the server reopen it after a failed start. Closed by `close()`. */
-  world: WorldOption;
-  /** Folders (relative to root) searched for `"use workflow"` / `"use step"` files. Default: workflows, app, src, lib. */
-  dirs?: readonly string[];
-  /** Exact files instead of searching `dirs`. */
-  files?: string[];
-  /** Where the compiled step bundle is written. Default: `<root>/node_modules/.cache/wfkit`. */
-  buildDir?: string;
-  /** Recompile when a workflow file changes (development). */
-  watch?: boolean;
-  /** Told after each rebuild the watcher starts: the files, the workflows now running, or why the old build stays. */
-  onRebuild?: AppRuntimeOptions["onRebuild"];
-  /**
-   * More routes served with the runtime, outside `/.well-known/workflow/v1/`
-   * (e.g. `wf dev`'s JSON API). They share the lifecycle: they wait for the
-   * start, and get the same 503 / 500 answers. They are development routes:
-   * behind the guard (see `guard`).
-   */
-  routes?: (request: Request, app: AppRuntime) => Promise<Response>;
-  /** Runtime tuning (retries, concurrency, webhook limits). The webhook base comes from `publicUrl`. */
-  runtime?: Omit<NonNullable<AppRuntimeOptions["runtime"]>, "webhookBaseUrl">;
-  /** Where the server logs; default: the console (`consoleLogger`). */
-  logger?: AppServerLogger;
-  /** Environment read by `resolveConfig()`. Default `process.env`. */
-  env?: ConfigEnv;
-  /**
-   * The inspect route (`/.well-known/workflow/v1/inspect/…`, for `wf inspect --url`):
-   * `true` serves it to anyone, `{ authorize }` to requests it accepts, `false` not at all.
-   * Default: served in development only (with `watch`, or when `NODE_ENV` is `development`).
-   */
-  inspect?: InspectOption;
-  /**
-   * Which routes only answer requests of the server's own user (a `Host` it
-   * knows, writes from its own origin, JSON bodies; docs/security.md):
-   * `"dev"` the development routes (inspect, web UI, `routes`); `"all"` every
-   * route but webhooks (`wf dev`). Webhooks are never guarded. Default `"dev"`.
-   */
-  guard?: "dev" | "all";
-  /** Start at once (compile, open the World, recover runs). With false: on first use. Default true. */
-  autoStart?: boolean;
-  /**
-   * How long to wait for a data folder another process holds, in ms. Default:
-   * until it frees (logged when the wait starts, every 10 s, and when it ends);
-   * meanwhile the routes answer 503 `WF_W001_DATA_DIR_LOCKED`. `wf dev` passes 0.
-   */
-  lockWaitMs?: number;
-}
-
-export type AppServerState = "idle" | "starting" | "ready" | "failed" | "closed";
-
-/** The workflow runtime of an app in a server process, with its routes. */
-export interface AppServer {
-  readonly root: string;
-  readonly config: AppConfig;
-  readonly state: AppServerState;
-  /** The base of webhook URLs: the configured one, else the listening address, else undefined (not known yet). */
-  readonly webhookBaseUrl: string | undefined;
-  /**
-   * Web handler for `/.well-known/workflow/v1/*` (webhooks, health); waits
-   * while the runtime starts. Runtime not up: 503 `WF_RUNTIME_UNAVAILABLE`
-   * (or the start failure's own code); a route threw: 500 `WF_HANDLER_FAILED`;
-   * unknown path: 404 `WF_ROUTE_NOT_FOUND`.
-   */
-  handler(request: Request): Promise<Response>;
-  /** The same routes for Node (`node:http`, Connect, Express, Vite); with `next`, other paths are passed on. */
-  readonly nodeHandler: NodeHandler;
-  /** Resolves once the runtime runs (starting it, or retrying a failed start); rejects if it cannot start. */
-  ready(): Promise<AppRuntime>;
-  /** Recompiles the workflow files and swaps the new code in; retries the start if it had failed. */
-  rebuild(): Promise<void>;
-  /** Tells the server its own listening address (`http://host:port`): the webhook base unless one is configured. */
-  setOrigin(origin: string): void;
-  /** Stops the runtime and closes the World. Requests afterwards get 503. */
-  close(): Promise<void>;
-}
+import { appNodeHandler, type HandlerHost, handleAppRequest } from "./app-handler.js";
+import type { AppServer, AppServerOptions, AppServerState } from "./app-server-types.js";
+import { type AppConfig, resolveConfig } from "./config.js";
+import { closedError, startError, unavailable } from "./lifecycle-errors.js";
+import { openWorldWaiting } from "./open-world.js";
+import { type AppServerLogger, consoleLogger, logReady, logStartFailure } from "./server-log.js";
 
 type State =
   | { kind: "idle" }
@@ -124,55 +36,6 @@ function registry(): Registry {
   return g[key];
 }
 
-export const consoleLogger: AppServerLogger = {
-  info: (message) => console.log(message),
-  warn: (message) => console.warn(message),
-  error: (message, error) => (error === undefined ? console.error(message) : console.error(message, error)),
-};
-
-const UNAVAILABLE = "WF_RUNTIME_UNAVAILABLE";
-
-function unavailable(message: string, hint: string, cause?: unknown): WorkflowError {
-  return new WorkflowError(UNAVAILABLE, message, hint, cause === undefined ? undefined : { cause });
-}
-
-const closedError = () =>
-  unavailable(
-    "The workflow runtime of this server was closed.",
-    "Create a new server, or restart the dev server.",
-  );
-
-/** A start failure as an error with a code: its own (WF_BUILD_FAILED, WF_W001_…), else WF_RUNTIME_UNAVAILABLE. */
-function startError(error: unknown): unknown {
-  if (codeOf(error)) return error;
-  return unavailable(
-    `The workflow runtime could not start: ${error instanceof Error ? error.message : String(error)}`,
-    "The server log has the cause and its stack. Fix it; the next request (or a saved file in dev) tries again.",
-    error,
-  );
-}
-
-/** Build errors are shown as their message: their stack is wfkit's, not the app's. */
-function shown(error: unknown): unknown {
-  const cause = codeOf(error) === UNAVAILABLE ? ((error as Error).cause ?? error) : error;
-  return codeOf(cause) === "WF_BUILD_FAILED" ? (cause as Error).message : cause;
-}
-
-function pathnameOf(url: string | undefined): string {
-  const raw = url ?? "/";
-  const end = raw.search(/[?#]/);
-  return end < 0 ? raw : raw.slice(0, end);
-}
-
-/** `http(s)://address:port` of the socket a request came in on: the server's own address, never a header. */
-function socketOrigin(req: IncomingMessage): string | undefined {
-  const { localAddress, localPort } = req.socket ?? {};
-  if (!localAddress || !localPort) return undefined;
-  const host = localAddress.startsWith("::ffff:") ? localAddress.slice(7) : localAddress;
-  const scheme = (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http";
-  return `${scheme}://${host.includes(":") ? `[${host}]` : host}:${localPort}`;
-}
-
 class AppServerImpl implements AppServer {
   readonly root: string;
   readonly config: AppConfig;
@@ -183,28 +46,25 @@ class AppServerImpl implements AppServer {
   /** The lock error while the start waits for another process to free the data folder. */
   private lockError: Error | undefined;
   private readonly log: AppServerLogger;
+  private readonly host: HandlerHost;
 
   constructor(private readonly options: AppServerOptions) {
     this.config = resolveConfig(options, options.env);
     this.root = this.config.root;
     this.log = options.logger ?? consoleLogger;
-    const node = toNodeHandler((request) => this.handler(request), {
-      trustProxy: this.config.trustProxy,
-      onError: (error) => this.log.error("wfkit: a workflow route failed:", error),
-    });
-    this.nodeHandler = (req, res, next) => {
-      // Mounted in a server that never said where it listens: the socket knows.
-      if (!this.origin) {
-        const own = socketOrigin(req);
-        if (own) this.setOrigin(own);
-      }
-      const url = (req as { originalUrl?: string }).originalUrl ?? req.url;
-      if (next && !isWorkflowPath(pathnameOf(url))) {
-        next();
-        return;
-      }
-      node(req, res, next);
+    this.host = {
+      config: this.config,
+      options,
+      log: this.log,
+      origin: () => this.origin,
+      setOrigin: (origin) => this.setOrigin(origin),
+      runtime: () => {
+        // Waiting for another process to free the data folder may take long: answer now.
+        if (this.current.kind === "starting" && this.lockError) throw this.lockError;
+        return this.ready();
+      },
     };
+    this.nodeHandler = appNodeHandler(this.host, (request) => this.handler(request));
     this.handler = this.handler.bind(this);
   }
 
@@ -222,45 +82,8 @@ class AppServerImpl implements AppServer {
     if (base && this.current.kind === "ready") this.current.app.runtime.setWebhookBase(base);
   }
 
-  async handler(request: Request): Promise<Response> {
-    const refused = this.guard(request);
-    if (refused) return refused;
-    let app: AppRuntime;
-    try {
-      // Waiting for another process to free the data folder may take long: answer now.
-      if (this.current.kind === "starting" && this.lockError) throw this.lockError;
-      app = await this.ready();
-    } catch (error) {
-      return errorResponseFor(
-        503,
-        error,
-        UNAVAILABLE,
-        "The workflow runtime did not start; the server log has the cause. Fix it; the next request tries again.",
-      );
-    }
-    try {
-      const routes = this.options.routes;
-      if (routes && !isWorkflowPath(new URL(request.url).pathname)) return await routes(request, app);
-      return await app.handler(request);
-    } catch (error) {
-      this.log.error("wfkit: a workflow route failed:", error);
-      return errorResponseFor(500, error, "WF_HANDLER_FAILED", "The server log has the error and its stack.");
-    }
-  }
-
-  /** The development guard's answer for a request it refuses; webhooks pass untouched. */
-  private guard(request: Request): Response | undefined {
-    const pathname = new URL(request.url).pathname;
-    if (pathname.startsWith(WEBHOOK_PREFIX)) return undefined;
-    const guarded =
-      this.options.guard === "all" ||
-      isDevToolPath(pathname) ||
-      (this.options.routes !== undefined && !isWorkflowPath(pathname));
-    if (!guarded) return undefined;
-    return guardDevRequest(request, {
-      allowedHosts: this.config.allowedHosts,
-      ownOrigins: [this.origin, this.config.publicUrl],
-    });
+  handler(request: Request): Promise<Response> {
+    return handleAppRequest(this.host, request);
   }
 
   ready(): Promise<AppRuntime> {
@@ -332,27 +155,15 @@ class AppServerImpl implements AppServer {
         // The address may have been told while the runtime started.
         const base = this.webhookBaseUrl;
         if (base) app.runtime.setWebhookBase(base);
-        this.logReady(app);
+        logReady(this.log, app, this.root);
       },
       (error: unknown) => {
         if (this.current.kind === "closed") return;
         this.current = { kind: "failed", error };
-        this.log.error("wfkit: the workflow runtime could not start:", shown(error));
+        logStartFailure(this.log, error);
       },
     );
     return promise;
-  }
-
-  private logReady(app: AppRuntime): void {
-    const { workflows, steps } = app.manifest();
-    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
-    this.log.info(
-      `wfkit: workflow runtime ready (${plural(workflows.length, "workflow")}, ${plural(steps.length, "step")}, World: ${
-        app.runtime.world.name
-      }, webhooks at ${app.runtime.webhookBaseUrl}/.well-known/workflow/v1/webhook/)${
-        workflows.length ? "" : `; no "use workflow" files found under ${this.root}`
-      }`,
-    );
   }
 
   private async openWorld(): Promise<World> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { AppendRequest } from "../append.js";
 import { opId, type RunId } from "../ids.js";
-import type { AppendRequest } from "../world.js";
 import type { ConformanceContext } from "./context.js";
 import { createRun, ev, expectOk, nastyStrings, newRunId } from "./context.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
+import type { AppendResult } from "../append.js";
 import { opId } from "../ids.js";
-import type { AppendResult } from "../world.js";
 import type { ConformanceContext } from "./context.js";
 import { createRun, ev, expectFailure, expectOk, newRunId } from "./context.js";
 

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, expect } from "vitest";
+import type { AppendFailure, AppendResult, CreateRunInput, EventInput } from "../append.js";
 import { opId, type RunId, runId } from "../ids.js";
-import type { AppendFailure, AppendResult, CreateRunInput, EventInput, RunRecord, World } from "../world.js";
+import type { RunRecord } from "../runs.js";
+import type { World } from "../world.js";
 
 /** What a World implementation hands the conformance suite for each test. */
 export interface WorldHarness {

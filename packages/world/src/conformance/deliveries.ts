@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { EventInput } from "../append.js";
+import type { DeliveryInput } from "../hooks.js";
 import { opId } from "../ids.js";
-import type { DeliveryInput, EventInput } from "../world.js";
 import type { ConformanceContext } from "./context.js";
 import { createRun, ev, expectOk } from "./context.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { opId, type RunId } from "../ids.js";
-import type { RunStatus } from "../world.js";
+import type { RunStatus } from "../runs.js";
 import { type ConformanceContext, createRun, ev, expectOk } from "./context.js";
 
 /** Ends a run with `status` at `completedAt` (or without one), after giving it a webhook, a delivery and a stream. */

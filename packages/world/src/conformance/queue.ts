@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { messageId, opId, type RunId } from "../ids.js";
-import type { StepMessageInput, TimerMessageInput, TurnMessageInput } from "../world.js";
+import type { StepMessageInput, TimerMessageInput, TurnMessageInput } from "../queue.js";
 import type { ConformanceContext } from "./context.js";
 import { createRun, expectOk, newRunId, waitFor } from "./context.js";
 

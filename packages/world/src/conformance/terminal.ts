@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { opId } from "../ids.js";
-import type { RunStatus } from "../world.js";
+import type { RunStatus } from "../runs.js";
 import type { ConformanceContext } from "./context.js";
 import { createRun, ev, expectFailure, expectOk } from "./context.js";
 

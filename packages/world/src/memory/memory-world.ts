@@ -1,28 +1,25 @@
+import type { AppendRequest, AppendResult, CreateRunInput, CreateRunResult } from "../append.js";
+import type { BundleInfo } from "../bundles.js";
 import type { StoredEvent } from "../events.js";
-import { type MessageId, messageId, type RunId } from "../ids.js";
-import { runCreatedEvent } from "../run-created.js";
 import {
-  type AppendRequest,
-  type AppendResult,
-  type BundleInfo,
-  type ClaimOptions,
-  type CreateRunInput,
-  type CreateRunResult,
-  compareRunsNewestFirst,
   DEFAULT_RELEASED_HOOK_RETENTION_MS,
   type DeliveryRecord,
   type HookRecord,
+  type ReleasedHookRecord,
+} from "../hooks.js";
+import { type MessageId, messageId, type RunId } from "../ids.js";
+import type { ClaimOptions, MessageInput, QueueMessage } from "../queue.js";
+import { runCreatedEvent } from "../run-created.js";
+import {
+  compareRunsNewestFirst,
   isPrunable,
   isTerminal,
   type ListRunsFilter,
-  type MessageInput,
   matchesRunFilter,
   type PruneRunsOptions,
-  type QueueMessage,
-  type ReleasedHookRecord,
   type RunRecord,
-  type World,
-} from "../world.js";
+} from "../runs.js";
+import type { World } from "../world.js";
 import { MemoryStreams } from "./streams.js";
 
 type StoredMessage = QueueMessage & { leasedUntil: number | null };

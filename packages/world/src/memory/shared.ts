@@ -1,14 +1,9 @@
+import type { AppendRequest, CreateRunInput } from "../append.js";
 import type { MessageId } from "../ids.js";
+import type { ClaimOptions, MessageInput } from "../queue.js";
+import type { ListRunsFilter, PruneRunsOptions } from "../runs.js";
 import type { StreamAppendRequest, StreamListener, WorldStreams } from "../streams.js";
-import type {
-  AppendRequest,
-  ClaimOptions,
-  CreateRunInput,
-  ListRunsFilter,
-  MessageInput,
-  PruneRunsOptions,
-  World,
-} from "../world.js";
+import type { World } from "../world.js";
 import { MemoryWorld, type MemoryWorldOptions } from "./memory-world.js";
 
 /** The lease of a message inserted `leased` without `leaseMs`, on a World shared by processes. */

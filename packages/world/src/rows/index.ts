@@ -1,16 +1,11 @@
 // Row shapes and row-to-record mapping shared by the SQL Worlds (SQLite, PostgreSQL):
 // the same columns read back as the same records, so both Worlds agree by construction.
 
+import type { EventInput } from "../append.js";
 import { EventUnreadableError } from "../errors.js";
+import type { DeliveryRecord, HookRecord, ReleasedHookRecord } from "../hooks.js";
 import { opId, runId } from "../ids.js";
-import type {
-  DeliveryRecord,
-  EventInput,
-  HookRecord,
-  ReleasedHookRecord,
-  RunRecord,
-  RunStatus,
-} from "../world.js";
+import type { RunRecord, RunStatus } from "../runs.js";
 
 /** A `runs` row as a SQL World stores it. */
 export interface RunRow {
