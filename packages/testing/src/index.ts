@@ -1,4 +1,5 @@
 export { type AppCopy, type CopyAppOptions, copyApp, removeIfEmpty, tempDir } from "./app-copy.js";
+export { CHROMIUM_PATH, chromiumLaunchOptions } from "./chromium.js";
 export { ENDED_STATUSES, getJson, startRun, waitForEnd } from "./http-runs.js";
 export { createTestDatabase, TEST_POSTGRES_ADMIN_URL, type TestDatabase } from "./postgres.js";
 export {

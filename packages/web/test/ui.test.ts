@@ -7,12 +7,11 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { type Child, startChild, waitFor } from "@wfkit/testing-kit";
+import { type Child, chromiumLaunchOptions, startChild, waitFor } from "@wfkit/testing-kit";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { APPROVAL, CATALOG, FAMILY, FEED, ORDERS, PAYMENTS } from "./fixtures.js";
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const BIN = fileURLToPath(new URL("../../cli/dist/bin.js", import.meta.url));
 const REPO = fileURLToPath(new URL("../../../", import.meta.url));
 const SHOTS = process.env.UPDATE_SCREENSHOTS ? path.join(REPO, "docs", "images") : undefined;
@@ -52,10 +51,7 @@ const rowStatus = (runId: string) => row(runId).locator(".badge");
 
 beforeAll(async () => {
   if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build first`);
-  if (!existsSync(CHROMIUM))
-    throw new Error(
-      `${CHROMIUM} is missing: install Chromium (apt-get install -y chromium) or set CHROMIUM_PATH`,
-    );
+  const launch = chromiumLaunchOptions();
   tmp = mkdtempSync(path.join(tmpdir(), "wf-ui-test-"));
   mkdirSync(path.join(tmp, "workflows"));
   writeFileSync(path.join(tmp, "workflows", "orders.ts"), ORDERS);
@@ -73,17 +69,7 @@ beforeAll(async () => {
     30_000,
   )) as string[];
   context = await chromium.launchPersistentContext(path.join(tmp, "chromium-profile"), {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
+    ...launch,
     viewport: { width: 1360, height: 860 },
   });
   page = context.pages()[0] ?? (await context.newPage());

@@ -1,14 +1,13 @@
 // Streams over HTTP: steps write with getWritable(), a route reads with
 // run.getReadable() and answers NDJSON while the run is still going.
 // Registered by production.test.ts, so it reuses that file's one build and server.
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { chromiumLaunchOptions } from "@wfkit/testing-kit";
 import { chromium } from "playwright-core";
 import { expect, it } from "vitest";
 import { getRun, startRun, waitFor, waitForEnd } from "./harness.js";
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
 /** Reads NDJSON lines from a streamed response body, one at a time. */
 function lineReader(body: ReadableStream<Uint8Array>) {
@@ -59,22 +58,8 @@ export function streamTests(base: () => string): void {
   });
 
   it("the page shows the progress job's updates as the run writes them, then the close", async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: install Chromium or set CHROMIUM_PATH`);
     const profile = mkdtempSync(path.join(tmpdir(), "next-app-progress-"));
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    const context = await chromium.launchPersistentContext(profile, chromiumLaunchOptions());
     try {
       const page = context.pages()[0] ?? (await context.newPage());
       await page.goto(`${base()}/`);
