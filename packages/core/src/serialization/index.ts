@@ -276,3 +276,17 @@ export async function serializeAsync(value: unknown, label = "value", ports?: St
   await prepareBodies(value);
   return serialize(value, label, ports);
 }
+
+/**
+ * `serializeAsync`, answered at once (no promise) when `value` is a primitive: no body
+ * to read. A step returning a number, a string or nothing awaits nothing here.
+ */
+export function serializeResult(
+  value: unknown,
+  label = "value",
+  ports?: StreamPorts,
+): string | Promise<string> {
+  if ((typeof value !== "object" && typeof value !== "function") || value === null)
+    return serialize(value, label, ports);
+  return serializeAsync(value, label, ports);
+}
