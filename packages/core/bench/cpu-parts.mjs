@@ -7,9 +7,10 @@
 //            sees this thread only; the per-thread CPU line shows the worker's share
 //   --no-profile  only the CPU figures (the sampler's own thread costs CPU too)
 //   --top=N  also the N functions with the most self time in each part
+//   --save=FILE  also writes the profile (.cpuprofile: Chrome DevTools opens it)
 //   --http   the same through bench/peer/server.mjs, loaded into this process (the
 //            load generator's own fetch() shows up as "client"; it is not the server's).
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -164,6 +165,8 @@ const { profile } = profiling
   ? await session.post("Profiler.stop")
   : { profile: { nodes: [], samples: [], timeDeltas: [] } };
 session.disconnect();
+const save = process.argv.find((a) => a.startsWith("--save="))?.slice(7);
+if (save && profiling) writeFileSync(save, JSON.stringify(profile));
 
 const steps = batches * N * 10;
 const { us: parts, fns } = byPart(profile);

@@ -65,6 +65,20 @@ describe("WHATWG streams in workflow code", () => {
     });
   });
 
+  it("URL, Headers, text coding, atob/btoa: made on first use, pinned like the other built-ins", async () => {
+    const run = await rt.start(id("sandbox-streams.ts", "pinnedWebGlobals"), []);
+    expect(await run.returnValue).toEqual({
+      assignments: ["as Map"],
+      redefinitions: ["TypeError"],
+      same: true,
+      names: ["URL", "URLSearchParams", "Headers", "TextEncoder", "TextDecoder"],
+      works: ["/a", "1", "é", "hi"],
+      listed: true,
+      configurable: [false],
+      setters: 0,
+    });
+  });
+
   it("a source that throws rejects the pipe with its error", async () => {
     const run = await rt.start(id("sandbox-streams.ts", "failingSource"), []);
     expect(await run.returnValue).toBe("source broke");

@@ -132,7 +132,9 @@ export function applyAppend(s: Statements, request: AppendRequest, batch: BatchC
   // successor under the same dedupe key must not find the old one still pending.
   ackMessages(s, request.ack ?? []);
   let messages = insertMessages(s, request.enqueue ?? [], batch);
-  for (const key of request.dedupeKeys ?? []) s.insertDedupeKey.run(run.run_key, key);
+  const ends = fields.status !== undefined && isTerminal(fields.status);
+  // An append that ends the run deletes the run's dedupe keys below: its own are not written at all.
+  if (!ends) for (const key of request.dedupeKeys ?? []) s.insertDedupeKey.run(run.run_key, key);
   for (const d of request.deliveries ?? []) {
     s.insertDelivery.run({
       token: d.token,
@@ -144,7 +146,7 @@ export function applyAppend(s: Statements, request: AppendRequest, batch: BatchC
     });
   }
 
-  if (fields.status !== undefined && isTerminal(fields.status)) {
+  if (ends) {
     // The run is over: nothing may resume it and none of its work may start,
     // including what this very request enqueued.
     s.rememberRunHooks.run({ runId, releasedAt: now, reason: "run_ended" });

@@ -18,13 +18,17 @@ export class RunMetadata {
     private readonly url: () => string,
   ) {}
 
-  async of(runId: RunId): Promise<WorkflowMetadata> {
-    let known = this.known.get(runId);
-    if (!known) {
-      const run = await this.world.getRun(runId);
+  /** The run's metadata: at once when it is kept here (no promise, no await per step), else read first. */
+  of(runId: RunId): WorkflowMetadata | Promise<WorkflowMetadata> {
+    const known = this.known.get(runId);
+    if (known) return this.metadata(runId, known);
+    return this.world.getRun(runId).then((run) => {
       if (!run) throw new WorkflowRunNotFoundError(runId);
-      known = this.remember(run);
-    }
+      return this.metadata(runId, this.remember(run));
+    });
+  }
+
+  private metadata(runId: RunId, known: { workflowName: string; startedAt: number }): WorkflowMetadata {
     return {
       workflowName: known.workflowName,
       workflowRunId: runId,

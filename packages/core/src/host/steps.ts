@@ -4,7 +4,7 @@ import { formatErrorMessage } from "../errors/format.js";
 import { FatalError, isFatalError, isRetryableError } from "../errors/step-errors.js";
 import { WorkflowError } from "../errors/workflow-error.js";
 import { STEP_STORAGE_KEY } from "../globals.js";
-import { deserialize, serialize, serializeAsync } from "../serialization/index.js";
+import { deserialize, serialize, serializeResult } from "../serialization/index.js";
 import type { StepMetadata, WorkflowMetadata } from "../workflow/api.js";
 import { parseDuration } from "../workflow/duration.js";
 import { installHost, registry } from "../workflow/realm.js";
@@ -96,7 +96,7 @@ export class StepExecutor {
     private readonly deliver: (runId: RunId, input: RunInput) => void,
     private readonly isEnded: (runId: string) => boolean,
     /** The metadata of a run, for getWorkflowMetadata() in its steps. */
-    private readonly workflowOf: (runId: RunId) => Promise<WorkflowMetadata>,
+    private readonly workflowOf: (runId: RunId) => WorkflowMetadata | Promise<WorkflowMetadata>,
     private readonly streamSource: StreamReadSource,
     /** Whether a step's file did not build: its attempts wait instead of failing. */
     private readonly unbuilt: (stepId: string) => unknown = () => undefined,
@@ -164,7 +164,8 @@ export class StepExecutor {
       return;
     }
     // Without tracing, no await: each one is a turn of the microtask queue per step.
-    const span = this.tracer && (await this.tracer.startStep(message.runId, stepId, name, attempt, opId));
+    const starting = this.tracer?.startStep(message.runId, stepId, name, attempt, opId);
+    const span = starting && (await starting);
     const deliver = span ? span.ending(handOn) : handOn;
     let output: string;
     let streams: StepStreams | undefined;
@@ -189,11 +190,13 @@ export class StepExecutor {
         // A malformed timeout fails the same way on every attempt: no point retrying.
         throw new FatalError((error as Error).message, { cause: error });
       }
+      // Known (the common case): no await.
+      const workflow = this.workflowOf(message.runId);
       const ctx: StepContext = {
         stepId,
         attempt,
         stepStartedAt: new Date(startedAt),
-        workflow: await this.workflowOf(message.runId),
+        workflow: workflow instanceof Promise ? await workflow : workflow,
         closure: {},
         // Keyed by op id: every attempt of this step numbers its chunks from 0 (exactly once across retries).
         streams: new StepStreams(this.streamSource.streams, message.runId, String(opId)),
@@ -216,18 +219,19 @@ export class StepExecutor {
         // A ReadableStream in the result is stored as a stream of this run, named after
         // the step's op id (the same on every attempt, so its chunks are stored once).
         let piped = 0;
-        output = await serializeAsync(result, `${name}() return value`, {
+        const serialized = serializeResult(result, `${name}() return value`, {
           storeReadable: (stream) => {
             const namespace = `step-${opId}-${piped++}`;
             ctx.streams.pipeFrom(stream, namespace);
             return [message.runId, namespace];
           },
         });
+        output = typeof serialized === "string" ? serialized : await serialized;
       } catch (error) {
         throw new FatalError((error as Error).message, { cause: error });
       }
       // The step completes only once its chunks (and the streams it returned) are stored.
-      await ctx.streams.settle();
+      if (!ctx.streams.unused) await ctx.streams.settle();
     } catch (thrown) {
       // What a failed attempt wrote is stored too (readers may have seen it); a retry skips it.
       await streams?.settle().catch(() => {});

@@ -67,6 +67,11 @@ export class StepStreams {
     this.pipes.push(piping);
   }
 
+  /** Whether the attempt made no stream (then there is nothing to settle). */
+  get unused(): boolean {
+    return this.piped === 0 && this.writers.size === 0;
+  }
+
   /** Waits until every chunk written so far is stored; throws the first store error. */
   async settle(): Promise<void> {
     while (this.pipes.length > 0) await this.pipes.shift();

@@ -1,9 +1,7 @@
 // Globals workflow code expects that a bare VM realm lacks, all made in this realm
 // (see bridge.ts). Imported first by the bootstrap, before any module reads them.
-import { SandboxHeaders } from "./headers.js";
-import type * as Streams from "./streams/index.js";
-import { SandboxTextDecoder, SandboxTextEncoder, sandboxAtob, sandboxBtoa } from "./text.js";
-import { SandboxURL, SandboxURLSearchParams } from "./url.js";
+import type * as StreamGlobals from "./streams/globals.js";
+import type * as WebGlobals from "./web-globals.js";
 
 // `using` (lowered by the bundler) looks for Symbol.dispose, and hooks define it.
 const S = Symbol as unknown as Record<string, symbol>;
@@ -11,41 +9,13 @@ if (!S.dispose) Object.defineProperty(Symbol, "dispose", { value: Symbol.for("Sy
 if (!S.asyncDispose)
   Object.defineProperty(Symbol, "asyncDispose", { value: Symbol.for("Symbol.asyncDispose") });
 
-function rename(ctor: Function, name: string): void {
-  Object.defineProperty(ctor, "name", { value: name });
-}
-rename(SandboxURL, "URL");
-rename(SandboxURLSearchParams, "URLSearchParams");
-rename(SandboxHeaders, "Headers");
-rename(SandboxTextEncoder, "TextEncoder");
-rename(SandboxTextDecoder, "TextDecoder");
-// The WHATWG stream classes the peer's workflow VM offers: libraries subclass
-// TransformStream when they load (the AI SDK's event-stream parser does). Most runs
-// never touch them, and every run has its own realm: they are made on first use
-// (a `require` the bundler turns into a lazy module init), which saves each run's
-// context about a third of the polyfills' memory and evaluation time.
-declare const require: (id: string) => typeof Streams;
-let streamClasses: Record<string, Function> | undefined;
-function streamGlobals(): Record<string, Function> {
-  if (streamClasses) return streamClasses;
-  const streams = require("./streams/index.js");
-  streamClasses = {
-    ReadableStream: streams.SandboxReadableStream,
-    ReadableStreamDefaultReader: streams.SandboxReadableStreamDefaultReader,
-    ReadableStreamDefaultController: streams.SandboxReadableStreamDefaultController,
-    WritableStream: streams.SandboxWritableStream,
-    WritableStreamDefaultWriter: streams.SandboxWritableStreamDefaultWriter,
-    WritableStreamDefaultController: streams.SandboxWritableStreamDefaultController,
-    TransformStream: streams.SandboxTransformStream,
-    TransformStreamDefaultController: streams.SandboxTransformStreamDefaultController,
-    TextEncoderStream: streams.SandboxTextEncoderStream,
-    TextDecoderStream: streams.SandboxTextDecoderStream,
-    CountQueuingStrategy: streams.SandboxCountQueuingStrategy,
-    ByteLengthQueuingStrategy: streams.SandboxByteLengthQueuingStrategy,
-  };
-  for (const [name, ctor] of Object.entries(streamClasses)) rename(ctor, name);
-  return streamClasses;
-}
+// Every run has its own realm, and most runs touch none of these: each group is made
+// on first use (a `require` the bundler turns into a lazy module init), which saves
+// every run's context the evaluation of their classes and the memory they take. The
+// WHATWG stream classes are those the peer's workflow VM offers: libraries subclass
+// TransformStream when they load (the AI SDK's event-stream parser does).
+declare const require: (id: string) => unknown;
+
 /** The names of the stream globals (sandbox/harden.ts pins them like the others). */
 export const STREAM_GLOBALS = [
   "ReadableStream",
@@ -61,20 +31,26 @@ export const STREAM_GLOBALS = [
   "CountQueuingStrategy",
   "ByteLengthQueuingStrategy",
 ] as const;
+/** URL, Headers, text coding: made on first use too. */
+export const WEB_GLOBALS = [
+  "URL",
+  "URLSearchParams",
+  "Headers",
+  "TextEncoder",
+  "TextDecoder",
+  "atob",
+  "btoa",
+] as const;
+
+let streams: Record<string, unknown> | undefined;
+let web: Record<string, unknown> | undefined;
+const streamGlobal = (name: string) =>
+  (streams ??= (require("./streams/globals.js") as typeof StreamGlobals).streamGlobalValues())[name];
+const webGlobal = (name: string) =>
+  (web ??= (require("./web-globals.js") as typeof WebGlobals).webGlobalValues())[name];
+
 const g = globalThis as Record<string, unknown>;
-for (const name of STREAM_GLOBALS) {
-  Object.defineProperty(g, name, {
-    configurable: true,
-    enumerable: true,
-    get: () => streamGlobals()[name],
-  });
-}
-Object.assign(g, {
-  URL: SandboxURL,
-  URLSearchParams: SandboxURLSearchParams,
-  Headers: SandboxHeaders,
-  TextEncoder: SandboxTextEncoder,
-  TextDecoder: SandboxTextDecoder,
-  atob: sandboxAtob,
-  btoa: sandboxBtoa,
-});
+for (const name of STREAM_GLOBALS)
+  Object.defineProperty(g, name, { configurable: true, enumerable: true, get: () => streamGlobal(name) });
+for (const name of WEB_GLOBALS)
+  Object.defineProperty(g, name, { configurable: true, enumerable: true, get: () => webGlobal(name) });

@@ -9,7 +9,9 @@ export interface WebhookRequestRecord {
   body: Uint8Array | null;
 }
 
-const decoder = new TextDecoder();
+// Made on first use: TextDecoder is a global made on first use (polyfills.ts).
+let decoder: TextDecoder | undefined;
+const decode = (bytes: Uint8Array) => (decoder ??= new TextDecoder()).decode(bytes);
 
 /** Where the answer to a manual webhook request goes: the run's engine, which records it as a command. */
 export interface Responder {
@@ -70,7 +72,7 @@ export class WorkflowRequest {
     return new Uint8Array(this.data ?? new Uint8Array(0));
   }
   async text(): Promise<string> {
-    return this.data ? decoder.decode(this.data) : "";
+    return this.data ? decode(this.data) : "";
   }
   async json(): Promise<unknown> {
     return JSON.parse(await this.text());
@@ -177,7 +179,7 @@ export class WorkflowResponse {
     return this.data;
   }
   async text(): Promise<string> {
-    return this.data ? decoder.decode(this.data) : "";
+    return this.data ? decode(this.data) : "";
   }
   async json(): Promise<unknown> {
     return JSON.parse(await this.text());

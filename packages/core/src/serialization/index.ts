@@ -118,7 +118,8 @@ function makeReducers(ports: StreamPorts | undefined) {
   };
 }
 
-const reducers = makeReducers(undefined);
+// Made on first use: each workflow realm evaluates this module, and plain JSON values need neither.
+let reducers: ReturnType<typeof makeReducers> | undefined;
 
 function makeRevivers(ports: StreamPorts | undefined) {
   return {
@@ -179,7 +180,7 @@ function makeRevivers(ports: StreamPorts | undefined) {
   };
 }
 
-const revivers = makeRevivers(undefined);
+let revivers: ReturnType<typeof makeRevivers> | undefined;
 
 function describe(value: unknown): string {
   if (typeof value === "function") return "a function";
@@ -232,7 +233,7 @@ function isPlainJson(value: unknown, depth: number): boolean {
 export function serialize(value: unknown, label = "value", ports?: StreamPorts): string {
   if (isPlainJson(value, 0)) return JSON_PREFIX + JSON.stringify(value);
   try {
-    return stringify(value, ports ? makeReducers(ports) : reducers);
+    return stringify(value, ports ? makeReducers(ports) : (reducers ??= makeReducers(undefined)));
   } catch (error) {
     if (error instanceof DevalueError) {
       throw new WorkflowError(
@@ -248,7 +249,7 @@ export function serialize(value: unknown, label = "value", ports?: StreamPorts):
 /** Reads a value `serialize` wrote; `ports` open the streams it carries (host code). */
 export function deserialize<T = unknown>(text: string, ports?: StreamPorts): T {
   if (text.charCodeAt(0) === 106 /* "j" */) return JSON.parse(text.slice(1)) as T;
-  return parse(text, ports ? makeRevivers(ports) : revivers) as T;
+  return parse(text, ports ? makeRevivers(ports) : (revivers ??= makeRevivers(undefined))) as T;
 }
 
 /** Reads the bodies of every Request/Response inside `value`, so `serialize` can include them. */
@@ -274,4 +275,18 @@ export async function prepareBodies(value: unknown, seen = new Set<unknown>()): 
 export async function serializeAsync(value: unknown, label = "value", ports?: StreamPorts): Promise<string> {
   await prepareBodies(value);
   return serialize(value, label, ports);
+}
+
+/**
+ * `serializeAsync`, answered at once (no promise) when `value` is a primitive: no body
+ * to read. A step returning a number, a string or nothing awaits nothing here.
+ */
+export function serializeResult(
+  value: unknown,
+  label = "value",
+  ports?: StreamPorts,
+): string | Promise<string> {
+  if ((typeof value !== "object" && typeof value !== "function") || value === null)
+    return serialize(value, label, ports);
+  return serializeAsync(value, label, ports);
 }

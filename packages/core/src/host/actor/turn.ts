@@ -127,7 +127,7 @@ export async function buildTurn(
     // so its message is never written. Otherwise the message is acked with the result (eager.ts).
     if (input.eagerOpId !== undefined && !dropFirstAttempt(request, input.eagerOpId)) {
       const id = carry.eagerAck(input.eagerOpId);
-      input.ack = [...(input.ack ?? []), ...(id ? [id] : [])];
+      if (id) input.ack = input.ack ? [...input.ack, id] : [id];
     }
     if (input.ack) request.ack.push(...input.ack);
     if (input.enqueue) request.enqueue.push(...input.enqueue);

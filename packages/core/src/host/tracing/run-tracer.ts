@@ -34,7 +34,7 @@ export interface StepTracer {
     name: string,
     attempt: number,
     opId: number,
-  ): Promise<StepSpan | undefined>;
+  ): Promise<StepSpan | undefined> | undefined;
 }
 
 interface RunSpan {
@@ -103,7 +103,19 @@ export class RunTracer implements LifecycleObserver, StepTracer {
     this.runs.clear();
   }
 
-  async startStep(
+  startStep(
+    runId: RunId,
+    stepId: string,
+    name: string,
+    attempt: number,
+    opId: number,
+  ): Promise<StepSpan | undefined> | undefined {
+    // No provider and no span open for the run: no span, and no promise for the attempt to await.
+    if (!this.runs.has(runId) && !this.providerRegistered()) return undefined;
+    return this.openStep(runId, stepId, name, attempt, opId);
+  }
+
+  private async openStep(
     runId: RunId,
     stepId: string,
     name: string,
