@@ -13,6 +13,11 @@ export type LogFormat = "text" | "json";
 export const LOG_LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error", "silent"];
 const RANK: Record<string, number> = { debug: 0, log: 1, info: 1, warn: 2, error: 3, silent: 4 };
 
+/** The default `RuntimeOptions.log`: each level to the console method of that name. */
+export function consoleLog(level: string, args: unknown[]): void {
+  (console as unknown as Record<string, Function>)[level]?.(...args);
+}
+
 /** A runtime's `log`, limited to `level` and above. */
 export function filterLog(
   log: (level: string, args: unknown[]) => void,

@@ -6,38 +6,27 @@ import type {
   QueueMessage,
   RunId,
   RunRecord,
-  StepMessage,
   World,
 } from "@wfkit/world";
-import { EVENT_UNREADABLE, isTerminal } from "@wfkit/world";
+import { isTerminal } from "@wfkit/world";
 import { statusSecretSource } from "../api/status-token.js";
-import { HookNotFoundError, WorkflowRunNotFoundError } from "../errors/subclasses.js";
+import { WorkflowRunNotFoundError } from "../errors/subclasses.js";
 import { WorkflowError } from "../errors/workflow-error.js";
-import { RESPOND_KEY, RESUME_TYPED_HOOK_KEY } from "../globals.js";
-import { deserialize, serializeAsync } from "../serialization/index.js";
-import { FETCH_STEP_ID } from "../workflow/api.js";
-import type { StandardSchemaLike } from "../workflow/hooks.js";
-import { registerStep } from "../workflow/registry.js";
-import { SEND_WEBHOOK_STEP_ID } from "../workflow/send-webhook.js";
 import { auditLogs, RunActor, type RunInput } from "./actor/index.js";
 import { startRun } from "./actor/replay.js";
-import {
-  DEFAULT_MAX_JSON_DEPTH,
-  jsonTooDeepError,
-  type PayloadLimits,
-  serializePayload,
-  valueTooDeep,
-} from "./body.js";
+import type { PayloadLimits } from "./body.js";
+import { registerBuiltinSteps } from "./builtin-steps.js";
 import { RunBundles } from "./bundles.js";
-import { handleChildMessage } from "./children.js";
 import { type Clock, systemClock } from "./clock.js";
-import { validate } from "./errors.js";
 import { HeldWork } from "./held-work.js";
+import { deliverToHook, hookInfo, resumeHookWith } from "./hook-delivery.js";
 import { newRunId } from "./ids.js";
-import { filterLog, LifecycleLog } from "./lifecycle-log.js";
+import { consoleLog, filterLog, LifecycleLog } from "./lifecycle-log.js";
+import { handleQueueMessage, type QueueMessagePort } from "./queue-messages.js";
 import { RetentionSweeper } from "./retention.js";
 import { Run, type RunSource } from "./run.js";
 import { type RunChangeListener, RunChanges } from "./run-changes.js";
+import { RunEnds } from "./run-ends.js";
 import { RunMetadata } from "./run-metadata.js";
 import type {
   HookInfo,
@@ -46,18 +35,20 @@ import type {
   WorkflowRef,
   WorkflowsInput,
 } from "./runtime-options.js";
+import { queueMessagePortOf, runSourceOf, webhookPortOf } from "./runtime-ports.js";
+import { createStepExecutor } from "./runtime-steps.js";
 import type { SandboxHost, WorkflowSandbox } from "./sandbox-host.js";
 import { createSandboxHost, resolveSandboxLimits } from "./sandboxes.js";
 import { Scheduler } from "./scheduler.js";
-import { sendWebhookAttempt } from "./send-webhook-step.js";
 import { Slots } from "./slots.js";
-import { type RetryPolicy, StepExecutor } from "./steps.js";
-import { StepStreams } from "./streams.js";
+import { serializeStartArgs, startableWorkflow } from "./start-args.js";
+import { installStepGlobals } from "./step-globals.js";
+import type { StepExecutor } from "./steps.js";
 import { attachTracing } from "./tracing/index.js";
 import type { ActorHandle, RuntimeCore } from "./types.js";
-import { type UnbuiltFile, UnbuiltFiles, workflowBuildFailed } from "./unbuilt.js";
+import { type UnbuiltFile, UnbuiltFiles } from "./unbuilt.js";
 import { resolveWarmLimits, WarmCache } from "./warm-cache.js";
-import { createWebhookHandler, resumeWebhookWith, type WebhookPort } from "./webhook.js";
+import { createWebhookHandler, resumeWebhookWith } from "./webhook.js";
 
 export type {
   HookInfo,
@@ -69,16 +60,8 @@ export type {
 
 /** Enough to keep a sandbox worker busy; few enough that a burst of cold runs cannot fill its heap. */
 const NEW_INSTANCES_AT_ONCE = 64;
-const RESPOND = RESPOND_KEY;
-const RESUME_TYPED = RESUME_TYPED_HOOK_KEY;
 
-/** Registered in the host realm so `fetch` from "workflow" works in workflow code. */
-registerStep(
-  async (input: string | URL | Request, init?: RequestInit) => globalThis.fetch(input, init),
-  FETCH_STEP_ID,
-);
-/** Registered in the host realm: one attempt of `sendWebhook` from "workflow". */
-registerStep(sendWebhookAttempt, SEND_WEBHOOK_STEP_ID);
+registerBuiltinSteps();
 
 /**
  * The durable workflow runtime of one process: starts runs, runs steps,
@@ -98,8 +81,8 @@ export class Runtime implements RuntimeCore {
   private readonly metadata: RunMetadata;
   /** Runs started or replayed at once, each making a new instance (slots.ts). @internal */
   readonly instanceSlots = new Slots(NEW_INSTANCES_AT_ONCE);
-  private readonly ended = new Set<string>();
-  private readonly endWaiters = new Map<string, Array<() => void>>();
+  /** Runs ended here, and the callers waiting for a run's end (run-ends.ts). */
+  private readonly ends = new RunEnds();
   private readonly steps: StepExecutor;
   /** What `Run` handles read through; `workflow/api`'s lazy `getRun` forwards to it. */
   readonly runSource: RunSource;
@@ -111,6 +94,8 @@ export class Runtime implements RuntimeCore {
   private readonly held: HeldWork | undefined;
   private webhookBase: string;
   private closed = false;
+  /** What routing a queue message sees of the runtime (queue-messages.ts). */
+  private readonly messages: QueueMessagePort;
   readonly log: (level: string, args: unknown[]) => void;
   private readonly lifecycle: LifecycleLog;
   /** Settles once OpenTelemetry tracing is attached, or known to be absent (host/tracing). */
@@ -126,10 +111,7 @@ export class Runtime implements RuntimeCore {
   readonly resumeWebhook: (token: string, request: Request) => Promise<Response>;
 
   constructor(options: RuntimeOptions) {
-    this.log = filterLog(
-      options.log ?? ((level, args) => (console as unknown as Record<string, Function>)[level]?.(...args)),
-      options.logLevel ?? "info",
-    );
+    this.log = filterLog(options.log ?? consoleLog, options.logLevel ?? "info");
     this.lifecycle = new LifecycleLog(this.log, options.logFormat ?? "text", options.logLevel ?? "info");
     this.world = this.lifecycle.wrap(this.changes.wrap(options.world));
     this.clock = options.clock ?? systemClock;
@@ -154,69 +136,40 @@ export class Runtime implements RuntimeCore {
       options.versioning,
     );
     this.actors = new WarmCache(resolveWarmLimits(options.maxWarmRuns, options.warmCacheMb));
-    const policy: RetryPolicy = { maxRetries: 3, initialDelayMs: 1000, maxDelayMs: 60_000, ...options.retry };
-    const metadata = (this.metadata = new RunMetadata(this.world, () => this.webhookBase));
-    this.steps = new StepExecutor(
-      policy,
-      options.stepConcurrency ?? 256,
-      (runId, input) => this.post(runId, this.held ? this.held.untilDone(input) : input),
-      // A closed runtime starts no attempt (a crashed process runs nothing more either).
-      (runId) => this.closed || this.ended.has(runId),
-      (runId) => metadata.of(runId),
-      {
-        streams: this.world.streams,
-        hasEnded: async (runId) => {
-          const run = await this.world.getRun(runId);
-          return !run || isTerminal(run.status);
-        },
-      },
-      (stepId) => this.unbuilt.of(stepId),
-      (attempt) => attempt.id !== undefined && this.held?.delete(attempt.id) === true,
-      this.clock,
-    );
+    this.metadata = new RunMetadata(this.world, () => this.webhookBase);
+    this.steps = createStepExecutor(options, {
+      world: this.world,
+      clock: this.clock,
+      metadata: this.metadata,
+      post: (runId, input) => this.post(runId, input),
+      stopped: (runId) => this.closed || this.ends.has(runId),
+      unbuilt: (stepId) => this.unbuilt.of(stepId),
+      held: () => this.held,
+    });
     this.tracing = attachTracing(this.lifecycle, this.steps, this.world);
     const shared = this.sharedLeaseMs;
     this.scheduler = new Scheduler(
       this.world,
-      (message, claimed) => this.handle(message, claimed),
+      (message, claimed) => handleQueueMessage(this.messages, message, claimed),
       shared ?? 5 * 60_000,
       // Leases of a process that died end with time, which no commit announces: sweep for them.
       shared && shared / 2,
       this.clock,
     );
     this.held = shared === undefined ? undefined : new HeldWork(this.world, shared, this.log);
-    // The webhook route and Run handles see the runtime through narrow ports.
-    const webhookPort: WebhookPort = {
-      getHook: (token) => this.world.getHook(token),
-      getReleasedHook: (token) => this.world.getReleasedHook(token),
-      getDelivery: (token, id) => this.world.getDelivery(token, id),
-      deliver: (hook, payload, requestId, delivery) => this.deliver(hook, payload, requestId, delivery),
-      awaitResponse: (requestId, timeoutMs) => this.world.awaitResponse(requestId, timeoutMs),
-      waitForEnd: (runId) => this.waitForEnd(runId),
-      webhookBase: () => this.webhookBaseUrl,
-      now: () => this.clock.now(),
-    };
-    this.runSource = {
-      read: (runId) => this.world.getRun(runId),
-      waitForEnd: (runId) => this.waitForEnd(runId),
-      cancel: (runId) => this.cancel(runId),
-      streams: this.world.streams,
-    };
+    // Queue message routing, the webhook route and Run handles see the runtime through narrow ports.
+    this.messages = queueMessagePortOf(this, {
+      closed: () => this.closed,
+      held: this.held,
+      steps: this.steps,
+    });
+    const webhookPort = webhookPortOf(this);
+    this.runSource = runSourceOf(this);
     this.retention = options.retention && new RetentionSweeper(this.world, options.retention, this.log);
     this.handleWebhook = createWebhookHandler(webhookPort, options.webhook);
     this.resumeWebhook = resumeWebhookWith(webhookPort, this.handleWebhook);
-    // Steps answer manual webhooks through this process's runtime.
-    (globalThis as Record<symbol, unknown>)[RESPOND] = async (requestId: string, response: Response) =>
-      this.world.putResponse(requestId, await serializeAsync(response, "response"));
-    (globalThis as Record<symbol, unknown>)[RESUME_TYPED] = async (
-      token: string,
-      payload: unknown,
-      schema?: StandardSchemaLike<unknown>,
-    ) => {
-      const value = schema ? await validate(schema, payload) : payload;
-      const { runId } = await this.resumeHook(token, value);
-      return { runId, token };
-    };
+    // Steps answer manual webhooks, and typed hooks resume, through this process's runtime.
+    installStepGlobals(this.world, (token, payload) => this.resumeHook(token, payload));
   }
 
   /**
@@ -313,44 +266,10 @@ export class Runtime implements RuntimeCore {
     options: StartOptions = {},
   ): Promise<Run<T>> {
     this.assertOpen();
-    const workflowId = typeof workflow === "string" ? workflow : workflow?.workflowId;
-    if (!workflowId) {
-      throw new WorkflowError(
-        "WF_NOT_A_WORKFLOW",
-        `start() was given ${typeof workflow === "function" ? `the function ${workflow.name || "(anonymous)"}` : String(workflow)}, which is not a workflow.`,
-        'Pass a function marked "use workflow" from a file the workflow compiler transformed (withWorkflow in next.config, the Vite plugin, or `wf run`).',
-      );
-    }
-    if (!Array.isArray(args)) {
-      throw new WorkflowError(
-        "WF_START_ARGS",
-        "start(workflow, args) takes the arguments as an array.",
-        "Write start(fn, [a, b]) rather than start(fn, a, b).",
-      );
-    }
-    const unbuilt = this.unbuilt.of(workflowId);
-    if (unbuilt) throw workflowBuildFailed(workflowId, unbuilt);
-    // The serializer recurses: a million nested arrays must be a coded refusal, not a stack overflow.
-    const maxDepth = this.payloadLimits.maxDepth ?? DEFAULT_MAX_JSON_DEPTH;
-    if (valueTooDeep(args, maxDepth + 1)) throw jsonTooDeepError("The workflow's arguments", maxDepth);
+    const workflowId = startableWorkflow(workflow, args, (id) => this.unbuilt.of(id), this.payloadLimits);
     const at = this.clock.now();
     const runId = newRunId(at);
-    // A ReadableStream among the arguments becomes a stream of the new run; its chunks
-    // are stored as they come (a live source keeps flowing after start() returns).
-    let streams: StepStreams | undefined;
-    const input = await serializeAsync(args, "args", {
-      storeReadable: (stream) => {
-        streams ??= new StepStreams(this.world.streams, runId, "start");
-        const namespace = `start-${streams.pipeCount}`;
-        streams.pipeFrom(stream, namespace);
-        return [runId, namespace];
-      },
-    });
-    streams
-      ?.settle()
-      .catch((error: unknown) =>
-        this.log("error", [`run ${runId}: storing a stream argument failed:`, error]),
-      );
+    const input = await serializeStartArgs(this.world.streams, runId, args, this.log);
     // The first activation runs now, so the run and its first turn commit together.
     const bundle = this.bundles.currentHash;
     const [first] = await Promise.all([
@@ -393,75 +312,29 @@ export class Runtime implements RuntimeCore {
   }
 
   /** Resolves with the run record once the run has ended. */
-  async waitForEnd(runId: string): Promise<RunRecord> {
-    for (let delay = 50; ; delay = Math.min(delay * 2, 2000)) {
-      const run = await this.world.getRun(runId);
-      if (!run) throw new WorkflowRunNotFoundError(runId);
-      if (isTerminal(run.status)) return run;
-      // Ended here between the read and now: read again at once.
-      if (this.ended.has(runId)) continue;
-      // Runs driven here wake us at once (and are polled slowly); the timeout covers runs driven elsewhere.
-      await new Promise<void>((resolve) => {
-        const list = this.endWaiters.get(runId) ?? [];
-        const done = () => {
-          clearTimeout(timer);
-          const at = list.indexOf(done);
-          if (at >= 0) list.splice(at, 1);
-          if (list.length === 0 && this.endWaiters.get(runId) === list) this.endWaiters.delete(runId);
-          resolve();
-        };
-        const timer = setTimeout(done, this.actors.get(run.runId) ? 2000 : delay);
-        list.push(done);
-        this.endWaiters.set(runId, list);
-      });
-    }
+  waitForEnd(runId: string): Promise<RunRecord> {
+    return this.ends.waitForEnd(this.world, runId, (id) => this.actors.get(id) !== undefined);
   }
 
   /** The live hook with this token, its metadata deserialized. Throws HookNotFoundError. */
-  async getHookByToken(token: string): Promise<HookInfo> {
-    const hook = await this.world.getHook(token);
-    if (!hook) throw new HookNotFoundError(token);
-    return {
-      token: hook.token,
-      runId: hook.runId,
-      kind: hook.kind,
-      createdAt: new Date(hook.createdAt),
-      metadata: hook.metadata === undefined ? undefined : deserialize(hook.metadata),
-    };
+  getHookByToken(token: string): Promise<HookInfo> {
+    return hookInfo(this.world, token);
   }
 
   /** Delivers a payload to the hook with this token; resolves once it is durably recorded. */
-  async resumeHook(token: string, payload: unknown): Promise<{ runId: string; hook: HookRecord }> {
-    const hook = await this.world.getHook(token);
-    if (!hook) throw new HookNotFoundError(token);
-    if (hook.kind === "webhook") {
-      throw new WorkflowError(
-        "WF_HOOK_IS_WEBHOOK",
-        `The token ${token} belongs to a webhook, which receives HTTP requests, not payloads.`,
-        'Call the webhook\'s URL, or resumeWebhook(token, new Request(...)) from "workflow/api".',
-      );
-    }
-    const serialized = await serializePayload(payload, this.payloadLimits);
-    await this.deliver(hook, serialized);
-    return { runId: hook.runId, hook };
+  resumeHook(token: string, payload: unknown): Promise<{ runId: string; hook: HookRecord }> {
+    return resumeHookWith(
+      this.world,
+      this.payloadLimits,
+      (hook, serialized) => this.deliver(hook, serialized),
+      token,
+      payload,
+    );
   }
 
   /** Appends a payload for a live hook through its run's actor (with its webhook delivery), ahead of the activation. */
-  async deliver(
-    hook: HookRecord,
-    payload: string,
-    requestId?: string,
-    delivery?: DeliveryInput,
-  ): Promise<void> {
-    const committed = await new Promise<boolean>((resolve, reject) =>
-      this.post(hook.runId, {
-        event: { v: 1, type: "hook_received", opId: hook.opId, payload, ...(requestId && { requestId }) },
-        ...(delivery && { delivery }),
-        recordFirst: true,
-        done: (ok, error) => (error === undefined ? resolve(ok) : reject(error)),
-      }),
-    );
-    if (!committed) throw new HookNotFoundError(hook.token);
+  deliver(hook: HookRecord, payload: string, requestId?: string, delivery?: DeliveryInput): Promise<void> {
+    return deliverToHook((runId, input) => this.post(runId, input), hook, payload, requestId, delivery);
   }
 
   // ——— RuntimeCore: used by actors, step workers and the scheduler ———
@@ -483,59 +356,6 @@ export class Runtime implements RuntimeCore {
     this.scheduler.unschedule(ids);
   }
 
-  private handle(message: QueueMessage, claimed: boolean): void {
-    if (this.closed) return;
-    switch (message.kind) {
-      case "step":
-        if (this.held) {
-          // Claimed again by this very process (its lease ended while the step ran here): it runs once.
-          if (this.held.has(message.id)) return;
-          this.held.add(message.id);
-        }
-        if (claimed) void this.runClaimedStep(message);
-        else this.steps.run(message);
-        return;
-      case "turn":
-        // The run's first turn never committed (its process stopped): the replay's commands are it.
-        this.post(message.runId, { ack: [message.id] });
-        return;
-      case "timer":
-        this.post(message.runId, {
-          event: { v: 1, type: "sleep_fired", opId: message.opId },
-          ack: [message.id],
-          dedupeKey: `sleep:${message.opId}`,
-        });
-        return;
-      case "child":
-        void handleChildMessage(this, message);
-        return;
-    }
-  }
-
-  /**
-   * A step message claimed from the World (after a restart): its result may be
-   * committed already, with the message's ack lost to the crash. Such a step
-   * never runs again.
-   */
-  private async runClaimedStep(message: StepMessage): Promise<void> {
-    let events: Awaited<ReturnType<World["readEvents"]>>;
-    try {
-      events = await this.world.readEvents(message.runId);
-    } catch (error) {
-      // A log with an unreadable event: the run's actor replays it and fails the run (WF_CORRUPT_EVENT_LOG).
-      if ((error as { code?: unknown }).code === EVENT_UNREADABLE) this.post(message.runId, {});
-      else this.log("error", [`wfkit: run ${message.runId}: could not read its log for a step`, error]);
-      return;
-    }
-    const done = events.some(
-      (e) => (e.type === "step_completed" || e.type === "step_failed") && e.opId === message.opId,
-    );
-    if (done) {
-      this.held?.delete(message.id);
-      await this.world.ack([message.id]);
-    } else this.steps.run(message);
-  }
-
   touch(actor: ActorHandle): void {
     this.actors.touch(actor);
   }
@@ -545,11 +365,7 @@ export class Runtime implements RuntimeCore {
   }
 
   runEnded(runId: RunId): void {
-    this.ended.add(runId);
-    if (this.ended.size > 100_000) this.ended.delete(this.ended.values().next().value!);
-    const waiters = this.endWaiters.get(runId);
-    this.endWaiters.delete(runId);
-    for (const wake of [...(waiters ?? [])]) wake();
+    this.ends.markEnded(runId);
   }
 
   /** No turn in flight, no step running, no poll of the World under way (the test kit settles on it). */
@@ -558,7 +374,7 @@ export class Runtime implements RuntimeCore {
   }
 
   isEnded(runId: string): boolean {
-    return this.ended.has(runId);
+    return this.ends.has(runId);
   }
 
   private assertOpen(): void {
@@ -578,7 +394,7 @@ export class Runtime implements RuntimeCore {
     await this.held?.stop();
     // Turns already made are committed, not dropped: the World's close commits what it was given.
     for (const actor of this.actors.values()) actor.flush();
-    for (const waiters of [...this.endWaiters.values()]) for (const wake of [...waiters]) wake();
+    this.ends.wakeAll();
     // A sweep in progress finishes its batch before the World closes.
     await this.retention?.stop();
     await this.pruning;

@@ -1,0 +1,31 @@
+import type { World } from "@wfkit/world";
+import { RESPOND_KEY, RESUME_TYPED_HOOK_KEY } from "../globals.js";
+import { serializeAsync } from "../serialization/index.js";
+import type { StandardSchemaLike } from "../workflow/hooks.js";
+import { validate } from "./errors.js";
+
+// User code reaches the runtime of its process through two global functions
+// (any copy of the "workflow" module may call them, and it imports no runtime):
+// a webhook request's `respondWith` in a step, and `defineHook().resume` in server code.
+
+/**
+ * Installs the globals user code calls: answering a webhook request, and
+ * resuming a typed hook (its payload validated by the hook's schema first).
+ * The last runtime created in the process owns them.
+ */
+export function installStepGlobals(
+  world: World,
+  resumeHook: (token: string, payload: unknown) => Promise<{ runId: string }>,
+): void {
+  (globalThis as Record<symbol, unknown>)[RESPOND_KEY] = async (requestId: string, response: Response) =>
+    world.putResponse(requestId, await serializeAsync(response, "response"));
+  (globalThis as Record<symbol, unknown>)[RESUME_TYPED_HOOK_KEY] = async (
+    token: string,
+    payload: unknown,
+    schema?: StandardSchemaLike<unknown>,
+  ) => {
+    const value = schema ? await validate(schema, payload) : payload;
+    const { runId } = await resumeHook(token, value);
+    return { runId, token };
+  };
+}
