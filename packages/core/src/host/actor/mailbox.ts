@@ -11,14 +11,15 @@ import { type Activated, ActivationError, SandboxLostError, type WorkflowSandbox
 import type { ActorHandle, RuntimeCore } from "../types.js";
 import { linkEndToFamily } from "./child-links.js";
 import { CommitPipeline } from "./commit.js";
-import { divergenceOf, parkedAtClose, recordParked } from "./diverged.js";
+import { settleCommitted, sortRefused } from "./commit-outcome.js";
+import { parkedAtClose } from "./diverged.js";
 import { EagerSteps } from "./eager.js";
 import { failedTurn } from "./fail.js";
-import { CorruptEventLogError, failCorruptRun } from "./log-check.js";
+import { loadRun } from "./load.js";
 import { recordPayloads } from "./record-first.js";
-import { type Replayed, replayRun } from "./replay.js";
+import type { Replayed } from "./replay.js";
 import type { TurnRequest } from "./request.js";
-import { heldOnSharedWorld, placeOnSharedWorld } from "./shared.js";
+import { placeOnSharedWorld } from "./shared.js";
 import { SleepTimers } from "./sleeps.js";
 import { buildTurn, createsHooks, type RunInput, type Turn } from "./turn.js";
 
@@ -29,7 +30,8 @@ import { buildTurn, createsHooks, type RunInput, type Turn } from "./turn.js";
  *
  * The mailbox is here: `post` queues an input and `pump` drains the inbox, one
  * pump at a time. Turn building is `buildTurn` (turn.ts), the appends in flight
- * are the `CommitPipeline` (commit.ts), and eager step acks are `EagerSteps` (eager.ts).
+ * are the `CommitPipeline` (commit.ts) and their answers are handled in commit-outcome.ts,
+ * a cold load is load.ts, and eager step acks are `EagerSteps` (eager.ts).
  */
 export class RunActor implements ActorHandle {
   private instance: WorkflowSandbox | undefined;
@@ -286,72 +288,36 @@ export class RunActor implements ActorHandle {
     if (this.inbox.length > 0 && !this.pumping) void this.pump();
   }
 
-  /** Cold start: replays the whole log; the commands it returns are those the log lacks (a crash cut the last turn short). */
+  /**
+   * Cold start: replays the whole log (load.ts); the commands it returns are those
+   * the log lacks (a crash cut the last turn short).
+   */
   private async load(): Promise<Replayed | null> {
-    const conflicts = this.conflicts.splice(0);
-    let replayed: Awaited<ReturnType<typeof replayRun>>;
-    try {
-      replayed = await replayRun(
-        this.core.world,
-        (bundle) => this.core.sandboxFor(bundle),
-        this.runId,
-        conflicts,
-        (id) => this.core.unbuiltFile(id),
-        this.core.instanceSlots,
-      );
-    } catch (error) {
-      if (!(error instanceof CorruptEventLogError)) throw error;
-      await failCorruptRun(this.core, this.runId, error);
-      this.finish();
-      return null;
-    }
-    if (replayed && "parkedOn" in replayed) {
+    const outcome = await loadRun(this.core, this.runId, this.conflicts.splice(0), (why, conflicts) => {
       this.conflicts.unshift(...conflicts);
-      this.parked = `its workflow's file ${replayed.parkedOn.file} did not build`;
-      this.core.log("warn", [
-        `wfkit: run ${this.runId} waits: its workflow's file ${replayed.parkedOn.file} did not build. It continues once the file builds again.`,
-      ]);
-      return null;
-    }
-    if (!replayed) {
+      this.parked = why;
+    });
+    if (outcome === "parked") return null;
+    if (outcome === "gone") {
       this.finish();
       return null;
     }
-    if ("failure" in replayed) {
-      // Quarantine: a run whose replay is stopped fails with the cause instead of being tried again and again.
-      this.seq = replayed.seq;
-      this.started = replayed.started;
+    if ("failure" in outcome) {
+      // Quarantine: the run fails with the cause that stopped its replay.
       const batch = this.inbox.splice(0);
-      const turn = failedTurn(
-        this.runId,
-        this.seq,
-        this.started,
-        replayed.failure,
-        batch,
-        this.core.clock.now(),
-      );
-      linkEndToFamily(turn.request, replayed.parentRunId, undefined);
-      this.seq += turn.request.events.length;
+      const now = this.core.clock.now();
+      const turn = failedTurn(this.runId, outcome.seq, outcome.started, outcome.failure, batch, now);
+      linkEndToFamily(turn.request, outcome.parentRunId, undefined);
+      this.started = outcome.started;
+      this.seq = outcome.seq + turn.request.events.length;
       this.commits.add(turn, batch);
       return null;
     }
-    const diverged = divergenceOf(replayed.instance.state);
-    if (diverged) {
-      // Parked, not failed: the run stays running and loads again with the next build.
-      replayed.instance.dispose();
-      this.conflicts.unshift(...conflicts);
-      this.parked = diverged.message;
-      await recordParked(this.core, this.runId, replayed.last, diverged);
-      this.core.log("warn", [
-        `wfkit: run ${this.runId} is parked until compatible code is deployed: ${diverged.message}`,
-      ]);
-      return null;
-    }
-    this.instance = replayed.instance;
-    this.parentRunId = replayed.parentRunId;
-    this.seq = replayed.seq;
-    this.started = replayed.started;
-    return replayed;
+    this.instance = outcome.instance;
+    this.parentRunId = outcome.parentRunId;
+    this.seq = outcome.seq;
+    this.started = outcome.started;
+    return outcome;
   }
 
   /**
@@ -408,21 +374,11 @@ export class RunActor implements ActorHandle {
     await this.firstTurn;
   }
 
+  /** The turn is in the log (commit-outcome.ts); a turn that ended the run finishes the actor. */
   private afterCommit(turn: Turn, batch: RunInput[], result: Extract<AppendResult, { ok: true }>): void {
-    const { request } = turn;
-    for (const input of batch) input.done?.(true);
-    for (const [requestId, response] of turn.responses) void this.core.world.putResponse(requestId, response);
-    if (request.run?.status && request.run.status !== "running") {
-      this.finish();
-      this.core.runEnded(this.runId);
-      return;
-    }
-    if (request.ack.length > 0) this.core.unschedule(request.ack);
-    const timers = this.sleeps.committed(result.messages);
-    // Timers of sleeps cancelled before their scheduling committed: never scheduled.
-    if (timers.drop.length > 0) void this.core.world.ack(timers.drop).catch(() => {});
-    const messages = this.eager.committed(turn, batch, timers.keep);
-    this.core.dispatch(this.core.sharedLeaseMs === undefined ? messages : heldOnSharedWorld(messages));
+    if (!settleCommitted(this.core, this.sleeps, this.eager, turn, batch, result)) return;
+    this.finish();
+    this.core.runEnded(this.runId);
   }
 
   /** Refused: nothing of this batch is in the log. Replay and try again (or give up, if the run is gone). */
@@ -432,50 +388,9 @@ export class RunActor implements ActorHandle {
     this.drop();
     this.ending = false;
     this.eager.refused();
-    switch (result.reason) {
-      case "conflict":
-        this.inbox.unshift(...batch);
-        return;
-      case "duplicate": {
-        const keep = batch.filter((input) => input.dedupeKey !== result.key);
-        for (const input of batch) {
-          if (input.dedupeKey !== result.key) continue;
-          // The duplicate's queue message is consumed all the same.
-          if (input.ack?.length) void this.core.world.ack(input.ack);
-          input.done?.(false);
-        }
-        this.inbox.unshift(...keep);
-        return;
-      }
-      case "duplicate_delivery": {
-        // Recorded before (by another process: this one appends one delivery id at a time).
-        const same = (input: RunInput) =>
-          input.delivery?.token === result.token && input.delivery.id === result.id;
-        for (const input of batch) if (same(input)) input.done?.(false);
-        this.inbox.unshift(...batch.filter((input) => !same(input)));
-        return;
-      }
-      case "hook_conflict": {
-        const create = request.hooks.create.find((h) => h.token === result.token);
-        if (!create) throw new Error(`the World refused the token ${result.token}, which the append lacks`);
-        // Conflicts learned before and recorded in this append are lost with it: keep them.
-        for (const event of request.events) if (event.type === "hook_conflict") this.conflicts.push(event);
-        this.conflicts.push({
-          v: 1,
-          type: "hook_conflict",
-          opId: create.opId,
-          token: result.token,
-          ownerRunId: result.ownerRunId,
-        });
-        this.inbox.unshift(...batch);
-        return;
-      }
-      case "run_ended":
-      case "run_not_found":
-        for (const input of batch) input.done?.(false);
-        this.finish();
-        return;
-    }
+    const again = sortRefused(this.core, result, request, batch, this.conflicts);
+    if (again) this.inbox.unshift(...again);
+    else this.finish();
   }
 
   /** The run ended (or is gone): inputs still queued are refused. */
