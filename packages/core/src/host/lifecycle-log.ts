@@ -109,19 +109,32 @@ export class LifecycleLog {
       }
       return result;
     };
-    const append = async (request: AppendRequest) => {
+    /** Appends not yet seen through: the World's close commits them, and the observer hears of them before it closes. */
+    const inflight = new Set<Promise<unknown>>();
+    const append = (request: AppendRequest) => {
       // Step names are noted before the commit: a pipelined later append may settle first.
       this.noteSteps(request.runId, request.events);
-      const result = await world.append(request);
-      if (result.ok) {
-        this.committed(world, request.runId, request.events);
-        this.observer?.committed(request.runId, request.events);
-      }
-      return result;
+      const done = world.append(request).then((result) => {
+        if (result.ok) {
+          this.committed(world, request.runId, request.events);
+          this.observer?.committed(request.runId, request.events);
+        }
+        return result;
+      });
+      inflight.add(done);
+      const forget = () => inflight.delete(done);
+      done.then(forget, forget);
+      return done;
     };
-    const close = () => {
+    const close = async () => {
+      await world.close();
+      // The World's close settled what it committed; their observers run first. An append
+      // that never settles (a process dying in a test) holds the close up for one turn only.
+      await Promise.race([
+        Promise.allSettled([...inflight]),
+        new Promise((resolve) => setImmediate(resolve)),
+      ]);
       this.observer?.closing();
-      return world.close();
     };
     return worldWith(world, { createRun, append, close });
   }
