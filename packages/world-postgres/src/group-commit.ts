@@ -57,8 +57,10 @@ export class GroupCommitter {
   }
 
   private async drain(): Promise<void> {
-    // Let writes issued in the same turn of the event loop join the first batch.
-    await new Promise((resolve) => setImmediate(resolve));
+    // Let writes issued by the same callback (and its microtasks) join the first batch. Not a
+    // whole turn of the event loop: a write alone (a run's next step waits on it) would wait
+    // for the loop's next check phase; under load, writes gather behind the batch committing.
+    await new Promise((resolve) => process.nextTick(resolve));
     while (this.queue.length > 0) {
       const jobs = this.queue.splice(0, MAX_BATCH);
       await this.run(jobs);
@@ -123,30 +125,11 @@ export class GroupCommitter {
   }
 
   private async attempt(jobs: Job[], remembered: BatchState | undefined): Promise<void> {
-    // BEGIN, the reads, then the writes and COMMIT are each sent back to back:
-    // two round trips per batch, where a callback-style transaction takes four.
-    const conn = await this.sql.reserve();
-    let result: Awaited<ReturnType<typeof applyBatch>>;
-    try {
-      const began = conn`BEGIN`.execute();
-      began.catch(() => {});
-      result = await applyBatch(
-        conn,
-        jobs.map((j) => j.write),
-        this.instanceId,
-        () => conn`COMMIT`.execute(),
-        remembered,
-      );
-      await began;
-    } catch (error) {
-      // Whatever was sent, nothing of the batch committed; end the transaction if it is
-      // still open (after a COMMIT that ran, this ROLLBACK is a harmless no-op).
-      await conn`ROLLBACK`.catch(() => {});
-      throw error;
-    } finally {
-      conn.release();
-    }
-    const { outcomes, effects, state } = result;
+    const writes = jobs.map((j) => j.write);
+    const { outcomes, effects, state } = remembered
+      ? // One statement, its own transaction (see guarded-sql.ts): one round trip.
+        await applyBatch(this.sql, writes, this.instanceId, () => Promise.resolve(), remembered)
+      : await this.inTransaction(writes);
     this.cache.committed(state);
     this.batches += 1;
     if (remembered) this.unread += 1;
@@ -156,6 +139,26 @@ export class GroupCommitter {
       else jobs[i].reject(outcome.error);
     });
     this.committed(effects);
+  }
+
+  /** A batch read first: BEGIN, the reads, then the writes and COMMIT, each sent back to back. */
+  private async inTransaction(writes: Write[]): Promise<Awaited<ReturnType<typeof applyBatch>>> {
+    // Two round trips per batch, where a callback-style transaction takes four.
+    const conn = await this.sql.reserve();
+    try {
+      const began = conn`BEGIN`.execute();
+      began.catch(() => {});
+      const result = await applyBatch(conn, writes, this.instanceId, () => conn`COMMIT`.execute());
+      await began;
+      return result;
+    } catch (error) {
+      // Whatever was sent, nothing of the batch committed; end the transaction if it is
+      // still open (after a COMMIT that ran, this ROLLBACK is a harmless no-op).
+      await conn`ROLLBACK`.catch(() => {});
+      throw error;
+    } finally {
+      conn.release();
+    }
   }
 }
 
