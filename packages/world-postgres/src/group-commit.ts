@@ -36,8 +36,8 @@ const runOf = (write: Write): string => (write.type === "append" ? write.request
  */
 export class GroupCommitter {
   private queue: Job[] = [];
-  /** The lanes committing batches, each with the runs of the batch it has in flight. */
-  private readonly lanes = new Map<Promise<void>, Set<string>>();
+  /** The lanes committing batches: the runs of the batch each has in flight, and when it ends. */
+  private readonly lanes = new Map<Set<string>, Promise<void>>();
   private batches = 0;
   private writes = 0;
   private guardMisses = 0;
@@ -64,13 +64,19 @@ export class GroupCommitter {
 
   /** Resolves once every write submitted so far is committed (or failed). */
   async flush(): Promise<void> {
-    while (this.lanes.size > 0) await Promise.all(this.lanes.keys());
+    while (this.lanes.size > 0) await Promise.all(this.lanes.values());
   }
 
   private startLane(): void {
     const runs = new Set<string>();
-    const lane = this.drain(runs).finally(() => this.lanes.delete(lane));
-    this.lanes.set(lane, runs);
+    let ended!: () => void;
+    this.lanes.set(
+      runs,
+      new Promise<void>((resolve) => {
+        ended = resolve;
+      }),
+    );
+    void this.drain(runs).finally(ended);
   }
 
   private async drain(runs: Set<string>): Promise<void> {
@@ -78,15 +84,20 @@ export class GroupCommitter {
     // whole turn of the event loop: a write alone (a run's next step waits on it) would wait
     // for the loop's next check phase; under load, writes gather behind the batches committing.
     await new Promise((resolve) => process.nextTick(resolve));
-    for (;;) {
-      const jobs = this.take();
-      if (jobs.length === 0) return;
-      for (const job of jobs) runs.add(runOf(job.write));
-      try {
-        await this.run(jobs);
-      } finally {
-        runs.clear();
+    try {
+      for (;;) {
+        const jobs = this.take();
+        if (jobs.length === 0) return;
+        for (const job of jobs) runs.add(runOf(job.write));
+        try {
+          await this.run(jobs);
+        } finally {
+          runs.clear();
+        }
       }
+    } finally {
+      // At once, not a microtask later: a write submitted meanwhile must find a free lane.
+      this.lanes.delete(runs);
     }
   }
 
@@ -97,7 +108,7 @@ export class GroupCommitter {
    */
   private take(): Job[] {
     const blocked = new Set<string>();
-    for (const runs of this.lanes.values()) for (const run of runs) blocked.add(run);
+    for (const runs of this.lanes.keys()) for (const run of runs) blocked.add(run);
     const taken: Job[] = [];
     const kept: Job[] = [];
     for (const job of this.queue) {
