@@ -1,7 +1,8 @@
 import type { MessageInput, QueueMessage } from "@wfkit/world";
 import type { BatchState } from "./batch-state.js";
 import { encOpt, type MessageRow, messageBody, type RunRow, toMessage } from "./codec.js";
-import type { Conn } from "./connect.js";
+import type { Sql } from "./connect.js";
+import { type GuardRows, type QueueOp, sendGuarded } from "./guarded.js";
 
 /** `leased_until` of a message inserted with `leased: true`: later than any `now` a claim can pass. */
 export const HELD = Number.MAX_SAFE_INTEGER;
@@ -23,10 +24,19 @@ interface OutboxRow {
 }
 
 /**
+ * How a batch's statements go: `batch`, pipelined in a transaction, messages with ids
+ * taken first and inserted by one multi-row statement; `direct` (a write alone), the same
+ * but messages inserted one by one (no ids to take first); `guarded` (checked against
+ * remembered rows), everything gathered and sent by `finish` as one `wfkit.apply_guarded`
+ * call, which is its own transaction (see guarded-sql.ts).
+ */
+export type EffectsMode = "batch" | "direct" | "guarded";
+
+/**
  * The statements of a batch, sent as they are made (pipelined on the
  * transaction's connection, executed in order) except the multi-row ones
  * sent by `finish`: run rows, events, dedupe keys, and (see `ack`) acks and
- * outbox messages.
+ * outbox messages. A guarded batch sends nothing before `finish` (see {@link EffectsMode}).
  */
 export class Effects {
   readonly pending: Pending[] = [];
@@ -46,20 +56,26 @@ export class Effects {
   private readonly endedMessages: string[] = [];
   private readonly endedHooks: string[] = [];
   private readonly insertedIds = new Set<number>();
+  /** Guarded: the queue operations in order, and the ids of the messages inserted, by index. */
+  private readonly ops: QueueOp[] = [];
+  private opIds = new Map<number, number>();
   /** Settles once every statement of the batch did (rejected if the batch failed). */
   private readonly settled: Promise<void>;
   private settle!: (error: unknown) => void;
 
+  /** Acks and messages are sent as they come (see `messages`), not gathered. */
+  private readonly direct: boolean;
+
   constructor(
-    readonly tx: Conn,
+    /** The transaction's connection; for a guarded batch, the pool (its one statement is its transaction). */
+    readonly tx: Sql,
     private readonly instanceId: string,
     readonly now: number,
-    /**
-     * Acks and messages are sent as they come (see `messages`), not gathered: a write
-     * alone, or a guarded batch (which takes no message ids first).
-     */
-    private readonly direct: boolean,
+    private readonly mode: EffectsMode,
+    /** Guarded: the rows the batch was checked against, as remembered before its writes. */
+    private readonly guard?: GuardRows,
   ) {
+    this.direct = mode === "direct";
     this.settled = new Promise<void>((resolve, reject) => {
       this.settle = (error) => (error === undefined ? resolve() : reject(error));
     });
@@ -67,6 +83,8 @@ export class Effects {
   }
 
   send(query: { execute(): Pending }): Pending {
+    // Only hooks and deliveries send their own statements, and a guarded batch has none.
+    if (this.mode === "guarded") throw new Error("wfkit: a guarded batch sends one statement");
     const running = query.execute();
     this.pending.push(running);
     return running;
@@ -91,6 +109,7 @@ export class Effects {
    */
   messages(inputs: readonly MessageInput[], ids: number[]): Promise<QueueMessage[]> {
     if (this.direct) return this.insertNow(inputs);
+    if (this.mode === "guarded") return this.gatherOps(inputs);
     const mine: OutboxRow[] = [];
     for (const m of inputs) {
       const id = ids.shift();
@@ -104,6 +123,24 @@ export class Effects {
       mine.filter((r) => !r.dropped && this.insertedIds.has(r.id)).map(toMessage),
     );
     // If the batch fails, its caller hears it from `finish`; this copy must not be an unhandled rejection.
+    inserted.catch(() => {});
+    return inserted;
+  }
+
+  /** Guarded: the messages as operations of the one statement, in order with the acks and ended runs. */
+  private gatherOps(inputs: readonly MessageInput[]): Promise<QueueMessage[]> {
+    const mine: Array<{ index: number; row: OutboxRow }> = [];
+    for (const m of inputs) {
+      const row = this.outboxRow(m, 0);
+      mine.push({ index: this.ops.length, row });
+      this.ops.push({ op: "m", ...row });
+    }
+    const inserted = this.settled.then(() =>
+      mine.flatMap(({ index, row }) => {
+        const id = this.opIds.get(index);
+        return id === undefined ? [] : [toMessage({ ...row, id })];
+      }),
+    );
     inserted.catch(() => {});
     return inserted;
   }
@@ -150,6 +187,10 @@ export class Effects {
    */
   ack(ids: readonly number[]): void {
     if (ids.length === 0) return;
+    if (this.mode === "guarded") {
+      for (const id of ids) this.ops.push({ op: "a", id });
+      return;
+    }
     if (this.keyedRows) this.flushMessages();
     this.acks.push(...ids);
     // Direct: before the write's own messages (inserted at once), whose successor may reuse a key.
@@ -164,16 +205,21 @@ export class Effects {
    * `releaseEndedHooks`).
    */
   runEnded(runId: string): void {
+    this.endedHooks.push(runId);
+    if (this.mode === "guarded") {
+      this.ops.push({ op: "e", runId });
+      return;
+    }
     for (const row of this.rows) if (row.run_id === runId) row.dropped = true;
     this.endedMessages.push(runId);
-    this.endedHooks.push(runId);
     // Direct: in order with the messages later writes send for this run (kept, as alone).
     if (this.direct) this.flushMessages();
   }
 
   /** Releases the hooks of the runs that ended so far in the batch, as one statement. */
   releaseEndedHooks(): void {
-    if (this.endedHooks.length === 0) return;
+    // Guarded: the one statement releases them (no write of a guarded batch takes a hook).
+    if (this.endedHooks.length === 0 || this.mode === "guarded") return;
     this.send(this
       .tx`WITH gone AS (DELETE FROM wfkit.hooks WHERE run_id = ANY(${this.endedHooks.splice(0)}::text[])
         RETURNING *)
@@ -219,12 +265,29 @@ export class Effects {
    */
   async finish(state: BatchState, commit: () => Pending): Promise<void> {
     try {
-      await this.finishStatements(state, commit);
+      if (this.mode === "guarded") await this.finishGuarded(state);
+      else await this.finishStatements(state, commit);
       this.settle(undefined);
     } catch (error) {
       this.settle(error);
       throw error;
     }
+  }
+
+  private async finishGuarded(state: BatchState): Promise<void> {
+    if (!this.guard) throw new Error("wfkit: a guarded batch needs the rows it was checked against");
+    const runs = [...state.runs.values()];
+    this.opIds = await sendGuarded(this.tx, {
+      guard: this.guard,
+      ops: this.ops,
+      ended: this.endedHooks,
+      now: this.now,
+      fresh: runs.filter((r) => r.isNew).map((r) => r.row),
+      changed: runs.filter((r) => r.touched && !r.isNew).map((r) => r.row),
+      events: this.events,
+      dedupe: this.dedupe,
+      notify: this.workAt === null ? null : `${this.instanceId} ${this.workAt}`,
+    });
   }
 
   private async finishStatements(state: BatchState, commit: () => Pending): Promise<void> {

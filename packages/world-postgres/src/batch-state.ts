@@ -1,7 +1,7 @@
 import type { AppendRequest } from "@wfkit/world";
 import type { Write } from "./batch.js";
 import { enc, type RunRow } from "./codec.js";
-import type { Conn } from "./connect.js";
+import type { Sql } from "./connect.js";
 
 /** The sequence of `wfkit.messages.id` (an identity column: PostgreSQL names it so). */
 const MESSAGE_IDS = "wfkit.messages_id_seq";
@@ -48,7 +48,7 @@ export function emptyBatchState(messageIds: number[], guarded?: true): BatchStat
 
 export const pair = (a: string, b: string) => `${a}\u0000${b}`;
 
-export async function readState(tx: Conn, writes: readonly Write[], now: number): Promise<BatchState> {
+export async function readState(tx: Sql, writes: readonly Write[], now: number): Promise<BatchState> {
   const runIds = new Set<string>();
   const keys = new Set<string>();
   const dedupeRuns: string[] = [];

@@ -2,8 +2,8 @@ import type { AppendRequest, AppendResult, CreateRunInput, CreateRunResult } fro
 import { Effects } from "./batch-effects.js";
 import { type BatchState, readState } from "./batch-state.js";
 import { append, createRun } from "./batch-writes.js";
-import type { Conn } from "./connect.js";
-import { sendGuard } from "./run-cache.js";
+import type { Sql } from "./connect.js";
+import { guardRows } from "./guarded.js";
 
 /** One write of a batch: a `createRun` or an `append`. */
 export type Write = { type: "create"; input: CreateRunInput } | { type: "append"; request: AppendRequest };
@@ -34,7 +34,8 @@ export interface BatchEffects {
  * the other process's row.
  */
 export async function applyBatch(
-  tx: Conn,
+  /** The transaction's connection, BEGIN sent; for a guarded batch (`remembered`), the pool. */
+  tx: Sql,
   writes: readonly Write[],
   instanceId: string,
   commit: () => Promise<unknown>,
@@ -43,9 +44,9 @@ export async function applyBatch(
 ): Promise<{ outcomes: WriteOutcome[]; effects: BatchEffects; state: BatchState }> {
   const now = Date.now();
   const state = remembered ?? (await readState(tx, writes, now));
-  const out = new Effects(tx, instanceId, now, writes.length === 1 || state.guarded === true);
-  // First in the transaction and first awaited: a stale row fails the batch with the guard's own error.
-  if (remembered) out.pending.push(sendGuard(tx, remembered));
+  // Guarded: the rows compared in the statement are those remembered, before the writes change them.
+  const mode = remembered ? "guarded" : writes.length === 1 ? "direct" : "batch";
+  const out = new Effects(tx, instanceId, now, mode, remembered && guardRows(remembered));
   // Checks and the sending of effects happen now, in order; results are read once the batch ran.
   const finishers = writes.map((write): (() => Promise<AppendResult | CreateRunResult>) => {
     try {

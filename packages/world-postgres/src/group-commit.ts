@@ -14,19 +14,30 @@ const RETRYABLE = new Set(["23505", "40001", "40P01"]);
 const MAX_TRIES = 5;
 /** Most writes in one transaction: bounds the statement's parameters and the time locks are held. */
 const MAX_BATCH = 500;
+/**
+ * Most batches committing at once. While one waits for its WAL flush, the next is
+ * already on its way: with one at a time, the process sat idle for half the time at
+ * throughput, waiting on the database. Batches in flight together touch different runs.
+ */
+const MAX_LANES = 2;
+
+const runOf = (write: Write): string => (write.type === "append" ? write.request.runId : write.input.runId);
 
 /**
  * Group commit on PostgreSQL. Writes submitted while a batch is committing wait
  * and go together in the next one, so under load many appends share one
  * transaction (and one WAL flush), and commits grow far slower than steps.
- * With no load a write is committed at once, alone.
+ * With no load a write is committed at once, alone. Up to {@link MAX_LANES} batches
+ * commit at once, on different runs: a run's writes commit one after the other, in
+ * the order they were submitted.
  *
  * If a batch fails as a whole (a unique index raced by another process), its
  * writes are run again one per transaction so each caller gets its own answer.
  */
 export class GroupCommitter {
   private queue: Job[] = [];
-  private running: Promise<void> | null = null;
+  /** The lanes committing batches: the runs of the batch each has in flight, and when it ends. */
+  private readonly lanes = new Map<Set<string>, Promise<void>>();
   private batches = 0;
   private writes = 0;
   private guardMisses = 0;
@@ -42,7 +53,7 @@ export class GroupCommitter {
   submit<T>(write: Write): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.queue.push({ write, resolve: resolve as (value: unknown) => void, reject });
-      if (!this.running) this.running = this.drain();
+      if (this.lanes.size < MAX_LANES) this.startLane();
     });
   }
 
@@ -53,17 +64,63 @@ export class GroupCommitter {
 
   /** Resolves once every write submitted so far is committed (or failed). */
   async flush(): Promise<void> {
-    while (this.running) await this.running;
+    while (this.lanes.size > 0) await Promise.all(this.lanes.values());
   }
 
-  private async drain(): Promise<void> {
-    // Let writes issued in the same turn of the event loop join the first batch.
-    await new Promise((resolve) => setImmediate(resolve));
-    while (this.queue.length > 0) {
-      const jobs = this.queue.splice(0, MAX_BATCH);
-      await this.run(jobs);
+  private startLane(): void {
+    const runs = new Set<string>();
+    let ended!: () => void;
+    this.lanes.set(
+      runs,
+      new Promise<void>((resolve) => {
+        ended = resolve;
+      }),
+    );
+    void this.drain(runs).finally(ended);
+  }
+
+  private async drain(runs: Set<string>): Promise<void> {
+    // Let writes issued by the same callback (and its microtasks) join the first batch. Not a
+    // whole turn of the event loop: a write alone (a run's next step waits on it) would wait
+    // for the loop's next check phase; under load, writes gather behind the batches committing.
+    await new Promise((resolve) => process.nextTick(resolve));
+    try {
+      for (;;) {
+        const jobs = this.take();
+        if (jobs.length === 0) return;
+        for (const job of jobs) runs.add(runOf(job.write));
+        try {
+          await this.run(jobs);
+        } finally {
+          runs.clear();
+        }
+      }
+    } finally {
+      // At once, not a microtask later: a write submitted meanwhile must find a free lane.
+      this.lanes.delete(runs);
     }
-    this.running = null;
+  }
+
+  /**
+   * The next batch: queued writes in submission order, but none for a run another lane
+   * has in flight, nor after a write of its run left in the queue (so each run's writes
+   * still commit in submission order).
+   */
+  private take(): Job[] {
+    const blocked = new Set<string>();
+    for (const runs of this.lanes.keys()) for (const run of runs) blocked.add(run);
+    const taken: Job[] = [];
+    const kept: Job[] = [];
+    for (const job of this.queue) {
+      const run = runOf(job.write);
+      if (taken.length < MAX_BATCH && !blocked.has(run)) taken.push(job);
+      else {
+        kept.push(job);
+        blocked.add(run);
+      }
+    }
+    this.queue = kept;
+    return taken;
   }
 
   private async run(jobs: Job[]): Promise<void> {
@@ -123,30 +180,11 @@ export class GroupCommitter {
   }
 
   private async attempt(jobs: Job[], remembered: BatchState | undefined): Promise<void> {
-    // BEGIN, the reads, then the writes and COMMIT are each sent back to back:
-    // two round trips per batch, where a callback-style transaction takes four.
-    const conn = await this.sql.reserve();
-    let result: Awaited<ReturnType<typeof applyBatch>>;
-    try {
-      const began = conn`BEGIN`.execute();
-      began.catch(() => {});
-      result = await applyBatch(
-        conn,
-        jobs.map((j) => j.write),
-        this.instanceId,
-        () => conn`COMMIT`.execute(),
-        remembered,
-      );
-      await began;
-    } catch (error) {
-      // Whatever was sent, nothing of the batch committed; end the transaction if it is
-      // still open (after a COMMIT that ran, this ROLLBACK is a harmless no-op).
-      await conn`ROLLBACK`.catch(() => {});
-      throw error;
-    } finally {
-      conn.release();
-    }
-    const { outcomes, effects, state } = result;
+    const writes = jobs.map((j) => j.write);
+    const { outcomes, effects, state } = remembered
+      ? // One statement, its own transaction (see guarded-sql.ts): one round trip.
+        await applyBatch(this.sql, writes, this.instanceId, () => Promise.resolve(), remembered)
+      : await this.inTransaction(writes);
     this.cache.committed(state);
     this.batches += 1;
     if (remembered) this.unread += 1;
@@ -156,6 +194,26 @@ export class GroupCommitter {
       else jobs[i].reject(outcome.error);
     });
     this.committed(effects);
+  }
+
+  /** A batch read first: BEGIN, the reads, then the writes and COMMIT, each sent back to back. */
+  private async inTransaction(writes: Write[]): Promise<Awaited<ReturnType<typeof applyBatch>>> {
+    // Two round trips per batch, where a callback-style transaction takes four.
+    const conn = await this.sql.reserve();
+    try {
+      const began = conn`BEGIN`.execute();
+      began.catch(() => {});
+      const result = await applyBatch(conn, writes, this.instanceId, () => conn`COMMIT`.execute());
+      await began;
+      return result;
+    } catch (error) {
+      // Whatever was sent, nothing of the batch committed; end the transaction if it is
+      // still open (after a COMMIT that ran, this ROLLBACK is a harmless no-op).
+      await conn`ROLLBACK`.catch(() => {});
+      throw error;
+    } finally {
+      conn.release();
+    }
   }
 }
 

@@ -2,7 +2,6 @@ import { isTerminal } from "@wfkit/world";
 import type { Write } from "./batch.js";
 import { type BatchState, emptyBatchState } from "./batch-state.js";
 import type { RunRow } from "./codec.js";
-import type { Conn } from "./connect.js";
 
 /** Most run rows remembered (the runs this instance wrote last). */
 const MAX_RUNS = 10_000;
@@ -10,8 +9,8 @@ const MAX_RUNS = 10_000;
 /**
  * The run rows as this instance's last commits left them. A batch whose writes
  * are all plain appends to remembered runs is sent in one round trip, checked
- * against these rows instead of rows read first; a guard statement in the same
- * transaction compares them with the locked rows, and any difference (another
+ * against these rows instead of rows read first; `wfkit.apply_guarded` (the batch's one
+ * statement, see guarded-sql.ts) compares them with the locked rows, and any difference (another
  * process wrote the run since) aborts it, before anything of it counts: the
  * batch then runs the usual way, reading first (see {@link GroupCommitter}).
  */
@@ -76,28 +75,4 @@ export class RunCache {
     for (const write of writes)
       this.rows.delete(write.type === "append" ? write.request.runId : write.input.runId);
   }
-}
-
-/**
- * Locks the runs of a guarded batch (in run id order, as every batch does) and
- * fails with a division by zero unless each still holds the row the batch was
- * checked against. Sent right behind BEGIN, without waiting for it: every later
- * statement of the transaction then fails too, and nothing commits.
- */
-export function sendGuard(tx: Conn, state: BatchState): Promise<unknown> {
-  const rows = [...state.runs.values()].map((r) => r.row);
-  // New runs only: nothing to lock or compare (their inserts meet the unique indexes).
-  if (rows.length === 0) return Promise.resolve();
-  const ids = rows.map((r) => r.run_id);
-  const c = <K extends keyof RunRow>(key: K) => rows.map((r) => r[key]);
-  const lock =
-    tx`SELECT run_id FROM wfkit.runs WHERE run_id = ANY(${ids}::text[]) ORDER BY run_id FOR UPDATE`.execute();
-  const guard = tx`SELECT 1 / (count(*) = ${rows.length})::int AS ok FROM wfkit.runs r
-    JOIN unnest(${ids}::text[], ${c("status")}::text[], ${c("output")}::text[], ${c("error")}::text[],
-      ${c("started_at")}::bigint[], ${c("completed_at")}::bigint[], ${c("last_seq")}::int[])
-      AS q(run_id, status, output, error, started_at, completed_at, last_seq)
-    ON r.run_id = q.run_id AND r.status = q.status AND r.last_seq = q.last_seq
-      AND r.output IS NOT DISTINCT FROM q.output AND r.error IS NOT DISTINCT FROM q.error
-      AND r.started_at IS NOT DISTINCT FROM q.started_at AND r.completed_at IS NOT DISTINCT FROM q.completed_at`.execute();
-  return Promise.all([lock, guard]);
 }

@@ -1,4 +1,5 @@
 import { connect, type Sql } from "./connect.js";
+import { GUARDED_BATCH_FUNCTION } from "./guarded-sql.js";
 
 /**
  * Schema migrations, applied in order. Entry `i` moves the schema from version
@@ -156,6 +157,9 @@ const MIGRATIONS: readonly string[] = [
     stored_at bigint NOT NULL
   );
   `,
+  // 5: a guarded batch (appends to runs this process wrote last, see run-cache.ts) in one
+  // statement: no BEGIN/COMMIT round trip and one parse instead of one per row; see guarded.ts.
+  GUARDED_BATCH_FUNCTION,
 ];
 
 /** The schema version this build writes. */

@@ -1,7 +1,8 @@
 // The group commit's multi-row outbox: writes sharing one transaction must see the
 // messages as if each had run alone, in submission order.
-import { createTestDatabase, type TestDatabase } from "@wfkit/testing-kit";
+import { createTestDatabase, type TestDatabase, waitFor } from "@wfkit/testing-kit";
 import { type AppendRequest, opId, runId } from "@wfkit/world";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPostgresWorld, type PostgresWorld } from "../src/index.js";
 
@@ -264,6 +265,44 @@ describe("PostgreSQL World appends checked against remembered rows", () => {
       });
     } finally {
       await other.close();
+    }
+  });
+
+  it("a batch waiting on a run does not hold up other runs' writes, nor lets that run's next write past it", async () => {
+    const slow = await created(world);
+    const quick = await created(world);
+    const event = (n: number) => ({
+      v: 1 as const,
+      type: "sleep_scheduled" as const,
+      opId: opId(n),
+      wakeAt: 0,
+      at: n,
+    });
+    // Another session holds the slow run's row: the batch appending to it waits for the lock.
+    const admin = postgres(db.url, { max: 1, onnotice: () => {} });
+    const holder = await admin.reserve();
+    try {
+      await holder`BEGIN`;
+      await holder`SELECT 1 FROM wfkit.runs WHERE run_id = ${slow} FOR UPDATE`;
+      const first = world.append({ runId: slow, expectedSeq: 1, events: [event(1)] });
+      await waitFor("the batch to wait for the row lock", async () => {
+        const [row] = await holder<{ n: number }[]>`SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = current_database() AND wait_event_type = 'Lock'`;
+        return row.n > 0;
+      });
+      // Behind the first in its run: checked against the row the first leaves, so it must wait for it.
+      const second = world.append({ runId: slow, expectedSeq: 2, events: [event(2)] });
+      // Another run commits meanwhile, in a batch of its own.
+      expect(await world.append({ runId: quick, expectedSeq: 1, events: [event(1)] })).toMatchObject({
+        ok: true,
+      });
+      await holder`COMMIT`;
+      expect(await first).toMatchObject({ ok: true, firstSeq: 2 });
+      expect(await second).toMatchObject({ ok: true, firstSeq: 3 });
+    } finally {
+      await holder`ROLLBACK`.catch(() => {});
+      holder.release();
+      await admin.end();
     }
   });
 });
