@@ -35,18 +35,31 @@ export async function resumeHookWith(
   token: string,
   payload: unknown,
 ): Promise<{ runId: string; hook: HookRecord }> {
+  const hook = await hookForPayload(
+    world,
+    token,
+    'Call the webhook\'s URL, or resumeWebhook(token, new Request(...)) from "workflow/api".',
+  );
+  const serialized = await serializePayload(payload, limits);
+  await deliver(hook, serialized);
+  return { runId: hook.runId, hook };
+}
+
+/**
+ * The live hook a payload is for: `HookNotFoundError` when there is none, and
+ * `WF_HOOK_IS_WEBHOOK` (with `fix`) when the token is a webhook's, which takes requests.
+ */
+export async function hookForPayload(world: World, token: string, fix: string): Promise<HookRecord> {
   const hook = await world.getHook(token);
   if (!hook) throw new HookNotFoundError(token);
   if (hook.kind === "webhook") {
     throw new WorkflowError(
       "WF_HOOK_IS_WEBHOOK",
       `The token ${token} belongs to a webhook, which receives HTTP requests, not payloads.`,
-      'Call the webhook\'s URL, or resumeWebhook(token, new Request(...)) from "workflow/api".',
+      fix,
     );
   }
-  const serialized = await serializePayload(payload, limits);
-  await deliver(hook, serialized);
-  return { runId: hook.runId, hook };
+  return hook;
 }
 
 /**

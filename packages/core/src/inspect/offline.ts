@@ -7,6 +7,7 @@ import type { RunId, World } from "@wfkit/world";
 import { HookNotFoundError, WorkflowRunNotFoundError } from "../errors/subclasses.js";
 import { WorkflowError } from "../errors/workflow-error.js";
 import { type PayloadLimits, serializePayload } from "../host/body.js";
+import { hookForPayload } from "../host/hook-delivery.js";
 import { newRunId } from "../host/ids.js";
 
 /**
@@ -24,15 +25,7 @@ export async function resumeStoredHook(
   payload: unknown,
   limits: PayloadLimits = {},
 ): Promise<{ runId: RunId; token: string }> {
-  const hook = await world.getHook(token);
-  if (!hook) throw new HookNotFoundError(token);
-  if (hook.kind === "webhook") {
-    throw new WorkflowError(
-      "WF_HOOK_IS_WEBHOOK",
-      `The token ${token} belongs to a webhook, which receives HTTP requests, not payloads.`,
-      "Call the webhook's URL while the app runs.",
-    );
-  }
+  const hook = await hookForPayload(world, token, "Call the webhook's URL while the app runs.");
   const serialized = await serializePayload(payload, limits);
   const run = await world.getRun(hook.runId);
   if (!run) throw new HookNotFoundError(token);
