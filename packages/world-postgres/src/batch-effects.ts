@@ -1,6 +1,6 @@
 import type { MessageInput, QueueMessage } from "@wfkit/world";
 import type { BatchState } from "./batch-state.js";
-import { encOpt, type MessageRow, messageBody, type RunRow, toMessage } from "./codec.js";
+import { encOpt, type MessageRow, messageBody, type NewMessageRow, type RunRow, toMessage } from "./codec.js";
 import type { Sql } from "./connect.js";
 import { type GuardRows, type QueueOp, sendGuarded } from "./guarded.js";
 
@@ -10,15 +10,8 @@ export const HELD = Number.MAX_SAFE_INTEGER;
 type Pending = Promise<unknown>;
 
 /** An outbox message as the batch inserts it. */
-interface OutboxRow {
+interface OutboxRow extends NewMessageRow {
   id: number;
-  run_id: string;
-  kind: string;
-  body: string;
-  available_at: number;
-  dedupe_key: string | null;
-  leased_until: number | null;
-  owner: string | null;
   /** Its run ended later in the batch: not inserted. */
   dropped: boolean;
 }

@@ -35,6 +35,12 @@ export interface MessageRow {
   dedupe_key: string | null;
 }
 
+/** A queue row as an append inserts it (without its id): who holds it, and until when. */
+export interface NewMessageRow extends Omit<MessageRow, "id"> {
+  leased_until: number | null;
+  owner: string | null;
+}
+
 /** Optional record fields are left out rather than set to undefined, like the caller wrote them. */
 function setIf<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | null): void {
   if (value !== null && value !== undefined) target[key] = value;

@@ -1,21 +1,9 @@
 import type { BatchState } from "./batch-state.js";
-import type { RunRow } from "./codec.js";
+import type { NewMessageRow, RunRow } from "./codec.js";
 import type { Sql } from "./connect.js";
 
 /** One queue operation of a guarded batch, in submission order (see `wfkit.apply_guarded`). */
-export type QueueOp =
-  | { op: "a"; id: number }
-  | { op: "e"; runId: string }
-  | {
-      op: "m";
-      run_id: string;
-      kind: string;
-      body: string;
-      available_at: number;
-      dedupe_key: string | null;
-      leased_until: number | null;
-      owner: string | null;
-    };
+export type QueueOp = { op: "a"; id: number } | { op: "e"; runId: string } | ({ op: "m" } & NewMessageRow);
 
 /** The remembered rows a guarded batch was checked against, taken before its writes change them. */
 export interface GuardRows {

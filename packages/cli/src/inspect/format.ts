@@ -46,15 +46,18 @@ export function formatRun(run: RunView): string {
   // Each entry is a group: its first line, then the lines that belong to it (attempts,
   // requests), so a request is never printed under an unrelated line of the same moment.
   const groups: [number, string][][] = [];
-  let lines: [number, string][] = [];
   const group = (first: [number, string]) => {
-    lines = [first];
+    const lines = [first];
     groups.push(lines);
+    return lines;
   };
   const ended = run.completedAt !== undefined;
   for (const step of run.steps) {
     const took = step.endedAt !== undefined ? ` in ${duration(step.endedAt - step.scheduledAt)}` : "";
-    group([step.scheduledAt, `step ${step.stepId} ${step.status}${took}  input ${short(step.input)}`]);
+    const lines = group([
+      step.scheduledAt,
+      `step ${step.stepId} ${step.status}${took}  input ${short(step.input)}`,
+    ]);
     for (const a of step.attempts) {
       const end = a.endedAt !== undefined ? ` after ${duration(a.endedAt - a.startedAt)}` : "";
       const error = a.error ? `: ${a.error.name}: ${a.error.message}` : "";
@@ -73,7 +76,7 @@ export function formatRun(run: RunView): string {
     group([s.scheduledAt, `sleep ${duration(s.wakeAt - s.scheduledAt)}, ${state}`]);
   }
   for (const h of run.hooks) {
-    group([h.createdAt, `${h.kind} ${h.token} ${h.status}`]);
+    const lines = group([h.createdAt, `${h.kind} ${h.token} ${h.status}`]);
     for (const r of h.requests) {
       if (h.kind === "webhook") {
         lines.push([r.receivedAt, `  request ${httpRequest(r.payload)}`]);

@@ -109,31 +109,22 @@ export class LifecycleLog {
       }
       return result;
     };
-    /** Appends not yet seen through: the World's close commits them, and the observer hears of them before it closes. */
-    const inflight = new Set<Promise<unknown>>();
-    const append = (request: AppendRequest) => {
+    const append = async (request: AppendRequest) => {
       // Step names are noted before the commit: a pipelined later append may settle first.
       this.noteSteps(request.runId, request.events);
-      const done = world.append(request).then((result) => {
-        if (result.ok) {
-          this.committed(world, request.runId, request.events);
-          this.observer?.committed(request.runId, request.events);
-        }
-        return result;
-      });
-      inflight.add(done);
-      const forget = () => inflight.delete(done);
-      done.then(forget, forget);
-      return done;
+      const result = await world.append(request);
+      if (result.ok) {
+        this.committed(world, request.runId, request.events);
+        this.observer?.committed(request.runId, request.events);
+      }
+      return result;
     };
     const close = async () => {
       await world.close();
-      // The World's close settled what it committed; their observers run first. An append
-      // that never settles (a process dying in a test) holds the close up for one turn only.
-      await Promise.race([
-        Promise.allSettled([...inflight]),
-        new Promise((resolve) => setImmediate(resolve)),
-      ]);
+      // The World's close settled the appends it committed; their continuations above (and
+      // the observer's records) run as microtasks, so one turn later the observer has them
+      // all. An append that never settles (a process dying in a test) holds nothing up.
+      await new Promise((resolve) => setImmediate(resolve));
       this.observer?.closing();
     };
     return worldWith(world, { createRun, append, close });

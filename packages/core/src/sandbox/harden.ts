@@ -3,6 +3,8 @@
 // Array.prototype.push once left runs stuck) nor open a path out of the sandbox
 // (Error.prepareStackTrace). Runs once, after the bootstrap installed its globals.
 
+import { STREAM_GLOBALS, WEB_GLOBALS } from "./global-names.js";
+
 const g = globalThis as Record<string, unknown>;
 
 /**
@@ -75,29 +77,12 @@ export const FROZEN_GLOBALS = [
   "Float64Array",
   "BigInt64Array",
   "BigUint64Array",
-  "URL",
-  "URLSearchParams",
-  "Headers",
-  "TextEncoder",
-  "TextDecoder",
+  ...WEB_GLOBALS,
   "Request",
   "Response",
-  "ReadableStream",
-  "ReadableStreamDefaultReader",
-  "ReadableStreamDefaultController",
-  "WritableStream",
-  "WritableStreamDefaultWriter",
-  "WritableStreamDefaultController",
-  "TransformStream",
-  "TransformStreamDefaultController",
-  "TextEncoderStream",
-  "TextDecoderStream",
-  "CountQueuingStrategy",
-  "ByteLengthQueuingStrategy",
+  ...STREAM_GLOBALS,
   "crypto",
   "console",
-  "atob",
-  "btoa",
   "encodeURIComponent",
   "decodeURIComponent",
   "encodeURI",

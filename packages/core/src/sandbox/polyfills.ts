@@ -1,5 +1,7 @@
 // Globals workflow code expects that a bare VM realm lacks, all made in this realm
 // (see bridge.ts). Imported first by the bootstrap, before any module reads them.
+
+import { STREAM_GLOBALS, WEB_GLOBALS } from "./global-names.js";
 import type * as StreamGlobals from "./streams/globals.js";
 import type * as WebGlobals from "./web-globals.js";
 
@@ -16,41 +18,18 @@ if (!S.asyncDispose)
 // TransformStream when they load (the AI SDK's event-stream parser does).
 declare const require: (id: string) => unknown;
 
-/** The names of the stream globals (sandbox/harden.ts pins them like the others). */
-export const STREAM_GLOBALS = [
-  "ReadableStream",
-  "ReadableStreamDefaultReader",
-  "ReadableStreamDefaultController",
-  "WritableStream",
-  "WritableStreamDefaultWriter",
-  "WritableStreamDefaultController",
-  "TransformStream",
-  "TransformStreamDefaultController",
-  "TextEncoderStream",
-  "TextDecoderStream",
-  "CountQueuingStrategy",
-  "ByteLengthQueuingStrategy",
-] as const;
-/** URL, Headers, text coding: made on first use too. */
-export const WEB_GLOBALS = [
-  "URL",
-  "URLSearchParams",
-  "Headers",
-  "TextEncoder",
-  "TextDecoder",
-  "atob",
-  "btoa",
-] as const;
-
-let streams: Record<string, unknown> | undefined;
-let web: Record<string, unknown> | undefined;
-const streamGlobal = (name: string) =>
-  (streams ??= (require("./streams/globals.js") as typeof StreamGlobals).streamGlobalValues())[name];
-const webGlobal = (name: string) =>
-  (web ??= (require("./web-globals.js") as typeof WebGlobals).webGlobalValues())[name];
-
-const g = globalThis as Record<string, unknown>;
-for (const name of STREAM_GLOBALS)
-  Object.defineProperty(g, name, { configurable: true, enumerable: true, get: () => streamGlobal(name) });
-for (const name of WEB_GLOBALS)
-  Object.defineProperty(g, name, { configurable: true, enumerable: true, get: () => webGlobal(name) });
+/** Defines `names` as globals whose values `load` makes, all at once, on the first read of any. */
+function defineOnFirstUse(names: readonly string[], load: () => Record<string, unknown>): void {
+  let values: Record<string, unknown> | undefined;
+  for (const name of names) {
+    Object.defineProperty(globalThis, name, {
+      configurable: true,
+      enumerable: true,
+      get: () => (values ??= load())[name],
+    });
+  }
+}
+defineOnFirstUse(STREAM_GLOBALS, () =>
+  (require("./streams/globals.js") as typeof StreamGlobals).streamGlobalValues(),
+);
+defineOnFirstUse(WEB_GLOBALS, () => (require("./web-globals.js") as typeof WebGlobals).webGlobalValues());
