@@ -302,6 +302,30 @@ describe("toNodeHandler", () => {
     await expect.poll(() => aborted, { timeout: 5_000 }).toBe(true);
   });
 
+  it("gives a request.signal first read after the client went away already aborted", async () => {
+    let aborted: boolean | undefined;
+    let gotRequest!: () => void;
+    const arrived = new Promise<void>((resolve) => (gotRequest = resolve));
+    let closed!: () => void;
+    const gone = new Promise<void>((resolve) => (closed = resolve));
+    const node = toNodeHandler(async (request) => {
+      gotRequest();
+      await gone;
+      aborted = request.signal.aborted;
+      return new Response("too late");
+    });
+    const url = await serve((req, res) => {
+      res.once("close", () => closed());
+      node(req, res);
+    });
+    const req = httpRequest(url);
+    req.on("error", () => {});
+    req.end();
+    await arrived;
+    req.destroy();
+    await expect.poll(() => aborted, { timeout: 5_000 }).toBe(true);
+  });
+
   it("keeps the path an Express-style mount strips (originalUrl), and reads a body a parser already read", async () => {
     const node = toNodeHandler(async (request) =>
       Response.json({ url: request.url, body: await request.text() }),
