@@ -19,6 +19,7 @@ import { registerBuiltinSteps } from "./builtin-steps.js";
 import { RunBundles } from "./bundles.js";
 import { type Clock, systemClock } from "./clock.js";
 import { HeldWork } from "./held-work.js";
+import { AnswersFirst } from "./answers-first.js";
 import { deliverToHook, hookInfo, resumeHookWith } from "./hook-delivery.js";
 import { newRunId } from "./ids.js";
 import { consoleLog, filterLog, LifecycleLog } from "./lifecycle-log.js";
@@ -60,6 +61,8 @@ export type {
 
 /** Enough to keep a sandbox worker busy; few enough that a burst of cold runs cannot fill its heap. */
 const NEW_INSTANCES_AT_ONCE = 64;
+/** Activations a loop turn lets through while webhook requests keep arriving (answers-first.ts). */
+const ANSWERS_FIRST_PER_TURN = 8;
 
 registerBuiltinSteps();
 
@@ -72,6 +75,8 @@ export class Runtime implements RuntimeCore {
   readonly clock: Clock;
   /** Activations running now, across this runtime's runs (RuntimeCore). */
   activating = 0;
+  /** Woken runs' activations after the answers to requests still arriving (RuntimeCore). */
+  readonly answersFirst = new AnswersFirst(ANSWERS_FIRST_PER_TURN);
   private readonly sandboxes: SandboxHost;
   private readonly bundles: RunBundles;
   private pruning: Promise<unknown> | undefined;

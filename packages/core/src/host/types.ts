@@ -1,3 +1,4 @@
+import type { AnswersFirst } from "./answers-first.js";
 import type { MessageId, OpId, QueueMessage, RunId, World } from "@wfkit/world";
 import type { RunInput } from "./actor/turn.js";
 import type { Clock } from "./clock.js";
@@ -39,6 +40,8 @@ export interface RuntimeCore {
   readonly sharedLeaseMs: number | undefined;
   /** Activations running now, across the runtime's runs: a payload posted meanwhile is recorded first. */
   activating?: number;
+  /** Activations woken by payloads recorded first wait here for a later loop turn (answers-first.ts). */
+  readonly answersFirst?: AnswersFirst;
   /** New instances are made (a run started or replayed) through these, a bounded number at once. */
   readonly instanceSlots: Slots;
   /** A fresh workflow context for a run (from the warm pool when one is ready). */

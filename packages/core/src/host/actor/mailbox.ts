@@ -175,7 +175,8 @@ export class RunActor implements ActorHandle {
         }
         // While other activations run, this one would queue behind them: its payloads are answered
         // on their own commit first. Otherwise the payload commits with its activation's effects.
-        const recorded = this.core.activating
+        const recorded =
+          this.core.activating || this.core.answersFirst?.waiters
           ? recordPayloads(
               this.commits,
               this.runId,
@@ -191,7 +192,10 @@ export class RunActor implements ActorHandle {
           // The activation starts once the payloads' commit answered their callers: under a burst of
           // requests, activations queue behind the answers, not the other way round. Refused, the
           // payloads are back in the inbox as posted and the instance is gone.
+          this.core.answersFirst?.recorded();
           await this.commits.settleAll();
+          // Requests still arriving are answered before this run's turn is taken (answers-first.ts).
+          await this.core.answersFirst?.turn();
           if (this.instance !== instance || this.ended) {
             const rest = batch.filter((input) => !input.recorded);
             if (this.ended) for (const input of rest) input.done?.(false);
