@@ -171,7 +171,12 @@ async function spawnServer(kind, rep) {
   } else if (kind === "ours") {
     cwd = root;
     const prof = opt.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${opt.cpuProf}`] : [];
-    cmd = [process.execPath, ...prof, ...(process.env.INGEST_PRELOAD ? ["--import", process.env.INGEST_PRELOAD] : []), "bench/peer/server.mjs"];
+    cmd = [
+      process.execPath,
+      ...prof,
+      ...(process.env.INGEST_PRELOAD ? ["--import", process.env.INGEST_PRELOAD] : []),
+      "bench/peer/server.mjs",
+    ];
     Object.assign(env, { WORKFLOW_DATA_DIR: path.join(dataDir, "wf") }, opt.serverEnv);
   } else {
     cwd = peerApp;

@@ -1,6 +1,6 @@
-import type { AnswersFirst } from "./answers-first.js";
 import type { MessageId, OpId, QueueMessage, RunId, World } from "@wfkit/world";
 import type { RunInput } from "./actor/turn.js";
+import type { AnswersFirst } from "./answers-first.js";
 import type { Clock } from "./clock.js";
 import type { WorkflowSandbox } from "./sandbox-host.js";
 import type { Slots } from "./slots.js";

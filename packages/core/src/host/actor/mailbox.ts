@@ -177,15 +177,15 @@ export class RunActor implements ActorHandle {
         // on their own commit first. Otherwise the payload commits with its activation's effects.
         const recorded =
           this.core.activating || this.core.answersFirst?.waiters
-          ? recordPayloads(
-              this.commits,
-              this.runId,
-              this.seq,
-              batch,
-              this.core.clock.now(),
-              this.core.sharedLeaseMs,
-            )
-          : undefined;
+            ? recordPayloads(
+                this.commits,
+                this.runId,
+                this.seq,
+                batch,
+                this.core.clock.now(),
+                this.core.sharedLeaseMs,
+              )
+            : undefined;
         if (recorded) {
           this.seq += recorded.count;
           batch = [...recorded.applied, ...batch];
