@@ -6,6 +6,8 @@
 //     [--peer-app DIR | --no-peer] [--peer-runs 300] [--peer-port 3421]
 //     [--data-root DIR] [--only ours|peer] [--reps 1] [--cpu-prof DIR] [--server-env K=V,...]
 //     [--floor] [--warm-connections] [--trace FILE] [--json FILE]
+// INGEST_PRELOAD=FILE loads FILE into our server (node --import) first: a probe of its own
+// (group-commit batch sizes, loop turns), kept out of this script.
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { DeliveryInput, DeliveryRecord, HookRecord, ReleasedHookRecord } from "@wfkit/world";
 import { HookNotFoundError } from "../errors/subclasses.js";
 import type { WebhookRequestRecord } from "../sandbox/web.js";
-import { deserialize, serialize } from "../serialization/index.js";
+import { deserialize, serializeData } from "../serialization/index.js";
 import {
   DEFAULT_BODY_TIMEOUT_MS,
   DEFAULT_MAX_JSON_DEPTH,
@@ -208,7 +208,8 @@ export function createWebhookHandler(port: WebhookPort, options: WebhookHandlerO
         ? undefined
         : manual(hook, requestId, delivery && [delivery.token, delivery.id]);
     try {
-      await port.deliver(hook, serialize(entry), requestId, withRequest);
+      // Strings, string pairs and bytes: nothing for the reducers of `serialize` to find.
+      await port.deliver(hook, serializeData(entry), requestId, withRequest);
     } catch (error) {
       appended?.();
       // Nothing was recorded under this request id, so nobody will answer it.

@@ -173,8 +173,9 @@ export class RunActor implements ActorHandle {
           await this.commits.settleOldest();
           continue;
         }
-        // While other activations run, this one would queue behind them: its payloads are answered
-        // on their own commit first. Otherwise the payload commits with its activation's effects.
+        // While other activations run (or wait behind requests: answers-first.ts), this one would
+        // queue behind them: its payloads are answered on their own commit first. Otherwise the
+        // payload commits with its activation's effects.
         const recorded =
           this.core.activating || this.core.answersFirst?.waiters
             ? recordPayloads(
