@@ -89,6 +89,34 @@ describe("webhook ingest", () => {
     expect(await run.returnValue).toEqual({ method: "POST", body: "early" });
   });
 
+  it("while woken runs wait behind requests (answers first), a request is answered on its own commit and its run's turn waits too", async () => {
+    const { rt, echo } = await start(sqliteWorld({ dataDir: dataDir() }));
+    const run = await rt.start(echo);
+    const token = await tokenOf(rt, run.runId);
+    // Another run's activation waiting at the gate, which this test opens.
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => (open = resolve));
+    let turnsTaken = 0;
+    Object.defineProperty(rt, "answersFirst", {
+      value: {
+        waiters: 1,
+        recorded: () => {},
+        turn: () => {
+          turnsTaken++;
+          return opened;
+        },
+      },
+    });
+    const answer = await post(rt, token, "ahead");
+    expect(answer.status).toBe(202);
+    expect(await bodiesIn(rt, run.runId)).toBe(1);
+    // Recorded and answered; the run's own turn is behind the gate.
+    await until("the run's turn at the gate", () => turnsTaken === 1 || undefined);
+    expect((await rt.world.getRun(run.runId))?.status).toBe("running");
+    open();
+    expect(await run.returnValue).toEqual({ method: "POST", body: "ahead" });
+  });
+
   it("a failed commit answers 503 WF_WEBHOOK_NOT_RECORDED and records nothing; a retry is recorded", async () => {
     const dir = dataDir();
     // No waiting for SQLite's lock: a write while another connection holds it fails at once.
