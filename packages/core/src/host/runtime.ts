@@ -299,11 +299,8 @@ export class Runtime implements RuntimeCore {
     );
     if (!result.created) this.metadata.forget(runId);
     if (result.created) {
-      // A run may have ended already (its creation pipelined, mailbox.ts): its actor is done.
-      if (!actor.hasEnded) {
-        this.actors.add(actor);
-        this.touch(actor);
-      }
+      this.actors.add(actor);
+      this.touch(actor);
       // A first turn that creates hooks commits after the run: its hooks are live once start() resolves.
       await actor.firstTurnCommitted();
     }

@@ -113,12 +113,7 @@ export class CommitPipeline {
     if (!this.gathering) return;
     const { turn, batch } = this.gathering;
     this.gathering = undefined;
-    this.track(turn, batch, this.world.append(turn.request));
-  }
-
-  /** An append handed to the World (by `flush`, or the run's creation with its first turn) is in flight. */
-  track(turn: Turn, batch: RunInput[], result: Promise<AppendResult>): void {
-    const entry: InFlight = { turn, batch, result, settled: false };
+    const entry: InFlight = { turn, batch, result: this.world.append(turn.request), settled: false };
     entry.result.then(
       () => (entry.settled = true),
       () => (entry.settled = true),

@@ -71,8 +71,6 @@ export class RunActor implements ActorHandle {
   private readonly commits: CommitPipeline;
   /** Settles once the first turn of a run created here is in the log (or can never be). */
   private firstTurn: Promise<unknown> = Promise.resolve();
-  /** The run's creation, pipelined (`createPipelined`), until it is settled. */
-  private creation: { turn: Turn; settled: () => void } | undefined;
 
   constructor(
     private readonly core: RuntimeCore,
@@ -256,17 +254,14 @@ export class RunActor implements ActorHandle {
     this.started = true;
     // On a shared World this instance may be stale (another process appended): nothing of a
     // turn happens before it commits, so a step never starts from a turn that loses the race.
-    if (this.core.sharedLeaseMs === undefined) this.startEagerSteps(turn, this.commits.uncommitted());
+    if (this.core.sharedLeaseMs === undefined) {
+      this.eager.start(turn, [turn, ...this.commits.uncommitted()], (opId, payload) =>
+        this.core.runStepEagerly(this.runId, opId, payload, (input) =>
+          this.post({ ...input, eagerOpId: opId }),
+        ),
+      );
+    }
     this.commits.add(turn, batch);
-  }
-
-  /** Starts the first attempts of `turn`'s steps before it commits, where they may (eager.ts). */
-  private startEagerSteps(turn: Turn, uncommitted: Turn[]): void {
-    this.eager.start(turn, [turn, ...uncommitted], (opId, payload) =>
-      this.core.runStepEagerly(this.runId, opId, payload, (input) =>
-        this.post({ ...input, eagerOpId: opId }),
-      ),
-    );
   }
 
   private async build(instance: WorkflowSandbox, batch: RunInput[], recovered: Command[]): Promise<Turn> {
@@ -354,14 +349,9 @@ export class RunActor implements ActorHandle {
     // whoever claims it after a crash (this process restarted, or another) appends that turn.
     const leaseMs = this.core.sharedLeaseMs;
     const needsTurn = { runId: this.runId, kind: "turn" as const, leased: true, ...(leaseMs && { leaseMs }) };
-    const creating = this.core.world.createRun(
+    const result = await this.core.world.createRun(
       merge ? { ...input, firstTurn } : { ...input, enqueue: [needsTurn] },
     );
-    // A run without an idempotency key is new, and nobody else knows its id: on a World that is
-    // this process's alone, its creation is the first append in flight, and the run goes on behind it.
-    if (merge && input.idempotencyKey === undefined && this.core.world.singleProcess === true)
-      return this.createPipelined(turn, creating);
-    const result = await creating;
     if (!result.created) {
       this.finish();
       return result;
@@ -382,36 +372,6 @@ export class RunActor implements ActorHandle {
   }
 
   /**
-   * The run's creation (with its first turn) is tracked as the oldest append in flight: its
-   * steps start now, and the turns their results make are appended behind it (the World
-   * commits in order), so the run does not wait for its creation's commit. The caller hears
-   * back once the run is durable; the pump settles the creation (afterCommit) in order.
-   */
-  private async createPipelined(turn: Turn, creating: Promise<CreateRunResult>): Promise<CreateRunResult> {
-    this.seq = 1 + turn.request.events.length;
-    this.started = true;
-    const appended = creating.then((result) => {
-      if (!result.created || !result.turn)
-        throw new Error(`the World did not create run ${this.runId} with its first turn`);
-      return result.turn;
-    });
-    this.commits.track(turn, [], appended);
-    // start() resolves once the creation is settled here too: its timers and messages are handed on.
-    this.firstTurn = new Promise<void>((settled) => (this.creation = { turn, settled }));
-    this.startEagerSteps(turn, []);
-    try {
-      return await creating;
-    } finally {
-      if (!this.pumping) void this.pump();
-    }
-  }
-
-  /** Whether the run has ended (its last turn committed) or its actor has stopped for good. */
-  get hasEnded(): boolean {
-    return this.ended;
-  }
-
-  /**
    * Resolves once the run's first turn is committed: its hooks are live in the World, so
    * `start()` waits for it and a caller may resume a first-line hook at once.
    */
@@ -421,10 +381,6 @@ export class RunActor implements ActorHandle {
 
   /** The turn is in the log (commit-outcome.ts); a turn that ended the run finishes the actor. */
   private afterCommit(turn: Turn, batch: RunInput[], result: Extract<AppendResult, { ok: true }>): void {
-    if (this.creation?.turn === turn) {
-      this.creation.settled();
-      this.creation = undefined;
-    }
     if (!settleCommitted(this.core, this.sleeps, this.eager, turn, batch, result)) return;
     this.finish();
     this.core.runEnded(this.runId);
