@@ -106,7 +106,8 @@ describe("CommitPipeline", () => {
       },
       flushed: () => {},
       building: () => false,
-    });
+      settled: () => {},
+    }, runId("wrun_parts"));
     const inputs: RunInput[] = [{ dedupeKey: "a" }, { dedupeKey: "b" }, { dedupeKey: "c" }];
     // The second append expects a seq the first does not reach: it and the third are refused.
     const turns = [turnWithStep(1, 1), turnWithStep(2, 5), turnWithStep(3, 3)];
@@ -129,7 +130,8 @@ describe("CommitPipeline", () => {
       refused: () => {},
       flushed: () => {},
       building: () => false,
-    });
+      settled: () => {},
+    }, runId("wrun_parts"));
     const turn = turnWithStep(1);
     turn.request.hooks.create.push({ token: "t", opId: opId(1), kind: "hook" });
     pipeline.add(turn, []);

@@ -94,6 +94,8 @@ export class Runtime implements RuntimeCore {
   private readonly held: HeldWork | undefined;
   private webhookBase: string;
   private closed = false;
+  /** Stops hearing other processes ask for runs this one holds (`World.ownership`). */
+  private readonly stopOwnership: () => void;
   /** What routing a queue message sees of the runtime (queue-messages.ts). */
   private readonly messages: QueueMessagePort;
   readonly log: (level: string, args: unknown[]) => void;
@@ -157,6 +159,7 @@ export class Runtime implements RuntimeCore {
       this.clock,
     );
     this.held = shared === undefined ? undefined : new HeldWork(this.world, shared, this.log);
+    this.stopOwnership = this.holdRuns();
     // Queue message routing, the webhook route and Run handles see the runtime through narrow ports.
     this.messages = queueMessagePortOf(this, {
       closed: () => this.closed,
@@ -399,6 +402,28 @@ export class Runtime implements RuntimeCore {
     await this.retention?.stop();
     await this.pruning;
     await this.world.close();
+    // Only now: until its World closed, a run asked for is released once its actor's appends commit.
+    this.stopOwnership();
     await this.sandboxes.close();
+  }
+
+  /**
+   * On a World whose runs a process may hold alone (`World.ownership`): runs created here are
+   * held by this process, so their actors pipeline turns and start steps before the commit
+   * (mailbox.ts). Asked for a run by another process, it lets go once its actor has nothing
+   * uncommitted. Returns the unsubscribe function.
+   */
+  private holdRuns(): () => void {
+    const ownership = this.sharedLeaseMs === undefined ? undefined : this.world.ownership;
+    if (!ownership) return () => {};
+    return ownership.onWanted((runId) => {
+      const release = () =>
+        void ownership
+          .release(runId)
+          .catch((error: unknown) => this.closed || this.log("warn", [`wfkit: releasing run ${runId}`, error]));
+      const actor = this.actors.get(runId);
+      if (actor) actor.whenSettled(release);
+      else release();
+    });
   }
 }
