@@ -118,6 +118,7 @@ ${replaceOnce(
 
 function replaceOnce(text: string, from: string, to: string): string {
   const at = text.indexOf(from);
-  if (at < 0 || text.indexOf(from, at + 1) >= 0) throw new Error(`wfkit: migration text: "${from}" not found once`);
+  if (at < 0 || text.indexOf(from, at + 1) >= 0)
+    throw new Error(`wfkit: migration text: "${from}" not found once`);
   return text.slice(0, at) + to + text.slice(at + from.length);
 }

@@ -59,7 +59,8 @@ export class Ownership implements RunOwnership {
 
   async release(runId: RunId): Promise<void> {
     this.held.delete(runId);
-    await this.sql`WITH gone AS (UPDATE wfkit.runs SET owner = NULL WHERE run_id = ${runId} AND owner = ${this.instanceId})
+    await this
+      .sql`WITH gone AS (UPDATE wfkit.runs SET owner = NULL WHERE run_id = ${runId} AND owner = ${this.instanceId})
       SELECT pg_notify('wfkit_released', ${runId})`;
   }
 

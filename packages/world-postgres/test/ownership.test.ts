@@ -36,7 +36,13 @@ async function created(world: PostgresWorld) {
   return id;
 }
 
-const sleepEvent = (i: number) => ({ v: 1 as const, type: "sleep_scheduled" as const, opId: opId(i), wakeAt: 0, at: i });
+const sleepEvent = (i: number) => ({
+  v: 1 as const,
+  type: "sleep_scheduled" as const,
+  opId: opId(i),
+  wakeAt: 0,
+  at: i,
+});
 
 /** A promise's outcome as it is now, without waiting for it. */
 function watch<T>(promise: Promise<T>): { settled: () => boolean } {
@@ -53,7 +59,9 @@ describe("run ownership on PostgreSQL", () => {
     const [a, b] = [await open(), await open()];
     const id = await created(a);
     expect(a.ownership.holds(id)).toBe(false);
-    expect(await b.append({ runId: id, expectedSeq: 1, events: [sleepEvent(1)] })).toMatchObject({ ok: true });
+    expect(await b.append({ runId: id, expectedSeq: 1, events: [sleepEvent(1)] })).toMatchObject({
+      ok: true,
+    });
   });
 
   it("another instance's append to a held run waits until the holder releases it, then sees its appends", async () => {
@@ -76,7 +84,9 @@ describe("run ownership on PostgreSQL", () => {
       await a.ownership.release(id);
       // Read afresh after the release: B's append meets the holder's.
       expect(await fromB).toEqual({ ok: false, reason: "conflict", lastSeq: 2 });
-      expect(await b.append({ runId: id, expectedSeq: 2, events: [sleepEvent(3)] })).toMatchObject({ ok: true });
+      expect(await b.append({ runId: id, expectedSeq: 2, events: [sleepEvent(3)] })).toMatchObject({
+        ok: true,
+      });
     } finally {
       stop();
     }

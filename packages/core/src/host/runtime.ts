@@ -420,7 +420,9 @@ export class Runtime implements RuntimeCore {
       const release = () =>
         void ownership
           .release(runId)
-          .catch((error: unknown) => this.closed || this.log("warn", [`wfkit: releasing run ${runId}`, error]));
+          .catch(
+            (error: unknown) => this.closed || this.log("warn", [`wfkit: releasing run ${runId}`, error]),
+          );
       const actor = this.actors.get(runId);
       if (actor) actor.whenSettled(release);
       else release();

@@ -78,19 +78,23 @@ export class RunActor implements ActorHandle {
     private readonly core: RuntimeCore,
     readonly runId: RunId,
   ) {
-    this.commits = new CommitPipeline(core.world, {
-      committed: (turn, batch, result) => this.afterCommit(turn, batch, result),
-      refused: (failure, request, batch) => this.refused(failure, request, batch),
-      // The pump stops on the error (logged there); its callers hear it now, payloads recorded already aside.
-      failed: (error, batch) => {
-        this.ending = false;
-        this.eager.refused();
-        for (const input of batch) if (!input.recorded) input.done?.(false, error);
+    this.commits = new CommitPipeline(
+      core.world,
+      {
+        committed: (turn, batch, result) => this.afterCommit(turn, batch, result),
+        refused: (failure, request, batch) => this.refused(failure, request, batch),
+        // The pump stops on the error (logged there); its callers hear it now, payloads recorded already aside.
+        failed: (error, batch) => {
+          this.ending = false;
+          this.eager.refused();
+          for (const input of batch) if (!input.recorded) input.done?.(false, error);
+        },
+        flushed: () => this.wakeUp?.(),
+        building: () => this.building,
+        settled: () => this.releaseIfSettled(),
       },
-      flushed: () => this.wakeUp?.(),
-      building: () => this.building,
-      settled: () => this.releaseIfSettled(),
-    }, runId);
+      runId,
+    );
   }
 
   get busy(): boolean {
@@ -283,7 +287,8 @@ export class RunActor implements ActorHandle {
     }
     const leaseMs = this.core.sharedLeaseMs;
     // A held run's first attempts may start before the commit, with no lease renewed for them.
-    if (leaseMs !== undefined) placeOnSharedWorld(turn.request.enqueue, this.commits.alone ? undefined : leaseMs);
+    if (leaseMs !== undefined)
+      placeOnSharedWorld(turn.request.enqueue, this.commits.alone ? undefined : leaseMs);
     return turn;
   }
 
