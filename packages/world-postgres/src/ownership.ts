@@ -73,6 +73,15 @@ export class Ownership implements RunOwnership {
     }
   }
 
+  /**
+   * Other instances found this one dead (it stalled past its liveness TTL) and may have
+   * appended to its runs: none is treated as held any more. Their `owner` still names this
+   * instance, so others ask for them again, and the runtime lets them go.
+   */
+  forgetAll(): void {
+    this.held.clear();
+  }
+
   /** `NOTIFY wfkit_wanted` heard: `${owner} ${runId}`. */
   wanted(payload: string): void {
     const at = payload.indexOf(" ");

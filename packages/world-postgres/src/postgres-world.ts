@@ -140,6 +140,8 @@ export class PostgresWorld implements World {
       heartbeatMs: options.heartbeatMs ?? HEARTBEAT_MS,
       work: () => this.notifyWork(),
       hasListeners: () => this.listeners.size > 0,
+      // Others took this instance for dead and may have appended to the runs it held.
+      revived: () => this.ownership.forgetAll(),
     });
     this.ready = this.open();
     // Surfaced by the first call that awaits it; not an unhandled rejection meanwhile.
