@@ -4,6 +4,7 @@
 import { fileURLToPath } from "node:url";
 import { createTestDatabase, startChild, type TestDatabase, waitFor } from "@wfkit/testing-kit";
 import { opId, type RunId, runId } from "@wfkit/world";
+import postgres from "postgres";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPostgresWorld, type PostgresWorld } from "../src/index.js";
 
@@ -137,6 +138,29 @@ describe("run ownership on PostgreSQL", () => {
       expect(await b.readEvents(id)).toHaveLength(2);
     } finally {
       await child.stop("SIGKILL");
+    }
+  });
+
+  it("an instance found dead while it stalled holds none of its runs any more once it beats again", async () => {
+    const a = await open({ heartbeatMs: 50 });
+    const stop = a.ownership.onWanted(() => {});
+    try {
+      const id = await created(a);
+      expect(a.ownership.holds(id)).toBe(true);
+      // What another instance's sweep does to one whose liveness ran out.
+      const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+      try {
+        await sql`DELETE FROM wfkit.instances WHERE id = ${a.instanceId}`;
+        await waitFor("the instance to register again", async () => {
+          const rows = await sql`SELECT 1 FROM wfkit.instances WHERE id = ${a.instanceId}`;
+          return rows.length > 0;
+        });
+      } finally {
+        await sql.end();
+      }
+      expect(a.ownership.holds(id)).toBe(false);
+    } finally {
+      stop();
     }
   });
 
