@@ -124,6 +124,56 @@ describe("runs held alone on PostgreSQL", () => {
     expect(attemptsOf(run.runId)).toEqual([0, 1, 2, 3, 4]);
   });
 
+  it("the holder lets go only once the turn a step started early from has committed", async () => {
+    // The holder's appends are held back here until the test lets them go (a slow commit).
+    const world = await openPostgresWorld({ url: db.url });
+    worlds.push(world);
+    const waiting: Array<() => void> = [];
+    let holdAppends = true;
+    const slow = new Proxy(world, {
+      get(target, prop) {
+        if (prop === "append") {
+          return async (request: Parameters<PostgresWorld["append"]>[0]) => {
+            if (holdAppends) await new Promise<void>((resolve) => waiting.push(resolve));
+            return target.append(request);
+          };
+        }
+        const value = Reflect.get(target, prop, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const a = new Runtime({ world: slow, workflows, log: () => {}, leaseMs: 2_000 });
+    runtimes.push(a);
+    await a.recover();
+    const released: string[] = [];
+    const release = world.ownership.release.bind(world.ownership);
+    world.ownership.release = (runId) => {
+      released.push(runId);
+      return release(runId);
+    };
+    const b = await runtimeOn();
+    const run = await a.start(id("steps"), [20]);
+    const held = gate(run.runId, 1);
+    // Step 1 starts before the turn that schedules it (held back above) commits.
+    await waitFor("step 1 to start", () => attemptsOf(run.runId).includes(1));
+    expect(waiting.length).toBeGreaterThan(0);
+    const cancelled = b.runtime.cancel(run.runId);
+    await waitFor("the holder to be asked for the run", () => !world.ownership.holds(run.runId));
+    // Asked, it keeps the run while a turn it appended is uncommitted.
+    expect(released).toEqual([]);
+    holdAppends = false;
+    for (const go of waiting.splice(0)) go();
+    await waitFor("the holder to let go", () => released.includes(run.runId));
+    await cancelled;
+    held.open();
+    await expect(run.returnValue).rejects.toThrow(/cancel/i);
+    // Every step that started was scheduled by a turn that committed, before the cancel.
+    const events = await world.readEvents(run.runId);
+    const scheduled = events.filter((e) => e.type === "step_scheduled").length;
+    expect(attemptsOf(run.runId)).toEqual([...Array(scheduled).keys()]);
+    expect(events.at(-1)?.type).toBe("run_cancelled");
+  });
+
   it("a holder killed mid-pipeline: another runtime finishes the run once its liveness runs out", async () => {
     const ledger = path.join(dir, "killed.ndjson");
     const bundle = path.join(dir, "held.json");
