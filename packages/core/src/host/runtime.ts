@@ -18,6 +18,7 @@ import type { PayloadLimits } from "./body.js";
 import { registerBuiltinSteps } from "./builtin-steps.js";
 import { RunBundles } from "./bundles.js";
 import { type Clock, systemClock } from "./clock.js";
+import { holdRuns } from "./held-runs.js";
 import { HeldWork } from "./held-work.js";
 import { deliverToHook, hookInfo, resumeHookWith } from "./hook-delivery.js";
 import { newRunId } from "./ids.js";
@@ -159,7 +160,14 @@ export class Runtime implements RuntimeCore {
       this.clock,
     );
     this.held = shared === undefined ? undefined : new HeldWork(this.world, shared, this.log);
-    this.stopOwnership = this.holdRuns();
+    this.stopOwnership =
+      shared === undefined
+        ? () => {}
+        : holdRuns(
+            this.world,
+            (runId) => this.actors.get(runId),
+            (args) => this.closed || this.log("warn", args),
+          );
     // Queue message routing, the webhook route and Run handles see the runtime through narrow ports.
     this.messages = queueMessagePortOf(this, {
       closed: () => this.closed,
@@ -405,27 +413,5 @@ export class Runtime implements RuntimeCore {
     // Only now: until its World closed, a run asked for is released once its actor's appends commit.
     this.stopOwnership();
     await this.sandboxes.close();
-  }
-
-  /**
-   * On a World whose runs a process may hold alone (`World.ownership`): runs created here are
-   * held by this process, so their actors pipeline turns and start steps before the commit
-   * (mailbox.ts). Asked for a run by another process, it lets go once its actor has nothing
-   * uncommitted. Returns the unsubscribe function.
-   */
-  private holdRuns(): () => void {
-    const ownership = this.sharedLeaseMs === undefined ? undefined : this.world.ownership;
-    if (!ownership) return () => {};
-    return ownership.onWanted((runId) => {
-      const release = () =>
-        void ownership
-          .release(runId)
-          .catch(
-            (error: unknown) => this.closed || this.log("warn", [`wfkit: releasing run ${runId}`, error]),
-          );
-      const actor = this.actors.get(runId);
-      if (actor) actor.whenSettled(release);
-      else release();
-    });
   }
 }
