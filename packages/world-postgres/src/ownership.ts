@@ -31,6 +31,8 @@ export class Ownership implements RunOwnership {
   /** Runs this instance created held and has not been asked for, oldest first. */
   private readonly held = new Set<string>();
   private readonly listeners = new Set<(runId: RunId) => void>();
+  /** Releases still due from the listeners asked for a run, by run: it is let go once none is. */
+  private readonly owed = new Map<string, number>();
   /** Writes of this instance held back, by run: woken when the run is released. */
   private readonly waiting = new Map<string, Set<() => void>>();
 
@@ -59,6 +61,13 @@ export class Ownership implements RunOwnership {
 
   async release(runId: RunId): Promise<void> {
     this.held.delete(runId);
+    // Several runtimes on this instance: each was asked, each may still drive the run.
+    const owed = this.owed.get(runId);
+    if (owed !== undefined && owed > 1) {
+      this.owed.set(runId, owed - 1);
+      return;
+    }
+    this.owed.delete(runId);
     await this
       .sql`WITH gone AS (UPDATE wfkit.runs SET owner = NULL WHERE run_id = ${runId} AND owner = ${this.instanceId})
       SELECT pg_notify('wfkit_released', ${runId})`;
@@ -93,7 +102,16 @@ export class Ownership implements RunOwnership {
       this.release(runId).catch(this.log);
       return;
     }
-    for (const listener of [...this.listeners]) listener(runId);
+    this.owed.set(runId, (this.owed.get(runId) ?? 0) + this.listeners.size);
+    for (const listener of [...this.listeners]) {
+      try {
+        listener(runId);
+      } catch (error) {
+        // A listener that failed will not release: it owes nothing.
+        this.log(error);
+        this.release(runId).catch(this.log);
+      }
+    }
   }
 
   /** `NOTIFY wfkit_released` heard: the run's held-back writes go again. */

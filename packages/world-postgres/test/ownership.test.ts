@@ -93,6 +93,36 @@ describe("run ownership on PostgreSQL", () => {
     }
   });
 
+  it("with several listeners (runtimes) on the holder, the run is let go once each released it", async () => {
+    const [a, b] = [await open(), await open()];
+    const released: string[] = [];
+    const asked: string[] = [];
+    const stopFirst = a.ownership.onWanted(
+      (id) => void a.ownership.release(id).then(() => released.push(id)),
+    );
+    const stopSecond = a.ownership.onWanted((id) => asked.push(id));
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    try {
+      const id = await created(a);
+      const fromB = watch(b.append({ runId: id, expectedSeq: 1, events: [sleepEvent(1)] }));
+      await waitFor("the first listener to have released", () => released.includes(id));
+      expect(asked).toContain(id);
+      const [row] = await sql`SELECT owner FROM wfkit.runs WHERE run_id = ${id}`;
+      expect(row.owner).toBe(a.instanceId);
+      expect(fromB.settled()).toBe(false);
+      // Each ask (repeated every 250 ms) owes one release from the second listener.
+      while (!fromB.settled()) {
+        if (asked.length > 0) await a.ownership.release(asked.shift() as RunId);
+        else await new Promise((resolve) => setImmediate(resolve));
+      }
+      expect(await b.readEvents(id)).toHaveLength(2);
+    } finally {
+      stopFirst();
+      stopSecond();
+      await sql.end();
+    }
+  });
+
   it("a later append of the run waits behind the held-back one, in order", async () => {
     const [a, b] = [await open(), await open()];
     const stop = a.ownership.onWanted((id) => void a.ownership.release(id));

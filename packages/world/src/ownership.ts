@@ -18,7 +18,8 @@ export interface RunOwnership {
   /**
    * Another process needs a run this process holds. `holds` is false for it from
    * then on; the listener calls `release` once no append it made to the run is
-   * still uncommitted. Returns the unsubscribe function.
+   * still uncommitted (with several listeners, the run is let go once each did).
+   * Returns the unsubscribe function.
    */
   onWanted(listener: (runId: RunId) => void): () => void;
   /** Gives the run up: appends other processes hold back for it go ahead. */
