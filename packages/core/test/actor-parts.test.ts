@@ -98,15 +98,20 @@ describe("CommitPipeline", () => {
     await world.createRun({ runId: RUN, workflowId: "wf", input: "[]", at: 0 });
     const told: string[] = [];
     const refusedInputs: RunInput[] = [];
-    const pipeline = new CommitPipeline(world, {
-      committed: (turn) => told.push(`committed ${turn.request.expectedSeq}`),
-      refused: (failure, _request, batch) => {
-        told.push(`refused ${failure.reason}`);
-        refusedInputs.push(...batch);
+    const pipeline = new CommitPipeline(
+      world,
+      {
+        committed: (turn) => told.push(`committed ${turn.request.expectedSeq}`),
+        refused: (failure, _request, batch) => {
+          told.push(`refused ${failure.reason}`);
+          refusedInputs.push(...batch);
+        },
+        flushed: () => {},
+        building: () => false,
+        settled: () => {},
       },
-      flushed: () => {},
-      building: () => false,
-    });
+      runId("wrun_parts"),
+    );
     const inputs: RunInput[] = [{ dedupeKey: "a" }, { dedupeKey: "b" }, { dedupeKey: "c" }];
     // The second append expects a seq the first does not reach: it and the third are refused.
     const turns = [turnWithStep(1, 1), turnWithStep(2, 5), turnWithStep(3, 3)];
@@ -124,12 +129,17 @@ describe("CommitPipeline", () => {
   });
 
   it("does not pipeline past a turn that creates a hook", () => {
-    const pipeline = new CommitPipeline(memoryWorld(), {
-      committed: () => {},
-      refused: () => {},
-      flushed: () => {},
-      building: () => false,
-    });
+    const pipeline = new CommitPipeline(
+      memoryWorld(),
+      {
+        committed: () => {},
+        refused: () => {},
+        flushed: () => {},
+        building: () => false,
+        settled: () => {},
+      },
+      runId("wrun_parts"),
+    );
     const turn = turnWithStep(1);
     turn.request.hooks.create.push({ token: "t", opId: opId(1), kind: "hook" });
     pipeline.add(turn, []);

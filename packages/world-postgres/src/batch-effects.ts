@@ -34,6 +34,8 @@ export type EffectsMode = "batch" | "direct" | "guarded";
 export class Effects {
   readonly pending: Pending[] = [];
   workAt: number | null = null;
+  /** The runs the batch creates held by this instance (see ownership.ts): known once it is sent. */
+  owned: string[] = [];
   private readonly events: { run: string[]; seq: number[]; at: number[]; body: string[] } = {
     run: [],
     seq: [],
@@ -66,7 +68,9 @@ export class Effects {
     readonly now: number,
     private readonly mode: EffectsMode,
     /** Guarded: the rows the batch was checked against, as remembered before its writes. */
-    private readonly guard?: GuardRows,
+    private readonly guard: GuardRows | undefined,
+    /** Who holds the runs the batch creates: this instance (see ownership.ts), or nobody. */
+    private readonly owner: string | null,
   ) {
     this.direct = mode === "direct";
     this.settled = new Promise<void>((resolve, reject) => {
@@ -270,16 +274,19 @@ export class Effects {
   private async finishGuarded(state: BatchState): Promise<void> {
     if (!this.guard) throw new Error("wfkit: a guarded batch needs the rows it was checked against");
     const runs = [...state.runs.values()];
+    const fresh = runs.filter((r) => r.isNew).map((r) => r.row);
+    if (this.owner !== null) this.owned = fresh.map((r) => r.run_id);
     this.opIds = await sendGuarded(this.tx, {
       guard: this.guard,
       ops: this.ops,
       ended: this.endedHooks,
       now: this.now,
-      fresh: runs.filter((r) => r.isNew).map((r) => r.row),
+      fresh,
       changed: runs.filter((r) => r.touched && !r.isNew).map((r) => r.row),
       events: this.events,
       dedupe: this.dedupe,
       notify: this.workAt === null ? null : `${this.instanceId} ${this.workAt}`,
+      owner: this.owner,
     });
   }
 
@@ -290,13 +297,16 @@ export class Effects {
     const fresh = [...state.runs.values()].filter((r) => r.isNew).map((r) => r.row);
     const changed = [...state.runs.values()].filter((r) => r.touched && !r.isNew).map((r) => r.row);
     if (fresh.length > 0) {
+      if (this.owner !== null) this.owned = fresh.map((r) => r.run_id);
       this.send(tx`INSERT INTO wfkit.runs
-        (run_id, workflow_id, status, input, output, error, idempotency_key, parent_run_id, created_at, started_at, completed_at, last_seq)
+        (run_id, workflow_id, status, input, output, error, idempotency_key, parent_run_id, created_at, started_at,
+          completed_at, last_seq, owner)
         SELECT * FROM unnest(${col(fresh, "run_id")}::text[], ${col(fresh, "workflow_id")}::text[],
           ${col(fresh, "status")}::text[], ${col(fresh, "input")}::text[], ${col(fresh, "output")}::text[],
           ${col(fresh, "error")}::text[], ${col(fresh, "idempotency_key")}::text[], ${col(fresh, "parent_run_id")}::text[],
           ${col(fresh, "created_at")}::bigint[],
-          ${col(fresh, "started_at")}::bigint[], ${col(fresh, "completed_at")}::bigint[], ${col(fresh, "last_seq")}::int[])`);
+          ${col(fresh, "started_at")}::bigint[], ${col(fresh, "completed_at")}::bigint[], ${col(fresh, "last_seq")}::int[],
+          ${fresh.map(() => this.owner)}::text[])`);
     }
     if (changed.length > 0) {
       this.send(tx`UPDATE wfkit.runs AS r SET status = u.status, output = u.output, error = u.error,

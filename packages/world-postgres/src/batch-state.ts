@@ -11,6 +11,8 @@ export interface RunState {
   row: RunRow;
   isNew: boolean;
   touched: boolean;
+  /** Another live instance holds the run (see ownership.ts): nothing may be appended to it now. */
+  heldBy?: string;
 }
 
 /** What the batch read, overlaid with what its earlier writes did. */
@@ -48,7 +50,15 @@ export function emptyBatchState(messageIds: number[], guarded?: true): BatchStat
 
 export const pair = (a: string, b: string) => `${a}\u0000${b}`;
 
-export async function readState(tx: Sql, writes: readonly Write[], now: number): Promise<BatchState> {
+/** A run row as `readState` reads it: with its holder, when a live instance other than the reader holds it. */
+type ReadRunRow = RunRow & { owner?: string | null; held_by?: string | null };
+
+export async function readState(
+  tx: Sql,
+  writes: readonly Write[],
+  now: number,
+  instanceId: string,
+): Promise<BatchState> {
   const runIds = new Set<string>();
   const keys = new Set<string>();
   const dedupeRuns: string[] = [];
@@ -80,9 +90,11 @@ export async function readState(tx: Sql, writes: readonly Write[], now: number):
   }
   const none = Promise.resolve([]);
   const [runRows, keyRows, dedupeRows, deliveryRows, hookRows, idRows] = await Promise.all([
-    tx<
-      RunRow[]
-    >`SELECT * FROM wfkit.runs WHERE run_id = ANY(${[...runIds]}::text[]) ORDER BY run_id FOR UPDATE`,
+    // A run held by another instance counts only while that instance is alive and the run is not over.
+    tx<ReadRunRow[]>`SELECT r.*, CASE WHEN r.owner <> ${instanceId} AND r.status IN ('pending', 'running')
+          AND EXISTS (SELECT 1 FROM wfkit.instances i WHERE i.id = r.owner AND i.alive_until > ${now})
+        THEN r.owner END AS held_by
+      FROM wfkit.runs r WHERE r.run_id = ANY(${[...runIds]}::text[]) ORDER BY r.run_id FOR UPDATE OF r`,
     keys.size > 0
       ? tx<RunRow[]>`SELECT * FROM wfkit.runs WHERE idempotency_key = ANY(${[...keys]}::text[])`
       : none,
@@ -111,7 +123,9 @@ export async function readState(tx: Sql, writes: readonly Write[], now: number):
       : none,
   ]);
   const state = emptyBatchState((idRows as { id: number }[]).map((r) => r.id).sort((a, b) => a - b));
-  for (const row of runRows as RunRow[]) state.runs.set(row.run_id, { row, isNew: false, touched: false });
+  for (const { owner: _, held_by, ...row } of runRows as ReadRunRow[]) {
+    state.runs.set(row.run_id, { row, isNew: false, touched: false, ...(held_by && { heldBy: held_by }) });
+  }
   for (const row of keyRows as RunRow[])
     if (row.idempotency_key) state.byKey.set(row.idempotency_key, row.run_id);
   for (const row of keyRows as RunRow[])

@@ -10,6 +10,7 @@ import {
 import type { Effects } from "./batch-effects.js";
 import { type BatchState, pair } from "./batch-state.js";
 import { enc, encOpt, encodeEvent, messageKey, type RunRow, toRun } from "./codec.js";
+import { RunHeldElsewhere } from "./ownership.js";
 
 // The contract checks of createRun and append, evaluated in memory against what the
 // batch read plus what its earlier writes did; on success, their effects are queued.
@@ -64,6 +65,8 @@ export function append(state: BatchState, out: Effects, request: AppendRequest):
   const { runId } = request;
   const run = state.runs.get(runId);
   if (!run) return fail({ ok: false, reason: "run_not_found" });
+  // Held by another process: this write waits for it (the World sends it again once released).
+  if (run.heldBy !== undefined) throw new RunHeldElsewhere(runId, run.heldBy);
   const row = run.row;
   if (isTerminal(row.status)) return fail({ ok: false, reason: "run_ended", status: row.status });
   if (request.expectedSeq !== undefined && request.expectedSeq !== row.last_seq) {

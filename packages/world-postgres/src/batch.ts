@@ -15,6 +15,8 @@ export type WriteOutcome = { ok: true; value: AppendResult | CreateRunResult } |
 export interface BatchEffects {
   /** The earliest `availableAt` of the claimable messages it inserted, if any. */
   workAt: number | null;
+  /** The runs it created held by this instance (see ownership.ts). */
+  owned: string[];
 }
 
 /**
@@ -40,13 +42,22 @@ export async function applyBatch(
   instanceId: string,
   commit: () => Promise<unknown>,
   /** Rows remembered from this instance's last commits: sent in one round trip, guarded (see `RunCache`). */
-  remembered?: BatchState,
+  remembered: BatchState | undefined,
+  /** Whether this instance holds the runs the batch creates (see ownership.ts). */
+  owning: boolean,
 ): Promise<{ outcomes: WriteOutcome[]; effects: BatchEffects; state: BatchState }> {
   const now = Date.now();
-  const state = remembered ?? (await readState(tx, writes, now));
+  const state = remembered ?? (await readState(tx, writes, now, instanceId));
   // Guarded: the rows compared in the statement are those remembered, before the writes change them.
   const mode = remembered ? "guarded" : writes.length === 1 ? "direct" : "batch";
-  const out = new Effects(tx, instanceId, now, mode, remembered && guardRows(remembered));
+  const out = new Effects(
+    tx,
+    instanceId,
+    now,
+    mode,
+    remembered && guardRows(remembered),
+    owning ? instanceId : null,
+  );
   // Checks and the sending of effects happen now, in order; results are read once the batch ran.
   const finishers = writes.map((write): (() => Promise<AppendResult | CreateRunResult>) => {
     try {
@@ -64,5 +75,5 @@ export async function applyBatch(
       ),
     ),
   );
-  return { outcomes, effects: { workAt: out.workAt }, state };
+  return { outcomes, effects: { workAt: out.workAt, owned: out.owned }, state };
 }

@@ -1,6 +1,7 @@
 import { applyBatch, type BatchEffects, type Write } from "./batch.js";
 import type { BatchState } from "./batch-state.js";
 import type { Sql } from "./connect.js";
+import { type Ownership, RunHeldElsewhere } from "./ownership.js";
 import { RunCache } from "./run-cache.js";
 
 interface Job {
@@ -43,11 +44,17 @@ export class GroupCommitter {
   private guardMisses = 0;
   private unread = 0;
   private readonly cache = new RunCache();
+  /**
+   * Writes held back because another instance holds their run (see ownership.ts), by run, in
+   * submission order; the run's later writes wait in the queue behind them.
+   */
+  private readonly heldBack = new Map<string, { jobs: Job[]; retried: Promise<void> }>();
 
   constructor(
     private readonly sql: Sql,
     private readonly instanceId: string,
     private readonly committed: (effects: BatchEffects) => void,
+    private readonly ownership: Ownership,
   ) {}
 
   submit<T>(write: Write): Promise<T> {
@@ -64,7 +71,9 @@ export class GroupCommitter {
 
   /** Resolves once every write submitted so far is committed (or failed). */
   async flush(): Promise<void> {
-    while (this.lanes.size > 0) await Promise.all(this.lanes.values());
+    while (this.lanes.size > 0 || this.heldBack.size > 0) {
+      await Promise.all([...this.lanes.values(), ...[...this.heldBack.values()].map((h) => h.retried)]);
+    }
   }
 
   private startLane(): void {
@@ -107,7 +116,7 @@ export class GroupCommitter {
    * still commit in submission order).
    */
   private take(): Job[] {
-    const blocked = new Set<string>();
+    const blocked = new Set<string>(this.heldBack.keys());
     for (const runs of this.lanes.keys()) for (const run of runs) blocked.add(run);
     const taken: Job[] = [];
     const kept: Job[] = [];
@@ -183,17 +192,45 @@ export class GroupCommitter {
     const writes = jobs.map((j) => j.write);
     const { outcomes, effects, state } = remembered
       ? // One statement, its own transaction (see guarded-sql.ts): one round trip.
-        await applyBatch(this.sql, writes, this.instanceId, () => Promise.resolve(), remembered)
+        await applyBatch(
+          this.sql,
+          writes,
+          this.instanceId,
+          () => Promise.resolve(),
+          remembered,
+          this.ownership.active,
+        )
       : await this.inTransaction(writes);
     this.cache.committed(state);
     this.batches += 1;
     if (remembered) this.unread += 1;
     this.writes += jobs.length;
+    this.committed(effects);
     outcomes.forEach((outcome, i) => {
       if (outcome.ok) jobs[i].resolve(outcome.value);
+      else if (outcome.error instanceof RunHeldElsewhere) this.holdBack(jobs[i], outcome.error);
       else jobs[i].reject(outcome.error);
     });
-    this.committed(effects);
+  }
+
+  /**
+   * A write to a run another live instance holds: it goes again (reading the run afresh)
+   * once that instance released the run, or was asked long enough (it may have died).
+   */
+  private holdBack(job: Job, held: RunHeldElsewhere): void {
+    const waiting = this.heldBack.get(held.runId);
+    if (waiting) {
+      waiting.jobs.push(job);
+      return;
+    }
+    const jobs = [job];
+    const retried = this.ownership.waitFor(held.runId, held.owner).then(() => {
+      this.heldBack.delete(held.runId);
+      // Ahead of the run's later writes, still queued in order behind these.
+      this.queue.unshift(...jobs);
+      if (this.lanes.size < MAX_LANES) this.startLane();
+    });
+    this.heldBack.set(held.runId, { jobs, retried });
   }
 
   /** A batch read first: BEGIN, the reads, then the writes and COMMIT, each sent back to back. */
@@ -203,7 +240,14 @@ export class GroupCommitter {
     try {
       const began = conn`BEGIN`.execute();
       began.catch(() => {});
-      const result = await applyBatch(conn, writes, this.instanceId, () => conn`COMMIT`.execute());
+      const result = await applyBatch(
+        conn,
+        writes,
+        this.instanceId,
+        () => conn`COMMIT`.execute(),
+        undefined,
+        this.ownership.active,
+      );
       await began;
       return result;
     } catch (error) {

@@ -95,3 +95,30 @@ export const GUARDED_BATCH_FUNCTION = `
   END
   $fn$;
 `;
+
+/**
+ * Migration 6: run ownership (see `RunOwnership` in @wfkit/world, ownership.ts here).
+ * `runs.owner` is the instance that holds the run alone (NULL: nobody); a run is held by
+ * the instance that created it, and given up when another process needs it. The guarded
+ * batch gets the owner of the runs it creates as one more parameter: a new overload of
+ * `wfkit.apply_guarded`, so processes of the previous build keep calling theirs during a
+ * rolling deploy (and create runs nobody holds).
+ */
+export const RUN_OWNERSHIP = `
+  ALTER TABLE wfkit.runs ADD COLUMN owner text;
+${replaceOnce(
+  replaceOnce(
+    replaceOnce(GUARDED_BATCH_FUNCTION, "p_notify text\n", "p_notify text, f_owner text[]\n"),
+    "created_at, started_at, completed_at, last_seq)",
+    "created_at, started_at, completed_at, last_seq, owner)",
+  ),
+  "f_started, f_completed, f_seq);",
+  "f_started, f_completed, f_seq, f_owner);",
+)}`;
+
+function replaceOnce(text: string, from: string, to: string): string {
+  const at = text.indexOf(from);
+  if (at < 0 || text.indexOf(from, at + 1) >= 0)
+    throw new Error(`wfkit: migration text: "${from}" not found once`);
+  return text.slice(0, at) + to + text.slice(at + from.length);
+}

@@ -40,6 +40,8 @@ export interface GuardedBatch {
   events: { run: string[]; seq: number[]; at: number[]; body: string[] };
   dedupe: { run: string[]; key: string[] };
   notify: string | null;
+  /** The instance that holds the runs the batch creates (see ownership.ts), or null. */
+  owner: string | null;
 }
 
 /**
@@ -68,7 +70,7 @@ export async function sendGuarded(sql: Sql, b: GuardedBatch): Promise<Map<number
     ${u("started_at")}::bigint[], ${u("completed_at")}::bigint[], ${u("last_seq")}::int[],
     ${e.run}::text[], ${e.seq}::int[], ${e.at}::bigint[], ${e.body}::text[],
     ${d.run}::text[], ${d.key}::text[],
-    ${b.notify}::text)`;
+    ${b.notify}::text, ${b.fresh.map(() => b.owner)}::text[])`;
   // The function numbers operations from 1.
   return new Map(rows.map((r) => [Number(r.op_index) - 1, Number(r.message_id)]));
 }

@@ -29,6 +29,8 @@ export class Liveness {
       heartbeatMs: number;
       work: () => void;
       hasListeners: () => boolean;
+      /** This instance was found dead by another (it stalled past its TTL) and registers again. */
+      revived: () => void;
     },
   ) {}
 
@@ -64,7 +66,10 @@ export class Liveness {
       const renewed = await this
         .sql`UPDATE wfkit.instances SET alive_until = ${Date.now() + this.options.ttlMs}
         WHERE id = ${this.instanceId}`;
-      if (renewed.count === 0 && !this.stopped) await this.register();
+      if (renewed.count === 0 && !this.stopped) {
+        this.options.revived();
+        await this.register();
+      }
     } catch {
       // The database is unreachable for now: the next heartbeat tries again.
     } finally {

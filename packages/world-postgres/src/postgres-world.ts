@@ -36,6 +36,7 @@ import { PostgresUnavailableError, redactUrl } from "./errors.js";
 import { GroupCommitter } from "./group-commit.js";
 import { listRuns } from "./list-runs.js";
 import { HEARTBEAT_MS, INSTANCE_TTL_MS, Liveness } from "./liveness.js";
+import { Ownership } from "./ownership.js";
 import { pruneRuns } from "./prune.js";
 import { ackMessages, claimMessages, nextAvailableAt, releaseMessages, renewLeases } from "./queue.js";
 import { ResponseHandoff } from "./responses.js";
@@ -96,8 +97,10 @@ export interface PostgresWorldStats {
  */
 export class PostgresWorld implements World {
   readonly name = "postgres";
-  /** Other processes may append to the same runs: appends must not be pipelined. */
+  /** Other processes may append to the same runs: appends are pipelined only on runs this instance holds. */
   readonly singleProcess = false;
+  /** The runs this instance holds alone (see ownership.ts): those it created while a runtime listens. */
+  readonly ownership: Ownership;
   readonly streams: PostgresStreams;
   /** This instance's id: the owner of its leases. */
   readonly instanceId = randomUUID();
@@ -119,7 +122,15 @@ export class PostgresWorld implements World {
   constructor(private readonly options: PostgresWorldOptions) {
     this.retentionMs = options.releasedHookRetentionMs ?? DEFAULT_RELEASED_HOOK_RETENTION_MS;
     this.sql = connect(options.url, { max: options.maxConnections ?? 10 });
-    this.committer = new GroupCommitter(this.sql, this.instanceId, (effects) => this.committed(effects));
+    this.ownership = new Ownership(this.sql, this.instanceId, (error) => {
+      if (!this.closed) process.emitWarning(`wfkit: run ownership: ${String(error)}`);
+    });
+    this.committer = new GroupCommitter(
+      this.sql,
+      this.instanceId,
+      (effects) => this.committed(effects),
+      this.ownership,
+    );
     this.responses = new ResponseHandoff(this.sql);
     this.runReads = new RunReads(this.sql);
     this.streams = new PostgresStreams(this.sql, this.instanceId, () => this.assertOpen());
@@ -129,6 +140,8 @@ export class PostgresWorld implements World {
       heartbeatMs: options.heartbeatMs ?? HEARTBEAT_MS,
       work: () => this.notifyWork(),
       hasListeners: () => this.listeners.size > 0,
+      // Others took this instance for dead and may have appended to the runs it held.
+      revived: () => this.ownership.forgetAll(),
     });
     this.ready = this.open();
     // Surfaced by the first call that awaits it; not an unhandled rejection meanwhile.
@@ -167,6 +180,8 @@ export class PostgresWorld implements World {
       },
     );
     await this.sql.listen("wfkit_response", (requestId) => void this.responses.check(requestId));
+    await this.sql.listen("wfkit_wanted", (payload) => this.ownership.wanted(payload));
+    await this.sql.listen("wfkit_released", (runId) => this.ownership.released(runId));
     await this.sql.listen("wfkit_stream", (payload) => this.streams.heard(payload));
   }
 
@@ -312,8 +327,10 @@ export class PostgresWorld implements World {
     } catch {
       // Never opened: nothing of ours to hand back.
     }
-    // Writes already accepted are committed, not dropped.
+    // Writes already accepted are committed, not dropped (those held back for a run another
+    // instance holds go once it lets go, or is found dead).
     await this.committer.flush();
+    this.ownership.close();
     clearTimeout(this.wakeTimer);
     this.responses.close();
     this.listeners.clear();
@@ -333,6 +350,7 @@ export class PostgresWorld implements World {
   }
 
   private committed(effects: BatchEffects): void {
+    if (effects.owned.length > 0) this.ownership.created(effects.owned);
     if (effects.workAt === null) return;
     this.notifyWork();
     this.wakeWhenDue(effects.workAt);

@@ -13,6 +13,10 @@ const MAX_RUNS = 10_000;
  * statement, see guarded-sql.ts) compares them with the locked rows, and any difference (another
  * process wrote the run since) aborts it, before anything of it counts: the
  * batch then runs the usual way, reading first (see {@link GroupCommitter}).
+ *
+ * No owner check is needed here (ownership.ts): a run is held only by the instance that
+ * created it, from its creation, so a run another instance wrote last was given up (or its
+ * holder died) before that write, and nobody holds it again.
  */
 export class RunCache {
   private readonly rows = new Map<string, RunRow>();

@@ -1,5 +1,5 @@
 import { connect, type Sql } from "./connect.js";
-import { GUARDED_BATCH_FUNCTION } from "./guarded-sql.js";
+import { GUARDED_BATCH_FUNCTION, RUN_OWNERSHIP } from "./guarded-sql.js";
 
 /**
  * Schema migrations, applied in order. Entry `i` moves the schema from version
@@ -160,6 +160,8 @@ const MIGRATIONS: readonly string[] = [
   // 5: a guarded batch (appends to runs this process wrote last, see run-cache.ts) in one
   // statement: no BEGIN/COMMIT round trip and one parse instead of one per row; see guarded.ts.
   GUARDED_BATCH_FUNCTION,
+  // 6: run ownership: the instance holding a run alone (guarded-sql.ts, ownership.ts).
+  RUN_OWNERSHIP,
 ];
 
 /** The schema version this build writes. */

@@ -4,6 +4,7 @@ export * from "./errors.js";
 export * from "./events.js";
 export * from "./hooks.js";
 export * from "./ids.js";
+export * from "./ownership.js";
 export * from "./queue.js";
 export * from "./run-created.js";
 export * from "./runs.js";

@@ -6,6 +6,7 @@ import type { BundleInfo } from "./bundles.js";
 import type { StoredEvent } from "./events.js";
 import type { DeliveryRecord, HookRecord, ReleasedHookRecord } from "./hooks.js";
 import type { MessageId, RunId } from "./ids.js";
+import type { RunOwnership } from "./ownership.js";
 import type { ClaimOptions, QueueMessage } from "./queue.js";
 import type { ListRunsFilter, PruneRunsOptions, RunRecord } from "./runs.js";
 import type { WorldStreams } from "./streams.js";
@@ -31,6 +32,11 @@ export interface World {
    * appends being applied in the order they were made.
    */
   readonly singleProcess?: boolean;
+  /**
+   * A shared World's runs held by one process alone (see {@link RunOwnership}): the
+   * runtime pipelines a run it holds as on a `singleProcess` World.
+   */
+  readonly ownership?: RunOwnership;
 
   /** Creates a run with its `run_created` event (seq 1); with an idempotency key already used, returns the existing run. */
   createRun(input: CreateRunInput): Promise<CreateRunResult>;

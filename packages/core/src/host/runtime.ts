@@ -19,6 +19,7 @@ import type { PayloadLimits } from "./body.js";
 import { registerBuiltinSteps } from "./builtin-steps.js";
 import { RunBundles } from "./bundles.js";
 import { type Clock, systemClock } from "./clock.js";
+import { holdRuns } from "./held-runs.js";
 import { HeldWork } from "./held-work.js";
 import { deliverToHook, hookInfo, resumeHookWith } from "./hook-delivery.js";
 import { newRunId } from "./ids.js";
@@ -103,6 +104,8 @@ export class Runtime implements RuntimeCore {
   private readonly held: HeldWork | undefined;
   private webhookBase: string;
   private closed = false;
+  /** Stops hearing other processes ask for runs this one holds (`World.ownership`). */
+  private readonly stopOwnership: () => void;
   /** What routing a queue message sees of the runtime (queue-messages.ts). */
   private readonly messages: QueueMessagePort;
   readonly log: (level: string, args: unknown[]) => void;
@@ -166,6 +169,14 @@ export class Runtime implements RuntimeCore {
       this.clock,
     );
     this.held = shared === undefined ? undefined : new HeldWork(this.world, shared, this.log);
+    this.stopOwnership =
+      shared === undefined
+        ? () => {}
+        : holdRuns(
+            this.world,
+            (runId) => this.actors.get(runId),
+            (args) => this.closed || this.log("warn", args),
+          );
     // Queue message routing, the webhook route and Run handles see the runtime through narrow ports.
     this.messages = queueMessagePortOf(this, {
       closed: () => this.closed,
@@ -408,6 +419,8 @@ export class Runtime implements RuntimeCore {
     await this.retention?.stop();
     await this.pruning;
     await this.world.close();
+    // Only now: until its World closed, a run asked for is released once its actor's appends commit.
+    this.stopOwnership();
     await this.sandboxes.close();
   }
 }

@@ -25,6 +25,8 @@ export interface ActorHandle {
   flush(): void;
   /** Tries a run parked on a file that did not build again (a new build came). */
   unpark(): void;
+  /** Calls `release` once nothing the actor appended is uncommitted (another process asked for the run). */
+  whenSettled(release: () => void): void;
 }
 
 /** What the parts of the host runtime (actors, step workers, timers) share: the port actors see. */

@@ -1,4 +1,4 @@
-import type { AppendFailure, AppendResult, World } from "@wfkit/world";
+import type { AppendFailure, AppendResult, RunId, World } from "@wfkit/world";
 import type { TurnRequest } from "./request.js";
 import { createsHooks, mergeInto, type RunInput, type Turn } from "./turn.js";
 
@@ -31,6 +31,8 @@ export interface CommitListener {
    * waits for it, as it would for a turn built in this thread within the same tick.
    */
   building(): boolean;
+  /** An append settled (committed, refused or failed): the pipeline may now be idle. */
+  settled(): void;
 }
 
 /**
@@ -47,7 +49,17 @@ export class CommitPipeline {
   constructor(
     private readonly world: World,
     private readonly listener: CommitListener,
+    private readonly runId: RunId,
   ) {}
+
+  /**
+   * Whether no other process appends to this run: the World is this process's alone, or
+   * it holds the run alone (`World.ownership`). Asked anew at every turn: another process
+   * may ask for the run at any time, and from then on the answer is no.
+   */
+  get alone(): boolean {
+    return this.world.singleProcess === true || this.world.ownership?.holds(this.runId) === true;
+  }
 
   /** Nothing gathering, nothing in flight. */
   get idle(): boolean {
@@ -71,7 +83,7 @@ export class CommitPipeline {
   }
 
   /**
-   * Pipelining: on a World that is the only writer of its data, the next turn may be
+   * Pipelining: when no other process appends to the run (see `alone`), the next turn may be
    * appended before the previous one committed (group commit orders them), so a run
    * advances at memory speed with commits trailing behind. Never past a turn that
    * creates hooks: a step must not start before the hook it may hand out is live.
@@ -79,7 +91,7 @@ export class CommitPipeline {
   mayPipeline(): boolean {
     if (this.idle) return true;
     return (
-      this.world.singleProcess === true &&
+      this.alone &&
       this.inflight.length < MAX_INFLIGHT &&
       !(this.gathering && createsHooks(this.gathering.turn)) &&
       !this.inflight.some((f) => createsHooks(f.turn))
@@ -129,6 +141,14 @@ export class CommitPipeline {
 
   /** Waits for the oldest append in flight and tells the listener its outcome. */
   async settleOldest(): Promise<void> {
+    try {
+      await this.settleFirst();
+    } finally {
+      this.listener.settled();
+    }
+  }
+
+  private async settleFirst(): Promise<void> {
     const first = this.inflight.shift();
     if (!first) return;
     const { turn, batch, result } = first;

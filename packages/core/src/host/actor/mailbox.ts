@@ -40,6 +40,8 @@ export class RunActor implements ActorHandle {
   /** Whether the run has its `startedAt` (set by its first turn). */
   private started = false;
   private inbox: RunInput[] = [];
+  /** Called once nothing this actor appended is uncommitted: another process asked for the run. */
+  private onSettled: Array<() => void> = [];
   /** A turn's activation is running (see CommitListener.building). */
   private building = false;
   private pumping = false;
@@ -76,18 +78,23 @@ export class RunActor implements ActorHandle {
     private readonly core: RuntimeCore,
     readonly runId: RunId,
   ) {
-    this.commits = new CommitPipeline(core.world, {
-      committed: (turn, batch, result) => this.afterCommit(turn, batch, result),
-      refused: (failure, request, batch) => this.refused(failure, request, batch),
-      // The pump stops on the error (logged there); its callers hear it now, payloads recorded already aside.
-      failed: (error, batch) => {
-        this.ending = false;
-        this.eager.refused();
-        for (const input of batch) if (!input.recorded) input.done?.(false, error);
+    this.commits = new CommitPipeline(
+      core.world,
+      {
+        committed: (turn, batch, result) => this.afterCommit(turn, batch, result),
+        refused: (failure, request, batch) => this.refused(failure, request, batch),
+        // The pump stops on the error (logged there); its callers hear it now, payloads recorded already aside.
+        failed: (error, batch) => {
+          this.ending = false;
+          this.eager.refused();
+          for (const input of batch) if (!input.recorded) input.done?.(false, error);
+        },
+        flushed: () => this.wakeUp?.(),
+        building: () => this.building,
+        settled: () => this.releaseIfSettled(),
       },
-      flushed: () => this.wakeUp?.(),
-      building: () => this.building,
-    });
+      runId,
+    );
   }
 
   get busy(): boolean {
@@ -254,7 +261,9 @@ export class RunActor implements ActorHandle {
     this.started = true;
     // On a shared World this instance may be stale (another process appended): nothing of a
     // turn happens before it commits, so a step never starts from a turn that loses the race.
-    if (this.core.sharedLeaseMs === undefined) {
+    // Unless this process holds the run alone: no other process appends until it lets go,
+    // which it does only once every turn it built is committed (`whenSettled`).
+    if (this.commits.alone) {
       this.eager.start(turn, [turn, ...this.commits.uncommitted()], (opId, payload) =>
         this.core.runStepEagerly(this.runId, opId, payload, (input) =>
           this.post({ ...input, eagerOpId: opId }),
@@ -282,8 +291,25 @@ export class RunActor implements ActorHandle {
       this.core.activating = (this.core.activating ?? 1) - 1;
     }
     const leaseMs = this.core.sharedLeaseMs;
-    if (leaseMs !== undefined) placeOnSharedWorld(turn.request.enqueue, leaseMs);
+    // A held run's first attempts may start before the commit, with no lease renewed for them.
+    if (leaseMs !== undefined)
+      placeOnSharedWorld(turn.request.enqueue, this.commits.alone ? undefined : leaseMs);
     return turn;
+  }
+
+  /**
+   * Another process needs this run (`World.ownership`): `release` is called once nothing
+   * this actor appended is uncommitted (at once if nothing is). Turns built from now on
+   * are neither pipelined nor start steps before they commit (`CommitPipeline.alone`).
+   */
+  whenSettled(release: () => void): void {
+    this.onSettled.push(release);
+    this.releaseIfSettled();
+  }
+
+  private releaseIfSettled(): void {
+    if (this.onSettled.length === 0 || !this.commits.idle) return;
+    for (const release of this.onSettled.splice(0)) release();
   }
 
   /** A new build came: a parked run tries to load again (and parks again if its file still fails). */
