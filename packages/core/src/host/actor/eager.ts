@@ -1,4 +1,5 @@
 import type { MessageId, OpId, QueueMessage } from "@wfkit/world";
+import type { CommitPipeline } from "./commit.js";
 import { dropStepMessage, type RunInput, type Turn } from "./turn.js";
 
 /**
@@ -87,4 +88,20 @@ export class EagerSteps {
   get hasLateAcks(): boolean {
     return this.late.length > 0;
   }
+}
+
+/**
+ * Starts `turn`'s steps before it commits, when they may (`EagerSteps.start`). On a shared
+ * World the instance may be stale (another process appended): nothing of a turn happens
+ * before it commits, so a step never starts from a turn that loses the race. Unless this
+ * process holds the run alone: no other process appends until it lets go, which it does
+ * only once every turn it built is committed (`RunActor.whenSettled`).
+ */
+export function startBeforeCommit(
+  eager: EagerSteps,
+  commits: CommitPipeline,
+  turn: Turn,
+  run: (opId: OpId, payload: string) => void,
+): void {
+  if (commits.alone) eager.start(turn, [turn, ...commits.uncommitted()], run);
 }

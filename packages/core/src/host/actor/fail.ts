@@ -1,6 +1,7 @@
 import type { EventInput, RunId } from "@wfkit/world";
 import { serialize } from "../../serialization/index.js";
 import type { ActivationError } from "../sandbox-host.js";
+import { linkEndToFamily } from "./child-links.js";
 import { newTurnRequest } from "./request.js";
 import type { RunInput, Turn } from "./turn.js";
 
@@ -8,7 +9,8 @@ import type { RunInput, Turn } from "./turn.js";
  * The turn that fails a run whose code was stopped (a timeout, out of memory, a
  * stack overflow, a crash), also when its replay at start-up was (quarantine).
  * The batch's inputs are recorded as they came, without being applied: the
- * instance that would apply them is gone.
+ * instance that would apply them is gone. The run that started this one from
+ * workflow code (`parentRunId`), if any, hears of its end (child-links.ts).
  */
 export function failedTurn(
   runId: RunId,
@@ -17,6 +19,7 @@ export function failedTurn(
   error: ActivationError,
   batch: RunInput[],
   now: number,
+  parentRunId?: RunId,
 ): Turn {
   const request = newTurnRequest(runId, expectedSeq);
   for (const input of batch) {
@@ -35,5 +38,6 @@ export function failedTurn(
     error: failure,
     completedAt: now,
   };
+  linkEndToFamily(request, parentRunId, undefined);
   return { request, responses: [], eagerOps: new Set(), commands: [], needsCommitFirst: false };
 }

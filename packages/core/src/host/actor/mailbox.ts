@@ -9,19 +9,19 @@ import type {
 import type { Command } from "../../sandbox/protocol.js";
 import { type Activated, ActivationError, SandboxLostError, type WorkflowSandbox } from "../sandbox-host.js";
 import type { ActorHandle, RuntimeCore } from "../types.js";
-import { linkEndToFamily } from "./child-links.js";
 import { CommitPipeline } from "./commit.js";
 import { settleCommitted, sortRefused } from "./commit-outcome.js";
+import { createWithFirstTurn } from "./create.js";
 import { parkedAtClose } from "./diverged.js";
-import { EagerSteps } from "./eager.js";
+import { EagerSteps, startBeforeCommit } from "./eager.js";
 import { failedTurn } from "./fail.js";
 import { loadRun } from "./load.js";
-import { recordPayloads } from "./record-first.js";
+import { recordFirstWhenBusy } from "./record-first.js";
+import { SettledRelease } from "./release.js";
 import type { Replayed } from "./replay.js";
 import type { TurnRequest } from "./request.js";
-import { placeOnSharedWorld } from "./shared.js";
 import { SleepTimers } from "./sleeps.js";
-import { buildTurn, createsHooks, type RunInput, type Turn } from "./turn.js";
+import { activateTurn, type RunInput, type Turn, type TurnCarry } from "./turn.js";
 
 /**
  * The single writer of one run inside this process. It keeps the run's workflow
@@ -29,9 +29,11 @@ import { buildTurn, createsHooks, type RunInput, type Turn } from "./turn.js";
  * batch (inputs, the commands they caused, run status) in one atomic append.
  *
  * The mailbox is here: `post` queues an input and `pump` drains the inbox, one
- * pump at a time. Turn building is `buildTurn` (turn.ts), the appends in flight
+ * pump at a time. Turn building is `activateTurn` (turn.ts), the appends in flight
  * are the `CommitPipeline` (commit.ts) and their answers are handled in commit-outcome.ts,
- * a cold load is load.ts, and eager step acks are `EagerSteps` (eager.ts).
+ * a cold load is load.ts, eager step acks are `EagerSteps` (eager.ts), payloads
+ * answered first are record-first.ts, a run's creation is create.ts, and its
+ * release to another process is release.ts.
  */
 export class RunActor implements ActorHandle {
   private instance: WorkflowSandbox | undefined;
@@ -40,8 +42,6 @@ export class RunActor implements ActorHandle {
   /** Whether the run has its `startedAt` (set by its first turn). */
   private started = false;
   private inbox: RunInput[] = [];
-  /** Called once nothing this actor appended is uncommitted: another process asked for the run. */
-  private onSettled: Array<() => void> = [];
   /** A turn's activation is running (see CommitListener.building). */
   private building = false;
   private pumping = false;
@@ -71,6 +71,8 @@ export class RunActor implements ActorHandle {
   private readonly eager = new EagerSteps();
   private readonly sleeps = new SleepTimers();
   private readonly commits: CommitPipeline;
+  /** Other processes waiting for this run (`whenSettled`): let go once no append of it is uncommitted. */
+  private readonly release = new SettledRelease(() => this.commits.idle);
   /** Settles once the first turn of a run created here is in the log (or can never be). */
   private firstTurn: Promise<unknown> = Promise.resolve();
 
@@ -91,7 +93,7 @@ export class RunActor implements ActorHandle {
         },
         flushed: () => this.wakeUp?.(),
         building: () => this.building,
-        settled: () => this.releaseIfSettled(),
+        settled: () => this.release.check(),
       },
       runId,
     );
@@ -180,30 +182,12 @@ export class RunActor implements ActorHandle {
           await this.commits.settleOldest();
           continue;
         }
-        // While other activations run (or wait behind requests: answers-first.ts), this one would
-        // queue behind them: its payloads are answered on their own commit first. Otherwise the
-        // payload commits with its activation's effects.
-        const recorded =
-          this.core.activating || this.core.answersFirst?.waiters
-            ? recordPayloads(
-                this.commits,
-                this.runId,
-                this.seq,
-                batch,
-                this.core.clock.now(),
-                this.core.sharedLeaseMs,
-              )
-            : undefined;
+        // Payloads from outside may be answered on their own commit first (record-first.ts).
+        const recorded = recordFirstWhenBusy(this.core, this.commits, this.runId, this.seq, batch);
         if (recorded) {
           this.seq += recorded.count;
-          batch = [...recorded.applied, ...batch];
-          // The activation starts once the payloads' commit answered their callers: under a burst of
-          // requests, activations queue behind the answers, not the other way round. Refused, the
-          // payloads are back in the inbox as posted and the instance is gone.
-          this.core.answersFirst?.recorded();
-          await this.commits.settleAll();
-          // Requests still arriving are answered before this run's turn is taken (answers-first.ts).
-          await this.core.answersFirst?.turn();
+          batch = recorded.batch;
+          await recorded.answered;
           if (this.instance !== instance || this.ended) {
             const rest = batch.filter((input) => !input.recorded);
             if (this.ended) for (const input of rest) input.done?.(false);
@@ -250,8 +234,8 @@ export class RunActor implements ActorHandle {
       }
       if (!(error instanceof ActivationError)) throw error;
       // This run's code was stopped: the run fails with the cause.
-      turn = failedTurn(this.runId, this.seq, this.started, error, batch, this.core.clock.now());
-      linkEndToFamily(turn.request, this.parentRunId, undefined);
+      const now = this.core.clock.now();
+      turn = failedTurn(this.runId, this.seq, this.started, error, batch, now, this.parentRunId);
       this.drop();
     }
     this.building = false;
@@ -259,42 +243,27 @@ export class RunActor implements ActorHandle {
     if (status !== undefined && status !== "running") this.ending = true;
     this.seq += turn.request.events.length;
     this.started = true;
-    // On a shared World this instance may be stale (another process appended): nothing of a
-    // turn happens before it commits, so a step never starts from a turn that loses the race.
-    // Unless this process holds the run alone: no other process appends until it lets go,
-    // which it does only once every turn it built is committed (`whenSettled`).
-    if (this.commits.alone) {
-      this.eager.start(turn, [turn, ...this.commits.uncommitted()], (opId, payload) =>
-        this.core.runStepEagerly(this.runId, opId, payload, (input) =>
-          this.post({ ...input, eagerOpId: opId }),
-        ),
-      );
-    }
+    // Its steps may start now, before it commits (eager.ts).
+    startBeforeCommit(this.eager, this.commits, turn, (opId, payload) =>
+      this.core.runStepEagerly(this.runId, opId, payload, (input) =>
+        this.post({ ...input, eagerOpId: opId }),
+      ),
+    );
     this.commits.add(turn, batch);
   }
 
-  private async build(instance: WorkflowSandbox, batch: RunInput[], recovered: Command[]): Promise<Turn> {
-    this.core.activating = (this.core.activating ?? 0) + 1;
-    let turn: Turn;
-    try {
-      turn = await buildTurn(instance, batch, recovered, {
-        runId: this.runId,
-        expectedSeq: this.seq,
-        started: this.started,
-        eagerAck: (opId) => this.eager.resultArrived(opId, this.commits.gatheringTurn),
-        pendingKey: (key) => this.commits.uncommitted().some((t) => t.request.dedupeKeys.includes(key)),
-        now: () => this.core.clock.now(),
-        sleeps: this.sleeps,
-        parentRunId: this.parentRunId,
-      });
-    } finally {
-      this.core.activating = (this.core.activating ?? 1) - 1;
-    }
-    const leaseMs = this.core.sharedLeaseMs;
-    // A held run's first attempts may start before the commit, with no lease renewed for them.
-    if (leaseMs !== undefined)
-      placeOnSharedWorld(turn.request.enqueue, this.commits.alone ? undefined : leaseMs);
-    return turn;
+  private build(instance: WorkflowSandbox, batch: RunInput[], recovered: Command[]): Promise<Turn> {
+    const carry: TurnCarry = {
+      runId: this.runId,
+      expectedSeq: this.seq,
+      started: this.started,
+      eagerAck: (opId) => this.eager.resultArrived(opId, this.commits.gatheringTurn),
+      pendingKey: (key) => this.commits.uncommitted().some((t) => t.request.dedupeKeys.includes(key)),
+      now: () => this.core.clock.now(),
+      sleeps: this.sleeps,
+      parentRunId: this.parentRunId,
+    };
+    return activateTurn(this.core, instance, batch, recovered, carry, () => this.commits.alone);
   }
 
   /**
@@ -303,13 +272,7 @@ export class RunActor implements ActorHandle {
    * are neither pipelined nor start steps before they commit (`CommitPipeline.alone`).
    */
   whenSettled(release: () => void): void {
-    this.onSettled.push(release);
-    this.releaseIfSettled();
-  }
-
-  private releaseIfSettled(): void {
-    if (this.onSettled.length === 0 || !this.commits.idle) return;
-    for (const release of this.onSettled.splice(0)) release();
+    this.release.add(release);
   }
 
   /** A new build came: a parked run tries to load again (and parks again if its file still fails). */
@@ -336,11 +299,10 @@ export class RunActor implements ActorHandle {
     if ("failure" in outcome) {
       // Quarantine: the run fails with the cause that stopped its replay.
       const batch = this.inbox.splice(0);
-      const now = this.core.clock.now();
-      const turn = failedTurn(this.runId, outcome.seq, outcome.started, outcome.failure, batch, now);
-      linkEndToFamily(turn.request, outcome.parentRunId, undefined);
-      this.started = outcome.started;
-      this.seq = outcome.seq + turn.request.events.length;
+      const { seq, started, failure, parentRunId } = outcome;
+      const turn = failedTurn(this.runId, seq, started, failure, batch, this.core.clock.now(), parentRunId);
+      this.started = started;
+      this.seq = seq + turn.request.events.length;
       this.commits.add(turn, batch);
       return null;
     }
@@ -367,26 +329,15 @@ export class RunActor implements ActorHandle {
       this.instance = first.instance;
       turn = await this.build(first.instance, [], first.activated.commands[0] ?? []);
     }
-    // A turn that creates hooks goes through append (a token clash is resolved there); and steps must
-    // not start before we know this is a new run.
-    const merge = !createsHooks(turn);
-    const { runId: _r, expectedSeq: _e, ...firstTurn } = turn.request;
-    // Apart, the run needs its first turn until it commits: a leased `turn` message says so, and
-    // whoever claims it after a crash (this process restarted, or another) appends that turn.
-    const leaseMs = this.core.sharedLeaseMs;
-    const needsTurn = { runId: this.runId, kind: "turn" as const, leased: true, ...(leaseMs && { leaseMs }) };
-    const result = await this.core.world.createRun(
-      merge ? { ...input, firstTurn } : { ...input, enqueue: [needsTurn] },
-    );
+    const { result, committed } = await createWithFirstTurn(this.core, this.runId, input, turn);
     if (!result.created) {
       this.finish();
       return result;
     }
-    if (merge) {
-      if (!result.turn) throw new Error(`the World created run ${this.runId} without its first turn`);
-      this.seq = result.turn.lastSeq;
+    if (committed) {
+      this.seq = committed.lastSeq;
       this.started = true;
-      this.afterCommit(turn, [], result.turn);
+      this.afterCommit(turn, [], committed);
     } else {
       this.firstTurn = new Promise<boolean>((done) =>
         this.inbox.unshift({ ack: result.messages.map((m) => m.id), done }),

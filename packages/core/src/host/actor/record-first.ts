@@ -1,4 +1,5 @@
 import type { EventInput, RunId } from "@wfkit/world";
+import type { RuntimeCore } from "../types.js";
 import type { CommitPipeline } from "./commit.js";
 import { newTurnRequest } from "./request.js";
 import type { RunInput } from "./turn.js";
@@ -43,4 +44,44 @@ export function recordPayloads(
   commits.add({ request, responses: [], eagerOps: new Set(), commands: [], needsCommitFirst: true }, inputs);
   commits.flush();
   return { count: n, applied };
+}
+
+/**
+ * The record-first handling of a batch the pump took: while other activations run (or wait
+ * behind requests: answers-first.ts), this one would queue behind them, so the batch's leading
+ * payloads are answered on their own commit first (`recordPayloads`). Otherwise (undefined) the
+ * payloads commit with their activation's effects. Recorded, it returns how many events were
+ * appended, the batch for the activation (the recorded stand-ins first) and `answered`, which
+ * settles once the activation may start.
+ */
+export function recordFirstWhenBusy(
+  core: Pick<RuntimeCore, "activating" | "answersFirst" | "clock" | "sharedLeaseMs">,
+  commits: CommitPipeline,
+  runId: RunId,
+  expectedSeq: number,
+  batch: RunInput[],
+): { count: number; batch: RunInput[]; answered: Promise<void> } | undefined {
+  if (!core.activating && !core.answersFirst?.waiters) return undefined;
+  const recorded = recordPayloads(commits, runId, expectedSeq, batch, core.clock.now(), core.sharedLeaseMs);
+  if (!recorded) return undefined;
+  return {
+    count: recorded.count,
+    batch: [...recorded.applied, ...batch],
+    answered: answeredFirst(core, commits),
+  };
+}
+
+/**
+ * The activation starts once the payloads' commit answered their callers: under a burst of
+ * requests, activations queue behind the answers, not the other way round. Refused, the
+ * payloads are back in the inbox as posted and the instance is gone.
+ */
+async function answeredFirst(
+  core: Pick<RuntimeCore, "answersFirst">,
+  commits: CommitPipeline,
+): Promise<void> {
+  core.answersFirst?.recorded();
+  await commits.settleAll();
+  // Requests still arriving are answered before this run's turn is taken (answers-first.ts).
+  await core.answersFirst?.turn();
 }

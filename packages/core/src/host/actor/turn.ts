@@ -5,6 +5,7 @@ import { mapErrorStacks } from "../source-maps.js";
 import { linkEndToFamily } from "./child-links.js";
 import { addCommands } from "./commands.js";
 import { newTurnRequest, type TurnRequest } from "./request.js";
+import { placeOnSharedWorld } from "./shared.js";
 import type { SleepTimers } from "./sleeps.js";
 
 // What one turn of a run appends, how it is built from a batch of inputs, and
@@ -208,4 +209,32 @@ function dropFirstAttempt(request: TurnRequest, opId: OpId): boolean {
   if (at < 0) return false;
   request.enqueue.splice(at, 1);
   return true;
+}
+
+/**
+ * Runs one activation and builds its turn (`buildTurn`), counted in `core.activating`
+ * while it runs (a payload posted meanwhile is recorded first: record-first.ts). On a
+ * shared World, its queue messages are placed as held work (shared.ts); `alone` is
+ * asked once the turn is built.
+ */
+export async function activateTurn(
+  /** The runtime's activation count and lease (RuntimeCore: ../types.ts imports this file). */
+  core: { activating?: number; readonly sharedLeaseMs: number | undefined },
+  instance: WorkflowSandbox,
+  batch: RunInput[],
+  recovered: Command[],
+  carry: TurnCarry,
+  alone: () => boolean,
+): Promise<Turn> {
+  core.activating = (core.activating ?? 0) + 1;
+  let turn: Turn;
+  try {
+    turn = await buildTurn(instance, batch, recovered, carry);
+  } finally {
+    core.activating = (core.activating ?? 1) - 1;
+  }
+  const leaseMs = core.sharedLeaseMs;
+  // A held run's first attempts may start before the commit, with no lease renewed for them.
+  if (leaseMs !== undefined) placeOnSharedWorld(turn.request.enqueue, alone() ? undefined : leaseMs);
+  return turn;
 }
