@@ -11,20 +11,16 @@ import type {
 import { isTerminal } from "@wfkit/world";
 import { statusSecretSource } from "../api/status-token.js";
 import { WorkflowRunNotFoundError } from "../errors/subclasses.js";
-import { WorkflowError } from "../errors/workflow-error.js";
-import { auditLogs, RunActor, type RunInput } from "./actor/index.js";
-import { startRun } from "./actor/replay.js";
+import { RunActor, type RunInput } from "./actor/index.js";
 import { AnswersFirst } from "./answers-first.js";
 import type { PayloadLimits } from "./body.js";
 import { registerBuiltinSteps } from "./builtin-steps.js";
 import { RunBundles } from "./bundles.js";
 import { type Clock, systemClock } from "./clock.js";
-import { holdRuns } from "./held-runs.js";
-import { HeldWork } from "./held-work.js";
 import { deliverToHook, hookInfo, resumeHookWith } from "./hook-delivery.js";
-import { newRunId } from "./ids.js";
 import { consoleLog, filterLog, LifecycleLog } from "./lifecycle-log.js";
 import { handleQueueMessage, type QueueMessagePort } from "./queue-messages.js";
+import { recoverUnfinished } from "./recovery.js";
 import { RetentionSweeper } from "./retention.js";
 import { Run, type RunSource } from "./run.js";
 import { type RunChangeListener, RunChanges } from "./run-changes.js";
@@ -38,12 +34,13 @@ import type {
   WorkflowsInput,
 } from "./runtime-options.js";
 import { queueMessagePortOf, runSourceOf, webhookPortOf } from "./runtime-ports.js";
+import { createRuntimeQueue, type RuntimeQueue } from "./runtime-queue.js";
 import { createStepExecutor } from "./runtime-steps.js";
 import type { SandboxHost, WorkflowSandbox } from "./sandbox-host.js";
 import { createSandboxHost, resolveSandboxLimits } from "./sandboxes.js";
-import { Scheduler } from "./scheduler.js";
 import { Slots } from "./slots.js";
-import { serializeStartArgs, startableWorkflow } from "./start-args.js";
+import { assertOpen, startableWorkflow } from "./start-args.js";
+import { type RunStarting, startNewRun } from "./start-run.js";
 import { installStepGlobals } from "./step-globals.js";
 import type { StepExecutor } from "./steps.js";
 import { attachTracing } from "./tracing/index.js";
@@ -96,16 +93,15 @@ export class Runtime implements RuntimeCore {
   private readonly steps: StepExecutor;
   /** What `Run` handles read through; `workflow/api`'s lazy `getRun` forwards to it. */
   readonly runSource: RunSource;
-  private readonly scheduler: Scheduler;
   private readonly retention: RetentionSweeper | undefined;
   /** On a shared World: the lease of the work this process holds; undefined on a single-process World. */
   readonly sharedLeaseMs: number | undefined;
-  /** Queue messages this process holds on a shared World (steps running or waiting to), renewed until settled. */
-  private readonly held: HeldWork | undefined;
   private webhookBase: string;
   private closed = false;
-  /** Stops hearing other processes ask for runs this one holds (`World.ownership`). */
-  private readonly stopOwnership: () => void;
+  /** The scheduler, and on a shared World the work and runs held here (runtime-queue.ts). */
+  private readonly queue: RuntimeQueue;
+  /** What starting a run uses of the runtime (start-run.ts). */
+  private readonly starting: RunStarting;
   /** What routing a queue message sees of the runtime (queue-messages.ts). */
   private readonly messages: QueueMessagePort;
   readonly log: (level: string, args: unknown[]) => void;
@@ -156,31 +152,29 @@ export class Runtime implements RuntimeCore {
       post: (runId, input) => this.post(runId, input),
       stopped: (runId) => this.closed || this.ends.has(runId),
       unbuilt: (stepId) => this.unbuilt.of(stepId),
-      held: () => this.held,
+      held: () => this.queue.held,
     });
     this.tracing = attachTracing(this.lifecycle, this.steps, this.world);
-    const shared = this.sharedLeaseMs;
-    this.scheduler = new Scheduler(
-      this.world,
-      (message, claimed) => handleQueueMessage(this.messages, message, claimed),
-      shared ?? 5 * 60_000,
-      // Leases of a process that died end with time, which no commit announces: sweep for them.
-      shared && shared / 2,
-      this.clock,
-    );
-    this.held = shared === undefined ? undefined : new HeldWork(this.world, shared, this.log);
-    this.stopOwnership =
-      shared === undefined
-        ? () => {}
-        : holdRuns(
-            this.world,
-            (runId) => this.actors.get(runId),
-            (args) => this.closed || this.log("warn", args),
-          );
+    this.queue = createRuntimeQueue(this.world, this.clock, this.sharedLeaseMs, {
+      route: (message, claimed) => handleQueueMessage(this.messages, message, claimed),
+      actorOf: (runId) => this.actors.get(runId),
+      closed: () => this.closed,
+      log: this.log,
+    });
+    this.starting = {
+      core: this,
+      bundles: this.bundles,
+      sandboxes: this.sandboxes,
+      metadata: this.metadata,
+      adopt: (actor) => {
+        this.actors.add(actor);
+        this.touch(actor);
+      },
+    };
     // Queue message routing, the webhook route and Run handles see the runtime through narrow ports.
     this.messages = queueMessagePortOf(this, {
       closed: () => this.closed,
-      held: this.held,
+      held: this.queue.held,
       steps: this.steps,
     });
     const webhookPort = webhookPortOf(this);
@@ -210,20 +204,10 @@ export class Runtime implements RuntimeCore {
     // On a shared World, unfinished runs are mostly driven by live processes: this one only takes
     // over work whose lease ended (claim), never a run as a whole, so it drives nothing twice.
     if (this.sharedLeaseMs === undefined) {
-      const unfinished = await this.world.listRuns({ status: ["pending", "running"], limit: 1001 });
-      for (const run of unfinished) this.lifecycle.knowWorkflow(run.runId, run.workflowId);
-      if (unfinished.length > 0) this.lifecycle.recovered(unfinished.map((r) => r.runId));
-      await this.scheduler.poll();
-      // In the background: a run with a damaged log is failed (WF_CORRUPT_EVENT_LOG) even if nothing wakes it.
-      // Only here: on a shared World those runs are driven by live processes, which meet a damaged log themselves.
-      void auditLogs(
-        this.world,
-        unfinished.map((r) => r.runId),
-        (runId) => this.post(runId, {}),
-        () => this.closed,
-      );
+      const post = (runId: RunId, input: RunInput) => this.post(runId, input);
+      await recoverUnfinished(this.world, this.lifecycle, this.queue.scheduler, post, () => this.closed);
     } else {
-      await this.scheduler.poll();
+      await this.queue.scheduler.poll();
     }
     this.retention?.start();
     this.pruneBundles();
@@ -285,37 +269,11 @@ export class Runtime implements RuntimeCore {
     args: unknown[] = [],
     options: StartOptions = {},
   ): Promise<Run<T>> {
-    this.assertOpen();
+    assertOpen(this.closed);
     const workflowId = startableWorkflow(workflow, args, (id) => this.unbuilt.of(id), this.payloadLimits);
-    const at = this.clock.now();
-    const runId = newRunId(at);
-    const input = await serializeStartArgs(this.world.streams, runId, args, this.log);
-    // The first activation runs now, so the run and its first turn commit together.
-    const bundle = this.bundles.currentHash;
-    const [first] = await Promise.all([
-      startRun(
-        () => this.sandboxes.take(bundle),
-        { runId, workflowId, input, startedAt: at },
-        this.instanceSlots,
-      ),
-      this.bundles.ensureStored(),
-    ]);
-    const actor = new RunActor(this, runId);
-    // Its first step may start inside create() and needs the run's record (getWorkflowMetadata):
-    // known here, so it is not read back. Forgotten if an idempotency key found another run.
-    this.metadata.remember({ runId, workflowId, createdAt: at });
-    const result = await actor.create(
-      { runId, workflowId, input, at, idempotencyKey: options.idempotencyKey, bundle },
-      first,
-    );
-    if (!result.created) this.metadata.forget(runId);
-    if (result.created) {
-      this.actors.add(actor);
-      this.touch(actor);
-      // A first turn that creates hooks commits after the run: its hooks are live once start() resolves.
-      await actor.firstTurnCommitted();
-    }
-    return new Run<T>(this.runSource, result.run.runId);
+    // The run is created with its first turn by a new actor (start-run.ts).
+    const runId = await startNewRun(this.starting, workflowId, args, options);
+    return new Run<T>(this.runSource, runId);
   }
 
   getRun<T = unknown>(runId: string): Run<T> {
@@ -369,11 +327,11 @@ export class Runtime implements RuntimeCore {
   }
 
   dispatch(messages: QueueMessage[]): void {
-    for (const message of messages) this.scheduler.schedule(message);
+    for (const message of messages) this.queue.scheduler.schedule(message);
   }
 
   unschedule(ids: MessageId[]): void {
-    this.scheduler.unschedule(ids);
+    this.queue.scheduler.unschedule(ids);
   }
 
   touch(actor: ActorHandle): void {
@@ -390,28 +348,19 @@ export class Runtime implements RuntimeCore {
 
   /** No turn in flight, no step running, no poll of the World under way (the test kit settles on it). */
   get idle(): boolean {
-    return this.steps.idle && !this.scheduler.busy && ![...this.actors.values()].some((a) => a.busy);
+    return this.steps.idle && !this.queue.scheduler.busy && ![...this.actors.values()].some((a) => a.busy);
   }
 
   isEnded(runId: string): boolean {
     return this.ends.has(runId);
   }
 
-  private assertOpen(): void {
-    if (this.closed)
-      throw new WorkflowError(
-        "WF_RUNTIME_UNAVAILABLE",
-        "The workflow runtime was closed, so it can neither record nor drive a run.",
-        "Close a runtime only after the work that uses it has finished, or create a new one.",
-      );
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     this.changes.close();
-    this.scheduler.close();
+    this.queue.scheduler.close();
     // A graceful hand-off: other processes may take the steps this one holds at once.
-    await this.held?.stop();
+    await this.queue.held?.stop();
     // Turns already made are committed, not dropped: the World's close commits what it was given.
     for (const actor of this.actors.values()) actor.flush();
     this.ends.wakeAll();
@@ -420,7 +369,7 @@ export class Runtime implements RuntimeCore {
     await this.pruning;
     await this.world.close();
     // Only now: until its World closed, a run asked for is released once its actor's appends commit.
-    this.stopOwnership();
+    this.queue.stopOwnership();
     await this.sandboxes.close();
   }
 }

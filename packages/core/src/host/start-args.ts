@@ -6,8 +6,19 @@ import type { WorkflowRef } from "./runtime-options.js";
 import { StepStreams } from "./streams.js";
 import { type UnbuiltFile, workflowBuildFailed } from "./unbuilt.js";
 
-// What `Runtime.start` checks and stores before a run exists: the workflow it
-// was given, and its arguments serialized (streams among them piped to the run).
+// What `Runtime.start` checks and stores before a run exists: the runtime open,
+// the workflow it was given, and its arguments serialized (streams among them
+// piped to the run).
+
+/** A closed runtime neither records nor drives a run: throws WF_RUNTIME_UNAVAILABLE when `closed`. */
+export function assertOpen(closed: boolean): void {
+  if (closed)
+    throw new WorkflowError(
+      "WF_RUNTIME_UNAVAILABLE",
+      "The workflow runtime was closed, so it can neither record nor drive a run.",
+      "Close a runtime only after the work that uses it has finished, or create a new one.",
+    );
+}
 
 /**
  * The workflow id `start(workflow, args)` names, once the call is valid: a
