@@ -294,11 +294,7 @@ describe("toNodeHandler", () => {
           });
         }),
     );
-    const req = httpRequest(url);
-    req.on("error", () => {});
-    req.end();
-    await arrived;
-    req.destroy();
+    await hangUpOnceArrived(url, arrived);
     await expect.poll(() => aborted, { timeout: 5_000 }).toBe(true);
   });
 
@@ -318,11 +314,7 @@ describe("toNodeHandler", () => {
       res.once("close", () => closed());
       node(req, res);
     });
-    const req = httpRequest(url);
-    req.on("error", () => {});
-    req.end();
-    await arrived;
-    req.destroy();
+    await hangUpOnceArrived(url, arrived);
     await expect.poll(() => aborted, { timeout: 5_000 }).toBe(true);
   });
 
@@ -359,3 +351,12 @@ describe("toNodeHandler", () => {
     expect((await send(`${plain}/a`, { headers })).body.toString()).toBe(`${plain}/a`);
   });
 });
+
+/** Sends a GET to `url` and hangs up once the handler has it (`arrived`). */
+async function hangUpOnceArrived(url: string, arrived: Promise<void>): Promise<void> {
+  const req = httpRequest(url);
+  req.on("error", () => {});
+  req.end();
+  await arrived;
+  req.destroy();
+}

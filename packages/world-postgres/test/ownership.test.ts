@@ -1,41 +1,15 @@
 // Run ownership on the PostgreSQL World (src/ownership.ts): a run created while a
 // runtime listens is held by its creator, and another instance's append to it waits
 // until the holder releases it, or is found dead.
-import { fileURLToPath } from "node:url";
-import { createTestDatabase, startChild, type TestDatabase, waitFor } from "@wfkit/testing-kit";
+import { startChild, waitFor } from "@wfkit/testing-kit";
 import { opId, type RunId, runId } from "@wfkit/world";
 import postgres from "postgres";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openPostgresWorld, type PostgresWorld } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { openPostgresWorld } from "../src/index.js";
+import { DIST, sharedDatabase } from "./shared-database.js";
 
-/** The built package, for child processes (tests run from source; children from dist). */
-const DIST = fileURLToPath(new URL("../dist/index.js", import.meta.url));
-
-let db: TestDatabase;
-const opened: PostgresWorld[] = [];
-let counter = 0;
-
-beforeAll(async () => {
-  db = await createTestDatabase("ownership");
-});
-afterAll(async () => {
-  await Promise.all(opened.map((w) => w.close().catch(() => {})));
-  await db?.drop();
-});
-
-async function open(options: { heartbeatMs?: number; instanceTtlMs?: number } = {}): Promise<PostgresWorld> {
-  const world = await openPostgresWorld({ url: db.url, ...options });
-  opened.push(world);
-  return world;
-}
-
-const newRun = () => runId(`wrun_own_${process.pid}_${++counter}`);
-
-async function created(world: PostgresWorld) {
-  const id = newRun();
-  await world.createRun({ runId: id, workflowId: "wf", input: "[]", at: Date.now() });
-  return id;
-}
+const db = sharedDatabase("ownership", "own");
+const { open, created } = db;
 
 const sleepEvent = (i: number) => ({
   v: 1 as const,

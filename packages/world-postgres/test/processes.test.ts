@@ -1,44 +1,13 @@
 // The PostgreSQL World shared between instances and processes: what the
 // conformance suite (one instance at a time) cannot show.
-import { fileURLToPath } from "node:url";
-import { createTestDatabase, runChildOk, startChild, type TestDatabase, waitFor } from "@wfkit/testing-kit";
-import { opId, runId } from "@wfkit/world";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  migratePostgres,
-  openPostgresWorld,
-  POSTGRES_SCHEMA_VERSION,
-  type PostgresWorld,
-} from "../src/index.js";
+import { runChildOk, startChild, waitFor } from "@wfkit/testing-kit";
+import { opId } from "@wfkit/world";
+import { describe, expect, it } from "vitest";
+import { migratePostgres, openPostgresWorld, POSTGRES_SCHEMA_VERSION } from "../src/index.js";
+import { DIST, sharedDatabase } from "./shared-database.js";
 
-/** The built package, for child processes (tests run from source; children from dist). */
-const DIST = fileURLToPath(new URL("../dist/index.js", import.meta.url));
-
-let db: TestDatabase;
-const opened: PostgresWorld[] = [];
-let counter = 0;
-
-beforeAll(async () => {
-  db = await createTestDatabase("processes");
-});
-afterAll(async () => {
-  await Promise.all(opened.map((w) => w.close().catch(() => {})));
-  await db?.drop();
-});
-
-async function open(options: { heartbeatMs?: number; instanceTtlMs?: number } = {}): Promise<PostgresWorld> {
-  const world = await openPostgresWorld({ url: db.url, ...options });
-  opened.push(world);
-  return world;
-}
-
-const newRun = () => runId(`wrun_proc_${process.pid}_${++counter}`);
-
-async function created(world: PostgresWorld) {
-  const id = newRun();
-  await world.createRun({ runId: id, workflowId: "wf", input: "[]", at: Date.now() });
-  return id;
-}
+const db = sharedDatabase("processes", "proc");
+const { open, created } = db;
 
 /** Runs `body` (an async function body with `m`, the package, and `url` in scope) in a child process. */
 function childScript(body: string): string[] {
