@@ -271,18 +271,24 @@ export class Effects {
     }
   }
 
-  private async finishGuarded(state: BatchState): Promise<void> {
-    if (!this.guard) throw new Error("wfkit: a guarded batch needs the rows it was checked against");
+  /** The batch's new and changed run rows; the new ones are this instance's to hold when it owns what it creates. */
+  private runRows(state: BatchState): { fresh: RunRow[]; changed: RunRow[] } {
     const runs = [...state.runs.values()];
     const fresh = runs.filter((r) => r.isNew).map((r) => r.row);
     if (this.owner !== null) this.owned = fresh.map((r) => r.run_id);
+    return { fresh, changed: runs.filter((r) => r.touched && !r.isNew).map((r) => r.row) };
+  }
+
+  private async finishGuarded(state: BatchState): Promise<void> {
+    if (!this.guard) throw new Error("wfkit: a guarded batch needs the rows it was checked against");
+    const { fresh, changed } = this.runRows(state);
     this.opIds = await sendGuarded(this.tx, {
       guard: this.guard,
       ops: this.ops,
       ended: this.endedHooks,
       now: this.now,
       fresh,
-      changed: runs.filter((r) => r.touched && !r.isNew).map((r) => r.row),
+      changed,
       events: this.events,
       dedupe: this.dedupe,
       notify: this.workAt === null ? null : `${this.instanceId} ${this.workAt}`,
@@ -294,10 +300,8 @@ export class Effects {
     const { tx } = this;
     this.flushMessages();
     this.releaseEndedHooks();
-    const fresh = [...state.runs.values()].filter((r) => r.isNew).map((r) => r.row);
-    const changed = [...state.runs.values()].filter((r) => r.touched && !r.isNew).map((r) => r.row);
+    const { fresh, changed } = this.runRows(state);
     if (fresh.length > 0) {
-      if (this.owner !== null) this.owned = fresh.map((r) => r.run_id);
       this.send(tx`INSERT INTO wfkit.runs
         (run_id, workflow_id, status, input, output, error, idempotency_key, parent_run_id, created_at, started_at,
           completed_at, last_seq, owner)

@@ -39,23 +39,20 @@ export function createRuntimeQueue(
   sharedLeaseMs: number | undefined,
   wiring: QueueWiring,
 ): RuntimeQueue {
-  const shared = sharedLeaseMs;
   const scheduler = new Scheduler(
     world,
     (message, claimed) => wiring.route(message, claimed),
-    shared ?? 5 * 60_000,
+    sharedLeaseMs ?? 5 * 60_000,
     // Leases of a process that died end with time, which no commit announces: sweep for them.
-    shared && shared / 2,
+    sharedLeaseMs && sharedLeaseMs / 2,
     clock,
   );
-  const held = shared === undefined ? undefined : new HeldWork(world, shared, wiring.log);
-  const stopOwnership =
-    shared === undefined
-      ? () => {}
-      : holdRuns(
-          world,
-          (runId) => wiring.actorOf(runId),
-          (args) => wiring.closed() || wiring.log("warn", args),
-        );
+  const held = sharedLeaseMs === undefined ? undefined : new HeldWork(world, sharedLeaseMs, wiring.log);
+  // Only a World shared by processes offers ownership: elsewhere this holds nothing.
+  const stopOwnership = holdRuns(
+    world,
+    (runId) => wiring.actorOf(runId),
+    (args) => wiring.closed() || wiring.log("warn", args),
+  );
   return { scheduler, held, stopOwnership };
 }

@@ -82,7 +82,6 @@ export class Runtime implements RuntimeCore {
   private readonly sandboxes: SandboxHost;
   private readonly bundles: RunBundles;
   private pruning: Promise<unknown> | undefined;
-  private workflowsHash: string;
   /** Every run's actor here, the warm ones bounded by count and bytes (warm-cache.ts). */
   private readonly actors: WarmCache;
   private readonly metadata: RunMetadata;
@@ -124,7 +123,6 @@ export class Runtime implements RuntimeCore {
     this.world = this.lifecycle.wrap(this.changes.wrap(options.world));
     this.clock = options.clock ?? systemClock;
     this.sharedLeaseMs = options.world.singleProcess === true ? undefined : (options.leaseMs ?? 30_000);
-    this.workflowsHash = options.workflows.hash;
     this.unbuilt.set(options.workflows.unbuilt);
     this.statusSecret = statusSecretSource(options.statusSecret);
     this.payloadLimits = options.hookPayload ?? {};
@@ -225,8 +223,7 @@ export class Runtime implements RuntimeCore {
   /** Swaps in a rebuilt workflow bundle for new runs; runs in flight stay on theirs (host/bundles.ts). */
   reload(workflows: WorkflowsInput): void {
     this.unbuilt.set(workflows.unbuilt);
-    if (workflows.hash === this.workflowsHash) return;
-    this.workflowsHash = workflows.hash;
+    if (workflows.hash === this.bundles.currentHash) return;
     // Runs in flight keep the bundle they started on (warm or replayed); new runs get this one.
     this.bundles.setCurrent(workflows.code, workflows.hash);
     // Warm instances are dropped: runs replay (on their bundle, or the new one with versioning

@@ -55,11 +55,12 @@ export async function startNewRun(
     { runId, workflowId, input, at, idempotencyKey: options.idempotencyKey, bundle },
     first,
   );
-  if (!result.created) parts.metadata.forget(runId);
-  if (result.created) {
-    parts.adopt(actor);
-    // A first turn that creates hooks commits after the run: its hooks are live once start() resolves.
-    await actor.firstTurnCommitted();
+  if (!result.created) {
+    parts.metadata.forget(runId);
+    return result.run.runId;
   }
+  parts.adopt(actor);
+  // A first turn that creates hooks commits after the run: its hooks are live once start() resolves.
+  await actor.firstTurnCommitted();
   return result.run.runId;
 }

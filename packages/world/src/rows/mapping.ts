@@ -57,6 +57,27 @@ function setIf<T extends object, K extends keyof T>(target: T, key: K, value: T[
   if (value !== null && value !== undefined) target[key] = value;
 }
 
+/** The fields a live and a released hook row share. */
+function hookFields(row: Omit<HookRow, "metadata">): HookRecord {
+  return {
+    token: row.token,
+    runId: runId(row.run_id),
+    opId: opId(row.op_id),
+    kind: row.kind,
+    createdAt: row.created_at,
+  };
+}
+
+/** A hook record's optional `respondWith` and `verify`, from its row. */
+function withHookOptions<T extends HookRecord | ReleasedHookRecord>(
+  hook: T,
+  row: Omit<HookRow, "metadata">,
+): T {
+  if (row.respond_with !== null) hook.respondWith = JSON.parse(row.respond_with);
+  setIf(hook, "verify", row.verify);
+  return hook;
+}
+
 /** Maps rows to records. */
 export interface RowMappers {
   toRun(row: RunRow): RunRecord;
@@ -92,31 +113,17 @@ export function rowMappers(text: (stored: string) => string = (stored) => stored
       return run;
     },
     toHook(row) {
-      const hook: HookRecord = {
-        token: row.token,
-        runId: runId(row.run_id),
-        opId: opId(row.op_id),
-        kind: row.kind,
-        createdAt: row.created_at,
-      };
+      const hook: HookRecord = hookFields(row);
       setIf(hook, "metadata", opt(row.metadata));
-      if (row.respond_with !== null) hook.respondWith = JSON.parse(row.respond_with);
-      setIf(hook, "verify", row.verify);
-      return hook;
+      return withHookOptions(hook, row);
     },
     toReleasedHook(row) {
       const hook: ReleasedHookRecord = {
-        token: row.token,
-        runId: runId(row.run_id),
-        opId: opId(row.op_id),
-        kind: row.kind,
-        createdAt: row.created_at,
+        ...hookFields(row),
         releasedAt: row.released_at,
         reason: row.reason,
       };
-      if (row.respond_with !== null) hook.respondWith = JSON.parse(row.respond_with);
-      setIf(hook, "verify", row.verify);
-      return hook;
+      return withHookOptions(hook, row);
     },
     toDelivery(row) {
       const delivery: DeliveryRecord = {
