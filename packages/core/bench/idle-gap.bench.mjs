@@ -1,0 +1,52 @@
+// `npm run bench:idle-gap -w @wfkit/core` (after `npm run build`): the same noop and
+// seq10 runs back to back, then with the process idle 10 and 30 ms before each (the
+// peer-bench driver polls every 10 ms, so its runs start after such pauses). In one
+// process on the embedded SQLite World: no HTTP involved. Prints, per gap, the median
+// time until start() resolved and until returnValue did.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { buildStepBundle, buildWorkflowBundle } from "@wfkit/builder";
+import { Runtime } from "@wfkit/core";
+import { sqliteWorld } from "@wfkit/world-sqlite";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const workflows = await buildWorkflowBundle({ root: here, files: ["workflows.ts"] });
+const steps = await buildStepBundle({
+  root: here,
+  files: ["workflows.ts"],
+  outDir: mkdtempSync(path.join(tmpdir(), "wfkit-gap-steps-")),
+});
+await import(pathToFileURL(steps.file).href);
+
+const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
+const pause = (ms) => new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
+const RUNS = 60;
+const WARMUP = 10;
+
+for (const workflow of ["noop", "seq10"]) {
+  for (const gapMs of [0, 10, 30]) {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "wfkit-gap-"));
+    const runtime = new Runtime({ world: sqliteWorld({ dataDir }), workflows, log: () => {} });
+    await runtime.recover();
+    const started = [];
+    const done = [];
+    for (let i = 0; i < WARMUP + RUNS; i++) {
+      await pause(gapMs);
+      const t0 = performance.now();
+      const run = await runtime.start(`workflow//workflows//${workflow}`, workflow === "noop" ? [] : [0]);
+      const t1 = performance.now();
+      await run.returnValue;
+      if (i >= WARMUP) {
+        started.push(t1 - t0);
+        done.push(performance.now() - t0);
+      }
+    }
+    await runtime.close();
+    rmSync(dataDir, { recursive: true, force: true });
+    console.log(
+      `${workflow.padEnd(6)} idle ${String(gapMs).padStart(2)} ms before each: start() ${median(started).toFixed(2)} ms, start→done ${median(done).toFixed(2)} ms (median of ${RUNS})`,
+    );
+  }
+}
