@@ -2,7 +2,8 @@
 // seq10 runs back to back, then with the process idle 10 and 30 ms before each (the
 // peer-bench driver polls every 10 ms, so its runs start after such pauses). In one
 // process on the embedded SQLite World: no HTTP involved. Prints, per gap, the median
-// time until start() resolved and until returnValue did.
+// time until start() resolved and until returnValue did; first, the same pauses before a
+// fixed piece of plain JS work, which shows what the machine itself does after idling.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -24,6 +25,29 @@ const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1]
 const pause = (ms) => new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
 const RUNS = 60;
 const WARMUP = 10;
+
+// The machine first, with no wfkit code: a fixed piece of plain JS work after the same pauses.
+function plainWork() {
+  const objects = [];
+  let total = 0;
+  for (let i = 0; i < 20000; i++) {
+    objects.push({ i, text: `k${i}` });
+    total += objects[i].text.length;
+  }
+  return total;
+}
+for (const gapMs of [1, 10, 30]) {
+  const took = [];
+  for (let i = 0; i < 40; i++) {
+    await pause(gapMs);
+    const t0 = performance.now();
+    plainWork();
+    took.push(performance.now() - t0);
+  }
+  console.log(
+    `plain JS work, no wfkit, idle ${String(gapMs).padStart(2)} ms before each: ${median(took).toFixed(2)} ms (median of 40)`,
+  );
+}
 
 for (const workflow of ["noop", "seq10"]) {
   for (const gapMs of [0, 10, 30]) {
