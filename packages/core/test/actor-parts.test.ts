@@ -72,6 +72,45 @@ describe("EagerSteps", () => {
     expect(eager.committed(turn, [], [stepMessage(1, "7")])).toEqual([stepMessage(1, "7")]);
   });
 
+  it("starts a step held back only by an older turn's commit once that turn committed, not before", () => {
+    const eager = new EagerSteps();
+    // A payload recorded apart (record-first.ts): no step may start before it is durable.
+    const record = newTurnRequest(RUN, 1);
+    const recorded: Turn = {
+      request: record,
+      responses: [],
+      eagerOps: new Set(),
+      commands: [],
+      needsCommitFirst: true,
+    };
+    const turn = turnWithStep(1, 2);
+    const ran: number[] = [];
+    eager.start(turn, [turn, recorded], (id) => ran.push(id));
+    expect(ran).toEqual([]);
+    // Another append committed, the record still has not: nothing starts.
+    eager.startDeferred([turn, recorded], (id) => ran.push(id));
+    expect(ran).toEqual([]);
+    // The record committed, the step's own turn has not: it starts now, as an eager step.
+    eager.startDeferred([turn], (id) => ran.push(id));
+    expect(ran).toEqual([1]);
+    expect(eager.committed(turn, [], [stepMessage(1, "7")])).toEqual([]);
+    expect(eager.resultArrived(opId(1), undefined)).toBe("7");
+    eager.startDeferred([], (id) => ran.push(id));
+    expect(ran).toEqual([1]);
+  });
+
+  it("leaves a held-back step to the queue once its own turn committed first", () => {
+    const eager = new EagerSteps();
+    const recorded = turnWithStep(2);
+    recorded.needsCommitFirst = true;
+    const turn = turnWithStep(1, 2);
+    const ran: number[] = [];
+    eager.start(turn, [turn, recorded], (id) => ran.push(id));
+    expect(eager.committed(turn, [], [stepMessage(1, "7")])).toEqual([stepMessage(1, "7")]);
+    eager.startDeferred([], (id) => ran.push(id));
+    expect(ran).toEqual([]);
+  });
+
   it("a step that a refused append scheduled and a retried turn schedules again is not started twice", () => {
     const { eager } = started();
     eager.refused();

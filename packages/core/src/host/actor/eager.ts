@@ -18,6 +18,12 @@ export class EagerSteps {
   private late: MessageId[] = [];
   /** Eager first attempts whose result has not committed yet, with their payload. */
   private readonly started = new Map<OpId, string>();
+  /**
+   * First attempts of turns not yet committed, held back only by an older turn that needs
+   * its commit first (a payload recorded apart, record-first.ts): `startDeferred` starts them
+   * once no such turn is left, if their own turn has still not committed.
+   */
+  private deferred: Array<{ turn: Turn; opId: OpId; payload: string }> = [];
 
   /**
    * Starts the first attempts of `turn`'s steps now, unless the turn ends the run or
@@ -33,11 +39,36 @@ export class EagerSteps {
     for (const m of request.enqueue) {
       if (m.kind !== "step" || m.attempt !== 1 || m.availableAt !== undefined) continue;
       const again = this.started.get(m.opId) === m.payload;
-      if (mustWait && !again) continue;
+      if (mustWait && !again) {
+        // A turn that itself needs its commit first starts its steps from the queue once committed.
+        if (!turn.needsCommitFirst) this.deferred.push({ turn, opId: m.opId, payload: m.payload });
+        continue;
+      }
       turn.eagerOps.add(m.opId);
       if (again) continue;
       this.started.set(m.opId, m.payload);
       run(m.opId, m.payload);
+    }
+  }
+
+  /**
+   * A turn committed: starts the deferred first attempts (see `deferred`) once no turn of
+   * `uncommitted` needs its commit first. One whose own turn committed meanwhile is left to the
+   * queue, which dispatched its message with that commit.
+   */
+  startDeferred(uncommitted: Turn[], run: (opId: OpId, payload: string) => void): void {
+    if (this.deferred.length === 0) return;
+    const live = this.deferred.filter((d) => uncommitted.includes(d.turn));
+    if (uncommitted.some((t) => t.needsCommitFirst)) {
+      this.deferred = live;
+      return;
+    }
+    this.deferred = [];
+    for (const { turn, opId, payload } of live) {
+      if (this.started.has(opId)) continue;
+      turn.eagerOps.add(opId);
+      this.started.set(opId, payload);
+      run(opId, payload);
     }
   }
 
@@ -73,6 +104,7 @@ export class EagerSteps {
    */
   refused(): void {
     this.done.clear();
+    this.deferred = [];
   }
 
   /** The acks due with the next append (or on their own when the run goes idle). */

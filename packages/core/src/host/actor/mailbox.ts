@@ -4,6 +4,7 @@ import type {
   CreateRunInput,
   CreateRunResult,
   HookConflict,
+  OpId,
   RunId,
 } from "@wfkit/world";
 import type { Command } from "../../sandbox/protocol.js";
@@ -16,7 +17,7 @@ import { parkedAtClose } from "./diverged.js";
 import { EagerSteps, startBeforeCommit } from "./eager.js";
 import { failedTurn } from "./fail.js";
 import { loadRun } from "./load.js";
-import { recordFirstWhenBusy } from "./record-first.js";
+import { recordFirst } from "./record-first.js";
 import { SettledRelease } from "./release.js";
 import type { Replayed } from "./replay.js";
 import type { TurnRequest } from "./request.js";
@@ -183,11 +184,11 @@ export class RunActor implements ActorHandle {
           continue;
         }
         // Payloads from outside may be answered on their own commit first (record-first.ts).
-        const recorded = recordFirstWhenBusy(this.core, this.commits, this.runId, this.seq, batch);
+        const recorded = recordFirst(this.core, this.commits, this.runId, this.seq, batch);
         if (recorded) {
           this.seq += recorded.count;
           batch = recorded.batch;
-          await recorded.answered;
+          if (recorded.answered) await recorded.answered;
           if (this.instance !== instance || this.ended) {
             const rest = batch.filter((input) => !input.recorded);
             if (this.ended) for (const input of rest) input.done?.(false);
@@ -244,13 +245,12 @@ export class RunActor implements ActorHandle {
     this.seq += turn.request.events.length;
     this.started = true;
     // Its steps may start now, before it commits (eager.ts).
-    startBeforeCommit(this.eager, this.commits, turn, (opId, payload) =>
-      this.core.runStepEagerly(this.runId, opId, payload, (input) =>
-        this.post({ ...input, eagerOpId: opId }),
-      ),
-    );
+    startBeforeCommit(this.eager, this.commits, turn, this.runEagerly);
     this.commits.add(turn, batch);
   }
+
+  private readonly runEagerly = (opId: OpId, payload: string): void =>
+    this.core.runStepEagerly(this.runId, opId, payload, (input) => this.post({ ...input, eagerOpId: opId }));
 
   private build(instance: WorkflowSandbox, batch: RunInput[], recovered: Command[]): Promise<Turn> {
     const carry: TurnCarry = {
@@ -358,7 +358,11 @@ export class RunActor implements ActorHandle {
 
   /** The turn is in the log (commit-outcome.ts); a turn that ended the run finishes the actor. */
   private afterCommit(turn: Turn, batch: RunInput[], result: Extract<AppendResult, { ok: true }>): void {
-    if (!settleCommitted(this.core, this.sleeps, this.eager, turn, batch, result)) return;
+    if (!settleCommitted(this.core, this.sleeps, this.eager, turn, batch, result)) {
+      // Steps held back only by this commit may start now (eager.ts).
+      if (this.commits.alone) this.eager.startDeferred(this.commits.uncommitted(), this.runEagerly);
+      return;
+    }
     this.finish();
     this.core.runEnded(this.runId);
   }

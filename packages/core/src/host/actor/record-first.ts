@@ -47,28 +47,42 @@ export function recordPayloads(
 }
 
 /**
- * The record-first handling of a batch the pump took: while other activations run (or wait
+ * The record-first handling of a batch the pump took. While other activations run (or wait
  * behind requests: answers-first.ts), this one would queue behind them, so the batch's leading
- * payloads are answered on their own commit first (`recordPayloads`). Otherwise (undefined) the
- * payloads commit with their activation's effects. Recorded, it returns how many events were
- * appended, the batch for the activation (the recorded stand-ins first) and `answered`, which
- * settles once the activation may start.
+ * payloads are answered on their own commit first (`recordPayloads`) and `answered` settles once
+ * the activation may start. When the first payload's caller waits for a manual response (a step
+ * may give it, and no step may start before the payload is durable), the payloads are recorded
+ * at once too, but the activation is built meanwhile and pipelined behind the record (no
+ * `answered`): the answering step waits for the record's commit alone (eager.ts, deferred), not
+ * for the activation and then its commit. Otherwise (undefined) the payloads commit with their
+ * activation's effects. Recorded, it returns how many events were appended and the batch for
+ * the activation (the recorded stand-ins first).
  */
-export function recordFirstWhenBusy(
+export function recordFirst(
   core: Pick<RuntimeCore, "activating" | "answersFirst" | "clock" | "sharedLeaseMs">,
   commits: CommitPipeline,
   runId: RunId,
   expectedSeq: number,
   batch: RunInput[],
-): { count: number; batch: RunInput[]; answered: Promise<void> } | undefined {
-  if (!core.activating && !core.answersFirst?.waiters) return undefined;
+): { count: number; batch: RunInput[]; answered?: Promise<void> } | undefined {
+  const busy = Boolean(core.activating || core.answersFirst?.waiters);
+  if (!busy && !awaitsManualAnswer(batch[0], commits)) return undefined;
   const recorded = recordPayloads(commits, runId, expectedSeq, batch, core.clock.now(), core.sharedLeaseMs);
   if (!recorded) return undefined;
-  return {
-    count: recorded.count,
-    batch: [...recorded.applied, ...batch],
-    answered: answeredFirst(core, commits),
-  };
+  const forActivation = [...recorded.applied, ...batch];
+  if (!busy) return { count: recorded.count, batch: forActivation };
+  return { count: recorded.count, batch: forActivation, answered: answeredFirst(core, commits) };
+}
+
+/** A payload whose caller waits for a manual response, on a run whose next append may pipeline. */
+function awaitsManualAnswer(input: RunInput | undefined, commits: CommitPipeline): boolean {
+  return (
+    input?.recordFirst === true &&
+    input.event?.type === "hook_received" &&
+    (input.event as { requestId?: string }).requestId !== undefined &&
+    commits.alone &&
+    commits.mayPipeline()
+  );
 }
 
 /**

@@ -1,0 +1,84 @@
+// A manual webhook request is recorded on its own append at once, and the activation that
+// applies it is pipelined behind that record (record-first.ts): the step that answers the
+// caller starts once the request is durable, without waiting for the activation's own
+// commit. It never starts before the request is durable (actor-parts.test.ts, EagerSteps).
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { waitFor } from "@wfkit/testing-kit";
+import type { AppendRequest, World } from "@wfkit/world";
+import { sqliteWorld } from "@wfkit/world-sqlite";
+import { afterEach, describe, expect, it } from "vitest";
+import type { Runtime } from "../src/host/runtime.js";
+import { WEBHOOK_PATH } from "../src/host/webhook.js";
+import { testRuntime } from "./runtime-helpers.js";
+
+const BASE = "http://app.test";
+const dirs: string[] = [];
+let runtime: Runtime | undefined;
+afterEach(async () => {
+  await runtime?.close();
+  runtime = undefined;
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Holds every append that schedules a step until `release`: the activations of the requests. */
+function holdingStepSchedules(world: World) {
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  let held = 0;
+  const wrapped = new Proxy(world, {
+    get(target, key, receiver) {
+      if (key !== "append") return Reflect.get(target, key, receiver);
+      return async (request: AppendRequest) => {
+        if (request.events.some((e) => e.type === "step_scheduled")) {
+          held++;
+          await released;
+        }
+        return target.append(request);
+      };
+    },
+  });
+  return { world: wrapped, release, held: () => held };
+}
+
+const slackPost = (text: string) => new URLSearchParams({ command: "/deploy", text }).toString();
+
+describe("a manual webhook request answered by a step", () => {
+  it("is answered once recorded, while the activation that scheduled the answering step has not committed", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "wfkit-manual-answer-"));
+    dirs.push(dir);
+    const gate = holdingStepSchedules(sqliteWorld({ dataDir: dir }));
+    const t = await testRuntime(["hooks.ts"], { webhookBaseUrl: BASE, world: gate.world });
+    runtime = t.runtime;
+    const run = await runtime.start(t.id("hooks.ts", "slack"));
+    const hook = await waitFor("the webhook", async () => (await runtime!.world.listHooks(run))[0]);
+    const post = (text: string) =>
+      runtime!.handleWebhook(
+        new Request(`${BASE}${WEBHOOK_PATH}${hook.token}`, {
+          method: "POST",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: slackPost(text),
+        }),
+      );
+
+    const answer = await post("hello");
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ response_type: "in_channel", text: "Got hello" });
+    // Answered before the activation's append committed: the request is in the log, the step's scheduling is not.
+    const types = (await runtime.world.readEvents(run.runId)).map((e) => e.type);
+    expect(types).toContain("hook_received");
+    expect(types).not.toContain("step_scheduled");
+
+    await waitFor("the activation's append, held", () => gate.held() > 0 || undefined);
+    gate.release();
+    const stop = await post("stop");
+    expect(await stop.json()).toEqual({ response_type: "in_channel", text: "Stopping" });
+    expect(await run.returnValue).toEqual(["/deploy hello", "/deploy stop"]);
+    // The log reads as if nothing had been pipelined: each request, then the step that answered it.
+    const events = (await runtime.world.readEvents(run.runId)).map((e) => e.type);
+    const received = events.filter((type) => type === "hook_received");
+    expect(received).toHaveLength(2);
+    expect(events.indexOf("hook_received")).toBeLessThan(events.indexOf("step_scheduled"));
+  });
+});
