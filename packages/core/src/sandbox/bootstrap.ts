@@ -110,9 +110,11 @@ const control: RealmControl = {
     if (dispatching || current) throw refused();
     armed = { run: runOf(handle), op, arg, replaying };
   },
+  // Also after a call that was terminated (a vm timeout runs no `finally` in here).
   disarm() {
     armed = undefined;
     current = undefined;
+    dispatching = false;
   },
   takeCommands: (handle) => stringify(runOf(handle).engine.takeCommands()),
   state(handle) {
