@@ -10,7 +10,12 @@ import { buildFixtures, testRuntime } from "./runtime-helpers.js";
 // same realm (one worker). B must see nothing of A, and both logs must still replay.
 
 type Seen = Record<string, unknown>;
-type Planted = { planted: Record<string, string>; later: string; counter: number };
+type Planted = {
+  planted: Record<string, string>;
+  later: string;
+  counter: number;
+  own: { globals: string[]; library: string | null; proto: boolean };
+};
 
 let rt: Runtime;
 let id: (file: string, name: string) => string;
@@ -56,13 +61,23 @@ describe("runs sharing a realm cannot reach each other", () => {
     expect(b.moduleCache).toBeNull();
   });
 
-  it("a write to the global object throws a TypeError and leaves nothing", async () => {
+  it("globals a run adds are its own: the next run sees none, the run keeps them", async () => {
     const { a, b } = await plantThenProbe("global write");
-    expect(a.planted.assign).toMatch(/^TypeError: .*not extensible/);
-    expect(a.planted.define).toMatch(frozen);
-    expect(a.planted.symbol).toMatch(frozen);
+    expect(a.planted).toEqual({ assign: "ok", define: "ok", symbol: "ok", library: "ok" });
     expect(b.globals).toEqual([]);
     expect(b.symbol).toBeNull();
+    expect(b.library).toBe("B");
+    expect(a.own).toEqual({ globals: ["leakedByA", "definedByA"], library: "A", proto: false });
+  });
+
+  it("the global object's prototype is per run, and it cannot be frozen or made non-extensible", async () => {
+    const { a, b } = await plantThenProbe("global object");
+    expect(a.planted.proto).toBe("ok");
+    for (const name of ["preventExtensions", "freeze", "reflect"])
+      expect(a.planted[name]).toMatch(/^TypeError: Workflow code cannot \w+ the global object/);
+    expect(b.globals).toEqual([]);
+    expect(b.extensible).toBe(true);
+    expect(a.own.proto).toBe(true);
   });
 
   it("global bindings cannot be replaced or deleted", async () => {

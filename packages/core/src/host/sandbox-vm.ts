@@ -93,6 +93,8 @@ export class SandboxRealm {
     }
     this.control = this.context.__wfkitRealm as RealmControl;
     delete this.context.__wfkitRealm;
+    // Taken off by the bundle's second part when it hands over its factory; never left for workflow code.
+    delete this.context.__wfkitDefine;
     if (!this.control)
       throw new Error("The workflow bundle has no workflow realm (built by an older builder?).");
   }

@@ -19,6 +19,7 @@ import { isSandboxHook, SandboxHook } from "./hooks.js";
 import { deepFreeze, lockGlobal } from "./lockdown.js";
 import type { EngineInit, RealmControl, RealmOp, SandboxHostBridge } from "./protocol.js";
 import { createRun, type Run, seedRun } from "./run.js";
+import { guardGlobal, selectGlobals } from "./run-globals.js";
 import { requestClassFor, WorkflowRequest, WorkflowResponse } from "./web.js";
 
 const g = globalThis as Record<PropertyKey, unknown>;
@@ -108,7 +109,9 @@ const control: RealmControl = {
   },
   arm(handle, op, arg, replaying) {
     if (dispatching || current) throw refused();
-    armed = { run: runOf(handle), op, arg, replaying };
+    const run = runOf(handle);
+    selectGlobals(run);
+    armed = { run, op, arg, replaying };
   },
   // Also after a call that was terminated (a vm timeout runs no `finally` in here).
   disarm() {
@@ -177,6 +180,7 @@ Object.defineProperty(g, "__wfkitDefine", {
   },
 });
 
+guardGlobal();
 hardenRealm();
 // Objects of these classes reach workflow code, and all runs share the classes.
 for (const shared of [

@@ -1,11 +1,12 @@
 // The realm is shared by every run a sandbox thread hosts (bootstrap.ts), so
 // nothing one run can reach may carry anything to the next: after hardenRealm
 // (harden.ts) froze what the engine calls, everything reachable from the
-// global object and from the realm's own classes is frozen here, each global
-// binding is pinned and the global object made non-extensible. Runs once per
-// realm, so a deep walk is affordable (it cost ~5 ms per run when each run had its own).
+// global object and from the realm's own classes is frozen here, and each of
+// the realm's global bindings is pinned (what a run adds to the global object
+// is its own: run-globals.ts). Runs once per realm, so a deep walk is
+// affordable (it cost ~5 ms per run when each run had its own context).
 
-const { freeze, isFrozen, getPrototypeOf, getOwnPropertyDescriptor, preventExtensions } = Object;
+const { freeze, isFrozen, getPrototypeOf, getOwnPropertyDescriptor } = Object;
 const { ownKeys, defineProperty } = Reflect;
 
 /** Freezes `root`, its prototype chain and everything reachable from its properties (without calling getters). */
@@ -35,9 +36,8 @@ export function deepFreeze(root: unknown): void {
 }
 
 /**
- * Pins every global binding but `except` (taken off later by the host) and
- * makes the global object non-extensible: a write to a global in workflow
- * code (strict) throws a TypeError, and no run leaves a global for the next.
+ * Pins every global binding but `except` (taken off later by the host): workflow
+ * code (strict) that assigns or redefines one gets a TypeError.
  */
 export function lockGlobal(except: readonly string[]): void {
   const g = globalThis as Record<PropertyKey, unknown>;
@@ -55,5 +55,4 @@ export function lockGlobal(except: readonly string[]): void {
       if (desc.configurable) defineProperty(g, key, { configurable: false });
     }
   }
-  preventExtensions(g);
 }

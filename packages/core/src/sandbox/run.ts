@@ -7,6 +7,7 @@ import { seededRandom } from "./determinism.js";
 import { Engine } from "./engine.js";
 import { createSandboxHook, waitWithTimeout } from "./hooks.js";
 import type { SandboxHostBridge } from "./protocol.js";
+import type { GlobalsBag } from "./run-globals.js";
 
 /** One run hosted by the realm: what the realm's globals read while the host has it selected. */
 export interface Run {
@@ -20,6 +21,8 @@ export interface Run {
   readonly classes: Map<string, Function>;
   /** What the run's `workflow` calls reach (the realm's HOST_KEY global reads it). */
   readonly host: RealmHost;
+  /** The globals the run added, while another run is selected (run-globals.ts). */
+  globals?: GlobalsBag;
 }
 
 export function createRun(bridge: SandboxHostBridge): Run {
