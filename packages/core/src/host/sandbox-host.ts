@@ -64,8 +64,6 @@ export interface SandboxLimits {
   memoryLimitMb: number;
   /** Stack of one sandbox worker's thread, in MB. */
   stackSizeMb: number;
-  /** Unused: runs share one realm per bundle (sandbox-vm.ts), so no contexts are kept ready. */
-  poolSize: number;
   /** @internal How long a worker works on one batch before it answers what it has (tests). */
   resultsEveryMs?: number;
 }
