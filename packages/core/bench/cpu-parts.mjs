@@ -28,7 +28,8 @@ const N = 200;
 const PARTS = [
   [
     "vm: context + bundle evaluation",
-    (f) => /^(SandboxInstance|createSandboxContext)$/.test(f.fn) && f.file.endsWith("sandbox-vm.js"),
+    (f) =>
+      /^(SandboxInstance|SandboxRealm|createSandboxContext)$/.test(f.fn) && f.file.endsWith("sandbox-vm.js"),
   ],
   [
     "vm: activation (workflow code, engine)",

@@ -18,6 +18,12 @@ export const HOST_KEY: symbol = Symbol.for("wfkit.host");
 /** Sandbox and host: registered workflow and step bodies of this realm, shared by every copy of workflow/registry.ts. */
 export const REGISTRY_KEY: symbol = Symbol.for("wfkit.registry");
 
+/**
+ * Workflow realm: the captured variables of a nested step's proxy, on the proxy itself. The
+ * shared realm's serializer and each run's workflow modules are different module copies.
+ */
+export const STEP_PROXY_CLOSURE_KEY: symbol = Symbol.for("wfkit.stepProxyClosure");
+
 /** Sandbox: brands a hook object so `Promise.race` over hooks (sandbox/bootstrap.ts) knows it in any module copy. */
 export const SANDBOX_HOOK_KEY: symbol = Symbol.for("wfkit.sandboxHook");
 

@@ -14,7 +14,6 @@ const LIMITS: SandboxLimits = {
   activationTimeoutMs: 3000,
   memoryLimitMb: 128,
   stackSizeMb: 4,
-  poolSize: 2,
   resultsEveryMs: 1,
 };
 const start = (sandbox: WorkflowSandbox, runId: string, name: string, args: unknown[]) =>

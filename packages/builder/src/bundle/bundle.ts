@@ -212,47 +212,91 @@ function formatEsbuildMessage(e: esbuild.PartialMessage, cwd: string): string {
   return `${head}\n${gutter}${loc.lineText}\n${" ".repeat(gutter.length - 2)}| ${" ".repeat(loc.column ?? 0)}^`;
 }
 
-/** Bundles the sandbox bootstrap and every workflow file (workflow mode) into one VM script. */
+/**
+ * Bundles the sandbox bootstrap and every workflow file (workflow mode) into one VM script
+ * of two parts: the bootstrap, which a sandbox thread evaluates once into the realm its
+ * runs share, then the workflow files wrapped as a factory the realm calls once per run
+ * (`__wfkitDefine(function () { "use strict"; ... })`), so each run gets fresh module state.
+ */
 export async function buildWorkflowBundle(options: BuildOptions): Promise<WorkflowBundle> {
   const root = path.resolve(options.root);
   const files = options.files.map((f) => path.resolve(root, f));
   const manifests: Manifest[] = [];
   const diagnostics: Diagnostic[] = [];
-  const entry = [
-    `import ${JSON.stringify(coreBundleEntries.sandbox)};`,
-    ...files.map((f) => `import ${JSON.stringify(f)};`),
-  ].join("\n");
+  const common: esbuild.BuildOptions = {
+    bundle: true,
+    write: false,
+    format: "iife",
+    platform: "neutral",
+    target: "es2022",
+    mainFields: ["module", "main"],
+    conditions: ["workflow", "import", "default"],
+    define: { "process.env.NODE_ENV": '"production"' },
+    sourcemap: "external",
+    // Never written: it names where the source maps' paths are relative to.
+    outfile: path.join(root, "wfkit-workflows.js"),
+    logLevel: "silent",
+    metafile: true,
+    absWorkingDir: root,
+  };
+  const user = files.map((f) => `import ${JSON.stringify(f)};`).join("\n");
+  let realm: esbuild.BuildResult;
   let result: esbuild.BuildResult;
   try {
-    result = await esbuild.build({
-      stdin: { contents: entry, resolveDir: root, sourcefile: "wfkit-workflows.js", loader: "js" },
-      bundle: true,
-      write: false,
-      format: "iife",
-      platform: "neutral",
-      target: "es2022",
-      mainFields: ["module", "main"],
-      conditions: ["workflow", "import", "default"],
-      define: { "process.env.NODE_ENV": '"production"' },
-      sourcemap: "inline",
-      logLevel: "silent",
-      plugins: [compilerPlugin("workflow", root, manifests, diagnostics)],
-      metafile: true,
-      absWorkingDir: root,
-    });
+    [realm, result] = await Promise.all([
+      esbuild.build({
+        ...common,
+        stdin: {
+          contents: `import ${JSON.stringify(coreBundleEntries.sandbox)};`,
+          resolveDir: root,
+          sourcefile: "wfkit-realm.js",
+          loader: "js",
+        },
+        plugins: [compilerPlugin("workflow", root, [], [])],
+      }),
+      esbuild.build({
+        ...common,
+        stdin: { contents: user, resolveDir: root, sourcefile: "wfkit-workflows.js", loader: "js" },
+        // Strict, so a write to a global (frozen in the shared realm) throws instead of doing nothing.
+        banner: { js: '__wfkitDefine(function () {\n"use strict";' },
+        footer: { js: "});" },
+        plugins: [compilerPlugin("workflow", root, manifests, diagnostics)],
+      }),
+    ]);
   } catch (error) {
     failure(error, "workflow bundle", root);
   }
   const reached = await builtinDiagnostics(result.metafile!, root);
   if (reached.length > 0)
     failure({ errors: reached.map((d) => ({ text: formatDiagnostic(d) })) }, "workflow bundle");
-  const code = result.outputFiles![0]!.text;
+  const code = joinWithSourceMap(realm.outputFiles!, result.outputFiles!);
   return {
     code,
     manifest: mergeManifests(manifests),
     hash: createHash("sha256").update(code).digest("hex").slice(0, 16),
     warnings: diagnostics.filter((d) => d.severity === "warning"),
   };
+}
+
+/**
+ * The two parts as one script with one inline source map: an index map whose
+ * sections place each part's map at the line the part starts on.
+ */
+function joinWithSourceMap(...parts: esbuild.OutputFile[][]): string {
+  let code = "";
+  let line = 0;
+  const sections: unknown[] = [];
+  for (const outputs of parts) {
+    const js = outputs
+      .find((o) => o.path.endsWith(".js"))!
+      .text.replace(/\n\/\/# sourceMappingURL=.*\n?$/, "\n");
+    const map = outputs.find((o) => o.path.endsWith(".map"));
+    if (map) sections.push({ offset: { line, column: 0 }, map: JSON.parse(map.text) });
+    code += js;
+    line += js.split("\n").length - 1;
+  }
+  const index = JSON.stringify({ version: 3, sections });
+  return `${code}//# sourceMappingURL=data:application/json;base64,${Buffer.from(index).toString("base64")}\n`;
 }
 
 export interface StepBundle {

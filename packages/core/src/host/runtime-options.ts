@@ -36,7 +36,10 @@ export interface RuntimeOptions {
    * `WORKFLOW_PUBLIC_URL`, then the server's address). Default `http://localhost:3000`.
    */
   webhookBaseUrl?: string;
-  /** Workflow contexts kept ready for new runs. Default 4. */
+  /**
+   * @deprecated Ignored: the runs of a workflow bundle share one sandbox realm per
+   * sandbox thread, so no contexts are kept ready. Kept so existing options still type-check.
+   */
   sandboxPoolSize?: number;
   /**
    * Longest one activation of workflow code may run, in ms, before its run fails with

@@ -131,7 +131,7 @@ export class Runtime implements RuntimeCore {
       options.workflows.code,
       options.workflows.hash,
       { webhookBase: () => this.webhookBase, log: (level, args) => this.log(level, args) },
-      resolveSandboxLimits(options.sandbox, options.activationTimeoutMs, options.sandboxPoolSize ?? 4),
+      resolveSandboxLimits(options.sandbox, options.activationTimeoutMs),
       options.activationTimeoutMs,
     );
     this.bundles = new RunBundles(

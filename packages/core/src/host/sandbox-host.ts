@@ -7,7 +7,6 @@ import {
   failureCodeOf,
   runActivation,
 } from "./sandbox-activation.js";
-import { SandboxPool } from "./sandbox-pool.js";
 import { activationBytes, INSTANCE_BASE_BYTES } from "./sandbox-size.js";
 import { SandboxInstance, type SandboxOptions, SandboxScript } from "./sandbox-vm.js";
 
@@ -65,8 +64,6 @@ export interface SandboxLimits {
   memoryLimitMb: number;
   /** Stack of one sandbox worker's thread, in MB. */
   stackSizeMb: number;
-  /** Contexts kept ready for new runs (per worker). */
-  poolSize: number;
   /** @internal How long a worker works on one batch before it answers what it has (tests). */
   resultsEveryMs?: number;
 }
@@ -113,9 +110,11 @@ function describe(code: ActivationFailureCode, limits: SandboxLimits, detail?: s
   }
 }
 
-/** The in-thread sandbox: `vm` contexts, stoppable only by the activation timeout. */
+/**
+ * The in-thread sandbox: one `vm` realm per bundle, shared by its runs (sandbox-vm.ts),
+ * stoppable only by the activation timeout.
+ */
 export class VmSandboxHost implements SandboxHost {
-  private pool: SandboxPool;
   private hash: string;
   /** Every bundle kept, the current one too, by hash. */
   private readonly scripts = new Map<string, SandboxScript>();
@@ -129,15 +128,12 @@ export class VmSandboxHost implements SandboxHost {
     this.hash = hash;
     const script = new SandboxScript(code, hash);
     this.scripts.set(hash, script);
-    this.pool = new SandboxPool(script, options, limits.poolSize);
   }
 
   take(hash?: string): WorkflowSandbox {
-    // The pool holds instances of the current bundle; older bundles are rarer and made on demand.
-    const other = hash !== undefined && hash !== this.hash ? this.scripts.get(hash) : undefined;
-    if (hash !== undefined && hash !== this.hash && !other)
-      throw new Error(`workflow bundle ${hash} is not loaded`);
-    const instance = other ? new SandboxInstance(other, this.options) : this.pool.take();
+    const script = this.scripts.get(hash ?? this.hash);
+    if (!script) throw new Error(`workflow bundle ${hash} is not loaded`);
+    const instance = new SandboxInstance(script, this.options);
     const limits = this.limits;
     const sandbox = {
       state: { status: "running" } as EngineState,
@@ -162,9 +158,7 @@ export class VmSandboxHost implements SandboxHost {
   setScript(code: string, hash: string): void {
     if (hash === this.hash) return;
     this.hash = hash;
-    const script = this.scripts.get(hash) ?? new SandboxScript(code, hash);
-    this.scripts.set(hash, script);
-    this.pool.setScript(script);
+    if (!this.scripts.has(hash)) this.scripts.set(hash, new SandboxScript(code, hash));
   }
 
   addScript(code: string, hash: string): void {

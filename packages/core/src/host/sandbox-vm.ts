@@ -7,7 +7,8 @@ import {
   type Command,
   type EngineInit,
   type EngineState,
-  type SandboxApi,
+  type RealmControl,
+  type RealmOp,
   URL_FIELDS,
 } from "../sandbox/protocol.js";
 import { inlineSourceMap, mapStack, registerSourceMap, trimHostFrames } from "./source-maps.js";
@@ -41,9 +42,13 @@ export function registerWorkflowSourceMap(code: string, hash: string): void {
   registerSourceMap(workflowScriptName(hash), () => inlineSourceMap(code));
 }
 
-/** The compiled workflow bundle, shared by every run's context. */
+/**
+ * The compiled workflow bundle. Its realm (one vm context, the bootstrap evaluated
+ * and hardened) is made on first use and shared by every run made from this script.
+ */
 export class SandboxScript {
   readonly script: vm.Script;
+  private shared: SandboxRealm | undefined;
   constructor(
     readonly code: string,
     readonly hash: string,
@@ -52,18 +57,78 @@ export class SandboxScript {
     this.script = new vm.Script(code, { filename });
     registerWorkflowSourceMap(code, hash);
   }
+
+  /** The realm every run of this bundle shares (in this thread). */
+  realm(): SandboxRealm {
+    this.shared ??= new SandboxRealm(this.script);
+    return this.shared;
+  }
 }
 
-// Calls into a context go through tiny precompiled scripts: microtasks
-// queued by the call are drained when the script finishes (afterEvaluate),
-// so each event is applied and settled before the next one.
-const CALL = {
-  start: new vm.Script("__wfkit.start(__wfkitArg, __wfkitReplaying)"),
-  note: new vm.Script("__wfkit.noteRecorded(__wfkitArg)"),
-  refused: new vm.Script("__wfkit.noteRefused(__wfkitArg)"),
-  apply: new vm.Script("__wfkit.apply(__wfkitArg, __wfkitReplaying)"),
-  finish: new vm.Script("__wfkit.finishReplay()"),
-};
+// Calls into the realm go through one tiny precompiled script: microtasks queued by
+// the call are drained when the script finishes (afterEvaluate), so each event is
+// applied and settled before the next one. The op and the run are armed before it
+// through the realm's control, which workflow code cannot reach (sandbox/bootstrap.ts).
+const DISPATCH = new vm.Script("__wfkit()");
+
+/**
+ * One vm context with the bootstrap evaluated once: the runs of one bundle share it.
+ * The control over it (which run a call is for) stays on this side.
+ */
+export class SandboxRealm {
+  private readonly context: vm.Context;
+  private readonly control: RealmControl;
+  /** The options of the instance whose call is running: the realm's host calls answer with them. */
+  private active: SandboxOptions | undefined;
+
+  constructor(script: vm.Script) {
+    // The context gets no host object but this one function, which the bootstrap
+    // takes off its global before workflow code runs (sandbox/bridge.ts); every
+    // other global is made inside the context.
+    this.context = createSandboxContext({ __wfkitHost: hostCallFor(() => this.active) });
+    try {
+      script.runInContext(this.context);
+    } catch (error) {
+      throw bundleThrew(error);
+    }
+    this.control = this.context.__wfkitRealm as RealmControl;
+    delete this.context.__wfkitRealm;
+    // Taken off by the bundle's second part when it hands over its factory; never left for workflow code.
+    delete this.context.__wfkitDefine;
+    if (!this.control)
+      throw new Error("The workflow bundle has no workflow realm (built by an older builder?).");
+  }
+
+  create(): object {
+    return this.control.create();
+  }
+
+  /** Runs one op of `run` (and the microtasks it queues) with `options` answering its host calls. */
+  call(
+    run: object,
+    op: RealmOp,
+    arg: string,
+    replaying: boolean,
+    options: SandboxOptions,
+    runOptions: vm.RunningScriptOptions,
+  ): void {
+    this.control.arm(run, op, arg, replaying);
+    this.active = options;
+    try {
+      DISPATCH.runInContext(this.context, runOptions);
+    } finally {
+      this.active = undefined;
+      this.control.disarm();
+    }
+  }
+
+  takeCommands(run: object): string {
+    return answer(this.control.takeCommands(run));
+  }
+  state(run: object): string {
+    return answer(this.control.state(run));
+  }
+}
 
 export interface SandboxOptions {
   webhookBase: () => string;
@@ -72,34 +137,34 @@ export interface SandboxOptions {
   activationTimeoutMs?: number;
 }
 
-/** One run's workflow instance: its own VM context with the bundle evaluated in it. */
+/**
+ * One run's workflow instance: a light handle on its bundle's shared realm. The
+ * run's own workflow modules are evaluated afresh when it is made.
+ */
 export class SandboxInstance {
-  private readonly context: vm.Context;
-  private readonly api: SandboxApi;
+  private readonly realm: SandboxRealm;
+  private readonly run: object;
   private readonly runOptions: vm.RunningScriptOptions;
-  /** The state's JSON after the last call into the context (only calls change it). */
+  /** The state's JSON after the last call into the realm for this run (only calls change it). */
   private stateCache: string | undefined;
 
-  constructor(script: SandboxScript, options: SandboxOptions) {
-    // The context gets no host object but this one function, which the bootstrap
-    // takes off its global before workflow code runs (sandbox/bridge.ts); every
-    // other global is made inside the context.
-    this.context = createSandboxContext({ __wfkitHost: hostCallFor(options) });
+  constructor(
+    script: SandboxScript,
+    private readonly options: SandboxOptions,
+  ) {
+    this.realm = script.realm();
     this.runOptions = options.activationTimeoutMs ? { timeout: options.activationTimeoutMs } : {};
+    this.run = this.realm.create();
     try {
-      script.script.runInContext(this.context, this.runOptions);
+      this.realm.call(this.run, "load", "", false, options, this.runOptions);
     } catch (error) {
       throw bundleThrew(error);
     }
-    this.api = this.context.__wfkit as SandboxApi;
   }
 
-  private call(script: vm.Script, arg?: string, replaying = false): void {
+  private call(op: RealmOp, arg = "", replaying = false): void {
     this.stateCache = undefined;
-    this.context.__wfkitArg = arg;
-    this.context.__wfkitReplaying = replaying;
-    script.runInContext(this.context, this.runOptions);
-    this.context.__wfkitArg = undefined;
+    this.realm.call(this.run, op, arg, replaying, this.options, this.runOptions);
   }
 
   start(init: EngineInit, replaying: boolean): void {
@@ -115,7 +180,7 @@ export class SandboxInstance {
     this.applyRaw(JSON.stringify(event), replaying);
   }
   finishReplay(): void {
-    this.call(CALL.finish);
+    this.call("finish");
   }
   takeCommands(): Command[] {
     return JSON.parse(this.takeCommandsRaw()) as Command[];
@@ -126,22 +191,22 @@ export class SandboxInstance {
 
   // The same calls with their JSON already made (or kept as JSON), for activations (sandbox-activation.ts).
   startRaw(init: string, replaying: boolean): void {
-    this.call(CALL.start, init, replaying);
+    this.call("start", init, replaying);
   }
   noteRecordedRaw(event: string): void {
-    this.call(CALL.note, event);
+    this.call("note", event);
   }
   noteRefusedRaw(conflict: string): void {
-    this.call(CALL.refused, conflict);
+    this.call("refused", conflict);
   }
   applyRaw(event: string, replaying: boolean): void {
-    this.call(CALL.apply, event, replaying);
+    this.call("apply", event, replaying);
   }
   takeCommandsRaw(): string {
-    return answer(this.api.takeCommands());
+    return this.realm.takeCommands(this.run);
   }
   stateRaw(): string {
-    this.stateCache ??= answer(this.api.state());
+    this.stateCache ??= this.realm.state(this.run);
     return this.stateCache;
   }
 }
@@ -170,12 +235,19 @@ function urlParts(url: URL): string {
   return JSON.stringify(parts);
 }
 
-/** The host side of sandbox/bridge.ts: takes strings, answers strings, never throws into the sandbox. */
-function hostCallFor(options: SandboxOptions): HostCall {
-  const log =
-    options.log ?? ((level, args) => (console as unknown as Record<string, Function>)[level]?.(...args));
+const consoleLog = (level: string, args: unknown[]) =>
+  (console as unknown as Record<string, Function>)[level]?.(...args);
+
+/**
+ * The host side of sandbox/bridge.ts: takes strings, answers strings, never throws into
+ * the sandbox. Answers with the options of the instance whose call is running.
+ */
+function hostCallFor(active: () => SandboxOptions | undefined): HostCall {
   return (op, a, b) => {
     if (typeof op !== "string" || typeof a !== "string" || typeof b !== "string") return "";
+    const options = active();
+    if (!options) return "";
+    const log = options.log ?? consoleLog;
     try {
       switch (op) {
         case "token":

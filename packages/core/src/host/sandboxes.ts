@@ -38,7 +38,6 @@ type Env = Record<string, string | undefined>;
 export function resolveSandboxLimits(
   settings: SandboxSettings = {},
   activationTimeoutMs: number | undefined,
-  poolSize: number,
   env: Env = process.env,
 ): SandboxLimits {
   const mode = settings.mode ?? env.WORKFLOW_SANDBOX ?? SANDBOX_DEFAULTS.mode;
@@ -71,7 +70,6 @@ export function resolveSandboxLimits(
       env.WORKFLOW_SANDBOX_STACK_MB,
       SANDBOX_DEFAULTS.stackSizeMb,
     ),
-    poolSize,
   };
 }
 

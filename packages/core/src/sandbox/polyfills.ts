@@ -2,6 +2,7 @@
 // (see bridge.ts). Imported first by the bootstrap, before any module reads them.
 
 import { STREAM_GLOBALS, WEB_GLOBALS } from "./global-names.js";
+import { deepFreeze } from "./lockdown.js";
 import type * as StreamGlobals from "./streams/globals.js";
 import type * as WebGlobals from "./web-globals.js";
 
@@ -11,9 +12,9 @@ if (!S.dispose) Object.defineProperty(Symbol, "dispose", { value: Symbol.for("Sy
 if (!S.asyncDispose)
   Object.defineProperty(Symbol, "asyncDispose", { value: Symbol.for("Symbol.asyncDispose") });
 
-// Every run has its own realm, and most runs touch none of these: each group is made
-// on first use (a `require` the bundler turns into a lazy module init), which saves
-// every run's context the evaluation of their classes and the memory they take. The
+// Most realms never touch these: each group is made on first use (a `require` the
+// bundler turns into a lazy module init), which saves the evaluation of their
+// classes and the memory they take. The
 // WHATWG stream classes are those the peer's workflow VM offers: libraries subclass
 // TransformStream when they load (the AI SDK's event-stream parser does).
 declare const require: (id: string) => unknown;
@@ -25,7 +26,8 @@ function defineOnFirstUse(names: readonly string[], load: () => Record<string, u
     Object.defineProperty(globalThis, name, {
       configurable: true,
       enumerable: true,
-      get: () => (values ??= load())[name],
+      // Made once in a realm every run shares: frozen as it is made (lockdown.ts).
+      get: () => (values ??= frozen(load()))[name],
     });
   }
 }
@@ -33,3 +35,8 @@ defineOnFirstUse(STREAM_GLOBALS, () =>
   (require("./streams/globals.js") as typeof StreamGlobals).streamGlobalValues(),
 );
 defineOnFirstUse(WEB_GLOBALS, () => (require("./web-globals.js") as typeof WebGlobals).webGlobalValues());
+
+function frozen<T>(values: T): T {
+  deepFreeze(values);
+  return values;
+}

@@ -61,20 +61,27 @@ export interface SandboxHostBridge {
   log(level: string, message: string): void;
 }
 
+/** What one `__wfkit()` call does to the run the host armed it for (see {@link RealmControl}). */
+export type RealmOp = "load" | "start" | "note" | "refused" | "apply" | "finish";
+
 /**
- * What the sandbox exposes to the host (on its global `__wfkit`). Arguments are
- * JSON strings and answers are JSON strings: no object crosses the boundary.
+ * What the shared realm hands the host once, on its global `__wfkitRealm`, which
+ * the host takes off before any workflow code runs: workflow code never reaches
+ * it, so no run can select, drive or read another. Runs are opaque handles;
+ * arguments and answers are JSON strings: no other object crosses the boundary.
+ * The host arms one op with `arm`, then runs the global `__wfkit()` from a
+ * precompiled script (so the context drains its microtasks after it), then
+ * calls `disarm`. `__wfkit()` refuses when nothing is armed or a call is running.
  */
-export interface SandboxApi {
-  start(init: string, replaying: boolean): void;
-  noteRecorded(event: string): void;
-  noteRefused(conflict: string): void;
-  apply(event: string, replaying: boolean): void;
-  finishReplay(): void;
+export interface RealmControl {
+  /** A new run's handle: its workflow modules are evaluated by its `load` op. */
+  create(): object;
+  arm(run: object, op: RealmOp, arg: string, replaying: boolean): void;
+  disarm(): void;
   /** JSON of `Command[]`. */
-  takeCommands(): string;
+  takeCommands(run: object): string;
   /** JSON of `EngineState`. */
-  state(): string;
+  state(run: object): string;
 }
 
 /**

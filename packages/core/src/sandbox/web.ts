@@ -122,13 +122,15 @@ export function toWebhookRequest(
 
 /**
  * The sandbox's global `Request`: a `WorkflowRequest` whose manual-webhook answers go
- * to `responder`. The deserializer builds requests with `new Request(url, init, requestId)`,
- * so a received request that came back from a step can still `respondWith()`.
+ * to the responder of the run that made it (`responder()` when it is constructed: the
+ * realm is shared by runs, a request stays bound to its own). The deserializer builds
+ * requests with `new Request(url, init, requestId)`, so a received request that came
+ * back from a step can still `respondWith()`.
  */
-export function requestClassFor(responder: Responder): typeof WorkflowRequest {
+export function requestClassFor(responder: () => Responder | undefined): typeof WorkflowRequest {
   return class Request extends WorkflowRequest {
     constructor(input: string | URL | WorkflowRequest, init?: RequestInitLike, requestId?: string) {
-      super(input, init, requestId, responder);
+      super(input, init, requestId, responder());
     }
   };
 }

@@ -1,4 +1,5 @@
 import { WorkflowError } from "../errors/workflow-error.js";
+import { STEP_PROXY_CLOSURE_KEY } from "../globals.js";
 import { registerClassAs } from "../serialization/classes.js";
 import { currentHost, registry } from "./realm.js";
 
@@ -44,12 +45,14 @@ export function registerStep<F extends Function>(fn: F, id: string): F {
   return fn;
 }
 
-/** The captured variables of step proxies made for nested steps, so a proxy passed as a value takes them along. */
-const proxyClosures = new WeakMap<Function, () => Record<string, unknown>>();
-
-/** The captured variables of a step proxy (a nested step's), if it has any. */
+/**
+ * The captured variables of a step proxy (a nested step's), if it has any, so a proxy
+ * passed as a value takes them along. Kept on the proxy (not in a module's WeakMap):
+ * the serializer that reads them may be another copy of this module (the shared realm's).
+ */
 export function closureOfProxy(fn: Function): Record<string, unknown> | undefined {
-  return proxyClosures.get(fn)?.();
+  const closure = (fn as unknown as Record<symbol, unknown>)[STEP_PROXY_CLOSURE_KEY];
+  return typeof closure === "function" ? (closure as () => Record<string, unknown>)() : undefined;
 }
 
 /**
@@ -84,7 +87,7 @@ export function stepProxy(
   };
   Object.defineProperty(proxy, "name", { value: name });
   tag(proxy, "stepId", id);
-  if (closure) proxyClosures.set(proxy, closure);
+  if (closure) Object.defineProperty(proxy, STEP_PROXY_CLOSURE_KEY, { value: closure });
   return proxy;
 }
 

@@ -169,3 +169,12 @@ export function reviveReadable(
     "Read stream values in a step, or through run.returnValue of a run handle from workflow/api.",
   );
 }
+
+/**
+ * The handle classes, linked to this realm's WritableStream: the shared workflow
+ * realm freezes them once (sandbox/lockdown.ts), as every run's handles share them.
+ */
+export function streamHandleClasses(): Function[] {
+  inheritWritableStream();
+  return [WorkflowStreamHandle, WorkflowReadableHandle];
+}

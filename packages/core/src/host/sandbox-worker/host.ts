@@ -85,7 +85,6 @@ class SandboxThread {
     const shared = new SharedArrayBuffer(4);
     this.running = new Int32Array(shared);
     const data: SandboxThreadData = {
-      poolSize: limits.poolSize,
       running: shared,
       resultsEveryMs: limits.resultsEveryMs ?? RESULTS_EVERY_MS,
     };

@@ -51,8 +51,6 @@ export const RESULTS_EVERY_MS = 250;
 
 /** `workerData` of a sandbox worker. */
 export interface SandboxThreadData {
-  /** Contexts kept ready for new runs. */
-  poolSize: number;
   /** `RESULTS_EVERY_MS`, unless a test sets another. */
   resultsEveryMs: number;
   /** `Int32Array` over this: [0] is the id of the activation running now, 0 when none. */

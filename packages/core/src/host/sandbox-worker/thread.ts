@@ -1,11 +1,10 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { messageOf } from "../../errors/format.js";
 import { failureCodeOf, runActivation } from "../sandbox-activation.js";
-import { SandboxPool } from "../sandbox-pool.js";
 import { SandboxInstance, type SandboxOptions, SandboxScript } from "../sandbox-vm.js";
 import type { Act, ActResult, FromSandboxThread, SandboxThreadData, ToSandboxThread } from "./protocol.js";
 
-// A sandbox worker: hosts many runs' vm contexts in a thread whose heap and
+// A sandbox worker: hosts many runs (one shared vm realm per bundle, sandbox-vm.ts) in a thread whose heap and
 // stack are limited (resourceLimits), so runaway workflow code kills at most
 // this thread, never the runtime's. Activations run one at a time, in order.
 
@@ -25,7 +24,6 @@ const options: SandboxOptions = {
   // No vm timeout: Node 20's aborts the process when it fires during a microtask drain inside a
   // promise continuation; the host stops this whole thread at the deadline instead.
 };
-let pool: SandboxPool | undefined;
 let currentHash = "";
 /** Bundles kept for runs that started on them (a few: pruned by the host), by hash. */
 const scripts = new Map<string, SandboxScript>();
@@ -52,8 +50,12 @@ port.on("message", (message: ToSandboxThread) => {
       scripts.set(message.hash, script);
       if (!message.current) return;
       currentHash = message.hash;
-      if (pool) pool.setScript(script);
-      else pool = new SandboxPool(script, options, data.poolSize, false);
+      // The realm every run of the bundle shares here, made now rather than in a run's first activation.
+      try {
+        script.realm();
+      } catch {
+        // Made again (and its error answered) by the first run that needs it.
+      }
       return;
     }
     case "forget-script":
@@ -78,28 +80,10 @@ port.on("message", (message: ToSandboxThread) => {
         }
       }
       post({ t: "results", results, done: true });
-      scheduleRefill();
       return;
     }
   }
 });
-
-// The pool of ready contexts is refilled when this thread has had nothing to do for a
-// moment, or right after a run ended (its last append is being made durable then), not
-// on every take: making a context takes most of a millisecond, and the next activation
-// of the run that took one (its first step's result) comes within that time.
-let ended = false;
-let refillTimer: ReturnType<typeof setTimeout> | undefined;
-function scheduleRefill(): void {
-  if (ended) {
-    ended = false;
-    pool?.refill();
-    return;
-  }
-  if (refillTimer) refillTimer.refresh();
-  else refillTimer = setTimeout(() => pool?.refill(), REFILL_IDLE_MS);
-}
-const REFILL_IDLE_MS = 3;
 
 function forget(sandboxes: number[]): void {
   for (const sandbox of sandboxes) {
@@ -112,20 +96,16 @@ function act({ id, sandbox, activation, bundle }: Act): ActResult {
   Atomics.store(running, 0, id);
   let instance = instances.get(sandbox);
   try {
-    if (!pool) throw new Error("no workflow bundle was loaded");
     if (!instance) {
-      if (bundle !== undefined && bundle !== currentHash) {
-        const script = scripts.get(bundle);
-        if (!script) throw new Error(`workflow bundle ${bundle} was not sent to this sandbox worker`);
-        instance = new SandboxInstance(script, options);
-      } else instance = pool.take();
+      if (!currentHash) throw new Error("no workflow bundle was loaded");
+      const script = scripts.get(bundle ?? currentHash);
+      if (!script) throw new Error(`workflow bundle ${bundle} was not sent to this sandbox worker`);
+      instance = new SandboxInstance(script, options);
       instances.set(sandbox, instance);
     }
     if (activation.op !== "apply") runOf.set(sandbox, runIdOf(activation.init));
     lastRun = runOf.get(sandbox) ?? "";
-    const answer = runActivation(instance, activation);
-    if ((JSON.parse(answer.state) as { status?: unknown }).status !== "running") ended = true;
-    return { id, answer };
+    return { id, answer: runActivation(instance, activation) };
   } catch (error) {
     instances.delete(sandbox);
     if ((error as { code?: unknown } | null)?.code === "WF_WORKFLOW_BUNDLE_THREW") {
