@@ -114,16 +114,10 @@ if (http) {
   };
   close = () => process.kill(process.pid, "SIGTERM");
 } else {
-  const { buildStepBundle, buildWorkflowBundle } = await import("@wfkit/builder");
+  const { loadBenchWorkflows } = await import("./bench-workflows.mjs");
   const { Runtime } = await import("@wfkit/core");
   const { sqliteWorld } = await import("@wfkit/world-sqlite");
-  const workflows = await buildWorkflowBundle({ root: here, files: ["workflows.ts"] });
-  const steps = await buildStepBundle({
-    root: here,
-    files: ["workflows.ts"],
-    outDir: path.join(dataDir, "steps"),
-  });
-  await import(pathToFileURL(steps.file).href);
+  const { workflows } = await loadBenchWorkflows("workflows.ts", path.join(dataDir, "steps"));
   const rt = new Runtime({ world: sqliteWorld({ dataDir }), workflows, log: () => {} });
   await rt.recover();
   start = async (n) => {

@@ -7,19 +7,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { buildStepBundle, buildWorkflowBundle } from "@wfkit/builder";
 import { Runtime } from "@wfkit/core";
 import { sqliteWorld } from "@wfkit/world-sqlite";
+import { loadBenchWorkflows } from "./bench-workflows.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const workflows = await buildWorkflowBundle({ root: here, files: ["workflows.ts"] });
-const steps = await buildStepBundle({
-  root: here,
-  files: ["workflows.ts"],
-  outDir: mkdtempSync(path.join(tmpdir(), "wfkit-gap-steps-")),
-});
-await import(pathToFileURL(steps.file).href);
+const { workflows, id } = await loadBenchWorkflows();
 
 const median = (values) => [...values].sort((a, b) => a - b)[values.length >> 1];
 const pause = (ms) => new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
@@ -59,7 +51,7 @@ for (const workflow of ["noop", "seq10"]) {
     for (let i = 0; i < WARMUP + RUNS; i++) {
       await pause(gapMs);
       const t0 = performance.now();
-      const run = await runtime.start(`workflow//workflows//${workflow}`, workflow === "noop" ? [] : [0]);
+      const run = await runtime.start(id(workflow), workflow === "noop" ? [] : [0]);
       const t1 = performance.now();
       await run.returnValue;
       if (i >= WARMUP) {

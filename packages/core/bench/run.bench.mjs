@@ -3,23 +3,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { buildStepBundle, buildWorkflowBundle } from "@wfkit/builder";
 import { Runtime } from "@wfkit/core";
 import { sqliteWorld } from "@wfkit/world-sqlite";
+import { loadBenchWorkflows } from "./bench-workflows.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const only = process.argv.slice(2);
 const want = (name) => only.length === 0 || only.includes(name);
 
-const workflows = await buildWorkflowBundle({ root: here, files: ["workflows.ts"] });
-const steps = await buildStepBundle({
-  root: here,
-  files: ["workflows.ts"],
-  outDir: mkdtempSync(path.join(tmpdir(), "wfkit-bench-steps-")),
-});
-await import(pathToFileURL(steps.file).href);
-const id = (name) => `workflow//workflows//${name}`;
+const { workflows, id } = await loadBenchWorkflows();
 
 async function withRuntime(fn) {
   const dataDir = mkdtempSync(path.join(tmpdir(), "wfkit-bench-"));

@@ -1,23 +1,11 @@
 // `node bench/sandbox.bench.mjs` (after `npm run build`): the sandbox's own cost, vm contexts in this
 // thread against sandbox worker threads, on the in-memory World (no fsync, so disk noise stays out):
 // seq10 latency, 200×seq10 throughput and CPU per run, three rounds alternating the modes.
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { buildStepBundle, buildWorkflowBundle } from "@wfkit/builder";
 import { Runtime } from "@wfkit/core";
 import { memoryWorld } from "@wfkit/world/memory";
+import { loadBenchWorkflows } from "./bench-workflows.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const workflows = await buildWorkflowBundle({ root: here, files: ["workflows.ts"] });
-const steps = await buildStepBundle({
-  root: here,
-  files: ["workflows.ts"],
-  outDir: mkdtempSync(path.join(tmpdir(), "wfkit-mb-")),
-});
-await import(pathToFileURL(steps.file).href);
-const id = (n) => `workflow//workflows//${n}`;
+const { workflows, id } = await loadBenchWorkflows();
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 for (const round of [1, 2, 3]) {
   for (const mode of ["vm", "worker"]) {

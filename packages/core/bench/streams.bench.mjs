@@ -4,21 +4,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { buildStepBundle, buildWorkflowBundle } from "@wfkit/builder";
 import { Runtime } from "@wfkit/core";
 import { sqliteWorld } from "@wfkit/world-sqlite";
+import { loadBenchWorkflows } from "./bench-workflows.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const files = ["streams-workflows.ts"];
-const workflows = await buildWorkflowBundle({ root: here, files });
-const steps = await buildStepBundle({
-  root: here,
-  files,
-  outDir: mkdtempSync(path.join(tmpdir(), "wfkit-bench-steps-")),
-});
-await import(pathToFileURL(steps.file).href);
-const id = (name) => `workflow//streams-workflows//${name}`;
+const { workflows, id } = await loadBenchWorkflows("streams-workflows.ts");
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "wfkit-bench-streams-"));
 const rt = new Runtime({ world: sqliteWorld({ dataDir }), workflows, log: () => {} });
