@@ -127,6 +127,19 @@ describe("isolation of workflow code (worker sandbox only)", () => {
     await expect(testRuntime(["isolation.ts"], { sandbox: { memoryLimitMb: -1 } })).rejects.toMatchObject({
       code: "WF_CONFIG_INVALID",
     });
+    await expect(testRuntime(["isolation.ts"], { sandbox: { spinUs: -1 } })).rejects.toMatchObject({
+      code: "WF_CONFIG_INVALID",
+    });
+  });
+
+  it("runs with the sandbox's polling turned off (spinUs: 0)", async () => {
+    const { runtime: rt, id } = await testRuntime(["isolation.ts"], { sandbox: { spinUs: 0 } });
+    try {
+      const run = await rt.start(id("isolation.ts", "leaveRejected"));
+      expect(await run.returnValue).toBe(5);
+    } finally {
+      await rt.close();
+    }
   });
 });
 

@@ -15,6 +15,7 @@ const LIMITS: SandboxLimits = {
   memoryLimitMb: 128,
   stackSizeMb: 4,
   resultsEveryMs: 1,
+  spinUs: 0,
 };
 const start = (sandbox: WorkflowSandbox, runId: string, name: string, args: unknown[]) =>
   sandbox.activate({
@@ -63,5 +64,25 @@ describe("sandbox worker messaging", () => {
     expect(await settled(a)).toBe("answered");
     expect((await b).state).toMatchObject({ status: "completed" });
     expect(await c).toMatchObject({ code: "WF_ACTIVATION_TIMEOUT" });
+  });
+
+  it("with spinUs, takes a lone activation's answer while it waits, before the event loop turns", async () => {
+    const bundle = await buildWorkflowBundle({ root: fixtures, files: ["sandbox-worker.ts"] });
+    // Long enough for the worker to answer on any machine: the answer must come while the host polls.
+    host = new WorkerSandboxHost(
+      bundle.code,
+      bundle.hash,
+      { ...LIMITS, spinUs: 2_000_000 },
+      () => "http://localhost:3000",
+      () => {},
+    );
+    // The worker's realm is made once it has the bundle: a first run, waited for as usual.
+    await start(host.take(), "wrun_warm", "busy", [10]);
+    let turned = false;
+    setImmediate(() => (turned = true));
+    const answer = await start(host.take(), "wrun_lone", "busy", [10]);
+    expect(answer.state).toMatchObject({ status: "completed" });
+    // Answered while the host polled: no turn of the event loop came in between.
+    expect(turned).toBe(false);
   });
 });

@@ -66,6 +66,11 @@ export interface SandboxLimits {
   stackSizeMb: number;
   /** @internal How long a worker works on one batch before it answers what it has (tests). */
   resultsEveryMs?: number;
+  /**
+   * How long, in µs, the runtime and a sandbox worker poll for each other's answer or next
+   * activation, when one run's activation is alone in flight, before they sleep (0: never).
+   */
+  spinUs: number;
 }
 
 /** The run's own code was stopped; the run fails with this error (docs/errors/<code>.md). */

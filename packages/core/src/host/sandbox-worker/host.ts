@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
 import { WorkflowError } from "../../errors/index.js";
 import type { EngineState } from "../../sandbox/protocol.js";
 import type { Activation, ActivationFailureCode } from "../sandbox-activation.js";
@@ -60,6 +60,7 @@ interface Pending {
  */
 class SandboxThread {
   readonly worker: Worker;
+  private readonly results: MessagePort;
   private readonly pending = new Map<number, Pending>();
   private outbox: Act[] = [];
   /** Instances the host let go, told to the worker with the next batch (or in bulk). */
@@ -84,12 +85,17 @@ class SandboxThread {
   ) {
     const shared = new SharedArrayBuffer(4);
     this.running = new Int32Array(shared);
+    const channel = new MessageChannel();
+    this.results = channel.port1;
     const data: SandboxThreadData = {
       running: shared,
       resultsEveryMs: limits.resultsEveryMs ?? RESULTS_EVERY_MS,
+      results: channel.port2,
+      spinUs: limits.spinUs,
     };
     this.worker = new Worker(sandboxThreadFile(), {
       workerData: data,
+      transferList: [channel.port2],
       resourceLimits: {
         maxOldGenerationSizeMb: limits.memoryLimitMb,
         maxYoungGenerationSizeMb: Math.max(8, Math.min(64, Math.round(limits.memoryLimitMb / 8))),
@@ -103,6 +109,9 @@ class SandboxThread {
     });
     this.worker.unref();
     this.worker.on("message", (message: FromSandboxThread) => this.received(message));
+    // The worker answers on its own channel, which the host can poll (waitBriefly).
+    this.results.on("message", (message: FromSandboxThread) => this.received(message));
+    this.results.unref();
     this.worker.on("error", (error) => (this.exitError = error));
     this.worker.on("exit", () => this.died());
     this.post({ t: "script", code, hash, current: true });
@@ -130,7 +139,22 @@ class SandboxThread {
       this.pending.set(act.id, { deadlineMs: deadlineOf(act, this.limits), resolve, reject });
       this.outbox.push(act);
       if (this.inflight === 0) this.flush();
+      if (this.limits.spinUs > 0 && this.pending.size === 1) this.waitBriefly();
     });
+  }
+
+  /**
+   * Polls for a lone activation's answer a moment (`spinUs`) before going back to the event
+   * loop: a quick answer then costs no wake-up of this thread.
+   */
+  private waitBriefly(): void {
+    const until = performance.now() + this.limits.spinUs / 1000;
+    while (performance.now() < until) {
+      const next = receiveMessageOnPort(this.results);
+      if (!next) continue;
+      this.received(next.message as FromSandboxThread);
+      if (this.pending.size === 0) return;
+    }
   }
 
   private flush(): void {

@@ -1,3 +1,4 @@
+import type { MessagePort } from "node:worker_threads";
 import type { Activation, ActivationAnswer, ActivationFailureCode } from "../sandbox-activation.js";
 
 // Messages between the runtime and a sandbox worker (thread.ts). Activations go
@@ -55,4 +56,8 @@ export interface SandboxThreadData {
   resultsEveryMs: number;
   /** `Int32Array` over this: [0] is the id of the activation running now, 0 when none. */
   running: SharedArrayBuffer;
+  /** Where everything the thread says goes, in order (the host polls it for a lone activation's answer). */
+  results: MessagePort;
+  /** How long, in µs, the thread polls for the next activation after answering a lone one, before it sleeps. */
+  spinUs: number;
 }

@@ -1,4 +1,4 @@
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort, receiveMessageOnPort, workerData } from "node:worker_threads";
 import { messageOf } from "../../errors/format.js";
 import { failureCodeOf, runActivation } from "../sandbox-activation.js";
 import { SandboxInstance, type SandboxOptions, SandboxScript } from "../sandbox-vm.js";
@@ -11,7 +11,8 @@ import type { Act, ActResult, FromSandboxThread, SandboxThreadData, ToSandboxThr
 const port = parentPort;
 if (!port) throw new Error("the wfkit sandbox thread runs only as a worker thread");
 const data = workerData as SandboxThreadData;
-const post = (message: FromSandboxThread) => port.postMessage(message);
+// Logs and results go on one channel, in order; the host may poll it (host.ts, waitBriefly).
+const post = (message: FromSandboxThread) => data.results.postMessage(message);
 /** The activation running now (0: none), read by the host when this thread dies or runs late. */
 const running = new Int32Array(data.running);
 
@@ -43,7 +44,24 @@ process.on("unhandledRejection", (reason) => {
   });
 });
 
+// After answering a lone activation, the next one (the same run's next step result) usually
+// comes within a step's time: polled for a moment (`spinUs`) it costs no wake-up of this thread.
+// A batch of several means the host is busy: the next comes anyway, so the thread does not wait.
 port.on("message", (message: ToSandboxThread) => {
+  handle(message);
+  if (message.t !== "acts" || message.acts.length !== 1 || data.spinUs <= 0) return;
+  let until = performance.now() + data.spinUs / 1000;
+  while (performance.now() < until) {
+    const next = receiveMessageOnPort(port);
+    if (!next) continue;
+    const m = next.message as ToSandboxThread;
+    handle(m);
+    if (m.t !== "acts" || m.acts.length !== 1) return;
+    until = performance.now() + data.spinUs / 1000;
+  }
+});
+
+function handle(message: ToSandboxThread): void {
   switch (message.t) {
     case "script": {
       const script = scripts.get(message.hash) ?? new SandboxScript(message.code, message.hash);
@@ -83,7 +101,7 @@ port.on("message", (message: ToSandboxThread) => {
       return;
     }
   }
-});
+}
 
 function forget(sandboxes: number[]): void {
   for (const sandbox of sandboxes) {
