@@ -1,4 +1,4 @@
-import type { AppendResult, CreateRunInput, CreateRunResult, RunId } from "@wfkit/world";
+import type { AppendResult, CreateRunInput, CreateRunResult, RunId, World } from "@wfkit/world";
 import type { RuntimeCore } from "../types.js";
 import { createsHooks, type Turn } from "./turn.js";
 
@@ -31,4 +31,27 @@ export async function createWithFirstTurn(
   if (!result.created || !merge) return { result };
   if (!result.turn) throw new Error(`the World created run ${runId} without its first turn`);
   return { result, committed: result.turn };
+}
+
+/**
+ * Starts the first turn's steps (`start`) while the run is being created when they may, and
+ * says whether it did. They may, as any later turn's may before it commits (eager.ts), only
+ * where no other process appends (`World.singleProcess`), for a run no idempotency key may
+ * turn out to be another's, and for a first turn that neither creates hooks (a step could hand
+ * out a token not yet live) nor ends the run. Their results wait until the creation committed.
+ */
+export function startWhileCreating(
+  world: World,
+  input: CreateRunInput,
+  turn: Turn,
+  start: () => void,
+): boolean {
+  const may =
+    world.singleProcess === true &&
+    input.idempotencyKey === undefined &&
+    !createsHooks(turn) &&
+    (turn.request.run?.status ?? "running") === "running";
+  // After the World's flush of the creation (queued before this), so the commit starts first.
+  if (may) setImmediate(start);
+  return may;
 }

@@ -12,7 +12,7 @@ import { type Activated, ActivationError, SandboxLostError, type WorkflowSandbox
 import type { ActorHandle, RuntimeCore } from "../types.js";
 import { CommitPipeline } from "./commit.js";
 import { settleCommitted, sortRefused } from "./commit-outcome.js";
-import { createWithFirstTurn } from "./create.js";
+import { createWithFirstTurn, startWhileCreating } from "./create.js";
 import { parkedAtClose } from "./diverged.js";
 import { EagerSteps, startBeforeCommit } from "./eager.js";
 import { failedTurn } from "./fail.js";
@@ -74,6 +74,8 @@ export class RunActor implements ActorHandle {
   private readonly commits: CommitPipeline;
   /** Other processes waiting for this run (`whenSettled`): let go once no append of it is uncommitted. */
   private readonly release = new SettledRelease(() => this.commits.idle);
+  /** The run's creation is in flight: results of steps started meanwhile wait in the inbox (create). */
+  private creating = false;
   /** Settles once the first turn of a run created here is in the log (or can never be). */
   private firstTurn: Promise<unknown> = Promise.resolve();
 
@@ -140,7 +142,7 @@ export class RunActor implements ActorHandle {
       return;
     }
     this.inbox.push(input);
-    if (!this.pumping && this.parked === undefined) void this.pump();
+    if (!this.pumping && this.parked === undefined && !this.creating) void this.pump();
     else this.wakeUp?.();
   }
 
@@ -329,7 +331,18 @@ export class RunActor implements ActorHandle {
       this.instance = first.instance;
       turn = await this.build(first.instance, [], first.activated.commands[0] ?? []);
     }
-    const { result, committed } = await createWithFirstTurn(this.core, this.runId, input, turn);
+    const creation = createWithFirstTurn(this.core, this.runId, input, turn);
+    this.creating =
+      !(first instanceof ActivationError) &&
+      startWhileCreating(this.core.world, input, turn, () => {
+        if (this.creating) this.eager.start(turn, [turn], this.runEagerly);
+      });
+    const { result, committed } = await creation
+      .finally(() => (this.creating = false))
+      .catch((error: unknown) => {
+        this.finish();
+        throw error;
+      });
     if (!result.created) {
       this.finish();
       return result;
@@ -338,6 +351,8 @@ export class RunActor implements ActorHandle {
       this.seq = committed.lastSeq;
       this.started = true;
       this.afterCommit(turn, [], committed);
+      // Results of steps that ran while the run was created waited for it.
+      if (this.inbox.length > 0 && !this.pumping && !this.ended) void this.pump();
     } else {
       this.firstTurn = new Promise<boolean>((done) =>
         this.inbox.unshift({ ack: result.messages.map((m) => m.id), done }),
