@@ -1,12 +1,12 @@
 // A new run's first step may start while the run is being created (actor/create.ts,
-// mayStartBeforeCreated), as a later turn's steps start before that turn commits; its result
+// startWhileCreating), as a later turn's steps start before that turn commits; its result
 // waits for the creation. Not with an idempotency key: the key may find another run.
 
 import { waitFor } from "@wfkit/testing-kit";
-import type { CreateRunInput, World } from "@wfkit/world";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/host/runtime.js";
 import { testRuntime } from "./runtime-helpers.js";
+import { holdingCalls } from "./world-gate.js";
 
 const ran = () => ((globalThis as { firstStepRan?: string[] }).firstStepRan ??= []);
 /** Turns of the event loop a step started early has to run in (it needs no I/O). */
@@ -15,22 +15,15 @@ const turns = async (n: number) => {
   for (let i = 0; i < n; i++) await new Promise((resolve) => setImmediate(resolve));
 };
 
-/** Holds every createRun until `release`. */
-function holdingCreation(world: World) {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let held = 0;
-  const wrapped = new Proxy(world, {
-    get(target, key, receiver) {
-      if (key !== "createRun") return Reflect.get(target, key, receiver);
-      return async (input: CreateRunInput) => {
-        held++;
-        await released;
-        return target.createRun(input);
-      };
-    },
+/** A runtime whose World holds every createRun until `gate.release()`. */
+async function withCreationHeld() {
+  let gate!: ReturnType<typeof holdingCalls<"createRun">>;
+  const t = await testRuntime(["first-step.ts"], {}, (world) => {
+    gate = holdingCalls(world, "createRun");
+    return gate.world;
   });
-  return { wrap: () => wrapped, release, held: () => held };
+  runtime = t.runtime;
+  return { gate, rt: t.runtime, firstStep: t.id("first-step.ts", "firstStep") };
 }
 
 let runtime: Runtime | undefined;
@@ -41,13 +34,8 @@ afterEach(async () => {
 
 describe("a new run's first step", () => {
   it("starts while the run is being created; its result is applied once the run exists", async () => {
-    let gate!: ReturnType<typeof holdingCreation>;
-    const t = await testRuntime(["first-step.ts"], {}, (world) => {
-      gate = holdingCreation(world);
-      return gate.wrap();
-    });
-    runtime = t.runtime;
-    const starting = runtime.start(t.id("first-step.ts", "firstStep"), ["early"]);
+    const { gate, rt, firstStep } = await withCreationHeld();
+    const starting = rt.start(firstStep, ["early"]);
     await waitFor("the creation, held", () => gate.held() === 1 || undefined);
     // The creation is held, yet the step runs, within a few turns of the event loop.
     for (let i = 0; i < TURNS && !ran().includes("early"); i++) await turns(1);
@@ -55,7 +43,7 @@ describe("a new run's first step", () => {
     gate.release();
     const run = await starting;
     expect(await run.returnValue).toBe(5);
-    const types = (await runtime.world.readEvents(run.runId)).map((e) => e.type);
+    const types = (await rt.world.readEvents(run.runId)).map((e) => e.type);
     expect(types[0]).toBe("run_created");
     expect(types.filter((type) => type === "step_completed")).toHaveLength(1);
     expect(types.at(-1)).toBe("run_completed");
@@ -63,13 +51,8 @@ describe("a new run's first step", () => {
   });
 
   it("waits for the creation when an idempotency key may find another run", async () => {
-    let gate!: ReturnType<typeof holdingCreation>;
-    const t = await testRuntime(["first-step.ts"], {}, (world) => {
-      gate = holdingCreation(world);
-      return gate.wrap();
-    });
-    runtime = t.runtime;
-    const starting = runtime.start(t.id("first-step.ts", "firstStep"), ["keyed"], { idempotencyKey: "k-1" });
+    const { gate, rt, firstStep } = await withCreationHeld();
+    const starting = rt.start(firstStep, ["keyed"], { idempotencyKey: "k-1" });
     await waitFor("the creation, held", () => gate.held() === 1 || undefined);
     // The turns in which the run above started its step: this one does not.
     await turns(TURNS);

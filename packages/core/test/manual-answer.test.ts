@@ -6,12 +6,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { waitFor } from "@wfkit/testing-kit";
-import type { AppendRequest, World } from "@wfkit/world";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/host/runtime.js";
 import { WEBHOOK_PATH } from "../src/host/webhook.js";
 import { testRuntime } from "./runtime-helpers.js";
+import { holdingCalls } from "./world-gate.js";
 
 const BASE = "http://app.test";
 const dirs: string[] = [];
@@ -22,33 +22,16 @@ afterEach(async () => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Holds every append that schedules a step until `release`: the activations of the requests. */
-function holdingStepSchedules(world: World) {
-  let release!: () => void;
-  const released = new Promise<void>((resolve) => (release = resolve));
-  let held = 0;
-  const wrapped = new Proxy(world, {
-    get(target, key, receiver) {
-      if (key !== "append") return Reflect.get(target, key, receiver);
-      return async (request: AppendRequest) => {
-        if (request.events.some((e) => e.type === "step_scheduled")) {
-          held++;
-          await released;
-        }
-        return target.append(request);
-      };
-    },
-  });
-  return { world: wrapped, release, held: () => held };
-}
-
 const slackPost = (text: string) => new URLSearchParams({ command: "/deploy", text }).toString();
 
 describe("a manual webhook request answered by a step", () => {
   it("is answered once recorded, while the activation that scheduled the answering step has not committed", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "wfkit-manual-answer-"));
     dirs.push(dir);
-    const gate = holdingStepSchedules(sqliteWorld({ dataDir: dir }));
+    // Every append that schedules a step is held: the activations of the requests.
+    const gate = holdingCalls(sqliteWorld({ dataDir: dir }), "append", (request) =>
+      request.events.some((e) => e.type === "step_scheduled"),
+    );
     const t = await testRuntime(["hooks.ts"], { webhookBaseUrl: BASE, world: gate.world });
     runtime = t.runtime;
     const run = await runtime.start(t.id("hooks.ts", "slack"));

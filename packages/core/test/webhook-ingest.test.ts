@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Runtime } from "../src/host/runtime.js";
 import { WEBHOOK_PATH } from "../src/host/webhook.js";
 import { testRuntime } from "./runtime-helpers.js";
+import { holdingCalls } from "./world-gate.js";
 
 const BASE = "http://app.test";
 const post = (rt: Runtime, token: string, body: string) =>
@@ -31,8 +32,8 @@ afterEach(async () => {
   rt = undefined;
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
-async function start(world: World, wrap: (w: World) => World = (w) => w) {
-  const t = await testRuntime(["ingest.ts"], { webhookBaseUrl: BASE, world: wrap(world) });
+async function start(world: World) {
+  const t = await testRuntime(["ingest.ts"], { webhookBaseUrl: BASE, world });
   rt = t.runtime;
   return { rt: t.runtime, echo: t.id("ingest.ts", "webhookEcho") };
 }
@@ -62,20 +63,13 @@ describe("webhook ingest", () => {
   });
 
   it("while other activations run, answers a request once it is durable, before its run's activation commits", async () => {
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
     // Holds every append that ends a run: the activation that applies the request.
-    const holdEnds = (w: World): World =>
-      new Proxy(w, {
-        get(target, key, receiver) {
-          if (key !== "append") return Reflect.get(target, key, receiver);
-          return async (request: AppendRequest) => {
-            if (request.run?.status === "completed") await held;
-            return target.append(request);
-          };
-        },
-      });
-    const { rt, echo } = await start(sqliteWorld({ dataDir: dataDir() }), holdEnds);
+    const gate = holdingCalls(
+      sqliteWorld({ dataDir: dataDir() }),
+      "append",
+      (request) => request.run?.status === "completed",
+    );
+    const { rt, echo } = await start(gate.world);
     const run = await rt.start(echo);
     const token = await tokenOf(rt, run.runId);
     // Another run's activation in progress (counted as the runtime counts them): this request would queue behind it.
@@ -85,7 +79,7 @@ describe("webhook ingest", () => {
     expect(answer.status).toBe(202);
     expect(await bodiesIn(rt, run.runId)).toBe(1);
     expect((await rt.world.getRun(run.runId))?.status).toBe("running");
-    release();
+    gate.release();
     expect(await run.returnValue).toEqual({ method: "POST", body: "early" });
   });
 

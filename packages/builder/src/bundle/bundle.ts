@@ -240,20 +240,11 @@ export async function buildWorkflowBundle(options: BuildOptions): Promise<Workfl
     absWorkingDir: root,
   };
   const user = files.map((f) => `import ${JSON.stringify(f)};`).join("\n");
-  let realm: esbuild.BuildResult;
+  let realm: esbuild.OutputFile[];
   let result: esbuild.BuildResult;
   try {
     [realm, result] = await Promise.all([
-      esbuild.build({
-        ...common,
-        stdin: {
-          contents: `import ${JSON.stringify(coreBundleEntries.sandbox)};`,
-          resolveDir: root,
-          sourcefile: "wfkit-realm.js",
-          loader: "js",
-        },
-        plugins: [compilerPlugin("workflow", root, [], [])],
-      }),
+      realmPart(root, common),
       esbuild.build({
         ...common,
         stdin: { contents: user, resolveDir: root, sourcefile: "wfkit-workflows.js", loader: "js" },
@@ -269,13 +260,40 @@ export async function buildWorkflowBundle(options: BuildOptions): Promise<Workfl
   const reached = await builtinDiagnostics(result.metafile!, root);
   if (reached.length > 0)
     failure({ errors: reached.map((d) => ({ text: formatDiagnostic(d) })) }, "workflow bundle");
-  const code = joinWithSourceMap(realm.outputFiles!, result.outputFiles!);
+  const code = joinWithSourceMap(realm, result.outputFiles!);
   return {
     code,
     manifest: mergeManifests(manifests),
     hash: createHash("sha256").update(code).digest("hex").slice(0, 16),
     warnings: diagnostics.filter((d) => d.severity === "warning"),
   };
+}
+
+/**
+ * The bundle's first part, the sandbox bootstrap: the same for every build from `root` (it
+ * holds no user code), so a rebuild (watch mode, each test's fixtures) does not build it again.
+ */
+const realmParts = new Map<string, Promise<esbuild.OutputFile[]>>();
+function realmPart(root: string, common: esbuild.BuildOptions): Promise<esbuild.OutputFile[]> {
+  let part = realmParts.get(root);
+  if (!part) {
+    part = esbuild
+      .build({
+        ...common,
+        stdin: {
+          contents: `import ${JSON.stringify(coreBundleEntries.sandbox)};`,
+          resolveDir: root,
+          sourcefile: "wfkit-realm.js",
+          loader: "js",
+        },
+        plugins: [compilerPlugin("workflow", root, [], [])],
+      })
+      .then((built) => built.outputFiles!);
+    // A failed build is not kept: the next build tries again.
+    part.catch(() => realmParts.delete(root));
+    realmParts.set(root, part);
+  }
+  return part;
 }
 
 /**

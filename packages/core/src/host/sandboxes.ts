@@ -55,59 +55,51 @@ export function resolveSandboxLimits(
   }
   return {
     mode,
-    workers: positive(
+    workers: numberSetting(
       "sandbox.workers (WORKFLOW_SANDBOX_WORKERS)",
       settings.workers,
       env.WORKFLOW_SANDBOX_WORKERS,
       SANDBOX_DEFAULTS.workers,
     ),
-    activationTimeoutMs: positive(
+    activationTimeoutMs: numberSetting(
       "activationTimeoutMs (WORKFLOW_ACTIVATION_TIMEOUT_MS)",
       activationTimeoutMs,
       env.WORKFLOW_ACTIVATION_TIMEOUT_MS,
       SANDBOX_DEFAULTS.activationTimeoutMs,
     ),
-    memoryLimitMb: positive(
+    memoryLimitMb: numberSetting(
       "sandbox.memoryLimitMb (WORKFLOW_SANDBOX_MEMORY_MB)",
       settings.memoryLimitMb,
       env.WORKFLOW_SANDBOX_MEMORY_MB,
       SANDBOX_DEFAULTS.memoryLimitMb,
     ),
-    stackSizeMb: positive(
+    stackSizeMb: numberSetting(
       "sandbox.stackSizeMb (WORKFLOW_SANDBOX_STACK_MB)",
       settings.stackSizeMb,
       env.WORKFLOW_SANDBOX_STACK_MB,
       SANDBOX_DEFAULTS.stackSizeMb,
     ),
-    spinUs: atLeastZero(
+    spinUs: numberSetting(
       "sandbox.spinUs (WORKFLOW_SANDBOX_SPIN_US)",
       settings.spinUs,
       env.WORKFLOW_SANDBOX_SPIN_US,
       SANDBOX_DEFAULTS.spinUs,
+      true,
     ),
   };
 }
 
-function positive(
+/** A number setting: the option, else the environment variable, else `fallback`; `zero` allows 0. */
+function numberSetting(
   name: string,
   option: number | undefined,
   fromEnv: string | undefined,
   fallback: number,
+  zero = false,
 ): number {
   const value = option ?? (fromEnv === undefined || fromEnv === "" ? fallback : Number(fromEnv));
-  if (!Number.isFinite(value) || value <= 0)
-    throw invalid(name, String(option ?? fromEnv), "a positive number");
-  return value;
-}
-
-function atLeastZero(
-  name: string,
-  option: number | undefined,
-  fromEnv: string | undefined,
-  fallback: number,
-): number {
-  const value = option ?? (fromEnv === undefined || fromEnv === "" ? fallback : Number(fromEnv));
-  if (!Number.isFinite(value) || value < 0) throw invalid(name, String(option ?? fromEnv), "0 or more");
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && !zero))
+    throw invalid(name, String(option ?? fromEnv), zero ? "0 or more" : "a positive number");
   return value;
 }
 

@@ -74,14 +74,17 @@ export function recordFirst(
   return { count: recorded.count, batch: forActivation, answered: answeredFirst(core, commits) };
 }
 
-/** A payload whose caller waits for a manual response, on a run whose next append may pipeline. */
+/**
+ * A payload whose caller waits for a manual response, on a run whose activation may pipeline
+ * behind the record: the pump asked `mayPipeline` already, which says yes on any World while
+ * nothing is in flight, so `alone` is what decides for the append after the record.
+ */
 function awaitsManualAnswer(input: RunInput | undefined, commits: CommitPipeline): boolean {
   return (
     input?.recordFirst === true &&
     input.event?.type === "hook_received" &&
     (input.event as { requestId?: string }).requestId !== undefined &&
-    commits.alone &&
-    commits.mayPipeline()
+    commits.alone
   );
 }
 

@@ -108,8 +108,7 @@ class SandboxThread {
       execArgv: [],
     });
     this.worker.unref();
-    this.worker.on("message", (message: FromSandboxThread) => this.received(message));
-    // The worker answers on its own channel, which the host can poll (waitBriefly).
+    // Everything the worker says comes on its own channel, which the host can poll (waitBriefly).
     this.results.on("message", (message: FromSandboxThread) => this.received(message));
     this.results.unref();
     this.worker.on("error", (error) => (this.exitError = error));

@@ -47,16 +47,16 @@ process.on("unhandledRejection", (reason) => {
 // After answering a lone activation, the next one (the same run's next step result) usually
 // comes within a step's time: polled for a moment (`spinUs`) it costs no wake-up of this thread.
 // A batch of several means the host is busy: the next comes anyway, so the thread does not wait.
+const isLoneAct = (message: ToSandboxThread) => message.t === "acts" && message.acts.length === 1;
 port.on("message", (message: ToSandboxThread) => {
   handle(message);
-  if (message.t !== "acts" || message.acts.length !== 1 || data.spinUs <= 0) return;
+  if (!isLoneAct(message) || data.spinUs <= 0) return;
   let until = performance.now() + data.spinUs / 1000;
   while (performance.now() < until) {
     const next = receiveMessageOnPort(port);
     if (!next) continue;
-    const m = next.message as ToSandboxThread;
-    handle(m);
-    if (m.t !== "acts" || m.acts.length !== 1) return;
+    handle(next.message as ToSandboxThread);
+    if (!isLoneAct(next.message as ToSandboxThread)) return;
     until = performance.now() + data.spinUs / 1000;
   }
 });
