@@ -3,9 +3,17 @@
 // realm's global object stays extensible; its own bindings are pinned
 // (lockdown.ts), and what a run adds is moved off the global when another run is
 // selected, and put back when the run is selected again: no run sees another's.
+//
+// Which keys a run added is tracked as they are added, not found by listing the
+// global's keys at every switch: that listing (about 150 keys of a dictionary-mode
+// object) was a quarter of a sandbox thread's CPU when runs interleave. A new key
+// comes by assignment (which, the key not being the global's own, reaches the
+// global's prototype: a Proxy here whose `set` notes it), or by the definition
+// functions guardGlobal wraps. A run that replaces the global's prototype gets the
+// full listing again.
 
 const g = globalThis as Record<PropertyKey, unknown>;
-const { ownKeys, deleteProperty, defineProperty, getPrototypeOf, setPrototypeOf } = Reflect;
+const { ownKeys, deleteProperty, defineProperty, getPrototypeOf, setPrototypeOf, set } = Reflect;
 const { getOwnPropertyDescriptor } = Object;
 
 /** What a run added to the global object, while another run is selected. */
@@ -18,6 +26,8 @@ let base: Set<PropertyKey> | undefined;
 let baseProto: object | null = null;
 /** The run whose additions are on the global object now. */
 let installed: { globals?: GlobalsBag } | undefined;
+/** Keys the installed run may have on the global object: put back, assigned or defined. */
+const touched = new Set<PropertyKey>();
 
 /** The realm's own globals are the ones there now (after the bootstrap, before any run). */
 function baseline(): Set<PropertyKey> {
@@ -28,29 +38,39 @@ function baseline(): Set<PropertyKey> {
   return base;
 }
 
+/** The installed run's additions, taken off the global object. */
+function takeOff(known: Set<PropertyKey>, proto: object | null): GlobalsBag["props"] {
+  // Past the tracked paths (another prototype took the assignments): every key is looked at.
+  const keys = proto === baseProto ? touched : ownKeys(g);
+  const props: GlobalsBag["props"] = [];
+  for (const key of keys) {
+    if (known.has(key)) continue;
+    const desc = getOwnPropertyDescriptor(g, key);
+    if (!desc) continue;
+    props.push([key, desc]);
+    // Always configurable: definitions on the global are made so (guardGlobal).
+    if (!deleteProperty(g, key))
+      throw new Error(`The workflow realm could not take off the global ${String(key)}.`);
+  }
+  touched.clear();
+  return props;
+}
+
 /** Makes `run`'s additions the global object's: moves the previous run's off, puts `run`'s back. */
 export function selectGlobals(run: { globals?: GlobalsBag }): void {
   if (installed === run) return;
   const known = baseline();
-  const keys = ownKeys(g);
   const proto = getPrototypeOf(g);
-  let props: GlobalsBag["props"] | undefined;
-  if (keys.length !== known.size || proto !== baseProto) {
-    props = [];
-    for (const key of keys) {
-      if (known.has(key)) continue;
-      props.push([key, getOwnPropertyDescriptor(g, key)!]);
-      // Always configurable: definitions on the global are made so (guardGlobal).
-      if (!deleteProperty(g, key))
-        throw new Error(`The workflow realm could not take off the global ${String(key)}.`);
-    }
-    if (proto !== baseProto) setPrototypeOf(g, baseProto);
-  }
-  if (installed) installed.globals = props || proto !== baseProto ? { props: props ?? [], proto } : undefined;
+  const props = touched.size > 0 || proto !== baseProto ? takeOff(known, proto) : [];
+  if (proto !== baseProto) setPrototypeOf(g, baseProto);
+  if (installed) installed.globals = props.length > 0 || proto !== baseProto ? { props, proto } : undefined;
   installed = run;
   const bag = run.globals;
   if (!bag) return;
-  for (const [key, desc] of bag.props) defineProperty(g, key, desc);
+  for (const [key, desc] of bag.props) {
+    defineProperty(g, key, desc);
+    touched.add(key);
+  }
   if (bag.proto !== baseProto) setPrototypeOf(g, bag.proto);
   run.globals = undefined;
 }
@@ -63,17 +83,49 @@ export function selectGlobals(run: { globals?: GlobalsBag }): void {
 export function guardGlobal(): void {
   const O = Object as unknown as Record<string, Function>;
   const R = Reflect as unknown as Record<string, Function>;
-  const configurable = (target: unknown, desc: PropertyDescriptor): PropertyDescriptor =>
-    target === g && desc && typeof desc === "object" ? { ...desc, configurable: true } : desc;
+  // The key is made a property key once, so what is noted is what is defined.
+  const noted = (key: PropertyKey): PropertyKey => {
+    const k = typeof key === "symbol" ? key : String(key);
+    touched.add(k);
+    return k;
+  };
+  const configurable = (desc: PropertyDescriptor): PropertyDescriptor =>
+    desc && typeof desc === "object" ? { ...desc, configurable: true } : desc;
   const define = O.defineProperty as (o: object, k: PropertyKey, d: PropertyDescriptor) => object;
   const defineAll = O.defineProperties as (o: object, d: Record<PropertyKey, PropertyDescriptor>) => object;
   const reflectDefine = R.defineProperty as (o: object, k: PropertyKey, d: PropertyDescriptor) => boolean;
   replace(O, "defineProperty", function defineProperty(o: object, k: PropertyKey, d: PropertyDescriptor) {
-    return define(o, k, configurable(o, d));
+    return o === g ? define(o, noted(k), configurable(d)) : define(o, k, d);
   });
   replace(R, "defineProperty", function defineProperty(o: object, k: PropertyKey, d: PropertyDescriptor) {
-    return reflectDefine(o, k, configurable(o, d));
+    return o === g ? reflectDefine(o, noted(k), configurable(d)) : reflectDefine(o, k, d);
   });
+  const P = Object.prototype as unknown as Record<string, Function>;
+  for (const name of ["__defineGetter__", "__defineSetter__"]) {
+    const original = P[name];
+    if (typeof original !== "function") continue;
+    replace(
+      P,
+      name,
+      {
+        [name](this: unknown, key: PropertyKey, fn: Function) {
+          return original.call(this, this === g ? noted(key) : key, fn);
+        },
+      }[name] as Function,
+    );
+  }
+  // An assignment of a key the global does not have reaches its prototype: this one notes it.
+  const proto = getPrototypeOf(g);
+  if (proto !== null)
+    setPrototypeOf(
+      g,
+      new Proxy(proto, {
+        set(target, key, value, receiver) {
+          if (receiver === g) touched.add(key);
+          return set(target, key, value, receiver);
+        },
+      }),
+    );
   replace(
     O,
     "defineProperties",
@@ -81,7 +133,7 @@ export function guardGlobal(): void {
       if (o !== g || !d || typeof d !== "object") return defineAll(o, d);
       for (const key of ownKeys(d)) {
         const desc = getOwnPropertyDescriptor(d, key);
-        if (desc?.enumerable) define(o, key, configurable(o, d[key as string] as PropertyDescriptor));
+        if (desc?.enumerable) define(o, noted(key), configurable(d[key as string] as PropertyDescriptor));
       }
       return o;
     },
