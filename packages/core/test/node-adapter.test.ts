@@ -140,6 +140,53 @@ describe("toNodeHandler", () => {
     expect(answer.body.toString()).toBe("short and stout");
   });
 
+  it("writes a string or bytes body in one piece with a Content-Length; other bodies stream as before", async () => {
+    const bodies: Record<string, () => Response | Promise<Response>> = {
+      "/json": () => Response.json({ greeting: "héllo" }),
+      "/bytes": () => new Response(new Uint8Array([104, 105])),
+      "/text": () => new Response("plain words", { headers: { "content-type": "text/plain" } }),
+      "/blob": () => new Response(new Blob(["from a blob"])),
+      "/stream": () =>
+        new Response(
+          new ReadableStream({
+            start(controller) {
+              controller.enqueue(new TextEncoder().encode("streamed"));
+              controller.close();
+            },
+          }),
+        ),
+      // A body the handler has begun to read: only the rest goes out, from the stream.
+      "/half-read": async () => {
+        const response = new Response("abcdef");
+        const reader = response.body!.getReader();
+        await reader.read();
+        reader.releaseLock();
+        return response;
+      },
+      // A clone answers in full, and so does the original it was taken from.
+      "/cloned": () => new Response("twice").clone(),
+    };
+    const url = await serveHandler((request) => bodies[new URL(request.url).pathname]!());
+    const answers = Object.fromEntries(
+      await Promise.all(
+        Object.keys(bodies).map(async (path) => [path, await send(`${url}${path}`)] as const),
+      ),
+    );
+    const whole = (path: string) => answers[path]!.headers["content-length"];
+    expect(answers["/json"]!.body.toString()).toBe('{"greeting":"héllo"}');
+    expect(whole("/json")).toBe(String(Buffer.byteLength('{"greeting":"héllo"}')));
+    expect(answers["/json"]!.headers["content-type"]).toBe("application/json");
+    expect(answers["/bytes"]!.body.toString()).toBe("hi");
+    expect(whole("/bytes")).toBe("2");
+    expect(answers["/text"]!.body.toString()).toBe("plain words");
+    expect(whole("/text")).toBe("11");
+    expect(answers["/blob"]!.body.toString()).toBe("from a blob");
+    expect(answers["/stream"]!.body.toString()).toBe("streamed");
+    expect(answers["/stream"]!.headers["transfer-encoding"]).toBe("chunked");
+    expect(answers["/half-read"]!.body.toString()).toBe("");
+    expect(answers["/cloned"]!.body.toString()).toBe("twice");
+  });
+
   it("streams the response body: the first chunk arrives before the stream ends", async () => {
     let release!: () => void;
     const released = new Promise<void>((resolve) => (release = resolve));
