@@ -56,6 +56,10 @@ console.log(
 );
 if (want("noop")) await latency("noop start→done", "noop", [], 50);
 if (want("seq10")) await latency("seq10 start→done", "seq10", [0], 50);
+// The same after the code is compiled: a sandbox worker is an isolate of its own whose JIT
+// warms up over its first few hundred runs (docs/performance.md), so the line above is the
+// cold path of a new process and this one its steady state.
+if (want("seq10-warm")) await latency("seq10 warm (after 800)", "seq10", [0], 200, 800);
 if (want("par50")) await latency("par50 start→done", "par50", [0], 20, 3);
 
 if (want("seq1000")) {
