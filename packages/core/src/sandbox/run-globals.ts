@@ -10,7 +10,9 @@
 // comes by assignment (which, the key not being the global's own, reaches the
 // global's prototype: a Proxy here whose `set` notes it), or by the definition
 // functions guardGlobal wraps. A run that replaces the global's prototype gets the
-// full listing again.
+// full listing again, and so does every switch where an assignment to the global does
+// not reach its prototype (checked once, by a probe: a contextified global's
+// interceptors could take it first on some Node versions).
 
 const g = globalThis as Record<PropertyKey, unknown>;
 const { ownKeys, deleteProperty, defineProperty, getPrototypeOf, setPrototypeOf, set } = Reflect;
@@ -28,6 +30,8 @@ let baseProto: object | null = null;
 let installed: { globals?: GlobalsBag } | undefined;
 /** Keys the installed run may have on the global object: put back, assigned or defined. */
 const touched = new Set<PropertyKey>();
+/** Whether assignments of new keys reach the Proxy (guardGlobal's probe); if not, every switch lists the keys. */
+let tracking = false;
 
 /** The realm's own globals are the ones there now (after the bootstrap, before any run). */
 function baseline(): Set<PropertyKey> {
@@ -41,7 +45,7 @@ function baseline(): Set<PropertyKey> {
 /** The installed run's additions, taken off the global object. */
 function takeOff(known: Set<PropertyKey>, proto: object | null): GlobalsBag["props"] {
   // Past the tracked paths (another prototype took the assignments): every key is looked at.
-  const keys = proto === baseProto ? touched : ownKeys(g);
+  const keys = tracking && proto === baseProto ? touched : ownKeys(g);
   const props: GlobalsBag["props"] = [];
   for (const key of keys) {
     if (known.has(key)) continue;
@@ -61,7 +65,7 @@ export function selectGlobals(run: { globals?: GlobalsBag }): void {
   if (installed === run) return;
   const known = baseline();
   const proto = getPrototypeOf(g);
-  const props = touched.size > 0 || proto !== baseProto ? takeOff(known, proto) : [];
+  const props = !tracking || touched.size > 0 || proto !== baseProto ? takeOff(known, proto) : [];
   if (proto !== baseProto) setPrototypeOf(g, baseProto);
   if (installed) installed.globals = props.length > 0 || proto !== baseProto ? { props, proto } : undefined;
   installed = run;
@@ -126,6 +130,11 @@ export function guardGlobal(): void {
         },
       }),
     );
+  const probe = "__wfkitGlobalsProbe";
+  g[probe] = true;
+  tracking = touched.has(probe);
+  deleteProperty(g, probe);
+  touched.clear();
   replace(
     O,
     "defineProperties",
