@@ -64,6 +64,7 @@ export const ERROR_CODES = {
   WF_REQUEST_TIMEOUT: { status: 408, title: "a request body did not arrive in time" },
   WF_RESPOND_NOT_MANUAL: { status: 500, title: "respondWith() on a webhook that answers by itself" },
   WF_ROUTE_NOT_FOUND: { status: 404, title: "no workflow runtime route at this path" },
+  WF_NODE_UNSUPPORTED: { status: 500, title: "a Node.js version the workflow sandbox cannot run on" },
   WF_RUNTIME_NOT_CONFIGURED: { status: 500, title: "no workflow runtime in this process" },
   WF_RUNTIME_UNAVAILABLE: { status: 503, title: "the workflow runtime is not running" },
   WF_RUN_CANCELLED: { status: 409, title: "the run was cancelled, so it has no return value" },

@@ -18,12 +18,29 @@ const contextOptions: vm.CreateContextOptions = {
   codeGeneration: { strings: false, wasm: false },
 };
 // DONT_CONTEXTIFY (Node >= 20.18 / 22.8) gives the context an ordinary global object:
-// global lookups skip the interceptors of a contextified one.
+// global lookups skip the interceptors of a contextified one, which also look through the
+// object handed to createContext (and its prototype: the host's Object) and on which the
+// realm's bootstrap does not load. Older Node versions are refused (sandboxNodeSupport).
 const DONT_CONTEXTIFY = (vm.constants as unknown as { DONT_CONTEXTIFY?: symbol } | undefined)
   ?.DONT_CONTEXTIFY;
 
+/**
+ * Why this Node.js cannot run workflow sandboxes (WF_NODE_UNSUPPORTED), or undefined when it can.
+ * The runtime checks it when it starts, before any run.
+ */
+export function sandboxNodeSupport(): WorkflowError | undefined {
+  if (DONT_CONTEXTIFY) return undefined;
+  return new WorkflowError(
+    "WF_NODE_UNSUPPORTED",
+    `Node.js ${process.version} cannot run workflow sandboxes: its vm module has no DONT_CONTEXTIFY (added in Node.js 20.18 and 22.8), which the sandbox's global object needs.`,
+    "Run the app on Node.js 20.19 or later in the 20 line, or 22.8 or later (the engines field of every @wfkit package says ^20.19.0 || >=22.8.0).",
+  );
+}
+
+/** A context with an ordinary global object that has `globals` (host functions the bootstrap takes off). */
 function createSandboxContext(globals: Record<string, unknown>): vm.Context {
-  if (!DONT_CONTEXTIFY) return vm.createContext(globals, contextOptions);
+  const unsupported = sandboxNodeSupport();
+  if (unsupported) throw unsupported;
   const context = vm.createContext(DONT_CONTEXTIFY as unknown as vm.Context, contextOptions);
   Object.assign(context, globals);
   return context;

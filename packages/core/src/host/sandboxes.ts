@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { WorkflowError } from "../errors/workflow-error.js";
 import { type SandboxHost, type SandboxLimits, VmSandboxHost } from "./sandbox-host.js";
-import type { SandboxOptions } from "./sandbox-vm.js";
+import { type SandboxOptions, sandboxNodeSupport } from "./sandbox-vm.js";
 import { sandboxThreadAvailable, WorkerSandboxHost } from "./sandbox-worker/host.js";
 
 /** Where workflow code runs and its limits (`RuntimeOptions.sandbox`); unset fields fall back to env, then defaults. */
@@ -119,6 +119,8 @@ export function createSandboxHost(
   limits: SandboxLimits,
   explicitTimeoutMs: number | undefined,
 ): SandboxHost {
+  const unsupported = sandboxNodeSupport();
+  if (unsupported) throw unsupported;
   const log = options.log ?? (() => {});
   if (limits.mode === "worker") {
     if (sandboxThreadAvailable()) return new WorkerSandboxHost(code, hash, limits, options.webhookBase, log);
