@@ -52,7 +52,7 @@ export function runActivation(instance: SandboxInstance, activation: Activation)
       const commands: string[] = [];
       let state = instance.stateRaw();
       for (const event of activation.events) {
-        // A run that ended takes no further events (the turn records them without applying).
+        // A run that ended takes no further events (the turn refuses them: turn.ts, refuseUnapplied).
         if ((JSON.parse(state) as { status: string }).status !== "running") break;
         instance.applyRaw(event, false);
         commands.push(instance.takeCommandsRaw());

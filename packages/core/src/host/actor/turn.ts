@@ -90,6 +90,20 @@ function dropDuplicateOutcomes(batch: RunInput[], carry: TurnCarry): void {
 }
 
 /**
+ * An input of the batch that came after the event that ended the run: the instance did not
+ * apply it and the log does not get it, so its caller hears so now (a payload's sender is
+ * told the hook is gone, and may not take the append's commit for its own). Its event goes,
+ * so that a retry of the batch cannot record it after that answer. A payload recorded first
+ * is in the log already.
+ */
+function refuseUnapplied(input: RunInput): void {
+  if (input.recorded) return;
+  input.event = undefined;
+  input.done?.(false);
+  input.done = undefined;
+}
+
+/**
  * Applies a batch of inputs to the instance and gathers everything it caused into one
  * append: the inputs' events, the commands the workflow issued, and the run's status.
  * `recovered` are commands of an earlier activation that the log lacks.
@@ -143,7 +157,10 @@ export async function buildTurn(
     }
     // Applied: the run was still running when the instance got it.
     const commands = activated.commands[handed++];
-    if (!commands) continue;
+    if (!commands) {
+      refuseUnapplied(input);
+      continue;
+    }
     if (event.type === "sleep_fired") {
       const lost = carry.sleeps.isCancelled(event.opId);
       carry.sleeps.woke(event.opId);
