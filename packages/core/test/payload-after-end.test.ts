@@ -13,9 +13,12 @@ let rt: Runtime;
 let wf: (name: string) => string;
 beforeAll(async () => {
   // One warm run at most: starting a second run makes the first cold (its log replays on the next input).
-  const t = await testRuntime(["hooks.ts"], { maxWarmRuns: 1 });
+  const t = await testRuntime(["hooks.ts", "ingest.ts"], {
+    maxWarmRuns: 1,
+    webhookBaseUrl: "http://app.test",
+  });
   rt = t.runtime;
-  wf = (name) => t.id("hooks.ts", name);
+  wf = (name) => t.id(name === "webhookEcho" ? "ingest.ts" : "hooks.ts", name);
 });
 afterAll(() => rt?.close());
 
@@ -40,5 +43,27 @@ describe("payloads in the batch that ends the run", () => {
 
     await rt.resumeHook("ends:other", { value: 9 });
     expect(await other.returnValue).toEqual({ value: 9 });
+  });
+
+  it("sent to a webhook are answered 404, not 202, and every 202'd request is in the log", async () => {
+    const run = await rt.start(wf("webhookEcho"), []);
+    const hook = await until("the webhook", async () => (await rt.world.listHooks({ runId: run.runId }))[0]);
+    const other = await rt.start(wf("hookWait"), ["ends:another"]);
+    await until("the other hook", async () => (await rt.world.getHook("ends:another")) ?? undefined);
+
+    const url = `http://app.test/.well-known/workflow/v1/webhook/${hook.token}`;
+    const answers = await Promise.all(
+      ["a", "b", "c"].map((body) => rt.handleWebhook(new Request(url, { method: "POST", body }))),
+    );
+    expect(await run.returnValue).toEqual({ method: "POST", body: "a" });
+
+    const recorded = (await rt.world.readEvents(run.runId)).filter((e) => e.type === "hook_received").length;
+    const accepted = answers.filter((a) => a.status === 202).length;
+    expect(accepted).toBeGreaterThan(0);
+    expect(recorded).toBe(accepted);
+    for (const a of answers) expect([202, 404]).toContain(a.status);
+
+    await rt.resumeHook("ends:another", { value: 1 });
+    await other.returnValue;
   });
 });
