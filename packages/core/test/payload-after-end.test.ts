@@ -66,4 +66,28 @@ describe("payloads in the batch that ends the run", () => {
     await rt.resumeHook("ends:another", { value: 1 });
     await other.returnValue;
   });
+
+  it("after a cancellation in the same batch are refused too", async () => {
+    const run = await rt.start(wf("hookWait"), ["ends:cancelled"]);
+    await until("the hook", async () => (await rt.world.getHook("ends:cancelled")) ?? undefined);
+    const other = await rt.start(wf("hookWait"), ["ends:yet-another"]);
+    await until("the other hook", async () => (await rt.world.getHook("ends:yet-another")) ?? undefined);
+
+    // The cancellation is posted first (one World read before it, against two for the payload).
+    const [cancelled, resumed] = await Promise.allSettled([
+      rt.cancel(run.runId),
+      rt.resumeHook("ends:cancelled", { value: 1 }),
+    ]);
+    expect(cancelled.status).toBe("fulfilled");
+    expect(await run.status).toBe("cancelled");
+    const recorded = (await rt.world.readEvents(run.runId)).filter((e) => e.type === "hook_received");
+    if (resumed.status === "fulfilled") expect(recorded).toHaveLength(1);
+    else {
+      expect(resumed.reason).toBeInstanceOf(HookNotFoundError);
+      expect(recorded).toEqual([]);
+    }
+
+    await rt.resumeHook("ends:yet-another", { value: 1 });
+    await other.returnValue;
+  });
 });

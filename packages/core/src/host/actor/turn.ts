@@ -90,8 +90,8 @@ function dropDuplicateOutcomes(batch: RunInput[], carry: TurnCarry): void {
 }
 
 /**
- * An input of the batch that came after the event that ended the run: the instance did not
- * apply it and the log does not get it, so its caller hears so now (a payload's sender is
+ * An input of the batch that came after the event that ended the run (or cancelled it): the
+ * instance did not apply it and the log does not get it, so its caller hears so now (a payload's sender is
  * told the hook is gone, and may not take the append's commit for its own). Its event goes,
  * so that a retry of the batch cannot record it after that answer. A payload recorded first
  * is in the log already.
@@ -153,6 +153,8 @@ export async function buildTurn(
       if (input.delivery && activated.state.status === "running") request.deliveries.push(input.delivery);
       cancelled = true;
       request.events.push(event);
+      // What came after the cancellation goes no further, into the instance or the log.
+      for (const later of batch.slice(i + 1)) refuseUnapplied(later);
       break;
     }
     // Applied: the run was still running when the instance got it.
