@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { buildWorkflowBundle } from "@wfkit/builder";
+import { waitFor as until } from "@wfkit/testing-kit";
 import { sqliteWorld } from "@wfkit/world-sqlite";
 import { afterAll, describe, expect, it } from "vitest";
 import { Runtime, type RuntimeOptions } from "../src/host/runtime.js";
@@ -57,6 +58,33 @@ describe.each(["worker", "vm"] as const)("isolation of workflow code (%s sandbox
 });
 
 describe("isolation of workflow code (worker sandbox only)", () => {
+  it("a run stopped on the activation of a request recorded first keeps that request once in its log", async () => {
+    const { runtime: rt, id } = await testRuntime(["isolation.ts"], {
+      ...LIMITS,
+      webhookBaseUrl: "http://app.test",
+    });
+    try {
+      const run = await rt.start(id("isolation.ts", "spinOnRequest"));
+      const hook = await until(
+        "the webhook",
+        async () => (await rt.world.listHooks({ runId: run.runId }))[0],
+      );
+      // A manual webhook's request is recorded on its own append, then the activation goes (record-first.ts).
+      const answer = await rt.handleWebhook(
+        new Request(`http://app.test/.well-known/workflow/v1/webhook/${hook.token}`, {
+          method: "POST",
+          body: "once",
+        }),
+      );
+      expect(answer.status).toBeGreaterThanOrEqual(400);
+      expect(await failure(rt, run.runId)).toBe("WF_ACTIVATION_TIMEOUT");
+      const received = (await rt.world.readEvents(run.runId)).filter((e) => e.type === "hook_received");
+      expect(received).toHaveLength(1);
+    } finally {
+      await rt.close();
+    }
+  });
+
   it("endless loops fail with WF_ACTIVATION_TIMEOUT; 50 healthy runs complete", async () => {
     const { runtime: rt, id } = await testRuntime(["isolation.ts"], {
       ...LIMITS,

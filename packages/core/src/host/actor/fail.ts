@@ -8,8 +8,8 @@ import type { RunInput, Turn } from "./turn.js";
 /**
  * The turn that fails a run whose code was stopped (a timeout, out of memory, a
  * stack overflow, a crash), also when its replay at start-up was (quarantine).
- * The batch's inputs are recorded as they came, without being applied: the
- * instance that would apply them is gone. The run that started this one from
+ * The batch's inputs are recorded as they came (but those recorded first), without being
+ * applied: the instance that would apply them is gone. The run that started this one from
  * workflow code (`parentRunId`), if any, hears of its end (child-links.ts).
  */
 export function failedTurn(
@@ -26,7 +26,8 @@ export function failedTurn(
     if (input.ack) request.ack.push(...input.ack);
     if (input.dedupeKey) request.dedupeKeys.push(input.dedupeKey);
     if (input.delivery) request.deliveries.push(input.delivery);
-    if (input.event && input.event.type !== "run_cancelled") {
+    // A payload recorded first (record-first.ts) is in the log already.
+    if (input.event && !input.recorded && input.event.type !== "run_cancelled") {
       request.events.push({ ...input.event, at: now } as EventInput);
     }
   }
