@@ -22,12 +22,27 @@ beforeAll(async () => {
 });
 afterAll(() => rt?.close());
 
+let fillers = 0;
+/**
+ * Starts `workflow` and waits for its hook, then starts another run, which makes the first
+ * cold (maxWarmRuns: 1). `endOther` resumes that other run and answers its return value.
+ */
+async function coldRunWaiting(workflow: string, args: unknown[]) {
+  const run = await rt.start(wf(workflow), args);
+  const hook = await until("the run's hook", async () => (await rt.world.listHooks({ runId: run.runId }))[0]);
+  const token = `ends:other-${++fillers}`;
+  const other = await rt.start(wf("hookWait"), [token]);
+  await until("the other hook", async () => (await rt.world.getHook(token)) ?? undefined);
+  const endOther = async (value: number) => {
+    await rt.resumeHook(token, { value });
+    return other.returnValue;
+  };
+  return { run, hook, endOther };
+}
+
 describe("payloads in the batch that ends the run", () => {
   it("are refused (HookNotFoundError), and every acknowledged one is in the log", async () => {
-    const run = await rt.start(wf("hookWait"), ["ends:1"]);
-    await until("the hook", async () => (await rt.world.getHook("ends:1")) ?? undefined);
-    const other = await rt.start(wf("hookWait"), ["ends:other"]);
-    await until("the other hook", async () => (await rt.world.getHook("ends:other")) ?? undefined);
+    const { run, endOther } = await coldRunWaiting("hookWait", ["ends:1"]);
 
     // Posted together to the cold run: its actor loads the log, then takes all three in one batch.
     const outcomes = await Promise.allSettled([1, 2, 3].map((value) => rt.resumeHook("ends:1", { value })));
@@ -41,15 +56,11 @@ describe("payloads in the batch that ends the run", () => {
     for (const value of acknowledged) expect(recorded, `acknowledged payload ${value}`).toContain(value);
     for (const o of outcomes) if (o.status === "rejected") expect(o.reason).toBeInstanceOf(HookNotFoundError);
 
-    await rt.resumeHook("ends:other", { value: 9 });
-    expect(await other.returnValue).toEqual({ value: 9 });
+    expect(await endOther(9)).toEqual({ value: 9 });
   });
 
   it("sent to a webhook are answered 404, not 202, and every 202'd request is in the log", async () => {
-    const run = await rt.start(wf("webhookEcho"), []);
-    const hook = await until("the webhook", async () => (await rt.world.listHooks({ runId: run.runId }))[0]);
-    const other = await rt.start(wf("hookWait"), ["ends:another"]);
-    await until("the other hook", async () => (await rt.world.getHook("ends:another")) ?? undefined);
+    const { run, hook, endOther } = await coldRunWaiting("webhookEcho", []);
 
     const url = `http://app.test/.well-known/workflow/v1/webhook/${hook.token}`;
     const answers = await Promise.all(
@@ -63,15 +74,11 @@ describe("payloads in the batch that ends the run", () => {
     expect(recorded).toBe(accepted);
     for (const a of answers) expect([202, 404]).toContain(a.status);
 
-    await rt.resumeHook("ends:another", { value: 1 });
-    await other.returnValue;
+    await endOther(1);
   });
 
   it("after a cancellation in the same batch are refused too", async () => {
-    const run = await rt.start(wf("hookWait"), ["ends:cancelled"]);
-    await until("the hook", async () => (await rt.world.getHook("ends:cancelled")) ?? undefined);
-    const other = await rt.start(wf("hookWait"), ["ends:yet-another"]);
-    await until("the other hook", async () => (await rt.world.getHook("ends:yet-another")) ?? undefined);
+    const { run, endOther } = await coldRunWaiting("hookWait", ["ends:cancelled"]);
 
     // The cancellation is posted first (one World read before it, against two for the payload).
     const [cancelled, resumed] = await Promise.allSettled([
@@ -87,7 +94,6 @@ describe("payloads in the batch that ends the run", () => {
       expect(recorded).toEqual([]);
     }
 
-    await rt.resumeHook("ends:yet-another", { value: 1 });
-    await other.returnValue;
+    await endOther(1);
   });
 });

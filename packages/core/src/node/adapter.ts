@@ -281,14 +281,15 @@ export async function sendWebResponse(
   }
   if (cookies.length > 0) res.setHeader("set-cookie", cookies);
 
-  const whole = bufferedBody(response);
-  if (whole !== undefined && req?.method !== "HEAD" && !NO_BODY_STATUS.has(response.status)) {
+  const noBody = req?.method === "HEAD" || NO_BODY_STATUS.has(response.status);
+  const whole = noBody ? undefined : bufferedBody(response);
+  if (whole !== undefined) {
     // One write with a Content-Length: no reader, no chunked encoding.
     res.end(whole);
     return;
   }
   const body = response.body;
-  if (!body || req?.method === "HEAD" || NO_BODY_STATUS.has(response.status)) {
+  if (!body || noBody) {
     await body?.cancel().catch(() => {});
     res.end();
     return;

@@ -82,7 +82,7 @@ export function selectGlobals(run: { globals?: GlobalsBag }): void {
 /**
  * Keeps the global object swappable: a property defined on it stays configurable, and
  * it cannot be made non-extensible, sealed or frozen (one run would decide for all).
- * Wraps the intrinsics before they are frozen.
+ * Wraps the intrinsics before they are frozen, and notes the keys added to the global.
  */
 export function guardGlobal(): void {
   const O = Object as unknown as Record<string, Function>;
@@ -118,23 +118,6 @@ export function guardGlobal(): void {
       }[name] as Function,
     );
   }
-  // An assignment of a key the global does not have reaches its prototype: this one notes it.
-  const proto = getPrototypeOf(g);
-  if (proto !== null)
-    setPrototypeOf(
-      g,
-      new Proxy(proto, {
-        set(target, key, value, receiver) {
-          if (receiver === g) touched.add(key);
-          return set(target, key, value, receiver);
-        },
-      }),
-    );
-  const probe = "__wfkitGlobalsProbe";
-  g[probe] = true;
-  tracking = touched.has(probe);
-  deleteProperty(g, probe);
-  touched.clear();
   replace(
     O,
     "defineProperties",
@@ -168,6 +151,30 @@ export function guardGlobal(): void {
       );
     }
   }
+  noteAssignments();
+}
+
+/**
+ * An assignment of a key the global does not have reaches its prototype: a Proxy there notes
+ * it. Whether it does on this Node is checked once, by a probe (`tracking`).
+ */
+function noteAssignments(): void {
+  const proto = getPrototypeOf(g);
+  if (proto !== null)
+    setPrototypeOf(
+      g,
+      new Proxy(proto, {
+        set(target, key, value, receiver) {
+          if (receiver === g) touched.add(key);
+          return set(target, key, value, receiver);
+        },
+      }),
+    );
+  const probe = "__wfkitGlobalsProbe";
+  g[probe] = true;
+  tracking = touched.has(probe);
+  deleteProperty(g, probe);
+  touched.clear();
 }
 
 function replace(target: Record<string, Function>, name: string, fn: Function): void {

@@ -81,23 +81,24 @@ function dropDuplicateOutcomes(batch: RunInput[], carry: TurnCarry): void {
       keys.add(key);
       continue;
     }
-    input.event = undefined;
     input.dedupeKey = undefined;
     input.enqueue = undefined;
-    input.done?.(false);
-    input.done = undefined;
+    refuse(input);
   }
 }
 
 /**
  * An input of the batch that came after the event that ended the run (or cancelled it): the
- * instance did not apply it and the log does not get it, so its caller hears so now (a payload's sender is
- * told the hook is gone, and may not take the append's commit for its own). Its event goes,
- * so that a retry of the batch cannot record it after that answer. A payload recorded first
- * is in the log already.
+ * instance did not apply it and the log does not get it, so its caller hears so now (a
+ * payload's sender is told the hook is gone, and may not take the append's commit for its
+ * own). A payload recorded first is in the log already.
  */
 function refuseUnapplied(input: RunInput): void {
-  if (input.recorded) return;
+  if (!input.recorded) refuse(input);
+}
+
+/** Takes `input`'s event out of the turn, so a retry of the batch cannot record it, and tells its caller no. */
+function refuse(input: RunInput): void {
   input.event = undefined;
   input.done?.(false);
   input.done = undefined;
