@@ -23,10 +23,12 @@ export interface SandboxSettings {
   stackSizeMb?: number;
   /**
    * How long, in µs, the runtime waits for a lone activation's answer, and a sandbox worker
-   * for the next activation after answering one, polling instead of sleeping: waking a
-   * sleeping thread costs 30-55 µs each way on a 2-core virtual machine, and a run makes one
-   * round trip per step. Only when one activation is in flight; 0 turns it off.
-   * Default 100. Env `WORKFLOW_SANDBOX_SPIN_US`.
+   * for the next activation after answering one, polling instead of sleeping. Only when one
+   * activation is in flight. Off by default: it pays only while both threads run on cores
+   * of their own (runs back to back); on a server that was idle, the scheduler often puts
+   * both on one core, where each thread's polling keeps the other from running and a step's
+   * round trip grows to twice `spinUs` (docs/performance.md).
+   * Default 0 (off). Env `WORKFLOW_SANDBOX_SPIN_US`.
    */
   spinUs?: number;
 }
@@ -38,7 +40,7 @@ export const SANDBOX_DEFAULTS = {
   activationTimeoutMs: 5000,
   memoryLimitMb: 512,
   stackSizeMb: 4,
-  spinUs: 100,
+  spinUs: 0,
 } as const;
 
 type Env = Record<string, string | undefined>;
