@@ -45,6 +45,8 @@ export class CommitPipeline {
   /** The next append, still gathering turns. */
   private gathering: Gathering | undefined;
   private flushScheduled = false;
+  /** Appends wait for this before they go to the World: the run's creation, still in flight (holdUntil). */
+  private hold: Promise<unknown> | undefined;
 
   constructor(
     private readonly world: World,
@@ -120,12 +122,27 @@ export class CommitPipeline {
     });
   }
 
-  /** Hands the gathering append to the World now. */
+  /**
+   * Appends made until `creation` settles go to the World after it, in order: turns built on
+   * a run whose creation is still in flight (mailbox.ts, `create`). If it rejects, they fail
+   * with its error and none reaches the World.
+   */
+  holdUntil(creation: Promise<unknown>): void {
+    const open = () => {
+      if (this.hold === creation) this.hold = undefined;
+    };
+    this.hold = creation;
+    creation.then(open, open);
+  }
+
+  /** Hands the gathering append to the World now (after the creation it is held for, if any). */
   flush(): void {
     if (!this.gathering) return;
     const { turn, batch } = this.gathering;
     this.gathering = undefined;
-    const entry: InFlight = { turn, batch, result: this.world.append(turn.request), settled: false };
+    const request = turn.request;
+    const result = this.hold ? this.hold.then(() => this.world.append(request)) : this.world.append(request);
+    const entry: InFlight = { turn, batch, result, settled: false };
     entry.result.then(
       () => (entry.settled = true),
       () => (entry.settled = true),
@@ -174,8 +191,9 @@ export class CommitPipeline {
     this.listener.refused(outcome, turn.request, [batch, ...later.map((l) => l.batch)].flat());
   }
 
-  /** Flushes and settles everything. */
+  /** Flushes and settles everything, the creation held for included. */
   async settleAll(): Promise<void> {
+    await this.hold?.catch(() => {});
     this.flush();
     while (this.inflight.length > 0) await this.settleOldest();
   }

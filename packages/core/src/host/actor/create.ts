@@ -38,7 +38,8 @@ export async function createWithFirstTurn(
  * says whether it did. They may, as any later turn's may before it commits (eager.ts), only
  * where no other process appends (`World.singleProcess`), for a run no idempotency key may
  * turn out to be another's, and for a first turn that neither creates hooks (a step could hand
- * out a token not yet live) nor ends the run. Their results wait until the creation committed.
+ * out a token not yet live) nor ends the run. Their results are applied meanwhile; the appends
+ * of the turns they make wait for the creation (mailbox.ts).
  */
 export function startWhileCreating(
   world: World,

@@ -74,7 +74,7 @@ export class RunActor implements ActorHandle {
   private readonly commits: CommitPipeline;
   /** Other processes waiting for this run (`whenSettled`): let go once no append of it is uncommitted. */
   private readonly release = new SettledRelease(() => this.commits.idle);
-  /** The run's creation is in flight: results of steps started meanwhile wait in the inbox (create). */
+  /** The run's creation is in flight and its first steps may start before it commits (create). */
   private creating = false;
   /** Settles once the first turn of a run created here is in the log (or can never be). */
   private firstTurn: Promise<unknown> = Promise.resolve();
@@ -142,7 +142,7 @@ export class RunActor implements ActorHandle {
       return;
     }
     this.inbox.push(input);
-    if (!this.pumping && this.parked === undefined && !this.creating) void this.pump();
+    if (!this.pumping && this.parked === undefined) void this.pump();
     else this.wakeUp?.();
   }
 
@@ -337,21 +337,34 @@ export class RunActor implements ActorHandle {
       startWhileCreating(this.core.world, input, turn, () => {
         if (this.creating) this.eager.start(turn, [turn], this.runEagerly);
       });
+    // Meanwhile the results of those steps are applied and later turns built; their appends
+    // wait for the creation (CommitPipeline.holdUntil), and are refused (the run replays) if
+    // the creation's lastSeq is not the one assumed here.
+    let created: { open(): void; fail(error: unknown): void } | undefined;
+    if (this.creating) {
+      // The World appends a first turn right after `run_created` (seq 1).
+      this.seq = 1 + turn.request.events.length;
+      this.started = true;
+      this.commits.holdUntil(new Promise<void>((open, fail) => (created = { open, fail })));
+    }
     const { result, committed } = await creation
       .finally(() => (this.creating = false))
       .catch((error: unknown) => {
+        created?.fail(error);
         this.finish();
         throw error;
       });
     if (!result.created) {
+      created?.fail(new Error(`run ${this.runId} was not created: turns built on it are void`));
       this.finish();
       return result;
     }
     if (committed) {
-      this.seq = committed.lastSeq;
+      if (!created) this.seq = committed.lastSeq;
       this.started = true;
       this.afterCommit(turn, [], committed);
-      // Results of steps that ran while the run was created waited for it.
+      created?.open();
+      // Results of steps that ran while the run was created, if not applied yet.
       if (this.inbox.length > 0 && !this.pumping && !this.ended) void this.pump();
     } else {
       this.firstTurn = new Promise<boolean>((done) =>
