@@ -1,7 +1,7 @@
 // A new run's first step may start while the run is being created (actor/create.ts,
 // startWhileCreating), as a later turn's steps start before that turn commits. Its result
 // is applied and later turns are built meanwhile; their appends wait for the creation
-// (CommitPipeline.holdUntil). Not with an idempotency key: the key may find another run.
+// (CommitPipeline.hold). Not with an idempotency key: the key may find another run.
 
 import { waitFor } from "@wfkit/testing-kit";
 import type { AppendRequest, World } from "@wfkit/world";

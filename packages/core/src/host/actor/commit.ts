@@ -45,8 +45,8 @@ export class CommitPipeline {
   /** The next append, still gathering turns. */
   private gathering: Gathering | undefined;
   private flushScheduled = false;
-  /** Appends wait for this before they go to the World: the run's creation, still in flight (holdUntil). */
-  private hold: Promise<unknown> | undefined;
+  /** Appends wait for this before they go to the World: the run's creation, still in flight (`hold`). */
+  private held: Promise<unknown> | undefined;
 
   constructor(
     private readonly world: World,
@@ -123,16 +123,19 @@ export class CommitPipeline {
   }
 
   /**
-   * Appends made until `creation` settles go to the World after it, in order: turns built on
-   * a run whose creation is still in flight (mailbox.ts, `create`). If it rejects, they fail
-   * with its error and none reaches the World.
+   * Appends made from now on wait until `open()`, then go to the World in order: turns built on
+   * a run whose creation is still in flight (mailbox.ts, `create`). After `fail(error)` they fail
+   * with that error and none reaches the World.
    */
-  holdUntil(creation: Promise<unknown>): void {
-    const open = () => {
-      if (this.hold === creation) this.hold = undefined;
+  hold(): { open(): void; fail(error: unknown): void } {
+    let settle!: { open(): void; fail(error: unknown): void };
+    const hold = new Promise<void>((open, fail) => (settle = { open, fail }));
+    const lift = () => {
+      if (this.held === hold) this.held = undefined;
     };
-    this.hold = creation;
-    creation.then(open, open);
+    hold.then(lift, lift);
+    this.held = hold;
+    return settle;
   }
 
   /** Hands the gathering append to the World now (after the creation it is held for, if any). */
@@ -141,7 +144,7 @@ export class CommitPipeline {
     const { turn, batch } = this.gathering;
     this.gathering = undefined;
     const request = turn.request;
-    const result = this.hold ? this.hold.then(() => this.world.append(request)) : this.world.append(request);
+    const result = this.held ? this.held.then(() => this.world.append(request)) : this.world.append(request);
     const entry: InFlight = { turn, batch, result, settled: false };
     entry.result.then(
       () => (entry.settled = true),
@@ -193,7 +196,7 @@ export class CommitPipeline {
 
   /** Flushes and settles everything, the creation held for included. */
   async settleAll(): Promise<void> {
-    await this.hold?.catch(() => {});
+    await this.held?.catch(() => {});
     this.flush();
     while (this.inflight.length > 0) await this.settleOldest();
   }

@@ -337,15 +337,13 @@ export class RunActor implements ActorHandle {
       startWhileCreating(this.core.world, input, turn, () => {
         if (this.creating) this.eager.start(turn, [turn], this.runEagerly);
       });
-    // Meanwhile the results of those steps are applied and later turns built; their appends
-    // wait for the creation (CommitPipeline.holdUntil), and are refused (the run replays) if
-    // the creation's lastSeq is not the one assumed here.
-    let created: { open(): void; fail(error: unknown): void } | undefined;
-    if (this.creating) {
+    // Meanwhile their results are applied and later turns built: those appends wait for the creation
+    // (CommitPipeline.hold), refused (the run replays) if its lastSeq is not the one assumed here.
+    const created = this.creating ? this.commits.hold() : undefined;
+    if (created) {
       // The World appends a first turn right after `run_created` (seq 1).
       this.seq = 1 + turn.request.events.length;
       this.started = true;
-      this.commits.holdUntil(new Promise<void>((open, fail) => (created = { open, fail })));
     }
     const { result, committed } = await creation
       .finally(() => (this.creating = false))
