@@ -59,7 +59,7 @@ describe("payloads in the batch that ends the run", () => {
     expect(await endOther(9)).toEqual({ value: 9 });
   });
 
-  it("sent to a webhook are answered 404, not 202, and every 202'd request is in the log", async () => {
+  it("sent to a webhook are answered 410 (gone), not 202, and every 202'd request is in the log", async () => {
     const { run, hook, endOther } = await coldRunWaiting("webhookEcho", []);
 
     const url = `http://app.test/.well-known/workflow/v1/webhook/${hook.token}`;
@@ -72,7 +72,9 @@ describe("payloads in the batch that ends the run", () => {
     const accepted = answers.filter((a) => a.status === 202).length;
     expect(accepted).toBeGreaterThan(0);
     expect(recorded).toBe(accepted);
-    for (const a of answers) expect([202, 404]).toContain(a.status);
+    for (const a of answers) expect([202, 410]).toContain(a.status);
+    for (const a of answers.filter((a) => a.status === 410))
+      expect((await a.json()).error.code).toBe("WF_WEBHOOK_GONE");
 
     await endOther(1);
   });

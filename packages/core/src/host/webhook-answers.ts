@@ -16,14 +16,19 @@ export const notFound = (token: string | undefined) =>
     "Check the URL: webhook URLs come from createWebhook() in a running workflow, and the webhook may not be created yet.",
   );
 
-/** 410: the token was a webhook's, and it was disposed or its run ended. */
-export const gone = (token: string, hook: ReleasedHookRecord) =>
+/**
+ * 410: the token was a webhook's, and it was disposed or its run ended. Without `hook` (its
+ * release not committed yet): it stopped taking requests while this one came in.
+ */
+export const gone = (token: string, hook?: ReleasedHookRecord | null) =>
   errorResponse(
     410,
     "WF_WEBHOOK_GONE",
-    hook.reason === "disposed"
+    hook?.reason === "disposed"
       ? `The webhook with the token ${token} was disposed by its workflow, so it takes no more requests.`
-      : `The run that owned the webhook with the token ${token} has ended, so the webhook takes no more requests.`,
+      : hook
+        ? `The run that owned the webhook with the token ${token} has ended, so the webhook takes no more requests.`
+        : `The webhook with the token ${token} stopped taking requests while this one came in: its run ended or its workflow disposed it.`,
     "Stop sending to this URL (a provider may disable the endpoint); a new run gives a new webhook URL.",
   );
 

@@ -177,12 +177,15 @@ export function createWebhookHandler(port: WebhookPort, options: WebhookHandlerO
     return manual(hook, prior.requestId, [prior.token, prior.id]);
   }
 
-  /** The answer when a delivery was not recorded: its first recording's, else gone, else not found. */
+  /**
+   * The answer when a delivery to a live webhook was not recorded: its first recording's, else
+   * gone (410). Its run refused it: the run ended, or is ending in a commit not yet made (the
+   * request came in the batch that completes it), or the workflow disposed the webhook.
+   */
   async function refused(token: string, hook: HookRecord, delivery?: DeliveryInput): Promise<Response> {
     const prior = delivery && (await port.getDelivery(delivery.token, delivery.id));
     if (prior) return answerAgain(hook, prior);
-    const ended = await port.getReleasedHook(token);
-    return ended?.kind === "webhook" ? gone(token, ended) : notFound(token);
+    return gone(token, await port.getReleasedHook(token));
   }
 
   async function record(
