@@ -30,6 +30,14 @@ let currentHash = "";
 const scripts = new Map<string, SandboxScript>();
 const instances = new Map<number, SandboxInstance>();
 const runOf = new Map<number, string>();
+/**
+ * An instance of the current bundle made while this thread was idle, for the next new run:
+ * making one (the bundle's per-run module code) is most of a run's first activation. Only
+ * once an instance of that bundle was made within an activation (`loaded`), so a bundle
+ * whose module code loops or throws meets its deadline or error there, in a run.
+ */
+let spare: { script: SandboxScript; instance: SandboxInstance } | undefined;
+const loaded = new WeakSet<SandboxScript>();
 
 // A promise workflow code rejected and nobody handled does not fail the run: it is
 // deterministic, replays the same way, and the run's outcome is what its workflow
@@ -98,9 +106,30 @@ function handle(message: ToSandboxThread): void {
         }
       }
       post({ t: "results", results, done: true });
+      if (!spare) setImmediate(makeSpare);
       return;
     }
   }
+}
+
+function makeSpare(): void {
+  const script = scripts.get(currentHash);
+  if (spare || !script || !loaded.has(script)) return;
+  try {
+    spare = { script, instance: new SandboxInstance(script, options) };
+  } catch {
+    // Made again, with its error answered, by the run that needs it.
+  }
+}
+
+/** A new instance of `script`: the spare if it is one of it. */
+function newInstance(script: SandboxScript): SandboxInstance {
+  const ready = spare?.script === script ? spare.instance : undefined;
+  spare = undefined;
+  if (ready) return ready;
+  const instance = new SandboxInstance(script, options);
+  loaded.add(script);
+  return instance;
 }
 
 function forget(sandboxes: number[]): void {
@@ -118,7 +147,7 @@ function act({ id, sandbox, activation, bundle }: Act): ActResult {
       if (!currentHash) throw new Error("no workflow bundle was loaded");
       const script = scripts.get(bundle ?? currentHash);
       if (!script) throw new Error(`workflow bundle ${bundle} was not sent to this sandbox worker`);
-      instance = new SandboxInstance(script, options);
+      instance = newInstance(script);
       instances.set(sandbox, instance);
     }
     if (activation.op !== "apply") runOf.set(sandbox, runIdOf(activation.init));
