@@ -24,13 +24,20 @@ export const gone = (token: string, hook?: ReleasedHookRecord | null) =>
   errorResponse(
     410,
     "WF_WEBHOOK_GONE",
-    hook?.reason === "disposed"
-      ? `The webhook with the token ${token} was disposed by its workflow, so it takes no more requests.`
-      : hook
-        ? `The run that owned the webhook with the token ${token} has ended, so the webhook takes no more requests.`
-        : `The webhook with the token ${token} stopped taking requests while this one came in: its run ended or its workflow disposed it.`,
+    whyGone(token, hook ?? undefined),
     "Stop sending to this URL (a provider may disable the endpoint); a new run gives a new webhook URL.",
   );
+
+function whyGone(token: string, hook: ReleasedHookRecord | undefined): string {
+  switch (hook?.reason) {
+    case "disposed":
+      return `The webhook with the token ${token} was disposed by its workflow, so it takes no more requests.`;
+    case "run_ended":
+      return `The run that owned the webhook with the token ${token} has ended, so the webhook takes no more requests.`;
+    case undefined:
+      return `The webhook with the token ${token} stopped taking requests while this one came in: its run ended or its workflow disposed it.`;
+  }
+}
 
 /** 503: the World failed to store the request (its commit failed): nothing of it was recorded. */
 export const notRecorded = (error: unknown) =>
