@@ -76,6 +76,8 @@ function handle(message: ToSandboxThread): void {
       scripts.set(message.hash, script);
       if (!message.current) return;
       currentHash = message.hash;
+      // New runs take the new bundle: a spare of the old one would only hold its memory.
+      if (spare && spare.script !== script) spare = undefined;
       // The realm every run of the bundle shares here, made now rather than in a run's first activation.
       try {
         script.realm();
