@@ -12,7 +12,7 @@
 //            load generator's own fetch() shows up as "client"; it is not the server's).
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -129,6 +129,8 @@ if (http) {
   close = () => rt.close().then(() => rmSync(dataDir, { recursive: true, force: true }));
 }
 
+/** Each thread's name (`comm`), from /proc. */
+const names = new Map();
 /** CPU ticks (1/100 s) of each thread of this process, from /proc (Linux). */
 function threadTicks() {
   const ticks = new Map();
@@ -137,6 +139,7 @@ function threadTicks() {
       const stat = readFileSync(`/proc/self/task/${tid}/stat`, "utf8");
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
       ticks.set(Number(tid), Number(f[11]) + Number(f[12]));
+      names.set(Number(tid), readFileSync(`/proc/self/task/${tid}/comm`, "utf8").trim());
     }
   } catch {}
   return ticks;
@@ -171,18 +174,26 @@ console.log(
   `cpu-parts ${http ? "HTTP (bench/peer/server.mjs)" : "in process"}, sandbox=${process.env.WORKFLOW_SANDBOX}, ${batches}×${N} seq10: ` +
     `${((steps / ms) * 1000).toFixed(0)} steps/s, process CPU ${((cpu.user + cpu.system) / steps).toFixed(0)} µs/step${profiling ? " (profiler on)" : ""}`,
 );
-// The busiest thread but this one is the sandbox worker (in worker mode); the rest are
+// The busiest threads but this one are the sandbox workers (in worker mode); the rest are
 // V8's helpers (concurrent GC, compilers) and libuv's pool (fsync does not run there).
 const perThread = [...ticks1].map(([tid, t]) => [tid, (t - (ticks0.get(tid) ?? 0)) * 10_000]);
 const main = perThread.find(([tid]) => tid === process.pid)?.[1] ?? 0;
 const others = perThread.filter(([tid]) => tid !== process.pid).sort((a, b) => b[1] - a[1]);
-const worker = process.env.WORKFLOW_SANDBOX === "worker" ? (others.shift()?.[1] ?? 0) : 0;
+// Sandbox workers: as many as the runtime starts (sandbox.workers), the busiest threads but this one.
+const workerCount = Number(process.env.WORKFLOW_SANDBOX_WORKERS || Math.min(2, availableParallelism()));
+const worker =
+  process.env.WORKFLOW_SANDBOX === "worker" ? others.splice(0, workerCount).reduce((a, [, t]) => a + t, 0) : 0;
 const rest = others.reduce((a, [, t]) => a + t, 0);
 if (perThread.length > 0)
   console.log(
     `  per thread (/proc, 10 ms ticks): main ${(main / steps).toFixed(0)} µs/step` +
-      (worker ? `, sandbox worker ${(worker / steps).toFixed(0)} µs/step` : "") +
-      `, other threads ${(rest / steps).toFixed(0)} µs/step`,
+      (worker ? `, sandbox workers ${(worker / steps).toFixed(0)} µs/step` : "") +
+      `, other threads ${(rest / steps).toFixed(0)} µs/step (` +
+      others
+        .filter(([, t]) => t / steps >= 1)
+        .map(([tid, t]) => `${names.get(tid) ?? tid} ${(t / steps).toFixed(0)}`)
+        .join(", ") +
+      ")",
   );
 console.log("  profile of this thread, by part:");
 for (const [name, us] of [...parts].sort((a, b) => b[1] - a[1])) {
