@@ -14,7 +14,7 @@ import { encodeEvent } from "./event-codec.js";
 import type { BatchContext } from "./group-commit.js";
 import { ackMessages } from "./queue.js";
 import { toMessage, toRun } from "./rows.js";
-import type { Statements } from "./statements.js";
+import type { MessageInsert, Statements } from "./statements.js";
 
 /**
  * `leased_until` of a message inserted with `leased: true`: held by this
@@ -32,15 +32,17 @@ export function applyCreateRun(s: Statements, input: CreateRunInput, batch: Batc
     const existing = s.getRunByKey.get(input.idempotencyKey);
     if (existing) return { created: false, run: toRun(existing), messages: [] };
   }
-  if (s.getRun.get(input.runId)) throw new Error(`A run with id "${input.runId}" already exists`);
-  const { run_key: runKey } = s.insertRun.get({
-    runId: input.runId,
-    workflowId: input.workflowId,
-    input: input.input,
-    idempotencyKey: input.idempotencyKey ?? null,
-    parentRunId: input.parentRunId ?? null,
-    createdAt: input.at,
-  })!;
+  if (s.getRunHead.get(input.runId)) throw new Error(`A run with id "${input.runId}" already exists`);
+  const runKey = Number(
+    s.insertRun.run({
+      runId: input.runId,
+      workflowId: input.workflowId,
+      input: input.input,
+      idempotencyKey: input.idempotencyKey ?? null,
+      parentRunId: input.parentRunId ?? null,
+      createdAt: input.at,
+    }).lastInsertRowid,
+  );
   const created = encodeEvent(runCreatedEvent(input));
   s.insertEvent.run(runKey, 1, input.at, created.type, created.body);
   const run: RunRecord = {
@@ -58,7 +60,15 @@ export function applyCreateRun(s: Statements, input: CreateRunInput, batch: Batc
   const turn = applyAppend(s, { ...input.firstTurn, runId: input.runId, expectedSeq: 1 }, batch);
   // The first turn of a new run has nothing to conflict with; a failure here is a caller bug.
   if (!turn.ok) throw new Error(`createRun: the first turn was refused (${turn.reason})`);
-  return { created: true, run: toRun(s.getRun.get(input.runId)!), messages, turn };
+  // The run as the first turn left it (what updateRun wrote), without reading it back.
+  const { status, output, error, startedAt, completedAt } = input.firstTurn.run ?? {};
+  const updated: RunRecord = { ...run, lastSeq: turn.lastSeq };
+  if (status !== undefined) updated.status = status;
+  if (output !== undefined) updated.output = output;
+  if (error !== undefined) updated.error = error;
+  if (startedAt !== undefined) updated.startedAt = startedAt;
+  if (completedAt !== undefined) updated.completedAt = completedAt;
+  return { created: true, run: updated, messages, turn };
 }
 
 /**
@@ -67,31 +77,42 @@ export function applyCreateRun(s: Statements, input: CreateRunInput, batch: Batc
  */
 export function applyAppend(s: Statements, request: AppendRequest, batch: BatchContext): AppendResult {
   const { runId } = request;
-  const run = s.getRun.get(runId);
+  const run = s.getRunHead.get(runId);
   if (!run) return { ok: false, reason: "run_not_found" };
   if (isTerminal(run.status)) return { ok: false, reason: "run_ended", status: run.status };
   if (request.expectedSeq !== undefined && request.expectedSeq !== run.last_seq) {
     return { ok: false, reason: "conflict", lastSeq: run.last_seq };
   }
-  for (const key of request.dedupeKeys ?? []) {
-    if (s.hasDedupeKey.get(run.run_key, key)) return { ok: false, reason: "duplicate", key };
-  }
+  const fields = request.run ?? {};
+  const ends = fields.status !== undefined && isTerminal(fields.status);
+  // Dedupe keys are checked by inserting them (one statement a key, not a lookup and an insert):
+  // a later refusal deletes those inserted, so a refused append still writes nothing. An
+  // append that ends the run keeps none (the run's are deleted below): it only looks them up.
+  const keys = ends
+    ? findDedupeKey(s, run.run_key, request.dedupeKeys)
+    : insertDedupeKeys(s, run.run_key, request.dedupeKeys);
+  if (typeof keys === "string") return { ok: false, reason: "duplicate", key: keys };
+  const refuse = (failure: AppendResult): AppendResult => {
+    for (const key of keys) s.deleteDedupeKey.run(run.run_key, key);
+    return failure;
+  };
   const now = Date.now();
   const given = new Set<string>();
   for (const { token, id } of request.deliveries ?? []) {
     const key = `${token}\u0000${id}`;
     if (given.has(key) || s.getDelivery.get(token, id, now)) {
-      return { ok: false, reason: "duplicate_delivery", token, id };
+      return refuse({ ok: false, reason: "duplicate_delivery", token, id });
     }
     given.add(key);
   }
   const creating = new Set<string>();
   for (const { token } of request.hooks?.create ?? []) {
     // A token given twice in one request would be held twice: this run is the owner of the first.
-    if (creating.has(token)) return { ok: false, reason: "hook_conflict", token, ownerRunId: runId };
+    if (creating.has(token)) return refuse({ ok: false, reason: "hook_conflict", token, ownerRunId: runId });
     creating.add(token);
     const owner = s.getHook.get(token);
-    if (owner) return { ok: false, reason: "hook_conflict", token, ownerRunId: toRunId(owner.run_id) };
+    if (owner)
+      return refuse({ ok: false, reason: "hook_conflict", token, ownerRunId: toRunId(owner.run_id) });
   }
 
   let seq = run.last_seq;
@@ -100,7 +121,6 @@ export function applyAppend(s: Statements, request: AppendRequest, batch: BatchC
     const { type, body } = encodeEvent(event);
     s.insertEvent.run(run.run_key, seq, event.at, type, body);
   }
-  const fields = request.run ?? {};
   s.updateRun.run({
     runId,
     lastSeq: seq,
@@ -132,9 +152,6 @@ export function applyAppend(s: Statements, request: AppendRequest, batch: BatchC
   // successor under the same dedupe key must not find the old one still pending.
   ackMessages(s, request.ack ?? []);
   let messages = insertMessages(s, request.enqueue ?? [], batch);
-  const ends = fields.status !== undefined && isTerminal(fields.status);
-  // An append that ends the run deletes the run's dedupe keys below: its own are not written at all.
-  if (!ends) for (const key of request.dedupeKeys ?? []) s.insertDedupeKey.run(run.run_key, key);
   for (const d of request.deliveries ?? []) {
     s.insertDelivery.run({
       token: d.token,
@@ -160,12 +177,35 @@ export function applyAppend(s: Statements, request: AppendRequest, batch: BatchC
   return { ok: true, firstSeq, lastSeq: seq, messages };
 }
 
+/** The first of `keys` the run already has; none: an empty list (nothing was inserted). */
+function findDedupeKey(s: Statements, runKey: number, keys: string[] | undefined): string[] | string {
+  for (const key of keys ?? []) if (s.hasDedupeKey.get(runKey, key)) return key;
+  return [];
+}
+
+/**
+ * Inserts the append's dedupe keys (a key given twice counts once). Returns the keys
+ * inserted, or the first one the run already had, with none of this call's left behind.
+ */
+function insertDedupeKeys(s: Statements, runKey: number, keys: string[] | undefined): string[] | string {
+  const inserted: string[] = [];
+  for (const key of keys ?? []) {
+    if (inserted.includes(key)) continue;
+    if (s.insertDedupeKey.run(runKey, key).changes === 0) {
+      for (const done of inserted) s.deleteDedupeKey.run(runKey, done);
+      return key;
+    }
+    inserted.push(key);
+  }
+  return inserted;
+}
+
 /** Inserts outbox messages, skipping those whose dedupe key is still pending; returns the inserted ones. */
 export function insertMessages(s: Statements, inputs: MessageInput[], batch: BatchContext): QueueMessage[] {
   const inserted: QueueMessage[] = [];
   const now = Date.now();
   for (const m of inputs) {
-    const row = s.insertMessage.get({
+    const values: MessageInsert = {
       runId: m.runId,
       kind: m.kind,
       opId: m.kind === "step" || m.kind === "timer" ? m.opId : null,
@@ -174,9 +214,21 @@ export function insertMessages(s: Statements, inputs: MessageInput[], batch: Bat
       availableAt: m.availableAt ?? now,
       dedupeKey: m.dedupeKey ?? null,
       leasedUntil: m.leased ? (m.leaseMs !== undefined ? now + m.leaseMs : HELD_BY_INSTANCE) : null,
-    });
-    if (!row) continue;
-    inserted.push(toMessage(row));
+    };
+    const { changes, lastInsertRowid } = s.insertMessage.run(values);
+    if (changes === 0) continue;
+    inserted.push(
+      toMessage({
+        id: Number(lastInsertRowid),
+        run_id: values.runId,
+        kind: values.kind,
+        op_id: values.opId,
+        attempt: values.attempt,
+        payload: values.payload,
+        available_at: values.availableAt,
+        dedupe_key: values.dedupeKey,
+      }),
+    );
     if (!m.leased) batch.workAdded();
   }
   return inserted;

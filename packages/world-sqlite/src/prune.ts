@@ -2,11 +2,18 @@ import { type PruneRunsOptions, type RunId, runId } from "@wfkit/world";
 import { RUN_OWNED_TABLES } from "@wfkit/world/rows";
 import type { Database, Statement } from "better-sqlite3";
 
-// The expression and predicate of the partial index runs_by_end (schema 6). INDEXED BY: without
+/**
+ * The predicate of the partial index runs_by_end (schema 10), which a query must repeat to use
+ * it. Equalities, not `IN (...)`: SQLite makes an IN list's ephemeral table at each test.
+ * (The migration spells it out: released migrations never change.)
+ */
+export const ENDED_STATUS = "(status = 'completed' OR status = 'failed' OR status = 'cancelled')";
+
+// The expression and predicate of the partial index runs_by_end. INDEXED BY: without
 // statistics the planner prefers the status index, which reads every ended run to sort them.
 export const FIND_PRUNABLE = `
   SELECT run_id FROM runs INDEXED BY runs_by_end
-  WHERE status IN ('completed', 'failed', 'cancelled') AND coalesce(completed_at, created_at) < ?
+  WHERE ${ENDED_STATUS} AND coalesce(completed_at, created_at) < ?
   ORDER BY coalesce(completed_at, created_at), run_id
   LIMIT ?`;
 

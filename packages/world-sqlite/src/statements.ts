@@ -7,16 +7,21 @@ import type { DeliveryRow, HookRow, MessageRow, ReleasedHookRow, RunRow } from "
  */
 export interface Statements {
   getRun: Statement<[string], KeyedRunRow>;
+  /** What an append checks of its run, without the run's larger columns (input, output). */
+  getRunHead: Statement<[string], RunHead>;
   getRunByKey: Statement<[string], KeyedRunRow>;
-  insertRun: Statement<[RunInsert], { run_key: number }>;
+  /** Its `lastInsertRowid` is the run's key (`run_key` is the rowid). */
+  insertRun: Statement<[RunInsert]>;
   updateRun: Statement<[RunUpdate]>;
 
   /** (run_key, seq, at, type, body): see event-codec.ts. */
   insertEvent: Statement<[number, number, number, number, string]>;
   readEvents: Statement<[string, number], { seq: number; at: number; type: number; body: string }>;
 
-  hasDedupeKey: Statement<[number, string], { found: number }>;
+  /** 1 when the run has the key (plucked: no row object). */
+  hasDedupeKey: Statement<[number, string], number>;
   insertDedupeKey: Statement<[number, string]>;
+  deleteDedupeKey: Statement<[number, string]>;
   deleteRunDedupeKeys: Statement<[number]>;
 
   getHook: Statement<[string], HookRow>;
@@ -36,7 +41,8 @@ export interface Statements {
   setDeliveryResponse: Statement<[string, string]>;
   pruneDeliveries: Statement<[number]>;
 
-  insertMessage: Statement<[MessageInsert], MessageRow>;
+  /** Inserted when `changes` is 1; `lastInsertRowid` is then the message's id. */
+  insertMessage: Statement<[MessageInsert]>;
   deleteMessage: Statement<[number]>;
   deleteRunMessages: Statement<[string]>;
   claimMessages: Statement<[{ now: number; until: number; limit: number; kinds: string | null }], MessageRow>;
@@ -49,6 +55,9 @@ export interface Statements {
   takeResponse: Statement<[string], { response: string }>;
   purgeResponses: Statement<[number]>;
 }
+
+/** The columns of a `runs` row an append checks and updates by. */
+export type RunHead = Pick<KeyedRunRow, "run_key" | "status" | "last_seq">;
 
 /** A `runs` row with the integer key its events and dedupe keys name it by (schema 9). */
 export type KeyedRunRow = RunRow & { run_key: number };
@@ -132,11 +141,11 @@ export function prepareStatements(db: Database): Statements {
   const p = <T>(sql: string) => db.prepare(sql) as T;
   return {
     getRun: p("SELECT * FROM runs WHERE run_id = ?"),
+    getRunHead: p("SELECT run_key, status, last_seq FROM runs WHERE run_id = ?"),
     getRunByKey: p("SELECT * FROM runs WHERE idempotency_key = ?"),
     insertRun: p(
       `INSERT INTO runs (run_id, workflow_id, status, input, idempotency_key, parent_run_id, created_at, last_seq)
-       VALUES (@runId, @workflowId, 'pending', @input, @idempotencyKey, @parentRunId, @createdAt, 1)
-       RETURNING run_key`,
+       VALUES (@runId, @workflowId, 'pending', @input, @idempotencyKey, @parentRunId, @createdAt, 1)`,
     ),
     updateRun: p(
       `UPDATE runs SET last_seq = @lastSeq,
@@ -153,8 +162,9 @@ export function prepareStatements(db: Database): Statements {
        WHERE run_key = (SELECT run_key FROM runs WHERE run_id = ?) AND seq > ? ORDER BY seq`,
     ),
 
-    hasDedupeKey: p("SELECT 1 AS found FROM dedupe_keys WHERE run_key = ? AND key = ?"),
+    hasDedupeKey: p<Statement>("SELECT 1 FROM dedupe_keys WHERE run_key = ? AND key = ?").pluck() as never,
     insertDedupeKey: p("INSERT OR IGNORE INTO dedupe_keys (run_key, key) VALUES (?, ?)"),
+    deleteDedupeKey: p("DELETE FROM dedupe_keys WHERE run_key = ? AND key = ?"),
     deleteRunDedupeKeys: p("DELETE FROM dedupe_keys WHERE run_key = ?"),
 
     getHook: p("SELECT * FROM hooks WHERE token = ?"),
@@ -191,12 +201,12 @@ export function prepareStatements(db: Database): Statements {
     setDeliveryResponse: p("UPDATE deliveries SET response = ? WHERE request_id = ?"),
     pruneDeliveries: p("DELETE FROM deliveries WHERE expires_at <= ?"),
 
-    // A pending message with the same run and dedupe key wins: no row is returned.
+    // A pending message with the same run and dedupe key wins: nothing is inserted. No RETURNING
+    // (SQLite gathers its rows in an ephemeral table): the row is the input and its rowid.
     insertMessage: p(
       `INSERT INTO messages (run_id, kind, op_id, attempt, payload, available_at, dedupe_key, leased_until)
        VALUES (@runId, @kind, @opId, @attempt, @payload, @availableAt, @dedupeKey, @leasedUntil)
-       ON CONFLICT (run_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING
-       RETURNING ${MESSAGE_COLUMNS}`,
+       ON CONFLICT (run_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`,
     ),
     deleteMessage: p("DELETE FROM messages WHERE id = ?"),
     deleteRunMessages: p("DELETE FROM messages WHERE run_id = ?"),

@@ -257,6 +257,50 @@ describe("SqliteWorld on disk", () => {
     await reopened.close();
   });
 
+  it("brings a version-9 data dir up to date: the ended-runs index tests its statuses without an IN list", async () => {
+    const world = sqliteWorld({ dataDir });
+    for (let i = 0; i < 3; i++) {
+      const id = runId(`wrun_v9_${i}`);
+      await world.createRun({ runId: id, workflowId: "wf", input: "[]", at: i });
+      await world.append({ runId: id, events: [], run: { status: "completed", completedAt: 10 + i } });
+    }
+    await world.close();
+    const raw = new Database(join(dataDir, "world.sqlite"));
+    raw.exec(`DROP INDEX runs_by_end;
+      CREATE INDEX runs_by_end ON runs (coalesce(completed_at, created_at))
+        WHERE status IN ('completed', 'failed', 'cancelled');
+      DELETE FROM schema_version WHERE version = 10;`);
+    raw.close();
+
+    const reopened = sqliteWorld({ dataDir });
+    expect(await reopened.pruneRuns({ endedBefore: 12 })).toEqual(["wrun_v9_0", "wrun_v9_1"]);
+    await reopened.close();
+    const db = new Database(join(dataDir, "world.sqlite"), { readonly: true });
+    const { sql } = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'runs_by_end'").get() as {
+      sql: string;
+    };
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${FIND_PRUNABLE}`).all(5, 10) as Array<{ detail: string }>;
+    db.close();
+    expect(sql).not.toMatch(/\bIN\b/);
+    expect(plan.map((r) => r.detail).join("\n")).toMatch(/USING INDEX runs_by_end/);
+  });
+
+  it("the statements of an append build no ephemeral table (SQLite opens a temporary B-tree for each)", async () => {
+    const world = sqliteWorld({ dataDir });
+    const { db, s } = world as unknown as { db: Database.Database; s: Record<string, { source: string }> };
+    const hot = ["getRunHead", "hasDedupeKey", "insertDedupeKey", "insertEvent", "updateRun", "insertRun"];
+    for (const name of [...hot, "insertMessage", "deleteMessage"]) {
+      // Parameters as NULL: EXPLAIN needs the statement only, not values.
+      const sql = s[name]!.source.replace(/\?|@\w+/g, "NULL");
+      const ops = (db.prepare(`EXPLAIN ${sql}`).all() as Array<{ opcode: string }>).map((r) => r.opcode);
+      expect({ name, ephemeral: ops.filter((op) => op === "OpenEphemeral").length }).toEqual({
+        name,
+        ephemeral: 0,
+      });
+    }
+    await world.close();
+  });
+
   it("resolves dataDir from the cwd and writes a WAL database with synchronous=FULL", async () => {
     const world = sqliteWorld({ dataDir: relative(process.cwd(), dataDir), filename: "custom.db" });
     expect(world.dataDir).toBe(dataDir);
@@ -267,7 +311,7 @@ describe("SqliteWorld on disk", () => {
     const db = new Database(join(dataDir, "custom.db"), { readonly: true });
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(db.prepare("SELECT max(version) AS v FROM schema_version").get()).toEqual({ v: SCHEMA_VERSION });
-    expect(SCHEMA_VERSION).toBe(9);
+    expect(SCHEMA_VERSION).toBe(10);
     const indexes = db
       .prepare(
         "SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name",

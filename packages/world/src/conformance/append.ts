@@ -226,6 +226,8 @@ export function describeAppend(ctx: ConformanceContext): void {
         token: "held",
         ownerRunId: owner.runId,
       });
+      // Refused on its hook: its dedupe key was not recorded either.
+      expectOk(await ctx.world.append({ runId: run.runId, events: [], dedupeKeys: ["fresh"] }));
 
       expectOk(
         await ctx.world.append({ runId: run.runId, events: [], run: { status: "failed", error: "e" } }),

@@ -130,6 +130,7 @@ export function describeRuns(ctx: ConformanceContext): void {
       expect(result.created).toBe(true);
       if (!result.created) return;
       expect(result.run).toMatchObject({ status: "running", startedAt: 11, lastSeq: 2 });
+      expect(result.run).toEqual(await ctx.world.getRun(runId));
       expect(result.turn).toMatchObject({
         ok: true,
         firstSeq: 2,
@@ -158,6 +159,24 @@ export function describeRuns(ctx: ConformanceContext): void {
       });
       expect(dup.created).toBe(false);
       expect((await ctx.world.readEvents(again.run.runId)).map((e) => e.type)).toEqual(["run_created"]);
+    });
+
+    it("createRun returns the run as its firstTurn left it, an ending one too", async () => {
+      const runId = newRunId();
+      const result = await ctx.world.createRun({
+        runId,
+        workflowId: "wf",
+        input: "j[1]",
+        at: 20,
+        idempotencyKey: `ends-${runId}`,
+        firstTurn: {
+          events: [{ v: 1, type: "run_completed", output: "j2", at: 21 }],
+          run: { status: "completed", output: "j2", startedAt: 21, completedAt: 21 },
+        },
+      });
+      expect(result.created).toBe(true);
+      expect(result.run).toMatchObject({ status: "completed", output: "j2", completedAt: 21, lastSeq: 2 });
+      expect(result.run).toEqual(await ctx.world.getRun(runId));
     });
 
     it("a message without availableAt is due at the World's clock when it is inserted", async () => {
