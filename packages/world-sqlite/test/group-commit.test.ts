@@ -55,6 +55,28 @@ describe("group commit with an fsync after COMMIT", () => {
     db.close();
   });
 
+  it("a write that throws fails alone: its changes are rolled back, the rest of its batch commits", async () => {
+    const { db } = database();
+    const committer = new GroupCommitter(db, "immediate", () => {});
+    const insert = db.prepare("INSERT INTO t (v) VALUES (?)");
+    const writes = [
+      committer.submit(() => insert.run(1).changes),
+      committer.submit(() => {
+        insert.run(2);
+        throw new Error("the second write fails after its insert");
+      }),
+      committer.submit(() => insert.run(3).changes),
+    ];
+    const outcomes = await Promise.allSettled(writes);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect((outcomes[1] as PromiseRejectedResult).reason).toEqual(
+      new Error("the second write fails after its insert"),
+    );
+    expect(committer.commits).toBe(1);
+    expect(db.prepare("SELECT v FROM t ORDER BY v").pluck().all()).toEqual([1, 3]);
+    db.close();
+  });
+
   it("a failed fsync rejects every writer of its batch", async () => {
     const { db } = database();
     const pending: Array<(error?: unknown) => void> = [];
