@@ -182,7 +182,9 @@ const others = perThread.filter(([tid]) => tid !== process.pid).sort((a, b) => b
 // Sandbox workers: as many as the runtime starts (sandbox.workers), the busiest threads but this one.
 const workerCount = Number(process.env.WORKFLOW_SANDBOX_WORKERS || Math.min(2, availableParallelism()));
 const worker =
-  process.env.WORKFLOW_SANDBOX === "worker" ? others.splice(0, workerCount).reduce((a, [, t]) => a + t, 0) : 0;
+  process.env.WORKFLOW_SANDBOX === "worker"
+    ? others.splice(0, workerCount).reduce((a, [, t]) => a + t, 0)
+    : 0;
 const rest = others.reduce((a, [, t]) => a + t, 0);
 if (perThread.length > 0)
   console.log(
