@@ -220,13 +220,7 @@ describe("SqliteWorld on disk", () => {
   });
 
   it("brings a version-5 data dir up to date with the retention indexes, which serve pruneRuns", async () => {
-    const world = sqliteWorld({ dataDir });
-    for (let i = 0; i < 3; i++) {
-      const id = runId(`wrun_v5_${i}`);
-      await world.createRun({ runId: id, workflowId: "wf", input: "[]", at: i });
-      await world.append({ runId: id, events: [], run: { status: "completed", completedAt: 10 + i } });
-    }
-    await world.close();
+    await writeEndedRuns(dataDir, "wrun_v5_");
     const raw = new Database(join(dataDir, "world.sqlite"));
     raw.exec(DOWN_TO_V5);
     expect(raw.prepare("SELECT max(version) AS v FROM schema_version").get()).toEqual({ v: 5 });
@@ -258,13 +252,7 @@ describe("SqliteWorld on disk", () => {
   });
 
   it("brings a version-9 data dir up to date: the ended-runs index tests its statuses without an IN list", async () => {
-    const world = sqliteWorld({ dataDir });
-    for (let i = 0; i < 3; i++) {
-      const id = runId(`wrun_v9_${i}`);
-      await world.createRun({ runId: id, workflowId: "wf", input: "[]", at: i });
-      await world.append({ runId: id, events: [], run: { status: "completed", completedAt: 10 + i } });
-    }
-    await world.close();
+    await writeEndedRuns(dataDir, "wrun_v9_");
     const raw = new Database(join(dataDir, "world.sqlite"));
     raw.exec(`DROP INDEX runs_by_end;
       CREATE INDEX runs_by_end ON runs (coalesce(completed_at, created_at))
@@ -424,3 +412,14 @@ describe("GroupCommitter", () => {
     expect(db.inTransaction).toBe(false);
   });
 });
+
+/** Three completed runs (`<prefix>0..2`, ended at 10, 11, 12) in a closed data dir: what the retention tests prune. */
+async function writeEndedRuns(dataDir: string, prefix: string): Promise<void> {
+  const world = sqliteWorld({ dataDir });
+  for (let i = 0; i < 3; i++) {
+    const id = runId(`${prefix}${i}`);
+    await world.createRun({ runId: id, workflowId: "wf", input: "[]", at: i });
+    await world.append({ runId: id, events: [], run: { status: "completed", completedAt: 10 + i } });
+  }
+  await world.close();
+}
