@@ -13,8 +13,8 @@ import {
 import { encodeEvent } from "./event-codec.js";
 import type { BatchContext } from "./group-commit.js";
 import { ackMessages } from "./queue.js";
-import { toMessage, toRun } from "./rows.js";
-import type { MessageInsert, Statements } from "./statements.js";
+import { type MessageRow, toMessage, toRun } from "./rows.js";
+import type { Statements } from "./statements.js";
 
 /**
  * `leased_until` of a message inserted with `leased: true`: held by this
@@ -34,14 +34,14 @@ export function applyCreateRun(s: Statements, input: CreateRunInput, batch: Batc
   }
   if (s.getRunHead.get(input.runId)) throw new Error(`A run with id "${input.runId}" already exists`);
   const runKey = Number(
-    s.insertRun.run({
-      runId: input.runId,
-      workflowId: input.workflowId,
-      input: input.input,
-      idempotencyKey: input.idempotencyKey ?? null,
-      parentRunId: input.parentRunId ?? null,
-      createdAt: input.at,
-    }).lastInsertRowid,
+    s.insertRun.run(
+      input.runId,
+      input.workflowId,
+      input.input,
+      input.idempotencyKey ?? null,
+      input.parentRunId ?? null,
+      input.at,
+    ).lastInsertRowid,
   );
   const created = encodeEvent(runCreatedEvent(input));
   s.insertEvent.run(runKey, 1, input.at, created.type, created.body);
@@ -121,31 +121,31 @@ export function applyAppend(s: Statements, request: AppendRequest, batch: BatchC
     const { type, body } = encodeEvent(event);
     s.insertEvent.run(run.run_key, seq, event.at, type, body);
   }
-  s.updateRun.run({
+  s.updateRun.run(
+    seq,
+    fields.status ?? null,
+    fields.output ?? null,
+    fields.error ?? null,
+    fields.startedAt ?? null,
+    fields.completedAt ?? null,
     runId,
-    lastSeq: seq,
-    status: fields.status ?? null,
-    output: fields.output ?? null,
-    error: fields.error ?? null,
-    startedAt: fields.startedAt ?? null,
-    completedAt: fields.completedAt ?? null,
-  });
+  );
 
   for (const hook of request.hooks?.create ?? []) {
     s.forgetReleasedHook.run(hook.token);
-    s.insertHook.run({
-      token: hook.token,
+    s.insertHook.run(
+      hook.token,
       runId,
-      opId: hook.opId,
-      kind: hook.kind,
-      createdAt: now,
-      metadata: hook.metadata ?? null,
-      respondWith: hook.respondWith === undefined ? null : JSON.stringify(hook.respondWith),
-      verify: hook.verify ?? null,
-    });
+      hook.opId,
+      hook.kind,
+      now,
+      hook.metadata ?? null,
+      hook.respondWith === undefined ? null : JSON.stringify(hook.respondWith),
+      hook.verify ?? null,
+    );
   }
   for (const token of request.hooks?.release ?? []) {
-    s.rememberHook.run({ token, runId, releasedAt: now, reason: "disposed" });
+    s.rememberHook.run(now, "disposed", token, runId);
     s.releaseHook.run(token, runId);
   }
   // Ack before enqueue: a request that consumes a message and enqueues its
@@ -153,20 +153,13 @@ export function applyAppend(s: Statements, request: AppendRequest, batch: BatchC
   ackMessages(s, request.ack ?? []);
   let messages = insertMessages(s, request.enqueue ?? [], batch);
   for (const d of request.deliveries ?? []) {
-    s.insertDelivery.run({
-      token: d.token,
-      id: d.id,
-      runId,
-      requestId: d.requestId ?? null,
-      recordedAt: now,
-      expiresAt: d.expiresAt,
-    });
+    s.insertDelivery.run(d.token, d.id, runId, d.requestId ?? null, now, d.expiresAt);
   }
 
   if (ends) {
     // The run is over: nothing may resume it and none of its work may start,
     // including what this very request enqueued.
-    s.rememberRunHooks.run({ runId, releasedAt: now, reason: "run_ended" });
+    s.rememberRunHooks.run(now, "run_ended", runId);
     s.releaseRunHooks.run(runId);
     s.deleteRunMessages.run(runId);
     // Dedupe keys only guard appends, which an ended run takes no more of.
@@ -205,30 +198,28 @@ export function insertMessages(s: Statements, inputs: MessageInput[], batch: Bat
   const inserted: QueueMessage[] = [];
   const now = Date.now();
   for (const m of inputs) {
-    const values: MessageInsert = {
-      runId: m.runId,
+    const row: Omit<MessageRow, "id"> = {
+      run_id: m.runId,
       kind: m.kind,
-      opId: m.kind === "step" || m.kind === "timer" ? m.opId : null,
+      op_id: m.kind === "step" || m.kind === "timer" ? m.opId : null,
       attempt: m.kind === "step" ? m.attempt : null,
       payload: m.kind === "step" || m.kind === "child" ? m.payload : null,
-      availableAt: m.availableAt ?? now,
-      dedupeKey: m.dedupeKey ?? null,
-      leasedUntil: m.leased ? (m.leaseMs !== undefined ? now + m.leaseMs : HELD_BY_INSTANCE) : null,
+      available_at: m.availableAt ?? now,
+      dedupe_key: m.dedupeKey ?? null,
     };
-    const { changes, lastInsertRowid } = s.insertMessage.run(values);
-    if (changes === 0) continue;
-    inserted.push(
-      toMessage({
-        id: Number(lastInsertRowid),
-        run_id: values.runId,
-        kind: values.kind,
-        op_id: values.opId,
-        attempt: values.attempt,
-        payload: values.payload,
-        available_at: values.availableAt,
-        dedupe_key: values.dedupeKey,
-      }),
+    const leasedUntil = m.leased ? (m.leaseMs !== undefined ? now + m.leaseMs : HELD_BY_INSTANCE) : null;
+    const { changes, lastInsertRowid } = s.insertMessage.run(
+      row.run_id,
+      row.kind,
+      row.op_id,
+      row.attempt,
+      row.payload,
+      row.available_at,
+      row.dedupe_key,
+      leasedUntil,
     );
+    if (changes === 0) continue;
+    inserted.push(toMessage({ id: Number(lastInsertRowid), ...row }));
     if (!m.leased) batch.workAdded();
   }
   return inserted;

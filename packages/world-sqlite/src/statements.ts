@@ -11,8 +11,8 @@ export interface Statements {
   getRunHead: Statement<[string], RunHead>;
   getRunByKey: Statement<[string], KeyedRunRow>;
   /** Its `lastInsertRowid` is the run's key (`run_key` is the rowid). */
-  insertRun: Statement<[RunInsert]>;
-  updateRun: Statement<[RunUpdate]>;
+  insertRun: Statement<RunInsert>;
+  updateRun: Statement<RunUpdate>;
 
   /** (run_key, seq, at, type, body): see event-codec.ts. */
   insertEvent: Statement<[number, number, number, number, string]>;
@@ -26,23 +26,25 @@ export interface Statements {
 
   getHook: Statement<[string], HookRow>;
   listHooks: Statement<[string], HookRow>;
-  insertHook: Statement<[HookInsert]>;
+  insertHook: Statement<HookInsert>;
   releaseHook: Statement<[string, string]>;
   releaseRunHooks: Statement<[string]>;
-  rememberHook: Statement<[{ token: string; runId: string; releasedAt: number; reason: string }]>;
-  rememberRunHooks: Statement<[{ runId: string; releasedAt: number; reason: string }]>;
+  /** (released_at, reason, token, run_id). */
+  rememberHook: Statement<[number, string, string, string]>;
+  /** (released_at, reason, run_id). */
+  rememberRunHooks: Statement<[number, string, string]>;
   forgetReleasedHook: Statement<[string]>;
   getReleasedHook: Statement<[string, number], ReleasedHookRow>;
   pruneReleasedHooks: Statement<[number]>;
 
   getDelivery: Statement<[string, string, number], DeliveryRow>;
-  insertDelivery: Statement<[DeliveryInsert]>;
+  insertDelivery: Statement<DeliveryInsert>;
   hasDeliveryRequest: Statement<[string], { found: number }>;
   setDeliveryResponse: Statement<[string, string]>;
   pruneDeliveries: Statement<[number]>;
 
   /** Inserted when `changes` is 1; `lastInsertRowid` is then the message's id. */
-  insertMessage: Statement<[MessageInsert]>;
+  insertMessage: Statement<MessageInsertParams>;
   deleteMessage: Statement<[number]>;
   deleteRunMessages: Statement<[string]>;
   claimMessages: Statement<[{ now: number; until: number; limit: number; kinds: string | null }], MessageRow>;
@@ -62,56 +64,49 @@ export type RunHead = Pick<KeyedRunRow, "run_key" | "status" | "last_seq">;
 /** A `runs` row with the integer key its events and dedupe keys name it by (schema 9). */
 export type KeyedRunRow = RunRow & { run_key: number };
 
-export interface RunInsert {
-  runId: string;
-  workflowId: string;
-  input: string;
-  idempotencyKey: string | null;
-  parentRunId: string | null;
-  createdAt: number;
-}
+// The statements an append runs take positional parameters: better-sqlite3 binds named ones
+// by looking each name up in the object, which cost more than binding the values.
 
-/** Null leaves a column as it is: an append sets only the fields it gives. */
-export interface RunUpdate {
-  runId: string;
-  lastSeq: number;
-  status: string | null;
-  output: string | null;
-  error: string | null;
-  startedAt: number | null;
-  completedAt: number | null;
-}
+/** (run_id, workflow_id, input, idempotency_key, parent_run_id, created_at). */
+export type RunInsert = [string, string, string, string | null, string | null, number];
 
-export interface HookInsert {
-  token: string;
-  runId: string;
-  opId: number;
-  kind: string;
-  createdAt: number;
-  metadata: string | null;
-  respondWith: string | null;
-  verify: string | null;
-}
+/** (last_seq, status, output, error, started_at, completed_at, run_id): null leaves a column as it is. */
+export type RunUpdate = [
+  number,
+  string | null,
+  string | null,
+  string | null,
+  number | null,
+  number | null,
+  string,
+];
 
-export interface DeliveryInsert {
-  token: string;
-  id: string;
-  runId: string;
-  requestId: string | null;
-  recordedAt: number;
-  expiresAt: number;
-}
+/** (token, run_id, op_id, kind, created_at, metadata, respond_with, verify). */
+export type HookInsert = [
+  string,
+  string,
+  number,
+  string,
+  number,
+  string | null,
+  string | null,
+  string | null,
+];
 
-export interface MessageInsert {
-  runId: string;
-  kind: string;
-  opId: number | null;
-  attempt: number | null;
-  payload: string | null;
-  availableAt: number;
-  dedupeKey: string | null;
-  leasedUntil: number | null;
-}
+/** (token, delivery_id, run_id, request_id, recorded_at, expires_at). */
+export type DeliveryInsert = [string, string, string, string | null, number, number];
+
+/** (run_id, kind, op_id, attempt, payload, available_at, dedupe_key, leased_until). */
+export type MessageInsertParams = [
+  string,
+  string,
+  number | null,
+  number | null,
+  string | null,
+  number,
+  string | null,
+  number | null,
+];
 
 const MESSAGE_COLUMNS = "id, run_id, kind, op_id, attempt, payload, available_at, dedupe_key";
 
@@ -145,16 +140,16 @@ export function prepareStatements(db: Database): Statements {
     getRunByKey: p("SELECT * FROM runs WHERE idempotency_key = ?"),
     insertRun: p(
       `INSERT INTO runs (run_id, workflow_id, status, input, idempotency_key, parent_run_id, created_at, last_seq)
-       VALUES (@runId, @workflowId, 'pending', @input, @idempotencyKey, @parentRunId, @createdAt, 1)`,
+       VALUES (?, ?, 'pending', ?, ?, ?, ?, 1)`,
     ),
     updateRun: p(
-      `UPDATE runs SET last_seq = @lastSeq,
-         status = coalesce(@status, status),
-         output = coalesce(@output, output),
-         error = coalesce(@error, error),
-         started_at = coalesce(@startedAt, started_at),
-         completed_at = coalesce(@completedAt, completed_at)
-       WHERE run_id = @runId`,
+      `UPDATE runs SET last_seq = ?,
+         status = coalesce(?, status),
+         output = coalesce(?, output),
+         error = coalesce(?, error),
+         started_at = coalesce(?, started_at),
+         completed_at = coalesce(?, completed_at)
+       WHERE run_id = ?`,
     ),
     insertEvent: p("INSERT INTO events (run_key, seq, at, type, body) VALUES (?, ?, ?, ?, ?)"),
     readEvents: p(
@@ -171,7 +166,7 @@ export function prepareStatements(db: Database): Statements {
     listHooks: p("SELECT * FROM hooks WHERE run_id = ? ORDER BY id"),
     insertHook: p(
       `INSERT INTO hooks (token, run_id, op_id, kind, created_at, metadata, respond_with, verify)
-       VALUES (@token, @runId, @opId, @kind, @createdAt, @metadata, @respondWith, @verify)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     releaseHook: p("DELETE FROM hooks WHERE token = ? AND run_id = ?"),
     releaseRunHooks: p("DELETE FROM hooks WHERE run_id = ?"),
@@ -179,14 +174,14 @@ export function prepareStatements(db: Database): Statements {
     rememberHook: p(
       `INSERT OR REPLACE INTO released_hooks
          (token, run_id, op_id, kind, created_at, respond_with, verify, released_at, reason)
-       SELECT token, run_id, op_id, kind, created_at, respond_with, verify, @releasedAt, @reason
-       FROM hooks WHERE token = @token AND run_id = @runId`,
+       SELECT token, run_id, op_id, kind, created_at, respond_with, verify, ?, ?
+       FROM hooks WHERE token = ? AND run_id = ?`,
     ),
     rememberRunHooks: p(
       `INSERT OR REPLACE INTO released_hooks
          (token, run_id, op_id, kind, created_at, respond_with, verify, released_at, reason)
-       SELECT token, run_id, op_id, kind, created_at, respond_with, verify, @releasedAt, @reason
-       FROM hooks WHERE run_id = @runId`,
+       SELECT token, run_id, op_id, kind, created_at, respond_with, verify, ?, ?
+       FROM hooks WHERE run_id = ?`,
     ),
     forgetReleasedHook: p("DELETE FROM released_hooks WHERE token = ?"),
     getReleasedHook: p("SELECT * FROM released_hooks WHERE token = ? AND released_at > ?"),
@@ -195,7 +190,7 @@ export function prepareStatements(db: Database): Statements {
     getDelivery: p("SELECT * FROM deliveries WHERE token = ? AND delivery_id = ? AND expires_at > ?"),
     insertDelivery: p(
       `INSERT OR REPLACE INTO deliveries (token, delivery_id, run_id, request_id, recorded_at, expires_at)
-       VALUES (@token, @id, @runId, @requestId, @recordedAt, @expiresAt)`,
+       VALUES (?, ?, ?, ?, ?, ?)`,
     ),
     hasDeliveryRequest: p("SELECT 1 AS found FROM deliveries WHERE request_id = ?"),
     setDeliveryResponse: p("UPDATE deliveries SET response = ? WHERE request_id = ?"),
@@ -205,7 +200,7 @@ export function prepareStatements(db: Database): Statements {
     // (SQLite gathers its rows in an ephemeral table): the row is the input and its rowid.
     insertMessage: p(
       `INSERT INTO messages (run_id, kind, op_id, attempt, payload, available_at, dedupe_key, leased_until)
-       VALUES (@runId, @kind, @opId, @attempt, @payload, @availableAt, @dedupeKey, @leasedUntil)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (run_id, dedupe_key) WHERE dedupe_key IS NOT NULL DO NOTHING`,
     ),
     deleteMessage: p("DELETE FROM messages WHERE id = ?"),
