@@ -73,7 +73,7 @@ export function applyCreateRun(s: Statements, input: CreateRunInput, batch: Batc
 
 /**
  * The body of `append`, run inside the group commit's transaction: every check
- * first (a failed check writes nothing), then every effect.
+ * first (a failed check leaves nothing written), then every effect.
  */
 export function applyAppend(s: Statements, request: AppendRequest, batch: BatchContext): AppendResult {
   const { runId } = request;
