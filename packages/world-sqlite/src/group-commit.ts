@@ -31,8 +31,9 @@ class WriteThrew extends Error {
  * bounds throughput under `synchronous=FULL`.
  *
  * A write that throws fails alone: the batch is run again with each write in its own
- * SAVEPOINT, so only that write's changes are rolled back and only its caller sees the error. Writes that fail by contract
- * (`conflict`, `duplicate`, ...) return a result without writing anything. No
+ * SAVEPOINT, so only that write's changes are rolled back and only its caller sees the
+ * error. Writes that fail by contract (`conflict`, `duplicate`, ...) return a result
+ * without writing anything. No
  * caller hears back before the COMMIT has returned (and, given `durable`, the WAL
  * is fsynced), so an acknowledged write is on disk; if the COMMIT (or that fsync)
  * fails, every write of the batch is rejected.
@@ -54,32 +55,22 @@ export class GroupCommitter {
   ) {
     // Nested better-sqlite3 transactions are savepoints; a throw rolls back to it and rethrows.
     this.runJob = db.transaction((job: Job, batch: BatchContext) => job.work(batch));
-    const batchTx = db.transaction((jobs: Job[]) => {
-      let workAdded = false;
-      const outcomes = jobs.map((job): Outcome => {
-        let added = false;
-        try {
-          const value = this.runJob(job, { workAdded: () => (added = true) });
-          workAdded ||= added;
-          return { ok: true, value };
-        } catch (error) {
-          return { ok: false, error };
-        }
-      });
-      return { outcomes, workAdded };
-    });
     // Writes seldom throw (a taken run id, a full disk): the batch runs first without a savepoint
     // per write, which costs two statements each. One that throws rolls the whole batch back, and
     // the batch runs again with savepoints, so only the writes that throw fail. A write may thus
     // run twice: its work touches nothing but the database.
-    const optimisticTx = db.transaction((jobs: Job[]) => {
+    const batchTx = db.transaction((jobs: Job[], savepoints: boolean) => {
       let workAdded = false;
-      const context: BatchContext = { workAdded: () => (workAdded = true) };
       const outcomes = jobs.map((job): Outcome => {
+        let added = false;
+        const batch: BatchContext = { workAdded: () => (added = true) };
         try {
-          return { ok: true, value: job.work(context) };
+          const value = savepoints ? this.runJob(job, batch) : job.work(batch);
+          workAdded ||= added;
+          return { ok: true, value };
         } catch (error) {
-          throw new WriteThrew(error);
+          if (!savepoints) throw new WriteThrew(error);
+          return { ok: false, error };
         }
       });
       return { outcomes, workAdded };
@@ -87,10 +78,10 @@ export class GroupCommitter {
     // IMMEDIATE takes the write lock up front, so the batch cannot fail half-way on a busy database.
     this.runBatch = (jobs) => {
       try {
-        return optimisticTx.immediate(jobs);
+        return batchTx.immediate(jobs, false);
       } catch (error) {
         if (!(error instanceof WriteThrew)) throw error;
-        return batchTx.immediate(jobs);
+        return batchTx.immediate(jobs, true);
       }
     };
   }

@@ -7,7 +7,7 @@ import type { Database, Statement } from "better-sqlite3";
  * it. Equalities, not `IN (...)`: SQLite makes an IN list's ephemeral table at each test.
  * (The migration spells it out: released migrations never change.)
  */
-export const ENDED_STATUS = "(status = 'completed' OR status = 'failed' OR status = 'cancelled')";
+const ENDED_STATUS = "(status = 'completed' OR status = 'failed' OR status = 'cancelled')";
 
 // The expression and predicate of the partial index runs_by_end. INDEXED BY: without
 // statistics the planner prefers the status index, which reads every ended run to sort them.

@@ -24,11 +24,11 @@ export const gone = (token: string, hook?: ReleasedHookRecord | null) =>
   errorResponse(
     410,
     "WF_WEBHOOK_GONE",
-    whyGone(token, hook ?? undefined),
+    whyGone(token, hook),
     "Stop sending to this URL (a provider may disable the endpoint); a new run gives a new webhook URL.",
   );
 
-function whyGone(token: string, hook: ReleasedHookRecord | undefined): string {
+function whyGone(token: string, hook: ReleasedHookRecord | null | undefined): string {
   switch (hook?.reason) {
     case "disposed":
       return `The webhook with the token ${token} was disposed by its workflow, so it takes no more requests.`;
