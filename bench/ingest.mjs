@@ -172,7 +172,9 @@ async function spawnServer(kind, rep) {
     cmd = [process.execPath, "-e", bare];
   } else if (kind === "ours") {
     cwd = root;
-    const prof = opt.cpuProf ? ["--cpu-prof", "--cpu-prof-interval=100", `--cpu-prof-dir=${opt.cpuProf}`] : [];
+    const prof = opt.cpuProf
+      ? ["--cpu-prof", "--cpu-prof-interval=100", `--cpu-prof-dir=${opt.cpuProf}`]
+      : [];
     cmd = [
       process.execPath,
       ...prof,
