@@ -33,10 +33,9 @@ class WriteThrew extends Error {
  * A write that throws fails alone: the batch is run again with each write in its own
  * SAVEPOINT, so only that write's changes are rolled back and only its caller sees the
  * error. Writes that fail by contract (`conflict`, `duplicate`, ...) return a result
- * without writing anything. No
- * caller hears back before the COMMIT has returned (and, given `durable`, the WAL
- * is fsynced), so an acknowledged write is on disk; if the COMMIT (or that fsync)
- * fails, every write of the batch is rejected.
+ * without writing anything. No caller hears back before the COMMIT has returned (and,
+ * given `durable`, the WAL is fsynced), so an acknowledged write is on disk; if the
+ * COMMIT (or that fsync) fails, every write of the batch is rejected.
  */
 export class GroupCommitter {
   private queue: Job[] = [];
@@ -61,9 +60,11 @@ export class GroupCommitter {
     // run twice: its work touches nothing but the database.
     const batchTx = db.transaction((jobs: Job[], savepoints: boolean) => {
       let workAdded = false;
+      // One context per batch; `added` is reset per write so a write that fails adds no work.
+      let added = false;
+      const batch: BatchContext = { workAdded: () => (added = true) };
       const outcomes = jobs.map((job): Outcome => {
-        let added = false;
-        const batch: BatchContext = { workAdded: () => (added = true) };
+        added = false;
         try {
           const value = savepoints ? this.runJob(job, batch) : job.work(batch);
           workAdded ||= added;
