@@ -1,87 +1,12 @@
 // The Node adapter against real node:http servers on free ports.
 import { createHash } from "node:crypto";
-import {
-  Agent,
-  createServer,
-  request as httpRequest,
-  type IncomingMessage,
-  type RequestOptions,
-  type Server,
-  type ServerResponse,
-} from "node:http";
-import type { AddressInfo } from "node:net";
+import { Agent, request as httpRequest } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { WorkflowRunNotFoundError } from "../src/errors/index.js";
-import {
-  type NodeAdapterOptions,
-  type NodeHandler,
-  toNodeHandler,
-  type WebHandler,
-} from "../src/node/index.js";
+import { toNodeHandler, type WebHandler } from "../src/node/index.js";
+import { closeServers, send, serve, serveHandler } from "./node-http.js";
 
-const servers: Server[] = [];
-
-afterEach(async () => {
-  await Promise.all(
-    servers.splice(0).map(
-      (server) =>
-        new Promise<void>((resolve) => {
-          server.closeAllConnections();
-          server.close(() => resolve());
-        }),
-    ),
-  );
-});
-
-/** A node:http server on a free port whose listener is `listener`. */
-async function serve(listener: (req: IncomingMessage, res: ServerResponse) => void): Promise<string> {
-  const server = createServer(listener);
-  servers.push(server);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}
-
-const serveHandler = (
-  handler: WebHandler,
-  options?: NodeAdapterOptions,
-  next?: Parameters<NodeHandler>[2],
-) => {
-  const node = toNodeHandler(handler, options);
-  return serve((req, res) => node(req, res, next && (() => next())));
-};
-
-interface Answer {
-  status: number;
-  statusMessage: string;
-  headers: IncomingMessage["headers"];
-  body: Buffer;
-  reusedSocket: boolean;
-}
-
-/** A plain node:http client request, so that what goes over the wire is under control. */
-function send(url: string, options: RequestOptions & { body?: Buffer | Buffer[] } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, options, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () =>
-        resolve({
-          status: res.statusCode!,
-          statusMessage: res.statusMessage!,
-          headers: res.headers,
-          body: Buffer.concat(chunks),
-          reusedSocket: req.reusedSocket,
-        }),
-      );
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    const parts =
-      options.body === undefined ? [] : Array.isArray(options.body) ? options.body : [options.body];
-    for (const part of parts) req.write(part);
-    req.end();
-  });
-}
+afterEach(closeServers);
 
 describe("toNodeHandler", () => {
   it("gives the handler the method, full URL, every header and the streamed body", async () => {

@@ -17,6 +17,22 @@ export function isJsonContentType(value: string | null | undefined): boolean {
   return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
 }
 
+/** What {@link readLimited} gives: the bytes, `null` (no body), or why it stopped reading. */
+export type LimitedBody = Uint8Array | null | "too-large" | "timeout";
+
+/**
+ * A request that can read its own body without a Web stream (the Node adapter's
+ * request reads it straight off the socket) has a method under this symbol:
+ * `(limit, timeoutMs) => Promise<LimitedBody> | undefined`, `undefined` meaning
+ * "read my `body` stream instead". Registered, so copies of this module agree.
+ */
+export const READ_BODY: unique symbol = Symbol.for("wfkit.readBody");
+
+/** A request with the {@link READ_BODY} method. */
+export interface SelfReadingBody {
+  [READ_BODY](limit: number, timeoutMs: number): Promise<LimitedBody> | undefined;
+}
+
 /** Options of {@link readLimited}. */
 export interface ReadLimitedOptions {
   /** How long the whole body may take to arrive, in ms. Default {@link DEFAULT_BODY_TIMEOUT_MS}. */
@@ -34,9 +50,15 @@ export async function readLimited(
   request: Request,
   limit: number,
   options: ReadLimitedOptions = {},
-): Promise<Uint8Array | null | "too-large" | "timeout"> {
+): Promise<LimitedBody> {
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limit) return "too-large";
+  const own = (request as Partial<SelfReadingBody>)[READ_BODY]?.call(
+    request,
+    limit,
+    options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+  );
+  if (own) return own;
   if (!request.body) return null;
   const reader = request.body.getReader();
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -1,0 +1,301 @@
+// The request toNodeHandler gives its handler: a `Request` (instanceof, every member,
+// `new Request(it)`) whose method, URL, headers and signal come straight from the Node
+// request, and whose body the routes' bounded reader (`readLimited`) takes straight off
+// the socket. The real undici `Request` is made only when a member that needs it is
+// read. Making it cost about 18 µs per request, most of it the body's Web stream; under
+// a burst of webhook POSTs it and the stream read were a fifth of the main thread.
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { type LimitedBody, READ_BODY } from "../host/body.js";
+import {
+  bodyStream,
+  closeSignal,
+  NO_BODY_METHODS,
+  type NodeRequest,
+  parsedBody,
+  requestHeaders,
+  requestMethod,
+  requestUrl,
+  toWebRequest,
+} from "./request.js";
+import type { NodeAdapterOptions } from "./types.js";
+
+/** Where the body is: not read yet, read whole by `READ_BODY`, or partly read and dropped. */
+type BodyState = "unread" | Uint8Array | "dropped";
+
+const STATE = Symbol("nodeRequestState");
+
+interface State {
+  readonly req: IncomingMessage;
+  readonly method: string;
+  readonly url: string;
+  readonly signal: () => AbortSignal;
+  headers?: Headers;
+  body: BodyState;
+  real?: Request;
+}
+
+/** Lazy requests carry their state under {@link STATE}; everything else is on the prototype. */
+class NodeWebRequest {
+  declare [STATE]: State;
+}
+
+function stateOf(request: NodeWebRequest): State {
+  return request[STATE];
+}
+
+/** The real `Request`, made once; its headers become the ones this request shows. */
+function realOf(request: NodeWebRequest): Request {
+  const state = stateOf(request);
+  if (state.real) return state.real;
+  const init: RequestInit & { duplex?: "half" } = {
+    method: state.method,
+    headers: state.headers ?? requestHeaders(state.req),
+  };
+  if (!NO_BODY_METHODS.has(state.method)) {
+    const { body } = state;
+    if (body instanceof Uint8Array) init.body = body as Uint8Array<ArrayBuffer>;
+    else if (body === "dropped") {
+      init.body = droppedBody();
+      init.duplex = "half";
+    } else {
+      const consumed = state.req.readableEnded ? parsedBody(state.req as NodeRequest) : undefined;
+      if (consumed !== undefined) init.body = consumed;
+      else {
+        init.body = bodyStream(state.req);
+        init.duplex = "half";
+      }
+    }
+  }
+  state.real = new Request(state.url, init);
+  state.headers = state.real.headers;
+  return state.real;
+}
+
+/** The body of a request whose body `readLimited` stopped reading (too large, too slow): unusable, as a Web one would be. */
+function droppedBody(): ReadableStream<Uint8Array> {
+  return new ReadableStream({
+    start(controller) {
+      controller.error(
+        new TypeError("The request body was already read in part and dropped (too large or too slow)."),
+      );
+    },
+  });
+}
+
+/**
+ * Reads the whole body straight from the socket, up to `limit` bytes within `timeoutMs`.
+ * Past the limit or the deadline the rest is drained and dropped, so the connection
+ * stays usable for the answer (a 413, a 408).
+ */
+function readSocketBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<LimitedBody> {
+  return new Promise((resolve, reject) => {
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    const detach = () => {
+      clearTimeout(timer);
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+      req.off("close", onClose);
+    };
+    const stop = (why: "too-large" | "timeout") => {
+      detach();
+      req.resume();
+      resolve(why);
+    };
+    const onData = (chunk: Buffer | string) => {
+      const bytes =
+        typeof chunk === "string"
+          ? new TextEncoder().encode(chunk)
+          : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      size += bytes.byteLength;
+      if (size > limit) stop("too-large");
+      else chunks.push(bytes);
+    };
+    const onEnd = () => {
+      detach();
+      resolve(concat(chunks, size));
+    };
+    const onError = (error: Error) => {
+      detach();
+      reject(error);
+    };
+    const onClose = () => {
+      detach();
+      reject(new Error("The client closed the connection before sending the whole request body."));
+    };
+    const timer = setTimeout(stop, timeoutMs, "timeout");
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+    req.on("close", onClose);
+    req.resume();
+  });
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
+}
+
+/** `READ_BODY` of a lazy request: from the socket, unless the real `Request` (and its stream) already exists. */
+function readOwnBody(
+  this: NodeWebRequest,
+  limit: number,
+  timeoutMs: number,
+): Promise<LimitedBody> | undefined {
+  const state = stateOf(this);
+  if (state.real) return undefined;
+  if (NO_BODY_METHODS.has(state.method)) return Promise.resolve(null);
+  const { body } = state;
+  if (body instanceof Uint8Array) return Promise.resolve(body.byteLength > limit ? "too-large" : body);
+  if (body === "dropped")
+    return Promise.reject(new TypeError("The request body was already read in part and dropped."));
+  if (state.req.readableEnded) {
+    // A body parser read it first: what it kept, else nothing.
+    const kept = parsedBody(state.req as NodeRequest);
+    const bytes =
+      kept === undefined
+        ? new Uint8Array(0)
+        : typeof kept === "string"
+          ? new TextEncoder().encode(kept)
+          : (kept as Uint8Array);
+    state.body = bytes;
+    return Promise.resolve(bytes.byteLength > limit ? "too-large" : bytes);
+  }
+  state.body = "dropped";
+  return readSocketBody(state.req, limit, timeoutMs).then((result) => {
+    if (result instanceof Uint8Array) state.body = result;
+    return result;
+  });
+}
+
+/**
+ * Builds the prototype once: `Request.prototype` underneath (so `instanceof Request`
+ * holds), our own method, URL, headers, signal and body reader on top, and every
+ * other member (including undici's internal symbols, which `new Request(request)`
+ * reads) forwarded to the real `Request`. False where the runtime's `Request` keeps
+ * its state where forwarding cannot reach (then every request is a real one).
+ */
+const lazySupported = ((): boolean => {
+  try {
+    const proto = NodeWebRequest.prototype as unknown as Record<PropertyKey, unknown>;
+    Object.setPrototypeOf(proto, Request.prototype);
+    const own = new Set<PropertyKey>([Symbol.toStringTag]);
+    const define = (name: PropertyKey, descriptor: PropertyDescriptor) => {
+      own.add(name);
+      Object.defineProperty(proto, name, { configurable: true, enumerable: false, ...descriptor });
+    };
+    // `request.constructor` is `Request`, as for any other request.
+    define("constructor", { value: Request, writable: true });
+    define("method", {
+      get(this: NodeWebRequest) {
+        return stateOf(this).method;
+      },
+    });
+    define("url", {
+      get(this: NodeWebRequest) {
+        return stateOf(this).url;
+      },
+    });
+    define("headers", {
+      get(this: NodeWebRequest) {
+        const state = stateOf(this);
+        state.headers ??= requestHeaders(state.req);
+        return state.headers;
+      },
+    });
+    define("signal", {
+      get(this: NodeWebRequest) {
+        return stateOf(this).signal();
+      },
+    });
+    define("bodyUsed", {
+      get(this: NodeWebRequest) {
+        const state = stateOf(this);
+        return state.real ? state.real.bodyUsed : state.body === "dropped";
+      },
+    });
+    define(READ_BODY, { value: readOwnBody, writable: true });
+    const sample = new Request("http://localhost/");
+    const names: PropertyKey[] = [
+      ...Reflect.ownKeys(Request.prototype),
+      ...Object.getOwnPropertySymbols(sample),
+    ];
+    for (const name of names) {
+      if (own.has(name)) continue;
+      const descriptor =
+        Object.getOwnPropertyDescriptor(Request.prototype, name) ??
+        Object.getOwnPropertyDescriptor(sample, name);
+      if (descriptor?.get || !descriptor || !(typeof descriptor.value === "function")) {
+        define(name, {
+          get(this: NodeWebRequest) {
+            return (realOf(this) as unknown as Record<PropertyKey, unknown>)[name];
+          },
+        });
+      } else {
+        define(name, {
+          writable: true,
+          value(this: NodeWebRequest, ...args: unknown[]) {
+            const real = realOf(this) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
+            return real[name]!(...args);
+          },
+        });
+      }
+    }
+    // The self-test: what a handler may do with the request it was given.
+    const probe = make(
+      {
+        method: "POST",
+        url: "http://localhost/probe",
+        headers: { "x-probe": "1" },
+        rawHeaders: ["X-Probe", "1"],
+      },
+      () => new AbortController().signal,
+      "POST",
+      "http://localhost/probe",
+    );
+    stateOf(probe).body = new Uint8Array([111, 107]);
+    const copy = new Request(probe as unknown as Request, { headers: { "x-copy": "1" } });
+    return copy.method === "POST" && copy.url === "http://localhost/probe" && copy.body !== null;
+  } catch {
+    return false;
+  }
+})();
+
+function make(
+  req: Pick<IncomingMessage, "rawHeaders"> & Partial<IncomingMessage>,
+  signal: () => AbortSignal,
+  method: string,
+  url: string,
+): NodeWebRequest {
+  const request = new NodeWebRequest();
+  request[STATE] = { req: req as IncomingMessage, method, url, signal, body: "unread" };
+  return request;
+}
+
+/** Methods a Web `Request` refuses: the real constructor says so (the adapter answers 500). */
+const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
+
+/**
+ * The `Request` for a Node request in `toNodeHandler`: lazy where the runtime allows
+ * it (see the file comment), a real one made by `toWebRequest` otherwise. Its
+ * `signal` aborts when the client goes away before `res` finished.
+ */
+export function nodeWebRequest(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: Pick<NodeAdapterOptions, "trustProxy">,
+): Request {
+  const method = requestMethod(req);
+  if (!lazySupported || FORBIDDEN_METHODS.has(method)) return toWebRequest(req, res, options);
+  // Parsed here, so a URL a Request refuses fails now, as the real constructor would.
+  const url = new URL(requestUrl(req, options)).href;
+  return make(req, closeSignal(res), method, url) as unknown as Request;
+}

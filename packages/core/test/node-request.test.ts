@@ -1,0 +1,191 @@
+// The Request toNodeHandler gives its handler: made lazily from the Node request (its
+// body read straight off the socket by readLimited), yet a Request in every way a
+// handler can tell, and a real node:http server and client around it.
+import { request as httpRequest } from "node:http";
+import { afterEach, describe, expect, it } from "vitest";
+import { READ_BODY, readLimited } from "../src/host/body.js";
+import { toNodeHandler, toWebRequest } from "../src/node/index.js";
+import { closeServers, send, serve, serveHandler } from "./node-http.js";
+
+afterEach(closeServers);
+
+const text = (bytes: Awaited<ReturnType<typeof readLimited>>) =>
+  bytes instanceof Uint8Array ? new TextDecoder().decode(bytes) : bytes;
+
+describe("the request toNodeHandler gives its handler", () => {
+  it("is a Request: instanceof, constructor, tag, and copies made with new Request() and clone() keep the body", async () => {
+    const seen: Record<string, unknown>[] = [];
+    const url = await serveHandler(async (request) => {
+      const copy = new Request(request, { headers: { "x-copy": "yes" } });
+      seen.push({
+        instance: request instanceof Request,
+        // The lazy one (this runtime's Request allows it): it reads its own body.
+        readsOwnBody: READ_BODY in request,
+        constructor: request.constructor === Request,
+        tag: Object.prototype.toString.call(request),
+        method: request.method,
+        url: request.url,
+        type: request.headers.get("content-type"),
+        copyUrl: copy.url,
+        copyHeader: copy.headers.get("x-copy"),
+        copyBody: await copy.text(),
+      });
+      return new Response("ok");
+    });
+    const answer = await send(`${url}/a/b?c=1`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: Buffer.from("the body"),
+    });
+    expect(answer.status).toBe(200);
+    expect(seen).toEqual([
+      {
+        instance: true,
+        readsOwnBody: true,
+        constructor: true,
+        tag: "[object Request]",
+        method: "POST",
+        url: `${url}/a/b?c=1`,
+        type: "text/plain",
+        copyUrl: `${url}/a/b?c=1`,
+        copyHeader: "yes",
+        copyBody: "the body",
+      },
+    ]);
+  });
+
+  it("gives readLimited the body from the socket, and the body stays readable afterwards", async () => {
+    const seen: unknown[] = [];
+    const url = await serveHandler(async (request) => {
+      seen.push(text(await readLimited(request, 1_000_000)));
+      seen.push(request.bodyUsed);
+      seen.push(await request.clone().text());
+      seen.push(await request.json());
+      return new Response("ok");
+    });
+    // Chunked, in several writes: the reader must wait for the end, not the first chunk.
+    const parts = ['{"a":', '"', "x".repeat(70_000), '"}'].map((s) => Buffer.from(s));
+    await send(url, { method: "POST", body: parts });
+    const whole = `{"a":"${"x".repeat(70_000)}"}`;
+    expect(seen).toEqual([whole, false, whole, { a: "x".repeat(70_000) }]);
+  });
+
+  it("stops readLimited at the limit without a Content-Length, answers, and keeps the connection usable", async () => {
+    const results: unknown[] = [];
+    const url = await serveHandler(async (request) => {
+      const body = await readLimited(request, 100_000);
+      results.push(typeof body === "string" ? body : body?.byteLength);
+      if (body === "too-large") {
+        // As a Web request whose reader was cancelled: the body cannot be read again.
+        results.push(
+          request.bodyUsed,
+          await request.text().then(
+            () => "read",
+            () => "refused",
+          ),
+        );
+        return Response.json({ error: "too large" }, { status: 413 });
+      }
+      return new Response("ok");
+    });
+    const parts = Array.from({ length: 40 }, () => Buffer.alloc(16 * 1024, 1));
+    const big = await send(url, { method: "POST", body: parts });
+    expect(big.status).toBe(413);
+    expect(results).toEqual(["too-large", true, "refused"]);
+    const small = await send(url, { method: "POST", body: Buffer.from("fine") });
+    expect(small.status).toBe(200);
+    expect(results[3]).toBe(4);
+  });
+
+  it("gives readLimited 'timeout' when the declared body never comes, and the client still gets the answer", async () => {
+    const url = await serveHandler(async (request) => {
+      const body = await readLimited(request, 1000, { timeoutMs: 50 });
+      return new Response(String(body), { status: body === "timeout" ? 408 : 200 });
+    });
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(url, { method: "POST", headers: { "content-length": "100" } }, (res) => {
+        let body = "";
+        res.on("data", (c: Buffer) => (body += c));
+        res.on("end", () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on("error", reject);
+      // 10 of the 100 declared bytes, then nothing.
+      req.write("0123456789");
+    });
+    expect(answer).toEqual({ status: 408, body: "timeout" });
+  });
+
+  it("reads no body for GET, and reads the body a parser already took through readLimited", async () => {
+    const seen: unknown[] = [];
+    const handler = toNodeHandler(async (request) => {
+      seen.push(text(await readLimited(request, 1000)));
+      return new Response("ok");
+    });
+    const url = await serve((req, res) => {
+      if (req.method === "GET") return handler(req, res);
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        Object.assign(req, { body: Buffer.concat(chunks) });
+        handler(req, res);
+      });
+    });
+    await send(url);
+    await send(url, { method: "POST", body: Buffer.from("parsed first") });
+    expect(seen).toEqual([null, "parsed first"]);
+  });
+
+  it("has a signal that aborts when the client goes away", async () => {
+    let aborted!: () => void;
+    const abortedNow = new Promise<void>((resolve) => (aborted = resolve));
+    let arrived!: () => void;
+    const arrivedNow = new Promise<void>((resolve) => (arrived = resolve));
+    const url = await serveHandler(async (request) => {
+      request.signal.addEventListener("abort", () => aborted());
+      arrived();
+      await abortedNow;
+      return new Response("too late");
+    });
+    const req = httpRequest(url);
+    req.on("error", () => {});
+    req.end();
+    await arrivedNow;
+    req.destroy();
+    await abortedNow;
+  });
+
+  it("is the same as toWebRequest's for what a handler reads", async () => {
+    const seen: Record<string, unknown>[] = [];
+    const describeRequest = async (request: Request) => ({
+      method: request.method,
+      url: request.url,
+      headers: [...request.headers],
+      body: await request.text(),
+    });
+    const lazy = toNodeHandler(async (request) => {
+      seen.push(await describeRequest(request));
+      return new Response("ok");
+    });
+    const url = await serve((req, res) => {
+      if (req.headers["x-which"] === "lazy") return lazy(req, res);
+      describeRequest(toWebRequest(req, res)).then((d) => {
+        seen.push(d);
+        res.end("ok");
+      });
+    });
+    for (const which of ["lazy", "eager"]) {
+      await send(`${url}/same?q=%20`, {
+        method: "PUT",
+        headers: { "x-which": which, "x-multi": ["1", "2"], "content-type": "application/json" },
+        body: Buffer.from('{"same":true}'),
+      });
+    }
+    const [lazySeen, eagerSeen] = seen;
+    const withoutWhich = (d: Record<string, unknown>) => ({
+      ...d,
+      headers: (d.headers as string[][]).filter(([name]) => name !== "x-which"),
+    });
+    expect(withoutWhich(lazySeen!)).toEqual(withoutWhich(eagerSeen!));
+    expect(lazySeen!.body).toBe('{"same":true}');
+  });
+});
