@@ -177,13 +177,14 @@ function readOwnBody(
 }
 
 /**
- * Builds the prototype once: `Request.prototype` underneath (so `instanceof Request`
+ * Builds the prototype, on the first request (making a `Request` loads undici, which
+ * start-up need not wait for): `Request.prototype` underneath (so `instanceof Request`
  * holds), our own method, URL, headers, signal and body reader on top, and every
  * other member (including undici's internal symbols, which `new Request(request)`
  * reads) forwarded to the real `Request`. False where the runtime's `Request` keeps
  * its state where forwarding cannot reach (then every request is a real one).
  */
-const lazySupported = ((): boolean => {
+function setUpLazy(): boolean {
   try {
     const proto = NodeWebRequest.prototype as unknown as Record<PropertyKey, unknown>;
     Object.setPrototypeOf(proto, Request.prototype);
@@ -267,7 +268,9 @@ const lazySupported = ((): boolean => {
   } catch {
     return false;
   }
-})();
+}
+
+let lazySupported: boolean | undefined;
 
 function make(
   req: Pick<IncomingMessage, "rawHeaders"> & Partial<IncomingMessage>,
@@ -294,6 +297,7 @@ export function nodeWebRequest(
   options: Pick<NodeAdapterOptions, "trustProxy">,
 ): Request {
   const method = requestMethod(req);
+  lazySupported ??= setUpLazy();
   if (!lazySupported || FORBIDDEN_METHODS.has(method)) return toWebRequest(req, res, options);
   // Parsed here, so a URL a Request refuses fails now, as the real constructor would.
   const url = new URL(requestUrl(req, options)).href;
