@@ -70,6 +70,50 @@ describe("the request toNodeHandler gives its handler", () => {
     expect(seen).toEqual([whole, false, whole, { a: "x".repeat(70_000) }]);
   });
 
+  it("reads text(), json(), arrayBuffer() and bytes() once, as a Request does, and refuses a second read", async () => {
+    const seen: unknown[] = [];
+    const url = await serveHandler(async (request) => {
+      const kind = new URL(request.url).pathname.slice(1);
+      if (kind === "text") seen.push(await request.text());
+      if (kind === "json") seen.push(await request.json());
+      if (kind === "arrayBuffer") seen.push(new TextDecoder().decode(await request.arrayBuffer()));
+      if (kind === "bytes") seen.push(new TextDecoder().decode(await request.bytes()));
+      seen.push(request.bodyUsed);
+      seen.push(
+        await request.text().then(
+          () => "read again",
+          (e: Error) => e.name,
+        ),
+      );
+      seen.push(
+        (() => {
+          try {
+            new Request(request);
+            return "copied";
+          } catch (e) {
+            return (e as Error).name;
+          }
+        })(),
+      );
+      return new Response("ok");
+    });
+    for (const kind of ["text", "json", "arrayBuffer", "bytes"]) {
+      await send(`${url}/${kind}`, { method: "POST", body: [Buffer.from('{"k":'), Buffer.from('"v"}')] });
+    }
+    const once = (first: unknown) => [first, true, "TypeError", "TypeError"];
+    expect(seen).toEqual([
+      ...once('{"k":"v"}'),
+      ...once({ k: "v" }),
+      ...once('{"k":"v"}'),
+      ...once('{"k":"v"}'),
+    ]);
+    // A GET has no body: empty text, and nothing used up.
+    const getUrl = await serveHandler(async (request) =>
+      Response.json({ text: await request.text(), used: request.bodyUsed, again: await request.text() }),
+    );
+    expect(JSON.parse((await send(getUrl)).body.toString())).toEqual({ text: "", used: false, again: "" });
+  });
+
   it("stops readLimited at the limit without a Content-Length, answers, and keeps the connection usable", async () => {
     const results: unknown[] = [];
     const url = await serveHandler(async (request) => {

@@ -31,6 +31,8 @@ interface State {
   readonly signal: () => AbortSignal;
   headers?: Headers;
   body: BodyState;
+  /** Read by `text()`, `json()`, `arrayBuffer()` or `bytes()`: a second read is refused, as on any Request. */
+  used?: boolean;
   real?: Request;
 }
 
@@ -66,9 +68,12 @@ function realOf(request: NodeWebRequest): Request {
       }
     }
   }
-  state.real = new Request(state.url, init);
-  state.headers = state.real.headers;
-  return state.real;
+  const real = new Request(state.url, init);
+  // Already read through this request: the real one's body is used up too.
+  if (state.used && real.body) void real.arrayBuffer().catch(() => {});
+  state.real = real;
+  state.headers = real.headers;
+  return real;
 }
 
 /** The body of a request whose body `readLimited` stopped reading (too large, too slow): unusable, as a Web one would be. */
@@ -124,7 +129,7 @@ function readSocketBody(req: IncomingMessage, limit: number, timeoutMs: number):
       detach();
       reject(new Error("The client closed the connection before sending the whole request body."));
     };
-    const timer = setTimeout(stop, timeoutMs, "timeout");
+    const timer = Number.isFinite(timeoutMs) ? setTimeout(stop, timeoutMs, "timeout") : undefined;
     req.on("data", onData);
     req.on("end", onEnd);
     req.on("error", onError);
@@ -144,19 +149,12 @@ function concat(chunks: Uint8Array[], size: number): Uint8Array {
   return body;
 }
 
-/** `READ_BODY` of a lazy request: from the socket, unless the real `Request` (and its stream) already exists. */
-function readOwnBody(
-  this: NodeWebRequest,
-  limit: number,
-  timeoutMs: number,
-): Promise<LimitedBody> | undefined {
-  const state = stateOf(this);
-  if (state.real) return undefined;
+/** The whole body (or why it stopped) from the socket or what was already taken; keeps it for later readers. */
+function takeBody(state: State, limit: number, timeoutMs: number): Promise<LimitedBody> {
   if (NO_BODY_METHODS.has(state.method)) return Promise.resolve(null);
   const { body } = state;
   if (body instanceof Uint8Array) return Promise.resolve(body.byteLength > limit ? "too-large" : body);
-  if (body === "dropped")
-    return Promise.reject(new TypeError("The request body was already read in part and dropped."));
+  if (body === "dropped") return Promise.reject(unusable());
   if (state.req.readableEnded) {
     // A body parser read it first: what it kept, else nothing.
     const kept = parsedBody(state.req as NodeRequest);
@@ -175,6 +173,46 @@ function readOwnBody(
     return result;
   });
 }
+
+function unusable(): TypeError {
+  return new TypeError("Body is unusable: the request body was already read.");
+}
+
+/** `READ_BODY` of a lazy request: from the socket, unless the real `Request` (and its stream) already exists. */
+function readOwnBody(
+  this: NodeWebRequest,
+  limit: number,
+  timeoutMs: number,
+): Promise<LimitedBody> | undefined {
+  const state = stateOf(this);
+  if (state.real) return undefined;
+  if (state.used) return Promise.reject(unusable());
+  return takeBody(state, limit, timeoutMs);
+}
+
+/**
+ * The body for `text()`, `json()`, `arrayBuffer()` and `bytes()` without a Web stream
+ * (routes that parse a small JSON body made the real Request for nothing else);
+ * undefined once the real one exists (it answers then).
+ */
+function consumeBody(request: NodeWebRequest): Promise<Uint8Array> | undefined {
+  const state = stateOf(request);
+  if (state.real) return undefined;
+  if (state.used) return Promise.reject(unusable());
+  if (NO_BODY_METHODS.has(state.method)) return Promise.resolve(new Uint8Array(0));
+  state.used = true;
+  return takeBody(state, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY).then((body) =>
+    body instanceof Uint8Array ? body : new Uint8Array(0),
+  );
+}
+
+/** Fast body readers: what each makes of the bytes. */
+const BODY_READERS: Record<string, (bytes: Uint8Array) => unknown> = {
+  text: (bytes) => new TextDecoder().decode(bytes),
+  json: (bytes) => JSON.parse(new TextDecoder().decode(bytes)),
+  arrayBuffer: (bytes) => bytes.slice().buffer,
+  bytes: (bytes) => bytes.slice(),
+};
 
 /**
  * Builds the prototype, on the first request (making a `Request` loads undici, which
@@ -220,9 +258,20 @@ function setUpLazy(): boolean {
     define("bodyUsed", {
       get(this: NodeWebRequest) {
         const state = stateOf(this);
-        return state.real ? state.real.bodyUsed : state.body === "dropped";
+        return state.real ? state.real.bodyUsed : state.used === true || state.body === "dropped";
       },
     });
+    for (const [name, decode] of Object.entries(BODY_READERS)) {
+      if (typeof (Request.prototype as unknown as Record<string, unknown>)[name] !== "function") continue;
+      define(name, {
+        writable: true,
+        value(this: NodeWebRequest) {
+          const bytes = consumeBody(this);
+          if (bytes) return bytes.then(decode);
+          return (realOf(this) as unknown as Record<string, () => unknown>)[name]!();
+        },
+      });
+    }
     define(READ_BODY, { value: readOwnBody, writable: true });
     const sample = new Request("http://localhost/");
     const names: PropertyKey[] = [
