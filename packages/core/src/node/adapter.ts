@@ -125,6 +125,10 @@ function sendFailure(res: ServerResponse, req: IncomingMessage, error: unknown):
 /**
  * Mounts a Web handler in Node: `toNodeHandler(handler)` is a request listener
  * for `http.createServer` and a middleware for Connect, Express or Vite.
+ * The handler's `Request` is built lazily: its method, URL, headers and signal
+ * come straight from `req`, and `text()`, `json()`, `arrayBuffer()` and `bytes()`
+ * read the socket directly. The full Web `Request` is made only when anything
+ * else is used (`body`, `clone()`, `new Request(request)`, ...).
  * When the handler returns `undefined` the request goes to `next()` (or gets a
  * JSON 404, `WF_ROUTE_NOT_FOUND`, without `next`); when it throws, the client
  * gets a JSON error answer (the error's own code with its registered status,
