@@ -85,6 +85,11 @@ export async function readLimited(
   } finally {
     clearTimeout(timer);
   }
+  return concatBytes(chunks, size);
+}
+
+/** `chunks` as one array of `size` bytes (the one chunk itself when there is only one). */
+export function concatBytes(chunks: Uint8Array[], size: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const body = new Uint8Array(size);
   let offset = 0;

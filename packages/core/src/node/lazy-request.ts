@@ -5,7 +5,7 @@
 // read. Making it cost about 18 µs per request, most of it the body's Web stream; under
 // a burst of webhook POSTs it and the stream read were a fifth of the main thread.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type LimitedBody, READ_BODY } from "../host/body.js";
+import { concatBytes, type LimitedBody, READ_BODY } from "../host/body.js";
 import {
   bodyStream,
   closeSignal,
@@ -119,7 +119,7 @@ function readSocketBody(req: IncomingMessage, limit: number, timeoutMs: number):
     };
     const onEnd = () => {
       detach();
-      resolve(concat(chunks, size));
+      resolve(concatBytes(chunks, size));
     };
     const onError = (error: Error) => {
       detach();
@@ -136,17 +136,6 @@ function readSocketBody(req: IncomingMessage, limit: number, timeoutMs: number):
     req.on("close", onClose);
     req.resume();
   });
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }
 
 /** The whole body (or why it stopped) from the socket or what was already taken; keeps it for later readers. */
