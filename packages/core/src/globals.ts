@@ -57,6 +57,14 @@ export const APP_SERVERS_KEY: symbol = Symbol.for("wfkit.app.servers");
 /** Host: the Next adapter's process slot (@wfkit/next), shared by the config's and the route chunks' copies. */
 export const NEXT_SERVER_KEY: symbol = Symbol.for("wfkit.next.server");
 
+/**
+ * Host: a request that reads its own body without a Web stream (the Node adapter's lazy
+ * request) has a method under this key, `(limit, timeoutMs) => Promise<LimitedBody> |
+ * undefined` (host/body.ts; `undefined`: read my `body` stream instead). Registered, so
+ * a copy of core bundled by a framework still finds the adapter's.
+ */
+export const READ_BODY_KEY: symbol = Symbol.for("wfkit.readBody");
+
 /** Every realm, through serialization: brands a stream writable (workflow/streams.ts) with its namespace, so it can be passed to a step. */
 export const STREAM_HANDLE_KEY: symbol = Symbol.for("wfkit.stream");
 

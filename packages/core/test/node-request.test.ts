@@ -3,7 +3,8 @@
 // handler can tell, and a real node:http server and client around it.
 import { request as httpRequest } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { READ_BODY, readLimited } from "../src/host/body.js";
+import { READ_BODY_KEY } from "../src/globals.js";
+import { readLimited } from "../src/host/body.js";
 import { toNodeHandler, toWebRequest } from "../src/node/index.js";
 import { closeServers, send, serve, serveHandler } from "./node-http.js";
 
@@ -20,7 +21,7 @@ describe("the request toNodeHandler gives its handler", () => {
       seen.push({
         instance: request instanceof Request,
         // The lazy one (this runtime's Request allows it): it reads its own body.
-        readsOwnBody: READ_BODY in request,
+        readsOwnBody: READ_BODY_KEY in request,
         constructor: request.constructor === Request,
         tag: Object.prototype.toString.call(request),
         method: request.method,

@@ -2,6 +2,7 @@
 // (webhooks, the `wf dev` API, the inspect route): a size cap, a deadline, and
 // a nesting limit for JSON. docs/security.md documents the limits.
 import { WorkflowError } from "../errors/workflow-error.js";
+import { READ_BODY_KEY } from "../globals.js";
 import { serializeAsync } from "../serialization/index.js";
 
 /** Largest JSON body the JSON routes (the `wf dev` API, the inspect route) read: 1 MiB. */
@@ -20,18 +21,8 @@ export function isJsonContentType(value: string | null | undefined): boolean {
 /** What {@link readLimited} gives: the bytes, `null` (no body), or why it stopped reading. */
 export type LimitedBody = Uint8Array | null | "too-large" | "timeout";
 
-/**
- * A request that can read its own body without a Web stream (the Node adapter's
- * request reads it straight off the socket) has a method under this symbol:
- * `(limit, timeoutMs) => Promise<LimitedBody> | undefined`, `undefined` meaning
- * "read my `body` stream instead". Registered, so copies of this module agree.
- */
-export const READ_BODY: unique symbol = Symbol.for("wfkit.readBody");
-
-/** A request with the {@link READ_BODY} method. */
-export interface SelfReadingBody {
-  [READ_BODY](limit: number, timeoutMs: number): Promise<LimitedBody> | undefined;
-}
+/** How a request reads its own body (see {@link READ_BODY_KEY}). */
+type OwnBodyReader = (limit: number, timeoutMs: number) => Promise<LimitedBody> | undefined;
 
 /** Options of {@link readLimited}. */
 export interface ReadLimitedOptions {
@@ -53,7 +44,7 @@ export async function readLimited(
 ): Promise<LimitedBody> {
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
   if (Number.isFinite(declared) && declared > limit) return "too-large";
-  const own = (request as Partial<SelfReadingBody>)[READ_BODY]?.call(
+  const own = (request as unknown as Record<symbol, OwnBodyReader | undefined>)[READ_BODY_KEY]?.call(
     request,
     limit,
     options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,

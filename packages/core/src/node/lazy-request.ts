@@ -5,7 +5,8 @@
 // read. Making it cost about 18 µs per request, most of it the body's Web stream; under
 // a burst of webhook POSTs it and the stream read were a fifth of the main thread.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { concatBytes, type LimitedBody, READ_BODY } from "../host/body.js";
+import { READ_BODY_KEY } from "../globals.js";
+import { concatBytes, type LimitedBody } from "../host/body.js";
 import {
   bodyStream,
   closeSignal,
@@ -19,7 +20,7 @@ import {
 } from "./request.js";
 import type { NodeAdapterOptions } from "./types.js";
 
-/** Where the body is: not read yet, read whole by `READ_BODY`, or partly read and dropped. */
+/** Where the body is: not read yet, read whole by `READ_BODY_KEY`, or partly read and dropped. */
 type BodyState = "unread" | Uint8Array | "dropped";
 
 const STATE = Symbol("nodeRequestState");
@@ -167,7 +168,7 @@ function unusable(): TypeError {
   return new TypeError("Body is unusable: the request body was already read.");
 }
 
-/** `READ_BODY` of a lazy request: from the socket, unless the real `Request` (and its stream) already exists. */
+/** `READ_BODY_KEY` of a lazy request: from the socket, unless the real `Request` (and its stream) already exists. */
 function readOwnBody(
   this: NodeWebRequest,
   limit: number,
@@ -261,7 +262,7 @@ function setUpLazy(): boolean {
         },
       });
     }
-    define(READ_BODY, { value: readOwnBody, writable: true });
+    define(READ_BODY_KEY, { value: readOwnBody, writable: true });
     const sample = new Request("http://localhost/");
     const names: PropertyKey[] = [
       ...Reflect.ownKeys(Request.prototype),
