@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorResponse, errorResponseFor } from "../errors/response.js";
+import { bufferedBody } from "../serialization/buffered-body.js";
 import { nodeWebRequest } from "./lazy-request.js";
 import type { NodeAdapterOptions, NodeHandler, WebHandler } from "./types.js";
 
@@ -18,29 +19,6 @@ function drained(res: ServerResponse): Promise<void> {
 }
 
 const PENDING = Symbol("pending");
-
-/** The symbol under which Node's `Response` (undici) keeps its state; null once known to be absent. */
-let responseState: symbol | null | undefined;
-
-/**
- * The whole body of a `Response` made from a string or bytes (`Response.json()`, `new
- * Response("…")`), which undici keeps beside the stream it would otherwise be read from;
- * undefined for a stream, a Blob or FormData, a body already read or locked, or another
- * `Response` implementation. Read through undici's own state: streaming a small JSON
- * answer through a reader cost about half the CPU of a GET in the bench server. Nothing
- * is read from the body's stream, so the fallback (streaming) sees it whole.
- */
-function bufferedBody(response: Response): Uint8Array | string | undefined {
-  if (responseState === null || response.bodyUsed) return undefined;
-  responseState ??= Object.getOwnPropertySymbols(response).find((s) => s.description === "state") ?? null;
-  if (!responseState) return undefined;
-  const state = (response as unknown as Record<symbol, { body?: unknown } | undefined>)[responseState];
-  const body = state && typeof state === "object" ? state.body : undefined;
-  if (!body || typeof body !== "object") return undefined;
-  const { source, stream } = body as { source?: unknown; stream?: unknown };
-  if (!(stream instanceof ReadableStream) || stream.locked) return undefined;
-  return typeof source === "string" || source instanceof Uint8Array ? source : undefined;
-}
 
 /**
  * Writes a Web `Response` to a Node response: status, headers (several

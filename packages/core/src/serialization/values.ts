@@ -10,6 +10,7 @@ import {
 import { currentHost } from "../workflow/realm.js";
 import { closureOfProxy, reviveStepReference } from "../workflow/registry.js";
 import { reviveReadable, reviveWritable } from "../workflow/streams.js";
+import { bufferedBody } from "./buffered-body.js";
 import { reduceClass, reduceInstance, reviveClass, reviveInstance } from "./classes.js";
 import { type ErrorRecord, isErrorLike, reduceError, reviveError } from "./errors.js";
 
@@ -269,7 +270,14 @@ export async function prepareBodies(value: unknown, seen = new Set<unknown>()): 
   const tag = tagOf(value);
   if ((tag === "Request" || tag === "Response") && !buffered.has(value)) {
     const r = value as Request | Response;
-    buffered.set(value, r.body == null ? null : new Uint8Array(await r.clone().arrayBuffer()));
+    // A body made from a string or bytes is taken as it is: no clone()'s tee, no stream read.
+    const whole = bufferedBody(r);
+    if (whole !== undefined)
+      buffered.set(
+        value,
+        typeof whole === "string" ? new TextEncoder().encode(whole) : new Uint8Array(whole),
+      );
+    else buffered.set(value, r.body == null ? null : new Uint8Array(await r.clone().arrayBuffer()));
     return;
   }
   if (Array.isArray(value)) for (const item of value) await prepareBodies(item, seen);
