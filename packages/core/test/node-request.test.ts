@@ -2,6 +2,8 @@
 // body read straight off the socket by readLimited), yet a Request in every way a
 // handler can tell, and a real node:http server and client around it.
 import { request as httpRequest } from "node:http";
+import { connect as connectHttp2, createServer as createHttp2Server } from "node:http2";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { READ_BODY_KEY } from "../src/globals.js";
 import { readLimited } from "../src/host/body.js";
@@ -197,6 +199,45 @@ describe("the request toNodeHandler gives its handler", () => {
     await arrivedNow;
     req.destroy();
     await abortedNow;
+  });
+
+  it("works over HTTP/2 (h2c): the URL from :authority, the body from the stream", async () => {
+    const server = createHttp2Server(
+      toNodeHandler(async (request) => {
+        const body = await readLimited(request, 1000);
+        return Response.json({
+          method: request.method,
+          url: request.url,
+          type: request.headers.get("content-type"),
+          body: text(body),
+        });
+      }),
+    );
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const client = connectHttp2(origin);
+    try {
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = client.request({ ":method": "POST", ":path": "/h2?q=1", "content-type": "text/plain" });
+        let status = 0;
+        let body = "";
+        req.on("response", (headers) => (status = Number(headers[":status"])));
+        req.on("data", (chunk: Buffer) => (body += chunk));
+        req.on("end", () => resolve({ status, body }));
+        req.on("error", reject);
+        req.end("over h2");
+      });
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.body)).toEqual({
+        method: "POST",
+        url: `${origin}/h2?q=1`,
+        type: "text/plain",
+        body: "over h2",
+      });
+    } finally {
+      client.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it("is the same as toWebRequest's for what a handler reads", async () => {
