@@ -180,6 +180,25 @@ describe("the request toNodeHandler gives its handler", () => {
     await send(url);
     await send(url, { method: "POST", body: Buffer.from("parsed first") });
     expect(seen).toEqual([null, "parsed first"]);
+
+    // A small Buffer the parser kept views Node's shared pool: arrayBuffer() is the body alone.
+    const sizes: unknown[] = [];
+    const sized = toNodeHandler(async (request) => {
+      if (new URL(request.url).pathname === "/limited") {
+        const body = await readLimited(request, 1000);
+        sizes.push(body instanceof Uint8Array && body.constructor.name, text(body));
+      } else sizes.push((await request.arrayBuffer()).byteLength);
+      return new Response("ok");
+    });
+    const pooled = await serve((req, res) => {
+      Object.assign(req, { body: Buffer.from("tiny") });
+      req.resume();
+      req.on("end", () => sized(req, res));
+    });
+    await send(pooled, { method: "POST", body: Buffer.from("tiny") });
+    // readLimited gives plain bytes (not the parser's Buffer), as from the socket.
+    await send(`${pooled}/limited`, { method: "POST", body: Buffer.from("tiny") });
+    expect(sizes).toEqual([4, "Uint8Array", "tiny"]);
   });
 
   it("has a signal that aborts when the client goes away", async () => {

@@ -153,7 +153,7 @@ function takeBody(state: State, limit: number, timeoutMs: number): Promise<Limit
         ? new Uint8Array(0)
         : typeof kept === "string"
           ? new TextEncoder().encode(kept)
-          : (kept as Uint8Array);
+          : plainBytes(kept as Uint8Array);
     state.body = bytes;
     return Promise.resolve(bytes.byteLength > limit ? "too-large" : bytes);
   }
@@ -162,6 +162,13 @@ function takeBody(state: State, limit: number, timeoutMs: number): Promise<Limit
     if (result instanceof Uint8Array) state.body = result;
     return result;
   });
+}
+
+/** A plain Uint8Array over the same bytes (a Buffer is a subclass that serializers may not take). */
+function plainBytes(bytes: Uint8Array): Uint8Array {
+  return bytes.constructor === Uint8Array
+    ? bytes
+    : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function unusable(): TypeError {
@@ -200,8 +207,9 @@ function consumeBody(request: NodeWebRequest): Promise<Uint8Array> | undefined {
 const BODY_READERS: Record<string, (bytes: Uint8Array) => unknown> = {
   text: (bytes) => new TextDecoder().decode(bytes),
   json: (bytes) => JSON.parse(new TextDecoder().decode(bytes)),
-  arrayBuffer: (bytes) => bytes.slice().buffer,
-  bytes: (bytes) => bytes.slice(),
+  // Copies of exactly the body (a Buffer a body parser kept may view a larger, shared one).
+  arrayBuffer: (bytes) => new Uint8Array(bytes).buffer,
+  bytes: (bytes) => new Uint8Array(bytes),
 };
 
 /**
