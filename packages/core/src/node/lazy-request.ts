@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { READ_BODY_KEY } from "../globals.js";
 import { concatBytes, type LimitedBody } from "../host/body.js";
 import {
-  bodyStream,
+  chunkBytes,
   closeSignal,
   NO_BODY_METHODS,
   type NodeRequest,
@@ -16,6 +16,7 @@ import {
   requestHeaders,
   requestMethod,
   requestUrl,
+  setUnreadBody,
   toWebRequest,
 } from "./request.js";
 import type { NodeAdapterOptions } from "./types.js";
@@ -60,14 +61,7 @@ function realOf(request: NodeWebRequest): Request {
     else if (body === "dropped") {
       init.body = droppedBody();
       init.duplex = "half";
-    } else {
-      const consumed = state.req.readableEnded ? parsedBody(state.req as NodeRequest) : undefined;
-      if (consumed !== undefined) init.body = consumed;
-      else {
-        init.body = bodyStream(state.req);
-        init.duplex = "half";
-      }
-    }
+    } else setUnreadBody(state.req, init);
   }
   const real = new Request(state.url, init);
   // Already read through this request: the real one's body is used up too.
@@ -110,10 +104,7 @@ function readSocketBody(req: IncomingMessage, limit: number, timeoutMs: number):
       resolve(why);
     };
     const onData = (chunk: Buffer | string) => {
-      const bytes =
-        typeof chunk === "string"
-          ? new TextEncoder().encode(chunk)
-          : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      const bytes = chunkBytes(chunk);
       size += bytes.byteLength;
       if (size > limit) stop("too-large");
       else chunks.push(bytes);

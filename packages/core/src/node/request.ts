@@ -54,6 +54,13 @@ export function requestPath(req: NodeRequest): string {
   return raw.startsWith("/") ? raw : `/${raw}`;
 }
 
+/** A `data` chunk of a Node request as plain bytes (a string when someone set an encoding). */
+export function chunkBytes(chunk: Buffer | string): Uint8Array {
+  return typeof chunk === "string"
+    ? new TextEncoder().encode(chunk)
+    : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+}
+
 /**
  * The request body as a Web stream that reads `req` only when pulled, one
  * chunk per read (so nothing is consumed unless the handler reads the body,
@@ -73,11 +80,7 @@ export function bodyStream(req: IncomingMessage): ReadableStream<Uint8Array> {
     req.off("close", onClose);
   };
   const onData = (chunk: Buffer | string) => {
-    const bytes =
-      typeof chunk === "string"
-        ? new TextEncoder().encode(chunk)
-        : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    controller.enqueue(bytes);
+    controller.enqueue(chunkBytes(chunk));
     if ((controller.desiredSize ?? 0) <= 0) req.pause();
   };
   const onEnd = () => {
@@ -135,6 +138,16 @@ export function parsedBody(req: NodeRequest): BodyInit | undefined {
   return undefined;
 }
 
+/** Sets `init`'s body to what a body parser kept of `req`, else to a stream of the socket. */
+export function setUnreadBody(req: IncomingMessage, init: RequestInit & { duplex?: "half" }): void {
+  const consumed = req.readableEnded ? parsedBody(req as NodeRequest) : undefined;
+  if (consumed !== undefined) init.body = consumed;
+  else {
+    init.body = bodyStream(req);
+    init.duplex = "half";
+  }
+}
+
 /** The full URL of a Node request, as a Web `Request` would have it. */
 export function requestUrl(req: IncomingMessage, options: Pick<NodeAdapterOptions, "trustProxy">): string {
   return `${requestOrigin(req, options)}${requestPath(req as NodeRequest)}`;
@@ -174,14 +187,7 @@ export function toWebRequest(
 ): Request {
   const method = requestMethod(req);
   const init: RequestInit & { duplex?: "half" } = { method, headers: requestHeaders(req) };
-  if (!NO_BODY_METHODS.has(method)) {
-    const consumed = req.readableEnded ? parsedBody(req as NodeRequest) : undefined;
-    if (consumed !== undefined) init.body = consumed;
-    else {
-      init.body = bodyStream(req);
-      init.duplex = "half";
-    }
-  }
+  if (!NO_BODY_METHODS.has(method)) setUnreadBody(req, init);
   const request = new Request(requestUrl(req, options), init);
   if (res) {
     const signal = closeSignal(res);
