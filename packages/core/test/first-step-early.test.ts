@@ -107,8 +107,10 @@ describe("a new run's first step", () => {
     const { gate, rt, appends, threeSteps } = await withCreationHeld();
     const starting = rt.start(threeSteps, ["held"]);
     await waitFor("the creation, held", () => gate.held() === 1 || undefined);
-    // Each step's result is applied and the next step starts, all with the creation held.
-    for (let i = 0; i < 3 * TURNS && !ran().includes("held-3"); i++) await turns(1);
+    // Each step's result is applied and the next step starts, all with the creation held
+    // (until gate.release() below). Each needs a round trip to the sandbox worker, whose
+    // thread a loaded machine may not run within any fixed number of loop turns: wait for it.
+    await waitFor("the third step, with the creation held", () => ran().includes("held-3") || undefined);
     expect(ran().filter((name) => name.startsWith("held-"))).toEqual(["held-1", "held-2", "held-3"]);
     expect(appends).toHaveLength(0);
     gate.release();
@@ -129,7 +131,7 @@ describe("a new run's first step", () => {
     const { gate, rt, inner, appends, threeSteps } = await withCreationHeld(new Error("disk full"));
     const starting = rt.start(threeSteps, ["lost"]);
     await waitFor("the creation, held", () => gate.held() === 1 || undefined);
-    for (let i = 0; i < 3 * TURNS && !ran().includes("lost-2"); i++) await turns(1);
+    await waitFor("the second step, with the creation held", () => ran().includes("lost-2") || undefined);
     expect(ran()).toContain("lost-2");
     gate.release();
     await expect(starting).rejects.toThrow("disk full");
