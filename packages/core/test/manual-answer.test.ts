@@ -1,7 +1,7 @@
 // A manual webhook request is recorded on its own append at once, and the activation that
 // applies it is pipelined behind that record (record-first.ts): the step that answers the
-// caller starts once the request is durable, without waiting for the activation's own
-// commit. It never starts before the request is durable (actor-parts.test.ts, EagerSteps).
+// caller starts while the request is being recorded, without waiting for the activation's
+// own commit, and its answer reaches the caller only once the request is durable.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -63,5 +63,50 @@ describe("a manual webhook request answered by a step", () => {
     const received = events.filter((type) => type === "hook_received");
     expect(received).toHaveLength(2);
     expect(events.indexOf("hook_received")).toBeLessThan(events.indexOf("step_scheduled"));
+  });
+
+  it("starts the answering step while the request is recorded; the answer waits for the record and is kept for retries", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "wfkit-manual-answer-"));
+    dirs.push(dir);
+    // The request's record is held: it is not durable (not even written) until the test says so.
+    const gate = holdingCalls(sqliteWorld({ dataDir: dir }), "append", (request) =>
+      request.events.some((e) => e.type === "hook_received"),
+    );
+    const verifiers = { custom: { verify: () => true, deliveryId: "x-delivery" } };
+    const t = await testRuntime(["hooks.ts"], {
+      webhookBaseUrl: BASE,
+      world: gate.world,
+      webhook: { verifiers },
+    });
+    runtime = t.runtime;
+    const steps = ((globalThis as { answeringSteps?: string[] }).answeringSteps ??= []);
+    steps.length = 0;
+    const run = await runtime.start(t.id("hooks.ts", "answeredByStep"), ["custom"]);
+    const hook = await waitFor("the webhook", async () => (await runtime!.world.listHooks(run))[0]);
+    const post = () =>
+      runtime!.handleWebhook(
+        new Request(`${BASE}${WEBHOOK_PATH}${hook.token}`, {
+          method: "POST",
+          headers: { "x-delivery": "d-1" },
+          body: "hello",
+        }),
+      );
+
+    const first = post();
+    await waitFor(
+      "the answering step, run before the request is recorded",
+      () => steps.length > 0 || undefined,
+    );
+    expect(gate.held()).toBe(1);
+    expect((await runtime.world.readEvents(run.runId)).map((e) => e.type)).not.toContain("hook_received");
+    gate.release();
+    const answer = await first;
+    expect([answer.status, await answer.json()]).toEqual([201, { text: "hello" }]);
+    expect(await run.returnValue).toBe("hello");
+    // The provider's retry gets the same answer: it was kept with the delivery, which the
+    // step could only do once the delivery was recorded.
+    const retry = await post();
+    expect([retry.status, await retry.json()]).toEqual([201, { text: "hello" }]);
+    expect(steps).toEqual(["hello"]);
   });
 });

@@ -74,7 +74,7 @@ export async function deliverToHook(
   requestId?: string,
   delivery?: DeliveryInput,
 ): Promise<void> {
-  const committed = await new Promise<boolean>((resolve, reject) =>
+  const recording = new Promise<boolean>((resolve, reject) =>
     post(hook.runId, {
       event: { v: 1, type: "hook_received", opId: hook.opId, payload, ...(requestId && { requestId }) },
       ...(delivery && { delivery }),
@@ -82,5 +82,29 @@ export async function deliverToHook(
       done: (ok, error) => (error === undefined ? resolve(ok) : reject(error)),
     }),
   );
-  if (!committed) throw new HookNotFoundError(hook.token);
+  if (requestId !== undefined) {
+    const recorded = recording.then(
+      (ok) => ok,
+      () => false,
+    );
+    unrecorded.set(requestId, recorded);
+    void recorded.then(() => unrecorded.delete(requestId));
+  }
+  if (!(await recording)) throw new HookNotFoundError(hook.token);
+}
+
+/**
+ * Manual requests whose `hook_received` is not durable yet, by request id: whether it was
+ * recorded. Request ids are random, so one map serves every runtime of the process.
+ */
+const unrecorded = new Map<string, Promise<boolean>>();
+
+/**
+ * Whether the request with this id was recorded, once that is known. A step may start
+ * before the payload it was given is durable (eager.ts), so a manual response waits
+ * here: nothing reaches the caller, or is kept for retries, before the request is on
+ * disk, and a request that was never recorded (its caller got a 410 or 503) is not answered.
+ */
+export function whenRecorded(requestId: string): Promise<boolean> | boolean {
+  return unrecorded.get(requestId) ?? true;
 }

@@ -3,6 +3,7 @@ import { RESPOND_KEY, RESUME_TYPED_HOOK_KEY } from "../globals.js";
 import { serializeAsync } from "../serialization/index.js";
 import type { StandardSchemaLike } from "../workflow/hooks.js";
 import { validate } from "./errors.js";
+import { whenRecorded } from "./hook-delivery.js";
 
 // User code reaches the runtime of its process through two global functions
 // (any copy of the "workflow" module may call them, and it imports no runtime):
@@ -17,8 +18,10 @@ export function installStepGlobals(
   world: World,
   resumeHook: (token: string, payload: unknown) => Promise<{ runId: string }>,
 ): void {
-  (globalThis as Record<symbol, unknown>)[RESPOND_KEY] = async (requestId: string, response: Response) =>
-    world.putResponse(requestId, await serializeAsync(response, "response"));
+  (globalThis as Record<symbol, unknown>)[RESPOND_KEY] = async (requestId: string, response: Response) => {
+    const serialized = await serializeAsync(response, "response");
+    if (await whenRecorded(requestId)) await world.putResponse(requestId, serialized);
+  };
   (globalThis as Record<symbol, unknown>)[RESUME_TYPED_HOOK_KEY] = async (
     token: string,
     payload: unknown,

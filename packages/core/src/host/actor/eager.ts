@@ -20,7 +20,7 @@ export class EagerSteps {
   private readonly started = new Map<OpId, string>();
   /**
    * First attempts of turns not yet committed, held back only by an older turn that needs
-   * its commit first (a payload recorded apart, record-first.ts): `startDeferred` starts them
+   * its commit first (one that creates a hook): `startDeferred` starts them
    * once no such turn is left, if their own turn has still not committed.
    */
   private deferred: Array<{ turn: Turn; opId: OpId; payload: string }> = [];
@@ -28,7 +28,7 @@ export class EagerSteps {
   /**
    * Starts the first attempts of `turn`'s steps now, unless the turn ends the run or
    * some turn not yet durable (this one included) needs its commit first: a hook token
-   * handed to a step must be live, and a payload a step may answer must be recorded.
+   * handed to a step must be live.
    * A step this ledger already started is not started again: a refused append (a hook
    * token another run holds) wrote nothing, so the retried turn schedules it anew.
    */

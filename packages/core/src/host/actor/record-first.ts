@@ -40,8 +40,9 @@ export function recordPayloads(
     if (input.delivery) request.deliveries.push(input.delivery);
     applied.push({ event, recorded: true });
   }
-  // needsCommitFirst: no step of a later turn starts before the payload is durable (a step may answer it).
-  commits.add({ request, responses: [], eagerOps: new Set(), commands: [], needsCommitFirst: true }, inputs);
+  // Steps of later turns may start before the payload is durable: one that answers it waits
+  // for the record (whenRecorded, hook-delivery.ts), and so does its caller (deliverToHook).
+  commits.add({ request, responses: [], eagerOps: new Set(), commands: [], needsCommitFirst: false }, inputs);
   commits.flush();
   return { count: n, applied };
 }
@@ -51,11 +52,10 @@ export function recordPayloads(
  * behind requests: answers-first.ts), this one would queue behind them, so the batch's leading
  * payloads are answered on their own commit first (`recordPayloads`) and `answered` settles once
  * the activation may start. When the first payload's caller waits for a manual response (a step
- * may give it, and no step may start before the payload is durable), the payloads are recorded
- * at once too, but the activation is built meanwhile and pipelined behind the record (no
- * `answered`): the answering step waits for the record's commit alone (eager.ts, deferred), not
- * for the activation and then its commit. Otherwise (undefined) the payloads commit with their
- * activation's effects. Recorded, it returns how many events were appended and the batch for
+ * may give it), the payloads are recorded at once too, but the activation is built meanwhile and
+ * pipelined behind the record (no `answered`): the answering step starts while the record commits,
+ * and only its answer waits for that commit (whenRecorded, hook-delivery.ts), not for the
+ * activation's. Otherwise (undefined) the payloads commit with their activation's effects. Recorded, it returns how many events were appended and the batch for
  * the activation (the recorded stand-ins first).
  */
 export function recordFirst(

@@ -42,7 +42,7 @@ export interface Turn {
   commands: Command[];
   /**
    * Steps must not start before this turn is durable: it creates a hook (a step may
-   * hand its token out) or records a payload from outside (a step may answer the sender).
+   * hand its token out, and it must be live by then).
    */
   needsCommitFirst: boolean;
 }
@@ -189,8 +189,9 @@ export async function buildTurn(
   }
   if (!carry.started) request.run = { startedAt: now, status: "running", ...request.run };
   if (cancelled || state.status !== "running") linkEndToFamily(request, carry.parentRunId, state.children);
-  const needsCommitFirst =
-    request.hooks.create.length > 0 || request.events.some((e) => e.type === "hook_received");
+  // A payload from outside does not hold its steps back: its caller hears only once it is
+  // durable, and a step's manual answer waits for that too (whenRecorded, hook-delivery.ts).
+  const needsCommitFirst = request.hooks.create.length > 0;
   return { request, responses, eagerOps: new Set(), commands: recovered, needsCommitFirst };
 }
 
