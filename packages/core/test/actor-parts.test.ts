@@ -74,10 +74,10 @@ describe("EagerSteps", () => {
 
   it("starts a step held back only by an older turn's commit once that turn committed, not before", () => {
     const eager = new EagerSteps();
-    // A payload recorded apart (record-first.ts): no step may start before it is durable.
-    const record = newTurnRequest(RUN, 1);
-    const recorded: Turn = {
-      request: record,
+    // An older turn that must commit first (it creates a hook): no later step starts before it is durable.
+    const creating = newTurnRequest(RUN, 1);
+    const hooked: Turn = {
+      request: creating,
       responses: [],
       eagerOps: new Set(),
       commands: [],
@@ -85,12 +85,12 @@ describe("EagerSteps", () => {
     };
     const turn = turnWithStep(1, 2);
     const ran: number[] = [];
-    eager.start(turn, [turn, recorded], (id) => ran.push(id));
+    eager.start(turn, [turn, hooked], (id) => ran.push(id));
     expect(ran).toEqual([]);
-    // Another append committed, the record still has not: nothing starts.
-    eager.startDeferred([turn, recorded], (id) => ran.push(id));
+    // Another append committed, the hook's turn still has not: nothing starts.
+    eager.startDeferred([turn, hooked], (id) => ran.push(id));
     expect(ran).toEqual([]);
-    // The record committed, the step's own turn has not: it starts now, as an eager step.
+    // The hook's turn committed, the step's own turn has not: it starts now, as an eager step.
     eager.startDeferred([turn], (id) => ran.push(id));
     expect(ran).toEqual([1]);
     expect(eager.committed(turn, [], [stepMessage(1, "7")])).toEqual([]);

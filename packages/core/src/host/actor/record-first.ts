@@ -55,8 +55,9 @@ export function recordPayloads(
  * may give it), the payloads are recorded at once too, but the activation is built meanwhile and
  * pipelined behind the record (no `answered`): the answering step starts while the record commits,
  * and only its answer waits for that commit (whenRecorded, hook-delivery.ts), not for the
- * activation's. Otherwise (undefined) the payloads commit with their activation's effects. Recorded, it returns how many events were appended and the batch for
- * the activation (the recorded stand-ins first).
+ * activation's. Otherwise (undefined) the payloads commit with their activation's effects.
+ * Recorded, it returns how many events were appended and the batch for the activation (the
+ * recorded stand-ins first).
  */
 export function recordFirst(
   core: Pick<RuntimeCore, "activating" | "answersFirst" | "clock" | "sharedLeaseMs">,
