@@ -4,7 +4,7 @@
 import { waitFor as until } from "@wfkit/testing-kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resumeHook as apiResumeHook, resumeWebhook as apiResumeWebhook } from "../src/api/index.js";
-import { jsonTooDeep, readLimited, valueTooDeep } from "../src/host/body.js";
+import { DRAIN_MAX_BYTES, jsonTooDeep, readLimited, valueTooDeep } from "../src/host/body.js";
 import { setDefaultRuntime } from "../src/host/default.js";
 import type { Runtime } from "../src/host/runtime.js";
 import { WEBHOOK_PATH } from "../src/host/webhook.js";
@@ -147,6 +147,36 @@ describe("webhook body limits", () => {
     );
     expect(ok.status).toBe(202);
     expect(await run.returnValue).toEqual([nestedArrays(10)]);
+  });
+
+  it("readLimited reads a stream over the limit to its end, dropping it, and stops DRAIN_MAX_BYTES past the limit", async () => {
+    let pulls = 0;
+    const tenChunks = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (pulls++ < 10) controller.enqueue(new Uint8Array(1000));
+        else controller.close();
+      },
+    });
+    const request = new Request(BASE, { method: "POST", body: tenChunks, duplex: "half" } as RequestInit);
+    expect(await readLimited(request, 2500)).toBe("too-large");
+    // Ten chunks and the end: the sender got to send it all before the answer.
+    expect(pulls).toBe(11);
+
+    let endlessPulls = 0;
+    let cancelled = false;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        endlessPulls++;
+        controller.enqueue(new Uint8Array(1024 * 1024));
+      },
+      cancel() {
+        cancelled = true;
+      },
+    });
+    const flood = new Request(BASE, { method: "POST", body: endless, duplex: "half" } as RequestInit);
+    expect(await readLimited(flood, 1000)).toBe("too-large");
+    expect(cancelled).toBe(true);
+    expect(endlessPulls).toBeLessThanOrEqual(DRAIN_MAX_BYTES / (1024 * 1024) + 2);
   });
 
   it("readLimited reports a body that stops arriving as a timeout", async () => {

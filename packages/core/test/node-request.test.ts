@@ -1,12 +1,13 @@
 // The Request toNodeHandler gives its handler: made lazily from the Node request (its
 // body read straight off the socket by readLimited), yet a Request in every way a
 // handler can tell, and a real node:http server and client around it.
-import { request as httpRequest } from "node:http";
+import { request as httpRequest, type IncomingMessage } from "node:http";
 import { connect as connectHttp2, createServer as createHttp2Server } from "node:http2";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
+import { rawRequest } from "@wfkit/testing-kit";
 import { afterEach, describe, expect, it } from "vitest";
 import { READ_BODY_KEY } from "../src/globals.js";
-import { readLimited } from "../src/host/body.js";
+import { DRAIN_MAX_BYTES, readLimited } from "../src/host/body.js";
 import { toNodeHandler, toWebRequest } from "../src/node/index.js";
 import { closeServers, send, serve, serveHandler } from "./node-http.js";
 
@@ -117,7 +118,58 @@ describe("the request toNodeHandler gives its handler", () => {
     expect(JSON.parse((await send(getUrl)).body.toString())).toEqual({ text: "", used: false, again: "" });
   });
 
-  it("stops readLimited at the limit without a Content-Length, answers, and keeps the connection usable", async () => {
+  it("reads a body over the limit to its end before the 413, so a client that asked to close reads the answer", async () => {
+    let current: IncomingMessage | undefined;
+    const seen: unknown[] = [];
+    const node = toNodeHandler(async (request) => {
+      const body = await readLimited(request, 100_000);
+      // Whether the whole request had come in when readLimited gave its verdict.
+      seen.push([body, current?.complete]);
+      return Response.json({ code: "WF_PAYLOAD_TOO_LARGE" }, { status: 413 });
+    });
+    const url = await serve((req, res) => {
+      current = req;
+      node(req, res);
+    });
+    // rawRequest sends `Connection: close` (no agent): the server closes once it has answered,
+    // and a client still sending then gets a reset instead of the answer.
+    for (let i = 0; i < 5; i++) {
+      const answer = await rawRequest(url, { method: "POST", body: "x".repeat(1_000_000) });
+      expect(answer.status).toBe(413);
+    }
+    // Without a Content-Length too.
+    const chunked = await send(url, {
+      method: "POST",
+      body: Array.from({ length: 40 }, () => Buffer.alloc(16 * 1024, 1)),
+    });
+    expect(chunked.status).toBe(413);
+    expect(seen).toEqual(Array.from({ length: 6 }, () => ["too-large", true]));
+  });
+
+  it("answers a body declared more than DRAIN_MAX_BYTES over the limit at once, without waiting for it", async () => {
+    const url = await serveHandler(async (request) => {
+      const body = await readLimited(request, 1000);
+      return new Response(String(body), { status: body === "too-large" ? 413 : 500 });
+    });
+    // Headers only: the body never comes, and the answer must not wait for it.
+    const { port } = new URL(url);
+    const socket = connect(Number(port), "127.0.0.1");
+    const head = await new Promise<string>((resolve, reject) => {
+      let received = "";
+      socket.on("data", (chunk: Buffer) => {
+        received += chunk.toString("latin1");
+        if (received.includes("\r\n\r\n")) resolve(received);
+      });
+      socket.on("error", reject);
+      socket.write(
+        `POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${1000 + DRAIN_MAX_BYTES + 1}\r\n\r\n`,
+      );
+    });
+    socket.destroy();
+    expect(head.startsWith("HTTP/1.1 413")).toBe(true);
+  });
+
+  it("gives readLimited too-large for a body over the limit without a Content-Length, and keeps the connection usable", async () => {
     const results: unknown[] = [];
     const url = await serveHandler(async (request) => {
       const body = await readLimited(request, 100_000);

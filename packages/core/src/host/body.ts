@@ -18,6 +18,14 @@ export function isJsonContentType(value: string | null | undefined): boolean {
   return type === "application/json" || (type.startsWith("application/") && type.endsWith("+json"));
 }
 
+/**
+ * How much more than the limit a body may be and still be read (and dropped) before the
+ * route answers 413. A client still sending when the server answers and closes the
+ * connection gets a reset, often before it has read the answer; one whose whole body is
+ * taken reads the 413 and its code. A body larger still is answered at once.
+ */
+export const DRAIN_MAX_BYTES = 8 * 1024 * 1024;
+
 /** What {@link readLimited} gives: the bytes, `null` (no body), or why it stopped reading. */
 export type LimitedBody = Uint8Array | null | "too-large" | "timeout";
 
@@ -32,7 +40,8 @@ export interface ReadLimitedOptions {
 
 /**
  * Reads a request body up to `limit` bytes: the bytes, `null` when there is
- * no body, `"too-large"` (the rest is not read) when it is larger, or
+ * no body, `"too-large"` when it is larger (the rest is read and dropped, up to
+ * {@link DRAIN_MAX_BYTES} more within the deadline, so the caller can read the answer), or
  * `"timeout"` (reading stops) when it has not all arrived within
  * `options.timeoutMs`: a client that declares a `Content-Length` and never
  * sends it does not hold the route. Used by the webhook route and the JSON routes.
@@ -43,7 +52,7 @@ export async function readLimited(
   options: ReadLimitedOptions = {},
 ): Promise<LimitedBody> {
   const declared = Number(request.headers.get("content-length") ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > limit) return "too-large";
+  if (Number.isFinite(declared) && declared > limit + DRAIN_MAX_BYTES) return "too-large";
   const own = (request as unknown as Record<symbol, OwnBodyReader | undefined>)[READ_BODY_KEY]?.call(
     request,
     limit,
@@ -63,20 +72,21 @@ export async function readLimited(
       const next = await Promise.race([reader.read(), expired]);
       if (next === "timeout") {
         await reader.cancel().catch(() => {});
-        return "timeout";
+        return size > limit ? "too-large" : "timeout";
       }
       if (next.done) break;
       size += next.value.byteLength;
-      if (size > limit) {
+      // Past the limit the rest is read and dropped (DRAIN_MAX_BYTES), not kept.
+      if (size > limit + DRAIN_MAX_BYTES) {
         await reader.cancel().catch(() => {});
         return "too-large";
       }
-      chunks.push(next.value);
+      if (size <= limit) chunks.push(next.value);
     }
   } finally {
     clearTimeout(timer);
   }
-  return concatBytes(chunks, size);
+  return size > limit ? "too-large" : concatBytes(chunks, size);
 }
 
 /** `chunks` as one array of `size` bytes (the one chunk itself when there is only one). */

@@ -6,7 +6,7 @@
 // a burst of webhook POSTs it and the stream read were a fifth of the main thread.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { READ_BODY_KEY } from "../globals.js";
-import { concatBytes, type LimitedBody } from "../host/body.js";
+import { concatBytes, DRAIN_MAX_BYTES, type LimitedBody } from "../host/body.js";
 import {
   chunkBytes,
   closeSignal,
@@ -84,12 +84,13 @@ function droppedBody(): ReadableStream<Uint8Array> {
 
 /**
  * Reads the whole body straight from the socket, up to `limit` bytes within `timeoutMs`.
- * Past the limit or the deadline the rest is drained and dropped, so the connection
- * stays usable for the answer (a 413, a 408).
+ * Past the limit the rest is still read and dropped until it ends (up to `DRAIN_MAX_BYTES`
+ * more, within the deadline), so the client has sent it all when the 413 goes out; past
+ * the deadline, or beyond that much, reading stops and the rest is drained by Node.
  */
 function readSocketBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<LimitedBody> {
   return new Promise((resolve, reject) => {
-    const chunks: Uint8Array[] = [];
+    let chunks: Uint8Array[] = [];
     let size = 0;
     const detach = () => {
       clearTimeout(timer);
@@ -106,12 +107,13 @@ function readSocketBody(req: IncomingMessage, limit: number, timeoutMs: number):
     const onData = (chunk: Buffer | string) => {
       const bytes = chunkBytes(chunk);
       size += bytes.byteLength;
-      if (size > limit) stop("too-large");
-      else chunks.push(bytes);
+      if (size <= limit) chunks.push(bytes);
+      else if (size > limit + DRAIN_MAX_BYTES) stop("too-large");
+      else chunks = [];
     };
     const onEnd = () => {
       detach();
-      resolve(concatBytes(chunks, size));
+      resolve(size > limit ? "too-large" : concatBytes(chunks, size));
     };
     const onError = (error: Error) => {
       detach();
@@ -121,7 +123,9 @@ function readSocketBody(req: IncomingMessage, limit: number, timeoutMs: number):
       detach();
       reject(new Error("The client closed the connection before sending the whole request body."));
     };
-    const timer = Number.isFinite(timeoutMs) ? setTimeout(stop, timeoutMs, "timeout") : undefined;
+    const timer = Number.isFinite(timeoutMs)
+      ? setTimeout(() => stop(size > limit ? "too-large" : "timeout"), timeoutMs)
+      : undefined;
     req.on("data", onData);
     req.on("end", onEnd);
     req.on("error", onError);
