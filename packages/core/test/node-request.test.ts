@@ -4,7 +4,7 @@
 import { request as httpRequest, type IncomingMessage } from "node:http";
 import { connect as connectHttp2, createServer as createHttp2Server } from "node:http2";
 import { type AddressInfo, connect } from "node:net";
-import { rawRequest } from "@wfkit/testing-kit";
+import { rawRequest, waitFor } from "@wfkit/testing-kit";
 import { afterEach, describe, expect, it } from "vitest";
 import { READ_BODY_KEY } from "../src/globals.js";
 import { DRAIN_MAX_BYTES, readLimited } from "../src/host/body.js";
@@ -144,6 +144,29 @@ describe("the request toNodeHandler gives its handler", () => {
     });
     expect(chunked.status).toBe(413);
     expect(seen).toEqual(Array.from({ length: 6 }, () => ["too-large", true]));
+  });
+
+  it("keeps readLimited's too-large when the client hangs up while the rest of its body is dropped", async () => {
+    let current: IncomingMessage | undefined;
+    const seen: unknown[] = [];
+    const node = toNodeHandler(async (request) => {
+      seen.push(await readLimited(request, 100_000).catch((error: Error) => error.message));
+      return new Response(null, { status: 413 });
+    });
+    const url = await serve((req, res) => {
+      current = req;
+      node(req, res);
+    });
+    const socket = connect(Number(new URL(url).port), "127.0.0.1");
+    socket.on("error", () => {});
+    socket.write(`POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 300000\r\n\r\n`);
+    socket.write(Buffer.alloc(150_000, 1));
+    await waitFor("the server, past the limit", () =>
+      (current?.socket.bytesRead ?? 0) > 150_000 ? true : undefined,
+    );
+    socket.destroy();
+    await waitFor("readLimited's verdict", () => seen[0]);
+    expect(seen).toEqual(["too-large"]);
   });
 
   it("answers a body declared more than DRAIN_MAX_BYTES over the limit at once, without waiting for it", async () => {

@@ -42,7 +42,7 @@ export interface ReadLimitedOptions {
  * Reads a request body up to `limit` bytes: the bytes, `null` when there is
  * no body, `"too-large"` when it is larger (the rest is read and dropped, up to
  * {@link DRAIN_MAX_BYTES} more within the deadline, so the caller can read the answer), or
- * `"timeout"` (reading stops) when it has not all arrived within
+ * `"timeout"` (reading stops) when a body within the limit has not all arrived within
  * `options.timeoutMs`: a client that declares a `Content-Length` and never
  * sends it does not hold the route. Used by the webhook route and the JSON routes.
  */
@@ -69,7 +69,14 @@ export async function readLimited(
   let size = 0;
   try {
     for (;;) {
-      const next = await Promise.race([reader.read(), expired]);
+      let next: ReadableStreamReadResult<Uint8Array> | "timeout";
+      try {
+        next = await Promise.race([reader.read(), expired]);
+      } catch (error) {
+        // The client gone while the rest of a body over the limit was being dropped: the verdict stands.
+        if (size > limit) return "too-large";
+        throw error;
+      }
       if (next === "timeout") {
         await reader.cancel().catch(() => {});
         return size > limit ? "too-large" : "timeout";

@@ -115,13 +115,16 @@ function readSocketBody(req: IncomingMessage, limit: number, timeoutMs: number):
       detach();
       resolve(size > limit ? "too-large" : concatBytes(chunks, size));
     };
+    // A client gone while the rest of a body over the limit was being dropped: the verdict stands.
     const onError = (error: Error) => {
       detach();
-      reject(error);
+      if (size > limit) resolve("too-large");
+      else reject(error);
     };
     const onClose = () => {
       detach();
-      reject(new Error("The client closed the connection before sending the whole request body."));
+      if (size > limit) resolve("too-large");
+      else reject(new Error("The client closed the connection before sending the whole request body."));
     };
     const timer = Number.isFinite(timeoutMs)
       ? setTimeout(() => stop(size > limit ? "too-large" : "timeout"), timeoutMs)
