@@ -65,8 +65,7 @@ export async function readLimited(
   const expired = new Promise<"timeout">((resolve) => {
     timer = setTimeout(resolve, options.timeoutMs ?? DEFAULT_BODY_TIMEOUT_MS, "timeout");
   });
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  const body = new LimitedChunks(limit);
   try {
     for (;;) {
       let next: ReadableStreamReadResult<Uint8Array> | "timeout";
@@ -74,30 +73,63 @@ export async function readLimited(
         next = await Promise.race([reader.read(), expired]);
       } catch (error) {
         // The client gone while the rest of a body over the limit was being dropped: the verdict stands.
-        if (size > limit) return "too-large";
+        if (body.over) return "too-large";
         throw error;
       }
       if (next === "timeout") {
         await reader.cancel().catch(() => {});
-        return size > limit ? "too-large" : "timeout";
+        return body.cut("timeout");
       }
       if (next.done) break;
-      size += next.value.byteLength;
-      // Past the limit the rest is read and dropped (DRAIN_MAX_BYTES), not kept.
-      if (size > limit + DRAIN_MAX_BYTES) {
+      if (!body.add(next.value)) {
         await reader.cancel().catch(() => {});
         return "too-large";
       }
-      if (size <= limit) chunks.push(next.value);
     }
   } finally {
     clearTimeout(timer);
   }
-  return size > limit ? "too-large" : concatBytes(chunks, size);
+  return body.ended();
+}
+
+/**
+ * A body's chunks counted against a limit: kept up to it, past it counted and dropped (so
+ * the sender may finish), and past {@link DRAIN_MAX_BYTES} more no longer worth reading.
+ * The accounting of both body readers: {@link readLimited}'s over a Web stream, and the
+ * Node adapter's straight off the socket.
+ */
+export class LimitedChunks {
+  private chunks: Uint8Array[] = [];
+  private size = 0;
+
+  constructor(private readonly limit: number) {}
+
+  /** Takes a chunk; false once reading should stop (more than DRAIN_MAX_BYTES past the limit). */
+  add(bytes: Uint8Array): boolean {
+    this.size += bytes.byteLength;
+    if (this.size <= this.limit) this.chunks.push(bytes);
+    else if (this.chunks.length > 0) this.chunks = [];
+    return this.size <= this.limit + DRAIN_MAX_BYTES;
+  }
+
+  /** Over the limit: the verdict is "too-large", whatever ends the reading. */
+  get over(): boolean {
+    return this.size > this.limit;
+  }
+
+  /** The verdict once the body ended: the whole body, or "too-large". */
+  ended(): Uint8Array | "too-large" {
+    return this.over ? "too-large" : concatBytes(this.chunks, this.size);
+  }
+
+  /** The verdict when reading stopped early (the deadline): "too-large" once over the limit, else `why`. */
+  cut<T>(why: T): T | "too-large" {
+    return this.over ? "too-large" : why;
+  }
 }
 
 /** `chunks` as one array of `size` bytes (the one chunk itself when there is only one). */
-export function concatBytes(chunks: Uint8Array[], size: number): Uint8Array {
+function concatBytes(chunks: Uint8Array[], size: number): Uint8Array {
   if (chunks.length === 1) return chunks[0]!;
   const body = new Uint8Array(size);
   let offset = 0;

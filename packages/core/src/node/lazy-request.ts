@@ -6,7 +6,7 @@
 // a burst of webhook POSTs it and the stream read were a fifth of the main thread.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { READ_BODY_KEY } from "../globals.js";
-import { concatBytes, DRAIN_MAX_BYTES, type LimitedBody } from "../host/body.js";
+import { type LimitedBody, LimitedChunks } from "../host/body.js";
 import {
   chunkBytes,
   closeSignal,
@@ -90,8 +90,7 @@ function droppedBody(): ReadableStream<Uint8Array> {
  */
 function readSocketBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<LimitedBody> {
   return new Promise((resolve, reject) => {
-    let chunks: Uint8Array[] = [];
-    let size = 0;
+    const body = new LimitedChunks(limit);
     const detach = () => {
       clearTimeout(timer);
       req.off("data", onData);
@@ -105,29 +104,22 @@ function readSocketBody(req: IncomingMessage, limit: number, timeoutMs: number):
       resolve(why);
     };
     const onData = (chunk: Buffer | string) => {
-      const bytes = chunkBytes(chunk);
-      size += bytes.byteLength;
-      if (size <= limit) chunks.push(bytes);
-      else if (size > limit + DRAIN_MAX_BYTES) stop("too-large");
-      else chunks = [];
+      if (!body.add(chunkBytes(chunk))) stop("too-large");
     };
     const onEnd = () => {
       detach();
-      resolve(size > limit ? "too-large" : concatBytes(chunks, size));
+      resolve(body.ended());
     };
     // A client gone while the rest of a body over the limit was being dropped: the verdict stands.
     const onError = (error: Error) => {
       detach();
-      if (size > limit) resolve("too-large");
+      if (body.over) resolve("too-large");
       else reject(error);
     };
-    const onClose = () => {
-      detach();
-      if (size > limit) resolve("too-large");
-      else reject(new Error("The client closed the connection before sending the whole request body."));
-    };
+    const onClose = () =>
+      onError(new Error("The client closed the connection before sending the whole request body."));
     const timer = Number.isFinite(timeoutMs)
-      ? setTimeout(() => stop(size > limit ? "too-large" : "timeout"), timeoutMs)
+      ? setTimeout(() => stop(body.cut("timeout")), timeoutMs)
       : undefined;
     req.on("data", onData);
     req.on("end", onEnd);
@@ -146,12 +138,8 @@ function takeBody(state: State, limit: number, timeoutMs: number): Promise<Limit
   if (state.req.readableEnded) {
     // A body parser read it first: what it kept, else nothing.
     const kept = parsedBody(state.req as NodeRequest);
-    const bytes =
-      kept === undefined
-        ? new Uint8Array(0)
-        : typeof kept === "string"
-          ? new TextEncoder().encode(kept)
-          : plainBytes(kept as Uint8Array);
+    // As plain bytes: a Buffer is a subclass that serializers may not take.
+    const bytes = kept === undefined ? new Uint8Array(0) : chunkBytes(kept as Uint8Array | string);
     state.body = bytes;
     return Promise.resolve(bytes.byteLength > limit ? "too-large" : bytes);
   }
@@ -160,13 +148,6 @@ function takeBody(state: State, limit: number, timeoutMs: number): Promise<Limit
     if (result instanceof Uint8Array) state.body = result;
     return result;
   });
-}
-
-/** A plain Uint8Array over the same bytes (a Buffer is a subclass that serializers may not take). */
-function plainBytes(bytes: Uint8Array): Uint8Array {
-  return bytes.constructor === Uint8Array
-    ? bytes
-    : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 function unusable(): TypeError {

@@ -54,8 +54,8 @@ export function requestPath(req: NodeRequest): string {
   return raw.startsWith("/") ? raw : `/${raw}`;
 }
 
-/** A `data` chunk of a Node request as plain bytes (a string when someone set an encoding). */
-export function chunkBytes(chunk: Buffer | string): Uint8Array {
+/** A `data` chunk of a Node request (or a body a parser kept) as plain bytes: a view of a Buffer, a string encoded. */
+export function chunkBytes(chunk: Uint8Array | string): Uint8Array {
   return typeof chunk === "string"
     ? new TextEncoder().encode(chunk)
     : new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);

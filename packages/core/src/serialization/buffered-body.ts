@@ -13,8 +13,9 @@ let stateKey: symbol | null | undefined;
  * so a fallback that streams still sees the whole body.
  */
 export function bufferedBody(message: Request | Response): Uint8Array | string | undefined {
-  // Found on a Response of this runtime's own making: `message` may be another kind of object.
-  stateKey ??= Object.getOwnPropertySymbols(new Response("")).find((s) => s.description === "state") ?? null;
+  // Found once, on a Response of this runtime's own making: `message` may be another kind of object.
+  if (stateKey === undefined)
+    stateKey = Object.getOwnPropertySymbols(new Response("")).find((s) => s.description === "state") ?? null;
   if (!stateKey || message.bodyUsed) return undefined;
   const state = (message as unknown as Record<symbol, { body?: unknown } | undefined>)[stateKey];
   const body = state && typeof state === "object" ? state.body : undefined;
