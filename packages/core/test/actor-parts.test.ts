@@ -148,6 +148,7 @@ describe("CommitPipeline", () => {
         flushed: () => {},
         building: () => false,
         settled: () => {},
+        answered: () => {},
       },
       runId("wrun_parts"),
     );
@@ -167,6 +168,40 @@ describe("CommitPipeline", () => {
     expect((await world.readEvents(RUN)).map((e) => e.type)).toEqual(["run_created", "step_scheduled"]);
   });
 
+  it("tells commits whose answer is in at once, and a refusal after them asynchronously", async () => {
+    const world = memoryWorld();
+    await world.createRun({ runId: RUN, workflowId: "wf", input: "[]", at: 1 });
+    const told: string[] = [];
+    let answers = 0;
+    const pipeline = new CommitPipeline(
+      world,
+      {
+        committed: (turn) => told.push(`committed ${turn.request.expectedSeq}`),
+        refused: (failure) => told.push(`refused ${failure.reason}`),
+        failed: () => {},
+        flushed: () => {},
+        building: () => false,
+        settled: () => {},
+        answered: () => answers++,
+      },
+      RUN,
+    );
+    // Two appends that commit, then one whose expected seq is wrong.
+    for (const turn of [turnWithStep(1, 1), turnWithStep(2, 2), turnWithStep(3, 9)]) {
+      pipeline.add(turn, []);
+      pipeline.flush();
+    }
+    while (answers < 3) await new Promise((resolve) => setImmediate(resolve));
+    expect(pipeline.oldestAnswered).toBe(true);
+    const later = pipeline.settleReady();
+    expect(told).toEqual(["committed 1", "committed 2"]);
+    expect(later).toBeInstanceOf(Promise);
+    await later;
+    expect(told).toEqual(["committed 1", "committed 2", "refused conflict"]);
+    expect(pipeline.settleReady()).toBeUndefined();
+    expect(pipeline.idle).toBe(true);
+  });
+
   it("does not pipeline past a turn that creates a hook", () => {
     const pipeline = new CommitPipeline(
       memoryWorld(),
@@ -176,6 +211,7 @@ describe("CommitPipeline", () => {
         flushed: () => {},
         building: () => false,
         settled: () => {},
+        answered: () => {},
       },
       runId("wrun_parts"),
     );

@@ -132,11 +132,16 @@ export class StepExecutor {
       delivered = true;
       deliver(input);
     };
-    void this.attempt(message, handOn).finally(() => {
+    const after = () => {
       this.running--;
       if (!delivered) this.dropped(message);
       const next = this.waiting.shift();
       if (next) this.runWith(next.message, next.deliver);
+    };
+    // `then` with the same callback twice, not `finally` (two promises more per step).
+    void this.attempt(message, handOn).then(after, (error: unknown) => {
+      after();
+      throw error;
     });
   }
 

@@ -14,6 +14,8 @@ interface Gathering {
 interface InFlight extends Gathering {
   result: Promise<AppendResult>;
   settled: boolean;
+  /** The World's answer, once `settled` and if it did not throw: a commit is then told without a wait. */
+  answer?: AppendResult;
 }
 
 /** What the commit pipeline tells its actor. */
@@ -33,6 +35,8 @@ export interface CommitListener {
   building(): boolean;
   /** An append settled (committed, refused or failed): the pipeline may now be idle. */
   settled(): void;
+  /** The World answered an append in flight (any of them): a pump waiting may settle what is ready. */
+  answered(): void;
 }
 
 /**
@@ -79,9 +83,9 @@ export class CommitPipeline {
     return this.gathering ? [this.gathering.turn, ...turns] : turns;
   }
 
-  /** The oldest append in flight, to wait on. */
-  get oldest(): Promise<AppendResult> | undefined {
-    return this.inflight[0]?.result;
+  /** Whether the oldest append in flight has its answer (`settleReady` would tell it). */
+  get oldestAnswered(): boolean {
+    return this.inflight[0]?.settled === true;
   }
 
   /**
@@ -147,15 +151,41 @@ export class CommitPipeline {
     const result = this.held ? this.held.then(() => this.world.append(request)) : this.world.append(request);
     const entry: InFlight = { turn, batch, result, settled: false };
     entry.result.then(
-      () => (entry.settled = true),
-      () => (entry.settled = true),
+      (answer) => {
+        entry.settled = true;
+        entry.answer = answer;
+        this.listener.answered();
+      },
+      () => {
+        entry.settled = true;
+        this.listener.answered();
+      },
     );
     this.inflight.push(entry);
     this.listener.flushed();
   }
 
-  /** Settles the appends in flight that have already settled, oldest first. */
-  async settleReady(): Promise<void> {
+  /**
+   * Settles the appends in flight that have already settled, oldest first. Commits are told
+   * at once (no promise, no microtask: the common case, once per step); from the first
+   * refusal or failure on, it goes on asynchronously and returns that promise.
+   */
+  settleReady(): Promise<void> | undefined {
+    for (;;) {
+      const first = this.inflight[0];
+      if (!first?.settled) return undefined;
+      const answer = first.answer;
+      if (!answer?.ok) return this.settleReadyLater();
+      this.inflight.shift();
+      try {
+        this.listener.committed(first.turn, first.batch, answer);
+      } finally {
+        this.listener.settled();
+      }
+    }
+  }
+
+  private async settleReadyLater(): Promise<void> {
     while (this.inflight[0]?.settled) await this.settleOldest();
   }
 

@@ -97,6 +97,7 @@ export class RunActor implements ActorHandle {
         flushed: () => this.wakeUp?.(),
         building: () => this.building,
         settled: () => this.release.check(),
+        answered: () => this.wakeUp?.(),
       },
       runId,
     );
@@ -170,13 +171,12 @@ export class RunActor implements ActorHandle {
         const unsaid = instance.state.status !== "running" && !this.ending;
         if (batch.length === 0 && recovered.length === 0 && !unsaid) {
           if (this.commits.idle) break;
-          // Whichever comes first: the oldest commit, the pending turn's flush, or a new input to pipeline.
-          const wake = new Promise<void>((resolve) => (this.wakeUp = resolve));
-          // A failed append is handled by settleReady, in order, not here.
-          const oldest = this.commits.oldest?.catch(() => {});
-          await (oldest ? Promise.race([oldest, wake]) : wake);
+          // Whichever comes first: an append's answer, the pending turn's flush, or a new input to pipeline.
+          if (!this.commits.oldestAnswered) await new Promise<void>((resolve) => (this.wakeUp = resolve));
           this.wakeUp = undefined;
-          await this.commits.settleReady();
+          // A failed or refused append is handled here, in order; commits are told without a wait.
+          const settling = this.commits.settleReady();
+          if (settling) await settling;
           continue;
         }
         if (this.ending || !this.commits.mayPipeline()) {

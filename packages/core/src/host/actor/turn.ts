@@ -1,6 +1,6 @@
 import type { DeliveryInput, EventInput, MessageId, MessageInput, OpId, RunId } from "@wfkit/world";
 import type { Command } from "../../sandbox/protocol.js";
-import type { WorkflowSandbox } from "../sandbox-host.js";
+import type { Activated, WorkflowSandbox } from "../sandbox-host.js";
 import { mapErrorStacks } from "../source-maps.js";
 import { linkEndToFamily } from "./child-links.js";
 import { addCommands } from "./commands.js";
@@ -109,14 +109,31 @@ function refuse(input: RunInput): void {
  * append: the inputs' events, the commands the workflow issued, and the run's status.
  * `recovered` are commands of an earlier activation that the log lacks.
  */
-export async function buildTurn(
+export function buildTurn(
   instance: WorkflowSandbox,
   batch: RunInput[],
   recovered: Command[],
   carry: TurnCarry,
 ): Promise<Turn> {
+  // One `then` rather than an async function's own promise and its await: this runs once a step.
+  try {
+    const { stamped, toApply } = stampBatch(batch, carry);
+    const activated =
+      toApply.length > 0
+        ? instance.activate({ op: "apply", events: toApply })
+        : Promise.resolve({ commands: [], state: instance.state });
+    return activated.then((answer) => turnFrom(answer, batch, recovered, carry, stamped));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** The batch's events, stamped now, for the instance in one activation (a cancellation ends the list). */
+function stampBatch(
+  batch: RunInput[],
+  carry: TurnCarry,
+): { stamped: Array<EventInput | undefined>; toApply: string[] } {
   dropDuplicateOutcomes(batch, carry);
-  // The batch's events, stamped now, go to the instance in one activation (a cancellation ends the list).
   const stamped: Array<EventInput | undefined> = [];
   const toApply: string[] = [];
   for (let i = 0; i < batch.length; i++) {
@@ -127,10 +144,17 @@ export async function buildTurn(
     if (event.type === "run_cancelled") break;
     toApply.push(JSON.stringify(event));
   }
-  const activated =
-    toApply.length > 0
-      ? await instance.activate({ op: "apply", events: toApply })
-      : { commands: [], state: instance.state };
+  return { stamped, toApply };
+}
+
+/** The turn of a batch whose events the instance applied (`activated`). */
+function turnFrom(
+  activated: Activated,
+  batch: RunInput[],
+  recovered: Command[],
+  carry: TurnCarry,
+  stamped: Array<EventInput | undefined>,
+): Turn {
   const request = newTurnRequest(carry.runId, carry.expectedSeq);
   const responses: Array<[string, string]> = [];
   let cancelled = false;
@@ -238,7 +262,7 @@ function dropFirstAttempt(request: TurnRequest, opId: OpId): boolean {
  * shared World, its queue messages are placed as held work (shared.ts); `alone` is
  * asked once the turn is built.
  */
-export async function activateTurn(
+export function activateTurn(
   /** The runtime's activation count and lease (RuntimeCore: ../types.ts imports this file). */
   core: { activating?: number; readonly sharedLeaseMs: number | undefined },
   instance: WorkflowSandbox,
@@ -248,14 +272,20 @@ export async function activateTurn(
   alone: () => boolean,
 ): Promise<Turn> {
   core.activating = (core.activating ?? 0) + 1;
-  let turn: Turn;
-  try {
-    turn = await buildTurn(instance, batch, recovered, carry);
-  } finally {
+  const built = () => {
     core.activating = (core.activating ?? 1) - 1;
-  }
-  const leaseMs = core.sharedLeaseMs;
-  // A held run's first attempts may start before the commit, with no lease renewed for them.
-  if (leaseMs !== undefined) placeOnSharedWorld(turn.request.enqueue, alone() ? undefined : leaseMs);
-  return turn;
+  };
+  return buildTurn(instance, batch, recovered, carry).then(
+    (turn) => {
+      built();
+      const leaseMs = core.sharedLeaseMs;
+      // A held run's first attempts may start before the commit, with no lease renewed for them.
+      if (leaseMs !== undefined) placeOnSharedWorld(turn.request.enqueue, alone() ? undefined : leaseMs);
+      return turn;
+    },
+    (error: unknown) => {
+      built();
+      throw error;
+    },
+  );
 }

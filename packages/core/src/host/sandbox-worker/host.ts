@@ -381,12 +381,14 @@ class ThreadSandbox implements WorkflowSandbox {
     private readonly bundle: string,
   ) {}
 
-  async activate(activation: Activation): Promise<Activated> {
-    if (!this.thread || this.thread.dead) throw new SandboxLostError(!this.thread);
+  activate(activation: Activation): Promise<Activated> {
+    if (!this.thread || this.thread.dead) return Promise.reject(new SandboxLostError(!this.thread));
     this.heldBytes += activationBytes(activation);
-    const activated = await this.host.send(this.thread, this.id, activation, this.bundle);
-    this.state = activated.state;
-    return activated;
+    // A `then`, not an async function: one promise fewer on every step's path.
+    return this.host.send(this.thread, this.id, activation, this.bundle).then((activated) => {
+      this.state = activated.state;
+      return activated;
+    });
   }
 
   dispose(): void {
