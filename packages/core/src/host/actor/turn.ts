@@ -47,7 +47,7 @@ export interface Turn {
   needsCommitFirst: boolean;
 }
 
-/** What a turn carries over from the actor's state; `buildTurn` reads it and changes nothing else. */
+/** What a turn carries over from the actor's state; `activateTurn` reads it and changes nothing else. */
 export interface TurnCarry {
   runId: RunId;
   /** The run's `lastSeq` as this actor knows it (after the turns it already submitted). */
@@ -104,30 +104,6 @@ function refuse(input: RunInput): void {
   input.done = undefined;
 }
 
-/**
- * Applies a batch of inputs to the instance and gathers everything it caused into one
- * append: the inputs' events, the commands the workflow issued, and the run's status.
- * `recovered` are commands of an earlier activation that the log lacks.
- */
-export function buildTurn(
-  instance: WorkflowSandbox,
-  batch: RunInput[],
-  recovered: Command[],
-  carry: TurnCarry,
-): Promise<Turn> {
-  // One `then` rather than an async function's own promise and its await: this runs once a step.
-  try {
-    const { stamped, toApply } = stampBatch(batch, carry);
-    const activated =
-      toApply.length > 0
-        ? instance.activate({ op: "apply", events: toApply })
-        : Promise.resolve({ commands: [], state: instance.state });
-    return activated.then((answer) => turnFrom(answer, batch, recovered, carry, stamped));
-  } catch (error) {
-    return Promise.reject(error);
-  }
-}
-
 /** The batch's events, stamped now, for the instance in one activation (a cancellation ends the list). */
 function stampBatch(
   batch: RunInput[],
@@ -147,7 +123,11 @@ function stampBatch(
   return { stamped, toApply };
 }
 
-/** The turn of a batch whose events the instance applied (`activated`). */
+/**
+ * The turn of a batch whose events the instance applied (`activated`): everything the batch
+ * caused, gathered into one append (the inputs' events, the commands the workflow issued, the
+ * run's status). `recovered` are commands of an earlier activation that the log lacks.
+ */
 function turnFrom(
   activated: Activated,
   batch: RunInput[],
@@ -257,10 +237,11 @@ function dropFirstAttempt(request: TurnRequest, opId: OpId): boolean {
 }
 
 /**
- * Runs one activation and builds its turn (`buildTurn`), counted in `core.activating`
- * while it runs (a payload posted meanwhile is recorded first: record-first.ts). On a
- * shared World, its queue messages are placed as held work (shared.ts); `alone` is
- * asked once the turn is built.
+ * Runs one activation on a batch of inputs and builds its turn (`turnFrom`), counted in
+ * `core.activating` while it runs (a payload posted meanwhile is recorded first:
+ * record-first.ts). On a shared World, its queue messages are placed as held work
+ * (shared.ts); `alone` is asked once the turn is built. One `then`, not async functions
+ * and their awaits: this runs once a step.
  */
 export function activateTurn(
   /** The runtime's activation count and lease (RuntimeCore: ../types.ts imports this file). */
@@ -275,17 +256,31 @@ export function activateTurn(
   const built = () => {
     core.activating = (core.activating ?? 1) - 1;
   };
-  return buildTurn(instance, batch, recovered, carry).then(
-    (turn) => {
-      built();
-      const leaseMs = core.sharedLeaseMs;
-      // A held run's first attempts may start before the commit, with no lease renewed for them.
-      if (leaseMs !== undefined) placeOnSharedWorld(turn.request.enqueue, alone() ? undefined : leaseMs);
-      return turn;
-    },
-    (error: unknown) => {
-      built();
-      throw error;
-    },
-  );
+  try {
+    const { stamped, toApply } = stampBatch(batch, carry);
+    const activated =
+      toApply.length > 0
+        ? instance.activate({ op: "apply", events: toApply })
+        : Promise.resolve({ commands: [], state: instance.state });
+    return activated.then(
+      (answer) => {
+        try {
+          const turn = turnFrom(answer, batch, recovered, carry, stamped);
+          const leaseMs = core.sharedLeaseMs;
+          // A held run's first attempts may start before the commit, with no lease renewed for them.
+          if (leaseMs !== undefined) placeOnSharedWorld(turn.request.enqueue, alone() ? undefined : leaseMs);
+          return turn;
+        } finally {
+          built();
+        }
+      },
+      (error: unknown) => {
+        built();
+        throw error;
+      },
+    );
+  } catch (error) {
+    built();
+    return Promise.reject(error);
+  }
 }

@@ -47,6 +47,8 @@ export function sandboxThreadAvailable(): boolean {
 interface Pending {
   /** How long this activation may run, in ms. */
   deadlineMs: number;
+  /** The instance whose state the answer sets (before its caller hears it). */
+  into: { state: EngineState };
   resolve(activated: Activated): void;
   reject(error: Error): void;
 }
@@ -131,11 +133,11 @@ class SandboxThread {
     this.worker.postMessage(message);
   }
 
-  send(act: Act): Promise<Activated> {
+  send(act: Act, into: { state: EngineState }): Promise<Activated> {
     return new Promise<Activated>((resolve, reject) => {
       // Keeps the process alive while workflow code runs; an idle worker does not.
       if (this.pending.size === 0) this.worker.ref();
-      this.pending.set(act.id, { deadlineMs: deadlineOf(act, this.limits), resolve, reject });
+      this.pending.set(act.id, { deadlineMs: deadlineOf(act, this.limits), into, resolve, reject });
       this.outbox.push(act);
       if (this.inflight === 0) this.flush();
       if (this.limits.spinUs > 0 && this.pending.size === 1) this.waitBriefly();
@@ -204,8 +206,11 @@ class SandboxThread {
           const pending = this.pending.get(result.id);
           if (!pending) continue;
           this.pending.delete(result.id);
-          if ("answer" in result) pending.resolve(parseAnswer(result.answer));
-          else if (result.code === "WF_WORKFLOW_BUNDLE_THREW")
+          if ("answer" in result) {
+            const activated = parseAnswer(result.answer);
+            pending.into.state = activated.state;
+            pending.resolve(activated);
+          } else if (result.code === "WF_WORKFLOW_BUNDLE_THREW")
             pending.reject(new WorkflowError(result.code, result.message, result.hint));
           else pending.reject(new ActivationError(result.code, this.limits, result.message));
         }
@@ -323,10 +328,15 @@ export class WorkerSandboxHost implements SandboxHost {
   }
 
   /** @internal */
-  send(thread: SandboxThread, sandbox: number, activation: Activation, bundle: string): Promise<Activated> {
+  send(
+    sandbox: ThreadSandbox,
+    thread: SandboxThread,
+    activation: Activation,
+    bundle: string,
+  ): Promise<Activated> {
     this.actIds = (this.actIds % 0x7ffffffe) + 1; // an int32 for the shared slot, never 0
     thread.ensureScript(bundle, this.scripts.get(bundle));
-    return thread.send({ id: this.actIds, sandbox, activation, bundle });
+    return thread.send({ id: this.actIds, sandbox: sandbox.id, activation, bundle }, sandbox);
   }
 
   /** @internal */
@@ -384,11 +394,9 @@ class ThreadSandbox implements WorkflowSandbox {
   activate(activation: Activation): Promise<Activated> {
     if (!this.thread || this.thread.dead) return Promise.reject(new SandboxLostError(!this.thread));
     this.heldBytes += activationBytes(activation);
-    // A `then`, not an async function: one promise fewer on every step's path.
-    return this.host.send(this.thread, this.id, activation, this.bundle).then((activated) => {
-      this.state = activated.state;
-      return activated;
-    });
+    // Not an async function, and the answer sets `state` (SandboxThread.received): no promise
+    // of its own on every step's path.
+    return this.host.send(this, this.thread, activation, this.bundle);
   }
 
   dispose(): void {
