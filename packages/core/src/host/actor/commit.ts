@@ -83,6 +83,13 @@ export class CommitPipeline {
     return this.gathering ? [this.gathering.turn, ...turns] : turns;
   }
 
+  /** Whether a turn not yet committed carries dedupe key `key` (no list made: asked for every outcome). */
+  carriesKey(key: string): boolean {
+    if (this.gathering?.turn.request.dedupeKeys.includes(key)) return true;
+    for (const f of this.inflight) if (f.turn.request.dedupeKeys.includes(key)) return true;
+    return false;
+  }
+
   /** Whether the oldest append in flight has its answer (`settleReady` would tell it). */
   get oldestAnswered(): boolean {
     return this.inflight[0]?.settled === true;

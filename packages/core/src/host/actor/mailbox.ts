@@ -254,14 +254,19 @@ export class RunActor implements ActorHandle {
   private readonly runEagerly = (opId: OpId, payload: string): void =>
     this.core.runStepEagerly(this.runId, opId, payload, (input) => this.post({ ...input, eagerOpId: opId }));
 
+  // The carry's calls, made once per actor rather than once per turn.
+  private readonly eagerAck = (opId: OpId) => this.eager.resultArrived(opId, this.commits.gatheringTurn);
+  private readonly pendingKey = (key: string) => this.commits.carriesKey(key);
+  private readonly now = () => this.core.clock.now();
+
   private build(instance: WorkflowSandbox, batch: RunInput[], recovered: Command[]): Promise<Turn> {
     const carry: TurnCarry = {
       runId: this.runId,
       expectedSeq: this.seq,
       started: this.started,
-      eagerAck: (opId) => this.eager.resultArrived(opId, this.commits.gatheringTurn),
-      pendingKey: (key) => this.commits.uncommitted().some((t) => t.request.dedupeKeys.includes(key)),
-      now: () => this.core.clock.now(),
+      eagerAck: this.eagerAck,
+      pendingKey: this.pendingKey,
+      now: this.now,
       sleeps: this.sleeps,
       parentRunId: this.parentRunId,
     };

@@ -73,12 +73,16 @@ export interface TurnCarry {
  * ack should the batch be retried.
  */
 function dropDuplicateOutcomes(batch: RunInput[], carry: TurnCarry): void {
-  const keys = new Set<string>();
+  // Most batches hold one outcome: the set of keys seen is made only for a second one.
+  let first: string | undefined;
+  let keys: Set<string> | undefined;
   for (const input of batch) {
     const key = input.dedupeKey;
     if (key === undefined) continue;
-    if (!keys.has(key) && !carry.pendingKey(key)) {
-      keys.add(key);
+    const seen = key === first || keys?.has(key) === true;
+    if (!seen && !carry.pendingKey(key)) {
+      if (first === undefined) first = key;
+      else (keys ??= new Set()).add(key);
       continue;
     }
     input.dedupeKey = undefined;

@@ -88,6 +88,8 @@ export class RunTracer implements LifecycleObserver, StepTracer {
   }
 
   committed(runId: RunId, events: EventInput[]): void {
+    // No provider and no span open for the run: nothing to record, and no promise per commit.
+    if (!this.runs.has(runId) && !this.providerRegistered()) return;
     void this.open(runId).then((run) => run && this.record(runId, run, events));
   }
 
