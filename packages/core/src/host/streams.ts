@@ -16,8 +16,9 @@ const RUN_END_CHECK_MS = 1_000;
  * from 0, so a retry that writes the same chunks again stores none twice.
  */
 export class StepStreams {
-  private readonly writers = new Map<string, NamespaceWriter>();
-  private readonly pipes: Promise<void>[] = [];
+  // Made on first use: most attempts write no stream, and one of these is made for every attempt.
+  private writers: Map<string, NamespaceWriter> | undefined;
+  private pipes: Promise<void>[] | undefined;
   private piped = 0;
 
   constructor(
@@ -32,6 +33,7 @@ export class StepStreams {
    */
   writable(namespace: string, runId: string = this.runId): WritableStream<unknown> {
     const key = `${runId}\u0000${namespace}`;
+    this.writers ??= new Map();
     let writer = this.writers.get(key);
     if (!writer) {
       // Another run's stream has writers of its own: this run's id keeps the keys apart.
@@ -64,18 +66,18 @@ export class StepStreams {
     const piping = source.pipeTo(this.writable(namespace));
     // Seen by settle(); a failure there fails the step (or is reported by start()).
     piping.catch(() => {});
-    this.pipes.push(piping);
+    (this.pipes ??= []).push(piping);
   }
 
   /** Whether the attempt made no stream (then there is nothing to settle). */
   get unused(): boolean {
-    return this.piped === 0 && this.writers.size === 0;
+    return this.piped === 0 && (this.writers?.size ?? 0) === 0;
   }
 
   /** Waits until every chunk written so far is stored; throws the first store error. */
   async settle(): Promise<void> {
-    while (this.pipes.length > 0) await this.pipes.shift();
-    for (const writer of this.writers.values()) await writer.settle();
+    while (this.pipes && this.pipes.length > 0) await this.pipes.shift();
+    for (const writer of this.writers?.values() ?? []) await writer.settle();
   }
 }
 
