@@ -88,8 +88,8 @@ export class RunTracer implements LifecycleObserver, StepTracer {
   }
 
   committed(runId: RunId, events: EventInput[]): void {
-    // No provider and no span open for the run: nothing to record, and no promise per commit.
-    if (!this.runs.has(runId) && !this.providerRegistered()) return;
+    // Nothing to record, and no promise per commit.
+    if (this.untraced(runId)) return;
     void this.open(runId).then((run) => run && this.record(runId, run, events));
   }
 
@@ -112,8 +112,8 @@ export class RunTracer implements LifecycleObserver, StepTracer {
     attempt: number,
     opId: number,
   ): Promise<StepSpan | undefined> | undefined {
-    // No provider and no span open for the run: no span, and no promise for the attempt to await.
-    if (!this.runs.has(runId) && !this.providerRegistered()) return undefined;
+    // No span, and no promise for the attempt to await.
+    if (this.untraced(runId)) return undefined;
     return this.openStep(runId, stepId, name, attempt, opId);
   }
 
@@ -179,6 +179,11 @@ export class RunTracer implements LifecycleObserver, StepTracer {
       });
     }
     return open;
+  }
+
+  /** No provider is registered and no span is open for the run: it has nothing to trace. */
+  private untraced(runId: RunId): boolean {
+    return !this.runs.has(runId) && !this.providerRegistered();
   }
 
   private providerRegistered(): boolean {
