@@ -141,10 +141,14 @@ export class CommitPipeline {
   hold(): { open(): void; fail(error: unknown): void } {
     let settle!: { open(): void; fail(error: unknown): void };
     const hold = new Promise<void>((open, fail) => (settle = { open, fail }));
-    const lift = () => {
-      if (this.held === hold) this.held = undefined;
-    };
-    hold.then(lift, lift);
+    // Lifted once open; failed, it stays: a turn whose build was under way when the creation
+    // failed must not reach the World either.
+    hold.then(
+      () => {
+        if (this.held === hold) this.held = undefined;
+      },
+      () => {},
+    );
     this.held = hold;
     return settle;
   }
