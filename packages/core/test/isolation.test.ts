@@ -108,6 +108,39 @@ describe("isolation of workflow code (worker sandbox only)", () => {
     }
   });
 
+  it("a stuck activation does not hold its worker's other runs: past stallMs they move to a new worker", async () => {
+    const lines: string[] = [];
+    // One worker, and a deadline far past the test's timeout: the healthy runs can only
+    // complete while the loop still runs if its worker's other runs moved away.
+    const { runtime: rt, id } = await testRuntime(["isolation.ts"], {
+      activationTimeoutMs: 600_000,
+      sandbox: { memoryLimitMb: 64, workers: 1, stallMs: 50 },
+      log: (_level, args) => void lines.push(args.map(String).join(" ")),
+    });
+    const calls: Record<string, number> = {};
+    (globalThis as Record<string, unknown>).__isolationCalls = calls;
+    try {
+      // In flight in the worker when the loop starts, and started after it.
+      const before = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => rt.start(id("isolation.ts", "healthy"), [i])),
+      );
+      const bad = await rt.start(id("isolation.ts", "spin"));
+      const after = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => rt.start(id("isolation.ts", "healthy"), [10 + i])),
+      );
+      expect(await Promise.all([...before, ...after].map((r) => r.returnValue))).toEqual(
+        Array.from({ length: 20 }, (_, i) => i * 8),
+      );
+      expect((await rt.world.getRun(bad.runId))?.status).toBe("running");
+      expect(lines.some((l) => l.includes("sandbox.stallMs"))).toBe(true);
+      // Moved by replay, not re-run: every step of the healthy runs ran once.
+      expect(Object.keys(calls)).toHaveLength(60);
+      expect(Object.values(calls).every((n) => n === 1)).toBe(true);
+    } finally {
+      await rt.close();
+    }
+  });
+
   it("unbounded allocation fails its run with WF_WORKFLOW_OUT_OF_MEMORY; 50 healthy runs complete", async () => {
     const { runtime: rt, id } = await testRuntime(["isolation.ts"], OOM_LIMITS);
     const calls: Record<string, number> = {};
@@ -156,6 +189,9 @@ describe("isolation of workflow code (worker sandbox only)", () => {
       code: "WF_CONFIG_INVALID",
     });
     await expect(testRuntime(["isolation.ts"], { sandbox: { spinUs: -1 } })).rejects.toMatchObject({
+      code: "WF_CONFIG_INVALID",
+    });
+    await expect(testRuntime(["isolation.ts"], { sandbox: { stallMs: 0 } })).rejects.toMatchObject({
       code: "WF_CONFIG_INVALID",
     });
   });

@@ -15,6 +15,8 @@ const LIMITS: SandboxLimits = {
   memoryLimitMb: 128,
   stackSizeMb: 4,
   resultsEveryMs: 1,
+  // Out of the way: the tests below hold a worker longer on purpose (see "retires a worker" for stalls).
+  stallMs: 60_000,
   spinUs: 0,
 };
 const start = (sandbox: WorkflowSandbox, runId: string, name: string, args: unknown[]) =>
@@ -64,6 +66,35 @@ describe("sandbox worker messaging", () => {
     expect(await settled(a)).toBe("answered");
     expect((await b).state).toMatchObject({ status: "completed" });
     expect(await c).toMatchObject({ code: "WF_ACTIVATION_TIMEOUT" });
+  });
+
+  it("retires a worker whose activation stalls: what waits behind it is lost to a replay, new instances go to a fresh worker", async () => {
+    const bundle = await buildWorkflowBundle({ root: fixtures, files: ["sandbox-worker.ts"] });
+    // A deadline past the test's timeout: only the stall (50 ms) can free the activations behind the loop.
+    host = new WorkerSandboxHost(
+      bundle.code,
+      bundle.hash,
+      { ...LIMITS, activationTimeoutMs: 600_000, stallMs: 50 },
+      () => "http://localhost:3000",
+      () => {},
+    );
+    const warm = host.take();
+    expect((await start(warm, "wrun_w", "busy", [10])).state).toMatchObject({ status: "completed" });
+    const stuck = start(host.take(), "wrun_s", "endless", []).then(
+      () => "answered",
+      (error: Error) => error.name,
+    );
+    const behind = start(host.take(), "wrun_b", "busy", [10]).then(
+      () => "answered",
+      (error: Error) => error.name,
+    );
+    expect(await behind).toBe("SandboxLostError");
+    // An instance of the retired worker is lost too; a new one runs in the fresh worker meanwhile.
+    await expect(start(warm, "wrun_w", "busy", [10])).rejects.toMatchObject({ name: "SandboxLostError" });
+    expect((await start(host.take(), "wrun_n", "busy", [10])).state).toMatchObject({ status: "completed" });
+    await host.close();
+    host = undefined;
+    expect(await stuck).toBe("SandboxLostError");
   });
 
   it("with spinUs, takes a lone activation's answer while it waits, before the event loop turns", async () => {

@@ -64,6 +64,12 @@ export interface SandboxLimits {
   memoryLimitMb: number;
   /** Stack of one sandbox worker's thread, in MB. */
   stackSizeMb: number;
+  /**
+   * After how long one activation without an answer makes its worker retire: the worker's
+   * other instances are rebuilt by replay in a fresh worker, and the activation keeps running
+   * until it answers or its deadline stops it. Worker mode only.
+   */
+  stallMs: number;
   /** @internal How long a worker works on one batch before it answers what it has (tests). */
   resultsEveryMs?: number;
   /**

@@ -2,7 +2,8 @@ import { availableParallelism } from "node:os";
 import { WorkflowError } from "../errors/workflow-error.js";
 import { type SandboxHost, type SandboxLimits, VmSandboxHost } from "./sandbox-host.js";
 import { type SandboxOptions, sandboxNodeSupport } from "./sandbox-vm.js";
-import { sandboxThreadAvailable, WorkerSandboxHost } from "./sandbox-worker/host.js";
+import { WorkerSandboxHost } from "./sandbox-worker/host.js";
+import { sandboxThreadAvailable } from "./sandbox-worker/sandbox-thread.js";
 
 /** Where workflow code runs and its limits (`RuntimeOptions.sandbox`); unset fields fall back to env, then defaults. */
 export interface SandboxSettings {
@@ -13,10 +14,18 @@ export interface SandboxSettings {
    */
   mode?: "worker" | "vm";
   /**
-   * Worker threads hosting workflow instances. Default 2 (1 on a single-core machine):
-   * a second worker measured 30-60% more steps/s on a 2-core machine. Env `WORKFLOW_SANDBOX_WORKERS`.
+   * Worker threads hosting workflow instances. Default 2, and 1 on a machine with 2 cores or
+   * fewer, where a second worker is a third busy thread (it measured 20% more CPU per step
+   * there). Env `WORKFLOW_SANDBOX_WORKERS`.
    */
   workers?: number;
+  /**
+   * How long, in ms, one activation may run before its worker retires: the other runs of that
+   * worker are rebuilt in a fresh worker (by replay) instead of waiting behind it, and the
+   * activation itself goes on until it answers or `activationTimeoutMs` stops it. Worker mode
+   * only. Default 200. Env `WORKFLOW_SANDBOX_STALL_MS`.
+   */
+  stallMs?: number;
   /** Heap limit of one sandbox worker, in MB. Default 512. Env `WORKFLOW_SANDBOX_MEMORY_MB`. */
   memoryLimitMb?: number;
   /** Stack of one sandbox worker, in MB. Default 4. Env `WORKFLOW_SANDBOX_STACK_MB`. */
@@ -36,10 +45,11 @@ export interface SandboxSettings {
 /** The defaults, as docs/security.md lists them. */
 export const SANDBOX_DEFAULTS = {
   mode: "worker",
-  workers: Math.min(2, availableParallelism()),
+  workers: availableParallelism() <= 2 ? 1 : 2,
   activationTimeoutMs: 5000,
   memoryLimitMb: 512,
   stackSizeMb: 4,
+  stallMs: 200,
   spinUs: 0,
 } as const;
 
@@ -80,6 +90,12 @@ export function resolveSandboxLimits(
       settings.stackSizeMb,
       env.WORKFLOW_SANDBOX_STACK_MB,
       SANDBOX_DEFAULTS.stackSizeMb,
+    ),
+    stallMs: numberSetting(
+      "sandbox.stallMs (WORKFLOW_SANDBOX_STALL_MS)",
+      settings.stallMs,
+      env.WORKFLOW_SANDBOX_STALL_MS,
+      SANDBOX_DEFAULTS.stallMs,
     ),
     spinUs: numberSetting(
       "sandbox.spinUs (WORKFLOW_SANDBOX_SPIN_US)",

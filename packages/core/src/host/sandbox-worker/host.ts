@@ -1,14 +1,7 @@
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
-import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
-import { WorkflowError } from "../../errors/index.js";
 import type { EngineState } from "../../sandbox/protocol.js";
-import type { Activation, ActivationFailureCode } from "../sandbox-activation.js";
+import type { Activation } from "../sandbox-activation.js";
 import {
   type Activated,
-  ActivationError,
-  parseAnswer,
   type SandboxHost,
   type SandboxLimits,
   SandboxLostError,
@@ -16,250 +9,17 @@ import {
 } from "../sandbox-host.js";
 import { activationBytes, INSTANCE_BASE_BYTES } from "../sandbox-size.js";
 import { registerWorkflowSourceMap } from "../sandbox-vm.js";
-import {
-  type Act,
-  type FromSandboxThread,
-  RESULTS_EVERY_MS,
-  type SandboxThreadData,
-  type ToSandboxThread,
-} from "./protocol.js";
+import { SandboxThread } from "./sandbox-thread.js";
+
+// The host side of worker mode: which worker an instance lives in, the watchdog over every
+// worker's deadline and stall, and the bundles each worker has (sandbox-thread.ts talks to one).
 
 /**
- * The built thread script. Run from the TypeScript sources (the tests' "source"
- * condition), this module is a .ts file Node cannot start as a worker: the thread
- * runs the built dist/ copy next to it.
+ * Stalled workers kept alive at once (each until its activation ends): past this, a stall
+ * does not retire its worker, and the worker's other runs wait for the deadline as they
+ * would without retiring, so a burst of endless loops cannot start workers without end.
  */
-export function sandboxThreadFile(): URL {
-  // Built from a path, not `new URL("./thread.js", import.meta.url)`: bundlers (Turbopack) take that
-  // pattern for a worker entry to bundle; the thread must be this package's own file.
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const fromSources = import.meta.url.endsWith(".ts");
-  const folder = fromSources ? here.replace(/([\\/])src([\\/]host[\\/]sandbox-worker)$/, "$1dist$2") : here;
-  return pathToFileURL(path.join(folder, "thread.js"));
-}
-
-/** Whether sandbox workers can start here (the thread file exists: not every bundler copies it). */
-export function sandboxThreadAvailable(): boolean {
-  const file = sandboxThreadFile();
-  return file.protocol === "file:" && existsSync(fileURLToPath(file));
-}
-
-interface Pending {
-  /** How long this activation may run, in ms. */
-  deadlineMs: number;
-  /** The instance whose state the answer sets (before its caller hears it). */
-  into: { state: EngineState };
-  resolve(activated: Activated): void;
-  reject(error: Error): void;
-}
-
-/**
- * One sandbox worker and the activations sent to it. Activations go in batches: one
- * is sent at once when the worker is idle, and those that come while it works are
- * sent together when the worker has answered its batch (a very long one answers in parts). The worker writes the id of the activation
- * it runs into a shared slot: when the worker dies, that activation fails with the
- * cause (out of memory, deadline, crash) and every other one it held is lost.
- */
-class SandboxThread {
-  readonly worker: Worker;
-  private readonly results: MessagePort;
-  private readonly pending = new Map<number, Pending>();
-  private outbox: Act[] = [];
-  /** Instances the host let go, told to the worker with the next batch (or in bulk). */
-  private dropped: number[] = [];
-  /** Batches sent and not fully answered yet. */
-  private inflight = 0;
-  private readonly running: Int32Array;
-  /** The watchdog's last look: which activation ran, and since when. */
-  private seen = { id: 0, since: 0 };
-  dead = false;
-  /** Why the host stopped the worker, when it did. */
-  private stoppedFor: ActivationFailureCode | undefined;
-  private exitError: Error | undefined;
-
-  constructor(
-    code: string,
-    hash: string,
-    private readonly limits: SandboxLimits,
-    private readonly webhookBase: () => string,
-    private readonly log: (level: string, args: unknown[]) => void,
-    private readonly onDeath: (thread: SandboxThread) => void,
-  ) {
-    const shared = new SharedArrayBuffer(4);
-    this.running = new Int32Array(shared);
-    const channel = new MessageChannel();
-    this.results = channel.port1;
-    const data: SandboxThreadData = {
-      running: shared,
-      resultsEveryMs: limits.resultsEveryMs ?? RESULTS_EVERY_MS,
-      results: channel.port2,
-      spinUs: limits.spinUs,
-    };
-    this.worker = new Worker(sandboxThreadFile(), {
-      workerData: data,
-      transferList: [channel.port2],
-      resourceLimits: {
-        maxOldGenerationSizeMb: limits.memoryLimitMb,
-        maxYoungGenerationSizeMb: Math.max(8, Math.min(64, Math.round(limits.memoryLimitMb / 8))),
-        stackSizeMb: limits.stackSizeMb,
-      },
-      // Workflow code gets nothing of the process: no env, no stdin, no argv.
-      env: {},
-      stdin: false,
-      argv: [],
-      execArgv: [],
-    });
-    this.worker.unref();
-    // Everything the worker says comes on its own channel, which the host can poll (waitBriefly).
-    this.results.on("message", (message: FromSandboxThread) => this.received(message));
-    this.results.unref();
-    this.worker.on("error", (error) => (this.exitError = error));
-    this.worker.on("exit", () => this.died());
-    this.post({ t: "script", code, hash, current: true });
-    this.sent.add(hash);
-  }
-
-  /** Bundles this worker was sent (posted in order, so a bundle arrives before the acts that use it). */
-  readonly sent = new Set<string>();
-
-  /** Sends a bundle this worker lacks. */
-  ensureScript(hash: string, code: string | undefined): void {
-    if (this.sent.has(hash) || code === undefined) return;
-    this.post({ t: "script", code, hash, current: false });
-    this.sent.add(hash);
-  }
-
-  post(message: ToSandboxThread): void {
-    this.worker.postMessage(message);
-  }
-
-  send(act: Act, into: { state: EngineState }): Promise<Activated> {
-    return new Promise<Activated>((resolve, reject) => {
-      // Keeps the process alive while workflow code runs; an idle worker does not.
-      if (this.pending.size === 0) this.worker.ref();
-      this.pending.set(act.id, { deadlineMs: deadlineOf(act, this.limits), into, resolve, reject });
-      this.outbox.push(act);
-      if (this.inflight === 0) this.flush();
-      if (this.limits.spinUs > 0 && this.pending.size === 1) this.waitBriefly();
-    });
-  }
-
-  /**
-   * Polls for a lone activation's answer a moment (`spinUs`) before going back to the event
-   * loop: a quick answer then costs no wake-up of this thread.
-   */
-  private waitBriefly(): void {
-    const until = performance.now() + this.limits.spinUs / 1000;
-    while (performance.now() < until) {
-      const next = receiveMessageOnPort(this.results);
-      if (!next) continue;
-      this.received(next.message as FromSandboxThread);
-      if (this.pending.size === 0) return;
-    }
-  }
-
-  private flush(): void {
-    if (this.outbox.length === 0 || this.dead) return;
-    this.inflight++;
-    const acts = this.outbox;
-    this.outbox = [];
-    this.post({ t: "acts", acts, drop: this.dropped.splice(0), base: this.webhookBase() });
-  }
-
-  /** The host let instance `sandbox` go: the worker forgets it with the next batch (so no message of its own). */
-  drop(sandbox: number): void {
-    if (this.dead) return;
-    this.dropped.push(sandbox);
-    if (this.dropped.length >= 256) this.post({ t: "drop", sandboxes: this.dropped.splice(0) });
-  }
-
-  /** Called by the watchdog: stops the worker when one activation has run past the deadline. */
-  checkDeadline(now: number): void {
-    const id = Atomics.load(this.running, 0);
-    if (id !== this.seen.id) this.seen = { id, since: now };
-    else if (
-      id !== 0 &&
-      now - this.seen.since > (this.pending.get(id)?.deadlineMs ?? this.limits.activationTimeoutMs)
-    )
-      this.stop("WF_ACTIVATION_TIMEOUT");
-  }
-
-  private stop(reason: ActivationFailureCode): void {
-    if (this.dead || this.stoppedFor) return;
-    this.stoppedFor = reason;
-    void this.worker.terminate();
-  }
-
-  private received(message: FromSandboxThread): void {
-    switch (message.t) {
-      case "log":
-        this.log(message.level, [message.text]);
-        return;
-      case "results": {
-        // Acts gathered while the worker was busy go once it has finished its batch: sent on
-        // each part, they would make many small batches (a message each) of a busy worker.
-        if (message.done) {
-          this.inflight--;
-          this.flush();
-        }
-        for (const result of message.results) {
-          const pending = this.pending.get(result.id);
-          if (!pending) continue;
-          this.pending.delete(result.id);
-          if ("answer" in result) {
-            const activated = parseAnswer(result.answer);
-            pending.into.state = activated.state;
-            pending.resolve(activated);
-          } else if (result.code === "WF_WORKFLOW_BUNDLE_THREW")
-            pending.reject(new WorkflowError(result.code, result.message, result.hint));
-          else pending.reject(new ActivationError(result.code, this.limits, result.message));
-        }
-        if (this.pending.size === 0) this.worker.unref();
-        return;
-      }
-    }
-  }
-
-  private died(): void {
-    if (this.dead) return;
-    this.dead = true;
-    this.onDeath(this);
-    const runningId = Atomics.load(this.running, 0);
-    const entries = [...this.pending];
-    this.pending.clear();
-    this.outbox = [];
-    for (const [id, entry] of entries) {
-      if (id !== runningId) {
-        entry.reject(new SandboxLostError());
-        continue;
-      }
-      const code = this.stoppedFor ?? failureOf(this.exitError);
-      entry.reject(
-        code === "lost"
-          ? new SandboxLostError(true)
-          : new ActivationError(code, this.limits, this.exitError?.message),
-      );
-    }
-  }
-}
-
-/**
- * The deadline of one activation: the activation timeout, plus 1 ms per event a replay
- * re-applies (a replay costs some 10–30 µs per event), so a run with a long log is not
- * taken for an endless loop when it is rebuilt.
- */
-function deadlineOf(act: Act, limits: SandboxLimits): number {
-  const { activation } = act;
-  return limits.activationTimeoutMs + (activation.op === "replay" ? activation.events.length : 0);
-}
-
-function failureOf(error: Error | undefined): ActivationFailureCode | "lost" {
-  if (!error) return "lost"; // terminated by close()
-  const code = (error as { code?: unknown }).code;
-  if (code === "ERR_WORKER_OUT_OF_MEMORY") return "WF_WORKFLOW_OUT_OF_MEMORY";
-  if (error.name === "RangeError" && /call stack/i.test(error.message)) return "WF_WORKFLOW_STACK_OVERFLOW";
-  return "WF_WORKFLOW_CRASHED";
-}
+const MAX_RETIRED = 2;
 
 /**
  * Workflow instances in a few worker threads with heap and stack limits; each
@@ -267,9 +27,13 @@ function failureOf(error: Error | undefined): ActivationFailureCode | "lost" {
  * whose code does not give control back. When a worker dies, the run whose
  * activation was running fails with the cause; the other runs it hosted lose
  * their instances and are rebuilt by replay (their state is their event log).
+ * Past `stallMs`, an activation retires its worker: a fresh worker takes its slot and
+ * the other runs move there (by replay) rather than wait behind it for the deadline.
  */
 export class WorkerSandboxHost implements SandboxHost {
   private readonly threads: Array<SandboxThread | undefined>;
+  /** Stalled workers replaced in their slot, until the activation each runs ends. */
+  private readonly retired = new Set<SandboxThread>();
   private next = 0;
   private ids = 0;
   private actIds = 0;
@@ -295,8 +59,11 @@ export class WorkerSandboxHost implements SandboxHost {
     this.scripts.set(hash, code);
     this.threads = Array.from({ length: Math.max(1, limits.workers) }, () => undefined);
     for (let i = 0; i < this.threads.length; i++) this.threads[i] = this.spawn(i);
-    // One timer for every worker's deadline, rather than one per activation.
-    const every = Math.max(10, Math.min(250, Math.floor(limits.activationTimeoutMs / 4)));
+    // One timer for every worker's deadline and stall, rather than one per activation.
+    const every = Math.max(
+      10,
+      Math.min(250, Math.floor(limits.activationTimeoutMs / 4), Math.floor(limits.stallMs / 2)),
+    );
     this.watchdog = setInterval(() => this.checkDeadlines(), every);
     this.watchdog.unref();
   }
@@ -304,12 +71,25 @@ export class WorkerSandboxHost implements SandboxHost {
   private spawn(slot: number): SandboxThread {
     return new SandboxThread(this.code, this.hash, this.limits, this.webhookBase, this.log, (thread) => {
       if (this.threads[slot] === thread) this.threads[slot] = undefined;
+      this.retired.delete(thread);
     });
   }
 
   private checkDeadlines(): void {
     const now = performance.now();
-    for (const thread of this.threads) thread?.checkDeadline(now);
+    for (const thread of this.retired) thread.checkDeadline(now);
+    for (let slot = 0; slot < this.threads.length; slot++) {
+      const thread = this.threads[slot];
+      if (!thread?.checkDeadline(now) || this.retired.size >= MAX_RETIRED || this.closed) continue;
+      // One run's code holds this worker: the worker's other runs move to a fresh one
+      // rather than wait up to the activation timeout behind it.
+      this.log("warn", [
+        `wfkit: a workflow activation has run for more than ${this.limits.stallMs} ms without giving control back; the other runs of its sandbox worker move to a new worker (sandbox.stallMs).`,
+      ]);
+      thread.retire();
+      this.retired.add(thread);
+      this.threads[slot] = this.spawn(slot);
+    }
   }
 
   take(hash?: string): WorkflowSandbox {
@@ -374,7 +154,10 @@ export class WorkerSandboxHost implements SandboxHost {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.watchdog);
-    const threads = this.threads.splice(0).filter((t): t is SandboxThread => t !== undefined);
+    const threads = [...this.threads.splice(0), ...this.retired].filter(
+      (t): t is SandboxThread => t !== undefined,
+    );
+    this.retired.clear();
     await Promise.all(threads.map((t) => t.worker.terminate()));
   }
 }
@@ -392,7 +175,8 @@ class ThreadSandbox implements WorkflowSandbox {
   ) {}
 
   activate(activation: Activation): Promise<Activated> {
-    if (!this.thread || this.thread.dead) return Promise.reject(new SandboxLostError(!this.thread));
+    if (!this.thread || this.thread.dead || this.thread.retired)
+      return Promise.reject(new SandboxLostError(!this.thread));
     this.heldBytes += activationBytes(activation);
     // Not an async function, and the answer sets `state` (SandboxThread.received): no promise
     // of its own on every step's path.
