@@ -23,7 +23,8 @@ export interface SandboxSettings {
    * How long, in ms, one activation may run before its worker retires: the other runs of that
    * worker are rebuilt in a fresh worker (by replay) instead of waiting behind it, and the
    * activation itself goes on until it answers or `activationTimeoutMs` stops it. Worker mode
-   * only. Default 200. Env `WORKFLOW_SANDBOX_STALL_MS`.
+   * only. Default 1000, so that a slow moment of a busy worker (a long garbage collection) is
+   * seldom taken for a stall, which would cost its other runs a replay. Env `WORKFLOW_SANDBOX_STALL_MS`.
    */
   stallMs?: number;
   /** Heap limit of one sandbox worker, in MB. Default 512. Env `WORKFLOW_SANDBOX_MEMORY_MB`. */
@@ -49,7 +50,7 @@ export const SANDBOX_DEFAULTS = {
   activationTimeoutMs: 5000,
   memoryLimitMb: 512,
   stackSizeMb: 4,
-  stallMs: 200,
+  stallMs: 1000,
   spinUs: 0,
 } as const;
 
