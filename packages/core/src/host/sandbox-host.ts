@@ -26,6 +26,8 @@ export interface WorkflowSandbox {
   readonly state: EngineState;
   /** What the instance holds in memory, estimated (sandbox-size.ts): the warm-run cache is bounded by it. */
   readonly heldBytes: number;
+  /** The run it serves and its workflow, as the host's messages name it (set by whoever starts it). */
+  label?: string;
   /**
    * Runs one activation. Rejects with `ActivationError` when the run's code was
    * stopped (the run fails with its code), or `SandboxLostError` when the

@@ -42,10 +42,12 @@ export async function firstActivation(
   newSandbox: () => WorkflowSandbox,
   activation: Activation,
   slots?: Slots,
+  init?: Pick<EngineInit, "runId" | "workflowId">,
 ): Promise<{ instance: WorkflowSandbox; activated: Activated } | ActivationError> {
-  if (slots) return slots.run(() => firstActivation(newSandbox, activation));
+  if (slots) return slots.run(() => firstActivation(newSandbox, activation, undefined, init));
   for (let attempt = 0; ; attempt++) {
     const instance = newSandbox();
+    if (init) instance.label = `${init.runId} (${init.workflowId})`;
     try {
       return { instance, activated: await instance.activate(activation) };
     } catch (error) {
@@ -63,7 +65,7 @@ export function startRun(
   init: EngineInit,
   slots?: Slots,
 ): Promise<{ instance: WorkflowSandbox; activated: Activated } | ActivationError> {
-  return firstActivation(newSandbox, { op: "start", init: JSON.stringify(init) }, slots);
+  return firstActivation(newSandbox, { op: "start", init: JSON.stringify(init) }, slots, init);
 }
 
 /**
@@ -108,6 +110,7 @@ export async function replayRun(
       conflicts: conflicts.map((c) => JSON.stringify(c)),
     },
     slots,
+    init,
   );
   // The log, not the run record read before it: another process may have appended in between.
   const seq = events[events.length - 1]!.seq;

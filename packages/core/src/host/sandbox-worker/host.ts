@@ -80,11 +80,13 @@ export class WorkerSandboxHost implements SandboxHost {
     for (const thread of this.retired) thread.checkDeadline(now);
     for (let slot = 0; slot < this.threads.length; slot++) {
       const thread = this.threads[slot];
-      if (!thread?.checkDeadline(now) || this.retired.size >= MAX_RETIRED || this.closed) continue;
+      const stalled = thread?.checkDeadline(now);
+      if (!thread || !stalled || this.retired.size >= MAX_RETIRED || this.closed) continue;
       // One run's code holds this worker: the worker's other runs move to a fresh one
       // rather than wait up to the activation timeout behind it.
+      const who = stalled.label === undefined ? "a workflow activation" : `run ${stalled.label}`;
       this.log("warn", [
-        `wfkit: a workflow activation has run for more than ${this.limits.stallMs} ms without giving control back; the other runs of its sandbox worker move to a new worker (sandbox.stallMs).`,
+        `wfkit: ${who} has run workflow code for more than ${this.limits.stallMs} ms without giving control back; the other runs of its sandbox worker move to a new worker (sandbox.stallMs). The activation runs on until it answers or activationTimeoutMs stops it.`,
       ]);
       thread.retire();
       this.retired.add(thread);
@@ -166,6 +168,7 @@ export class WorkerSandboxHost implements SandboxHost {
 class ThreadSandbox implements WorkflowSandbox {
   state: EngineState = { status: "running" };
   heldBytes = INSTANCE_BASE_BYTES;
+  label?: string;
 
   constructor(
     private readonly host: WorkerSandboxHost,

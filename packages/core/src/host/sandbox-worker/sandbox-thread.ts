@@ -46,7 +46,7 @@ interface Pending {
   /** After how long it retires its worker, in ms. */
   stallMs: number;
   /** The instance whose state the answer sets (before its caller hears it). */
-  into: { state: EngineState };
+  into: { state: EngineState; readonly label?: string };
   resolve(activated: Activated): void;
   reject(error: Error): void;
 }
@@ -136,7 +136,7 @@ export class SandboxThread {
     this.worker.postMessage(message);
   }
 
-  send(act: Act, into: { state: EngineState }): Promise<Activated> {
+  send(act: Act, into: { state: EngineState; readonly label?: string }): Promise<Activated> {
     return new Promise<Activated>((resolve, reject) => {
       // Keeps the process alive while workflow code runs; an idle worker does not.
       if (this.pending.size === 0) this.worker.ref();
@@ -179,22 +179,24 @@ export class SandboxThread {
 
   /**
    * Called by the watchdog: stops the worker when one activation has run past its deadline.
-   * Returns true when the activation it runs has run past `stallMs` (and the worker is not retired yet).
+   * Returns the stalled instance (its `label`, if any) when the activation it runs has run past
+   * `stallMs` and the worker is not retired yet.
    */
-  checkDeadline(now: number): boolean {
+  checkDeadline(now: number): { label?: string } | undefined {
     const id = Atomics.load(this.running, 0);
     if (id !== this.seen.id) {
       this.seen = { id, since: now };
-      return false;
+      return undefined;
     }
-    if (id === 0) return false;
+    if (id === 0) return undefined;
     const ran = now - this.seen.since;
     const pending = this.pending.get(id);
     if (ran > (pending?.deadlineMs ?? this.limits.activationTimeoutMs)) {
       this.stop("WF_ACTIVATION_TIMEOUT");
-      return false;
+      return undefined;
     }
-    return !this.retired && ran > (pending?.stallMs ?? this.limits.stallMs);
+    if (this.retired || ran <= (pending?.stallMs ?? this.limits.stallMs)) return undefined;
+    return { label: pending?.into.label };
   }
 
   /**
