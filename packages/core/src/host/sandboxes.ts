@@ -15,8 +15,8 @@ export interface SandboxSettings {
   mode?: "worker" | "vm";
   /**
    * Worker threads hosting workflow instances. Default 2, and 1 on a machine with 2 cores or
-   * fewer, where a second worker is a third busy thread (it measured 20% more CPU per step
-   * there). Env `WORKFLOW_SANDBOX_WORKERS`.
+   * fewer, where a second worker is a third busy thread (it measured about 10-30% more CPU
+   * per step there). Env `WORKFLOW_SANDBOX_WORKERS`.
    */
   workers?: number;
   /**

@@ -41,10 +41,12 @@ export function sandboxThreadAvailable(): boolean {
 }
 
 interface Pending {
-  /** How long this activation may run, in ms. */
-  deadlineMs: number;
-  /** After how long it retires its worker, in ms. */
-  stallMs: number;
+  /**
+   * Added to both the deadline and the stall, in ms: 1 per event a replay re-applies (a replay
+   * costs some 10–30 µs per event), so a run with a long log is not taken for an endless loop
+   * when it is rebuilt.
+   */
+  allowanceMs: number;
   /** The instance whose state the answer sets (before its caller hears it). */
   into: { state: EngineState; readonly label?: string };
   resolve(activated: Activated): void;
@@ -140,8 +142,8 @@ export class SandboxThread {
     return new Promise<Activated>((resolve, reject) => {
       // Keeps the process alive while workflow code runs; an idle worker does not.
       if (this.pending.size === 0) this.worker.ref();
-      const deadlineMs = deadlineOf(act, this.limits);
-      this.pending.set(act.id, { deadlineMs, stallMs: stallOf(act, this.limits), into, resolve, reject });
+      const allowanceMs = act.activation.op === "replay" ? act.activation.events.length : 0;
+      this.pending.set(act.id, { allowanceMs, into, resolve, reject });
       this.outbox.push(act);
       if (this.inflight === 0) this.flush();
       if (this.limits.spinUs > 0 && this.pending.size === 1) this.waitBriefly();
@@ -189,13 +191,13 @@ export class SandboxThread {
       return undefined;
     }
     if (id === 0) return undefined;
-    const ran = now - this.seen.since;
     const pending = this.pending.get(id);
-    if (ran > (pending?.deadlineMs ?? this.limits.activationTimeoutMs)) {
+    const ran = now - this.seen.since - (pending?.allowanceMs ?? 0);
+    if (ran > this.limits.activationTimeoutMs) {
       this.stop("WF_ACTIVATION_TIMEOUT");
       return undefined;
     }
-    if (this.retired || ran <= (pending?.stallMs ?? this.limits.stallMs)) return undefined;
+    if (this.retired || ran <= this.limits.stallMs) return undefined;
     return { label: pending?.into.label };
   }
 
@@ -279,24 +281,6 @@ export class SandboxThread {
       );
     }
   }
-}
-
-/**
- * The deadline of one activation: the activation timeout, plus 1 ms per event a replay
- * re-applies (a replay costs some 10–30 µs per event), so a run with a long log is not
- * taken for an endless loop when it is rebuilt.
- */
-function deadlineOf(act: Act, limits: SandboxLimits): number {
-  return limits.activationTimeoutMs + replayAllowanceMs(act);
-}
-
-/** When an activation retires its worker (`stallMs`), with the same allowance for a replay. */
-function stallOf(act: Act, limits: SandboxLimits): number {
-  return limits.stallMs + replayAllowanceMs(act);
-}
-
-function replayAllowanceMs({ activation }: Act): number {
-  return activation.op === "replay" ? activation.events.length : 0;
 }
 
 function failureOf(error: Error | undefined): ActivationFailureCode | "lost" {
