@@ -180,7 +180,7 @@ const perThread = [...ticks1].map(([tid, t]) => [tid, (t - (ticks0.get(tid) ?? 0
 const main = perThread.find(([tid]) => tid === process.pid)?.[1] ?? 0;
 const others = perThread.filter(([tid]) => tid !== process.pid).sort((a, b) => b[1] - a[1]);
 // Sandbox workers: as many as the runtime starts (sandbox.workers), the busiest threads but this one.
-const workerCount = Number(process.env.WORKFLOW_SANDBOX_WORKERS || Math.min(2, availableParallelism()));
+const workerCount = Number(process.env.WORKFLOW_SANDBOX_WORKERS || (availableParallelism() <= 2 ? 1 : 2));
 const worker =
   process.env.WORKFLOW_SANDBOX === "worker"
     ? others.splice(0, workerCount).reduce((a, [, t]) => a + t, 0)

@@ -1,7 +1,20 @@
 import type { Database } from "better-sqlite3";
 
-/** When a batch of writes is flushed: at the end of the current microtask queue, or on the next `setImmediate`. */
-export type FlushOn = "microtask" | "immediate";
+/**
+ * When a batch of writes is flushed: at the end of the current microtask queue, on the next
+ * `setImmediate`, or `"adaptive"`: at the end of the microtask queue while no fsync is under way
+ * (a lone write starts its fsync at once), else on the next `setImmediate` (writes arriving during
+ * an fsync wait for the next one anyway, so they gather into fewer transactions).
+ */
+export type FlushOn = "microtask" | "immediate" | "adaptive";
+
+/** Makes committed batches durable after their COMMIT (wal-sync.ts). */
+export interface AfterCommitSync {
+  /** Calls `then` once every batch committed so far is durable (with the error if that failed). */
+  after(then: (error?: unknown) => void): void;
+  /** Whether an fsync is running or waiting to run. */
+  readonly busy: boolean;
+}
 
 /** Lets a write tell the committer what it did, for after the commit. */
 export interface BatchContext {
@@ -50,7 +63,7 @@ export class GroupCommitter {
     private readonly flushOn: FlushOn,
     private readonly committed: (info: { workAdded: boolean }) => void,
     /** Makes a committed batch durable before its writers hear back (wal-sync.ts); none: COMMIT did. */
-    private readonly durable?: (then: (error?: unknown) => void) => void,
+    private readonly durable?: AfterCommitSync,
   ) {
     // Nested better-sqlite3 transactions are savepoints; a throw rolls back to it and rethrows.
     this.runJob = db.transaction((job: Job, batch: BatchContext) => job.work(batch));
@@ -119,14 +132,18 @@ export class GroupCommitter {
       });
       this.committed({ workAdded: result.workAdded });
     };
-    if (this.durable) this.durable(settle);
+    if (this.durable) this.durable.after(settle);
     else settle();
   }
 
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    if (this.flushOn === "microtask") queueMicrotask(() => this.flush());
+    // Adaptive without an fsync after COMMIT (synchronous=FULL): COMMIT itself fsyncs, on this thread, so batch by turn.
+    const now =
+      this.flushOn === "microtask" ||
+      (this.flushOn === "adaptive" && this.durable !== undefined && !this.durable.busy);
+    if (now) queueMicrotask(() => this.flush());
     else setImmediate(() => this.flush());
   }
 }

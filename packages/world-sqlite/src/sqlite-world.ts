@@ -43,10 +43,13 @@ export interface SqliteWorldOptions {
   /** Database file, relative to `dataDir` (or absolute). Default `world.sqlite`. */
   filename?: string;
   /**
-   * When a group of concurrent writes is committed. `"immediate"` (default)
-   * waits for the current event-loop turn to end, so writes issued from
-   * separate callbacks and promise chains share one fsync; `"microtask"`
-   * commits as soon as the current microtask queue drains (see bench/).
+   * When a group of concurrent writes is committed. `"adaptive"` (default)
+   * commits as soon as the current microtask queue drains while no fsync is
+   * under way, so a lone write is durable soonest, and otherwise waits for the
+   * current event-loop turn to end, so writes issued during an fsync (which
+   * they must wait for anyway) share one transaction and the next fsync.
+   * `"immediate"` always waits for the turn to end; `"microtask"` never does.
+   * With `fsync: "commit"`, `"adaptive"` is `"immediate"`.
    */
   flushOn?: FlushOn;
   /**
@@ -148,15 +151,14 @@ export class SqliteWorld implements World {
         busyTimeoutMs,
       );
       this.checkpointer = checkpointer;
-      const walSync = this.walSync;
       this.committer = new GroupCommitter(
         db,
-        options.flushOn ?? "immediate",
+        options.flushOn ?? "adaptive",
         ({ workAdded }) => {
           checkpointer.wrote();
           if (workAdded) this.notifyWork();
         },
-        walSync && ((then) => walSync.after(then)),
+        this.walSync,
       );
       this.responses = new ResponseHandoff(this.s, this.committer);
       this.streams = new SqliteStreams(

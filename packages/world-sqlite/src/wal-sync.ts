@@ -1,5 +1,6 @@
 import { close, fdatasync, fsync, open } from "node:fs";
 import { dirname } from "node:path";
+import type { AfterCommitSync } from "./group-commit.js";
 
 /**
  * Makes commits durable off the event loop. With `synchronous=FULL`, SQLite fsyncs
@@ -15,7 +16,7 @@ import { dirname } from "node:path";
  * One fdatasync at a time; batches committed while it runs share the next one, which
  * starts after their COMMIT returned (an fsync covers every write made before it began).
  */
-export class WalSync {
+export class WalSync implements AfterCommitSync {
   private fd: Promise<number> | undefined;
   private running: Promise<void> | undefined;
   private waiting: Array<(error?: unknown) => void> = [];
@@ -26,6 +27,10 @@ export class WalSync {
   after(then: (error?: unknown) => void): void {
     this.waiting.push(then);
     if (!this.running) this.next();
+  }
+
+  get busy(): boolean {
+    return this.running !== undefined || this.waiting.length > 0;
   }
 
   /** Resolves once no fsync is running or waiting (close waits for it). */

@@ -37,12 +37,10 @@ describe("group commit with an fsync after COMMIT", () => {
   it("answers the writers of a batch only once its fsync is done, then all of them", async () => {
     const { db } = database();
     const pending: Array<(error?: unknown) => void> = [];
-    const committer = new GroupCommitter(
-      db,
-      "immediate",
-      () => {},
-      (then) => pending.push(then),
-    );
+    const committer = new GroupCommitter(db, "immediate", () => {}, {
+      after: (then) => pending.push(then),
+      busy: false,
+    });
     const insert = db.prepare("INSERT INTO t (v) VALUES (?)");
     const writes = [1, 2, 3].map((v) => committer.submit(() => insert.run(v).changes));
     expect(await settled(writes[0]!)).toBe(false);
@@ -80,18 +78,45 @@ describe("group commit with an fsync after COMMIT", () => {
   it("a failed fsync rejects every writer of its batch", async () => {
     const { db } = database();
     const pending: Array<(error?: unknown) => void> = [];
-    const committer = new GroupCommitter(
-      db,
-      "immediate",
-      () => {},
-      (then) => pending.push(then),
-    );
+    const committer = new GroupCommitter(db, "immediate", () => {}, {
+      after: (then) => pending.push(then),
+      busy: false,
+    });
     const writes = [1, 2].map((v) =>
       committer.submit(() => db.prepare("INSERT INTO t (v) VALUES (?)").run(v)),
     );
     await settled(writes[0]!);
     pending[0]!(new Error("EIO: i/o error, fdatasync"));
     for (const write of writes) await expect(write).rejects.toThrow(/fdatasync/);
+    db.close();
+  });
+
+  it("adaptive: commits a lone write at the end of the microtask queue, and waits for the turn while an fsync is under way", async () => {
+    const { db } = database();
+    const sync = { busy: false, pending: [] as Array<(error?: unknown) => void> };
+    const committer = new GroupCommitter(db, "adaptive", () => {}, {
+      after: (then) => sync.pending.push(then),
+      get busy() {
+        return sync.busy;
+      },
+    });
+    const insert = db.prepare("INSERT INTO t (v) VALUES (?)");
+    const microtasks = async () => {
+      for (let i = 0; i < 5; i++) await Promise.resolve();
+    };
+    // No fsync under way: the write's COMMIT does not wait for the event-loop turn to end.
+    const lone = committer.submit(() => insert.run(1).changes);
+    await microtasks();
+    expect(committer.commits).toBe(1);
+    // An fsync under way: writes gather until the turn ends, into one transaction.
+    sync.busy = true;
+    const during = [2, 3].map((v) => committer.submit(() => insert.run(v).changes));
+    await microtasks();
+    expect(committer.commits).toBe(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(committer.commits).toBe(2);
+    for (const then of sync.pending.splice(0)) then();
+    expect(await Promise.all([lone, ...during])).toEqual([1, 1, 1]);
     db.close();
   });
 
@@ -103,7 +128,10 @@ describe("group commit with an fsync after COMMIT", () => {
     sync.after(() => order.push("a"));
     sync.after(() => order.push("b"));
     sync.after(() => order.push("c"));
+    // Under way until the last waiter is answered: the committer batches by turn meanwhile (adaptive).
+    expect(sync.busy).toBe(true);
     await sync.drain();
+    expect(sync.busy).toBe(false);
     expect(order).toEqual(["a", "b", "c"]);
     await sync.close();
     db.close();

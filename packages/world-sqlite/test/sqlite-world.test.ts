@@ -358,7 +358,7 @@ describe("GroupCommitter", () => {
 
   afterEach(() => db.close());
 
-  for (const flushOn of ["immediate", "microtask"] as const) {
+  for (const flushOn of ["immediate", "microtask", "adaptive"] as const) {
     it(`commits writes made in one tick as one transaction (${flushOn}), isolating failures`, async () => {
       const commits: boolean[] = [];
       const committer = new GroupCommitter(db, flushOn, ({ workAdded }) => commits.push(workAdded));
