@@ -33,6 +33,13 @@ export const RESUME_TYPED_HOOK_KEY: symbol = Symbol.for("wfkit.resumeTypedHook")
 /** Sandbox → host through serialization: a webhook request's `respondWith`, installed by the host runtime. */
 export const RESPOND_KEY: symbol = Symbol.for("wfkit.respond");
 
+/**
+ * Host, read by serialization: `(method, url, headerPairs, body) => Request`, the host's way to
+ * revive a request from the event log (node/lazy-request.ts, `bytesWebRequest`), installed by
+ * the host runtime. Absent in a workflow realm, which makes its own `Request`.
+ */
+export const REVIVE_REQUEST_KEY: symbol = Symbol.for("wfkit.reviveRequest");
+
 /** Sandbox and host: the raw bytes of a request body kept on a serialized request (serialization, sandbox/web.ts). */
 export const BODY_BYTES_KEY: symbol = Symbol.for("wfkit.bodyBytes");
 

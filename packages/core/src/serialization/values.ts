@@ -4,6 +4,7 @@ import {
   BODY_BYTES_KEY,
   READABLE_HANDLE_KEY,
   RESPOND_KEY,
+  REVIVE_REQUEST_KEY,
   STREAM_HANDLE_KEY,
   STREAM_RUN_KEY,
 } from "../globals.js";
@@ -58,6 +59,16 @@ function bodyOf(value: object): Uint8Array | null {
 type HeaderPairs = [string, string][];
 
 const RESPOND = RESPOND_KEY;
+
+type RequestReviver = (method: string, url: string, headers: HeaderPairs, body: Uint8Array | null) => Request;
+
+/** A request from its stored parts: the host's own way when it installed one, else a `Request` of this realm. */
+function reviveRequest(method: string, url: string, headers: HeaderPairs, body: Uint8Array | null): Request {
+  const host = (globalThis as Record<symbol, unknown>)[REVIVE_REQUEST_KEY] as RequestReviver | undefined;
+  return host
+    ? host(method, url, headers, body)
+    : new Request(url, { method, headers, body: body as BodyInit | null });
+}
 
 function makeReducers(ports: StreamPorts | undefined) {
   return {
@@ -141,15 +152,17 @@ function makeRevivers(ports: StreamPorts | undefined) {
       Uint8Array | null,
       string,
     ]) => {
+      const host = (globalThis as Record<symbol, unknown>)[REVIVE_REQUEST_KEY] as RequestReviver | undefined;
+      // A workflow realm's Request takes the id and answers through the sandbox; the host's does not.
       const RequestCtor = Request as unknown as new (
         url: string,
         init: object,
         requestId?: string,
       ) => Request;
-      const request = new RequestCtor(
-        url,
-        { method, headers, body: body as BodyInit | null },
-        requestId,
+      const request = (
+        host
+          ? host(method, url, headers, body)
+          : new RequestCtor(url, { method, headers, body: body as BodyInit | null }, requestId)
       ) as Request & {
         requestId?: string;
         respondWith?: (response: Response) => Promise<void>;
@@ -175,7 +188,7 @@ function makeRevivers(ports: StreamPorts | undefined) {
     Error: (record: ErrorRecord) => reviveError(record),
     Headers: (pairs: HeaderPairs) => new Headers(pairs),
     Request: ([method, url, headers, body]: [string, string, HeaderPairs, Uint8Array | null]) =>
-      new Request(url, { method, headers, body: body as BodyInit | null }),
+      reviveRequest(method, url, headers, body),
     Response: ([status, statusText, headers, body]: [number, string, HeaderPairs, Uint8Array | null]) =>
       new Response(body as BodyInit | null, { status, statusText, headers }),
   };
