@@ -4,6 +4,8 @@
 // the socket. The real undici `Request` is made only when a member that needs it is
 // read. Making it cost about 18 µs per request, most of it the body's Web stream; under
 // a burst of webhook POSTs it and the stream read were a fifth of the main thread.
+// The same lazy kind, made from stored parts (`bytesWebRequest`), is how the host
+// revives a request from the event log for a step.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { READ_BODY_KEY } from "../globals.js";
 import { type LimitedBody, LimitedChunks } from "../host/body.js";
