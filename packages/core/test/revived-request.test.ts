@@ -67,12 +67,16 @@ describe("a request revived for a step", () => {
     expect(await new Response((await revived(posted())).body).text()).toBe('{"n":1}');
   });
 
-  it("serializes again with its body, read or not by then", async () => {
+  it("serializes again with its body; once read, it cannot be, as a read Request cannot", async () => {
     const request = await revived(posted());
     const again = await revived(request);
     expect(again.method).toBe("POST");
     expect(again.headers.get("content-type")).toBe("application/json");
     expect(await again.text()).toBe('{"n":1}');
+    const real = posted();
+    await real.text();
+    await expect(revived(real)).rejects.toThrow(TypeError);
+    await expect(revived(again)).rejects.toThrow(TypeError);
   });
 
   it("a manual webhook's request keeps its id and answers through the runtime's respondWith", async () => {
