@@ -62,9 +62,13 @@ const RESPOND = RESPOND_KEY;
 
 type RequestReviver = (method: string, url: string, headers: HeaderPairs, body: Uint8Array | null) => Request;
 
+/** How the host revives requests, when it installed its own way (host/step-globals.ts); never in a workflow realm. */
+const hostRequestReviver = () =>
+  (globalThis as Record<symbol, unknown>)[REVIVE_REQUEST_KEY] as RequestReviver | undefined;
+
 /** A request from its stored parts: the host's own way when it installed one, else a `Request` of this realm. */
 function reviveRequest(method: string, url: string, headers: HeaderPairs, body: Uint8Array | null): Request {
-  const host = (globalThis as Record<symbol, unknown>)[REVIVE_REQUEST_KEY] as RequestReviver | undefined;
+  const host = hostRequestReviver();
   return host
     ? host(method, url, headers, body)
     : new Request(url, { method, headers, body: body as BodyInit | null });
@@ -152,7 +156,7 @@ function makeRevivers(ports: StreamPorts | undefined) {
       Uint8Array | null,
       string,
     ]) => {
-      const host = (globalThis as Record<symbol, unknown>)[REVIVE_REQUEST_KEY] as RequestReviver | undefined;
+      const host = hostRequestReviver();
       // A workflow realm's Request takes the id and answers through the sandbox; the host's does not.
       const RequestCtor = Request as unknown as new (
         url: string,
