@@ -289,18 +289,18 @@ function setUpLazy(): boolean {
       }
     }
     // The self-test: what a handler may do with the request it was given.
-    const probe = make(
-      {
+    const probe = make({
+      req: {
         method: "POST",
         url: "http://localhost/probe",
         headers: { "x-probe": "1" },
         rawHeaders: ["X-Probe", "1"],
-      },
-      () => new AbortController().signal,
-      "POST",
-      "http://localhost/probe",
-    );
-    stateOf(probe).body = new Uint8Array([111, 107]);
+      } as Partial<IncomingMessage> as IncomingMessage,
+      signal: () => new AbortController().signal,
+      method: "POST",
+      url: "http://localhost/probe",
+      body: new Uint8Array([111, 107]),
+    });
     const copy = new Request(probe as unknown as Request, { headers: { "x-copy": "1" } });
     return copy.method === "POST" && copy.url === "http://localhost/probe" && copy.body !== null;
   } catch {
@@ -310,14 +310,10 @@ function setUpLazy(): boolean {
 
 let lazySupported: boolean | undefined;
 
-function make(
-  req: Pick<IncomingMessage, "rawHeaders"> & Partial<IncomingMessage>,
-  signal: () => AbortSignal,
-  method: string,
-  url: string,
-): NodeWebRequest {
+/** A lazy request over `state`: a Node request's, or stored parts'. */
+function make(state: State): NodeWebRequest {
   const request = new NodeWebRequest();
-  request[STATE] = { req: req as IncomingMessage, method, url, signal, body: "unread" };
+  request[STATE] = state;
   return request;
 }
 
@@ -339,17 +335,15 @@ export function bytesWebRequest(
   if (!lazySupported || body === null || NO_BODY_METHODS.has(method) || FORBIDDEN_METHODS.has(method)) {
     return new Request(url, { method, headers, body: body as BodyInit | null });
   }
-  const request = new NodeWebRequest();
   let signal: AbortSignal | undefined;
-  request[STATE] = {
+  return make({
     pairs: headers,
     method,
     url,
     // As a real request made without one: a signal of its own that never aborts.
     signal: () => (signal ??= new AbortController().signal),
     body,
-  };
-  return request as unknown as Request;
+  }) as unknown as Request;
 }
 
 /** Methods a Web `Request` refuses: the real constructor says so (the adapter answers 500). */
@@ -370,5 +364,5 @@ export function nodeWebRequest(
   if (!lazySupported || FORBIDDEN_METHODS.has(method)) return toWebRequest(req, res, options);
   // Parsed here, so a URL a Request refuses fails now, as the real constructor would.
   const url = new URL(requestUrl(req, options)).href;
-  return make(req, closeSignal(res), method, url) as unknown as Request;
+  return make({ req, method, url, signal: closeSignal(res), body: "unread" }) as unknown as Request;
 }
