@@ -40,6 +40,19 @@ export const RESPOND_KEY: symbol = Symbol.for("wfkit.respond");
  */
 export const REVIVE_REQUEST_KEY: symbol = Symbol.for("wfkit.reviveRequest");
 
+/**
+ * Host, read by serialization: `(status, statusText, headerPairs, body) => Response`, the
+ * host's way to revive a response (a manual webhook's answer, a static one), installed by the
+ * host runtime (node/lazy-response.ts, `bytesWebResponse`). Absent in a workflow realm.
+ */
+export const REVIVE_RESPONSE_KEY: symbol = Symbol.for("wfkit.reviveResponse");
+
+/**
+ * Host: a lazy Request or Response (node/lazy-request.ts, node/lazy-response.ts) answers its
+ * whole body, unread, with a method under this key (serialization/buffered-body.ts).
+ */
+export const BUFFERED_BODY_KEY: symbol = Symbol.for("wfkit.bufferedBody");
+
 /** Sandbox and host: the raw bytes of a request body kept on a serialized request (serialization, sandbox/web.ts). */
 export const BODY_BYTES_KEY: symbol = Symbol.for("wfkit.bodyBytes");
 

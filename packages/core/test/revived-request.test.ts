@@ -3,7 +3,7 @@
 // headers and body readers need no undici Request, yet it is a Request in every way a step
 // can tell, and serializes again with its body.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { READ_BODY_KEY, RESPOND_KEY, REVIVE_REQUEST_KEY } from "../src/globals.js";
+import { BUFFERED_BODY_KEY, READ_BODY_KEY, RESPOND_KEY, REVIVE_REQUEST_KEY } from "../src/globals.js";
 import { bytesWebRequest } from "../src/node/lazy-request.js";
 import { deserialize, prepareBodies, serialize } from "../src/serialization/index.js";
 
@@ -70,6 +70,9 @@ describe("a request revived for a step", () => {
   it("serializes again with its body; once read, it cannot be, as a read Request cannot", async () => {
     const request = await revived(posted());
     const again = await revived(request);
+    // Serialized from the bytes it holds: still lazy, nothing made it real.
+    const own = (request as unknown as Record<symbol, () => Uint8Array | undefined>)[BUFFERED_BODY_KEY]!;
+    expect(new TextDecoder().decode(own.call(request))).toBe('{"n":1}');
     expect(again.method).toBe("POST");
     expect(again.headers.get("content-type")).toBe("application/json");
     expect(await again.text()).toBe('{"n":1}');

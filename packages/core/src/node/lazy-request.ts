@@ -7,8 +7,9 @@
 // The same lazy kind, made from stored parts (`bytesWebRequest`), is how the host
 // revives a request from the event log for a step.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { READ_BODY_KEY } from "../globals.js";
+import { BUFFERED_BODY_KEY, READ_BODY_KEY } from "../globals.js";
 import { type LimitedBody, LimitedChunks } from "../host/body.js";
+import { BODY_READERS, forwardTheRest, lazyPrototype, unusable } from "./lazy-web.js";
 import {
   chunkBytes,
   closeSignal,
@@ -164,10 +165,6 @@ function takeBody(state: State, limit: number, timeoutMs: number): Promise<Limit
   });
 }
 
-function unusable(): TypeError {
-  return new TypeError("Body is unusable: the request body was already read.");
-}
-
 /** `READ_BODY_KEY` of a lazy request: from the socket, unless the real `Request` (and its stream) already exists. */
 function readOwnBody(
   this: NodeWebRequest,
@@ -178,6 +175,12 @@ function readOwnBody(
   if (state.real) return undefined;
   if (state.used) return Promise.reject(unusable());
   return takeBody(state, limit, timeoutMs);
+}
+
+/** `BUFFERED_BODY_KEY` of a lazy request: its whole body when it holds it and nobody read it. */
+function bufferedOwnBody(this: NodeWebRequest): Uint8Array | undefined {
+  const state = stateOf(this);
+  return !state.real && !state.used && state.body instanceof Uint8Array ? state.body : undefined;
 }
 
 /**
@@ -196,15 +199,6 @@ function consumeBody(request: NodeWebRequest): Promise<Uint8Array> | undefined {
   );
 }
 
-/** Fast body readers: what each makes of the bytes. */
-const BODY_READERS: Record<string, (bytes: Uint8Array) => unknown> = {
-  text: (bytes) => new TextDecoder().decode(bytes),
-  json: (bytes) => JSON.parse(new TextDecoder().decode(bytes)),
-  // Copies of exactly the body (a Buffer a body parser kept may view a larger, shared one).
-  arrayBuffer: (bytes) => new Uint8Array(bytes).buffer,
-  bytes: (bytes) => new Uint8Array(bytes),
-};
-
 /**
  * Builds the prototype, on the first request (making a `Request` loads undici, which
  * start-up need not wait for): `Request.prototype` underneath (so `instanceof Request`
@@ -215,15 +209,7 @@ const BODY_READERS: Record<string, (bytes: Uint8Array) => unknown> = {
  */
 function setUpLazy(): boolean {
   try {
-    const proto = NodeWebRequest.prototype as unknown as Record<PropertyKey, unknown>;
-    Object.setPrototypeOf(proto, Request.prototype);
-    const own = new Set<PropertyKey>([Symbol.toStringTag]);
-    const define = (name: PropertyKey, descriptor: PropertyDescriptor) => {
-      own.add(name);
-      Object.defineProperty(proto, name, { configurable: true, enumerable: false, ...descriptor });
-    };
-    // `request.constructor` is `Request`, as for any other request.
-    define("constructor", { value: Request, writable: true });
+    const { define, own } = lazyPrototype(NodeWebRequest.prototype, Request);
     define("method", {
       get(this: NodeWebRequest) {
         return stateOf(this).method;
@@ -262,32 +248,8 @@ function setUpLazy(): boolean {
       });
     }
     define(READ_BODY_KEY, { value: readOwnBody, writable: true });
-    const sample = new Request("http://localhost/");
-    const names: PropertyKey[] = [
-      ...Reflect.ownKeys(Request.prototype),
-      ...Object.getOwnPropertySymbols(sample),
-    ];
-    for (const name of names) {
-      if (own.has(name)) continue;
-      const descriptor =
-        Object.getOwnPropertyDescriptor(Request.prototype, name) ??
-        Object.getOwnPropertyDescriptor(sample, name);
-      if (descriptor?.get || !descriptor || !(typeof descriptor.value === "function")) {
-        define(name, {
-          get(this: NodeWebRequest) {
-            return (realOf(this) as unknown as Record<PropertyKey, unknown>)[name];
-          },
-        });
-      } else {
-        define(name, {
-          writable: true,
-          value(this: NodeWebRequest, ...args: unknown[]) {
-            const real = realOf(this) as unknown as Record<PropertyKey, (...a: unknown[]) => unknown>;
-            return real[name]!(...args);
-          },
-        });
-      }
-    }
+    define(BUFFERED_BODY_KEY, { value: bufferedOwnBody, writable: true });
+    forwardTheRest(define, own, Request, new Request("http://localhost/"), realOf);
     // The self-test: what a handler may do with the request it was given.
     const probe = make({
       req: {

@@ -5,6 +5,7 @@ import {
   READABLE_HANDLE_KEY,
   RESPOND_KEY,
   REVIVE_REQUEST_KEY,
+  REVIVE_RESPONSE_KEY,
   STREAM_HANDLE_KEY,
   STREAM_RUN_KEY,
 } from "../globals.js";
@@ -65,6 +66,17 @@ type RequestReviver = (method: string, url: string, headers: HeaderPairs, body: 
 /** How the host revives requests, when it installed its own way (host/step-globals.ts); never in a workflow realm. */
 const hostRequestReviver = () =>
   (globalThis as Record<symbol, unknown>)[REVIVE_REQUEST_KEY] as RequestReviver | undefined;
+
+type ResponseReviver = (
+  status: number,
+  statusText: string,
+  headers: HeaderPairs,
+  body: Uint8Array | null,
+) => Response;
+
+/** How the host revives responses (host/step-globals.ts), as {@link hostRequestReviver}. */
+const hostResponseReviver = () =>
+  (globalThis as Record<symbol, unknown>)[REVIVE_RESPONSE_KEY] as ResponseReviver | undefined;
 
 /** A request from its stored parts: the host's own way when it installed one, else a `Request` of this realm. */
 function reviveRequest(method: string, url: string, headers: HeaderPairs, body: Uint8Array | null): Request {
@@ -193,8 +205,12 @@ function makeRevivers(ports: StreamPorts | undefined) {
     Headers: (pairs: HeaderPairs) => new Headers(pairs),
     Request: ([method, url, headers, body]: [string, string, HeaderPairs, Uint8Array | null]) =>
       reviveRequest(method, url, headers, body),
-    Response: ([status, statusText, headers, body]: [number, string, HeaderPairs, Uint8Array | null]) =>
-      new Response(body as BodyInit | null, { status, statusText, headers }),
+    Response: ([status, statusText, headers, body]: [number, string, HeaderPairs, Uint8Array | null]) => {
+      const host = hostResponseReviver();
+      return host
+        ? host(status, statusText, headers, body)
+        : new Response(body as BodyInit | null, { status, statusText, headers });
+    },
   };
 }
 
