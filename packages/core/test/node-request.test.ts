@@ -1,7 +1,7 @@
 // The Request toNodeHandler gives its handler: made lazily from the Node request (its
 // body read straight off the socket by readLimited), yet a Request in every way a
 // handler can tell, and a real node:http server and client around it.
-import { request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent, request as httpRequest, type IncomingMessage } from "node:http";
 import { connect as connectHttp2, createServer as createHttp2Server } from "node:http2";
 import { type AddressInfo, connect } from "node:net";
 import { rawRequest, waitFor } from "@wfkit/testing-kit";
@@ -72,6 +72,47 @@ describe("the request toNodeHandler gives its handler", () => {
     await send(url, { method: "POST", body: parts });
     const whole = `{"a":"${"x".repeat(70_000)}"}`;
     expect(seen).toEqual([whole, false, whole, { a: "x".repeat(70_000) }]);
+  });
+
+  it("takes a body that came whole with its headers at once, without setting the stream flowing", async () => {
+    const seen: unknown[] = [];
+    const sockets = new Set<unknown>();
+    let current: IncomingMessage | undefined;
+    const node = toNodeHandler(async (request) => {
+      const body = text(await readLimited(request, 1_000_000));
+      // A body taken from the stream would have set it flowing.
+      seen.push([body, current ? current.readableFlowing : "no request"]);
+      return new Response(`got ${body}`);
+    });
+    const url = await serve((req, res) => {
+      current = req;
+      sockets.add(req.socket);
+      node(req, res);
+    });
+    // One kept-alive connection; end(body) sends a small body in the same write as its headers.
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const post = (body: string) =>
+      new Promise<string>((resolve, reject) => {
+        const req = httpRequest(url, { method: "POST", agent }, (res) => {
+          let answer = "";
+          res.on("data", (c: Buffer) => (answer += c));
+          res.on("end", () => resolve(answer));
+        });
+        req.on("error", reject);
+        req.end(body);
+      });
+    try {
+      expect(await post('{"n":1}')).toBe('got {"n":1}');
+      expect(await post('{"n":2}')).toBe('got {"n":2}');
+    } finally {
+      agent.destroy();
+    }
+    expect(seen).toEqual([
+      ['{"n":1}', null],
+      ['{"n":2}', null],
+    ]);
+    // The connection was left in order for the next request.
+    expect(sockets.size).toBe(1);
   });
 
   it("reads text(), json(), arrayBuffer() and bytes() once, as a Request does, and refuses a second read", async () => {

@@ -95,12 +95,38 @@ function droppedBody(): ReadableStream<Uint8Array> {
 }
 
 /**
+ * The body, taken at once, when all its declared bytes are already in the request's buffer (a
+ * small body comes in the same packets as its headers, and Node has parsed it by the time the
+ * handler runs). Set flowing, the stream would hand it over only some ticks later: 0.13 ms of
+ * a webhook POST's 0.25 ms body read on this project's 2-core machines, after a moment idle.
+ * Undefined otherwise (chunked, still arriving, over `limit`, decoded to text): then it is read
+ * from the stream.
+ */
+function bufferedWhole(req: IncomingMessage, limit: number): Uint8Array | undefined {
+  const header = req.headers["content-length"];
+  const declared = header === undefined ? Number.NaN : Number(header);
+  const ready =
+    declared > 0 &&
+    declared <= limit &&
+    req.readableLength === declared &&
+    req.readableFlowing !== true &&
+    !req.readableEncoding &&
+    !req.destroyed;
+  if (!ready) return undefined;
+  // Without a size, read() hands over everything buffered, as one chunk.
+  const chunk = req.read() as Buffer | null;
+  return chunk === null ? undefined : chunkBytes(chunk);
+}
+
+/**
  * Reads the whole body straight from the socket, up to `limit` bytes within `timeoutMs`.
  * Past the limit the rest is still read and dropped until it ends (up to `DRAIN_MAX_BYTES`
  * more, within the deadline), so the client has sent it all when the 413 goes out; past
  * the deadline, or beyond that much, reading stops and the rest is drained by Node.
  */
 function readSocketBody(req: IncomingMessage, limit: number, timeoutMs: number): Promise<LimitedBody> {
+  const whole = bufferedWhole(req, limit);
+  if (whole) return Promise.resolve(whole);
   return new Promise((resolve, reject) => {
     const body = new LimitedChunks(limit);
     const detach = () => {
