@@ -9,7 +9,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { BUFFERED_BODY_KEY, READ_BODY_KEY } from "../globals.js";
 import { type LimitedBody, LimitedChunks } from "../host/body.js";
-import { BODY_READERS, forwardTheRest, lazyPrototype, unusable } from "./lazy-web.js";
+import { defineBodyReaders, forwardTheRest, lazyPrototype, unusable } from "./lazy-web.js";
 import {
   chunkBytes,
   closeSignal,
@@ -262,17 +262,7 @@ function setUpLazy(): boolean {
         return state.real ? state.real.bodyUsed : state.used === true || state.body === "dropped";
       },
     });
-    for (const [name, decode] of Object.entries(BODY_READERS)) {
-      if (typeof (Request.prototype as unknown as Record<string, unknown>)[name] !== "function") continue;
-      define(name, {
-        writable: true,
-        value(this: NodeWebRequest) {
-          const bytes = consumeBody(this);
-          if (bytes) return bytes.then(decode);
-          return (realOf(this) as unknown as Record<string, () => unknown>)[name]!();
-        },
-      });
-    }
+    defineBodyReaders(define, Request, consumeBody, realOf);
     define(READ_BODY_KEY, { value: readOwnBody, writable: true });
     define(BUFFERED_BODY_KEY, { value: bufferedOwnBody, writable: true });
     forwardTheRest(define, own, Request, new Request("http://localhost/"), realOf);

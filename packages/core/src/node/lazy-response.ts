@@ -7,7 +7,7 @@
 // the body's Web stream. The real one is made when any other member is read (`body`,
 // `clone()`, undici's own symbols), as for the lazy request (lazy-request.ts).
 import { BUFFERED_BODY_KEY } from "../globals.js";
-import { BODY_READERS, forwardTheRest, lazyPrototype, unusable } from "./lazy-web.js";
+import { defineBodyReaders, forwardTheRest, lazyPrototype, unusable } from "./lazy-web.js";
 
 const STATE = Symbol("lazyResponseState");
 
@@ -55,6 +55,15 @@ function bufferedOwnBody(this: BytesWebResponse): Uint8Array | undefined {
   return state.real || state.used ? undefined : state.body;
 }
 
+/** The body for the fast readers: once; undefined once the real Response exists (it answers then). */
+function consumeBody(response: BytesWebResponse): Promise<Uint8Array> | undefined {
+  const state = response[STATE];
+  if (state.real) return undefined;
+  if (state.used) return Promise.reject(unusable());
+  state.used = true;
+  return Promise.resolve(state.body);
+}
+
 /**
  * Builds the prototype on first use: `Response.prototype` underneath, our own status,
  * headers and body readers on top, every other member forwarded to the real `Response`.
@@ -78,19 +87,7 @@ function setUpLazy(): boolean {
     getter("url", () => "");
     getter("redirected", () => false);
     getter("bodyUsed", (state) => (state.real ? state.real.bodyUsed : state.used === true));
-    for (const [name, decode] of Object.entries(BODY_READERS)) {
-      if (typeof (Response.prototype as unknown as Record<string, unknown>)[name] !== "function") continue;
-      define(name, {
-        writable: true,
-        value(this: BytesWebResponse) {
-          const state = this[STATE];
-          if (state.real) return (state.real as unknown as Record<string, () => unknown>)[name]!();
-          if (state.used) return Promise.reject(unusable());
-          state.used = true;
-          return Promise.resolve(state.body).then(decode);
-        },
-      });
-    }
+    defineBodyReaders(define, Response, consumeBody, realOf);
     define(BUFFERED_BODY_KEY, { value: bufferedOwnBody, writable: true });
     forwardTheRest(define, own, Response, new Response(""), realOf);
     // The self-test: the real Response behind a lazy one, through a member only it has.

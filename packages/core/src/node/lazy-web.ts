@@ -60,13 +60,37 @@ export function forwardTheRest<T>(
 }
 
 /** Fast body readers of the lazy kinds: what each makes of the whole body's bytes. */
-export const BODY_READERS: Record<string, (bytes: Uint8Array) => unknown> = {
+const BODY_READERS: Record<string, (bytes: Uint8Array) => unknown> = {
   text: (bytes) => new TextDecoder().decode(bytes),
   json: (bytes) => JSON.parse(new TextDecoder().decode(bytes)),
   // Copies of exactly the body (a Buffer a body parser kept may view a larger, shared one).
   arrayBuffer: (bytes) => new Uint8Array(bytes).buffer,
   bytes: (bytes) => new Uint8Array(bytes),
 };
+
+/**
+ * Defines `text()`, `json()`, `arrayBuffer()` and `bytes()` (those `Real` has) from the bytes
+ * `consume(this)` gives, without a Web stream; where it gives undefined (the real instance
+ * exists), the real one reads.
+ */
+export function defineBodyReaders<T>(
+  define: DefineMember,
+  Real: { prototype: object },
+  consume: (lazy: T) => Promise<Uint8Array> | undefined,
+  realOf: (lazy: T) => object,
+): void {
+  for (const [name, decode] of Object.entries(BODY_READERS)) {
+    if (typeof (Real.prototype as Record<string, unknown>)[name] !== "function") continue;
+    define(name, {
+      writable: true,
+      value(this: T) {
+        const bytes = consume(this);
+        if (bytes) return bytes.then(decode);
+        return (realOf(this) as Record<string, () => unknown>)[name]!();
+      },
+    });
+  }
+}
 
 /** The error a second read of a body gets, as from a Web Request or Response. */
 export function unusable(): TypeError {

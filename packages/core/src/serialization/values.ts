@@ -62,11 +62,6 @@ type HeaderPairs = [string, string][];
 const RESPOND = RESPOND_KEY;
 
 type RequestReviver = (method: string, url: string, headers: HeaderPairs, body: Uint8Array | null) => Request;
-
-/** How the host revives requests, when it installed its own way (host/step-globals.ts); never in a workflow realm. */
-const hostRequestReviver = () =>
-  (globalThis as Record<symbol, unknown>)[REVIVE_REQUEST_KEY] as RequestReviver | undefined;
-
 type ResponseReviver = (
   status: number,
   statusText: string,
@@ -74,16 +69,37 @@ type ResponseReviver = (
   body: Uint8Array | null,
 ) => Response;
 
-/** How the host revives responses (host/step-globals.ts), as {@link hostRequestReviver}. */
-const hostResponseReviver = () =>
-  (globalThis as Record<symbol, unknown>)[REVIVE_RESPONSE_KEY] as ResponseReviver | undefined;
+/** How the host revives requests or responses, when it installed its own way (host/step-globals.ts); never in a workflow realm. */
+const hostReviver = <T>(key: symbol) => (globalThis as Record<symbol, unknown>)[key] as T | undefined;
 
-/** A request from its stored parts: the host's own way when it installed one, else a `Request` of this realm. */
-function reviveRequest(method: string, url: string, headers: HeaderPairs, body: Uint8Array | null): Request {
-  const host = hostRequestReviver();
+/**
+ * A request from its stored parts: the host's own way when it installed one, else a `Request`
+ * of this realm (a workflow realm's takes a webhook request's id, and answers through the sandbox).
+ */
+function reviveRequest(
+  method: string,
+  url: string,
+  headers: HeaderPairs,
+  body: Uint8Array | null,
+  requestId?: string,
+): Request {
+  const host = hostReviver<RequestReviver>(REVIVE_REQUEST_KEY);
+  if (host) return host(method, url, headers, body);
+  const RequestCtor = Request as unknown as new (url: string, init: object, requestId?: string) => Request;
+  return new RequestCtor(url, { method, headers, body: body as BodyInit | null }, requestId);
+}
+
+/** A response from its stored parts: the host's own way when it installed one, else a `Response` of this realm. */
+function reviveResponse(
+  status: number,
+  statusText: string,
+  headers: HeaderPairs,
+  body: Uint8Array | null,
+): Response {
+  const host = hostReviver<ResponseReviver>(REVIVE_RESPONSE_KEY);
   return host
-    ? host(method, url, headers, body)
-    : new Request(url, { method, headers, body: body as BodyInit | null });
+    ? host(status, statusText, headers, body)
+    : new Response(body as BodyInit | null, { status, statusText, headers });
 }
 
 function makeReducers(ports: StreamPorts | undefined) {
@@ -168,18 +184,7 @@ function makeRevivers(ports: StreamPorts | undefined) {
       Uint8Array | null,
       string,
     ]) => {
-      const host = hostRequestReviver();
-      // A workflow realm's Request takes the id and answers through the sandbox; the host's does not.
-      const RequestCtor = Request as unknown as new (
-        url: string,
-        init: object,
-        requestId?: string,
-      ) => Request;
-      const request = (
-        host
-          ? host(method, url, headers, body)
-          : new RequestCtor(url, { method, headers, body: body as BodyInit | null }, requestId)
-      ) as Request & {
+      const request = reviveRequest(method, url, headers, body, requestId) as Request & {
         requestId?: string;
         respondWith?: (response: Response) => Promise<void>;
       };
@@ -205,12 +210,8 @@ function makeRevivers(ports: StreamPorts | undefined) {
     Headers: (pairs: HeaderPairs) => new Headers(pairs),
     Request: ([method, url, headers, body]: [string, string, HeaderPairs, Uint8Array | null]) =>
       reviveRequest(method, url, headers, body),
-    Response: ([status, statusText, headers, body]: [number, string, HeaderPairs, Uint8Array | null]) => {
-      const host = hostResponseReviver();
-      return host
-        ? host(status, statusText, headers, body)
-        : new Response(body as BodyInit | null, { status, statusText, headers });
-    },
+    Response: ([status, statusText, headers, body]: [number, string, HeaderPairs, Uint8Array | null]) =>
+      reviveResponse(status, statusText, headers, body),
   };
 }
 
